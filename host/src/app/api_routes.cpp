@@ -1,0 +1,128 @@
+#include "app/api_routes.hpp"
+
+#include <boost/json.hpp>
+
+#include "logging.hpp"
+
+namespace patchbay::app {
+namespace {
+
+kit::http_response json_response(unsigned status, boost::json::object body) {
+  kit::http_response r;
+  r.status = status;
+  r.body = boost::json::serialize(body);
+  return r;
+}
+
+kit::http_response error_response(unsigned status, const std::string& code,
+                                  const std::string& message) {
+  return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
+}
+
+bool equal_constant_time(std::string_view a, std::string_view b) {
+  unsigned char diff = a.size() == b.size() ? 0 : 1;
+  size_t n = std::max(a.size(), b.size());
+  for (size_t i = 0; i < n; ++i) {
+    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
+    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
+    diff |= static_cast<unsigned char>(x ^ y);
+  }
+  return diff == 0;
+}
+
+std::string label(std::string_view v) {
+  std::string out;
+  for (char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+kit::http_response metrics(api_context& ctx) {
+  std::string m;
+  m += "# HELP patchbay_up 1 while the host process runs.\n# TYPE patchbay_up gauge\npatchbay_up 1\n";
+  auto up = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started_at);
+  m += "# HELP patchbay_uptime_seconds Seconds since the host started.\n"
+       "# TYPE patchbay_uptime_seconds gauge\npatchbay_uptime_seconds " +
+       std::to_string(up.count()) + "\n";
+  m += "# HELP patchbay_channel_state Current state of each channel (1 for the active state).\n"
+       "# TYPE patchbay_channel_state gauge\n";
+  auto channels = ctx.registry.snapshot();
+  for (const auto& c : channels)
+    m += "patchbay_channel_state{channel=\"" + label(c.id) + "\",state=\"" + label(c.state) +
+         "\"} 1\n";
+  m += "# HELP patchbay_inbound_total Inbound events handed over by plugins, by outcome.\n"
+       "# TYPE patchbay_inbound_total counter\n";
+  for (const auto& c : channels) {
+    auto line = [&](const char* outcome, uint64_t n) {
+      m += "patchbay_inbound_total{channel=\"" + label(c.id) + "\",outcome=\"" + outcome +
+           "\"} " + std::to_string(n) + "\n";
+    };
+    line("accepted", c.inbound_accepted);
+    line("duplicate", c.inbound_duplicates);
+    line("refused", c.inbound_refused);
+  }
+  m += "# HELP patchbay_log_dropped_total Log lines dropped because the log queue was full.\n"
+       "# TYPE patchbay_log_dropped_total counter\npatchbay_log_dropped_total " +
+       std::to_string(logging::dropped_lines()) + "\n";
+  kit::http_response r;
+  r.content_type = "text/plain; version=0.0.4";
+  r.body = std::move(m);
+  return r;
+}
+
+}  // namespace
+
+bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization) {
+  constexpr std::string_view prefix = "Bearer ";
+  if (authorization.substr(0, prefix.size()) != prefix) return false;
+  auto presented = authorization.substr(prefix.size());
+  bool ok = false;
+  for (const auto& t : tokens) ok |= !t.empty() && equal_constant_time(presented, t);
+  return ok;
+}
+
+kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req) {
+  const std::string& path = req.path;
+  bool get = req.method == "GET" || req.method == "HEAD";
+  if (path == "/healthz" || path == "/readyz" || path == "/metrics" || path == "/v1/channels") {
+    if (!get) {
+      auto r = error_response(405, "method_not_allowed", "use GET");
+      r.headers.emplace_back("Allow", "GET, HEAD");
+      return r;
+    }
+  }
+  if (path == "/healthz") return json_response(200, {{"status", "ok"}});
+  if (path == "/readyz") {
+    std::string why;
+    if (ctx.registry.ready(&why)) return json_response(200, {{"ready", true}});
+    return json_response(503, {{"ready", false}, {"reason", why}});
+  }
+  if (path == "/metrics") return metrics(ctx);
+  if (path.rfind("/v1/", 0) == 0) {
+    if (!ctx.api_tokens.empty() && !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
+      auto r = error_response(401, "unauthorized", "missing or invalid bearer token");
+      r.headers.emplace_back("WWW-Authenticate", "Bearer");
+      return r;
+    }
+    if (path == "/v1/channels") {
+      kit::http_response r;
+      r.body = ctx.registry.to_json();
+      return r;
+    }
+  }
+  return error_response(404, "not_found", "no route for " + req.method + " " + path);
+}
+
+kit::http_handler make_api_handler(api_context& ctx) {
+  return [&ctx](std::shared_ptr<kit::http_exchange> ex) {
+    ex->respond(handle_api_request(ctx, ex->request()));
+  };
+}
+
+}  // namespace patchbay::app

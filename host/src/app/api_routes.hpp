@@ -1,0 +1,26 @@
+// The host's HTTP API routes (health, readiness, channel status, metrics). Plain functions over
+// kit::http_request so they are testable without sockets.
+#pragma once
+
+#include <chrono>
+#include <string>
+#include <vector>
+
+#include "app/channel_registry.hpp"
+#include "patchbay/kit/http_server.hpp"
+
+namespace patchbay::app {
+
+struct api_context {
+  channel_registry& registry;
+  std::vector<std::string> api_tokens;  // empty: /v1/* is open (loopback use)
+  std::chrono::steady_clock::time_point started_at;
+};
+
+kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);
+kit::http_handler make_api_handler(api_context& ctx);
+
+// Constant-time check of "Authorization: Bearer <token>" against the configured tokens.
+bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization);
+
+}  // namespace patchbay::app

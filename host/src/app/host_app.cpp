@@ -1,0 +1,267 @@
+#include "app/host_app.hpp"
+
+#include <spdlog/spdlog.h>
+#include <unistd.h>
+
+#include <csignal>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+
+#include "app/api_routes.hpp"
+#include "app/channel_registry.hpp"
+#include "patchbay/kit/http_server.hpp"
+#include "patchbay/kit/runtime.hpp"
+#include "plugin/channel_instance.hpp"
+#include "plugin/loader.hpp"
+#include "state/store.hpp"
+
+namespace patchbay::app {
+namespace fs = std::filesystem;
+using namespace std::chrono;
+
+std::vector<std::string> plugin_search_path(const std::vector<std::string>& configured) {
+  std::vector<std::string> dirs = configured;
+  if (const char* env = std::getenv("PATCHBAY_PLUGIN_PATH")) {
+    std::string s = env;
+    for (size_t pos = 0; pos <= s.size();) {
+      size_t next = s.find(':', pos);
+      if (next == std::string::npos) next = s.size();
+      if (next > pos) dirs.push_back(s.substr(pos, next - pos));
+      pos = next + 1;
+    }
+  }
+  std::error_code ec;
+  fs::path exe = fs::read_symlink("/proc/self/exe", ec);
+  if (!ec) {
+    // Installed layout: <prefix>/bin/patchbay and <prefix>/<libdir>/patchbay/plugins, wherever
+    // the package put the prefix. Build tree: build/bin/patchbay and build/plugins.
+    fs::path prefix = exe.parent_path().parent_path();
+    for (const fs::path& d : {prefix / PATCHBAY_REL_PLUGIN_DIR, prefix / "plugins"})
+      if (fs::is_directory(d, ec)) dirs.push_back(d.string());
+  }
+  dirs.push_back(PATCHBAY_DEFAULT_PLUGIN_DIR);
+  return dirs;
+}
+
+struct host_app::impl {
+  config::config cfg;
+  std::mutex mu;
+  std::condition_variable cv;
+  bool stop_requested = false;
+  std::atomic<int> signals_seen{0};
+
+  explicit impl(config::config c) : cfg(std::move(c)) {}
+
+  void request_stop() {
+    {
+      std::lock_guard lk(mu);
+      stop_requested = true;
+    }
+    cv.notify_all();
+  }
+
+  int64_t now_ms() { return plugin::system_clock_source().now_unix_ms(); }
+
+  void on_status(channel_registry& reg, const std::string& id, const pb_status& st) {
+    std::string reason(plugin::to_view(st.reason).substr(0, 1024));
+    std::string state = state_name(st.state);
+    bool changed = false;
+    reg.update(id, [&](channel_status& c) {
+      changed = c.state != state || c.reason != reason || c.attempt != st.attempt;
+      if (c.state != state) c.since_unix_ms = now_ms();
+      c.state = state;
+      c.reason = reason;
+      c.attempt = st.attempt;
+      c.next_attempt_unix_ms = st.next_attempt_unix_ms;
+    });
+    if (!changed) return;
+    auto level = st.state == PB_STATE_FAILED     ? spdlog::level::err
+                 : st.state == PB_STATE_DEGRADED || st.state == PB_STATE_RECONNECTING
+                     ? spdlog::level::warn
+                     : spdlog::level::info;
+    if (st.state == PB_STATE_RECONNECTING)
+      spdlog::log(level, "channel {}: reconnecting (attempt {}, next try in {} ms){}{}", id,
+                  st.attempt, std::max<int64_t>(0, st.next_attempt_unix_ms - now_ms()),
+                  reason.empty() ? "" : ": ", reason);
+    else
+      spdlog::log(level, "channel {}: {}{}{}", id, state, reason.empty() ? "" : ": ", reason);
+  }
+
+  int run() {
+    std::unique_ptr<state::store> store;
+    try {
+      store = state::open_sqlite_store(cfg.host.state.path);
+    } catch (const std::exception& e) {
+      spdlog::error("cannot start: {}; fix: check host.state.path and its directory permissions",
+                    e.what());
+      return 1;
+    }
+    if (cfg.host.state.engine == config::state_engine::postgres) {
+      spdlog::error("cannot start: state engine 'postgres' is not available in this build yet; "
+                    "fix: use host.state.engine: sqlite");
+      return 1;
+    }
+
+    kit::io_runtime rt(2);
+    channel_registry registry;
+    for (const auto& ch : cfg.channels) {
+      channel_status st;
+      st.id = ch.id;
+      st.plugin = ch.plugin;
+      st.enabled = ch.enabled;
+      st.state = ch.enabled ? "pending" : "disabled";
+      st.since_unix_ms = now_ms();
+      registry.add(std::move(st));
+    }
+
+    api_context api{registry, cfg.host.api_tokens, steady_clock::now()};
+    kit::http_server_options hopt;
+    hopt.listen = cfg.host.listen;
+    kit::http_server http(rt, hopt, make_api_handler(api));
+    try {
+      http.start();
+    } catch (const std::exception& e) {
+      spdlog::error("cannot start: HTTP server: {}; fix: change host.listen or stop the process "
+                    "using that port", e.what());
+      return 1;
+    }
+    spdlog::info("patchbay {} listening on http://{}", PATCHBAY_VERSION, http.local_endpoint());
+
+    kit::signal_watch signals(rt, {SIGINT, SIGTERM}, [this](int sig) {
+      if (signals_seen.fetch_add(1) > 0) {
+        spdlog::warn("second signal {} during shutdown: exiting now", sig);
+        spdlog::default_logger()->flush();
+        std::_Exit(130);
+      }
+      spdlog::info("received signal {}, stopping", sig);
+      request_stop();
+    });
+
+    auto started = start_channels(rt, *store, registry);
+    registry.set_startup_complete(true);
+    std::string why;
+    if (registry.ready(&why))
+      spdlog::info("ready: {} channel(s) started", started.size());
+    else
+      spdlog::warn("not ready: {}", why);
+
+    {
+      std::unique_lock lk(mu);
+      cv.wait(lk, [&] { return stop_requested; });
+    }
+    registry.set_startup_complete(false);  // /readyz answers 503 from here on
+    stop_channels(started, registry);
+    http.stop(milliseconds(1000));
+    store->close();
+    rt.stop();
+    spdlog::info("patchbay stopped");
+    return 0;
+  }
+
+  std::vector<std::shared_ptr<plugin::channel_instance>> start_channels(
+      kit::io_runtime& rt, state::store& store, channel_registry& registry) {
+    std::vector<std::shared_ptr<plugin::channel_instance>> started;
+    plugin::loader loader(plugin_search_path(cfg.host.plugin_dirs));
+    for (const auto& ch : cfg.channels) {
+      if (!ch.enabled) continue;
+      {
+        std::lock_guard lk(mu);
+        if (stop_requested) break;
+      }
+      auto mark = [&](const std::string& state, const std::string& reason) {
+        registry.update(ch.id, [&](channel_status& c) {
+          c.state = state;
+          c.reason = reason;
+          c.start_attempted = true;
+          c.since_unix_ms = now_ms();
+        });
+      };
+      auto out = loader.load(ch.plugin);
+      if (!out.module) {
+        spdlog::error("channel {}: plugin refused: {}", ch.id, out.error->to_string());
+        mark("refused", out.error->reason);
+        continue;
+      }
+      registry.update(ch.id, [&](channel_status& c) {
+        c.plugin = out.module->name;
+        c.plugin_version = out.module->version;
+        c.platform = out.module->platform;
+      });
+      mark("starting", "");
+      plugin::instance_events ev;
+      std::string id = ch.id;
+      ev.status = [this, &registry, id](const pb_status& st) { on_status(registry, id, st); };
+      ev.inbound_outcome = [&registry, id](pb_inbound_disposition d) {
+        registry.update(id, [d](channel_status& c) {
+          if (d == PB_INBOUND_ACCEPTED) ++c.inbound_accepted;
+          else if (d == PB_INBOUND_DUPLICATE) ++c.inbound_duplicates;
+          else ++c.inbound_refused;
+        });
+      };
+      ev.inbound = [id](const core::inbound_message& m) {
+        spdlog::info("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
+                     m.conversation_id);
+      };
+      auto inst = plugin::channel_instance::make(rt, out.module, ch.id, ch.config_json, store,
+                                                 std::move(ev));
+      // The promise is shared: a plugin that answers after we gave up must not touch freed memory.
+      auto p = std::make_shared<std::promise<std::string>>();
+      auto f = p->get_future();
+      inst->start([p](const std::string& err) { p->set_value(err); });
+      if (f.wait_for(cfg.host.shutdown_timeout) != std::future_status::ready) {
+        spdlog::error("channel {}: plugin {} did not return from create/start within {} ms",
+                      ch.id, out.module->name, cfg.host.shutdown_timeout.count());
+        mark("failed", "start timed out");
+        started.push_back(inst);  // still owned, shut down with the rest
+        continue;
+      }
+      if (std::string err = f.get(); !err.empty()) {
+        spdlog::error("channel {}: {} (plugin {} at {})", ch.id, err, out.module->name,
+                      out.module->path);
+        mark("failed", err);
+        continue;
+      }
+      registry.update(ch.id, [](channel_status& c) {
+        c.started = true;
+        if (c.state == "starting" || c.state == "pending") c.state = "starting";
+      });
+      spdlog::info("channel {}: started (plugin {} {} at {})", ch.id, out.module->name,
+                   out.module->version, out.module->path);
+      started.push_back(std::move(inst));
+    }
+    return started;
+  }
+
+  void stop_channels(std::vector<std::shared_ptr<plugin::channel_instance>>& started,
+                     channel_registry& registry) {
+    auto deadline = steady_clock::now() + cfg.host.shutdown_timeout;
+    for (auto it = started.rbegin(); it != started.rend(); ++it) {
+      auto& inst = *it;
+      auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
+      if (left < milliseconds(100)) left = milliseconds(100);
+      auto p = std::make_shared<std::promise<void>>();
+      auto f = p->get_future();
+      inst->shutdown(left, [p] { p->set_value(); });
+      // The instance enforces `left` on the plugin; the extra second covers draining callbacks.
+      if (f.wait_for(left + seconds(1)) != std::future_status::ready) {
+        spdlog::error("channel {}: did not shut down in time; continuing", inst->id());
+        continue;
+      }
+      registry.update(inst->id(), [&](channel_status& c) {
+        c.started = false;
+        c.state = "stopped";
+        c.since_unix_ms = now_ms();
+      });
+      spdlog::info("channel {}: shut down", inst->id());
+    }
+  }
+};
+
+host_app::host_app(config::config cfg) : impl_(std::make_unique<impl>(std::move(cfg))) {}
+host_app::~host_app() = default;
+int host_app::run() { return impl_->run(); }
+void host_app::request_stop() { impl_->request_stop(); }
+
+}  // namespace patchbay::app

@@ -1,0 +1,92 @@
+// patchbay host configuration: the typed model of the YAML file, and its loader.
+//
+// load_config() reads YAML, interpolates ${ENV} and ${file:PATH} in scalar values, validates the
+// schema (unknown keys, wrong types, duplicates, references between sections) and returns either a
+// config or every error found, each with file:line:column and the key path. Error texts never
+// contain an interpolated value (they show the ${...} reference instead), so secrets do not leak.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace patchbay::config {
+
+struct source_pos {
+  std::string file;
+  int line = 0;    // 1-based; 0 = unknown
+  int column = 0;  // 1-based
+};
+
+struct config_error {
+  source_pos pos;
+  std::string path;     // key path, e.g. "channels[1].agent"
+  std::string message;  // what is wrong and what is expected; never a secret value
+  std::string to_string() const;  // "file:line:col: path: message"
+};
+
+enum class log_format { text, json };
+enum class state_engine { sqlite, postgres };
+
+struct log_config {
+  log_format format = log_format::text;
+  std::string level = "info";  // trace, debug, info, warn, error
+};
+
+struct state_config {
+  state_engine engine = state_engine::sqlite;
+  std::string path = "patchbay.db";  // sqlite: file path (relative to the config file's dir)
+  std::string url;                   // postgres: libpq connection string (secret)
+};
+
+struct host_config {
+  std::string listen = "127.0.0.1:8780";
+  std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
+  state_config state;
+  std::vector<std::string> api_tokens;   // secrets
+  log_config log;
+  std::chrono::milliseconds shutdown_timeout{10'000};
+};
+
+struct agent_config {
+  std::string name;
+  std::string type;         // echo, http, openai, process
+  std::string options_json; // the agent's remaining keys as a JSON object (may hold secrets)
+  source_pos pos;
+};
+
+struct channel_config {
+  std::string id;
+  std::string plugin;       // a plugin name (searched in plugin_dirs) or a path to a .so
+  std::string agent;        // name of an entry in `agents`
+  bool enabled = true;
+  std::string config_json;  // the `config:` block as a JSON object (secrets substituted)
+  source_pos pos;           // where the channel entry starts
+  source_pos plugin_pos;    // where its `plugin:` value is
+};
+
+struct config {
+  std::string file;         // absolute path of the loaded file
+  host_config host;
+  std::vector<agent_config> agents;
+  std::vector<channel_config> channels;
+
+  const agent_config* find_agent(const std::string& name) const;
+};
+
+struct load_result {
+  std::optional<config> cfg;             // set when errors is empty
+  std::vector<config_error> errors;
+};
+
+// Environment lookup, injectable for tests. Returns nullopt when the variable is unset.
+using env_lookup = std::optional<std::string> (*)(const std::string& name);
+
+load_result load_config(const std::string& path, env_lookup env = nullptr);
+load_result parse_config(const std::string& yaml_text, const std::string& file_name,
+                         const std::string& base_dir, env_lookup env = nullptr);
+
+}  // namespace patchbay::config

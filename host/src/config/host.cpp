@@ -1,0 +1,115 @@
+// The `host:` section: listen address, plugin directories, state store, API tokens, log, shutdown.
+#include "config/detail.hpp"
+
+namespace patchbay::config::detail {
+namespace {
+
+constexpr std::int64_t max_shutdown_timeout_ms = std::int64_t{24} * 60 * 60 * 1000;
+
+void read_listen(context& ctx, const field& f, std::string& out) {
+  auto s = read_scalar(ctx, f, "a string");
+  if (!s) return;
+  if (auto problem = listen_address_problem(s->value)) {
+    ctx.error(f.pos, f.path,
+              "invalid listen address " + quote(*s) + ": " + *problem +
+                  " (expected host:port, e.g. 127.0.0.1:8780 or [::1]:8780)");
+    return;
+  }
+  out = std::move(s->value);
+}
+
+// A list of non-empty strings; `what` names one item, `list_what` the list in messages.
+std::vector<std::string> read_string_list(context& ctx, const field& f, std::string_view what,
+                                          std::string_view list_what) {
+  std::vector<std::string> out;
+  for (const auto& item : list_items(ctx, f, list_what)) {
+    auto value = read_string(ctx, item);
+    if (!value) continue;
+    if (value->empty()) {
+      ctx.error(item.pos, item.path, "empty " + std::string(what));
+      continue;
+    }
+    out.push_back(std::move(*value));
+  }
+  return out;
+}
+
+void read_state(context& ctx, const field& f, state_config& out) {
+  const auto entries = map_entries(ctx, f, "a map", {"engine", "path", "url"});
+  bool engine_known = true;
+  if (const field* engine = find_entry(entries, "engine")) {
+    auto value = read_choice(ctx, *engine, "state engine", {"sqlite", "postgres"});
+    engine_known = value.has_value();
+    if (value) out.engine = *value == "postgres" ? state_engine::postgres : state_engine::sqlite;
+  }
+  const bool sqlite = engine_known && out.engine == state_engine::sqlite;
+  const bool postgres = engine_known && out.engine == state_engine::postgres;
+
+  if (const field* path = find_entry(entries, "path")) {
+    if (postgres) {
+      ctx.error(path->key_pos, path->path, "'path' is only used with engine sqlite");
+    } else if (auto value = read_string(ctx, *path)) {
+      if (value->empty()) ctx.error(path->pos, path->path, "empty database path");
+      out.path = std::move(*value);
+    }
+  }
+  // ":memory:" is SQLite's in-memory database, not a file name.
+  if (out.path != ":memory:" && !out.path.empty()) out.path = resolve_path(ctx.base_dir, out.path);
+
+  if (const field* url = find_entry(entries, "url")) {
+    if (sqlite) {
+      ctx.error(url->key_pos, url->path, "'url' is only used with engine postgres");
+    } else if (auto value = read_string(ctx, *url)) {
+      if (value->empty()) ctx.error(url->pos, url->path, "empty connection string");
+      out.url = std::move(*value);
+    }
+  } else if (postgres) {
+    ctx.error(f.pos, f.path,
+              "missing required key 'url' (engine postgres needs a connection string)");
+  }
+}
+
+void read_log(context& ctx, const field& f, log_config& out) {
+  const auto entries = map_entries(ctx, f, "a map", {"format", "level"});
+  if (const field* format = find_entry(entries, "format")) {
+    if (auto value = read_choice(ctx, *format, "log format", {"text", "json"})) {
+      out.format = *value == "json" ? log_format::json : log_format::text;
+    }
+  }
+  if (const field* level = find_entry(entries, "level")) {
+    if (auto value =
+            read_choice(ctx, *level, "log level", {"trace", "debug", "info", "warn", "error"})) {
+      out.level = std::move(*value);
+    }
+  }
+}
+
+}  // namespace
+
+void read_host(context& ctx, const field& f, host_config& out) {
+  const auto entries =
+      map_entries(ctx, f, "a map",
+                  {"listen", "plugin_dirs", "state", "api_tokens", "log", "shutdown_timeout_ms"});
+  if (const field* listen = find_entry(entries, "listen")) read_listen(ctx, *listen, out.listen);
+  if (const field* dirs = find_entry(entries, "plugin_dirs")) {
+    for (auto& dir : read_string_list(ctx, *dirs, "directory path", "a list of directories")) {
+      out.plugin_dirs.push_back(resolve_path(ctx.base_dir, dir));
+    }
+  }
+  const field* state = find_entry(entries, "state");
+  // Without a state section the default SQLite path still resolves against the config's dir.
+  read_state(ctx, state ? *state : field{f.path + ".state", "state", YAML::Node(), f.pos, f.pos},
+             out.state);
+  if (const field* tokens = find_entry(entries, "api_tokens")) {
+    out.api_tokens = read_string_list(ctx, *tokens, "API token", "a list of API tokens");
+  }
+  if (const field* log = find_entry(entries, "log")) read_log(ctx, *log, out.log);
+  if (const field* timeout = find_entry(entries, "shutdown_timeout_ms")) {
+    if (auto ms = read_int(ctx, *timeout, 1, max_shutdown_timeout_ms,
+                           "a positive number of milliseconds (at most 86400000)")) {
+      out.shutdown_timeout = std::chrono::milliseconds(*ms);
+    }
+  }
+}
+
+}  // namespace patchbay::config::detail

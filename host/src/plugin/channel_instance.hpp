@@ -1,0 +1,122 @@
+// One configured channel running on a loaded plugin: owns the pb_instance, serializes every call
+// into the plugin on one strand, serves the host API for it (host_services), makes inbound
+// messages durable before the plugin may ack them, and guarantees exactly-once completions in both
+// directions: every send/edit/typing the host starts completes once (a plugin that forgets is
+// answered for it at destroy), and every callback the host owes the plugin runs before `destroy`.
+//
+// Thread safety: public methods may be called from any thread; host_services methods are called
+// by the plugin from any thread.
+#pragma once
+
+#include <atomic>
+#include <chrono>
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "core/messages.hpp"
+#include "patchbay/kit/runtime.hpp"
+#include "plugin/host_api.hpp"
+#include "plugin/loader.hpp"
+#include "state/store.hpp"
+
+namespace patchbay::plugin {
+
+// Clock, injectable for tests.
+struct clock_source {
+  virtual ~clock_source() = default;
+  virtual int64_t now_unix_ms() = 0;
+  virtual int64_t monotonic_ms() = 0;
+};
+clock_source& system_clock_source();
+
+struct instance_events {
+  // The plugin reported a status (state is a pb_channel_state).
+  std::function<void(const pb_status&)> status;
+  // A durable, non-duplicate inbound message (on a host thread).
+  std::function<void(const core::inbound_message&)> inbound;
+  // Every emit_inbound outcome, for counters.
+  std::function<void(pb_inbound_disposition)> inbound_outcome;
+};
+
+class channel_instance final : public host_services,
+                               public std::enable_shared_from_this<channel_instance> {
+ public:
+  using op_done = std::function<void(const core::op_result&)>;
+
+  static std::shared_ptr<channel_instance> make(kit::io_runtime& rt,
+                                                std::shared_ptr<const plugin_module> module,
+                                                std::string id, std::string config_json,
+                                                state::store& store, instance_events events,
+                                                clock_source& clock = system_clock_source());
+  ~channel_instance() override;
+
+  const std::string& id() const { return id_; }
+  const plugin_module& module() const { return *module_; }
+
+  // create + start. `done("")` on success, else the refusal text (already logged).
+  void start(std::function<void(const std::string& error)> done);
+  // stop (bounded by `deadline`), wait for owed callbacks, destroy. `done` runs once. Idempotent.
+  void shutdown(std::chrono::milliseconds deadline, std::function<void()> done);
+
+  void send(core::outbound_message msg, op_done done);
+  void edit(core::edit_request req, op_done done);
+  void typing(core::typing_request req, op_done done);
+
+  // host_services (called by the plugin, any thread)
+  void log(int32_t level, std::string_view text) override;
+  void emit_inbound(const pb_inbound_message& msg, pb_inbound_done_fn done, void* ud) override;
+  void report_status(const pb_status& status) override;
+  int32_t kv_get(std::string_view key, pb_kv_value_fn on_value, void* ud) override;
+  void kv_write(std::string_view key, std::optional<std::string_view> value, pb_kv_done_fn done,
+                void* ud) override;
+  int64_t now_unix_ms() override;
+  int64_t monotonic_ms() override;
+
+ private:
+  enum class phase { idle, running, stopping, destroyed };
+  struct pending_op {
+    op_done done;
+    std::string what;
+  };
+
+  channel_instance(kit::io_runtime& rt, std::shared_ptr<const plugin_module> module, std::string id,
+                   std::string config_json, state::store& store, instance_events events,
+                   clock_source& clock);
+
+  template <class Fn>
+  void start_op(const char* what, op_done done, Fn&& call);  // on strand
+  static void op_trampoline(void* ud, const pb_op_result* r);
+  void complete_op(uint64_t op_id, core::op_result r);
+  static void stop_trampoline(void* ud);
+  void finish_stop(uint64_t generation);
+  void owe();         // the host now owes the plugin one callback
+  void paid();        // ... and has delivered it
+  void destroy_now(); // on strand
+
+  kit::io_runtime& rt_;
+  kit::strand strand_;
+  std::shared_ptr<const plugin_module> module_;
+  std::string id_;
+  std::string config_json_;
+  state::store& store_;
+  instance_events events_;
+  clock_source& clock_;
+  pb_host host_handle_{this};
+  pb_instance* inst_ = nullptr;
+
+  phase phase_ = phase::idle;  // strand only
+  std::atomic<bool> accepting_{true};   // host API calls honoured (false after destroy)
+  std::mutex mu_;                       // guards ops_, owed_, destroy_ready_
+  std::map<uint64_t, pending_op> ops_;
+  int owed_ = 0;
+  std::function<void()> when_paid_;
+  std::function<void()> shutdown_done_;
+  std::unique_ptr<kit::timer> stop_timer_;
+  uint64_t stop_generation_ = 0;
+};
+
+}  // namespace patchbay::plugin

@@ -1,0 +1,55 @@
+// The host side of the ABI: the pb_host_api table handed to every plugin, and the interface a
+// channel instance implements to serve it. The C functions in host_api.cpp validate arguments,
+// never throw into the plugin and forward to the instance's host_services.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string_view>
+
+#include "patchbay/pb_plugin.h"
+
+namespace patchbay::plugin {
+
+class host_services {
+ public:
+  virtual ~host_services() = default;
+  virtual void log(int32_t level, std::string_view text) = 0;
+  virtual void emit_inbound(const pb_inbound_message& msg, pb_inbound_done_fn done,
+                            void* user_data) = 0;
+  virtual void report_status(const pb_status& status) = 0;
+  virtual int32_t kv_get(std::string_view key, pb_kv_value_fn on_value, void* user_data) = 0;
+  // value == nullopt: delete.
+  virtual void kv_write(std::string_view key, std::optional<std::string_view> value,
+                        pb_kv_done_fn done, void* user_data) = 0;
+  virtual int64_t now_unix_ms() = 0;
+  virtual int64_t monotonic_ms() = 0;
+};
+
+// Copies a struct the plugin filled in: at most our size, zero-filling what the plugin lacks.
+// Returns false when the plugin's struct_size is below `min_size` (what minor 0 defines).
+template <class T>
+bool read_sized(const T* src, std::size_t min_size, T& out) {
+  out = T{};
+  if (src == nullptr || src->struct_size < min_size) return false;
+  std::size_t n = src->struct_size < sizeof(T) ? src->struct_size : sizeof(T);
+  __builtin_memcpy(&out, src, n);
+  return true;
+}
+
+// A view is usable when it is empty or has data.
+inline bool valid_view(pb_str s) { return s.size == 0 || s.data != nullptr; }
+inline std::string_view to_view(pb_str s) {
+  return s.size == 0 ? std::string_view{} : std::string_view(s.data, s.size);
+}
+inline pb_str to_pb(std::string_view s) { return pb_str{s.data(), s.size()}; }
+
+const pb_host_api* host_api_table();
+const pb_host_info* host_info();
+
+}  // namespace patchbay::plugin
+
+// The opaque per-instance handle of the ABI, as the host defines it.
+struct pb_host {
+  patchbay::plugin::host_services* services;
+};

@@ -1,0 +1,110 @@
+// channel_instance::emit_inbound: validate and copy what the plugin hands over (it is borrowed),
+// make it durable (dedup by event id), then answer the plugin and pass the message on.
+#include <spdlog/spdlog.h>
+
+#include "plugin/channel_instance.hpp"
+
+namespace patchbay::plugin {
+namespace {
+
+constexpr size_t max_text_bytes = 1 << 20;
+constexpr uint32_t max_list = 1024;
+
+std::string copy(pb_str s) { return std::string(to_view(s)); }
+
+// Returns "" when `in` is acceptable, else why not (no message content in the text).
+std::string convert(const pb_inbound_message& raw, core::inbound_message& m) {
+  pb_inbound_message in;
+  if (!read_sized(&raw, offsetof(pb_inbound_message, raw_json) + sizeof(pb_str), in))
+    return "struct_size " + std::to_string(raw.struct_size) + " is below the ABI 1.0 minimum";
+  for (pb_str s : {in.event_id, in.conversation_id, in.thread_id, in.message_id, in.sender_id,
+                   in.sender_name, in.text, in.reply_context, in.raw_json})
+    if (!valid_view(s)) return "a string field has size > 0 and a NULL pointer";
+  if (in.event_id.size == 0) return "event_id is empty (the host dedups on it)";
+  if (in.conversation_id.size == 0) return "conversation_id is empty";
+  if (in.text.size > max_text_bytes) return "text exceeds 1 MiB";
+  if (in.mention_count > max_list || in.attachment_count > max_list)
+    return "more than 1024 mentions or attachments";
+  if ((in.mention_count && !in.mentions) || (in.attachment_count && !in.attachments))
+    return "a list has a count and a NULL pointer";
+  m.event_id = copy(in.event_id);
+  m.conversation_id = copy(in.conversation_id);
+  m.conversation_kind = in.conversation_kind;
+  m.thread_id = copy(in.thread_id);
+  m.message_id = copy(in.message_id);
+  m.sender_id = copy(in.sender_id);
+  m.sender_name = copy(in.sender_name);
+  m.text = copy(in.text);
+  m.reply_context = copy(in.reply_context);
+  m.sent_at_unix_ms = in.sent_at_unix_ms;
+  m.raw_json = copy(in.raw_json);
+  for (uint32_t i = 0; i < in.mention_count; ++i) {
+    pb_mention x;
+    if (!read_sized(in.mentions[i], offsetof(pb_mention, is_bot_self) + sizeof(int32_t), x) ||
+        !valid_view(x.user_id) || !valid_view(x.display_name))
+      return "mention " + std::to_string(i) + " is malformed";
+    m.mentions.push_back({copy(x.user_id), copy(x.display_name), x.is_bot_self});
+  }
+  for (uint32_t i = 0; i < in.attachment_count; ++i) {
+    pb_attachment a;
+    if (!read_sized(in.attachments[i], offsetof(pb_attachment, url) + sizeof(pb_str), a))
+      return "attachment " + std::to_string(i) + " is malformed";
+    for (pb_str s : {a.kind, a.id, a.name, a.mime_type, a.url})
+      if (!valid_view(s)) return "attachment " + std::to_string(i) + " is malformed";
+    m.attachments.push_back({copy(a.kind), copy(a.id), copy(a.name), copy(a.mime_type),
+                             copy(a.url), a.size});
+  }
+  if (in.capabilities != nullptr) {
+    pb_capabilities c;
+    if (!read_sized(in.capabilities, offsetof(pb_capabilities, max_edits_per_message) +
+                                         sizeof(uint32_t), c))
+      return "capabilities narrowing is malformed";
+    m.capabilities = c;
+  }
+  return {};
+}
+
+}  // namespace
+
+void channel_instance::emit_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done,
+                                    void* ud) {
+  owe();
+  auto answer = [self = shared_from_this(), done, ud](pb_inbound_disposition d, int32_t code,
+                                                      std::string why) {
+    // Never inside the plugin's call, never on the store's writer thread.
+    self->rt_.post([self, done, ud, d, code, why = std::move(why)] {
+      if (self->accepting_) {
+        pb_error e{sizeof(pb_error), code, 0, to_pb(why)};
+        done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
+        if (self->events_.inbound_outcome) self->events_.inbound_outcome(d);
+      }
+      self->paid();
+    });
+  };
+  if (!accepting_) return answer(PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "channel is stopped");
+
+  auto m = std::make_shared<core::inbound_message>();
+  m->channel_id = id_;
+  if (std::string why = convert(raw, *m); !why.empty()) {
+    spdlog::warn("[{}] plugin {} emitted a malformed inbound message: {}", id_, module_->name, why);
+    return answer(PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT, "malformed inbound message: " + why);
+  }
+  store_.record_inbound(
+      id_, m->event_id, core::to_json(*m),
+      [self = shared_from_this(), m, answer](state::inbound_outcome o, const std::string& err) {
+        if (o == state::inbound_outcome::failed) {
+          spdlog::error("[{}] inbound event could not be stored: {}", self->id_, err);
+          return answer(PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "host could not store the event");
+        }
+        bool fresh = o == state::inbound_outcome::accepted;
+        answer(fresh ? PB_INBOUND_ACCEPTED : PB_INBOUND_DUPLICATE, PB_OK, {});
+        if (fresh && self->events_.inbound)
+          self->rt_.post([self, m] {
+            if (self->events_.inbound) self->events_.inbound(*m);
+          });
+        else if (!fresh)
+          spdlog::debug("[{}] duplicate inbound event ignored", self->id_);
+      });
+}
+
+}  // namespace patchbay::plugin

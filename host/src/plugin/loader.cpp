@@ -1,0 +1,233 @@
+#include "plugin/loader.hpp"
+
+#include <boost/dll/library_info.hpp>
+#include <boost/dll/shared_library.hpp>
+#include <boost/system/error_code.hpp>
+#include <dlfcn.h>
+
+#include <algorithm>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+
+#include "plugin/host_api.hpp"
+
+namespace patchbay::plugin {
+namespace fs = std::filesystem;
+
+std::string load_error::to_string() const { return file + ": " + reason + "; fix: " + fix; }
+
+std::string plugin_file_name(const std::string& name) { return "patchbay_" + name + ".so"; }
+
+namespace {
+
+const char* tri(int32_t v) { return v == PB_YES ? "yes" : v == PB_NO ? "no" : "unspecified"; }
+
+const char* unit_name(int32_t u) {
+  switch (u) {
+    case PB_UNIT_BYTES: return "bytes";
+    case PB_UNIT_UTF16: return "utf16";
+    case PB_UNIT_CODEPOINTS: return "codepoints";
+    default: return "unspecified";
+  }
+}
+
+const char* token_name(int32_t t) {
+  switch (t) {
+    case PB_REPLY_TOKEN_NONE: return "none";
+    case PB_REPLY_TOKEN_SINGLE_USE: return "single-use";
+    case PB_REPLY_TOKEN_REUSABLE: return "reusable";
+    default: return "unspecified";
+  }
+}
+
+bool valid_name(const char* s) {
+  if (s == nullptr || *s == 0 || std::strlen(s) > 64) return false;
+  for (const char* p = s; *p; ++p)
+    if (!((*p >= 'a' && *p <= 'z') || (*p >= '0' && *p <= '9') || *p == '_' || *p == '-'))
+      return false;
+  return true;
+}
+
+bool is_elf(const fs::path& p) {
+  std::ifstream f(p, std::ios::binary);
+  char magic[4] = {};
+  f.read(magic, 4);
+  return f.gcount() == 4 && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+}
+
+// Minimum sizes a v1.0 plugin must fill in: everything defined in minor 0.
+constexpr size_t min_descriptor = offsetof(pb_plugin_descriptor, vtable) + sizeof(void*);
+constexpr size_t min_caps = offsetof(pb_capabilities, max_edits_per_message) + sizeof(uint32_t);
+constexpr size_t min_vtable = offsetof(pb_plugin_vtable, typing) + sizeof(void*);
+
+load_outcome refuse(const std::string& file, std::string reason, std::string fix) {
+  return load_outcome{nullptr, load_error{file, std::move(reason), std::move(fix)}};
+}
+
+// Copies a struct the plugin filled in: at most our size, zero-filling what the plugin lacks.
+template <class T>
+T copy_sized(const T* src) {
+  T out{};
+  size_t n = std::min<size_t>(src->struct_size, sizeof(T));
+  std::memcpy(&out, src, n);
+  out.struct_size = static_cast<uint32_t>(n);
+  return out;
+}
+
+}  // namespace
+
+std::string describe_capabilities(const pb_capabilities& c) {
+  std::string s = "limit=" + (c.max_message_size ? std::to_string(c.max_message_size) + " " +
+                                                       unit_name(c.message_size_unit)
+                                                 : std::string("none"));
+  s += std::string(" edit=") + tri(c.can_edit) + " typing=" + tri(c.can_typing) +
+       " ephemeral=" + tri(c.can_ephemeral) + " reply_token=" + token_name(c.reply_token) +
+       " edit_interval=" + std::to_string(c.min_edit_interval_ms) + "ms" +
+       " max_edits=" + (c.max_edits_per_message ? std::to_string(c.max_edits_per_message) : "none");
+  return s;
+}
+
+loader::loader(std::vector<std::string> plugin_dirs) : dirs_(std::move(plugin_dirs)) {}
+
+std::vector<std::string> loader::scan() const {
+  std::vector<std::string> out;
+  for (const auto& d : dirs_) {
+    std::error_code ec;
+    std::vector<std::string> here;
+    for (auto it = fs::directory_iterator(d, ec); !ec && it != fs::directory_iterator();
+         it.increment(ec)) {
+      if (it->path().extension() == ".so") here.push_back(it->path().string());
+    }
+    std::sort(here.begin(), here.end());
+    out.insert(out.end(), here.begin(), here.end());
+  }
+  return out;
+}
+
+load_outcome loader::load(const std::string& name_or_path) {
+  if (name_or_path.find('/') != std::string::npos) return load_file(name_or_path);
+  std::string file = plugin_file_name(name_or_path);
+  for (const auto& d : dirs_) {
+    fs::path p = fs::path(d) / file;
+    std::error_code ec;
+    if (fs::exists(p, ec)) return load_file(p.string());
+  }
+  std::string searched;
+  for (const auto& d : dirs_) searched += (searched.empty() ? "" : ", ") + d;
+  return refuse(file, "plugin '" + name_or_path + "' not found (searched: " +
+                          (searched.empty() ? "no plugin directories" : searched) + ")",
+                "install the plugin there, add its directory to host.plugin_dirs, or set "
+                "`plugin:` to the path of the .so");
+}
+
+load_outcome loader::load_file(const std::string& path) {
+  std::error_code ec;
+  fs::path canon = fs::weakly_canonical(fs::path(path), ec);
+  std::string key = ec ? path : canon.string();
+  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
+  load_outcome out = [&]() -> load_outcome {
+    if (!fs::exists(key, ec))
+      return refuse(key, "file not found", "check the path, or build/install the plugin");
+    if (!fs::is_regular_file(key, ec) || !is_elf(key))
+      return refuse(key, "not a shared object (no ELF header)",
+                    "point `plugin:` at a .so built with patchbay_add_plugin()");
+
+    auto lib = std::make_shared<boost::dll::shared_library>();
+    boost::system::error_code lec;
+    lib->load(fs::path(key), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local,
+              lec);
+    if (lec || !lib->is_loaded()) {
+      const char* dl = ::dlerror();
+      return refuse(key, "cannot be loaded: " + (dl ? std::string(dl) : lec.message()),
+                    "rebuild the plugin for this system; `ldd " + key +
+                        "` shows missing libraries");
+    }
+    if (!lib->has(PB_ENTRY_SYMBOL)) {
+      std::string other;
+      try {
+        boost::dll::library_info info{fs::path(key)};
+        for (const auto& sym : info.symbols())
+          if (sym.rfind(PB_ENTRY_PREFIX, 0) == 0) other = sym;
+      } catch (...) {
+      }
+      if (!other.empty())
+        return refuse(key,
+                      "ABI major mismatch: plugin exports " + other + ", this host speaks ABI " +
+                          std::to_string(PB_ABI_MAJOR) + "." + std::to_string(PB_ABI_MINOR) +
+                          " (" PB_ENTRY_SYMBOL ")",
+                      "use a build of the plugin for ABI " + std::to_string(PB_ABI_MAJOR) +
+                          ", or a patchbay release that speaks the plugin's ABI");
+      return refuse(key, "entry symbol " PB_ENTRY_SYMBOL " not found: not a patchbay plugin",
+                    "export the plugin with PATCHBAY_PLUGIN(...) or define "
+                    "`PB_EXPORT const pb_plugin_descriptor* " PB_ENTRY_SYMBOL "(const "
+                    "pb_host_info*)`");
+    }
+    auto& entry = lib->get<const pb_plugin_descriptor*(const pb_host_info*)>(PB_ENTRY_SYMBOL);
+    const pb_plugin_descriptor* d = entry(host_info());
+    const std::string rebuild = "rebuild the plugin against the patchbay plugin SDK headers";
+    if (d == nullptr)
+      return refuse(key, "entry returned no descriptor (the plugin refused this host)",
+                    "check the plugin's stderr output; rebuild it against this host's SDK");
+    if (d->struct_size < 3 * sizeof(uint32_t))
+      return refuse(key, "malformed descriptor: struct_size " + std::to_string(d->struct_size) +
+                             " is too small", rebuild);
+    if (d->abi_major != PB_ABI_MAJOR)
+      return refuse(key,
+                    "ABI major mismatch: plugin built for ABI " + std::to_string(d->abi_major) +
+                        "." + std::to_string(d->abi_minor) + ", host speaks " +
+                        std::to_string(PB_ABI_MAJOR) + "." + std::to_string(PB_ABI_MINOR),
+                    "use a build of the plugin for ABI " + std::to_string(PB_ABI_MAJOR));
+    if (d->abi_minor > PB_ABI_MINOR)
+      return refuse(key,
+                    "plugin needs ABI " + std::to_string(d->abi_major) + "." +
+                        std::to_string(d->abi_minor) + ", newer than this host's " +
+                        std::to_string(PB_ABI_MAJOR) + "." + std::to_string(PB_ABI_MINOR),
+                    "upgrade patchbay, or use an older build of the plugin");
+    if (d->struct_size < min_descriptor)
+      return refuse(key, "malformed descriptor: struct_size " + std::to_string(d->struct_size) +
+                             " is smaller than the ABI 1.0 minimum " +
+                             std::to_string(min_descriptor), rebuild);
+    if (!valid_name(d->name))
+      return refuse(key, "malformed descriptor: name must be 1-64 characters of [a-z0-9_-]",
+                    rebuild);
+    if (d->version == nullptr || d->platform == nullptr)
+      return refuse(key, "malformed descriptor: version and platform are required", rebuild);
+    if (d->capabilities == nullptr || d->capabilities->struct_size < min_caps)
+      return refuse(key, "malformed descriptor: capabilities missing or struct_size too small",
+                    rebuild);
+    if (d->vtable == nullptr || d->vtable->struct_size < min_vtable)
+      return refuse(key, "malformed descriptor: function table missing or struct_size too small",
+                    rebuild);
+    auto m = std::make_shared<plugin_module>();
+    m->path = key;
+    m->name = d->name;
+    m->version = d->version;
+    m->platform = d->platform;
+    m->description = d->description ? d->description : "";
+    m->abi_major = d->abi_major;
+    m->abi_minor = d->abi_minor;
+    m->caps = copy_sized(d->capabilities);
+    m->vt = copy_sized(d->vtable);
+    const std::pair<const char*, const void*> fns[] = {
+        {"create", reinterpret_cast<const void*>(m->vt.create)},
+        {"start", reinterpret_cast<const void*>(m->vt.start)},
+        {"stop", reinterpret_cast<const void*>(m->vt.stop)},
+        {"destroy", reinterpret_cast<const void*>(m->vt.destroy)},
+        {"send", reinterpret_cast<const void*>(m->vt.send)},
+        {"edit", reinterpret_cast<const void*>(m->vt.edit)},
+        {"typing", reinterpret_cast<const void*>(m->vt.typing)}};
+    for (auto [fn_name, ptr] : fns)
+      if (ptr == nullptr)
+        return refuse(key, std::string("malformed descriptor: function `") + fn_name +
+                               "` is NULL",
+                      "implement every function of pb_plugin_vtable (complete unsupported "
+                      "operations with PB_ERR_UNSUPPORTED)");
+    m->library = lib;
+    return load_outcome{std::move(m), std::nullopt};
+  }();
+  cache_[key] = out;
+  return out;
+}
+
+}  // namespace patchbay::plugin

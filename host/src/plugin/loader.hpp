@@ -1,0 +1,67 @@
+// patchbay plugin loader: finds plugin shared objects, loads them with Boost.DLL
+// (RTLD_NOW | RTLD_LOCAL), calls the ABI entry once per library and validates the descriptor.
+// A refusal is a value naming the file, the reason and the fix; it never throws and never
+// affects other plugins. Libraries stay loaded while any plugin_module referencing them lives.
+//
+// Thread safety: a loader is used from one thread (start-up); plugin_module is immutable.
+#pragma once
+
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "patchbay/pb_plugin.h"
+
+namespace patchbay::plugin {
+
+struct plugin_module {
+  std::string path;  // canonical path of the shared object
+  std::string name, version, platform, description;
+  uint32_t abi_major = 0, abi_minor = 0;
+  pb_capabilities caps{};   // zero-filled copy of what the plugin declared
+  pb_plugin_vtable vt{};    // zero-filled copy; every function checked non-null
+  std::shared_ptr<void> library;  // keeps the shared object loaded
+};
+
+struct load_error {
+  std::string file;
+  std::string reason;
+  std::string fix;
+  std::string to_string() const;  // "<file>: <reason>; fix: <fix>"
+};
+
+struct load_outcome {
+  std::shared_ptr<const plugin_module> module;
+  std::optional<load_error> error;
+};
+
+class loader {
+ public:
+  explicit loader(std::vector<std::string> plugin_dirs);
+
+  // `name_or_path`: a plugin name (searched as patchbay_<name>.so in the plugin dirs, in order)
+  // or a path (contains '/'). Loading the same file twice returns the same module.
+  load_outcome load(const std::string& name_or_path);
+
+  // Every *.so file in the plugin dirs, sorted per dir.
+  std::vector<std::string> scan() const;
+
+  const std::vector<std::string>& dirs() const { return dirs_; }
+
+ private:
+  load_outcome load_file(const std::string& path);
+
+  std::vector<std::string> dirs_;
+  std::map<std::string, load_outcome> cache_;  // by canonical path
+};
+
+// "limit=30000 codepoints edit=yes typing=no ephemeral=no reply_token=none edit_interval=500ms
+//  max_edits=20"
+std::string describe_capabilities(const pb_capabilities& caps);
+
+// File name of the plugin called `name`: "patchbay_<name>.so".
+std::string plugin_file_name(const std::string& name);
+
+}  // namespace patchbay::plugin

@@ -1,0 +1,83 @@
+// patchbay kit: the one HTTP/1.1 server (Boost.Beast inside, not in this header).
+//
+// Each connection runs on its own strand with per-phase deadlines (header read, body read, idle
+// keep-alive, write). The handler is called on the connection's strand and answers through the
+// exchange, from any thread, at any later time: with one response, or with a stream (chunked
+// transfer encoding, for Server-Sent Events). Bounded: max connections, max header and body sizes
+// (413 past the body limit, 431 past the header limit), and a stream's unsent bytes.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+
+#include "patchbay/kit/http_types.hpp"
+
+namespace patchbay::kit {
+
+class io_runtime;
+
+// A streamed response body (chunked). Thread-safe.
+class http_stream {
+ public:
+  virtual ~http_stream() = default;
+  // Queues a chunk. Returns false (and drops it) if the peer is gone or the stream's unsent bytes
+  // would exceed the server's max_stream_buffer_bytes.
+  virtual bool write(std::string chunk) = 0;
+  // Sends the final chunk and ends the response. Idempotent.
+  virtual void close() = 0;
+  // True once the peer disconnected or the stream was closed.
+  virtual bool closed() const = 0;
+  // Called once, on the connection's strand, when the peer goes away before close().
+  virtual void on_peer_gone(std::function<void()> fn) = 0;
+};
+
+// One request awaiting its answer. Thread-safe. Exactly one of respond()/start_stream() may be
+// called; if the exchange is destroyed unanswered, the server answers 500.
+class http_exchange {
+ public:
+  virtual ~http_exchange() = default;
+  virtual const http_request& request() const = 0;
+  virtual void respond(http_response response) = 0;
+  virtual std::shared_ptr<http_stream> start_stream(unsigned status, std::string content_type,
+                                                    http_headers headers = {}) = 0;
+};
+
+using http_handler = std::function<void(std::shared_ptr<http_exchange>)>;
+
+struct http_server_options {
+  std::string listen = "127.0.0.1:8780";  // "host:port"; port 0 picks a free port
+  std::size_t max_body_bytes = 1 << 20;
+  std::size_t max_header_bytes = 16 << 10;
+  std::size_t max_connections = 1024;
+  std::size_t max_stream_buffer_bytes = 1 << 20;
+  std::chrono::milliseconds header_timeout{10'000};
+  std::chrono::milliseconds body_timeout{30'000};
+  std::chrono::milliseconds idle_timeout{60'000};
+  std::chrono::milliseconds write_timeout{30'000};
+};
+
+class http_server {
+ public:
+  http_server(io_runtime& rt, http_server_options options, http_handler handler);
+  ~http_server();
+  http_server(const http_server&) = delete;
+  http_server& operator=(const http_server&) = delete;
+
+  // Binds and starts accepting. Throws std::runtime_error naming the address on failure
+  // (bad address, port in use, permission).
+  void start();
+  // "127.0.0.1:PORT" actually bound (useful with port 0). Valid after start().
+  std::string local_endpoint() const;
+  // Stops accepting and closes idle connections; in-flight responses get `grace` to finish, then
+  // every connection is closed. Returns at once; safe to call from any thread. Idempotent.
+  void stop(std::chrono::milliseconds grace = std::chrono::milliseconds{2000});
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace patchbay::kit

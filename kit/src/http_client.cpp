@@ -1,0 +1,502 @@
+// The HTTP/1.1 client: one coroutine per request on its own strand, with a phase timer (connect,
+// TLS handshake, first byte, idle between body reads) and a total timer. A timer that fires
+// records why and closes the socket; the coroutine then sees its operation fail and reports the
+// recorded reason. Everything (coroutine and timer handlers) runs on the request's strand.
+#include "patchbay/kit/http_client.hpp"
+
+#include "patchbay/kit/runtime.hpp"
+#include "text_util.hpp"
+
+#include <boost/asio/as_tuple.hpp>
+#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/connect.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/ssl/context.hpp>
+#include <boost/asio/ssl/error.hpp>
+#include <boost/asio/ssl/host_name_verification.hpp>
+#include <boost/asio/ssl/stream.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/use_awaitable.hpp>
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/buffer_body.hpp>
+#include <boost/beast/http/error.hpp>
+#include <boost/beast/http/message.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/read.hpp>
+#include <boost/beast/http/string_body.hpp>
+#include <boost/beast/http/write.hpp>
+
+#include <openssl/ssl.h>
+#include <openssl/x509_vfy.h>
+
+#include <array>
+#include <cstdio>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+namespace patchbay::kit {
+
+namespace {
+
+namespace net = boost::asio;
+namespace ssl = net::ssl;
+namespace beast = boost::beast;
+namespace http = beast::http;
+using tcp = net::ip::tcp;
+using error_code = boost::system::error_code;
+
+constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
+
+using detail::has_crlf;
+using detail::iequals;
+using detail::is_token;
+
+// ---------------------------------------------------------------------------------------------
+// URL parsing
+
+struct parsed_url {
+  bool tls = false;
+  std::string host;         // without brackets
+  std::string port;         // decimal
+  std::string target;       // path + query, at least "/"
+  std::string host_header;  // host[:port], brackets for IPv6
+  std::optional<net::ip::address> literal;
+};
+
+// Returns "" on success, else the reason (without the "bad url: " prefix).
+std::string parse_url(std::string_view url, parsed_url& out) {
+  const auto scheme_end = url.find("://");
+  if (scheme_end == std::string_view::npos) return "missing scheme";
+  const std::string_view scheme = url.substr(0, scheme_end);
+  if (iequals(scheme, "http")) {
+    out.tls = false;
+  } else if (iequals(scheme, "https")) {
+    out.tls = true;
+  } else {
+    return "unsupported scheme '" + std::string(scheme) + "'";
+  }
+  std::string_view rest = url.substr(scheme_end + 3);
+  if (rest.find_first_of(" \t\r\n") != std::string_view::npos) return "contains whitespace";
+  const auto auth_end = rest.find_first_of("/?#");
+  const std::string_view authority = rest.substr(0, auth_end);
+  std::string_view tail = auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
+  if (authority.find('@') != std::string_view::npos) return "credentials in url not supported";
+
+  std::string_view host;
+  std::string_view port;
+  bool bracketed = false;
+  if (!authority.empty() && authority.front() == '[') {
+    const auto close = authority.find(']');
+    if (close == std::string_view::npos) return "unterminated ipv6 address";
+    host = authority.substr(1, close - 1);
+    const std::string_view after = authority.substr(close + 1);
+    if (!after.empty()) {
+      if (after.front() != ':') return "garbage after ipv6 address";
+      port = after.substr(1);
+      if (port.empty()) return "empty port";
+    }
+    bracketed = true;
+  } else {
+    const auto colon = authority.find(':');
+    host = authority.substr(0, colon);
+    if (colon != std::string_view::npos) {
+      port = authority.substr(colon + 1);
+      if (port.empty()) return "empty port";
+    }
+  }
+  if (host.empty()) return "missing host";
+  if (port.empty()) {
+    out.port = out.tls ? "443" : "80";
+  } else {
+    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return "bad port";
+    const unsigned long n = std::stoul(std::string(port));
+    if (n == 0 || n > 65535) return "bad port";
+    out.port = std::to_string(n);
+  }
+  out.host = std::string(host);
+  error_code ec;
+  const auto addr = net::ip::make_address(out.host, ec);
+  if (!ec) {
+    if (addr.is_v6() != bracketed) return bracketed ? "bad ipv6 address" : "ipv6 address must be bracketed";
+    out.literal = addr;
+  } else if (bracketed) {
+    return "bad ipv6 address";
+  } else if (out.host.find_first_of("[]") != std::string::npos) {
+    return "bad host";
+  }
+
+  const auto hash = tail.find('#');
+  if (hash != std::string_view::npos) tail = tail.substr(0, hash);
+  if (tail.empty()) {
+    out.target = "/";
+  } else if (tail.front() == '?') {
+    out.target = "/" + std::string(tail);
+  } else {
+    out.target = std::string(tail);
+  }
+  out.host_header = bracketed ? "[" + out.host + "]" : out.host;
+  if (!port.empty() && out.port != (out.tls ? "443" : "80")) out.host_header += ":" + out.port;
+  return {};
+}
+
+// ---------------------------------------------------------------------------------------------
+// TLS contexts. The system-store context is built once and shared (an SSL_CTX is safe to share
+// once configured); a ca_file context is built per request so that a replaced file is picked up.
+
+std::shared_ptr<ssl::context> make_tls_context(const std::string& ca_file, std::string& error) {
+  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
+  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
+  error_code ec;
+  if (ca_file.empty()) {
+    ctx->set_default_verify_paths(ec);
+    if (ec) {
+      error = "cannot load the system trust store: " + ec.message();
+      return nullptr;
+    }
+  } else {
+    ctx->load_verify_file(ca_file, ec);
+    if (ec) {
+      error = "cannot load ca_file '" + ca_file + "': " + ec.message();
+      return nullptr;
+    }
+  }
+  ctx->set_verify_mode(ssl::verify_peer, ec);
+  return ctx;
+}
+
+std::shared_ptr<ssl::context> tls_context(const std::string& ca_file, std::string& error) {
+  if (!ca_file.empty()) return make_tls_context(ca_file, error);
+  static std::mutex mtx;
+  // Intentionally leaked: must stay valid for requests still running during static destruction.
+  static auto* shared_default = new std::shared_ptr<ssl::context>();
+  std::lock_guard lock(mtx);
+  if (!*shared_default) *shared_default = make_tls_context({}, error);
+  return *shared_default;
+}
+
+// host_name_verification, plus a precise X509 error on a name mismatch (the stock callback just
+// returns false, leaving "certificate verify failed" without the reason).
+struct verify_host {
+  std::string host;
+  bool is_ip = false;
+  bool operator()(bool preverified, ssl::verify_context& vctx) const {
+    const bool ok = ssl::host_name_verification(host)(preverified, vctx);
+    if (!ok && preverified) {
+      X509_STORE_CTX_set_error(vctx.native_handle(),
+                               is_ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
+    }
+    return ok;
+  }
+};
+
+// ---------------------------------------------------------------------------------------------
+
+class fetch_op : public std::enable_shared_from_this<fetch_op> {
+ public:
+  fetch_op(net::any_io_executor ex, http_client_request req, parsed_url url, http_client_callback done)
+      : ex_(ex),
+        req_(std::move(req)),
+        url_(std::move(url)),
+        done_(std::move(done)),
+        resolver_(ex),
+        sock_(ex),
+        phase_timer_(ex),
+        total_timer_(ex) {}
+
+  static void start(std::shared_ptr<fetch_op> op) {
+    auto ex = op->ex_;
+    auto keep = op;
+    net::co_spawn(ex, run(std::move(op)), [keep](std::exception_ptr e) {
+      if (!e || keep->finished_) return;
+      std::string what = "internal error";
+      try {
+        std::rethrow_exception(e);
+      } catch (const std::exception& ex2) {
+        what += ": ";
+        what += ex2.what();
+      } catch (...) {
+      }
+      keep->finish(std::move(what));
+    });
+  }
+
+ private:
+  static net::awaitable<void> run(std::shared_ptr<fetch_op> self) {
+    std::string err = co_await self->perform();
+    self->finish(std::move(err));
+  }
+
+  net::awaitable<std::string> perform();
+  template <class Stream>
+  net::awaitable<std::string> exchange(Stream& stream);
+  std::string tls_error(const error_code& ec);
+
+  void finish(std::string error) {
+    if (finished_) return;
+    finished_ = true;
+    ++phase_gen_;
+    phase_timer_.cancel();
+    total_timer_.cancel();
+    resolver_.cancel();
+    close_socket();
+    auto done = std::move(done_);
+    done_ = nullptr;
+    if (!done) return;
+    try {
+      done(std::move(error), std::move(response_));
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "patchbay kit: http_fetch callback threw: %s\n", e.what());
+    } catch (...) {
+      std::fprintf(stderr, "patchbay kit: http_fetch callback threw a non-standard exception\n");
+    }
+  }
+
+  void close_socket() {
+    error_code ec;
+    tcp::socket& s = tls_ ? tls_->next_layer() : sock_;
+    s.shutdown(tcp::socket::shutdown_both, ec);
+    s.close(ec);
+  }
+
+  void on_timeout(const char* what) {
+    if (finished_ || !timeout_reason_.empty()) return;
+    timeout_reason_ = what;
+    resolver_.cancel();
+    close_socket();
+  }
+
+  void arm_phase(std::chrono::milliseconds d, const char* what) {
+    const auto gen = ++phase_gen_;
+    phase_timer_.expires_after(d);
+    phase_timer_.async_wait([self = shared_from_this(), gen, what](const error_code& ec) {
+      if (!ec && gen == self->phase_gen_) self->on_timeout(what);
+    });
+  }
+
+  void disarm_phase() {
+    ++phase_gen_;
+    phase_timer_.cancel();
+  }
+
+  net::any_io_executor ex_;
+  http_client_request req_;
+  parsed_url url_;
+  http_client_callback done_;
+  http_client_response response_;
+
+  tcp::resolver resolver_;
+  tcp::socket sock_;
+  std::shared_ptr<ssl::context> tls_ctx_;
+  std::optional<ssl::stream<tcp::socket>> tls_;
+  net::steady_timer phase_timer_;
+  net::steady_timer total_timer_;
+  std::uint64_t phase_gen_ = 0;
+  std::string timeout_reason_;
+  bool finished_ = false;
+
+  beast::flat_buffer buf_;
+  std::array<char, 16 * 1024> body_buf_;
+};
+
+net::awaitable<std::string> fetch_op::perform() {
+  total_timer_.expires_after(req_.total_timeout);
+  total_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
+    if (!ec) self->on_timeout("total timeout");
+  });
+
+  // Resolve + connect, one deadline.
+  arm_phase(req_.connect_timeout, "connect timeout");
+  std::vector<tcp::endpoint> endpoints;
+  const unsigned short port = static_cast<unsigned short>(std::stoul(url_.port));
+  if (url_.literal) {
+    endpoints.emplace_back(*url_.literal, port);
+  } else {
+    auto [ec, results] = co_await resolver_.async_resolve(url_.host, url_.port, use_tuple);
+    if (!timeout_reason_.empty()) co_return timeout_reason_;
+    if (ec) co_return "resolve failed: " + ec.message();
+    for (const auto& r : results) endpoints.push_back(r.endpoint());
+    if (endpoints.empty()) co_return "resolve failed: no address";
+  }
+  {
+    auto [ec, ep] = co_await net::async_connect(sock_, endpoints, use_tuple);
+    (void)ep;
+    if (!timeout_reason_.empty()) co_return timeout_reason_;
+    if (ec == net::error::connection_refused) co_return "connection refused";
+    if (ec) co_return "connect failed: " + ec.message();
+  }
+  error_code ignored;
+  sock_.set_option(tcp::no_delay(true), ignored);
+
+  if (!url_.tls) co_return co_await exchange(sock_);
+
+  std::string ctx_error;
+  tls_ctx_ = tls_context(req_.ca_file, ctx_error);
+  if (!tls_ctx_) co_return "tls: " + ctx_error;
+  tls_.emplace(std::move(sock_), *tls_ctx_);
+  if (!url_.literal) {
+    // SNI (never for an IP literal, RFC 6066 section 3).
+    if (SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str()) != 1) co_return "tls: cannot set SNI";
+  }
+  tls_->set_verify_mode(ssl::verify_peer);
+  tls_->set_verify_callback(verify_host{url_.host, url_.literal.has_value()});
+  arm_phase(req_.connect_timeout, "tls: handshake timeout");
+  {
+    auto [ec] = co_await tls_->async_handshake(ssl::stream_base::client, use_tuple);
+    if (!timeout_reason_.empty()) co_return timeout_reason_;
+    if (ec) co_return tls_error(ec);
+  }
+  co_return co_await exchange(*tls_);
+}
+
+std::string fetch_op::tls_error(const error_code& ec) {
+  std::string out = "tls: ";
+  if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
+    out += "handshake failed: connection closed by peer";
+  } else {
+    out += ec.message();
+  }
+  const long verify = SSL_get_verify_result(tls_->native_handle());
+  if (verify != X509_V_OK) {
+    out += " (";
+    out += X509_verify_cert_error_string(verify);
+    out += ")";
+  }
+  return out;
+}
+
+template <class Stream>
+net::awaitable<std::string> fetch_op::exchange(Stream& stream) {
+  http::request<http::string_body> request;
+  const auto verb = http::string_to_verb(req_.method);
+  if (verb == http::verb::unknown) {
+    if (!is_token(req_.method)) co_return "bad method";
+    request.method_string(req_.method);
+  } else {
+    request.method(verb);
+  }
+  request.target(url_.target);
+  request.version(11);
+  bool has_host = false;
+  bool has_connection = false;
+  bool has_agent = false;
+  for (const auto& [name, value] : req_.headers) {
+    if (!is_token(name) || has_crlf(value)) continue;
+    if (iequals(name, "content-length") || iequals(name, "transfer-encoding")) continue;
+    has_host = has_host || iequals(name, "host");
+    has_connection = has_connection || iequals(name, "connection");
+    has_agent = has_agent || iequals(name, "user-agent");
+    request.insert(name, value);
+  }
+  if (!has_host) request.set(http::field::host, url_.host_header);
+  if (!has_connection) request.set(http::field::connection, "close");
+  if (!has_agent) request.set(http::field::user_agent, "patchbay");
+  request.body() = std::move(req_.body);
+  request.prepare_payload();
+
+  // Writing the request and waiting for the response header share the first-byte deadline.
+  arm_phase(req_.first_byte_timeout, "first byte timeout");
+  {
+    auto [ec, n] = co_await http::async_write(stream, request, use_tuple);
+    (void)n;
+    if (!timeout_reason_.empty()) co_return timeout_reason_;
+    if (ec) co_return "write failed: " + ec.message();
+  }
+
+  http::response_parser<http::buffer_body> parser;
+  parser.header_limit(64 * 1024);
+  parser.body_limit(boost::none);  // enforced below (only when accumulating)
+  if (request.method() == http::verb::head) parser.skip(true);
+  {
+    auto [ec, n] = co_await http::async_read_header(stream, buf_, parser, use_tuple);
+    (void)n;
+    if (!timeout_reason_.empty()) co_return timeout_reason_;
+    if (ec == http::error::end_of_stream) co_return "connection closed before the response";
+    if (ec == http::error::header_limit) co_return "response header too large";
+    if (ec) co_return "read failed: " + ec.message();
+  }
+  auto& head = parser.get();
+  response_.status = head.result_int();
+  for (const auto& field : head) response_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  const bool accumulate = !req_.on_body_chunk;
+  if (accumulate && parser.content_length() && *parser.content_length() > req_.max_body_bytes) co_return "body too large";
+
+  while (!parser.is_done()) {
+    head.body().data = body_buf_.data();
+    head.body().size = body_buf_.size();
+    arm_phase(req_.idle_timeout, "idle timeout");
+    auto [ec, n] = co_await http::async_read_some(stream, buf_, parser, use_tuple);
+    (void)n;
+    if (!timeout_reason_.empty()) co_return timeout_reason_;
+    if (ec == http::error::need_buffer) ec = {};
+    if (ec == ssl::error::stream_truncated && parser.need_eof()) {
+      ec = {};  // TLS peer closed without close_notify on an EOF-delimited body: that is the end
+      parser.put_eof(ec);
+    }
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message) co_return "connection closed mid-body";
+    if (ec) co_return "read failed: " + ec.message();
+    const std::size_t got = body_buf_.size() - head.body().size;
+    if (got == 0) continue;
+    if (accumulate) {
+      if (response_.body.size() + got > req_.max_body_bytes) co_return "body too large";
+      response_.body.append(body_buf_.data(), got);
+    } else {
+      bool go_on = false;
+      try {
+        go_on = req_.on_body_chunk(std::string_view(body_buf_.data(), got));
+      } catch (const std::exception& e) {
+        std::fprintf(stderr, "patchbay kit: on_body_chunk threw: %s\n", e.what());
+      } catch (...) {
+      }
+      if (finished_) co_return "aborted";
+      if (!go_on) co_return "aborted";
+    }
+  }
+  disarm_phase();
+  co_return std::string{};
+}
+
+}  // namespace
+
+void http_fetch(io_runtime& rt, http_client_request request, http_client_callback done) {
+  auto& ioc = *static_cast<net::io_context*>(rt.native_context());
+  parsed_url url;
+  std::string why = parse_url(request.url, url);
+  if (!why.empty()) {
+    net::post(ioc, [done = std::move(done), why = "bad url: " + why]() mutable {
+      if (done) done(std::move(why), http_client_response{});
+    });
+    return;
+  }
+  auto op = std::make_shared<fetch_op>(net::make_strand(ioc), std::move(request), std::move(url), std::move(done));
+  fetch_op::start(std::move(op));
+}
+
+void http_fetch_blocking(http_client_request request, std::string& error, http_client_response& response) {
+  parsed_url url;
+  std::string why = parse_url(request.url, url);
+  if (!why.empty()) {
+    error = "bad url: " + why;
+    response = {};
+    return;
+  }
+  net::io_context ioc{1};
+  bool completed = false;
+  auto op = std::make_shared<fetch_op>(ioc.get_executor(), std::move(request), std::move(url),
+                                       [&](std::string e, http_client_response r) {
+                                         completed = true;
+                                         error = std::move(e);
+                                         response = std::move(r);
+                                       });
+  fetch_op::start(std::move(op));
+  ioc.run();
+  if (!completed) {
+    error = "internal error: request did not complete";
+    response = {};
+  }
+}
+
+}  // namespace patchbay::kit

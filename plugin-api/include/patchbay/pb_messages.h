@@ -1,0 +1,133 @@
+/*
+ * patchbay plugin ABI: the messages that cross the boundary (inbound, outbound, edits, status).
+ * Version policy, layout and memory rules: see pb_types.h. Every struct here is BORROWED for the
+ * duration of the call or callback that carries it; copy what you keep.
+ */
+#ifndef PATCHBAY_PB_MESSAGES_H
+#define PATCHBAY_PB_MESSAGES_H
+
+#include "pb_types.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum pb_conversation_kind {
+  PB_CONVERSATION_DIRECT = 1, /* one-to-one chat with the bot */
+  PB_CONVERSATION_GROUP = 2,  /* group / channel */
+  PB_CONVERSATION_THREAD = 3  /* a thread inside a group that has its own id */
+} pb_conversation_kind;
+
+/* A user mentioned in an inbound message. */
+typedef struct pb_mention {
+  uint32_t struct_size;
+  pb_str user_id;
+  pb_str display_name;
+  int32_t is_bot_self; /* pb_tristate: PB_YES when this mention addresses this bot */
+} pb_mention;
+
+/* Metadata of an attachment (the bytes stay on the platform; fetching them is the plugin's job). */
+typedef struct pb_attachment {
+  uint32_t struct_size;
+  pb_str kind;      /* "image", "file", "audio", "video", "sticker", ... */
+  pb_str id;        /* platform file key / media id */
+  pb_str name;      /* file name if known */
+  pb_str mime_type; /* if known */
+  uint64_t size;    /* bytes, 0 = unknown */
+  pb_str url;       /* if the platform gives one */
+} pb_attachment;
+
+/* A user message received by a plugin, handed to the host with pb_host_api.emit_inbound. */
+typedef struct pb_inbound_message {
+  uint32_t struct_size;
+  pb_str event_id;          /* platform event id, unique per delivery source: the host dedups on it */
+  pb_str conversation_id;   /* chat id replies go to */
+  int32_t conversation_kind;/* pb_conversation_kind */
+  pb_str thread_id;         /* thread / root message id; empty = the conversation itself */
+  pb_str message_id;        /* platform id of this message: what a reply replies to */
+  pb_str sender_id;
+  pb_str sender_name;
+  pb_str text;              /* UTF-8 plain text (the plugin flattens rich text) */
+  const pb_mention* const* mentions;       /* array of `mention_count` pointers */
+  uint32_t mention_count;
+  const pb_attachment* const* attachments; /* array of `attachment_count` pointers */
+  uint32_t attachment_count;
+  pb_str reply_context;     /* opaque bytes the host stores and hands back on every outbound
+                               operation of this turn (reply token, context_token...) */
+  int64_t sent_at_unix_ms;  /* platform timestamp; 0 = unknown */
+  const pb_capabilities* capabilities; /* NULL, or a narrowing for this message's conversation */
+  pb_str raw_json;          /* optional: the platform event as JSON, for agents that want it */
+} pb_inbound_message;
+
+/* How the host answered an emit_inbound. */
+typedef enum pb_inbound_disposition {
+  PB_INBOUND_ACCEPTED = 1,  /* durable in the host: the plugin may now ack the platform */
+  PB_INBOUND_DUPLICATE = 2, /* already seen (same event_id): ack the platform, nothing more */
+  PB_INBOUND_REFUSED = 3    /* not stored (invalid, host shutting down, store failure): see error;
+                               do NOT ack if the platform will redeliver */
+} pb_inbound_disposition;
+
+/* Flags for pb_outbound_message.flags. */
+#define PB_SEND_EPHEMERAL 0x1u /* only `recipient_id` should see it, where the channel can */
+
+/* A new message the host asks the plugin to send. */
+typedef struct pb_outbound_message {
+  uint32_t struct_size;
+  pb_str conversation_id;
+  pb_str thread_id;           /* empty = top level of the conversation */
+  pb_str reply_to_message_id; /* empty = not a reply */
+  pb_str reply_context;       /* as received on the inbound message of this turn; may be empty */
+  pb_str text;                /* UTF-8, already within the channel's limit */
+  pb_str turn_id;             /* for logs and idempotency keys; empty for proactive sends */
+  pb_str recipient_id;        /* with PB_SEND_EPHEMERAL: the user who may see it */
+  uint32_t flags;             /* PB_SEND_* */
+} pb_outbound_message;
+
+/* An edit of a message this plugin sent earlier. */
+typedef struct pb_edit_request {
+  uint32_t struct_size;
+  pb_str conversation_id;
+  pb_str message_id;    /* as returned by the send completion */
+  pb_str reply_context; /* as on the inbound message of this turn; may be empty */
+  pb_str text;          /* the full new text (not a diff) */
+  pb_str turn_id;
+} pb_edit_request;
+
+/* Show a typing indicator in a conversation. */
+typedef struct pb_typing_request {
+  uint32_t struct_size;
+  pb_str conversation_id;
+  pb_str thread_id;
+  pb_str reply_context;
+  pb_str user_id; /* for platforms whose typing indicator is per user */
+} pb_typing_request;
+
+/* Result of a send/edit/typing, reported through the operation's completion callback. */
+typedef struct pb_op_result {
+  uint32_t struct_size;
+  const pb_error* error; /* NULL on success */
+  pb_str message_id;     /* send: the platform id of the new message; edit: may repeat it */
+} pb_op_result;
+
+typedef enum pb_channel_state {
+  PB_STATE_STARTING = 1,
+  PB_STATE_CONNECTED = 2,
+  PB_STATE_RECONNECTING = 3, /* attempt and next_attempt_unix_ms say when */
+  PB_STATE_DEGRADED = 4,     /* partly working (e.g. sends ok, receive paused); reason says why */
+  PB_STATE_FAILED = 5,       /* not working; reason says why and what the operator can do */
+  PB_STATE_STOPPED = 6
+} pb_channel_state;
+
+typedef struct pb_status {
+  uint32_t struct_size;
+  int32_t state;               /* pb_channel_state */
+  uint32_t attempt;            /* reconnect attempt, 1-based; 0 when not reconnecting */
+  int64_t next_attempt_unix_ms;/* 0 = unknown / not scheduled */
+  pb_str reason;               /* operator-facing, no secrets; may be empty */
+} pb_status;
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* PATCHBAY_PB_MESSAGES_H */

@@ -1,0 +1,141 @@
+/*
+ * patchbay plugin ABI: the plugin descriptor, the plugin's function table and the entry point.
+ * This is the header a plugin author includes (it includes the others).
+ * Version policy, layout and memory rules: see pb_types.h.
+ *
+ * LOADING
+ *   A plugin is a shared object exporting exactly one C symbol, PB_ENTRY_SYMBOL, whose name carries
+ *   the ABI major. The host loads it with RTLD_NOW | RTLD_LOCAL and imports no other symbol; the
+ *   plugin imports none of the host's (link with -Wl,-z,defs, hidden visibility). The host calls
+ *   the entry once per process, hands over its host API table and receives the descriptor.
+ *
+ * THREADS
+ *   The host serializes all calls for one instance (create, start, stop, destroy, send, edit,
+ *   typing never overlap for the same pb_instance); calls for different instances may run
+ *   concurrently. Every plugin function must return promptly (no network round trip, no sleep):
+ *   I/O runs on the plugin's own threads, ideally one io_context per plugin module shared by all
+ *   its instances, not a thread per instance.
+ *
+ * EXCEPTIONS
+ *   Nothing may unwind across these functions. C++ plugins catch everything at the boundary (the
+ *   C++ layer in patchbay/plugin.hpp does it for you) and report an error value instead.
+ *
+ * UNLOADING
+ *   The host never unloads a library while any of its instances exists or while any callback it
+ *   registered may still run. After `destroy` returns the plugin must not call the host for that
+ *   instance, and must have stopped or detached every thread that could.
+ */
+#ifndef PATCHBAY_PB_PLUGIN_H
+#define PATCHBAY_PB_PLUGIN_H
+
+#include "pb_host_api.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define PB_ABI_MAJOR 1
+#define PB_ABI_MINOR 0
+
+/* The one exported symbol. Its name changes with the major version, so a host looking for
+ * another major never finds it (and can report the mismatch by name). */
+#define PB_ENTRY_SYMBOL "patchbay_plugin_entry_v1"
+#define PB_ENTRY_PREFIX "patchbay_plugin_entry_v"
+
+/* Opaque, plugin-defined instance handle. */
+typedef struct pb_instance pb_instance;
+
+/* Completion of send/edit/typing. `result` is borrowed for the duration of the callback. May be
+ * called from any thread, including synchronously inside the call that started the operation. */
+typedef void (*pb_op_done_fn)(void* user_data, const pb_op_result* result);
+
+/* Completion of stop. May be called from any thread, including inside `stop`. */
+typedef void (*pb_stop_done_fn)(void* user_data);
+
+/* Arguments of `create`. Borrowed for the duration of the call. */
+typedef struct pb_create_args {
+  uint32_t struct_size;
+  pb_host* host;       /* this instance's host context: pass to every pb_host_api function */
+  pb_str instance_id;  /* the channel id from the host configuration */
+  pb_str config_json;  /* the channel's `config:` block as one JSON object, secrets already
+                          substituted: NEVER log it or echo it in an error message */
+} pb_create_args;
+
+/* The plugin's function table. Every pointer is required (the host refuses a plugin with a NULL
+ * entry); a plugin without e.g. typing support implements it by completing with
+ * PB_ERR_UNSUPPORTED. */
+typedef struct pb_plugin_vtable {
+  uint32_t struct_size;
+
+  /* Create an instance from its configuration. Validate the configuration here and report what is
+   * wrong (without secret values) in `err`. Start no I/O yet.
+   * RETURNS PB_OK and sets *out, or an error code with `err` filled in and *out untouched. */
+  int32_t (*create)(const pb_create_args* args, pb_instance** out, pb_error_buf* err);
+
+  /* Begin connecting. Returns at once: connection progress is reported through
+   * pb_host_api.report_status. A non-OK return means the instance cannot run at all (e.g. a
+   * required resource is missing); the host then reports the channel failed and destroys it. */
+  int32_t (*start)(pb_instance* inst, pb_error_buf* err);
+
+  /* Stop gracefully: stop receiving, finish or abandon in-flight operations (completing them),
+   * close connections, then call `done` exactly once. Must call `done` within `deadline_ms`;
+   * the host proceeds to destroy after the deadline regardless. */
+  void (*stop)(pb_instance* inst, uint32_t deadline_ms, pb_stop_done_fn done, void* user_data);
+
+  /* Free the instance. Called once, after stop completed (or its deadline passed), or after a
+   * failed start. No host API call and no callback for this instance after it returns. */
+  void (*destroy)(pb_instance* inst);
+
+  /* Send a new message. `done` is called exactly once with the new platform message id or a
+   * classified error. OWNERSHIP: `msg` is borrowed for this call only. */
+  void (*send)(pb_instance* inst, const pb_outbound_message* msg, pb_op_done_fn done,
+               void* user_data);
+
+  /* Replace the text of a message this instance sent. `done` exactly once. */
+  void (*edit)(pb_instance* inst, const pb_edit_request* req, pb_op_done_fn done,
+               void* user_data);
+
+  /* Show a typing indicator. `done` exactly once (PB_ERR_UNSUPPORTED where there is none). */
+  void (*typing)(pb_instance* inst, const pb_typing_request* req, pb_op_done_fn done,
+                 void* user_data);
+} pb_plugin_vtable;
+
+/* Passed to the entry point. Static for the life of the process. */
+typedef struct pb_host_info {
+  uint32_t struct_size;
+  uint32_t abi_major;
+  uint32_t abi_minor;
+  const char* host_version;   /* NUL-terminated */
+  const pb_host_api* host_api;/* valid until the library is unloaded */
+} pb_host_info;
+
+/* Returned by the entry point. OWNERSHIP: the plugin's; must stay valid (typically static) until
+ * the library is unloaded. All strings NUL-terminated UTF-8. */
+typedef struct pb_plugin_descriptor {
+  uint32_t struct_size;
+  uint32_t abi_major;                   /* PB_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;                   /* PB_ABI_MINOR the plugin was built with */
+  const char* name;                     /* unique plugin name, e.g. "feishu"; [a-z0-9_-]+ */
+  const char* version;                  /* the plugin's own version, e.g. "1.2.0" */
+  const char* platform;                 /* the chat platform, e.g. "Feishu" */
+  const char* description;              /* one line, may be NULL */
+  const pb_capabilities* capabilities;  /* required */
+  const pb_plugin_vtable* vtable;       /* required */
+} pb_plugin_descriptor;
+
+/* The entry point. Called once per process, on the loading thread, before any other call.
+ * Returns the descriptor, or NULL if the plugin cannot run with this host (the host then reports
+ * "entry returned no descriptor"; the plugin may write one line to stderr saying why). */
+typedef const pb_plugin_descriptor* (*pb_entry_fn)(const pb_host_info* host);
+
+#if defined(_WIN32)
+#define PB_EXPORT __declspec(dllexport)
+#else
+#define PB_EXPORT __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* PATCHBAY_PB_PLUGIN_H */

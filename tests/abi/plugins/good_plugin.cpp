@@ -1,0 +1,108 @@
+// A well-behaved C++ test plugin ("good") built with the SDK's C++ layer. Its behaviour is steered
+// by words in its JSON config so host tests can exercise each ABI path:
+//   "emit_on_start": emits evt-1 twice (the second is a duplicate) and evt-2 from start().
+//   text "fail-rate" on send → rate_limited with retry-after 1500 ms;
+//   text "late" on send → completed 20 ms later from a plugin thread.
+#include <atomic>
+#include <chrono>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "patchbay/plugin.hpp"
+
+namespace {
+using namespace patchbay::sdk;
+
+class good_channel final : public channel {
+ public:
+  good_channel(patchbay::sdk::host h, create_info info) : channel(h), config_(info.config_json) {
+    if (config_.empty() || config_.front() != '{')
+      throw plugin_error(PB_ERR_INVALID_INPUT, "config must be a JSON object");
+    host().info("created instance " + std::string(info.instance_id));
+  }
+  ~good_channel() override { join(); }
+
+  void start() override {
+    host().report_status(PB_STATE_CONNECTED);
+    host().kv_set("started", "yes");
+    if (config_.find("emit_on_start") != std::string::npos) {
+      emit("evt-1", "hello");
+      emit("evt-1", "hello again");
+      emit("evt-2", "second");
+    }
+  }
+
+  void stop(std::chrono::milliseconds, stop_completion done) override {
+    join();
+    host().report_status(PB_STATE_STOPPED);
+    done();
+  }
+
+  void send(const pb_outbound_message& msg, completion done) override {
+    std::string text(view(msg.text));
+    if (text == "fail-rate") {
+      done.fail(PB_ERR_RATE_LIMITED, "slow down", std::chrono::milliseconds(1500));
+      return;
+    }
+    std::string id = "msg-" + std::to_string(++sent_) + ":" + std::string(view(msg.conversation_id));
+    if (text == "late") {
+      std::lock_guard lk(mu_);
+      threads_.emplace_back([done, id] {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+        done.succeed(id);
+      });
+      return;
+    }
+    done.succeed(id);
+  }
+
+  void edit(const pb_edit_request& req, completion done) override {
+    done.succeed(view(req.message_id));
+  }
+
+ private:
+  void emit(const char* event_id, const char* text) {
+    pb_inbound_message m{};
+    m.event_id = str(event_id);
+    m.conversation_id = str("chat-1");
+    m.conversation_kind = PB_CONVERSATION_DIRECT;
+    m.sender_id = str("user-1");
+    m.sender_name = str("User One");
+    m.text = str(text);
+    m.reply_context = str(std::string_view("\x01tok\x00en", 7));
+    host().emit_inbound(m, [h = host(), id = std::string(event_id)](pb_inbound_disposition d,
+                                                                     const pb_error*) {
+      h.info("inbound " + id + " disposition " + std::to_string(d));
+    });
+  }
+  void join() {
+    std::vector<std::thread> ts;
+    {
+      std::lock_guard lk(mu_);
+      ts.swap(threads_);
+    }
+    for (auto& t : ts) t.join();
+  }
+
+  std::string config_;
+  std::atomic<int> sent_{0};
+  std::mutex mu_;
+  std::vector<std::thread> threads_;
+};
+
+pb_capabilities caps() {
+  auto c = make_capabilities();
+  c.max_message_size = 2000;
+  c.message_size_unit = PB_UNIT_CODEPOINTS;
+  c.can_edit = PB_YES;
+  c.can_typing = PB_NO;
+  c.reply_token = PB_REPLY_TOKEN_SINGLE_USE;
+  c.min_edit_interval_ms = 250;
+  return c;
+}
+
+}  // namespace
+
+PATCHBAY_PLUGIN(good_channel, "good", "1.2.3", "Test", "well-behaved test plugin", caps())

@@ -1,0 +1,228 @@
+// A loaded plugin .so driven through channel_instance with a real SQLite store: inbound and
+// outbound round trips through the ABI, dedup, kv, foreign threads, and every misbehaviour the
+// host must contain (throws, double completion, never completing, never stopping).
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
+
+#include "patchbay/kit/runtime.hpp"
+#include "plugin/channel_instance.hpp"
+#include "plugin/loader.hpp"
+#include "state/store.hpp"
+
+namespace {
+using namespace patchbay;
+using namespace std::chrono_literals;
+
+// Collects what the instance reports, and lets a test wait for it.
+struct recorder {
+  std::mutex mu;
+  std::condition_variable cv;
+  std::vector<int32_t> states;
+  std::vector<std::string> reasons;
+  std::vector<core::inbound_message> inbound;
+  std::vector<pb_inbound_disposition> outcomes;
+
+  plugin::instance_events events() {
+    plugin::instance_events ev;
+    ev.status = [this](const pb_status& s) {
+      std::lock_guard lk(mu);
+      states.push_back(s.state);
+      reasons.emplace_back(plugin::to_view(s.reason));
+      cv.notify_all();
+    };
+    ev.inbound = [this](const core::inbound_message& m) {
+      std::lock_guard lk(mu);
+      inbound.push_back(m);
+      cv.notify_all();
+    };
+    ev.inbound_outcome = [this](pb_inbound_disposition d) {
+      std::lock_guard lk(mu);
+      outcomes.push_back(d);
+      cv.notify_all();
+    };
+    return ev;
+  }
+  template <class Pred>
+  bool wait(Pred p) {
+    std::unique_lock lk(mu);
+    return cv.wait_for(lk, 10s, p);
+  }
+};
+
+class InstanceTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::filesystem::temp_directory_path() /
+          ("pb_inst_" + std::to_string(::getpid()) + "_" +
+           ::testing::UnitTest::GetInstance()->current_test_info()->name() + ".db");
+    std::filesystem::remove(db_);
+    store_ = state::open_sqlite_store(db_.string());
+  }
+  void TearDown() override {
+    store_->close();
+    std::filesystem::remove(db_);
+    std::filesystem::remove(db_.string() + "-wal");
+    std::filesystem::remove(db_.string() + "-shm");
+  }
+
+  std::shared_ptr<plugin::channel_instance> make(const std::string& plugin, const std::string& cfg) {
+    auto out = loader_.load(plugin);
+    EXPECT_TRUE(out.module) << (out.error ? out.error->to_string() : "");
+    if (!out.module) return nullptr;
+    return plugin::channel_instance::make(rt_, out.module, "chan-" + plugin, cfg, *store_,
+                                          rec_.events());
+  }
+  std::string start(plugin::channel_instance& inst) {
+    std::promise<std::string> p;
+    inst.start([&](const std::string& e) { p.set_value(e); });
+    auto f = p.get_future();
+    EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+    return f.get();
+  }
+  void shutdown(plugin::channel_instance& inst, std::chrono::milliseconds deadline = 2s) {
+    std::promise<void> p;
+    inst.shutdown(deadline, [&] { p.set_value(); });
+    ASSERT_EQ(p.get_future().wait_for(deadline + 10s), std::future_status::ready);
+  }
+  core::op_result send(plugin::channel_instance& inst, const std::string& text) {
+    std::promise<core::op_result> p;
+    core::outbound_message m;
+    m.conversation_id = "chat-1";
+    m.text = text;
+    inst.send(m, [&](const core::op_result& r) { p.set_value(r); });
+    auto f = p.get_future();
+    EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+    return f.get();
+  }
+
+  kit::io_runtime rt_{2};
+  std::filesystem::path db_;
+  std::unique_ptr<state::store> store_;
+  plugin::loader loader_{{PB_ZOO_DIR}};
+  recorder rec_;
+};
+
+TEST_F(InstanceTest, GoodPluginRoundTripsInboundAndOutbound) {
+  auto inst = make("good", R"({"emit_on_start":true})");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(start(*inst), "");
+  ASSERT_TRUE(rec_.wait([&] { return rec_.outcomes.size() == 3 && rec_.inbound.size() == 2; }));
+  EXPECT_EQ(rec_.outcomes[0], PB_INBOUND_ACCEPTED);
+  EXPECT_EQ(rec_.outcomes[1], PB_INBOUND_DUPLICATE);  // same event id again
+  EXPECT_EQ(rec_.outcomes[2], PB_INBOUND_ACCEPTED);
+  EXPECT_EQ(rec_.inbound[0].event_id, "evt-1");
+  EXPECT_EQ(rec_.inbound[0].text, "hello");
+  EXPECT_EQ(rec_.inbound[0].reply_context, std::string("\x01tok\x00en", 7));  // binary intact
+  EXPECT_EQ(rec_.inbound[0].channel_id, "chan-good");
+  EXPECT_EQ(rec_.states.front(), PB_STATE_CONNECTED);
+
+  auto ok = send(*inst, "hi");
+  EXPECT_TRUE(ok.ok());
+  EXPECT_EQ(ok.message_id, "msg-1:chat-1");
+  auto late = send(*inst, "late");  // completed later from a plugin thread
+  EXPECT_TRUE(late.ok());
+  auto limited = send(*inst, "fail-rate");
+  EXPECT_EQ(limited.code, PB_ERR_RATE_LIMITED);
+  EXPECT_EQ(limited.retry_after_ms, 1500);
+  EXPECT_EQ(limited.message, "slow down");
+
+  std::promise<core::op_result> ty;
+  inst->typing({"chat-1", "", "", "user-1"}, [&](const core::op_result& r) { ty.set_value(r); });
+  EXPECT_EQ(ty.get_future().get().code, PB_ERR_UNSUPPORTED);
+
+  EXPECT_EQ(store_->kv_get("chan-good", "started").value_or(""), "yes");
+  shutdown(*inst);
+  EXPECT_EQ(rec_.states.back(), PB_STATE_STOPPED);
+  EXPECT_EQ(send(*inst, "after stop").code, PB_ERR_RETRYABLE);
+}
+
+TEST_F(InstanceTest, ForeignThreadCallbacksAreServed) {
+  auto inst = make("foreign", "{}");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(start(*inst), "");
+  ASSERT_TRUE(rec_.wait([&] { return rec_.inbound.size() == 1 && rec_.states.size() >= 2; }));
+  EXPECT_EQ(rec_.states[0], PB_STATE_RECONNECTING);
+  EXPECT_EQ(rec_.reasons[0], "first connect failed");
+  EXPECT_EQ(rec_.inbound[0].conversation_id, "room");
+  EXPECT_EQ(send(*inst, "x").message_id, "sent-from-thread");
+  shutdown(*inst);
+  EXPECT_EQ(store_->kv_get("chan-foreign", "cursor").value_or(""), "42");
+}
+
+TEST_F(InstanceTest, ThrowingCreateIsRefusedWithTheMessage) {
+  auto inst = make("thrower", R"({"throw_in":"create"})");
+  EXPECT_EQ(start(*inst), "create failed: internal: boom in create");
+  shutdown(*inst);
+}
+
+TEST_F(InstanceTest, ThrowingStartIsRefusedAndDestroyed) {
+  auto inst = make("thrower", R"({"throw_in":"start"})");
+  EXPECT_EQ(start(*inst), "start failed: internal: boom in start");
+}
+
+TEST_F(InstanceTest, ThrowingOperationsBecomeErrors) {
+  auto inst = make("thrower", R"({"throw_in":"ops"})");
+  EXPECT_EQ(start(*inst), "");
+  auto r = send(*inst, "x");
+  EXPECT_EQ(r.code, PB_ERR_INTERNAL);
+  EXPECT_EQ(r.message, "unknown exception");
+  std::promise<core::op_result> ed;
+  inst->edit({"c", "m", "", "t", ""}, [&](const core::op_result& x) { ed.set_value(x); });
+  EXPECT_EQ(ed.get_future().get().code, PB_ERR_NOT_FOUND);
+  shutdown(*inst);  // stop throws: the barrier completes it
+}
+
+TEST_F(InstanceTest, CreateAndStartFailuresFromCPlugins) {
+  auto a = make("zoo_create_fails", "{}");
+  EXPECT_EQ(start(*a), "create failed: auth: bad credentials for app cli_zoo");
+  auto b = make("zoo_start_fails", "{}");
+  EXPECT_EQ(start(*b), "start failed: rejected: app is disabled on the platform");
+}
+
+TEST_F(InstanceTest, DoubleCompletionIsIgnored) {
+  auto inst = make("zoo_send_twice", "{}");
+  EXPECT_EQ(start(*inst), "");
+  auto r = send(*inst, "x");
+  EXPECT_TRUE(r.ok());
+  EXPECT_EQ(r.message_id, "chat-1");
+  EXPECT_TRUE(send(*inst, "y").ok());  // the host is still consistent
+  shutdown(*inst);
+}
+
+TEST_F(InstanceTest, NeverCompletedSendIsFailedAtDestroy) {
+  auto inst = make("zoo_send_never", "{}");
+  EXPECT_EQ(start(*inst), "");
+  std::promise<core::op_result> p;
+  core::outbound_message m;
+  m.conversation_id = "c";
+  inst->send(m, [&](const core::op_result& r) { p.set_value(r); });
+  shutdown(*inst);
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get().code, PB_ERR_INTERNAL);
+}
+
+TEST_F(InstanceTest, StopDeadlineIsEnforced) {
+  auto inst = make("zoo_stop_never", "{}");
+  EXPECT_EQ(start(*inst), "");
+  auto t0 = std::chrono::steady_clock::now();
+  shutdown(*inst, 200ms);
+  EXPECT_LT(std::chrono::steady_clock::now() - t0, 8s);  // generous: the point is "it returns"
+}
+
+TEST_F(InstanceTest, KvSurvivesReopen) {
+  auto inst = make("foreign", "{}");
+  EXPECT_EQ(start(*inst), "");
+  ASSERT_TRUE(rec_.wait([&] { return rec_.inbound.size() == 1; }));
+  shutdown(*inst);
+  store_->close();
+  store_ = state::open_sqlite_store(db_.string());
+  EXPECT_EQ(store_->kv_get("chan-foreign", "cursor").value_or(""), "42");
+}
+
+}  // namespace

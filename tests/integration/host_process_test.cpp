@@ -1,0 +1,178 @@
+// The real `patchbay` binary with real plugin .so files: start-up, health/readiness/status over
+// HTTP, a refused plugin that does not stop the others, secrets kept out of logs, SIGTERM → clean
+// exit with channels stopped in reverse order.
+#include <gtest/gtest.h>
+#include <signal.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <regex>
+#include <thread>
+
+#include "child_process.hpp"
+#include "patchbay/kit/http_client.hpp"
+
+namespace {
+using namespace std::chrono_literals;
+namespace fs = std::filesystem;
+
+constexpr const char* secret = "sup3r-s3cret-value-7781";
+constexpr const char* token = "tok-integration-42";
+
+struct host_fixture {
+  fs::path dir;
+  std::unique_ptr<pbtest::child_process> proc;
+  std::string base;
+
+  explicit host_fixture(const std::string& channels_yaml) {
+    dir = fs::temp_directory_path() / ("pb_it_" + std::to_string(::getpid()) + "_" +
+                                       std::to_string(counter()++));
+    fs::create_directories(dir);
+    std::ofstream(dir / "patchbay.yaml")
+        << "host:\n"
+           "  listen: \"127.0.0.1:0\"\n"
+           "  plugin_dirs: [\"" PB_ZOO_DIR "\"]\n"
+           "  state: { engine: sqlite, path: state.db }\n"
+           "  api_tokens: [\"${PB_IT_TOKEN}\"]\n"
+           "  log: { format: json, level: debug }\n"
+           "  shutdown_timeout_ms: 5000\n"
+           "agents:\n"
+           "  echo: { type: echo }\n"
+           "channels:\n"
+        << channels_yaml;
+    proc = std::make_unique<pbtest::child_process>(
+        std::vector<std::string>{PB_PATCHBAY_BIN, "run", "-c", (dir / "patchbay.yaml").string()},
+        std::map<std::string, std::string>{{"PB_IT_SECRET", secret}, {"PB_IT_TOKEN", token}},
+        (dir / "out.log").string(), (dir / "err.log").string());
+    // The host logs the port it bound (listen: 127.0.0.1:0).
+    std::regex re(R"(listening on http://(127\.0\.0\.1:\d+))");
+    for (int i = 0; i < 1000 && base.empty(); ++i) {
+      std::smatch m;
+      std::string log = logs();
+      if (std::regex_search(log, m, re)) base = "http://" + m[1].str();
+      else std::this_thread::sleep_for(10ms);
+    }
+  }
+  ~host_fixture() {
+    proc.reset();
+    fs::remove_all(dir);
+  }
+  static int& counter() {
+    static int c = 0;
+    return c;
+  }
+  std::string logs() const { return pbtest::read_file((dir / "err.log").string()); }
+
+  patchbay::kit::http_client_response get(const std::string& path, const std::string& bearer = "") {
+    patchbay::kit::http_client_request req;
+    req.url = base + path;
+    req.total_timeout = 5s;
+    if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
+    std::string err;
+    patchbay::kit::http_client_response resp;
+    patchbay::kit::http_fetch_blocking(req, err, resp);
+    EXPECT_EQ(err, "") << path;
+    return resp;
+  }
+  // Polls until `path` answers `status` (generous bound: start-up on a loaded CI machine).
+  bool wait_status(const std::string& path, unsigned status) {
+    for (int i = 0; i < 1000; ++i) {
+      if (get(path).status == status) return true;
+      std::this_thread::sleep_for(10ms);
+    }
+    return false;
+  }
+};
+
+const char* mixed_channels =
+    "  - id: first\n"
+    "    plugin: good\n"
+    "    agent: echo\n"
+    "    config: { app_secret: \"${PB_IT_SECRET}\", emit_on_start: true }\n"
+    "  - id: second\n"
+    "    plugin: foreign\n"
+    "    agent: echo\n"
+    "  - id: broken\n"
+    "    plugin: zoo_major2\n"
+    "    agent: echo\n"
+    "  - id: parked\n"
+    "    plugin: good\n"
+    "    agent: echo\n"
+    "    enabled: false\n";
+
+TEST(HostProcess, RefusedPluginDoesNotStopTheOthers) {
+  host_fixture h(mixed_channels);
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  EXPECT_EQ(h.get("/healthz").status, 200u);
+  // Readiness: start-up completes, but `broken` never starts, so the host is not ready.
+  std::this_thread::sleep_for(300ms);
+  auto ready = h.get("/readyz");
+  EXPECT_EQ(ready.status, 503u);
+  EXPECT_NE(ready.body.find("broken refused"), std::string::npos) << ready.body;
+
+  EXPECT_EQ(h.get("/v1/channels").status, 401u);
+  std::string body;
+  for (int i = 0; i < 500; ++i) {  // wait for the plugins' status reports
+    body = h.get("/v1/channels", token).body;
+    if (body.find("\"state\":\"connected\"") != std::string::npos &&
+        body.find("\"accepted\":2") != std::string::npos)
+      break;
+    std::this_thread::sleep_for(10ms);
+  }
+  EXPECT_NE(body.find(R"("id":"first","plugin":"good","plugin_version":"1.2.3")"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("state":"refused","reason":"ABI major mismatch)"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("id":"parked")"), std::string::npos);
+  EXPECT_NE(body.find(R"("state":"disabled")"), std::string::npos);
+  EXPECT_NE(body.find(R"("accepted":2,"duplicates":1)"), std::string::npos) << body;
+
+  h.proc->signal(SIGTERM);
+  EXPECT_EQ(h.proc->wait(20s), 0) << h.logs();
+  std::string logs = h.logs();
+  // One line names the file, the reason and the fix.
+  EXPECT_NE(logs.find("channel broken: plugin refused: " PB_ZOO_DIR "/patchbay_zoo_major2.so: ABI "
+                      "major mismatch"),
+            std::string::npos) << logs;
+  EXPECT_NE(logs.find("; fix: use a build of the plugin for ABI 1"), std::string::npos);
+  // Reverse order: second stops before first.
+  auto s2 = logs.find("channel second: shut down"), s1 = logs.find("channel first: shut down");
+  ASSERT_NE(s1, std::string::npos);
+  ASSERT_NE(s2, std::string::npos);
+  EXPECT_LT(s2, s1);
+  EXPECT_NE(logs.find("patchbay stopped"), std::string::npos);
+  EXPECT_EQ(logs.find(secret), std::string::npos) << "secret leaked into logs";
+  EXPECT_EQ(logs.find(token), std::string::npos) << "token leaked into logs";
+}
+
+TEST(HostProcess, ReadyWhenAllChannelsStartAndStopsOnSigint) {
+  auto t0 = std::chrono::steady_clock::now();
+  host_fixture h("  - id: only\n    plugin: good\n    agent: echo\n");
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  std::printf("[ figure ] patchbay run -> first 200 from /readyz: %lld ms\n",
+              static_cast<long long>(ms.count()));
+  auto metrics = h.get("/metrics");
+  EXPECT_NE(metrics.body.find("patchbay_channel_state{channel=\"only\",state=\"connected\"} 1"),
+            std::string::npos) << metrics.body;
+  h.proc->signal(SIGINT);
+  EXPECT_EQ(h.proc->wait(20s), 0) << h.logs();
+}
+
+TEST(HostProcess, PortInUseFailsWithExitOne) {
+  host_fixture first("  - id: a\n    plugin: good\n    agent: echo\n");
+  ASSERT_FALSE(first.base.empty());
+  std::string addr = first.base.substr(7);
+  fs::path dir = fs::temp_directory_path() / ("pb_it_port_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "c.yaml") << "host:\n  listen: \"" << addr
+                                << "\"\n  state: { path: s.db }\nchannels: []\n";
+  std::string out, err;
+  int rc = pbtest::run_command({PB_PATCHBAY_BIN, "run", "-c", (dir / "c.yaml").string()}, out, err);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find(addr), std::string::npos) << err;
+  EXPECT_NE(err.find("fix: change host.listen"), std::string::npos) << err;
+  fs::remove_all(dir);
+}
+
+}  // namespace

@@ -1,0 +1,32 @@
+#!/usr/bin/env bash
+# Installs the Debian packages patchbay needs to build, test and package. Idempotent: packages
+# already present are skipped, and apt is not touched at all when nothing is missing.
+set -euo pipefail
+
+packages=(
+  build-essential cmake ninja-build ccache pkg-config git curl ca-certificates python3 file
+  libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
+  libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
+  libsqlite3-dev libpq-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  dpkg-dev
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then
+    missing+=("$p")
+  fi
+done
+
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: all ${#packages[@]} packages present"
+  exit 0
+fi
+
+sudo=""
+if [ "$(id -u)" -ne 0 ]; then sudo="sudo"; fi
+echo "install-deps: installing ${missing[*]}"
+export DEBIAN_FRONTEND=noninteractive
+$sudo apt-get update -q
+$sudo apt-get install -y -q --no-install-recommends "${missing[@]}"
