@@ -1,12 +1,9 @@
 // The NyxID channel plugin: a relay that fronts several chat platforms
-// (shared/protocols/nyxid-relay.md). Skeleton: validates its config and reports that the
-// transport is not there yet.
+// (shared/protocols/nyxid-relay.md). Until the transport lands it is a
+// placeholder channel (plugins/common/placeholder_channel.hpp).
 //
 // Thread safety: starts no thread; the host serializes calls per instance.
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-#include "patchbay/plugin.hpp"
+#include "placeholder_channel.hpp"
 
 namespace {
 
@@ -28,33 +25,8 @@ pb_capabilities nyxid_capabilities() noexcept {
   return c;
 }
 
-class nyxid_channel final : public sdk::channel {
- public:
-  nyxid_channel(sdk::host h, sdk::create_info info) : channel(h) {
-    // Never echo config values in errors: the config holds the agent API key.
-    boost::json::error_code ec;
-    boost::json::value cfg = boost::json::parse(info.config_json, ec);
-    if (ec || !cfg.is_object())
-      throw sdk::plugin_error(PB_ERR_INVALID_INPUT, "config must be a JSON object");
-  }
-
-  void start() override {
-    host().report_status(PB_STATE_DEGRADED, "NyxID transport not implemented yet");
-  }
-  void stop(std::chrono::milliseconds, sdk::stop_completion done) override {
-    host().report_status(PB_STATE_STOPPED);
-    done();
-  }
-  void send(const pb_outbound_message&, sdk::completion done) override {
-    done.fail(PB_ERR_UNSUPPORTED, "NyxID send not implemented yet");
-  }
-  void edit(const pb_edit_request&, sdk::completion done) override {
-    done.fail(PB_ERR_UNSUPPORTED, "NyxID edit not implemented yet");
-  }
-  void typing(const pb_typing_request&, sdk::completion done) override {
-    done.fail(PB_ERR_UNSUPPORTED, "NyxID typing not implemented yet");
-  }
-};
+constexpr std::string_view platform = "NyxID";
+using nyxid_channel = patchbay::plugins::placeholder_channel<platform>;
 
 }  // namespace
 

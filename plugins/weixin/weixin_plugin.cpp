@@ -1,12 +1,9 @@
 // The Weixin (WeChat) channel plugin, speaking the iLink bot protocol
-// (shared/protocols/weixin-ilink.md). Skeleton: validates its config and reports that the
-// transport is not there yet.
+// (shared/protocols/weixin-ilink.md). Until the transport lands it is a
+// placeholder channel (plugins/common/placeholder_channel.hpp).
 //
 // Thread safety: starts no thread; the host serializes calls per instance.
-#include <boost/json/parse.hpp>
-#include <boost/json/value.hpp>
-
-#include "patchbay/plugin.hpp"
+#include "placeholder_channel.hpp"
 
 namespace {
 
@@ -26,33 +23,8 @@ pb_capabilities weixin_capabilities() noexcept {
   return c;
 }
 
-class weixin_channel final : public sdk::channel {
- public:
-  weixin_channel(sdk::host h, sdk::create_info info) : channel(h) {
-    // Never echo config values in errors: the config holds the bot token.
-    boost::json::error_code ec;
-    boost::json::value cfg = boost::json::parse(info.config_json, ec);
-    if (ec || !cfg.is_object())
-      throw sdk::plugin_error(PB_ERR_INVALID_INPUT, "config must be a JSON object");
-  }
-
-  void start() override {
-    host().report_status(PB_STATE_DEGRADED, "Weixin transport not implemented yet");
-  }
-  void stop(std::chrono::milliseconds, sdk::stop_completion done) override {
-    host().report_status(PB_STATE_STOPPED);
-    done();
-  }
-  void send(const pb_outbound_message&, sdk::completion done) override {
-    done.fail(PB_ERR_UNSUPPORTED, "Weixin send not implemented yet");
-  }
-  void edit(const pb_edit_request&, sdk::completion done) override {
-    done.fail(PB_ERR_UNSUPPORTED, "Weixin edit not implemented yet");
-  }
-  void typing(const pb_typing_request&, sdk::completion done) override {
-    done.fail(PB_ERR_UNSUPPORTED, "Weixin typing not implemented yet");
-  }
-};
+constexpr std::string_view platform = "Weixin";
+using weixin_channel = patchbay::plugins::placeholder_channel<platform>;
 
 }  // namespace
 
