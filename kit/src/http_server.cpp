@@ -115,9 +115,10 @@ struct server_core : std::enable_shared_from_this<server_core> {
 };
 
 // ---------------------------------------------------------------------------------------------
-// The stream's shared state: written from any thread, drained on the connection strand.
+// The stream's shared state: written from any thread, drained on the connection strand. The
+// application holds it through a stream_handle (below), the connection holds it directly.
 
-class stream_impl final : public http_stream {
+class stream_impl {
  public:
   // Holds no executor and no io_context reference: a stream (or exchange) the application keeps
   // after the runtime is gone must stay harmless, and Asio strands must not outlive their context.
@@ -128,7 +129,7 @@ class stream_impl final : public http_stream {
   std::string content_type;
   http_headers headers;
 
-  bool write(std::string chunk) override {
+  bool write(std::string chunk) {
     bool need_wake = false;
     {
       std::lock_guard lock(mtx_);
@@ -147,21 +148,23 @@ class stream_impl final : public http_stream {
     return true;
   }
 
-  void close() override {
+  void close() {
+    std::function<void()> unused;  // on_peer_gone can no longer fire: release it (outside the lock)
     {
       std::lock_guard lock(mtx_);
       if (app_closed_ || gone_) return;
       app_closed_ = true;
+      unused = std::move(gone_fn_);
     }
     wake();
   }
 
-  bool closed() const override {
+  bool closed() const {
     std::lock_guard lock(mtx_);
     return app_closed_ || gone_ || conn_.expired();
   }
 
-  void on_peer_gone(std::function<void()> fn) override;
+  void on_peer_gone(std::function<void()> fn);
 
   // --- connection side (on the strand) ---
   enum class take_result { data, finished, empty };
@@ -190,9 +193,9 @@ class stream_impl final : public http_stream {
       gone_ = true;
       queue_.clear();
       unsent_ = 0;
-      if (!fire || app_closed_ || gone_fired_ || !gone_fn_) return;
-      gone_fired_ = true;
       fn = std::move(gone_fn_);
+      if (!fire || app_closed_ || gone_fired_ || !fn) return;  // fn (if any) is released unlocked
+      gone_fired_ = true;
     }
     try {
       fn();
@@ -203,11 +206,13 @@ class stream_impl final : public http_stream {
 
   // Ends the stream quietly (HEAD request or superseded answer).
   void mark_finished() {
+    std::function<void()> unused;
     std::lock_guard lock(mtx_);
     app_closed_ = true;
     gone_ = true;
     queue_.clear();
     unsent_ = 0;
+    unused = std::move(gone_fn_);
   }
 
  private:
@@ -224,6 +229,24 @@ class stream_impl final : public http_stream {
   bool gone_ = false;
   bool gone_fired_ = false;
   std::function<void()> gone_fn_;
+};
+
+// What the application gets from start_stream(). Dropping the last reference ends the stream
+// (as close() would), so a forgotten stream cannot hold its connection open forever.
+class stream_handle final : public http_stream {
+ public:
+  explicit stream_handle(std::shared_ptr<stream_impl> s) : s_(std::move(s)) {}
+  ~stream_handle() override { s_->close(); }
+  stream_handle(const stream_handle&) = delete;
+  stream_handle& operator=(const stream_handle&) = delete;
+
+  bool write(std::string chunk) override { return s_->write(std::move(chunk)); }
+  void close() override { s_->close(); }
+  bool closed() const override { return s_->closed(); }
+  void on_peer_gone(std::function<void()> fn) override { s_->on_peer_gone(std::move(fn)); }
+
+ private:
+  std::shared_ptr<stream_impl> s_;
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -331,11 +354,11 @@ void stream_impl::on_peer_gone(std::function<void()> fn) {
   if (!fn) return;
   {
     std::lock_guard lock(mtx_);
+    if (app_closed_) return;  // closed by the app first: never fires (fn released unlocked)
     if (!gone_ && !conn_.expired()) {
-      gone_fn_ = std::move(fn);
+      std::swap(gone_fn_, fn);  // a replaced callback is released unlocked
       return;
     }
-    if (app_closed_) return;
     gone_ = true;
   }
   // Already gone: still deliver asynchronously, exactly once; on the connection's strand if the
@@ -376,7 +399,7 @@ class exchange_impl final : public http_exchange {
     auto s = std::make_shared<stream_impl>(conn_, core_, max_stream_);
     if (answered_.exchange(true)) {
       s->mark_finished();
-      return s;
+      return std::make_shared<stream_handle>(std::move(s));
     }
     s->status = status;
     s->content_type = std::move(content_type);
@@ -386,7 +409,7 @@ class exchange_impl final : public http_exchange {
         if (auto c2 = w.lock()) c2->on_stream(id, s);
       });
     }
-    return s;
+    return std::make_shared<stream_handle>(std::move(s));
   }
 
  private:

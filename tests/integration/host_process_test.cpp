@@ -8,9 +8,12 @@
 #include <filesystem>
 #include <fstream>
 #include <regex>
+#include <sstream>
 #include <thread>
 
 #include "child_process.hpp"
+#include <boost/json.hpp>
+
 #include "patchbay/kit/http_client.hpp"
 
 namespace {
@@ -140,6 +143,17 @@ TEST(HostProcess, RefusedPluginDoesNotStopTheOthers) {
   ASSERT_NE(s2, std::string::npos);
   EXPECT_LT(s2, s1);
   EXPECT_NE(logs.find("patchbay stopped"), std::string::npos);
+  // log.format: json → every line is one JSON object with ts, level and msg.
+  std::istringstream lines(logs);
+  int n = 0;
+  for (std::string line; std::getline(lines, line); ++n) {
+    boost::system::error_code ec;
+    auto v = boost::json::parse(line, ec);
+    ASSERT_FALSE(ec) << "not JSON: " << line;
+    ASSERT_TRUE(v.is_object() && v.as_object().contains("ts") && v.as_object().contains("msg"))
+        << line;
+  }
+  EXPECT_GT(n, 5);
   EXPECT_EQ(logs.find(secret), std::string::npos) << "secret leaked into logs";
   EXPECT_EQ(logs.find(token), std::string::npos) << "token leaked into logs";
 }

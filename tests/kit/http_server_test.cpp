@@ -323,6 +323,17 @@ TEST(KitHttpServer, KeepAliveContinuesAfterAStream) {
   EXPECT_NE(after.find("plain"), std::string::npos) << after;
 }
 
+TEST(KitHttpServer, DroppingTheStreamHandleEndsTheResponse) {
+  test_server srv([](std::shared_ptr<http_exchange> ex) {
+    auto s = ex->start_stream(200, "text/plain");
+    s->write("partial");
+    // s goes out of scope without close()
+  });
+  auto r = kit_test::fetch(srv.rt, get_request(srv.url("/")));
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.response.body, "partial");
+}
+
 TEST(KitHttpServer, ClientDisconnectWhileStreamingFiresPeerGone) {
   slot<http_stream> streams;
   std::atomic<int> gone_calls{0};
