@@ -357,7 +357,7 @@ void channel_instance::kv_write(std::string_view key, std::optional<std::string_
       if (!err.empty()) spdlog::warn("[{}] instance store write failed: {}", id_, err);
       return;
     }
-    rt_.post([self = shared_from_this(), done, ud, err = std::move(err)] {
+    strand_.post([self = shared_from_this(), done, ud, err = std::move(err)] {
       if (self->accepting_) {
         pb_error e{sizeof(pb_error), PB_ERR_RETRYABLE, 0, to_pb(err)};
         done(ud, err.empty() ? nullptr : &e);

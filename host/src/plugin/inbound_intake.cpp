@@ -71,8 +71,9 @@ void channel_instance::emit_inbound(const pb_inbound_message& raw, pb_inbound_do
   owe();
   auto answer = [self = shared_from_this(), done, ud](pb_inbound_disposition d, int32_t code,
                                                       std::string why) {
-    // Never inside the plugin's call, never on the store's writer thread.
-    self->rt_.post([self, done, ud, d, code, why = std::move(why)] {
+    // Never inside the plugin's call, never on the store's writer thread; on the instance strand,
+    // so completions arrive in order and never overlap a plugin call for this instance.
+    self->strand_.post([self, done, ud, d, code, why = std::move(why)] {
       if (self->accepting_) {
         pb_error e{sizeof(pb_error), code, 0, to_pb(why)};
         done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
@@ -99,7 +100,7 @@ void channel_instance::emit_inbound(const pb_inbound_message& raw, pb_inbound_do
         bool fresh = o == state::inbound_outcome::accepted;
         answer(fresh ? PB_INBOUND_ACCEPTED : PB_INBOUND_DUPLICATE, PB_OK, {});
         if (fresh && self->events_.inbound)
-          self->rt_.post([self, m] {
+          self->strand_.post([self, m] {
             if (self->events_.inbound) self->events_.inbound(*m);
           });
         else if (!fresh)

@@ -9,6 +9,8 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
+#include <mutex>
+#include <vector>
 
 #include "plugin/host_api.hpp"
 
@@ -73,6 +75,16 @@ T copy_sized(const T* src) {
   std::memcpy(&out, src, n);
   out.struct_size = static_cast<uint32_t>(n);
   return out;
+}
+
+// Loaded plugin libraries are never unloaded: a plugin thread that outlives its last instance
+// (a detached completion, a library-internal worker) must never find its code unmapped. The list
+// is reachable until exit, so leak checkers do not report it.
+void retain_forever(std::shared_ptr<boost::dll::shared_library> lib) {
+  static std::mutex mu;
+  static auto* keep = new std::vector<std::shared_ptr<boost::dll::shared_library>>();
+  std::lock_guard lk(mu);
+  keep->push_back(std::move(lib));
 }
 
 }  // namespace
@@ -224,6 +236,7 @@ load_outcome loader::load_file(const std::string& path) {
                       "implement every function of pb_plugin_vtable (complete unsupported "
                       "operations with PB_ERR_UNSUPPORTED)");
     m->library = lib;
+    retain_forever(lib);
     return load_outcome{std::move(m), std::nullopt};
   }();
   cache_[key] = out;

@@ -1,7 +1,7 @@
 // patchbay plugin loader: finds plugin shared objects, loads them with Boost.DLL
 // (RTLD_NOW | RTLD_LOCAL), calls the ABI entry once per library and validates the descriptor.
 // A refusal is a value naming the file, the reason and the fix; it never throws and never
-// affects other plugins. Libraries stay loaded while any plugin_module referencing them lives.
+// affects other plugins. A library that loaded successfully stays loaded until the process exits.
 //
 // Thread safety: a loader is used from one thread (start-up); plugin_module is immutable.
 #pragma once
@@ -22,7 +22,7 @@ struct plugin_module {
   uint32_t abi_major = 0, abi_minor = 0;
   pb_capabilities caps{};   // zero-filled copy of what the plugin declared
   pb_plugin_vtable vt{};    // zero-filled copy; every function checked non-null
-  std::shared_ptr<void> library;  // keeps the shared object loaded
+  std::shared_ptr<void> library;  // the shared object (never unloaded, see loader.cpp)
 };
 
 struct load_error {

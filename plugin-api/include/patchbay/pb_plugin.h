@@ -21,9 +21,9 @@
  *   C++ layer in patchbay/plugin.hpp does it for you) and report an error value instead.
  *
  * UNLOADING
- *   The host never unloads a library while any of its instances exists or while any callback it
- *   registered may still run. After `destroy` returns the plugin must not call the host for that
- *   instance, and must have stopped or detached every thread that could.
+ *   The host never unloads a plugin library once it loaded successfully (not even after its last
+ *   instance is destroyed), so plugin threads and late completions never find their code
+ *   unmapped. After `destroy` returns the plugin must not call the host for that instance.
  */
 #ifndef PATCHBAY_PB_PLUGIN_H
 #define PATCHBAY_PB_PLUGIN_H
