@@ -2,9 +2,15 @@
 // TLS handshake, first byte, idle between body reads) and a total timer. A timer that fires
 // records why and closes the socket; the coroutine then sees its operation fail and reports the
 // recorded reason. Everything (coroutine and timer handlers) runs on the request's strand.
+//
+// `done` is owed exactly once. Besides the normal end, two paths settle it when the runtime goes
+// away first: a stop hook (io_runtime::stop(), after the runtime's threads are joined, so nothing
+// runs on the strand any more) reports "aborted"; and if the request object is destroyed unfinished
+// (its handlers destroyed with the io_context, e.g. http_fetch_blocking's), its destructor does.
 #include "patchbay/kit/http_client.hpp"
 
 #include "patchbay/kit/runtime.hpp"
+#include "runtime_context.hpp"
 #include "text_util.hpp"
 
 #include <boost/asio/as_tuple.hpp>
@@ -207,7 +213,31 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
         phase_timer_(ex),
         total_timer_(ex) {}
 
-  static void start(std::shared_ptr<fetch_op> op) {
+  ~fetch_op() {
+    // Destroyed unfinished: the runtime (or http_fetch_blocking's io_context) was torn down with
+    // the request pending and no stop hook settled it. Must not touch the runtime from here (this
+    // may run inside the io_context's destructor).
+    if (!done_) return;
+    auto done = std::move(done_);
+    done_ = nullptr;
+    call_done(done, "aborted", {});
+  }
+
+  fetch_op(const fetch_op&) = delete;
+  fetch_op& operator=(const fetch_op&) = delete;
+
+  // `rc` is the runtime's context, or null for a private io_context (http_fetch_blocking).
+  static void start(std::shared_ptr<fetch_op> op, detail::runtime_context* rc) {
+    if (rc) {
+      op->rc_ = rc;
+      op->stop_hook_ = rc->on_stop([w = std::weak_ptr<fetch_op>(op)] {
+        if (auto self = w.lock()) self->finish("aborted", true);
+      });
+      if (op->stop_hook_ == 0) {  // the runtime is already stopping
+        op->finish("aborted", true);
+        return;
+      }
+    }
     auto ex = op->ex_;
     auto keep = op;
     net::co_spawn(ex, run(std::move(op)), [keep](std::exception_ptr e) {
@@ -235,9 +265,12 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
   net::awaitable<std::string> exchange(Stream& stream);
   std::string tls_error(const error_code& ec);
 
-  void finish(std::string error) {
+  // On the strand, or from the stop hook once nothing runs on the strand any more.
+  void finish(std::string error, bool runtime_stopped = false) {
     if (finished_) return;
     finished_ = true;
+    if (rc_) rc_->cancel_on_stop(stop_hook_);
+    if (runtime_stopped) response_ = {};
     ++phase_gen_;
     phase_timer_.cancel();
     total_timer_.cancel();
@@ -245,9 +278,13 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
     close_socket();
     auto done = std::move(done_);
     done_ = nullptr;
+    call_done(done, std::move(error), std::move(response_));
+  }
+
+  static void call_done(const http_client_callback& done, std::string error, http_client_response response) noexcept {
     if (!done) return;
     try {
-      done(std::move(error), std::move(response_));
+      done(std::move(error), std::move(response));
     } catch (const std::exception& e) {
       std::fprintf(stderr, "patchbay kit: http_fetch callback threw: %s\n", e.what());
     } catch (...) {
@@ -283,6 +320,8 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
   }
 
   net::any_io_executor ex_;
+  detail::runtime_context* rc_ = nullptr;
+  std::uint64_t stop_hook_ = 0;
   http_client_request req_;
   parsed_url url_;
   http_client_callback done_;
@@ -462,17 +501,17 @@ net::awaitable<std::string> fetch_op::exchange(Stream& stream) {
 }  // namespace
 
 void http_fetch(io_runtime& rt, http_client_request request, http_client_callback done) {
-  auto& ioc = *static_cast<net::io_context*>(rt.native_context());
+  auto& rc = detail::runtime_context::of(rt);
   parsed_url url;
   std::string why = parse_url(request.url, url);
   if (!why.empty()) {
-    net::post(ioc, [done = std::move(done), why = "bad url: " + why]() mutable {
+    rc.post_or_on_stop([done = std::move(done), why = "bad url: " + why]() mutable {
       if (done) done(std::move(why), http_client_response{});
     });
     return;
   }
-  auto op = std::make_shared<fetch_op>(net::make_strand(ioc), std::move(request), std::move(url), std::move(done));
-  fetch_op::start(std::move(op));
+  auto op = std::make_shared<fetch_op>(net::make_strand(rc), std::move(request), std::move(url), std::move(done));
+  fetch_op::start(std::move(op), &rc);
 }
 
 void http_fetch_blocking(http_client_request request, std::string& error, http_client_response& response) {
@@ -483,15 +522,15 @@ void http_fetch_blocking(http_client_request request, std::string& error, http_c
     response = {};
     return;
   }
+  bool completed = false;  // declared before the io_context: outlives anything that could call back
   net::io_context ioc{1};
-  bool completed = false;
   auto op = std::make_shared<fetch_op>(ioc.get_executor(), std::move(request), std::move(url),
                                        [&](std::string e, http_client_response r) {
                                          completed = true;
                                          error = std::move(e);
                                          response = std::move(r);
                                        });
-  fetch_op::start(std::move(op));
+  fetch_op::start(std::move(op), nullptr);
   ioc.run();
   if (!completed) {
     error = "internal error: request did not complete";

@@ -1,6 +1,8 @@
 // io_runtime, strand, timer, signal_watch: thin wrappers over Asio (no Beast here).
 #include "patchbay/kit/runtime.hpp"
 
+#include "runtime_context.hpp"
+
 #include <boost/asio/bind_executor.hpp>
 #include <boost/asio/executor_work_guard.hpp>
 #include <boost/asio/io_context.hpp>
@@ -11,11 +13,13 @@
 
 #include <cstdint>
 #include <cstdio>
+#include <atomic>
 #include <exception>
 #include <mutex>
 #include <optional>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace patchbay::kit {
@@ -40,10 +44,100 @@ void strand::post(std::function<void()> fn) const {
 bool strand::running_in_this_thread() const { return impl_ && impl_->exec.running_in_this_thread(); }
 
 // ---------------------------------------------------------------------------------------------
+// stop hooks (runtime_context.hpp)
+
+namespace detail {
+
+void invoke_quietly(const std::function<void()>& fn, const char* what) noexcept {
+  if (!fn) return;
+  try {
+    fn();
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "patchbay kit: %s threw: %s\n", what, e.what());
+  } catch (...) {
+    std::fprintf(stderr, "patchbay kit: %s threw a non-standard exception\n", what);
+  }
+}
+
+std::uint64_t stop_hooks::on_stop(std::function<void()> fn) {
+  std::lock_guard lock(mtx_);
+  if (stopping_) return 0;
+  const std::uint64_t id = ++next_id_;
+  hooks_.emplace(id, std::move(fn));
+  return id;
+}
+
+void stop_hooks::cancel_on_stop(std::uint64_t id) noexcept {
+  if (id == 0) return;
+  std::function<void()> unused;  // released unlocked: it may own objects with their own destructors
+  std::lock_guard lock(mtx_);
+  const auto it = hooks_.find(id);
+  if (it == hooks_.end()) return;
+  unused = std::move(it->second);
+  hooks_.erase(it);
+}
+
+bool stop_hooks::stopping() const {
+  std::lock_guard lock(mtx_);
+  return stopping_;
+}
+
+void stop_hooks::mark_stopping() {
+  std::lock_guard lock(mtx_);
+  stopping_ = true;
+}
+
+std::map<std::uint64_t, std::function<void()>> stop_hooks::take_for_stop() {
+  std::lock_guard lock(mtx_);
+  stopping_ = true;
+  return std::exchange(hooks_, {});
+}
+
+runtime_context& runtime_context::of(io_runtime& rt) {
+  return static_cast<runtime_context&>(*static_cast<net::io_context*>(rt.native_context()));
+}
+
+namespace {
+
+// Shared by the posted handler and the stop hook: whichever comes first runs the function. If
+// neither runs (stop() called from an io thread, which skips the hooks), the last owner does.
+struct once_state {
+  explicit once_state(std::function<void()> f) : fn(std::move(f)) {}
+  ~once_state() {
+    if (!ran.exchange(true)) invoke_quietly(fn, "runtime callback");
+  }
+  void run() {
+    if (ran.exchange(true)) return;
+    auto f = std::move(fn);
+    fn = nullptr;
+    invoke_quietly(f, "runtime callback");
+  }
+  std::atomic<bool> ran{false};
+  std::function<void()> fn;
+};
+
+}  // namespace
+
+void runtime_context::post_or_on_stop(std::function<void()> fn) {
+  auto st = std::make_shared<once_state>(std::move(fn));
+  const std::uint64_t id = on_stop([st] { st->run(); });
+  if (id == 0) {
+    st->run();
+    return;
+  }
+  net::post(*this, [this, st, id] {
+    cancel_on_stop(id);
+    st->run();
+  });
+}
+
+}  // namespace detail
+
+// ---------------------------------------------------------------------------------------------
 // io_runtime
 
 struct io_runtime::impl {
-  net::io_context ctx;
+  detail::runtime_context ctx;
   std::optional<net::executor_work_guard<net::io_context::executor_type>> guard;
   std::mutex mtx;
   std::vector<std::thread> threads;
@@ -75,7 +169,7 @@ io_runtime::io_runtime(unsigned threads) : impl_(std::make_unique<impl>()) {
   impl_->threads.reserve(threads);
   try {
     for (unsigned i = 0; i < threads; ++i) {
-      impl_->threads.emplace_back([ctx = &impl_->ctx] { run_io(*ctx); });
+      impl_->threads.emplace_back([ctx = static_cast<net::io_context*>(&impl_->ctx)] { run_io(*ctx); });
     }
   } catch (...) {
     stop();
@@ -102,21 +196,29 @@ void io_runtime::stop() {
     std::lock_guard lock(impl_->mtx);
     if (impl_->stopped) return;
     impl_->stopped = true;
+    impl_->ctx.mark_stopping();  // from here on, kit code acts at once instead of registering hooks
     impl_->guard.reset();
     impl_->ctx.stop();
     threads.swap(impl_->threads);
   }
+  bool joined_all = true;
   for (auto& t : threads) {
     if (t.get_id() == std::this_thread::get_id()) {
       // Contract violation (stop() from an io thread); avoid std::terminate from joining ourselves.
       t.detach();
+      joined_all = false;
     } else {
       t.join();
     }
   }
+  // No handler runs any more: settle what the kit owes the application (http_fetch's done,
+  // http_server's on_stopped), here, on this thread. From an io thread the hooks are skipped (a
+  // handler of ours is on the stack); those callbacks then run when the runtime is destroyed.
+  if (!joined_all) return;
+  for (auto& [id, fn] : impl_->ctx.take_for_stop()) detail::invoke_quietly(fn, "stop hook");
 }
 
-void* io_runtime::native_context() { return &impl_->ctx; }
+void* io_runtime::native_context() { return static_cast<net::io_context*>(&impl_->ctx); }
 
 // ---------------------------------------------------------------------------------------------
 // timer

@@ -45,7 +45,11 @@ struct http_client_response {
 // "idle timeout", "total timeout", "body too large", "aborted", "bad url: ...".
 using http_client_callback = std::function<void(std::string error, http_client_response)>;
 
-// Starts a request on the runtime; `done` is called exactly once on a runtime thread.
+// Starts a request on the runtime; `done` is called exactly once, on a runtime thread — except
+// when the runtime stops first: then done is called with error "aborted" (and an empty response)
+// from the thread that stops it, inside io_runtime::stop() (or its destructor); and if the runtime
+// is already stopping, from the calling thread before http_fetch returns. So do not hold a lock
+// that `done` takes while stopping the runtime or, after it began stopping, calling http_fetch.
 void http_fetch(io_runtime& rt, http_client_request request, http_client_callback done);
 
 // Blocking convenience for command-line tools (runs its own small io_context). Never call it on

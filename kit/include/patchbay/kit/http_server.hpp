@@ -72,8 +72,19 @@ class http_server {
   // "127.0.0.1:PORT" actually bound (useful with port 0). Valid after start().
   std::string local_endpoint() const;
   // Stops accepting and closes idle connections; in-flight responses get `grace` to finish, then
-  // every connection is closed. Returns at once; safe to call from any thread. Idempotent.
+  // every connection is closed. Returns at once; safe to call from any thread. Idempotent: only
+  // the first call's grace counts.
   void stop(std::chrono::milliseconds grace = std::chrono::milliseconds{2000});
+  // The same, and `on_stopped` runs exactly once when stopping is complete: the acceptor is
+  // closed and every connection is closed (its response finished, or cut off at the grace
+  // deadline). It runs on a runtime thread. If stop() was already called, the callback still runs
+  // once when that stopping completes, or at once (on a runtime thread) if it already has. Only
+  // the first call's grace counts. If the runtime stops before stopping completes, on_stopped is
+  // called from the thread that stops the runtime (inside io_runtime::stop()), or, when the
+  // runtime is already stopping, right here before stop() returns. An exception from it is
+  // reported on stderr and otherwise ignored. Typical use: set a std::promise in it, and wait on
+  // the future before stopping the runtime, so that the grace period is really honoured.
+  void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
 
  private:
   struct impl;

@@ -37,8 +37,11 @@ class io_runtime {
 
   void post(std::function<void()> fn);
   strand make_strand();
-  // Stops the io_context (pending handlers are abandoned) and joins the threads. Idempotent.
-  // Must not be called from one of the runtime's own threads.
+  // Stops the io_context (pending handlers are abandoned: destroyed, never run, when the runtime
+  // is destroyed) and joins the threads. Idempotent. Must not be called from one of the runtime's
+  // own threads. Before returning, it settles the callbacks the kit still owes on this thread:
+  // an unfinished http_fetch's `done` (error "aborted"), a pending http_server::stop's
+  // `on_stopped`. Do not hold a lock those callbacks take while calling it.
   void stop();
 
   // For kit-internal code: the boost::asio::io_context*, type-erased.

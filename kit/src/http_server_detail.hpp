@@ -1,0 +1,182 @@
+// The HTTP/1.1 server's internal classes (private header: kit/src only). Asio, no Beast: Beast is
+// confined to http_connection.cpp, which implements the connection declared here.
+//
+// http_server.cpp: the acceptor and server_core, the exchange and stream objects the application
+//                  holds, the stop completion, the public class.
+// http_connection.cpp: one coroutine per connection on the connection's own strand (read,
+//                  dispatch, write, stream, stop).
+//
+// All per-connection state is touched only on the connection's strand, except the stream's send
+// queue, which has its own mutex because http_stream::write() is synchronous and callable from any
+// thread.
+#pragma once
+
+#include "patchbay/kit/http_server.hpp"
+
+#include <boost/asio/any_io_executor.hpp>
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/ip/tcp.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/strand.hpp>
+
+#include <atomic>
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <exception>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <unordered_map>
+#include <utility>
+
+namespace patchbay::kit::detail {
+class runtime_context;
+}
+
+namespace patchbay::kit::server_detail {
+
+namespace net = boost::asio;
+using tcp = net::ip::tcp;
+
+class connection_base;
+class drain_token;
+
+// Completion of a detached coroutine: report (never rethrow) an escaped exception.
+void report_exception(const char* what, std::exception_ptr e);
+
+std::string endpoint_string(const tcp::endpoint& ep);
+
+inline http_response simple_response(unsigned status, std::string_view message) {
+  http_response r;
+  r.status = status;
+  r.body = "{\"error\":\"" + std::string(message) + "\"}";
+  return r;
+}
+
+// Shared by http_server::impl, the acceptor coroutine and every connection.
+struct server_core : std::enable_shared_from_this<server_core> {
+  server_core(detail::runtime_context& rc, http_server_options o, http_handler h);
+
+  detail::runtime_context& rc;
+  net::io_context& ioc;  // the same object as rc
+  const http_server_options opt;
+  const http_handler handler;
+  net::strand<net::io_context::executor_type> acceptor_strand;
+  std::optional<tcp::acceptor> acceptor;  // touched only on acceptor_strand once started
+
+  std::mutex mtx;  // guards everything below
+  std::unordered_map<const connection_base*, std::weak_ptr<connection_base>> conns;
+  std::string local;
+  bool started = false;
+  bool stopping = false;
+  // Held here until stop(), and by every connection: see drain_token.
+  std::shared_ptr<drain_token> drain;
+  std::weak_ptr<drain_token> drain_weak;
+  std::atomic<bool> destroyed{false};  // the http_server object is gone: never call the handler again
+
+  void start();
+  void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
+  void admit(tcp::socket sock);
+};
+
+// ---------------------------------------------------------------------------------------------
+// The stream's shared state: written from any thread, drained on the connection strand. The
+// application holds it through a stream handle, the connection holds it directly.
+
+class stream_impl {
+ public:
+  // Holds no executor and no io_context reference: a stream (or exchange) the application keeps
+  // after the runtime is gone must stay harmless, and Asio strands must not outlive their context.
+  stream_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core, std::size_t max_unsent)
+      : conn_(std::move(conn)), core_(std::move(core)), max_unsent_(max_unsent) {}
+
+  unsigned status = 200;
+  std::string content_type;
+  http_headers headers;
+
+  // --- application side (any thread) ---
+  bool write(std::string chunk);
+  void close();
+  bool closed() const;
+  void on_peer_gone(std::function<void()> fn);
+
+  // --- connection side (on the strand) ---
+  enum class take_result { data, finished, empty };
+  take_result take(std::string& out);
+  void sent(std::size_t n);
+  // The response can no longer be delivered. Fires on_peer_gone unless the app had closed it.
+  void peer_gone(bool fire = true);
+  // Ends the stream quietly (HEAD request or superseded answer).
+  void mark_finished();
+
+ private:
+  void wake();
+
+  std::weak_ptr<connection_base> conn_;
+  std::weak_ptr<server_core> core_;
+  const std::size_t max_unsent_;
+
+  mutable std::mutex mtx_;
+  std::deque<std::string> queue_;
+  std::size_t unsent_ = 0;
+  bool app_closed_ = false;
+  bool gone_ = false;
+  bool gone_fired_ = false;
+  std::function<void()> gone_fn_;
+};
+
+// The exchange handed to the handler (defined in http_server.cpp).
+std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
+                                             std::uint64_t id, http_request req, std::size_t max_stream);
+
+// ---------------------------------------------------------------------------------------------
+// What the rest of the server sees of a connection; the implementation (with Beast) is in
+// http_connection.cpp.
+
+class connection_base : public std::enable_shared_from_this<connection_base> {
+ public:
+  connection_base(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain, net::any_io_executor ex)
+      : drain_(std::move(drain)), core_(std::move(core)), ex_(std::move(ex)) {}
+  // Unregisters from the core; the drain token goes last, after the derived class closed the socket.
+  virtual ~connection_base();
+  connection_base(const connection_base&) = delete;
+  connection_base& operator=(const connection_base&) = delete;
+
+  // Spawns the connection's coroutine.
+  virtual void start() = 0;
+
+  // Any thread: runs `fn` on this connection's strand, unless the runtime is stopping.
+  template <class Fn>
+  void post(Fn&& fn) {
+    if (core_->ioc.stopped()) return;
+    net::post(ex_, std::forward<Fn>(fn));
+  }
+
+  // Any thread: stop serving; closes at once when idle, else after `grace`.
+  void begin_stop(std::chrono::milliseconds grace) {
+    net::post(ex_, [self = shared_from_this(), grace] { self->on_stop(grace); });
+  }
+
+  // --- on the strand ---
+  virtual void wake() = 0;
+  virtual void on_response(std::uint64_t id, http_response r) = 0;
+  virtual void on_stream(std::uint64_t id, std::shared_ptr<stream_impl> s) = 0;
+
+ protected:
+  virtual void on_stop(std::chrono::milliseconds grace) = 0;
+
+  std::shared_ptr<drain_token> drain_;  // first member: released last
+  std::shared_ptr<server_core> core_;
+  net::any_io_executor ex_;  // the connection's strand
+};
+
+// Creates the connection for an accepted socket (not yet started). Defined in http_connection.cpp.
+std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
+                                                 tcp::socket sock, std::string remote);
+
+}  // namespace patchbay::kit::server_detail
