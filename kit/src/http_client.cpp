@@ -269,8 +269,11 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
   void finish(std::string error, bool runtime_stopped = false) {
     if (finished_) return;
     finished_ = true;
-    if (rc_) rc_->cancel_on_stop(stop_hook_);
-    if (runtime_stopped) response_ = {};
+    if (runtime_stopped) {
+      response_ = {};  // (the hooks are already taken: nothing to unregister)
+    } else if (rc_) {
+      rc_->cancel_on_stop(stop_hook_);
+    }
     ++phase_gen_;
     phase_timer_.cancel();
     total_timer_.cancel();

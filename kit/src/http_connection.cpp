@@ -6,6 +6,7 @@
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
@@ -48,7 +49,8 @@ class connection final : public connection_base {
  public:
   connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain, tcp::socket sock,
              std::string remote)
-      : connection_base(std::move(core), std::move(drain), sock.get_executor()),
+      : connection_base(std::move(core), std::move(drain)),
+        ex_(sock.get_executor()),
         stream_(std::move(sock)),
         signal_(ex_),
         grace_timer_(ex_),
@@ -65,16 +67,53 @@ class connection final : public connection_base {
     net::co_spawn(ex, run(self()), [](std::exception_ptr e) { report_exception("http connection", e); });
   }
 
-  // --- on the strand ---
-  void wake() override { signal_.cancel(); }
+  void begin_stop(std::chrono::milliseconds grace) override {
+    net::post(ex_, [self = self(), grace] { self->on_stop(grace); });
+  }
 
-  void on_response(std::uint64_t id, http_response r) override {
+  void post_wake() override {
+    post([w = weak()] {
+      if (auto c = w.lock()) c->wake();
+    });
+  }
+
+  void post_response(std::uint64_t id, http_response r) override {
+    post([w = weak(), id, r = std::move(r)]() mutable {
+      if (auto c = w.lock()) c->on_response(id, std::move(r));
+    });
+  }
+
+  void post_stream(std::uint64_t id, std::shared_ptr<stream_impl> s) override {
+    post([w = weak(), id, s = std::move(s)]() mutable {
+      if (auto c = w.lock()) c->on_stream(id, std::move(s));
+    });
+  }
+
+  void post_call(std::function<void()> fn) override { post(std::move(fn)); }
+
+ private:
+  enum class phase { idle, reading, handling, writing, streaming };
+
+  std::shared_ptr<connection> self() { return std::static_pointer_cast<connection>(shared_from_this()); }
+  std::weak_ptr<connection> weak() { return self(); }
+
+  // Any thread: runs `fn` on this connection's strand, unless the runtime is stopping.
+  template <class Fn>
+  void post(Fn&& fn) {
+    if (core_->ioc.stopped()) return;
+    net::post(ex_, std::forward<Fn>(fn));
+  }
+
+  // --- on the strand ---
+  void wake() { signal_.cancel(); }
+
+  void on_response(std::uint64_t id, http_response r) {
     if (closed_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_) return;
     response_ = std::move(r);
     wake();
   }
 
-  void on_stream(std::uint64_t id, std::shared_ptr<stream_impl> s) override {
+  void on_stream(std::uint64_t id, std::shared_ptr<stream_impl> s) {
     if (closed_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_) {
       s->peer_gone();
       return;
@@ -82,11 +121,6 @@ class connection final : public connection_base {
     stream_out_ = std::move(s);
     wake();
   }
-
- private:
-  enum class phase { idle, reading, handling, writing, streaming };
-
-  std::shared_ptr<connection> self() { return std::static_pointer_cast<connection>(shared_from_this()); }
 
   static net::awaitable<void> run(std::shared_ptr<connection> self);
   net::awaitable<void> serve();
@@ -97,10 +131,11 @@ class connection final : public connection_base {
   net::awaitable<bool> run_stream(unsigned version, bool keep_alive, bool head);
   net::awaitable<void> stop_detect();
   void start_detect();
-  void on_stop(std::chrono::milliseconds grace) override;
+  void on_stop(std::chrono::milliseconds grace);
   void close_now();
   http_request make_request(http::request<http::string_body>& msg);
 
+  net::any_io_executor ex_;  // the connection's strand
   beast::tcp_stream stream_;
   beast::flat_buffer buf_;
   net::steady_timer signal_;  // never expires; cancel() wakes the coroutine

@@ -6,10 +6,8 @@
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
 
-#include <boost/asio/as_tuple.hpp>
-#include <boost/asio/co_spawn.hpp>
+#include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
-#include <boost/asio/use_awaitable.hpp>
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
@@ -23,10 +21,6 @@ namespace server_detail {
 
 using error_code = boost::system::error_code;
 using namespace std::chrono_literals;
-
-namespace {
-constexpr auto use_tuple = net::as_tuple(net::use_awaitable);
-}
 
 void report_exception(const char* what, std::exception_ptr e) {
   if (!e) return;
@@ -67,7 +61,8 @@ class drain_token : public std::enable_shared_from_this<drain_token> {
       fns.swap(waiters_);
       hook = hook_;
     }
-    rc_.cancel_on_stop(hook);
+    // (Touches the runtime only if stop(grace, on_stopped) was used.)
+    if (hook != 0) rc_.cancel_on_stop(hook);
     for (auto& fn : fns) rc_.post_or_on_stop(std::move(fn));
   }
 
@@ -163,7 +158,7 @@ void stream_impl::on_peer_gone(std::function<void()> fn) {
   // Already gone: still deliver asynchronously, exactly once; on the connection's strand if the
   // connection still exists, else on a runtime thread.
   if (auto c = conn_.lock()) {
-    c->post(std::move(fn));
+    c->post_call(std::move(fn));
   } else if (auto core = core_.lock()) {
     if (!core->ioc.stopped()) net::post(core->ioc, std::move(fn));
   }
@@ -214,11 +209,7 @@ void stream_impl::mark_finished() {
 }
 
 void stream_impl::wake() {
-  if (auto c = conn_.lock()) {
-    c->post([w = conn_] {
-      if (auto c2 = w.lock()) c2->wake();
-    });
-  }
+  if (auto c = conn_.lock()) c->post_wake();
 }
 
 namespace {
@@ -275,21 +266,13 @@ class exchange_impl final : public http_exchange {
     s->status = status;
     s->content_type = std::move(content_type);
     s->headers = std::move(headers);
-    if (auto c = conn_.lock()) {
-      c->post([w = conn_, id = id_, s] {
-        if (auto c2 = w.lock()) c2->on_stream(id, s);
-      });
-    }
+    if (auto c = conn_.lock()) c->post_stream(id_, s);
     return std::make_shared<stream_handle>(std::move(s));
   }
 
  private:
   void deliver(http_response r) {
-    if (auto c = conn_.lock()) {
-      c->post([w = conn_, id = id_, r = std::move(r)]() mutable {
-        if (auto c2 = w.lock()) c2->on_response(id, std::move(r));
-      });
-    }
+    if (auto c = conn_.lock()) c->post_response(id_, std::move(r));
   }
 
   std::weak_ptr<connection_base> conn_;
@@ -334,25 +317,34 @@ tcp::endpoint resolve_listen(const std::string& listen, net::io_context& ioc) {
   return results.begin()->endpoint();
 }
 
-// The drain token lives in the loop's frame: the acceptor counts as open until the loop is done.
-net::awaitable<void> accept_loop(std::shared_ptr<server_core> self, std::shared_ptr<drain_token> drain) {
-  (void)drain;
-  for (;;) {
-    tcp::socket sock(net::make_strand(self->ioc));
-    auto [ec] = co_await self->acceptor->async_accept(sock, use_tuple);
+// The accept loop, on acceptor_strand (the acceptor's executor). Plain completion handlers rather
+// than a coroutine: this file then instantiates no coroutine machinery (build time). The drain
+// token travels with the loop: the acceptor counts as open until the loop is done.
+void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token> drain) {
+  auto sock = std::make_shared<tcp::socket>(net::make_strand(self->ioc));
+  auto& acceptor = *self->acceptor;
+  acceptor.async_accept(*sock, [self = std::move(self), drain = std::move(drain), sock](const error_code& ec) mutable {
     {
       std::lock_guard lock(self->mtx);
-      if (self->stopping) co_return;
+      if (self->stopping) return;
     }
-    if (!self->acceptor->is_open() || ec == net::error::operation_aborted) co_return;
+    if (!self->acceptor->is_open() || ec == net::error::operation_aborted) return;
     if (ec) {
       // Transient (out of descriptors, aborted handshake): back off briefly instead of spinning.
-      net::steady_timer backoff(self->acceptor_strand, 50ms);
-      co_await backoff.async_wait(use_tuple);
-      continue;
+      auto backoff = std::make_shared<net::steady_timer>(self->acceptor_strand, 50ms);
+      backoff->async_wait([self, drain, backoff](const error_code&) mutable {
+        accept_next(std::move(self), std::move(drain));
+      });
+      return;
     }
-    self->admit(std::move(sock));
-  }
+    try {
+      self->admit(std::move(*sock));
+    } catch (...) {
+      report_exception("http acceptor", std::current_exception());
+      return;
+    }
+    accept_next(std::move(self), std::move(drain));
+  });
 }
 
 }  // namespace
@@ -404,8 +396,9 @@ void server_core::start() {
     acceptor.emplace(std::move(acc));
     token = drain;
   }
-  net::co_spawn(acceptor_strand, accept_loop(shared_from_this(), std::move(token)),
-                [](std::exception_ptr e) { report_exception("http acceptor", e); });
+  net::post(acceptor_strand, [self = shared_from_this(), token = std::move(token)]() mutable {
+    accept_next(std::move(self), std::move(token));
+  });
 }
 
 void server_core::admit(tcp::socket sock) {

@@ -13,10 +13,8 @@
 
 #include "patchbay/kit/http_server.hpp"
 
-#include <boost/asio/any_io_executor.hpp>
 #include <boost/asio/io_context.hpp>
 #include <boost/asio/ip/tcp.hpp>
-#include <boost/asio/post.hpp>
 #include <boost/asio/strand.hpp>
 
 #include <atomic>
@@ -140,8 +138,8 @@ std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn
 
 class connection_base : public std::enable_shared_from_this<connection_base> {
  public:
-  connection_base(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain, net::any_io_executor ex)
-      : drain_(std::move(drain)), core_(std::move(core)), ex_(std::move(ex)) {}
+  connection_base(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain)
+      : drain_(std::move(drain)), core_(std::move(core)) {}
   // Unregisters from the core; the drain token goes last, after the derived class closed the socket.
   virtual ~connection_base();
   connection_base(const connection_base&) = delete;
@@ -150,29 +148,21 @@ class connection_base : public std::enable_shared_from_this<connection_base> {
   // Spawns the connection's coroutine.
   virtual void start() = 0;
 
-  // Any thread: runs `fn` on this connection's strand, unless the runtime is stopping.
-  template <class Fn>
-  void post(Fn&& fn) {
-    if (core_->ioc.stopped()) return;
-    net::post(ex_, std::forward<Fn>(fn));
-  }
-
-  // Any thread: stop serving; closes at once when idle, else after `grace`.
-  void begin_stop(std::chrono::milliseconds grace) {
-    net::post(ex_, [self = shared_from_this(), grace] { self->on_stop(grace); });
-  }
-
-  // --- on the strand ---
-  virtual void wake() = 0;
-  virtual void on_response(std::uint64_t id, http_response r) = 0;
-  virtual void on_stream(std::uint64_t id, std::shared_ptr<stream_impl> s) = 0;
+  // Any thread. Each queues its work on the connection's strand (none once the runtime stops),
+  // where it is dropped if the connection is gone by then.
+  // Stop serving: close at once when idle, else after `grace`.
+  virtual void begin_stop(std::chrono::milliseconds grace) = 0;
+  // The stream `s` has news (data queued, or closed by the application).
+  virtual void post_wake() = 0;
+  // The answer to request `id`.
+  virtual void post_response(std::uint64_t id, http_response r) = 0;
+  virtual void post_stream(std::uint64_t id, std::shared_ptr<stream_impl> s) = 0;
+  // Runs `fn` on the strand.
+  virtual void post_call(std::function<void()> fn) = 0;
 
  protected:
-  virtual void on_stop(std::chrono::milliseconds grace) = 0;
-
   std::shared_ptr<drain_token> drain_;  // first member: released last
   std::shared_ptr<server_core> core_;
-  net::any_io_executor ex_;  // the connection's strand
 };
 
 // Creates the connection for an accepted socket (not yet started). Defined in http_connection.cpp.

@@ -12,6 +12,7 @@
 #include <thread>
 
 #include "child_process.hpp"
+#include "host_fixture.hpp"
 #include <boost/json.hpp>
 
 #include "patchbay/kit/http_client.hpp"
@@ -19,74 +20,9 @@
 namespace {
 using namespace std::chrono_literals;
 namespace fs = std::filesystem;
-
-constexpr const char* secret = "sup3r-s3cret-value-7781";
-constexpr const char* token = "tok-integration-42";
-
-struct host_fixture {
-  fs::path dir;
-  std::unique_ptr<pbtest::child_process> proc;
-  std::string base;
-
-  explicit host_fixture(const std::string& channels_yaml) {
-    dir = fs::temp_directory_path() / ("pb_it_" + std::to_string(::getpid()) + "_" +
-                                       std::to_string(counter()++));
-    fs::create_directories(dir);
-    std::ofstream(dir / "patchbay.yaml")
-        << "host:\n"
-           "  listen: \"127.0.0.1:0\"\n"
-           "  plugin_dirs: [\"" PB_ZOO_DIR "\"]\n"
-           "  state: { engine: sqlite, path: state.db }\n"
-           "  api_tokens: [\"${PB_IT_TOKEN}\"]\n"
-           "  log: { format: json, level: debug }\n"
-           "  shutdown_timeout_ms: 5000\n"
-           "agents:\n"
-           "  echo: { type: echo }\n"
-           "channels:\n"
-        << channels_yaml;
-    proc = std::make_unique<pbtest::child_process>(
-        std::vector<std::string>{PB_PATCHBAY_BIN, "run", "-c", (dir / "patchbay.yaml").string()},
-        std::map<std::string, std::string>{{"PB_IT_SECRET", secret}, {"PB_IT_TOKEN", token}},
-        (dir / "out.log").string(), (dir / "err.log").string());
-    // The host logs the port it bound (listen: 127.0.0.1:0).
-    std::regex re(R"(listening on http://(127\.0\.0\.1:\d+))");
-    for (int i = 0; i < 1000 && base.empty(); ++i) {
-      std::smatch m;
-      std::string log = logs();
-      if (std::regex_search(log, m, re)) base = "http://" + m[1].str();
-      else std::this_thread::sleep_for(10ms);
-    }
-  }
-  ~host_fixture() {
-    proc.reset();
-    fs::remove_all(dir);
-  }
-  static int& counter() {
-    static int c = 0;
-    return c;
-  }
-  std::string logs() const { return pbtest::read_file((dir / "err.log").string()); }
-
-  patchbay::kit::http_client_response get(const std::string& path, const std::string& bearer = "") {
-    patchbay::kit::http_client_request req;
-    req.url = base + path;
-    req.total_timeout = 5s;
-    if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
-    std::string err;
-    patchbay::kit::http_client_response resp;
-    patchbay::kit::http_fetch_blocking(req, err, resp);
-    EXPECT_EQ(err, "") << path;
-    return resp;
-  }
-  // Polls until `path` answers `status` (generous bound: start-up on a loaded CI machine).
-  bool wait_status(const std::string& path, unsigned status) {
-    for (int i = 0; i < 1000; ++i) {
-      if (get(path).status == status) return true;
-      std::this_thread::sleep_for(10ms);
-    }
-    return false;
-  }
-};
+using pbtest::host_fixture;
+using pbtest::secret;
+using pbtest::token;
 
 const char* mixed_channels =
     "  - id: first\n"

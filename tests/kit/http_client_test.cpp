@@ -22,6 +22,7 @@
 #include <atomic>
 #include <cstdio>
 #include <cstdlib>
+#include <future>
 #include <memory>
 #include <mutex>
 #include <thread>
@@ -229,6 +230,83 @@ TEST(KitHttpClient, BlockingFetch) {
 
   http_fetch_blocking(quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"), error, response);
   EXPECT_EQ(error, "connection refused");
+}
+
+// What `done` saw; it is called on the test's own thread in the tests below.
+struct done_record {
+  std::atomic<int> calls{0};
+  std::string error;
+  unsigned status = 999;
+  std::thread::id thread;
+  http_client_callback callback() {
+    return [this](std::string e, http_client_response r) {
+      error = std::move(e);
+      status = r.status;
+      thread = std::this_thread::get_id();
+      ++calls;
+    };
+  }
+};
+
+TEST(KitHttpClient, StoppingTheRuntimeAbortsAPendingRequest) {
+  // The server runs on its own runtime and never answers.
+  std::mutex mtx;
+  std::vector<std::shared_ptr<http_exchange>> parked;
+  std::promise<void> arrived;
+  server_env env([&](std::shared_ptr<http_exchange> ex) {
+    std::lock_guard lock(mtx);
+    parked.push_back(std::move(ex));
+    if (parked.size() == 1) arrived.set_value();
+  });
+  auto rt = std::make_unique<io_runtime>(2);
+  done_record rec;
+  auto req = quick(env.url("/never"));
+  req.first_byte_timeout = 60s;
+  req.total_timeout = 60s;
+  http_fetch(*rt, req, rec.callback());
+  ASSERT_EQ(arrived.get_future().wait_for(5s), std::future_status::ready);  // in flight
+  EXPECT_EQ(rec.calls.load(), 0);
+
+  rt->stop();
+  EXPECT_EQ(rec.calls.load(), 1);
+  EXPECT_EQ(rec.error, "aborted");
+  EXPECT_EQ(rec.status, 0u);
+  EXPECT_EQ(rec.thread, std::this_thread::get_id());  // from the thread that stopped the runtime
+  rt.reset();
+  EXPECT_EQ(rec.calls.load(), 1);
+}
+
+TEST(KitHttpClient, DestroyingTheRuntimeAbortsAPendingRequest) {
+  kit_test::silent_listener silent;
+  done_record rec;
+  {
+    io_runtime rt(1);
+    auto req = quick("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
+    req.first_byte_timeout = 60s;
+    req.total_timeout = 60s;
+    http_fetch(rt, req, rec.callback());
+    std::this_thread::sleep_for(100ms);  // connected, waiting for the first byte
+    EXPECT_EQ(rec.calls.load(), 0);
+  }
+  EXPECT_EQ(rec.calls.load(), 1);
+  EXPECT_EQ(rec.error, "aborted");
+  EXPECT_EQ(rec.thread, std::this_thread::get_id());
+}
+
+TEST(KitHttpClient, FetchOnAStoppedRuntimeCompletesAtOnce) {
+  auto rt = std::make_unique<io_runtime>(1);
+  rt->stop();
+  done_record rec;
+  http_fetch(*rt, quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"), rec.callback());
+  EXPECT_EQ(rec.calls.load(), 1);  // before http_fetch returned
+  EXPECT_EQ(rec.error, "aborted");
+  done_record bad;
+  http_fetch(*rt, quick("ftp://x/"), bad.callback());
+  EXPECT_EQ(bad.calls.load(), 1);
+  EXPECT_EQ(bad.error.rfind("bad url: ", 0), 0u) << bad.error;
+  rt.reset();
+  EXPECT_EQ(rec.calls.load(), 1);
+  EXPECT_EQ(bad.calls.load(), 1);
 }
 
 TEST(KitHttpClient, ResolvesLocalhost) {

@@ -22,46 +22,9 @@ using namespace std::chrono_literals;
 using namespace patchbay::kit;
 using kit_test::port_of;
 using kit_test::raw_client;
+using kit_test::slot;
+using kit_test::test_server;
 using kit_test::wait_until;
-
-struct test_server {
-  explicit test_server(http_handler handler, http_server_options options = {}, unsigned threads = 2) : rt(threads) {
-    options.listen = "127.0.0.1:0";
-    server = std::make_unique<http_server>(rt, options, std::move(handler));
-    server->start();
-    endpoint = server->local_endpoint();
-    port = port_of(endpoint);
-  }
-  ~test_server() {
-    server->stop(0ms);
-    server.reset();
-    rt.stop();
-  }
-  std::string url(const std::string& target) const { return "http://" + endpoint + target; }
-
-  io_runtime rt;
-  std::unique_ptr<http_server> server;
-  std::string endpoint;
-  unsigned short port = 0;
-};
-
-// Hands the test the streams/exchanges the handler receives.
-template <class T>
-struct slot {
-  std::mutex mtx;
-  std::condition_variable cv;
-  std::vector<std::shared_ptr<T>> items;
-  void put(std::shared_ptr<T> v) {
-    std::lock_guard lock(mtx);
-    items.push_back(std::move(v));
-    cv.notify_all();
-  }
-  std::shared_ptr<T> get(std::size_t index = 0, std::chrono::milliseconds timeout = 5000ms) {
-    std::unique_lock lock(mtx);
-    cv.wait_for(lock, timeout, [&] { return items.size() > index; });
-    return items.size() > index ? items[index] : nullptr;
-  }
-};
 
 http_client_request get_request(const std::string& url) {
   http_client_request req;

@@ -3,10 +3,16 @@
 #pragma once
 
 #include <chrono>
+#include <condition_variable>
+#include <cstddef>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
+#include <vector>
 
 #include "patchbay/kit/http_client.hpp"
+#include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 
 namespace kit_test {
@@ -72,5 +78,49 @@ struct fetch_result {
 // http_fetch on `rt`, waiting (up to `wait`) for the callback.
 fetch_result fetch(patchbay::kit::io_runtime& rt, patchbay::kit::http_client_request req,
                    std::chrono::milliseconds wait = 8000ms);
+
+// A kit server on 127.0.0.1:0 with its own runtime.
+struct test_server {
+  explicit test_server(patchbay::kit::http_handler handler, patchbay::kit::http_server_options options = {},
+                       unsigned threads = 2)
+      : rt(threads) {
+    options.listen = "127.0.0.1:0";
+    server = std::make_unique<patchbay::kit::http_server>(rt, options, std::move(handler));
+    server->start();
+    endpoint = server->local_endpoint();
+    port = port_of(endpoint);
+  }
+  ~test_server() {
+    server->stop(0ms);
+    server.reset();
+    rt.stop();
+  }
+  test_server(const test_server&) = delete;
+  test_server& operator=(const test_server&) = delete;
+  std::string url(const std::string& target) const { return "http://" + endpoint + target; }
+
+  patchbay::kit::io_runtime rt;
+  std::unique_ptr<patchbay::kit::http_server> server;
+  std::string endpoint;
+  unsigned short port = 0;
+};
+
+// Hands the test the streams/exchanges the handler receives.
+template <class T>
+struct slot {
+  std::mutex mtx;
+  std::condition_variable cv;
+  std::vector<std::shared_ptr<T>> items;
+  void put(std::shared_ptr<T> v) {
+    std::lock_guard lock(mtx);
+    items.push_back(std::move(v));
+    cv.notify_all();
+  }
+  std::shared_ptr<T> get(std::size_t index = 0, std::chrono::milliseconds timeout = 5000ms) {
+    std::unique_lock lock(mtx);
+    cv.wait_for(lock, timeout, [&] { return items.size() > index; });
+    return items.size() > index ? items[index] : nullptr;
+  }
+};
 
 }  // namespace kit_test

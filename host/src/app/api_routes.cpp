@@ -121,8 +121,45 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
 
 kit::http_handler make_api_handler(api_context& ctx) {
   return [&ctx](std::shared_ptr<kit::http_exchange> ex) {
-    ex->respond(handle_api_request(ctx, ex->request()));
+    const auto& req = ex->request();
+    if (req.path == "/v1/chat" && ctx.turns != nullptr) {
+      if (req.method != "POST") {
+        auto r = error_response(405, "method_not_allowed", "use POST");
+        r.headers.emplace_back("Allow", "POST");
+        return ex->respond(std::move(r));
+      }
+      return handle_chat(ctx, std::move(ex));
+    }
+    ex->respond(handle_api_request(ctx, req));
   };
+}
+
+void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
+  const auto& req = ex->request();
+  if (!ctx.api_tokens.empty() && !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
+    auto r = error_response(401, "unauthorized", "missing or invalid bearer token");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return ex->respond(std::move(r));
+  }
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(req.body, ec);
+  auto bad = [&](const std::string& msg) { ex->respond(error_response(400, "invalid_request", msg)); };
+  if (ec || !v.is_object()) return bad("body must be a JSON object: {\"text\": \"...\"}");
+  const auto& o = v.get_object();
+  chat_request chat;
+  for (const auto& [key, val] : o) {
+    if (!val.is_string()) return bad("`" + std::string(key) + "` must be a string");
+    std::string s(val.get_string());
+    if (key == "text") chat.text = std::move(s);
+    else if (key == "thread") chat.thread = std::move(s);
+    else if (key == "agent") chat.agent = std::move(s);
+    else return bad("unknown field `" + std::string(key) + "` (expected text, thread, agent)");
+  }
+  if (chat.text.empty()) return bad("`text` is required and must not be empty");
+  if (chat.text.size() > 64 * 1024) return bad("`text` exceeds 64 KiB");
+  if (chat.thread.size() > 256) return bad("`thread` exceeds 256 bytes");
+  if (std::string err = ctx.turns->check_agent(chat.agent); !err.empty()) return bad(err);
+  ctx.turns->start_chat(std::move(chat), std::move(ex));
 }
 
 }  // namespace patchbay::app

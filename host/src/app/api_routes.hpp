@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "app/channel_registry.hpp"
+#include "app/turn_service.hpp"
 #include "patchbay/kit/http_server.hpp"
 
 namespace patchbay::app {
@@ -15,10 +16,15 @@ struct api_context {
   channel_registry& registry;
   std::vector<std::string> api_tokens;  // empty: /v1/* is open (loopback use)
   std::chrono::steady_clock::time_point started_at;
+  turn_service* turns = nullptr;  // POST /v1/chat; null = not served (404)
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);
 kit::http_handler make_api_handler(api_context& ctx);
+
+// POST /v1/chat: validates {"text", "thread"?, "agent"?} and streams the turn as SSE (400 for bad
+// input, 401 without a valid token).
+void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex);
 
 // Constant-time check of "Authorization: Bearer <token>" against the configured tokens.
 bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization);

@@ -11,6 +11,7 @@
 
 #include "app/api_routes.hpp"
 #include "app/channel_registry.hpp"
+#include "app/turn_service.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_instance.hpp"
@@ -116,7 +117,8 @@ struct host_app::impl {
       registry.add(std::move(st));
     }
 
-    api_context api{registry, cfg.host.api_tokens, steady_clock::now()};
+    turn_service turns(rt, cfg);
+    api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns};
     kit::http_server_options hopt;
     hopt.listen = cfg.host.listen;
     kit::http_server http(rt, hopt, make_api_handler(api));
@@ -152,6 +154,7 @@ struct host_app::impl {
       cv.wait(lk, [&] { return stop_requested; });
     }
     registry.set_startup_complete(false);  // /readyz answers 503 from here on
+    turns.shutdown();                      // running turns end with an error the user sees
     stop_channels(started, registry);
     http.stop(milliseconds(1000));
     store->close();

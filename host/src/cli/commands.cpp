@@ -62,6 +62,8 @@ void print_usage(bool to_stderr) {
       "  patchbay check-config FILE       validate a configuration (and resolve its plugins)\n"
       "  patchbay plugins [--json] [DIR...]  list plugins found, or why each was refused\n"
       "  patchbay status [--url URL] [--token TOKEN]  show channel status of a running host\n"
+      "  patchbay chat [--url URL] [--token TOKEN] [--thread ID] [--agent NAME] TEXT\n"
+      "                                   one turn through the host's API, streamed\n"
       "  patchbay version                 print the version and plugin ABI\n"
       "\n"
       "exit codes: 0 success, 1 failure, 2 usage error, 3 host unreachable\n",

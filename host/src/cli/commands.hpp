@@ -14,6 +14,7 @@ int cmd_check_config(const args& a);
 int cmd_plugins(const args& a);
 int cmd_version(const args& a);
 int cmd_status(const args& a);
+int cmd_chat(const args& a);
 
 void print_usage(bool to_stderr);
 

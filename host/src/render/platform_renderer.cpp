@@ -1,0 +1,341 @@
+#include "render/platform_renderer.hpp"
+
+#include <algorithm>
+#include <cmath>
+
+#include "core/chunker.hpp"
+#include "patchbay/pb_messages.h"
+
+namespace patchbay::render {
+using namespace std::chrono;
+
+namespace {
+constexpr std::string_view error_prefix = "\xE2\x9A\xA0\xEF\xB8\x8F ";  // "⚠️ "
+
+const char* role_name(int r) {
+  static const char* names[] = {"placeholder", "stream edit", "final edit", "error edit", "part",
+                                "content"};
+  return names[r];
+}
+}  // namespace
+
+platform_renderer::platform_renderer(turn_target target, effective_caps caps, renderer_port& port,
+                                     std::function<void(turn_outcome)> on_finished,
+                                     retry_policy policy)
+    : target_(std::move(target)),
+      caps_(caps),
+      port_(port),
+      on_finished_(std::move(on_finished)),
+      policy_(policy),
+      editing_(caps.can_edit) {
+  rec_.turn_id = target_.turn_id;
+}
+
+platform_renderer::~platform_renderer() { *alive_ = false; }
+
+// ---- events from the agent ----------------------------------------------------------------------
+
+void platform_renderer::on_delta(std::string_view text) {
+  if (terminal_ != terminal_kind::none || text.empty()) return;
+  text_.append(text);
+  if (editing_ && !placeholder_planned_) {
+    placeholder_planned_ = true;
+    queue_.push_back(op{op_role::placeholder, {}});
+  }
+  pump();
+}
+
+void platform_renderer::on_content(std::string_view text, bool ephemeral) {
+  if (terminal_ != terminal_kind::none || text.empty()) return;
+  uint32_t flags = ephemeral && caps_.can_ephemeral ? PB_SEND_EPHEMERAL : 0;
+  for (auto& part : parts_of(std::string(text)))
+    queue_.push_back(op{op_role::content, std::move(part), flags,
+                        flags ? target_.sender_id : std::string()});
+  pump();
+}
+
+void platform_renderer::on_complete() {
+  if (terminal_ != terminal_kind::none) return;
+  terminal_ = terminal_kind::complete;
+  rec_.terminal = true;
+  rec_.outcome = "complete";
+  persist();  // before any final operation or retry
+  pump();
+}
+
+void platform_renderer::on_error(std::string_view user_text) {
+  if (terminal_ != terminal_kind::none) return;
+  terminal_ = terminal_kind::error;
+  error_text_ = user_text.empty() ? "Something went wrong." : std::string(user_text);
+  rec_.terminal = true;
+  rec_.outcome = "error";
+  persist();
+  pump();
+}
+
+// ---- scheduling -----------------------------------------------------------------------------------
+
+void platform_renderer::pump() {
+  if (finished_ || current_ || retry_wait_) return;
+  if (!queue_.empty()) {
+    op o = std::move(queue_.front());
+    queue_.pop_front();
+    start(std::move(o));
+    return;
+  }
+  if (terminal_ != terminal_kind::none) {
+    if (!final_planned_) {
+      plan_final();
+      if (!queue_.empty()) return pump();
+    }
+    return finish();
+  }
+  // Streaming: bring the placeholder up to date, no faster than the edit interval.
+  if (!editing_ || !has_placeholder() || shown_ == text_.size() || !edits_left(1)) return;
+  int64_t wait = last_edit_ms_ + caps_.min_edit_interval_ms - port_.now_ms();
+  if (wait > 0) return arm(milliseconds(wait));
+  start(op{op_role::stream_edit, {}});
+}
+
+void platform_renderer::arm(milliseconds delay) {
+  uint64_t gen = ++timer_gen_;
+  timer_armed_ = true;
+  port_.arm_timer(delay, [this, gen, alive = std::weak_ptr<bool>(alive_)] {
+    auto a = alive.lock();
+    if (!a || !*a || gen != timer_gen_) return;
+    timer_armed_ = false;
+    retry_wait_ = false;
+    pump();
+  });
+}
+
+bool platform_renderer::edits_left(int reserve) const {
+  return caps_.max_edits == 0 || edits_used_ + reserve < static_cast<int>(caps_.max_edits);
+}
+
+void platform_renderer::persist() { port_.persist(rec_); }
+
+// ---- text ---------------------------------------------------------------------------------------
+
+std::vector<std::string> platform_renderer::parts_of(const std::string& text) {
+  if (text.empty()) return {};
+  if (caps_.limit == 0) return {text};
+  auto r = core::chunk_text(text, core::chunk_options{caps_.limit, caps_.unit, true});
+  if (!r.error.empty() || r.parts.empty()) {
+    port_.log(log_level::error, "turn " + target_.turn_id + ": cannot split the answer for a " +
+                                    std::to_string(caps_.limit) + " limit: " + r.error);
+    return {text};  // the plugin rejects it and the failure is logged there
+  }
+  return r.parts;
+}
+
+std::string platform_renderer::preview(size_t& covers) {
+  auto parts = parts_of(text_);  // text_ is never empty here
+  covers = parts.size() == 1 ? text_.size()
+                             : parts[0].size() - core::continues_marker(1, parts.size()).size();
+  return parts[0];
+}
+
+std::string platform_renderer::error_notice_for_placeholder() {
+  std::string notice = std::string(error_prefix) + error_text_;
+  std::string with_text = text_.empty() ? notice : text_ + "\n\n" + notice;
+  if (caps_.limit == 0 || core::measure(with_text, caps_.unit) <= caps_.limit) return with_text;
+  auto parts = parts_of(notice);  // keep the notice whole if it can be; else its first part
+  return parts[0];
+}
+
+void platform_renderer::plan_final() {
+  final_planned_ = true;
+  if (terminal_ == terminal_kind::complete) {
+    if (text_.empty()) return;
+    auto parts = parts_of(text_);
+    size_t first = 0;
+    if (has_placeholder() && editing_) {
+      if (parts[0] != rec_.flushed_text) queue_.push_back(op{op_role::final_edit, parts[0]});
+      first = 1;
+    } else if (has_placeholder()) {
+      // The platform stopped taking edits: what the placeholder does not show goes out as new
+      // messages.
+      parts = parts_of(text_.substr(shown_));
+      if (shown_ == text_.size()) parts.clear();
+    }
+    for (size_t i = first; i < parts.size(); ++i) queue_.push_back(op{op_role::part, parts[i]});
+    return;
+  }
+  if (has_placeholder() && editing_) {
+    queue_.push_back(op{op_role::error_edit, error_notice_for_placeholder()});
+    return;
+  }
+  // No placeholder to edit: the buffered (or unshown) text and the notice as new messages.
+  std::string rest = has_placeholder() ? text_.substr(shown_) : text_;
+  std::string notice = std::string(error_prefix) + error_text_;
+  for (auto& p : parts_of(rest.empty() ? notice : rest + "\n\n" + notice))
+    queue_.push_back(op{op_role::part, std::move(p)});
+}
+
+void platform_renderer::finish() {
+  if (finished_) return;
+  finished_ = true;
+  if (on_finished_)
+    on_finished_(terminal_ == terminal_kind::complete ? turn_outcome::complete
+                                                      : turn_outcome::error);
+}
+
+// ---- operations -----------------------------------------------------------------------------------
+
+void platform_renderer::start(op o) {
+  ++o.attempts;
+  current_ = std::move(o);
+  op& c = *current_;
+  auto done = [this, alive = std::weak_ptr<bool>(alive_)](const core::op_result& r) {
+    auto a = alive.lock();
+    if (a && *a) on_result(r);
+  };
+  bool is_edit = c.role == op_role::stream_edit || c.role == op_role::final_edit ||
+                 c.role == op_role::error_edit;
+  if (c.role == op_role::placeholder || c.role == op_role::stream_edit) c.text = preview(c.covers);
+  c.sent_text = c.text;
+  if (is_edit) {
+    port_.edit(core::edit_request{target_.conversation_id, rec_.placeholder_id,
+                                  target_.reply_context, c.text, target_.turn_id},
+               std::move(done));
+    return;
+  }
+  core::outbound_message m;
+  m.conversation_id = target_.conversation_id;
+  m.thread_id = target_.thread_id;
+  m.reply_to_message_id = target_.reply_to_message_id;
+  m.text = c.text;
+  m.turn_id = target_.turn_id;
+  m.flags = c.flags;
+  m.recipient_id = c.recipient;
+  bool single_use = caps_.reply_token == PB_REPLY_TOKEN_SINGLE_USE;
+  if (!single_use || !rec_.reply_token_spent) {
+    m.reply_context = target_.reply_context;
+    if (single_use && !target_.reply_context.empty()) {
+      // Spent the moment the platform sees it, whatever it answers: record that first.
+      rec_.reply_token_spent = true;
+      c.sent_with_token = true;
+      persist();
+    }
+  }
+  port_.send(std::move(m), std::move(done));
+}
+
+void platform_renderer::on_result(const core::op_result& r) {
+  if (!current_) return;
+  op o = std::move(*current_);
+  current_.reset();
+  if (r.ok())
+    succeeded(o, r);
+  else
+    failed(o, r);
+  pump();
+}
+
+void platform_renderer::succeeded(op& o, const core::op_result& r) {
+  switch (o.role) {
+    case op_role::placeholder:
+      if (r.message_id.empty()) {
+        port_.log(log_level::warn, "turn " + target_.turn_id +
+                                       ": placeholder sent without a message id; cannot edit it");
+        editing_ = false;
+      }
+      rec_.placeholder_id = r.message_id;
+      rec_.flushed_text = o.sent_text;
+      shown_ = o.covers;
+      last_edit_ms_ = port_.now_ms();
+      persist();
+      break;
+    case op_role::stream_edit:
+      shown_ = o.covers;
+      [[fallthrough]];
+    case op_role::final_edit:
+    case op_role::error_edit:
+      ++edits_used_;
+      last_edit_ms_ = port_.now_ms();
+      rec_.flushed_text = o.sent_text;
+      persist();
+      break;
+    case op_role::part:
+    case op_role::content:
+      break;
+  }
+}
+
+void platform_renderer::failed(op& o, const core::op_result& r) {
+  milliseconds delay{-1};
+  if (o.attempts < policy_.max_attempts) {
+    if (r.code == PB_ERR_RATE_LIMITED) {
+      delay = std::min(milliseconds(std::max<int64_t>(r.retry_after_ms, 0)), policy_.max_retry_after);
+      if (delay.count() == 0) delay = policy_.base;
+    } else if (r.code == PB_ERR_RETRYABLE) {
+      double exp = std::min<double>(policy_.base.count() * std::pow(2.0, o.attempts - 1),
+                                    static_cast<double>(policy_.cap.count()));
+      delay = milliseconds(static_cast<int64_t>(exp * (0.5 + 0.5 * port_.random01())));
+    } else if (r.code == PB_ERR_TOKEN_USED && o.sent_with_token) {
+      delay = milliseconds(0);  // once more, without the spent token (start() leaves it out now)
+    }
+  }
+  std::string what = std::string(role_name(static_cast<int>(o.role))) + " failed (" +
+                     std::to_string(r.code) + ": " + r.message + ")";
+  if (delay.count() >= 0) {
+    port_.log(log_level::warn, "turn " + target_.turn_id + ": " + what + "; retry " +
+                                   std::to_string(o.attempts + 1) + " in " +
+                                   std::to_string(delay.count()) + " ms");
+    o.sent_with_token = false;
+    if (o.role == op_role::stream_edit) {
+      // No need to retry a stale preview: the next pump edits with the latest text.
+      last_edit_ms_ = port_.now_ms() + delay.count() - caps_.min_edit_interval_ms;
+      return;
+    }
+    queue_.push_front(std::move(o));
+    retry_wait_ = true;
+    arm(delay);
+    return;
+  }
+  give_up(o, r);
+}
+
+void platform_renderer::give_up(op& o, const core::op_result& r) {
+  std::string why = std::string(role_name(static_cast<int>(o.role))) + " failed for good (" +
+                    std::to_string(r.code) + ": " + r.message + ")";
+  switch (o.role) {
+    case op_role::placeholder:
+      // No placeholder: the answer goes out as new messages at the end instead.
+      editing_ = false;
+      shown_ = 0;
+      port_.log(log_level::warn, "turn " + target_.turn_id + ": " + why +
+                                     "; the answer will be sent when complete");
+      return;
+    case op_role::stream_edit:
+      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND ||
+          r.code == PB_ERR_REJECTED) {
+        editing_ = false;  // the rest goes out as new messages at the end
+      }
+      port_.log(log_level::warn, "turn " + target_.turn_id + ": " + why);
+      return;
+    case op_role::final_edit:
+      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND ||
+          r.code == PB_ERR_REJECTED) {
+        // Deliver the unshown remainder as new messages rather than lose it.
+        editing_ = false;
+        std::vector<std::string> rest = parts_of(text_.substr(shown_));
+        if (shown_ < text_.size())
+          for (auto it = rest.rbegin(); it != rest.rend(); ++it)
+            queue_.push_front(op{op_role::part, std::move(*it)});
+      }
+      port_.log(log_level::error, "turn " + target_.turn_id + ": " + why);
+      return;
+    case op_role::error_edit:
+      port_.log(log_level::error, "turn " + target_.turn_id + ": " + why +
+                                      "; the last flushed text stands");
+      return;
+    case op_role::part:
+    case op_role::content:
+      port_.log(log_level::error, "turn " + target_.turn_id + ": undeliverable: " + why);
+      return;
+  }
+}
+
+}  // namespace patchbay::render

@@ -1,0 +1,167 @@
+#include "turns/router.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <vector>
+
+namespace patchbay::turns {
+
+namespace {
+// How many finished turn ids are remembered to recognise late duplicates of their terminal.
+constexpr std::size_t finished_memory = 4096;
+}  // namespace
+
+router::router(scheduler& sched, agent_starter& agents, router_limits limits)
+    : sched_(sched), agents_(agents), limits_(std::move(limits)) {}
+
+router::~router() {
+  for (auto& [id, t] : turns_)
+    if (t.timer) sched_.cancel(t.timer);
+}
+
+admission router::admit(turn_spec turn) {
+  if (turns_.count(turn.turn_id) || finished_recently_.count(turn.turn_id)) {
+    ++stats_.refused;
+    return admission::duplicate_turn;
+  }
+  if (turns_.size() >= limits_.max_turns) {
+    ++stats_.refused;
+    if (turn.output) turn.output->error(limits_.busy_text);
+    return admission::router_full;
+  }
+  auto qit = threads_.find(turn.thread_key);
+  // The running turn does not count against the thread's queue.
+  if (qit != threads_.end() && qit->second.size() > limits_.max_queued_per_thread) {
+    ++stats_.refused;
+    if (turn.output) turn.output->error(limits_.busy_text);
+    return admission::thread_full;
+  }
+  auto& queue = threads_[turn.thread_key];
+  std::string id = turn.turn_id, key = turn.thread_key;
+  queue.push_back(id);
+  turns_.emplace(id, turn_state{std::move(turn)});
+  ++stats_.admitted;
+  if (queue.size() == 1) start_next(key);
+  return admission::accepted;
+}
+
+void router::start_next(const std::string& thread_key) {
+  auto q = threads_.find(thread_key);
+  while (q != threads_.end() && !q->second.empty()) {
+    auto it = turns_.find(q->second.front());
+    turn_state& t = it->second;
+    if (t.running) return;
+    t.running = true;
+    std::string error_text;
+    arm_idle(t);
+    if (agents_.start(t.spec, error_text)) return;
+    spdlog::warn("turn {}: agent {} could not start it: {}", t.spec.turn_id, t.spec.agent,
+                 error_text);
+    // finish() pops this turn and starts the next one of the thread.
+    finish(t.spec.turn_id, false,
+           error_text.empty() ? "The agent could not be started." : error_text);
+    return;
+  }
+}
+
+void router::arm_idle(turn_state& t) {
+  if (t.timer) sched_.cancel(t.timer);
+  std::string id = t.spec.turn_id;
+  t.timer = sched_.schedule(limits_.idle_timeout, [this, id] {
+    auto it = turns_.find(id);
+    if (it == turns_.end()) return;
+    it->second.timer = 0;
+    ++stats_.timed_out;
+    spdlog::warn("turn {}: no answer from agent {} for {} ms; ending it with an error", id,
+                 it->second.spec.agent, limits_.idle_timeout.count());
+    agents_.cancel(id);
+    finish(id, false, limits_.timeout_text);
+  });
+}
+
+std::string router::deliver(std::string_view payload) {
+  ++stats_.payloads;
+  parse_result p = parse_thread_response(payload);
+  if (!p.value) {
+    ++stats_.rejected_payloads;
+    spdlog::warn("rejected agent payload: {}", p.error);
+    return p.error;
+  }
+  thread_response& r = *p.value;
+  auto it = turns_.find(r.turn);
+  if (it == turns_.end() || !it->second.running) {
+    if (finished_recently_.count(r.turn)) {
+      if (r.terminal()) ++stats_.duplicate_terminal;
+      spdlog::debug("turn {}: payload after the turn ended ignored", r.turn);
+      return "turn already ended";
+    }
+    ++stats_.unknown_turn;
+    spdlog::warn("rejected agent payload: unknown turn '{}'", r.turn);
+    return "unknown turn";
+  }
+  turn_state& t = it->second;
+  arm_idle(t);
+  turn_output& out = *t.spec.output;
+  if (r.delta && !r.delta->empty()) out.delta(*r.delta);
+  if (r.content) out.content(*r.content, r.ephemeral);
+  if (r.error) {
+    finish(r.turn, false, *r.error);
+  } else if (r.done) {
+    finish(r.turn, true, {});
+  }
+  return {};
+}
+
+void router::fail(const std::string& turn_id, std::string_view user_text) {
+  auto it = turns_.find(turn_id);
+  if (it == turns_.end()) {
+    if (finished_recently_.count(turn_id)) ++stats_.duplicate_terminal;
+    return;
+  }
+  finish(turn_id, false, user_text);
+}
+
+void router::fail_all(std::string_view user_text) {
+  std::vector<std::string> ids;
+  for (const auto& [id, t] : turns_) ids.push_back(id);
+  for (const auto& id : ids) {
+    agents_.cancel(id);
+    finish(id, false, user_text);
+  }
+}
+
+void router::finish(std::string turn_id, bool ok, std::string_view error_text) {
+  auto it = turns_.find(turn_id);
+  if (it == turns_.end()) return;
+  turn_spec spec = std::move(it->second.spec);
+  if (it->second.timer) sched_.cancel(it->second.timer);
+  turns_.erase(it);
+  finished_recently_.insert(turn_id);
+  finished_order_.push_back(turn_id);
+  if (finished_order_.size() > finished_memory) {
+    finished_recently_.erase(finished_order_.front());
+    finished_order_.pop_front();
+  }
+  if (ok) {
+    ++stats_.completed;
+    spec.output->complete();
+  } else {
+    ++stats_.errored;
+    spec.output->error(error_text);
+  }
+  auto q = threads_.find(spec.thread_key);
+  if (q != threads_.end()) {
+    auto& ids = q->second;
+    for (auto i = ids.begin(); i != ids.end(); ++i)
+      if (*i == turn_id) {
+        ids.erase(i);
+        break;
+      }
+    if (ids.empty())
+      threads_.erase(q);
+    else
+      start_next(spec.thread_key);
+  }
+}
+
+}  // namespace patchbay::turns

@@ -1,0 +1,122 @@
+// The turn router: owns every turn from admission to its one terminal event.
+//
+//  - Turns of one thread (thread key = channel + conversation + thread) run one after another, in
+//    admission order; different threads run concurrently. Queues are bounded: admission is refused
+//    (and the caller tells the platform to redeliver later) when a thread or the router is full.
+//  - Agent payloads are parsed and validated; malformed, oversized or unknown-turn payloads are
+//    logged with the reason and counted, never crash or hang a turn.
+//  - A payload carrying delta, content or error always reaches the renderer. Every turn ends with
+//    exactly one terminal event (complete or error), including when the agent stays silent past
+//    the idle deadline; a second terminal for a finished turn is ignored and counted.
+//
+// Threading: not thread-safe; everything runs on one serialized executor (the `scheduler`). Agents
+// may call back from any thread only through the scheduler (see turn_sink in agent.hpp).
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <deque>
+#include <functional>
+#include <map>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <unordered_set>
+
+#include "turns/thread_response.hpp"
+
+namespace patchbay::turns {
+
+// What the router needs from its executor: deferred work and cancellable timers.
+class scheduler {
+ public:
+  virtual ~scheduler() = default;
+  // Runs `fn` after `delay` on the router's executor; returns an id for cancel().
+  virtual uint64_t schedule(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
+  virtual void cancel(uint64_t id) = 0;
+};
+
+// Where a turn's events go (a platform renderer, an SSE stream). Called on the router's executor.
+class turn_output {
+ public:
+  virtual ~turn_output() = default;
+  virtual void delta(std::string_view text) = 0;
+  virtual void content(std::string_view text, bool ephemeral) = 0;
+  virtual void error(std::string_view user_text) = 0;  // terminal
+  virtual void complete() = 0;                         // terminal
+};
+
+struct turn_spec {
+  std::string turn_id;
+  std::string thread_key;
+  std::string agent;            // agent name
+  std::string request_json;     // what the agent receives (turn, thread, sender, text, ...)
+  std::unique_ptr<turn_output> output;
+};
+
+// Starts a turn on an agent; the agent answers through router::deliver(turn_id, json). Returns
+// false when the agent cannot start it (the router then ends the turn with `error_text`).
+class agent_starter {
+ public:
+  virtual ~agent_starter() = default;
+  virtual bool start(const turn_spec& turn, std::string& error_text) = 0;
+  virtual void cancel(const std::string& turn_id) = 0;  // the router gave up on the turn
+};
+
+struct router_limits {
+  std::size_t max_queued_per_thread = 16;
+  std::size_t max_turns = 4096;                   // queued + running, all threads
+  std::chrono::milliseconds idle_timeout{120'000};  // no payload for this long → error
+  std::string timeout_text = "The agent did not answer in time. Please try again.";
+  std::string busy_text = "Too many messages at once; please try again in a moment.";
+};
+
+struct router_stats {
+  uint64_t admitted = 0, refused = 0, completed = 0, errored = 0, timed_out = 0;
+  uint64_t payloads = 0, rejected_payloads = 0, unknown_turn = 0, duplicate_terminal = 0;
+};
+
+enum class admission { accepted, thread_full, router_full, duplicate_turn };
+
+class router {
+ public:
+  router(scheduler& sched, agent_starter& agents, router_limits limits = {});
+  ~router();
+
+  // A refused turn (other than a duplicate) still gets its one terminal event: error(busy_text).
+  admission admit(turn_spec turn);
+  // An agent payload (one thread_response JSON object). Returns "" or why it was rejected.
+  std::string deliver(std::string_view payload_json);
+  // Ends a running turn with an error (agent crashed, failed to spawn...). Exactly once per turn.
+  void fail(const std::string& turn_id, std::string_view user_text);
+
+  bool has_turn(const std::string& turn_id) const { return turns_.count(turn_id) != 0; }
+  // Ends every admitted turn (running or queued) with `user_text`: shutdown.
+  void fail_all(std::string_view user_text);
+  std::size_t active() const { return turns_.size(); }
+  const router_stats& stats() const { return stats_; }
+
+ private:
+  struct turn_state {
+    turn_spec spec;
+    bool running = false;
+    uint64_t timer = 0;
+  };
+
+  void start_next(const std::string& thread_key);
+  void arm_idle(turn_state& t);
+  // Takes the id by value: callers pass references into the turn this erases.
+  void finish(std::string turn_id, bool ok, std::string_view error_text);
+
+  scheduler& sched_;
+  agent_starter& agents_;
+  router_limits limits_;
+  std::map<std::string, turn_state> turns_;                    // by turn id
+  std::map<std::string, std::deque<std::string>> threads_;     // thread key → turn ids, head runs
+  // Recently finished turn ids (bounded FIFO), to tell a late payload from an unknown turn.
+  std::unordered_set<std::string> finished_recently_;
+  std::deque<std::string> finished_order_;
+  router_stats stats_;
+};
+
+}  // namespace patchbay::turns
