@@ -1,8 +1,16 @@
 // SQLite engine of the state store: a write-ahead-logged file, one writer thread that commits
-// queued writes in batches (one fsync per batch, not per write), and an in-memory mirror of the
-// key-value table for non-blocking reads.
+// queued writes in batches (one fsync per batch, not per write), an in-memory mirror of the
+// key-value table for non-blocking reads, and a periodic maintenance pass on the writer thread that
+// deletes expired dedup keys and old terminal turns.
+//
+// The connection is opened without SQLite's own mutex: the writer thread uses it, and the one
+// reader from other threads (unfinished_turns, start-up only) takes db_mu_, which the writer holds
+// for each transaction.
 #include <sqlite3.h>
 
+#include <spdlog/spdlog.h>
+
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <map>
@@ -12,10 +20,19 @@
 #include <variant>
 #include <vector>
 
+#include "state/sqlite_detail.hpp"
 #include "state/store.hpp"
 
 namespace patchbay::state {
+
+int64_t system_clock_unix_s() {
+  return std::chrono::duration_cast<std::chrono::seconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 namespace {
+using namespace sqlite_detail;
 
 struct kv_write {
   std::string instance, key;
@@ -26,41 +43,16 @@ struct inbound_write {
   std::string instance, event_id, payload;
   inbound_done done;
 };
-using job = std::variant<kv_write, inbound_write>;
-
-class stmt {
- public:
-  stmt(sqlite3* db, const char* sql) {
-    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
-      throw std::runtime_error(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db));
-  }
-  ~stmt() { sqlite3_finalize(s_); }
-  stmt(const stmt&) = delete;
-  stmt& operator=(const stmt&) = delete;
-  sqlite3_stmt* get() { return s_; }
-  void bind(int i, const std::string& v) {
-    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
-  }
-  void bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
-  int step() {
-    int rc = sqlite3_step(s_);
-    sqlite3_reset(s_);
-    return rc;
-  }
-
- private:
-  sqlite3_stmt* s_ = nullptr;
+struct turn_write {
+  turn_row row;
+  write_done done;
 };
-
-int64_t unix_now_s() {
-  return std::chrono::duration_cast<std::chrono::seconds>(
-             std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
+using job = std::variant<kv_write, inbound_write, turn_write>;
 
 class sqlite_store final : public store {
  public:
-  sqlite_store(const std::string& path, store_options opt) : opt_(opt) {
+  sqlite_store(const std::string& path, store_options opt) : opt_(std::move(opt)) {
+    if (!opt_.clock) opt_.clock = system_clock_unix_s;
     if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
                                                  SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
@@ -71,15 +63,9 @@ class sqlite_store final : public store {
       exec("PRAGMA journal_mode=WAL");
       exec("PRAGMA synchronous=FULL");
       exec("PRAGMA busy_timeout=5000");
-      exec("CREATE TABLE IF NOT EXISTS kv (instance TEXT NOT NULL, key TEXT NOT NULL, "
-           "value BLOB NOT NULL, PRIMARY KEY (instance, key))");
-      exec("CREATE TABLE IF NOT EXISTS inbound_events (instance TEXT NOT NULL, event_id TEXT NOT "
-           "NULL, received_at INTEGER NOT NULL, payload TEXT NOT NULL, "
-           "PRIMARY KEY (instance, event_id))");
-      exec("CREATE INDEX IF NOT EXISTS inbound_events_age ON inbound_events(received_at)");
+      for (const char* sql : schema) exec(sql);
       load_kv();
-      exec("DELETE FROM inbound_events WHERE received_at < " +
-           std::to_string(unix_now_s() - std::chrono::seconds(opt_.dedup_ttl).count()));
+      st_ = std::make_unique<statements>(db_);
     } catch (const std::exception& e) {
       sqlite3_close(db_);
       throw std::runtime_error("cannot initialise state database '" + path + "': " + e.what());
@@ -89,6 +75,7 @@ class sqlite_store final : public store {
 
   ~sqlite_store() override {
     close();
+    st_.reset();  // statements are finalized before the connection closes
     sqlite3_close(db_);
   }
 
@@ -121,6 +108,36 @@ class sqlite_store final : public store {
     enqueue(inbound_write{instance, event_id, std::move(payload_json), std::move(done)});
   }
 
+  void save_turn(const turn_row& row, write_done done) override {
+    enqueue(turn_write{row, std::move(done)});
+  }
+
+  std::vector<turn_row> unfinished_turns() override {
+    std::lock_guard db_lk(db_mu_);
+    std::vector<turn_row> rows;
+    stmt s(db_, unfinished_sql);
+    int rc;
+    while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) {
+      turn_row r;
+      r.turn_id = s.text(0);
+      r.instance = s.text(1);
+      r.conversation_id = s.text(2);
+      r.thread_id = s.text(3);
+      r.reply_to_message_id = s.text(4);
+      r.placeholder_id = s.text(5);
+      r.flushed_text = s.text(6);
+      r.reply_token_spent = s.integer(7) != 0;
+      r.terminal = s.integer(8) != 0;
+      r.outcome = s.text(9);
+      r.updated_at_unix_ms = s.integer(10);
+      rows.push_back(std::move(r));
+    }
+    if (rc != SQLITE_DONE)
+      throw std::runtime_error(std::string("cannot read unfinished turns: ") +
+                               sqlite3_errmsg(db_));
+    return rows;
+  }
+
   void close() override {
     {
       std::lock_guard lk(mu_);
@@ -132,6 +149,18 @@ class sqlite_store final : public store {
   }
 
  private:
+  struct statements {
+    explicit statements(sqlite3* db)
+        : put(db, "INSERT INTO kv(instance, key, value) VALUES(?1, ?2, ?3) "
+                  "ON CONFLICT(instance, key) DO UPDATE SET value = excluded.value"),
+          del(db, "DELETE FROM kv WHERE instance = ?1 AND key = ?2"),
+          inbound(db, inbound_sql),
+          turn(db, turn_upsert_sql),
+          prune_inbound(db, prune_inbound_sql),
+          prune_turns(db, prune_turns_sql) {}
+    stmt put, del, inbound, turn, prune_inbound, prune_turns;
+  };
+
   void exec(const std::string& sql) {
     char* err = nullptr;
     if (sqlite3_exec(db_, sql.c_str(), nullptr, nullptr, &err) != SQLITE_OK) {
@@ -143,18 +172,14 @@ class sqlite_store final : public store {
 
   void load_kv() {
     stmt s(db_, "SELECT instance, key, value FROM kv");
-    while (sqlite3_step(s.get()) == SQLITE_ROW) {
-      auto col = [&](int i) {
-        auto* p = static_cast<const char*>(sqlite3_column_blob(s.get(), i));
-        return std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s.get(), i)));
-      };
-      cache_[{col(0), col(1)}] = col(2);
-    }
+    while (sqlite3_step(s.get()) == SQLITE_ROW) cache_[{s.text(0), s.text(1)}] = s.text(2);
   }
 
   static void fail(job& j, const std::string& why) {
     if (auto* k = std::get_if<kv_write>(&j)) {
       if (k->done) k->done(why);
+    } else if (auto* t = std::get_if<turn_write>(&j)) {
+      if (t->done) t->done(why);
     } else {
       auto& in = std::get<inbound_write>(j);
       if (in.done) in.done(inbound_outcome::failed, why);
@@ -178,88 +203,155 @@ class sqlite_store final : public store {
     cv_.notify_one();
   }
 
+  // Waits for work, or at most the maintenance interval (real time) when idle, or not at all before
+  // the first maintenance pass and while a pass has chunks left. Maintenance, when due by `clock`,
+  // runs before the batch the writer woke for.
   void run_writer() {
-    stmt put(db_, "INSERT INTO kv(instance, key, value) VALUES(?1, ?2, ?3) "
-                  "ON CONFLICT(instance, key) DO UPDATE SET value = excluded.value");
-    stmt del(db_, "DELETE FROM kv WHERE instance = ?1 AND key = ?2");
-    stmt ins(db_, "INSERT OR IGNORE INTO inbound_events(instance, event_id, received_at, payload) "
-                  "VALUES(?1, ?2, ?3, ?4)");
+    auto idle_wait = std::max<std::chrono::seconds>(opt_.maintenance_interval,
+                                                    std::chrono::seconds(1));
     for (;;) {
       std::vector<job> batch;
+      bool closing;
       {
         std::unique_lock lk(mu_);
-        cv_.wait(lk, [&] { return closing_ || !queue_.empty(); });
-        if (queue_.empty()) return;  // closing and drained
+        auto ready = [&] { return closing_ || !queue_.empty(); };
+        if (last_maintenance_ && !prune_backlog_) cv_.wait_for(lk, idle_wait, ready);
+        if (closing_ && queue_.empty()) return;  // closing and drained
+        closing = closing_;
         while (!queue_.empty() && batch.size() < 512) {
           batch.push_back(std::move(queue_.front()));
           queue_.pop_front();
         }
       }
-      commit(batch, put, del, ins);
+      if (!closing && maintenance_due()) maintain(*st_);
+      if (!batch.empty()) commit(batch, *st_);
     }
   }
 
-  // One transaction for the whole batch; per-job outcome recorded, callbacks fired after COMMIT.
-  void commit(std::vector<job>& batch, stmt& put, stmt& del, stmt& ins) {
-    std::vector<int> inserted(batch.size(), 0);
-    std::string error;
-    if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
-      error = sqlite3_errmsg(db_);
-    for (size_t i = 0; error.empty() && i < batch.size(); ++i) {
-      int rc;
-      if (auto* k = std::get_if<kv_write>(&batch[i])) {
-        stmt& s = k->value ? put : del;
-        s.bind(1, k->instance);
-        s.bind(2, k->key);
-        if (k->value)
-          sqlite3_bind_blob(s.get(), 3, k->value->data(), static_cast<int>(k->value->size()),
-                            SQLITE_TRANSIENT);
-        rc = s.step();
-      } else {
-        auto& in = std::get<inbound_write>(batch[i]);
-        ins.bind(1, in.instance);
-        ins.bind(2, in.event_id);
-        ins.bind(3, unix_now_s());
-        ins.bind(4, in.payload);
-        rc = ins.step();
-        inserted[i] = sqlite3_changes(db_);
+  bool maintenance_due() {
+    if (prune_backlog_ || !last_maintenance_) return true;
+    int64_t now = opt_.clock();
+    return now - *last_maintenance_ >= opt_.maintenance_interval.count() ||
+           now < *last_maintenance_;  // the clock was set back
+  }
+
+  // One chunk of each prune. A full chunk leaves prune_backlog_ set: the writer comes back for
+  // the rest without waiting, between batches.
+  void maintain(statements& st) {
+    int64_t now = opt_.clock();
+    if (!prune_backlog_) last_maintenance_ = now;
+    int64_t dedup_cutoff = now - opt_.dedup_ttl.count();
+    int64_t turn_cutoff_ms = (now - opt_.turn_retention.count()) * 1000;
+    std::lock_guard db_lk(db_mu_);
+    auto prune = [&](stmt& s, int64_t cutoff, const char* what) {
+      s.bind(1, cutoff);
+      s.bind(2, int64_t{prune_chunk});
+      if (s.step() != SQLITE_DONE) {
+        spdlog::warn("state store: pruning {} failed: {}", what, sqlite3_errmsg(db_));
+        return false;
       }
-      if (rc != SQLITE_DONE) error = sqlite3_errmsg(db_);
+      return sqlite3_changes(db_) >= prune_chunk;
+    };
+    bool more_inbound = prune(st.prune_inbound, dedup_cutoff, "expired inbound event ids");
+    bool more_turns = prune(st.prune_turns, turn_cutoff_ms, "finished turns");
+    prune_backlog_ = more_inbound || more_turns;
+  }
+
+  // Binds and runs one job inside the open transaction. Returns the SQLite result code; sets
+  // `changed` to the rows the statement changed.
+  int apply(job& j, statements& st, int64_t now_s, int& changed) {
+    int rc;
+    if (auto* k = std::get_if<kv_write>(&j)) {
+      stmt& s = k->value ? st.put : st.del;
+      s.bind(1, k->instance);
+      s.bind(2, k->key);
+      if (k->value)
+        sqlite3_bind_blob(s.get(), 3, k->value->data(), static_cast<int>(k->value->size()),
+                          SQLITE_TRANSIENT);
+      rc = s.step();
+    } else if (auto* t = std::get_if<turn_write>(&j)) {
+      const turn_row& r = t->row;
+      stmt& s = st.turn;
+      s.bind(1, r.turn_id);
+      s.bind(2, r.instance);
+      s.bind(3, r.conversation_id);
+      s.bind(4, r.thread_id);
+      s.bind(5, r.reply_to_message_id);
+      s.bind(6, r.placeholder_id);
+      s.bind(7, r.flushed_text);
+      s.bind(8, int64_t{r.reply_token_spent ? 1 : 0});
+      s.bind(9, int64_t{r.terminal ? 1 : 0});
+      s.bind(10, r.outcome);
+      s.bind(11, r.updated_at_unix_ms != 0 ? r.updated_at_unix_ms : now_s * 1000);
+      rc = s.step();
+    } else {
+      auto& in = std::get<inbound_write>(j);
+      stmt& s = st.inbound;
+      s.bind(1, in.instance);
+      s.bind(2, in.event_id);
+      s.bind(3, now_s);
+      s.bind(4, in.payload);
+      s.bind(5, now_s - opt_.dedup_ttl.count());
+      rc = s.step();
     }
-    if (error.empty() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
-      error = sqlite3_errmsg(db_);
-    if (!error.empty()) {
-      sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
-      error = "state store write failed: " + error;
+    changed = sqlite3_changes(db_);
+    return rc;
+  }
+
+  // One transaction for the whole batch; per-job outcome recorded, callbacks fired after COMMIT
+  // (and outside db_mu_).
+  void commit(std::vector<job>& batch, statements& st) {
+    std::vector<int> changed(batch.size(), 0);
+    std::string error;
+    int64_t now_s = opt_.clock();
+    {
+      std::lock_guard db_lk(db_mu_);
+      if (sqlite3_exec(db_, "BEGIN IMMEDIATE", nullptr, nullptr, nullptr) != SQLITE_OK)
+        error = sqlite3_errmsg(db_);
+      for (size_t i = 0; error.empty() && i < batch.size(); ++i)
+        if (apply(batch[i], st, now_s, changed[i]) != SQLITE_DONE) error = sqlite3_errmsg(db_);
+      if (error.empty() && sqlite3_exec(db_, "COMMIT", nullptr, nullptr, nullptr) != SQLITE_OK)
+        error = sqlite3_errmsg(db_);
+      if (!error.empty()) {
+        sqlite3_exec(db_, "ROLLBACK", nullptr, nullptr, nullptr);
+        error = "state store write failed: " + error;
+      }
     }
     for (size_t i = 0; i < batch.size(); ++i) {
       if (!error.empty()) {
         fail(batch[i], error);
+      } else if (auto* in = std::get_if<inbound_write>(&batch[i])) {
+        if (in->done)
+          in->done(changed[i] ? inbound_outcome::accepted : inbound_outcome::duplicate, {});
       } else if (auto* k = std::get_if<kv_write>(&batch[i])) {
         if (k->done) k->done({});
       } else {
-        auto& in = std::get<inbound_write>(batch[i]);
-        if (in.done)
-          in.done(inserted[i] ? inbound_outcome::accepted : inbound_outcome::duplicate, {});
+        auto& t = std::get<turn_write>(batch[i]);
+        if (t.done) t.done({});
       }
     }
   }
 
   store_options opt_;
   sqlite3* db_ = nullptr;
+  std::mutex db_mu_;  // the connection: writer transactions vs. unfinished_turns
   std::mutex cache_mu_;
   std::map<std::pair<std::string, std::string>, std::string> cache_;
   std::mutex mu_;
   std::condition_variable cv_;
   std::deque<job> queue_;
   bool closing_ = false;
+  // Writer thread only.
+  std::optional<int64_t> last_maintenance_;
+  bool prune_backlog_ = false;
+  std::unique_ptr<statements> st_;  // used by the writer thread only
   std::thread writer_;
 };
 
 }  // namespace
 
 std::unique_ptr<store> open_sqlite_store(const std::string& path, store_options options) {
-  return std::make_unique<sqlite_store>(path, options);
+  return std::make_unique<sqlite_store>(path, std::move(options));
 }
 
 }  // namespace patchbay::state

@@ -1,15 +1,18 @@
 // patchbay state store: the one interface the host keeps durable state through (instance key-values,
-// inbound dedup). Engines: SQLite (embedded default). All methods are thread-safe and never block
-// on disk: reads are served from memory, writes are queued to the engine's writer and complete
-// through a callback on the writer thread once durable (or failed).
+// inbound dedup, per-turn rendering state). Engines: SQLite (embedded default). All methods are
+// thread-safe. Except unfinished_turns() (start-up only) none blocks on disk: key-value reads are
+// served from memory, writes are queued to the engine's single writer — in one order, whatever
+// their kind — and complete through a callback on the writer thread once durable (or failed).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace patchbay::state {
 
@@ -19,9 +22,41 @@ using write_done = std::function<void(const std::string& error)>;
 enum class inbound_outcome { accepted, duplicate, failed };
 using inbound_done = std::function<void(inbound_outcome, const std::string& error)>;
 
+// Unix time in whole seconds.
+using clock_fn = std::function<int64_t()>;
+int64_t system_clock_unix_s();
+
+// The durable state of one turn: where its answer goes and how far rendering got. Plain data of
+// its own (the state layer knows nothing of the renderer); the host maps it to and from the
+// renderer's record.
+struct turn_row {
+  std::string turn_id;              // primary key
+  std::string instance;             // channel instance id, or "api"
+  std::string conversation_id;
+  std::string thread_id;
+  std::string reply_to_message_id;
+  std::string placeholder_id;       // "" until the placeholder message exists
+  std::string flushed_text;         // what the platform shows now
+  bool reply_token_spent = false;
+  bool terminal = false;            // the answer is decided; never reverts (see save_turn)
+  std::string outcome;              // "", "complete" or "error"
+  int64_t updated_at_unix_ms = 0;   // wall-clock ms; 0 = stamped by the store with its clock
+};
+
 struct store_options {
-  std::size_t max_queued_writes = 10'000;        // beyond this writes fail fast ("store overloaded")
-  std::chrono::hours dedup_ttl{24 * 7};           // inbound event ids remembered this long
+  std::size_t max_queued_writes = 10'000;  // beyond this writes fail fast ("store overloaded")
+  // Inbound event ids are duplicates for this long after they were recorded (exactly: an older
+  // key is accepted again even before maintenance removed it).
+  std::chrono::seconds dedup_ttl{std::chrono::hours(24 * 7)};
+  // Terminal turns are removed this long after their last save. Unfinished turns are never pruned.
+  std::chrono::seconds turn_retention{std::chrono::hours(24 * 7)};
+  // Expired dedup keys and old terminal turns are deleted by the writer thread at most once per
+  // this interval (measured with `clock`): when it wakes for work, or after this long idle.
+  // The first pass runs when the store opens.
+  std::chrono::seconds maintenance_interval{std::chrono::minutes(10)};
+  // Unix seconds for received_at, turn stamps, expiry and the maintenance schedule. Called on the
+  // writer thread only. Empty = system clock.
+  clock_fn clock = system_clock_unix_s;
 };
 
 class store {
@@ -33,10 +68,22 @@ class store {
                       write_done done) = 0;
   virtual void kv_delete(const std::string& instance, const std::string& key, write_done done) = 0;
 
-  // Makes an inbound event durable, keyed by (instance, event_id). A key seen within the dedup TTL
-  // completes as `duplicate` without storing anything.
+  // Makes an inbound event durable, keyed by (instance, event_id). A key recorded within the dedup
+  // TTL completes as `duplicate` without storing anything; an older one is recorded afresh.
   virtual void record_inbound(const std::string& instance, const std::string& event_id,
                               std::string payload_json, inbound_done done) = 0;
+
+  // Upserts the row by turn_id, through the writer queue like every other write. Once a turn is
+  // stored as terminal it stays terminal: a later non-terminal save of it is ignored (and completes
+  // successfully), later terminal saves update it but keep the first terminal outcome; a spent
+  // reply token never becomes unspent. This is what keeps a restart or a redelivery from
+  // rendering an answer twice.
+  virtual void save_turn(const turn_row& row, write_done done) = 0;
+
+  // The turns stored as not terminal, oldest save first. START-UP ONLY: reads the database on the
+  // calling thread and may block on disk and on a commit in progress; sees the saves that have
+  // completed, not those still queued. Throws std::runtime_error if the read fails.
+  virtual std::vector<turn_row> unfinished_turns() = 0;
 
   // Completes queued writes, then stops the writer. Later writes fail with "store closed".
   virtual void close() = 0;

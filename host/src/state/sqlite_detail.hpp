@@ -1,0 +1,94 @@
+// Internals of the SQLite state store engine (sqlite_store.cpp): schema, statements, and a small
+// prepared-statement wrapper. Not part of the store interface.
+#pragma once
+
+#include <sqlite3.h>
+
+#include <cstdint>
+#include <stdexcept>
+#include <string>
+
+namespace patchbay::state::sqlite_detail {
+
+inline constexpr const char* schema[] = {
+    "CREATE TABLE IF NOT EXISTS kv (instance TEXT NOT NULL, key TEXT NOT NULL, "
+    "value BLOB NOT NULL, PRIMARY KEY (instance, key))",
+    "CREATE TABLE IF NOT EXISTS inbound_events (instance TEXT NOT NULL, event_id TEXT NOT NULL, "
+    "received_at INTEGER NOT NULL, payload TEXT NOT NULL, PRIMARY KEY (instance, event_id))",
+    "CREATE INDEX IF NOT EXISTS inbound_events_age ON inbound_events(received_at)",
+    "CREATE TABLE IF NOT EXISTS turns (turn_id TEXT NOT NULL PRIMARY KEY, "
+    "instance TEXT NOT NULL, conversation_id TEXT NOT NULL, thread_id TEXT NOT NULL, "
+    "reply_to_message_id TEXT NOT NULL, placeholder_id TEXT NOT NULL, "
+    "flushed_text TEXT NOT NULL, reply_token_spent INTEGER NOT NULL, "
+    "terminal INTEGER NOT NULL, outcome TEXT NOT NULL, updated_at_unix_ms INTEGER NOT NULL)",
+    // Serves both the start-up scan (terminal = 0) and pruning (terminal = 1, by age).
+    "CREATE INDEX IF NOT EXISTS turns_state_age ON turns(terminal, updated_at_unix_ms)",
+};
+
+// A key older than the TTL cutoff (?5) is recorded afresh; a younger one is left alone (0 changes).
+inline constexpr const char* inbound_sql =
+    "INSERT INTO inbound_events(instance, event_id, received_at, payload) VALUES(?1, ?2, ?3, ?4) "
+    "ON CONFLICT(instance, event_id) DO UPDATE SET received_at = excluded.received_at, "
+    "payload = excluded.payload WHERE inbound_events.received_at < ?5";
+
+// Terminal is sticky: a stored terminal row takes only terminal saves, and keeps its first
+// outcome; a spent reply token stays spent. (SET expressions see the row as it was.)
+inline constexpr const char* turn_upsert_sql =
+    "INSERT INTO turns(turn_id, instance, conversation_id, thread_id, reply_to_message_id, "
+    "placeholder_id, flushed_text, reply_token_spent, terminal, outcome, updated_at_unix_ms) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "ON CONFLICT(turn_id) DO UPDATE SET instance = excluded.instance, "
+    "conversation_id = excluded.conversation_id, thread_id = excluded.thread_id, "
+    "reply_to_message_id = excluded.reply_to_message_id, "
+    "placeholder_id = excluded.placeholder_id, flushed_text = excluded.flushed_text, "
+    "reply_token_spent = max(turns.reply_token_spent, excluded.reply_token_spent), "
+    "outcome = CASE WHEN turns.terminal <> 0 THEN turns.outcome ELSE excluded.outcome END, "
+    "terminal = excluded.terminal, updated_at_unix_ms = excluded.updated_at_unix_ms "
+    "WHERE turns.terminal = 0 OR excluded.terminal <> 0";
+
+inline constexpr const char* unfinished_sql =
+    "SELECT turn_id, instance, conversation_id, thread_id, reply_to_message_id, placeholder_id, "
+    "flushed_text, reply_token_spent, terminal, outcome, updated_at_unix_ms FROM turns "
+    "WHERE terminal = 0 ORDER BY updated_at_unix_ms, turn_id";
+
+// Maintenance deletes in chunks, one short transaction each, so a large backlog (say, after a long
+// downtime) never holds queued writes back for long: the writer interleaves chunks with batches.
+inline constexpr int prune_chunk = 2000;
+inline constexpr const char* prune_inbound_sql =
+    "DELETE FROM inbound_events WHERE rowid IN (SELECT rowid FROM inbound_events "
+    "WHERE received_at < ?1 LIMIT ?2)";
+inline constexpr const char* prune_turns_sql =
+    "DELETE FROM turns WHERE rowid IN (SELECT rowid FROM turns "
+    "WHERE terminal = 1 AND updated_at_unix_ms < ?1 LIMIT ?2)";
+
+class stmt {
+ public:
+  stmt(sqlite3* db, const char* sql) {
+    if (sqlite3_prepare_v2(db, sql, -1, &s_, nullptr) != SQLITE_OK)
+      throw std::runtime_error(std::string("sqlite prepare failed: ") + sqlite3_errmsg(db));
+  }
+  ~stmt() { sqlite3_finalize(s_); }
+  stmt(const stmt&) = delete;
+  stmt& operator=(const stmt&) = delete;
+  sqlite3_stmt* get() { return s_; }
+  void bind(int i, const std::string& v) {
+    sqlite3_bind_text(s_, i, v.data(), static_cast<int>(v.size()), SQLITE_TRANSIENT);
+  }
+  void bind(int i, int64_t v) { sqlite3_bind_int64(s_, i, v); }
+  // One step of a statement that returns no rows; resets it for the next use.
+  int step() {
+    int rc = sqlite3_step(s_);
+    sqlite3_reset(s_);
+    return rc;
+  }
+  std::string text(int i) {  // byte-exact (embedded NULs survive)
+    auto* p = static_cast<const char*>(sqlite3_column_blob(s_, i));
+    return std::string(p ? p : "", static_cast<size_t>(sqlite3_column_bytes(s_, i)));
+  }
+  int64_t integer(int i) { return sqlite3_column_int64(s_, i); }
+
+ private:
+  sqlite3_stmt* s_ = nullptr;
+};
+
+}  // namespace patchbay::state::sqlite_detail
