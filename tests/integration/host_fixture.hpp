@@ -43,6 +43,11 @@ struct host_fixture {
            "  shutdown_timeout_ms: 5000\n"
            "agents:\n"
         << agents_yaml << "channels:\n" << channels_yaml;
+    launch();
+  }
+  // (Re)starts the host on the same config and state; the old process must be gone.
+  void launch() {
+    base.clear();
     proc = std::make_unique<pbtest::child_process>(
         std::vector<std::string>{PB_PATCHBAY_BIN, "run", "-c", (dir / "patchbay.yaml").string()},
         std::map<std::string, std::string>{{"PB_IT_SECRET", secret}, {"PB_IT_TOKEN", token}},

@@ -109,6 +109,69 @@ TEST(HostProcess, ReadyWhenAllChannelsStartAndStopsOnSigint) {
   EXPECT_EQ(h.proc->wait(20s), 0) << h.logs();
 }
 
+TEST(HostProcess, ChannelMessagesAreAnsweredThroughThePlugin) {
+  // The good plugin emits "hello" (twice: one is a duplicate) and "second" when it starts, each
+  // with a single-use reply token; the echo agent answers through the platform renderer.
+  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n"
+                 "    config: { emit_on_start: true }\n",
+                 "  echo: { type: echo, delay_ms: 20, chunks: 3 }\n");
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  std::string logs;
+  for (int i = 0; i < 500; ++i) {
+    logs = h.logs();
+    if (logs.find("edit msg-2:chat-1 text=second") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  // Turn 1: the placeholder carries the token; the final edit has the exact full text.
+  EXPECT_NE(logs.find("good: send chat-1 token=yes text=h"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("good: edit msg-1:chat-1 text=hello"), std::string::npos) << logs;
+  // Turn 2 (same conversation, after turn 1): its own token, its own placeholder.
+  EXPECT_NE(logs.find("good: send chat-1 token=yes text=s"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("good: edit msg-2:chat-1 text=second"), std::string::npos) << logs;
+  // Exactly two sends: the duplicate event started no turn, no token was used twice.
+  size_t sends = 0;
+  for (size_t p = logs.find("good: send "); p != std::string::npos; p = logs.find("good: send ", p + 1))
+    ++sends;
+  EXPECT_EQ(sends, 2u) << logs;
+  EXPECT_EQ(logs.find("token=no"), std::string::npos) << logs;
+  EXPECT_LT(logs.find("text=hello"), logs.find("text=s"));  // one thread: in order
+  h.proc->signal(SIGTERM);
+  EXPECT_EQ(h.proc->wait(20s), 0);
+}
+
+TEST(HostProcess, RestartMidTurnTellsTheUserOnceAndAnswersNothingTwice) {
+  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n"
+                 "    config: { emit_on_start: true }\n",
+                 "  echo: { type: echo, delay_ms: 3000, chunks: 10 }\n");
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  for (int i = 0; i < 500 && h.logs().find("good: send chat-1 token=yes") == std::string::npos; ++i)
+    std::this_thread::sleep_for(10ms);
+  ASSERT_NE(h.logs().find("good: send chat-1 token=yes text=h"), std::string::npos) << h.logs();
+  std::this_thread::sleep_for(200ms);  // let the placeholder id reach the store
+  h.proc->signal(SIGKILL);             // a crash, mid-turn
+  ASSERT_EQ(h.proc->wait(10s), 128 + SIGKILL);
+
+  h.launch();  // same config, same state; the plugin emits the same two events again
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  std::string logs;
+  for (int i = 0; i < 500; ++i) {
+    logs = h.logs();
+    if (logs.find("good: send chat-1 token=no") != std::string::npos) break;
+    std::this_thread::sleep_for(10ms);
+  }
+  // Turn 1 had a placeholder: it is edited with the notice (no new message, no token).
+  EXPECT_NE(logs.find("good: edit msg-1:chat-1 text=h\\n\\n"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("restarted while answering"), std::string::npos) << logs;
+  // Turn 2 never started: the user gets the notice as a new message, without a spent token.
+  EXPECT_NE(logs.find("good: send chat-1 token=no text="), std::string::npos) << logs;
+  // The redelivered events are duplicates: no new turn, no second answer.
+  EXPECT_EQ(logs.find("token=yes"), std::string::npos) << logs;
+  EXPECT_NE(logs.find("duplicate inbound event ignored"), std::string::npos);
+  std::this_thread::sleep_for(300ms);
+  h.proc->signal(SIGTERM);
+  EXPECT_EQ(h.proc->wait(20s), 0);
+}
+
 TEST(HostProcess, PortInUseFailsWithExitOne) {
   host_fixture first("  - id: a\n    plugin: good\n    agent: echo\n");
   ASSERT_FALSE(first.base.empty());

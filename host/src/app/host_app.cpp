@@ -117,7 +117,7 @@ struct host_app::impl {
       registry.add(std::move(st));
     }
 
-    turn_service turns(rt, cfg);
+    turn_service turns(rt, cfg, *store);
     api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns};
     kit::http_server_options hopt;
     hopt.listen = cfg.host.listen;
@@ -141,7 +141,9 @@ struct host_app::impl {
       request_stop();
     });
 
-    auto started = start_channels(rt, *store, registry);
+    auto interrupted = turns.read_unfinished();  // the previous run's, before any turn of ours
+    auto started = start_channels(rt, *store, registry, turns);
+    turns.recover(std::move(interrupted));
     registry.set_startup_complete(true);
     std::string why;
     if (registry.ready(&why))
@@ -164,7 +166,7 @@ struct host_app::impl {
   }
 
   std::vector<std::shared_ptr<plugin::channel_instance>> start_channels(
-      kit::io_runtime& rt, state::store& store, channel_registry& registry) {
+      kit::io_runtime& rt, state::store& store, channel_registry& registry, turn_service& turns) {
     std::vector<std::shared_ptr<plugin::channel_instance>> started;
     plugin::loader loader(plugin_search_path(cfg.host.plugin_dirs));
     for (const auto& ch : cfg.channels) {
@@ -203,13 +205,15 @@ struct host_app::impl {
           else ++c.inbound_refused;
         });
       };
-      ev.inbound = [id](const core::inbound_message& m) {
-        spdlog::info("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
-                     m.conversation_id);
+      ev.inbound = [id, &turns](const core::inbound_message& m) {
+        spdlog::debug("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
+                      m.conversation_id);
+        turns.on_inbound(id, m);
       };
       auto inst = plugin::channel_instance::make(rt, out.module, ch.id, ch.config_json, store,
                                                  std::move(ev));
       // The promise is shared: a plugin that answers after we gave up must not touch freed memory.
+      turns.add_channel(inst, ch.agent);  // before start: a plugin may emit while starting
       auto p = std::make_shared<std::promise<std::string>>();
       auto f = p->get_future();
       inst->start([p](const std::string& err) { p->set_value(err); });
@@ -221,6 +225,7 @@ struct host_app::impl {
         continue;
       }
       if (std::string err = f.get(); !err.empty()) {
+        turns.remove_channel(ch.id);
         spdlog::error("channel {}: {} (plugin {} at {})", ch.id, err, out.module->name,
                       out.module->path);
         mark("failed", err);

@@ -9,8 +9,12 @@
 #include <random>
 
 #include "agents/echo_agent.hpp"
+#include "app/platform_output.hpp"
 #include "app/sse_output.hpp"
 #include "app/strand_scheduler.hpp"
+#include "plugin/channel_instance.hpp"
+#include "render/capabilities.hpp"
+#include "state/store.hpp"
 #include "turns/router.hpp"
 
 namespace patchbay::app {
@@ -31,8 +35,8 @@ std::string make_turn_id(uint64_t prefix, uint64_t seq) {
 
 struct turn_service::impl final : turns::agent_starter,
                                   std::enable_shared_from_this<turn_service::impl> {
-  impl(kit::io_runtime& rt, const config::config& cfg)
-      : rt(rt), sched(rt, rt.make_strand()), router(sched, *this) {
+  impl(kit::io_runtime& rt, const config::config& cfg, state::store& store)
+      : rt(rt), store(store), sched(rt, rt.make_strand()), router(sched, *this) {
     std::random_device rd;
     id_prefix = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     for (const auto& a : cfg.agents) {
@@ -91,9 +95,32 @@ struct turn_service::impl final : turns::agent_starter,
     std::unique_ptr<agents::echo_agent> echo;
   };
 
+  struct channel_entry {
+    std::shared_ptr<plugin::channel_instance> instance;
+    std::string agent;
+  };
+
+  // A platform driver that stays until its renderer has delivered everything.
+  std::shared_ptr<platform_driver> make_driver(const channel_entry& ch, render::turn_target target,
+                                               render::effective_caps caps) {
+    auto d = std::make_shared<platform_driver>(
+        ch.instance, std::move(target), caps, sched, store,
+        [this](platform_driver* p) { draining.erase(p); }, alive);
+    draining.emplace(d.get(), d);
+    return d;
+  }
+
+  // Declaration order is destruction order in reverse: agents, drivers and the router cancel
+  // their timers through `sched`, so it is declared before them and outlives them.
+  ~impl() override { *alive = false; }
+
   kit::io_runtime& rt;
+  state::store& store;
+  std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   strand_scheduler sched;
   turns::router router;
+  std::map<std::string, channel_entry> channels;
+  std::map<platform_driver*, std::shared_ptr<platform_driver>> draining;
   std::map<std::string, agent_entry> agents;
   std::string default_agent;
   uint64_t id_prefix = 0;
@@ -101,8 +128,93 @@ struct turn_service::impl final : turns::agent_starter,
   bool stopping = false;
 };
 
-turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg)
-    : impl_(std::make_shared<impl>(rt, cfg)) {}
+turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store)
+    : impl_(std::make_shared<impl>(rt, cfg, store)) {}
+
+void turn_service::add_channel(std::shared_ptr<plugin::channel_instance> channel,
+                               const std::string& agent) {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), channel, agent] {
+    if (auto self = w.lock()) self->channels[channel->id()] = impl::channel_entry{channel, agent};
+  });
+}
+
+void turn_service::remove_channel(const std::string& channel_id) {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), channel_id] {
+    if (auto self = w.lock()) self->channels.erase(channel_id);
+  });
+}
+
+void turn_service::on_inbound(const std::string& channel_id, const core::inbound_message& m) {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), channel_id, m] {
+    auto self = w.lock();
+    if (!self) return;
+    auto ch = self->channels.find(channel_id);
+    if (ch == self->channels.end() || self->stopping) {
+      spdlog::warn("channel {}: inbound {} arrived while the channel takes no turns; not answered",
+                   channel_id, m.event_id);
+      return;
+    }
+    std::string id = channel_id + ":" + m.event_id;
+    render::turn_target target{id, m.conversation_id, m.thread_id, m.message_id,
+                               m.reply_context, m.sender_id};
+    auto caps = render::narrow(ch->second.instance->module().caps, m.capabilities);
+    auto driver = self->make_driver(ch->second, target, caps);
+    driver->persist(driver->renderer().record());  // unfinished from now on, until terminal
+    std::string thread = channel_id + "\x1f" + m.conversation_id + "\x1f" + m.thread_id;
+    turns::turn_spec spec{id, thread, ch->second.agent,
+                          json::serialize(json::object{{"turn", id},
+                                                       {"thread", thread},
+                                                       {"channel", channel_id},
+                                                       {"conversation", m.conversation_id},
+                                                       {"sender", m.sender_id},
+                                                       {"sender_name", m.sender_name},
+                                                       {"text", m.text}}),
+                          driver->make_output()};
+    if (self->router.admit(std::move(spec)) == turns::admission::duplicate_turn)
+      self->draining.erase(driver.get());  // already answered or answering: nothing to render
+  });
+}
+
+std::vector<state::turn_row> turn_service::read_unfinished() {
+  try {
+    return impl_->store.unfinished_turns();
+  } catch (const std::exception& e) {
+    spdlog::error("cannot read unfinished turns: {}", e.what());
+    return {};
+  }
+}
+
+void turn_service::recover(std::vector<state::turn_row> rows) {
+  if (rows.empty()) return;
+  spdlog::warn("{} turn(s) were interrupted by a restart; telling their users", rows.size());
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), rows = std::move(rows)] {
+    auto self = w.lock();
+    if (!self) return;
+    for (const auto& row : rows) {
+      auto ch = self->channels.find(row.instance);
+      if (ch == self->channels.end()) {
+        spdlog::warn("turn {}: its channel {} is not running; closing it without a notice",
+                     row.turn_id, row.instance);
+        state::turn_row done = row;
+        done.terminal = true;
+        done.outcome = "error";
+        self->store.save_turn(done, nullptr);
+        continue;
+      }
+      render::turn_target target{row.turn_id, row.conversation_id, row.thread_id,
+                                 row.reply_to_message_id, "", ""};
+      auto caps = render::narrow(ch->second.instance->module().caps, std::nullopt);
+      auto driver = self->make_driver(ch->second, target, caps);
+      render::turn_record rec;
+      rec.placeholder_id = row.placeholder_id;
+      rec.flushed_text = row.flushed_text;
+      rec.reply_token_spent = row.reply_token_spent;
+      driver->renderer().resume(rec);
+      driver->renderer().on_error(
+          "The gateway restarted while answering this message; please send it again.");
+    }
+  });
+}
 
 turn_service::~turn_service() = default;
 
@@ -112,7 +224,9 @@ std::string turn_service::check_agent(const std::string& name) const {
 }
 
 void turn_service::start_chat(chat_request req, std::shared_ptr<kit::http_exchange> ex) {
-  impl_->sched.strand().post([self = impl_, req = std::move(req), ex]() mutable {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), req = std::move(req), ex]() mutable {
+    auto self = w.lock();
+    if (!self) return;  // the exchange, dropped unanswered, answers 500
     if (self->stopping) {
       kit::http_response r;
       r.status = 503;
@@ -128,11 +242,12 @@ void turn_service::start_chat(chat_request req, std::shared_ptr<kit::http_exchan
     std::weak_ptr<impl> weak = self;
     stream->on_peer_gone([weak, id] {
       if (auto s = weak.lock())
-        s->sched.strand().post([s, id] {
-          if (!s->router.has_turn(id)) return;
+        s->sched.strand().post([weak, id] {
+          auto t = weak.lock();
+          if (!t || !t->router.has_turn(id)) return;
           spdlog::info("turn {}: client went away; ending the turn", id);
-          s->cancel(id);
-          s->router.fail(id, "client disconnected");
+          t->cancel(id);
+          t->router.fail(id, "client disconnected");
         });
     });
     turns::turn_spec spec{id, thread, agent,
@@ -151,7 +266,9 @@ void turn_service::start_chat(chat_request req, std::shared_ptr<kit::http_exchan
 void turn_service::shutdown() {
   auto done = std::make_shared<std::promise<void>>();
   auto f = done->get_future();
-  impl_->sched.strand().post([self = impl_, done] {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), done] {
+    auto self = w.lock();
+    if (!self) return done->set_value();
     self->stopping = true;
     self->router.fail_all("The gateway is shutting down; please ask again in a moment.");
     done->set_value();

@@ -7,10 +7,20 @@
 
 #include <memory>
 #include <string>
+#include <vector>
 
 #include "config/config.hpp"
+#include "core/messages.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
+
+namespace patchbay::plugin {
+class channel_instance;
+}
+namespace patchbay::state {
+class store;
+struct turn_row;
+}
 
 namespace patchbay::app {
 
@@ -22,7 +32,7 @@ struct chat_request {
 
 class turn_service {
  public:
-  turn_service(kit::io_runtime& rt, const config::config& cfg);
+  turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store);
   ~turn_service();
 
   // Checks the agent name: "" when usable, else the error text for a 400.
@@ -30,6 +40,17 @@ class turn_service {
   // Starts an API turn streaming to `exchange` as SSE (answers the exchange itself, including
   // 503 when the router refuses the turn).
   void start_chat(chat_request req, std::shared_ptr<kit::http_exchange> exchange);
+  // A started channel whose inbound messages become turns answered by `agent`.
+  void add_channel(std::shared_ptr<plugin::channel_instance> channel, const std::string& agent);
+  void remove_channel(const std::string& channel_id);
+  // A durable, deduplicated inbound message of channel `channel_id` (any thread).
+  void on_inbound(const std::string& channel_id, const core::inbound_message& m);
+  // After a restart: every turn the previous run left unfinished ends with an error the user
+  // sees (an edit of its placeholder, or a new message), not lost and not answered twice.
+  // Call read_unfinished() BEFORE any channel starts (so no turn of this run is included; it
+  // blocks briefly on the store) and recover() with its result once the channels run.
+  std::vector<state::turn_row> read_unfinished();
+  void recover(std::vector<state::turn_row> rows);
   // Stops taking turns; running ones end with an error. Blocks until done (not on the strand).
   void shutdown();
 

@@ -33,6 +33,17 @@ platform_renderer::platform_renderer(turn_target target, effective_caps caps, re
 
 platform_renderer::~platform_renderer() { *alive_ = false; }
 
+void platform_renderer::resume(const turn_record& rec) {
+  rec_ = rec;
+  rec_.turn_id = target_.turn_id;
+  rec_.terminal = false;
+  rec_.outcome.clear();
+  text_ = rec.flushed_text;  // what the user last saw (markers included, if it was split)
+  shown_ = text_.size();
+  placeholder_planned_ = has_placeholder();
+  editing_ = caps_.can_edit && has_placeholder();
+}
+
 // ---- events from the agent ----------------------------------------------------------------------
 
 void platform_renderer::on_delta(std::string_view text) {

@@ -90,6 +90,10 @@ class platform_renderer {
   platform_renderer(const platform_renderer&) = delete;
   platform_renderer& operator=(const platform_renderer&) = delete;
 
+  // Restart recovery: continue a turn from its persisted record (placeholder, flushed text, token
+  // state) before feeding it its terminal event. Call before any other event.
+  void resume(const turn_record& rec);
+
   void on_delta(std::string_view text);
   void on_content(std::string_view text, bool ephemeral);
   void on_error(std::string_view user_text);

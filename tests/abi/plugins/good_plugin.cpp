@@ -46,6 +46,9 @@ class good_channel final : public channel {
       done.fail(PB_ERR_RATE_LIMITED, "slow down", std::chrono::milliseconds(1500));
       return;
     }
+    // Logged so end-to-end tests can check what the host rendered (test plugin: no secrets).
+    host().info("send " + std::string(view(msg.conversation_id)) +
+                " token=" + (msg.reply_context.size ? "yes" : "no") + " text=" + text);
     std::string id = "msg-" + std::to_string(++sent_) + ":" + std::string(view(msg.conversation_id));
     if (text == "late") {
       std::lock_guard lk(mu_);
@@ -59,6 +62,7 @@ class good_channel final : public channel {
   }
 
   void edit(const pb_edit_request& req, completion done) override {
+    host().info("edit " + std::string(view(req.message_id)) + " text=" + std::string(view(req.text)));
     done.succeed(view(req.message_id));
   }
 
