@@ -44,7 +44,7 @@ using tcp = net::ip::tcp;
 class connection_base;
 class drain_token;
 
-// Completion of a detached coroutine: report (never rethrow) an escaped exception.
+// Reports (never rethrows) an exception that escaped a detached coroutine or the accept loop.
 void report_exception(const char* what, std::exception_ptr e);
 
 std::string endpoint_string(const tcp::endpoint& ep);
@@ -56,7 +56,7 @@ inline http_response simple_response(unsigned status, std::string_view message) 
   return r;
 }
 
-// Shared by http_server::impl, the acceptor coroutine and every connection.
+// Shared by http_server::impl, the accept loop and every connection.
 struct server_core : std::enable_shared_from_this<server_core> {
   server_core(detail::runtime_context& rc, http_server_options o, http_handler h);
 

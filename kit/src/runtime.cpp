@@ -11,9 +11,9 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
 
+#include <atomic>
 #include <cstdint>
 #include <cstdio>
-#include <atomic>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -75,11 +75,6 @@ void stop_hooks::cancel_on_stop(std::uint64_t id) noexcept {
   if (it == hooks_.end()) return;
   unused = std::move(it->second);
   hooks_.erase(it);
-}
-
-bool stop_hooks::stopping() const {
-  std::lock_guard lock(mtx_);
-  return stopping_;
 }
 
 void stop_hooks::mark_stopping() {

@@ -30,7 +30,6 @@ class stop_hooks {
   std::uint64_t on_stop(std::function<void()> fn);
   // Unregisters; harmless when the hook already ran or the id is 0.
   void cancel_on_stop(std::uint64_t id) noexcept;
-  bool stopping() const;
 
  protected:
   // Marks the runtime stopping (no registration succeeds from here on) and returns the hooks.
@@ -38,7 +37,7 @@ class stop_hooks {
   void mark_stopping();
 
  private:
-  mutable std::mutex mtx_;
+  std::mutex mtx_;
   bool stopping_ = false;
   std::uint64_t next_id_ = 0;
   std::map<std::uint64_t, std::function<void()>> hooks_;

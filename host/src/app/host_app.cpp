@@ -158,7 +158,10 @@ struct host_app::impl {
     registry.set_startup_complete(false);  // /readyz answers 503 from here on
     turns.shutdown();                      // running turns end with an error the user sees
     stop_channels(started, registry);
-    http.stop(milliseconds(1000));
+    // In-flight responses get a second to finish; wait for that before stopping the runtime.
+    auto http_stopped = std::make_shared<std::promise<void>>();
+    http.stop(milliseconds(1000), [http_stopped] { http_stopped->set_value(); });
+    http_stopped->get_future().wait_for(seconds(3));
     store->close();
     rt.stop();
     spdlog::info("patchbay stopped");
