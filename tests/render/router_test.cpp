@@ -196,6 +196,36 @@ TEST_F(RouterTest, AgentThatCannotStartEndsTheTurnOnceAndTheThreadMovesOn) {
   EXPECT_EQ(ev["t1"].log.size(), 1u);
 }
 
+// An output still delivering after its terminal event (final edits, retries) holds the thread.
+class slow_output final : public turn_output {
+ public:
+  std::function<void()> rendered_fn;
+  bool done = false;
+  void delta(std::string_view) override {}
+  void content(std::string_view, bool) override {}
+  void error(std::string_view) override {}
+  void complete() override {}
+  bool rendered() const override { return done; }
+  void when_rendered(std::function<void()> fn) override { rendered_fn = std::move(fn); }
+};
+
+TEST_F(RouterTest, NextTurnOfAThreadWaitsUntilThePreviousOneIsRendered) {
+  auto out = std::make_unique<slow_output>();
+  slow_output* slow = out.get();
+  ASSERT_EQ(r.admit(turn_spec{"t1", "th", "echo", "{}", std::move(out)}), admission::accepted);
+  admit("t2");
+  admit("other", "th2");
+  r.deliver(payload("t1", R"("done":true)"));
+  EXPECT_EQ(agents.started, (std::vector<std::string>{"t1", "other"}));  // t2 waits
+  ASSERT_TRUE(slow->rendered_fn);
+  slow->done = true;
+  auto fn = std::move(slow->rendered_fn);  // as a real output does: the router may free it
+  fn();
+  EXPECT_EQ(agents.started, (std::vector<std::string>{"t1", "other", "t2"}));
+  r.deliver(payload("t2", R"("done":true)"));
+  EXPECT_EQ(r.active(), 1u);  // only "other"
+}
+
 TEST_F(RouterTest, FailEndsARunningTurnExactlyOnce) {
   admit("t1");
   r.fail("t1", "agent process exited with code 3");

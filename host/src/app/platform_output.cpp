@@ -15,6 +15,8 @@ class forwarding_output final : public turns::turn_output {
   void content(std::string_view t, bool eph) override { d_->renderer().on_content(t, eph); }
   void error(std::string_view t) override { d_->renderer().on_error(t); }
   void complete() override { d_->renderer().on_complete(); }
+  bool rendered() const override { return d_->rendered(); }
+  void when_rendered(std::function<void()> fn) override { d_->when_rendered(std::move(fn)); }
 
  private:
   std::shared_ptr<platform_driver> d_;
@@ -52,9 +54,14 @@ std::unique_ptr<turns::turn_output> platform_driver::make_output() {
 }
 
 void platform_driver::check_idle() {
-  if (renderer_->finished() && renderer_->idle() && on_idle_) {
-    auto fn = std::move(on_idle_);
-    fn(this);
+  if (!rendered()) return;
+  if (auto fn = std::move(on_rendered_)) {
+    on_rendered_ = nullptr;
+    fn();  // the router advances the thread
+  }
+  if (auto fn = std::move(on_idle_)) {
+    on_idle_ = nullptr;
+    fn(this);  // may destroy this driver: nothing after it
   }
 }
 

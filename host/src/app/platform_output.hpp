@@ -29,6 +29,9 @@ class platform_driver final : public render::renderer_port,
   ~platform_driver() override;
 
   render::platform_renderer& renderer() { return *renderer_; }
+  bool rendered() const { return renderer_->finished() && renderer_->idle(); }
+  // `fn` runs once, on the strand, when rendered() becomes true (never inside this call).
+  void when_rendered(std::function<void()> fn) { on_rendered_ = std::move(fn); }
   // The turn_output the router talks to (forwards to the renderer).
   std::unique_ptr<turns::turn_output> make_output();
 
@@ -50,6 +53,7 @@ class platform_driver final : public render::renderer_port,
   strand_scheduler& sched_;
   state::store& store_;
   std::function<void(platform_driver*)> on_idle_;
+  std::function<void()> on_rendered_;
   std::unique_ptr<render::platform_renderer> renderer_;
   uint64_t timer_ = 0;
   uint64_t rng_;

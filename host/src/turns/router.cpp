@@ -49,6 +49,7 @@ void router::start_next(const std::string& thread_key) {
   auto q = threads_.find(thread_key);
   while (q != threads_.end() && !q->second.empty()) {
     auto it = turns_.find(q->second.front());
+    if (it == turns_.end()) return;  // the head ended and is still being rendered
     turn_state& t = it->second;
     if (t.running) return;
     t.running = true;
@@ -149,19 +150,34 @@ void router::finish(std::string turn_id, bool ok, std::string_view error_text) {
     ++stats_.errored;
     spec.output->error(error_text);
   }
-  auto q = threads_.find(spec.thread_key);
-  if (q != threads_.end()) {
-    auto& ids = q->second;
-    for (auto i = ids.begin(); i != ids.end(); ++i)
-      if (*i == turn_id) {
-        ids.erase(i);
-        break;
-      }
-    if (ids.empty())
-      threads_.erase(q);
-    else
-      start_next(spec.thread_key);
+  if (!spec.output->rendered()) {
+    // Keep the thread's turn order on the platform: the next turn waits for this delivery.
+    turn_output* out = spec.output.get();
+    rendering_[turn_id] = std::move(spec.output);
+    out->when_rendered([this, key = spec.thread_key, turn_id] {
+      // The output owns this callback: copy what we need, release the output last.
+      std::string k = key, id = turn_id;
+      auto keep = rendering_.extract(id);
+      advance(k, id);
+    });
+    return;
   }
+  advance(spec.thread_key, turn_id);
+}
+
+void router::advance(const std::string& thread_key, const std::string& turn_id) {
+  auto q = threads_.find(thread_key);
+  if (q == threads_.end()) return;
+  auto& ids = q->second;
+  for (auto i = ids.begin(); i != ids.end(); ++i)
+    if (*i == turn_id) {
+      ids.erase(i);
+      break;
+    }
+  if (ids.empty())
+    threads_.erase(q);
+  else
+    start_next(thread_key);
 }
 
 }  // namespace patchbay::turns

@@ -44,6 +44,12 @@ class turn_output {
   virtual void content(std::string_view text, bool ephemeral) = 0;
   virtual void error(std::string_view user_text) = 0;  // terminal
   virtual void complete() = 0;                         // terminal
+  // After the terminal event an output may still be delivering (final edits, parts, retries).
+  // The next turn of the same thread starts only once it has: rendered() says whether that is
+  // so now; otherwise when_rendered(fn) must call `fn` exactly once later, on the router's
+  // executor, never from inside when_rendered itself.
+  virtual bool rendered() const { return true; }
+  virtual void when_rendered(std::function<void()> /*fn*/) {}
 };
 
 struct turn_spec {
@@ -104,6 +110,7 @@ class router {
   };
 
   void start_next(const std::string& thread_key);
+  void advance(const std::string& thread_key, const std::string& turn_id);
   void arm_idle(turn_state& t);
   // Takes the id by value: callers pass references into the turn this erases.
   void finish(std::string turn_id, bool ok, std::string_view error_text);
@@ -112,7 +119,9 @@ class router {
   agent_starter& agents_;
   router_limits limits_;
   std::map<std::string, turn_state> turns_;                    // by turn id
-  std::map<std::string, std::deque<std::string>> threads_;     // thread key → turn ids, head runs
+  // thread key → turn ids; the head runs, or has ended and is still being rendered
+  std::map<std::string, std::deque<std::string>> threads_;
+  std::map<std::string, std::unique_ptr<turn_output>> rendering_;  // ended, not yet delivered
   // Recently finished turn ids (bounded FIFO), to tell a late payload from an unknown turn.
   std::unordered_set<std::string> finished_recently_;
   std::deque<std::string> finished_order_;

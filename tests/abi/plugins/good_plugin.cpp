@@ -1,9 +1,17 @@
 // A well-behaved C++ test plugin ("good") built with the SDK's C++ layer. Its behaviour is steered
-// by words in its JSON config so host tests can exercise each ABI path:
+// by words in its JSON config so host tests can exercise each ABI path and model a platform:
 //   "emit_on_start": emits evt-1 twice (the second is a duplicate) and evt-2 from start().
+//   "long_text": true        evt-2 carries a long multi-paragraph text (see long_text()).
+//   "narrow_limit": N        inbound messages narrow the limit to N code points.
+//   "rate_limit_first_send": true   the first send is rate limited (retry after 200 ms).
+//   "fail_edits_after": N    edits after the N-th fail as rejected ("edit window exceeded").
 //   text "fail-rate" on send → rate_limited with retry-after 1500 ms;
 //   text "late" on send → completed 20 ms later from a plugin thread.
+// Every send and edit is logged ("send <chat> token=yes|no text=..." / "edit <id> text=...",
+// with its outcome) so end-to-end tests can reconstruct what a user would have seen.
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 #include <chrono>
 #include <mutex>
 #include <string>
@@ -20,6 +28,9 @@ class good_channel final : public channel {
   good_channel(patchbay::sdk::host h, create_info info) : channel(h), config_(info.config_json) {
     if (config_.empty() || config_.front() != '{')
       throw plugin_error(PB_ERR_INVALID_INPUT, "config must be a JSON object");
+    narrow_limit_ = int_option("narrow_limit");
+    fail_edits_after_ = int_option("fail_edits_after");
+    rate_limit_next_send_ = has("\"rate_limit_first_send\":true");
     host().info("created instance " + std::string(info.instance_id));
   }
   ~good_channel() override { join(); }
@@ -27,10 +38,10 @@ class good_channel final : public channel {
   void start() override {
     host().report_status(PB_STATE_CONNECTED);
     host().kv_set("started", "yes");
-    if (config_.find("emit_on_start") != std::string::npos) {
+    if (has("emit_on_start")) {
       emit("evt-1", "hello");
       emit("evt-1", "hello again");
-      emit("evt-2", "second");
+      emit("evt-2", has("\"long_text\":true") ? long_text() : "second");
     }
   }
 
@@ -42,13 +53,18 @@ class good_channel final : public channel {
 
   void send(const pb_outbound_message& msg, completion done) override {
     std::string text(view(msg.text));
+    std::string line = "send " + std::string(view(msg.conversation_id)) +
+                       " token=" + (msg.reply_context.size ? "yes" : "no") + " text=" + text;
+    if (rate_limit_next_send_.exchange(false)) {
+      host().info(line + " -> rate_limited");
+      done.fail(PB_ERR_RATE_LIMITED, "slow down", std::chrono::milliseconds(200));
+      return;
+    }
     if (text == "fail-rate") {
       done.fail(PB_ERR_RATE_LIMITED, "slow down", std::chrono::milliseconds(1500));
       return;
     }
-    // Logged so end-to-end tests can check what the host rendered (test plugin: no secrets).
-    host().info("send " + std::string(view(msg.conversation_id)) +
-                " token=" + (msg.reply_context.size ? "yes" : "no") + " text=" + text);
+    host().info(line);  // test plugin: no secrets in its messages
     std::string id = "msg-" + std::to_string(++sent_) + ":" + std::string(view(msg.conversation_id));
     if (text == "late") {
       std::lock_guard lk(mu_);
@@ -62,7 +78,13 @@ class good_channel final : public channel {
   }
 
   void edit(const pb_edit_request& req, completion done) override {
-    host().info("edit " + std::string(view(req.message_id)) + " text=" + std::string(view(req.text)));
+    std::string line = "edit " + std::string(view(req.message_id)) + " text=" + std::string(view(req.text));
+    if (fail_edits_after_ > 0 && ++edits_ > fail_edits_after_) {
+      host().info(line + " -> rejected");
+      done.fail(PB_ERR_REJECTED, "edit window exceeded");
+      return;
+    }
+    host().info(line);
     done.succeed(view(req.message_id));
   }
 
@@ -76,10 +98,27 @@ class good_channel final : public channel {
     m.sender_name = str("User One");
     m.text = str(text);
     m.reply_context = str(std::string_view("\x01tok\x00en", 7));
+    pb_capabilities narrow{};
+    if (narrow_limit_ > 0) {
+      narrow.struct_size = sizeof narrow;
+      narrow.max_message_size = static_cast<uint32_t>(narrow_limit_);
+      narrow.message_size_unit = PB_UNIT_CODEPOINTS;
+      m.capabilities = &narrow;
+    }
     host().emit_inbound(m, [h = host(), id = std::string(event_id)](pb_inbound_disposition d,
                                                                      const pb_error*) {
       h.info("inbound " + id + " disposition " + std::to_string(d));
     });
+  }
+  bool has(const char* needle) const { return config_.find(needle) != std::string::npos; }
+  int int_option(const char* key) const {
+    auto p = config_.find(std::string("\"") + key + "\":");
+    return p == std::string::npos ? 0 : std::atoi(config_.c_str() + p + std::strlen(key) + 3);
+  }
+  static const char* long_text() {
+    return "The first paragraph of a long answer, long enough to need several parts.\n\n"
+           "A second paragraph follows here, with some more words to fill the part well.\n\n"
+           "Third: 你好，世界。 Emoji too 🙂🙂 and a last line that ends the text.";
   }
   void join() {
     std::vector<std::thread> ts;
@@ -91,6 +130,10 @@ class good_channel final : public channel {
   }
 
   std::string config_;
+  int narrow_limit_ = 0;
+  int fail_edits_after_ = 0;
+  std::atomic<int> edits_{0};
+  std::atomic<bool> rate_limit_next_send_{false};
   std::atomic<int> sent_{0};
   std::mutex mu_;
   std::vector<std::thread> threads_;
