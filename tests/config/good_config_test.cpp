@@ -100,6 +100,8 @@ TEST_F(ConfigTest, EmptyDocumentGivesDefaults) {
     EXPECT_EQ(r.cfg->host.log.format, log_format::text);
     EXPECT_EQ(r.cfg->host.log.level, "info");
     EXPECT_EQ(r.cfg->host.shutdown_timeout, std::chrono::milliseconds(10000));
+    EXPECT_EQ(r.cfg->host.turn_timeout, std::chrono::milliseconds(120000));
+    EXPECT_EQ(r.cfg->host.sse_keepalive, std::chrono::milliseconds(15000));
     EXPECT_TRUE(r.cfg->agents.empty());
     EXPECT_TRUE(r.cfg->channels.empty());
   }
@@ -151,3 +153,16 @@ TEST_F(ConfigTest, AnchorsAndAliasesWork) {
 
 }  // namespace
 }  // namespace pbtest
+
+TEST(HostDurations, TurnTimeoutAndKeepaliveAreConfigurable) {
+  using patchbay::config::parse_config;
+  auto r = parse_config("host:\n  turn_timeout_ms: 5000\n  sse_keepalive_ms: 250\n", "t.yaml", "/tmp");
+  ASSERT_TRUE(r.cfg) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  EXPECT_EQ(r.cfg->host.turn_timeout, std::chrono::milliseconds(5000));
+  EXPECT_EQ(r.cfg->host.sse_keepalive, std::chrono::milliseconds(250));
+  auto bad = parse_config("host:\n  turn_timeout_ms: 10\n", "t.yaml", "/tmp");
+  ASSERT_EQ(bad.errors.size(), 1u);
+  EXPECT_EQ(bad.errors[0].to_string(),
+            "t.yaml:2:20: host.turn_timeout_ms: expected a number of milliseconds from 1000 to "
+            "86400000, got '10'");
+}

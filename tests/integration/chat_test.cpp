@@ -64,6 +64,41 @@ TEST(Chat, UnreachableHostIsExitThree) {
   EXPECT_NE(r.err.find("cannot reach"), std::string::npos);
 }
 
+TEST(Chat, SilentAgentEndsWithATimeoutErrorNotAHang) {
+  // The echo agent sends its first piece, then nothing for a minute: host.turn_timeout_ms ends
+  // the turn with an error the user sees.
+  host_fixture h("", "  echo: { type: echo, delay_ms: 60000, chunks: 3 }\n",
+                 "  turn_timeout_ms: 1000\n");
+  auto r = chat(h.base, {"are you there"});
+  EXPECT_EQ(r.rc, 1) << r.err;
+  EXPECT_EQ(r.out, "are \n");
+  EXPECT_NE(r.err.find("did not answer in time"), std::string::npos) << r.err;
+}
+
+TEST(Chat, StreamCarriesKeepAliveComments) {
+  host_fixture h("", "  echo: { type: echo, delay_ms: 700, chunks: 2 }\n",
+                 "  sse_keepalive_ms: 100\n");
+  patchbay::kit::http_client_request req;
+  req.method = "POST";
+  req.url = h.base + "/v1/chat";
+  req.body = R"({"text":"slow answer"})";
+  req.headers.emplace_back("Authorization", std::string("Bearer ") + pbtest::token);
+  req.total_timeout = 10s;
+  std::string raw;
+  req.on_body_chunk = [&](std::string_view piece) {
+    raw.append(piece);
+    return true;
+  };
+  std::string err;
+  patchbay::kit::http_client_response resp;
+  patchbay::kit::http_fetch_blocking(req, err, resp);
+  EXPECT_EQ(err, "");
+  EXPECT_EQ(resp.status, 200u);
+  EXPECT_EQ(std::string(resp.header("Content-Type")), "text/event-stream");
+  EXPECT_NE(raw.find(": keep-alive\n\n"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("event: complete"), std::string::npos) << raw;
+}
+
 TEST(Chat, ShutdownMidTurnEndsItWithAnErrorNotSilence) {
   host_fixture h("", "  echo: { type: echo, delay_ms: 1000, chunks: 30 }\n");
   char tmpl[] = "/tmp/pbchatXXXXXX";

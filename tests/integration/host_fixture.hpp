@@ -29,7 +29,8 @@ struct host_fixture {
   std::string base;
 
   explicit host_fixture(const std::string& channels_yaml,
-                        const std::string& agents_yaml = "  echo: { type: echo }\n") {
+                        const std::string& agents_yaml = "  echo: { type: echo }\n",
+                        const std::string& extra_host_yaml = "") {
     dir = fs::temp_directory_path() / ("pb_it_" + std::to_string(::getpid()) + "_" +
                                        std::to_string(counter()++));
     fs::create_directories(dir);
@@ -41,7 +42,7 @@ struct host_fixture {
            "  api_tokens: [\"${PB_IT_TOKEN}\"]\n"
            "  log: { format: json, level: debug }\n"
            "  shutdown_timeout_ms: 5000\n"
-           "agents:\n"
+        << extra_host_yaml << "agents:\n"
         << agents_yaml << "channels:\n" << channels_yaml;
     launch();
   }

@@ -35,8 +35,18 @@ std::string make_turn_id(uint64_t prefix, uint64_t seq) {
 
 struct turn_service::impl final : turns::agent_starter,
                                   std::enable_shared_from_this<turn_service::impl> {
+  static turns::router_limits limits_from(const config::config& cfg) {
+    turns::router_limits l;
+    l.idle_timeout = cfg.host.turn_timeout;
+    return l;
+  }
+
   impl(kit::io_runtime& rt, const config::config& cfg, state::store& store)
-      : rt(rt), store(store), sched(rt, rt.make_strand()), router(sched, *this) {
+      : rt(rt),
+        store(store),
+        keepalive(cfg.host.sse_keepalive),
+        sched(rt, rt.make_strand()),
+        router(sched, *this, limits_from(cfg)) {
     std::random_device rd;
     id_prefix = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     for (const auto& a : cfg.agents) {
@@ -117,6 +127,7 @@ struct turn_service::impl final : turns::agent_starter,
   kit::io_runtime& rt;
   state::store& store;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
+  std::chrono::milliseconds keepalive;
   strand_scheduler sched;
   turns::router router;
   std::map<std::string, channel_entry> channels;
@@ -255,7 +266,7 @@ void turn_service::start_chat(chat_request req, std::shared_ptr<kit::http_exchan
                                                        {"thread", thread},
                                                        {"text", req.text},
                                                        {"channel", "api"}}),
-                          std::make_unique<sse_output>(stream, self->sched, 15s)};
+                          std::make_unique<sse_output>(stream, self->sched, self->keepalive)};
     auto adm = self->router.admit(std::move(spec));
     if (adm != turns::admission::accepted)  // the client got an error event saying why
       spdlog::warn("turn {}: refused ({})", id,

@@ -49,6 +49,8 @@ struct host_config {
   std::vector<std::string> api_tokens;   // secrets
   log_config log;
   std::chrono::milliseconds shutdown_timeout{10'000};
+  std::chrono::milliseconds turn_timeout{120'000};   // no agent payload for this long → error
+  std::chrono::milliseconds sse_keepalive{15'000};   // keep-alive comment interval on /v1/chat
 };
 
 struct agent_config {

@@ -89,7 +89,8 @@ void read_log(context& ctx, const field& f, log_config& out) {
 void read_host(context& ctx, const field& f, host_config& out) {
   const auto entries =
       map_entries(ctx, f, "a map",
-                  {"listen", "plugin_dirs", "state", "api_tokens", "log", "shutdown_timeout_ms"});
+                  {"listen", "plugin_dirs", "state", "api_tokens", "log", "shutdown_timeout_ms",
+                   "turn_timeout_ms", "sse_keepalive_ms"});
   if (const field* listen = find_entry(entries, "listen")) read_listen(ctx, *listen, out.listen);
   if (const field* dirs = find_entry(entries, "plugin_dirs")) {
     for (auto& dir : read_string_list(ctx, *dirs, "directory path", "a list of directories")) {
@@ -104,10 +105,23 @@ void read_host(context& ctx, const field& f, host_config& out) {
     out.api_tokens = read_string_list(ctx, *tokens, "API token", "a list of API tokens");
   }
   if (const field* log = find_entry(entries, "log")) read_log(ctx, *log, out.log);
-  if (const field* timeout = find_entry(entries, "shutdown_timeout_ms")) {
-    if (auto ms = read_int(ctx, *timeout, 1, max_shutdown_timeout_ms,
-                           "a positive number of milliseconds (at most 86400000)")) {
-      out.shutdown_timeout = std::chrono::milliseconds(*ms);
+  struct duration_key {
+    const char* name;
+    std::chrono::milliseconds host_config::*member;
+    std::int64_t min;
+    const char* expected;
+  };
+  static const duration_key durations[] = {
+      {"shutdown_timeout_ms", &host_config::shutdown_timeout, 1,
+       "a positive number of milliseconds (at most 86400000)"},
+      {"turn_timeout_ms", &host_config::turn_timeout, 1000,
+       "a number of milliseconds from 1000 to 86400000"},
+      {"sse_keepalive_ms", &host_config::sse_keepalive, 100,
+       "a number of milliseconds from 100 to 86400000"}};
+  for (const auto& d : durations) {
+    if (const field* f = find_entry(entries, d.name)) {
+      if (auto ms = read_int(ctx, *f, d.min, max_shutdown_timeout_ms, d.expected))
+        out.*d.member = std::chrono::milliseconds(*ms);
     }
   }
 }
