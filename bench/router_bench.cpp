@@ -147,19 +147,30 @@ void report_logs(benchmark::State& state, uint64_t logs_before) {
   state.counters["log_msgs"] = static_cast<double>(log_counter().count - logs_before);
 }
 
+// A router with `turns` live turns over `threads` threads, and one delta payload per running
+// turn (the setup shared by the deliver benchmarks).
+struct live_router {
+  live_router(int64_t turns, int64_t threads)
+      : r(sched, agents, roomy_limits()), payloads(populate(r, t, turns, threads, 1)) {}
+  map_scheduler sched;
+  accept_all agents;
+  tally t;
+  router r;
+  std::vector<std::string> payloads;
+};
+
 // 1. Events/s through router::deliver(): deltas round-robin over the running turns.
 void BM_Deliver(benchmark::State& state) {
   const int64_t turns = state.range(0), threads = state.range(1);
   const uint64_t logs_before = log_counter().count;
-  map_scheduler sched;
-  accept_all agents;
-  tally t;
-  router r(sched, agents, roomy_limits());
-  const std::vector<std::string> payloads = populate(r, t, turns, threads, 1);
-  if (payloads.empty()) {
+  live_router lr(turns, threads);
+  if (lr.payloads.empty()) {
     state.SkipWithError("admission refused");
     return;
   }
+  router& r = lr.r;
+  tally& t = lr.t;
+  const std::vector<std::string>& payloads = lr.payloads;
   std::size_t next = 0, rejected = 0;
   for (auto _ : state) {
     const std::string err = r.deliver(payloads[next]);
@@ -172,7 +183,7 @@ void BM_Deliver(benchmark::State& state) {
                           static_cast<int64_t>(payloads[0].size()));
   state.counters["live_turns"] = static_cast<double>(r.active());
   state.counters["running"] = static_cast<double>(payloads.size());
-  state.counters["timers"] = static_cast<double>(sched.pending());
+  state.counters["timers"] = static_cast<double>(lr.sched.pending());
   report_logs(state, logs_before);
 }
 BENCHMARK(BM_Deliver)
@@ -241,15 +252,14 @@ double percentile(std::vector<int64_t>& v, double p) {
 void BM_DeliverLatency(benchmark::State& state) {
   const int64_t turns = state.range(0), threads = state.range(1);
   const uint64_t logs_before = log_counter().count;
-  map_scheduler sched;
-  accept_all agents;
-  tally t;
-  router r(sched, agents, roomy_limits());
-  const std::vector<std::string> payloads = populate(r, t, turns, threads, 1);
-  if (payloads.empty()) {
+  live_router lr(turns, threads);
+  if (lr.payloads.empty()) {
     state.SkipWithError("admission refused");
     return;
   }
+  router& r = lr.r;
+  tally& t = lr.t;
+  const std::vector<std::string>& payloads = lr.payloads;
   std::vector<int64_t> ns;
   ns.reserve(static_cast<std::size_t>(state.max_iterations));
   t.stamp = true;

@@ -71,6 +71,16 @@ struct host_fixture {
     return c;
   }
   std::string logs() const { return pbtest::read_file((dir / "err.log").string()); }
+  // Polls the host's log until it contains `needle` (generous bound: ~10 s); returns the log.
+  std::string wait_for_log(const std::string& needle) const {
+    std::string log;
+    for (int i = 0; i < 1000; ++i) {
+      log = logs();
+      if (log.find(needle) != std::string::npos) break;
+      std::this_thread::sleep_for(10ms);
+    }
+    return log;
+  }
 
   patchbay::kit::http_client_response get(const std::string& path, const std::string& bearer = "") {
     patchbay::kit::http_client_request req;

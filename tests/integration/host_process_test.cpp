@@ -116,12 +116,7 @@ TEST(HostProcess, ChannelMessagesAreAnsweredThroughThePlugin) {
                  "    config: { emit_on_start: true }\n",
                  "  echo: { type: echo, delay_ms: 20, chunks: 3 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
-  std::string logs;
-  for (int i = 0; i < 500; ++i) {
-    logs = h.logs();
-    if (logs.find("edit msg-2:chat-1 text=second") != std::string::npos) break;
-    std::this_thread::sleep_for(10ms);
-  }
+  std::string logs = h.wait_for_log("edit msg-2:chat-1 text=second");
   // Turn 1: the placeholder carries the token; the final edit has the exact full text.
   EXPECT_NE(logs.find("good: send chat-1 token=yes text=h"), std::string::npos) << logs;
   EXPECT_NE(logs.find("good: edit msg-1:chat-1 text=hello"), std::string::npos) << logs;
@@ -144,21 +139,16 @@ TEST(HostProcess, RestartMidTurnTellsTheUserOnceAndAnswersNothingTwice) {
                  "    config: { emit_on_start: true }\n",
                  "  echo: { type: echo, delay_ms: 3000, chunks: 10 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
-  for (int i = 0; i < 500 && h.logs().find("good: send chat-1 token=yes") == std::string::npos; ++i)
-    std::this_thread::sleep_for(10ms);
-  ASSERT_NE(h.logs().find("good: send chat-1 token=yes text=h"), std::string::npos) << h.logs();
+  ASSERT_NE(h.wait_for_log("good: send chat-1 token=yes").find("good: send chat-1 token=yes text=h"),
+            std::string::npos)
+      << h.logs();
   std::this_thread::sleep_for(200ms);  // let the placeholder id reach the store
   h.proc->signal(SIGKILL);             // a crash, mid-turn
   ASSERT_EQ(h.proc->wait(10s), 128 + SIGKILL);
 
   h.launch();  // same config, same state; the plugin emits the same two events again
   ASSERT_FALSE(h.base.empty()) << h.logs();
-  std::string logs;
-  for (int i = 0; i < 500; ++i) {
-    logs = h.logs();
-    if (logs.find("good: send chat-1 token=no") != std::string::npos) break;
-    std::this_thread::sleep_for(10ms);
-  }
+  std::string logs = h.wait_for_log("good: send chat-1 token=no");
   // Turn 1 had a placeholder: it is edited with the notice (no new message, no token).
   EXPECT_NE(logs.find("good: edit msg-1:chat-1 text=h\\n\\n"), std::string::npos) << logs;
   EXPECT_NE(logs.find("restarted while answering"), std::string::npos) << logs;

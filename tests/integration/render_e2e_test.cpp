@@ -83,23 +83,13 @@ std::vector<std::string> final_view(const std::vector<platform_op>& ops) {
   return messages;
 }
 
-std::string wait_for(host_fixture& h, const std::string& needle) {
-  std::string logs;
-  for (int i = 0; i < 1000; ++i) {
-    logs = h.logs();
-    if (logs.find(needle) != std::string::npos) break;
-    std::this_thread::sleep_for(10ms);
-  }
-  return logs;
-}
-
 TEST(RenderE2E, SmallLimitAndRateLimitedFirstSend) {
   host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n"
                  "    config: { emit_on_start: true, long_text: true, narrow_limit: 80,"
                  " rate_limit_first_send: true }\n",
                  "  echo: { type: echo, delay_ms: 30, chunks: 4 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
-  std::string logs = wait_for(h, "ends the text.");
+  std::string logs = h.wait_for_log("ends the text.");
   std::this_thread::sleep_for(500ms);  // let the last parts go out
   auto ops = platform_ops(h.logs());
   ASSERT_GE(ops.size(), 4u) << logs;
@@ -145,7 +135,7 @@ TEST(RenderE2E, ClosedEditWindowSendsTheRestAsANewMessage) {
                  "    config: { emit_on_start: true, fail_edits_after: 1 }\n",
                  "  echo: { type: echo, delay_ms: 300, chunks: 4 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
-  wait_for(h, "text=second");
+  h.wait_for_log("text=second");
   std::this_thread::sleep_for(1500ms);
   auto ops = platform_ops(h.logs());
   bool rejected = false;
