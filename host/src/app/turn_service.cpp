@@ -8,7 +8,8 @@
 #include <map>
 #include <random>
 
-#include "agents/echo_agent.hpp"
+#include "agents/agent.hpp"
+#include "config/config.hpp"
 #include "app/platform_output.hpp"
 #include "app/sse_output.hpp"
 #include "app/strand_scheduler.hpp"
@@ -50,28 +51,47 @@ struct turn_service::impl final : turns::agent_starter,
     std::random_device rd;
     id_prefix = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     for (const auto& a : cfg.agents) {
-      agent_entry e;
-      e.type = a.type;
-      if (a.type == "echo") {
-        std::string err;
-        auto opt = agents::parse_echo_options(a.options_json, err);
-        if (!err.empty()) spdlog::warn("agent {}: {}; using defaults where invalid", a.name, err);
-        e.echo = std::make_unique<agents::echo_agent>(sched, opt, deliver_fn());
+      std::string err;
+      auto backend = agents::make_agent(a, env_for(a.name), err);
+      if (!backend) {
+        // Unusable agents stay listed: their turns end with an error naming the problem.
+        spdlog::error("agent {} (type {}): {}", a.name, a.type, err);
       }
+      agents.emplace(a.name, agent_entry{a.type, std::move(backend), err});
       if (default_agent.empty()) default_agent = a.name;
-      agents.emplace(a.name, std::move(e));
     }
     if (!agents.count("echo")) {  // the built-in default needs no configuration
-      agent_entry e;
-      e.type = "echo";
-      e.echo = std::make_unique<agents::echo_agent>(sched, agents::echo_options{}, deliver_fn());
-      agents.emplace("echo", std::move(e));
+      std::string err;
+      config::agent_config echo{"echo", "echo", "{}", {}};
+      agents.emplace("echo", agent_entry{"echo", agents::make_agent(echo, env_for("echo"), err), err});
       if (default_agent.empty()) default_agent = "echo";
     }
   }
 
-  agents::echo_agent::deliver_fn deliver_fn() {
-    return [this](const std::string& payload) { router.deliver(payload); };
+  agents::agent_env env_for(const std::string& name) {
+    agents::agent_env env;
+    env.rt = &rt;
+    env.sched = &sched;
+    env.store = &store;
+    env.name = name;
+    std::weak_ptr<bool> live = alive;
+    // Called from any thread: hop to the router's strand. `this` is valid while *alive is true,
+    // and the strand runs nothing after the service is gone (checked through `live`).
+    kit::strand st = sched.strand();
+    env.deliver = [this, live, st](std::string payload) {
+      st.post([this, live, payload = std::move(payload)] {
+        if (auto a = live.lock(); a && *a) router.deliver(payload);
+      });
+    };
+    env.fail = [this, live, st](std::string turn_id, std::string text) {
+      st.post([this, live, turn_id = std::move(turn_id), text = std::move(text)] {
+        if (auto a = live.lock(); a && *a && router.has_turn(turn_id)) router.fail(turn_id, text);
+      });
+    };
+    env.report_health = [name](std::string problem) {
+      if (!problem.empty()) spdlog::warn("agent {}: {}", name, problem);
+    };
+    return env;
   }
 
   // turns::agent_starter
@@ -81,28 +101,21 @@ struct turn_service::impl final : turns::agent_starter,
       error_text = "Unknown agent '" + t.agent + "'.";
       return false;
     }
-    if (!it->second.echo) {
-      error_text = "The agent '" + t.agent + "' (type " + it->second.type +
-                   ") is not available in this build.";
+    if (!it->second.backend) {
+      error_text = "The agent '" + t.agent + "' is not available (" + it->second.problem + ").";
       return false;
     }
-    json::error_code ec;
-    json::value req = json::parse(t.request_json, ec);
-    std::string text = !ec && req.is_object() && req.as_object().contains("text") &&
-                               req.at("text").is_string()
-                           ? std::string(req.at("text").get_string())
-                           : std::string();
-    it->second.echo->start(t.turn_id, text);
-    return true;
+    return it->second.backend->start(t.turn_id, t.request_json, error_text);
   }
   void cancel(const std::string& turn_id) override {
     for (auto& [name, e] : agents)
-      if (e.echo) e.echo->cancel(turn_id);
+      if (e.backend) e.backend->cancel(turn_id);
   }
 
   struct agent_entry {
     std::string type;
-    std::unique_ptr<agents::echo_agent> echo;
+    std::unique_ptr<agents::agent> backend;  // null when its options were invalid
+    std::string problem;                     // why it is null
   };
 
   struct channel_entry {
@@ -281,6 +294,8 @@ void turn_service::shutdown() {
     auto self = w.lock();
     if (!self) return done->set_value();
     self->stopping = true;
+    for (auto& [name, e] : self->agents)  // deliberate: backends notify nothing
+      if (e.backend) e.backend->stop();
     self->router.fail_all("The gateway is shutting down; please ask again in a moment.");
     done->set_value();
   });

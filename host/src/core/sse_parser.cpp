@@ -1,6 +1,6 @@
-#include "cli/sse_parser.hpp"
+#include "core/sse_parser.hpp"
 
-namespace patchbay::cli {
+namespace patchbay::core {
 
 bool sse_parser::feed(std::string_view bytes) {
   if (stopped_) return false;
@@ -46,4 +46,4 @@ bool sse_parser::line(std::string_view l) {
   return data_.size() <= max_;
 }
 
-}  // namespace patchbay::cli
+}  // namespace patchbay::core

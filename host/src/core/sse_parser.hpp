@@ -6,7 +6,7 @@
 #include <string>
 #include <string_view>
 
-namespace patchbay::cli {
+namespace patchbay::core {
 
 class sse_parser {
  public:
@@ -29,4 +29,4 @@ class sse_parser {
   bool stopped_ = false;
 };
 
-}  // namespace patchbay::cli
+}  // namespace patchbay::core

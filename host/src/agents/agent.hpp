@@ -1,0 +1,66 @@
+// Agent backends (ARCHITECTURE.md §6): what the turn service needs from one configured agent.
+//
+// Contract for every backend:
+//  - start() takes a turn (its request JSON: turn, thread, channel, conversation, sender,
+//    sender_name, text, reply_context) and answers it through env.deliver with thread_response
+//    JSON payloads ({"turn": id, "delta"|"content"|"error"|"done": ...}), or ends it with
+//    env.fail(turn_id, user_text) when the backend itself failed (spawn failure, crash, HTTP
+//    error, stream ended without a terminal event). Exactly one terminal per turn, whatever goes
+//    wrong; the router ignores (and counts) a second one, but backends must not rely on that.
+//  - cancel(turn_id): the router gave up on the turn (timeout, client gone); stop work on it and
+//    send nothing more for it.
+//  - stop(): deliberate stop (shutdown, reload): abort everything, notify nothing, return quickly
+//    (never block: e.g. signal a child process, do not wait for it). Called at most once, on the
+//    router's strand; the turn service then ends the turns still running itself.
+//  - Destruction happens after the io runtime stopped (no callback of it runs concurrently).
+//  - Threading: start/cancel are called on the router's strand. env.deliver / env.fail may be
+//    called from any thread (they hop to the router's strand themselves).
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+
+namespace patchbay::kit {
+class io_runtime;
+}
+namespace patchbay::state {
+class store;
+}
+namespace patchbay::config {
+struct agent_config;
+}
+namespace patchbay::turns {
+class scheduler;
+}
+
+namespace patchbay::agents {
+
+struct agent_env {
+  kit::io_runtime* rt = nullptr;   // for HTTP requests, timers, child processes
+  turns::scheduler* sched = nullptr;  // the router's executor (timers on the router's strand)
+  state::store* store = nullptr;   // conversation history etc. (instance key: "agent:<name>")
+  std::string name;                // the agent's configured name (for logs)
+  std::function<void(std::string payload_json)> deliver;
+  std::function<void(std::string turn_id, std::string user_text)> fail;
+  // Operator-facing health of the backend ("" = healthy), e.g. "crash loop: exited with code 3,
+  // 5 restarts in 60 s, next try in 40 s". Thread-safe.
+  std::function<void(std::string problem)> report_health;
+};
+
+class agent {
+ public:
+  virtual ~agent() = default;
+  // false → the turn cannot start; `error_text` is the user-facing reason (router ends the turn).
+  virtual bool start(const std::string& turn_id, const std::string& request_json,
+                     std::string& error_text) = 0;
+  virtual void cancel(const std::string& turn_id) = 0;
+  virtual void stop() {}
+};
+
+// Builds the backend of `cfg.type` from its options_json. On bad options returns nullptr and sets
+// `error` (operator-facing; never quotes option values, which may hold secrets).
+std::unique_ptr<agent> make_agent(const config::agent_config& cfg, agent_env env,
+                                  std::string& error);
+
+}  // namespace patchbay::agents

@@ -1,0 +1,11 @@
+// PLACEHOLDER: replaced by the openai backend (issue 5).
+#include "agents/backends.hpp"
+
+namespace patchbay::agents {
+
+std::unique_ptr<agent> make_openai_agent(std::string_view, agent_env, std::string& error) {
+  error = "the openai agent is not available in this build";
+  return nullptr;
+}
+
+}  // namespace patchbay::agents
