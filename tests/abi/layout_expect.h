@@ -33,8 +33,13 @@
   PB_SA(sizeof(pb_status) == 40 && offsetof(pb_status, reason) == 24, "pb_status");            \
   PB_SA(sizeof(pb_host_api) == 72 && offsetof(pb_host_api, monotonic_ms) == 64,                \
         "pb_host_api");                                                                        \
-  PB_SA(sizeof(pb_plugin_vtable) == 64 && offsetof(pb_plugin_vtable, typing) == 56,            \
-        "pb_plugin_vtable");                                                                   \
+  PB_SA(sizeof(pb_plugin_vtable) == 72 && offsetof(pb_plugin_vtable, typing) == 56 &&          \
+            offsetof(pb_plugin_vtable, http) == 64,                                            \
+        "pb_plugin_vtable (minor 1 appends http)");                                            \
+  PB_SA(sizeof(pb_http_header) == 32 && sizeof(pb_http_request) == 104 &&                      \
+            offsetof(pb_http_request, body) == 72 && sizeof(pb_http_response) == 56 &&         \
+            offsetof(pb_http_response, body) == 40,                                            \
+        "pb_http (minor 1)");                                                                  \
   PB_SA(sizeof(pb_create_args) == 48, "pb_create_args");                                       \
   PB_SA(sizeof(pb_host_info) == 32, "pb_host_info");                                           \
   PB_SA(sizeof(pb_plugin_descriptor) == 64 && offsetof(pb_plugin_descriptor, vtable) == 56,    \

@@ -226,3 +226,86 @@ TEST_F(InstanceTest, KvSurvivesReopen) {
 }
 
 }  // namespace
+
+// ---- inbound HTTP (ABI minor 1) ------------------------------------------------------------------
+
+namespace {
+kit::http_response call_http(plugin::channel_instance& inst, const std::string& subpath,
+                             const std::string& body, kit::http_headers headers = {}) {
+  std::promise<kit::http_response> p;
+  kit::http_request req;
+  req.method = "POST";
+  req.path = subpath;
+  req.query = "a=1";
+  req.body = body;
+  req.headers = std::move(headers);
+  std::atomic<int> calls{0};
+  inst.http(req, [&](kit::http_response r) {
+    if (calls.fetch_add(1) == 0) p.set_value(std::move(r));
+  });
+  auto f = p.get_future();
+  EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
+  auto r = f.get();
+  std::this_thread::sleep_for(20ms);  // a second answer would show up here
+  EXPECT_EQ(calls.load(), 1);
+  return r;
+}
+}  // namespace
+
+TEST_F(InstanceTest, HttpReachesThePluginWithMethodQueryBodyAndHeaders) {
+  auto inst = make("good", "{}");
+  ASSERT_EQ(start(*inst), "");
+  auto r = call_http(*inst, "/echo", "payload", {{"X-Test", "yes"}});
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.content_type, "text/plain");
+  EXPECT_EQ(r.body, "POST a=1 payload x=yes");
+  EXPECT_EQ(call_http(*inst, "/nope", "").status, 404u);
+  shutdown(*inst);
+}
+
+TEST_F(InstanceTest, HttpAcceptedOnlyAfterTheInboundIsDurable) {
+  auto inst = make("good", "{}");
+  ASSERT_EQ(start(*inst), "");
+  auto r = call_http(*inst, "/emit", "hi there", {{"X-Event", "hook-1"}});
+  EXPECT_EQ(r.status, 202u);
+  {  // durable: the host handed it on, and a redelivery is a duplicate
+    std::unique_lock lk(rec_.mu);
+    ASSERT_TRUE(rec_.cv.wait_for(lk, 5s, [&] { return !rec_.inbound.empty(); }));
+    EXPECT_EQ(rec_.inbound[0].text, "hi there");
+  }
+  EXPECT_EQ(call_http(*inst, "/emit", "hi there", {{"X-Event", "hook-1"}}).status, 200u);
+  shutdown(*inst);
+}
+
+TEST_F(InstanceTest, HttpUnansweredGets504ThenDestroyAnswersNothingTwice) {
+  auto inst = make("good", "{}");
+  inst->set_http_deadline(150ms);
+  ASSERT_EQ(start(*inst), "");
+  EXPECT_EQ(call_http(*inst, "/never", "").status, 504u);
+  shutdown(*inst);  // the plugin's late 500 (from destroying the held responder) is ignored
+}
+
+TEST_F(InstanceTest, HttpOpenAtDestroyIs503AndNotRunningIs503) {
+  auto inst = make("good", "{}");
+  EXPECT_EQ(call_http(*inst, "/echo", "").status, 503u);  // not started yet
+  ASSERT_EQ(start(*inst), "");
+  std::promise<kit::http_response> p;
+  kit::http_request req;
+  req.method = "POST";
+  req.path = "/never";
+  inst->http(req, [&](kit::http_response r) { p.set_value(std::move(r)); });
+  std::this_thread::sleep_for(50ms);
+  shutdown(*inst);
+  auto f = p.get_future();
+  ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
+  EXPECT_EQ(f.get().status, 503u);
+}
+
+TEST_F(InstanceTest, PluginBuiltForMinor0LoadsAndTakesNoHttp) {
+  auto inst = make("zoo_minor0", "{}");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(inst->module().abi_minor, 0u);
+  ASSERT_EQ(start(*inst), "");
+  EXPECT_EQ(call_http(*inst, "/anything", "").status, 404u);
+  shutdown(*inst);
+}

@@ -59,8 +59,9 @@ fi
 has runtime "$tmp/runtime.files" etc/patchbay/patchbay.yaml
 has runtime "$tmp/runtime.files" "usr/share/doc/patchbay/examples/patchbay.yaml"
 # The packaged config must keep its state where the unit can write (StateDirectory=patchbay).
-dpkg-deb --fsys-tarfile "$runtime" | tar -xOf - ./etc/patchbay/patchbay.yaml |
-  grep -q 'path: /var/lib/patchbay/' || fail "/etc/patchbay/patchbay.yaml keeps state outside /var/lib/patchbay"
+# (Read into a variable first: `grep -q` exiting early would SIGPIPE the producer under pipefail.)
+packaged_yaml="$(dpkg-deb --fsys-tarfile "$runtime" | tar -xOf - ./etc/patchbay/patchbay.yaml)"
+grep -q 'path: /var/lib/patchbay/' <<<"$packaged_yaml" || fail "/etc/patchbay/patchbay.yaml keeps state outside /var/lib/patchbay"
 lacks_prefix runtime "$tmp/runtime.files" "usr/$includedir/"
 
 has dev "$tmp/dev.files" "usr/$includedir/patchbay/pb_plugin.h"
@@ -87,7 +88,8 @@ dev_depends="$(field "$tmp/dev.info" Depends)"
 case "$dev_depends" in *patchbay\ *|*patchbay,*|patchbay|*boost*|*spdlog*|*yaml*)
   fail "dev package must not depend on the runtime or its libraries: $dev_depends" ;;
 esac
-dpkg-deb -f "$runtime" Description | grep -q . || fail "runtime package has no Description"
+description="$(dpkg-deb -f "$runtime" Description)"
+[ -n "$description" ] || fail "runtime package has no Description"
 
 conffiles="$(dpkg-deb --ctrl-tarfile "$runtime" | tar -xOf - ./conffiles 2>/dev/null || true)"
 echo "$conffiles" | grep -Fxq /etc/patchbay/patchbay.yaml ||

@@ -3,6 +3,8 @@
 #include <boost/json.hpp>
 
 #include "logging.hpp"
+#include "app/proactive_send.hpp"
+#include "plugin/channel_instance.hpp"
 
 namespace patchbay::app {
 namespace {
@@ -122,6 +124,17 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
 kit::http_handler make_api_handler(api_context& ctx) {
   return [&ctx](std::shared_ptr<kit::http_exchange> ex) {
     const auto& req = ex->request();
+    if (req.path.rfind("/hooks/", 0) == 0 && ctx.channels != nullptr)
+      return handle_hook(ctx, std::move(ex));
+    if (req.path == "/v1/messages" && ctx.channels != nullptr && ctx.rt != nullptr &&
+        ctx.store != nullptr) {
+      if (req.method != "POST") {
+        auto r = error_response(405, "method_not_allowed", "use POST");
+        r.headers.emplace_back("Allow", "POST");
+        return ex->respond(std::move(r));
+      }
+      return handle_messages(ctx, std::move(ex));
+    }
     if (req.path == "/v1/chat" && ctx.turns != nullptr) {
       if (req.method != "POST") {
         auto r = error_response(405, "method_not_allowed", "use POST");
@@ -132,6 +145,31 @@ kit::http_handler make_api_handler(api_context& ctx) {
     }
     ex->respond(handle_api_request(ctx, req));
   };
+}
+
+void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
+  const auto& req = ex->request();
+  if (!ctx.api_tokens.empty() && !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
+    auto r = error_response(401, "unauthorized", "missing or invalid bearer token");
+    r.headers.emplace_back("WWW-Authenticate", "Bearer");
+    return ex->respond(std::move(r));
+  }
+  std::string err;
+  auto send = parse_proactive_request(req.body, err);
+  if (!send) return ex->respond(error_response(400, "invalid_request", err));
+  start_proactive_send(*ctx.rt, *ctx.channels, *ctx.store, std::move(*send), std::move(ex));
+}
+
+void handle_hook(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
+  const auto& req = ex->request();
+  std::string_view rest = std::string_view(req.path).substr(std::string_view("/hooks/").size());
+  std::string id(rest.substr(0, rest.find('/')));
+  std::string subpath(rest.substr(id.size()));
+  auto inst = id.empty() ? nullptr : ctx.channels->find(id);
+  if (!inst) return ex->respond(error_response(404, "not_found", "no channel takes /hooks/" + id));
+  kit::http_request copy = req;
+  copy.path = std::move(subpath);
+  inst->http(std::move(copy), [ex](kit::http_response r) { ex->respond(std::move(r)); });
 }
 
 void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {

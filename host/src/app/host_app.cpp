@@ -118,7 +118,9 @@ struct host_app::impl {
     }
 
     turn_service turns(rt, cfg, *store);
-    api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns};
+    channel_directory channels;
+    api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels, &rt,
+                    store.get()};
     kit::http_server_options hopt;
     hopt.listen = cfg.host.listen;
     kit::http_server http(rt, hopt, make_api_handler(api));
@@ -142,7 +144,7 @@ struct host_app::impl {
     });
 
     auto interrupted = turns.read_unfinished();  // the previous run's, before any turn of ours
-    auto started = start_channels(rt, *store, registry, turns);
+    auto started = start_channels(rt, *store, registry, turns, channels);
     turns.recover(std::move(interrupted));
     registry.set_startup_complete(true);
     std::string why;
@@ -169,7 +171,8 @@ struct host_app::impl {
   }
 
   std::vector<std::shared_ptr<plugin::channel_instance>> start_channels(
-      kit::io_runtime& rt, state::store& store, channel_registry& registry, turn_service& turns) {
+      kit::io_runtime& rt, state::store& store, channel_registry& registry, turn_service& turns,
+      channel_directory& directory) {
     std::vector<std::shared_ptr<plugin::channel_instance>> started;
     plugin::loader loader(plugin_search_path(cfg.host.plugin_dirs));
     for (const auto& ch : cfg.channels) {
@@ -217,6 +220,7 @@ struct host_app::impl {
                                                  std::move(ev));
       // The promise is shared: a plugin that answers after we gave up must not touch freed memory.
       turns.add_channel(inst, ch.agent);  // before start: a plugin may emit while starting
+      directory.add(ch.id, inst);         // hooks answer 503 until it runs
       auto p = std::make_shared<std::promise<std::string>>();
       auto f = p->get_future();
       inst->start([p](const std::string& err) { p->set_value(err); });

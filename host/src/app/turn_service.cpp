@@ -11,6 +11,7 @@
 #include "agents/agent.hpp"
 #include "config/config.hpp"
 #include "app/platform_output.hpp"
+#include "app/proactive_send.hpp"
 #include "app/sse_output.hpp"
 #include "app/strand_scheduler.hpp"
 #include "plugin/channel_instance.hpp"
@@ -178,6 +179,7 @@ void turn_service::on_inbound(const std::string& channel_id, const core::inbound
                    channel_id, m.event_id);
       return;
     }
+    remember_route(self->store, m.sender_id, {channel_id, m.conversation_id, m.thread_id});
     std::string id = channel_id + ":" + m.event_id;
     render::turn_target target{id, m.conversation_id, m.thread_id, m.message_id,
                                m.reply_context, m.sender_id};

@@ -206,6 +206,7 @@ void channel_instance::destroy_now() {
     if (owed_ != 0) return;  // a later paid() comes back here
   }
   phase_ = phase::destroyed;
+  fail_open_http();  // the stopped plugin's open requests: 503 (before destroy drops them)
   if (inst_ != nullptr) module_->vt.destroy(inst_);
   inst_ = nullptr;
   accepting_ = false;

@@ -16,8 +16,10 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <vector>
 
 #include "core/messages.hpp"
+#include "patchbay/kit/http_types.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/loader.hpp"
@@ -65,6 +67,15 @@ class channel_instance final : public host_services,
   void send(core::outbound_message msg, op_done done);
   void edit(core::edit_request req, op_done done);
   void typing(core::typing_request req, op_done done);
+  // An inbound HTTP request for this channel (ABI minor 1); `req.path` must already be the part
+  // after /hooks/<id> ("" or "/..."). `done` runs exactly once, on any thread: the plugin's
+  // answer, 404 when the plugin takes no HTTP, 503 when the channel is not running or stops
+  // first, 504 after PB_HTTP_DEADLINE_MS.
+  using http_done = std::function<void(kit::http_response)>;
+  void http(kit::http_request req, http_done done);
+  // Tests: a shorter deadline than PB_HTTP_DEADLINE_MS. Call before start().
+  void set_http_deadline(std::chrono::milliseconds d) { http_deadline_ = d; }
+  struct http_call;  // one request awaiting the plugin's answer (instance_http.cpp)
 
   // host_services (called by the plugin, any thread)
   void log(int32_t level, std::string_view text) override;
@@ -96,6 +107,7 @@ class channel_instance final : public host_services,
   void owe();         // the host now owes the plugin one callback
   void paid();        // ... and has delivered it
   void destroy_now(); // on strand
+  void fail_open_http();
 
   kit::io_runtime& rt_;
   kit::strand strand_;
@@ -112,6 +124,8 @@ class channel_instance final : public host_services,
   std::atomic<bool> accepting_{true};   // host API calls honoured (false after destroy)
   std::mutex mu_;                       // guards ops_, owed_, destroy_ready_
   std::map<uint64_t, pending_op> ops_;
+  std::vector<std::weak_ptr<http_call>> http_open_;
+  std::chrono::milliseconds http_deadline_{PB_HTTP_DEADLINE_MS};
   int owed_ = 0;
   std::function<void()> when_paid_;
   std::function<void()> shutdown_done_;

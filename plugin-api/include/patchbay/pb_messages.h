@@ -78,7 +78,8 @@ typedef struct pb_outbound_message {
   pb_str reply_to_message_id; /* empty = not a reply */
   pb_str reply_context;       /* as received on the inbound message of this turn; may be empty */
   pb_str text;                /* UTF-8, already within the channel's limit */
-  pb_str turn_id;             /* for logs and idempotency keys; empty for proactive sends */
+  pb_str turn_id;             /* for logs and idempotency keys: the same for every retry of the
+                                 same message (proactive sends: "send-<id>-p<part>") */
   pb_str recipient_id;        /* with PB_SEND_EPHEMERAL: the user who may see it */
   uint32_t flags;             /* PB_SEND_* */
 } pb_outbound_message;

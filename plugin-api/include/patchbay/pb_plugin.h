@@ -29,13 +29,15 @@
 #define PATCHBAY_PB_PLUGIN_H
 
 #include "pb_host_api.h"
+#include "pb_http.h"
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 #define PB_ABI_MAJOR 1
-#define PB_ABI_MINOR 0
+/* Minor history: 0 = first release; 1 = pb_plugin_vtable.http (inbound HTTP, pb_http.h). */
+#define PB_ABI_MINOR 1
 
 /* The one exported symbol. Its name changes with the major version, so a host looking for
  * another major never finds it (and can report the mismatch by name). */
@@ -61,8 +63,9 @@ typedef struct pb_create_args {
                           substituted: NEVER log it or echo it in an error message */
 } pb_create_args;
 
-/* The plugin's function table. Every pointer is required (the host refuses a plugin with a NULL
- * entry); a plugin without e.g. typing support implements it by completing with
+/* The plugin's function table. Every pointer of minor 0 is required (the host refuses a plugin
+ * with a NULL entry; entries of later minors say whether they are optional); a plugin without
+ * e.g. typing support implements it by completing with
  * PB_ERR_UNSUPPORTED. */
 typedef struct pb_plugin_vtable {
   uint32_t struct_size;
@@ -98,6 +101,11 @@ typedef struct pb_plugin_vtable {
   /* Show a typing indicator. `done` exactly once (PB_ERR_UNSUPPORTED where there is none). */
   void (*typing)(pb_instance* inst, const pb_typing_request* req, pb_op_done_fn done,
                  void* user_data);
+  /* ---- minor 1 ---- */
+  /* OPTIONAL (may be NULL): an HTTP request for this instance, see pb_http.h. Called only while
+   * the instance runs (between a successful `start` and `stop`). `respond` exactly once. */
+  void (*http)(pb_instance* inst, const pb_http_request* req, pb_http_respond_fn respond,
+               void* user_data);
 } pb_plugin_vtable;
 
 /* Passed to the entry point. Static for the life of the process. */

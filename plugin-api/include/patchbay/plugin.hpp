@@ -252,6 +252,63 @@ class stop_completion {
   std::shared_ptr<state> state_;
 };
 
+// An inbound HTTP request (ABI minor 1, see pb_http.h), as views valid during on_http only.
+struct http_request {
+  std::string_view method, subpath, query, body, remote_address;
+  const pb_http_header* headers = nullptr;
+  uint32_t header_count = 0;
+  // First header of that name (case-insensitive), or "" when absent.
+  std::string_view header(std::string_view name) const noexcept {
+    for (uint32_t i = 0; i < header_count; ++i) {
+      std::string_view n = view(headers[i].name);
+      if (n.size() != name.size()) continue;
+      bool eq = true;
+      for (size_t k = 0; k < n.size() && eq; ++k) {
+        char a = n[k], b = name[k];
+        if (a >= 'A' && a <= 'Z') a = static_cast<char>(a - 'A' + 'a');
+        if (b >= 'A' && b <= 'Z') b = static_cast<char>(b - 'A' + 'a');
+        eq = a == b;
+      }
+      if (eq) return view(headers[i].value);
+    }
+    return {};
+  }
+};
+
+// Answers one inbound HTTP request exactly once, from any thread; dropping it unanswered answers
+// 500. Copyable (copies share the one answer).
+class http_responder {
+ public:
+  http_responder(pb_http_respond_fn fn, void* ud) : state_(std::make_shared<state>(fn, ud)) {}
+  void respond(uint32_t status, std::string_view body,
+               std::string_view content_type = "application/json") const noexcept {
+    if (!state_ || state_->fired.exchange(true)) return;
+    pb_http_response r{};
+    r.struct_size = sizeof r;
+    r.status = status;
+    r.content_type = str(content_type);
+    r.body = str(body);
+    state_->fn(state_->ud, &r);
+  }
+  bool done() const noexcept { return !state_ || state_->fired.load(); }
+
+ private:
+  struct state {
+    state(pb_http_respond_fn f, void* u) : fn(f), ud(u) {}
+    ~state() {
+      if (!fired.exchange(true) && fn) {
+        static constexpr char body[] = R"({"error":"request dropped by the plugin"})";
+        pb_http_response r{sizeof(pb_http_response), 500, {}, nullptr, 0, {body, sizeof body - 1}};
+        fn(ud, &r);
+      }
+    }
+    pb_http_respond_fn fn;
+    void* ud;
+    std::atomic<bool> fired{false};
+  };
+  std::shared_ptr<state> state_;
+};
+
 struct create_info {
   std::string_view instance_id;
   std::string_view config_json;  // contains secrets: never log it
@@ -275,6 +332,12 @@ class channel {
   }
   virtual void typing(const pb_typing_request& /*req*/, completion done) {
     done.fail(PB_ERR_UNSUPPORTED, "typing is not supported by this channel");
+  }
+
+  // An HTTP request the host received on /hooks/<channel-id>[/...] (webhooks, relay callbacks).
+  // Answer through `respond` exactly once; see pb_http.h for deadlines and durability.
+  virtual void on_http(const http_request& /*req*/, http_responder respond) {
+    respond.respond(404, R"({"error":"this channel takes no HTTP requests"})");
   }
 
   const sdk::host& host() const noexcept { return host_; }
@@ -335,9 +398,22 @@ struct thunks {
     op(i, m, d, u, [](T& t, const pb_typing_request& r, completion c) { t.typing(r, std::move(c)); });
   }
 
+  static void http(pb_instance* i, const pb_http_request* req, pb_http_respond_fn respond,
+                   void* ud) noexcept {
+    http_responder r(respond, ud);
+    try {
+      if (req == nullptr) return r.respond(400, R"({"error":"null request"})");
+      http_request v{view(req->method), view(req->subpath), view(req->query), view(req->body),
+                     view(req->remote_address), req->headers, req->header_count};
+      self(i)->on_http(v, r);
+    } catch (...) {
+      r.respond(500, R"({"error":"internal error"})");
+    }
+  }
+
   static const pb_plugin_vtable* vtable() noexcept {
     static const pb_plugin_vtable vt{sizeof(pb_plugin_vtable), &create, &start, &stop, &destroy,
-                                     &send, &edit, &typing};
+                                     &send, &edit, &typing, &http};
     return &vt;
   }
 };

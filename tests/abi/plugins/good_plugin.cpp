@@ -5,11 +5,17 @@
 //   "narrow_limit": N        inbound messages narrow the limit to N code points.
 //   "rate_limit_first_send": true   the first send is rate limited (retry after 200 ms).
 //   "fail_edits_after": N    edits after the N-th fail as rejected ("edit window exceeded").
+//   conversation "reject-*" (any case) on send → rejected ("cross-tenant route refused"), logged;
 //   text "fail-rate" on send → rate_limited with retry-after 1500 ms;
 //   text "late" on send → completed 20 ms later from a plugin thread.
+// Inbound HTTP (/hooks/<id>/...): "/echo" answers 200 with the method, query and body;
+// "/emit" emits the body as an inbound text (event id from the X-Event header) and answers 202 only
+// once the host made it durable (200 "duplicate" for a duplicate, 503 when refused); "/never" keeps
+// the request unanswered until the instance is destroyed; anything else 404.
 // Every send and edit is logged ("send <chat> token=yes|no text=..." / "edit <id> text=...",
 // with its outcome) so end-to-end tests can reconstruct what a user would have seen.
 #include <atomic>
+#include <cctype>
 #include <cstdlib>
 #include <cstring>
 #include <chrono>
@@ -60,6 +66,13 @@ class good_channel final : public channel {
       done.fail(PB_ERR_RATE_LIMITED, "slow down", std::chrono::milliseconds(200));
       return;
     }
+    std::string conv(view(msg.conversation_id).substr(0, 7));
+    for (auto& c : conv) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+    if (conv == "reject-") {
+      host().info(line + " -> rejected");
+      done.fail(PB_ERR_REJECTED, "cross-tenant route refused");
+      return;
+    }
     if (text == "fail-rate") {
       done.fail(PB_ERR_RATE_LIMITED, "slow down", std::chrono::milliseconds(1500));
       return;
@@ -75,6 +88,32 @@ class good_channel final : public channel {
       return;
     }
     done.succeed(id);
+  }
+
+  void on_http(const http_request& req, http_responder respond) override {
+    if (req.subpath == "/echo") {
+      respond.respond(200, std::string(req.method) + " " + std::string(req.query) + " " +
+                               std::string(req.body) + " x=" + std::string(req.header("x-test")),
+                      "text/plain");
+    } else if (req.subpath == "/emit") {
+      std::string id(req.header("X-Event")), text(req.body);
+      pb_inbound_message m{};
+      m.event_id = str(id);
+      m.conversation_id = str("chat-hook");
+      m.conversation_kind = PB_CONVERSATION_DIRECT;
+      m.sender_id = str("user-hook");
+      m.text = str(text);
+      host().emit_inbound(m, [respond](pb_inbound_disposition d, const pb_error*) {
+        if (d == PB_INBOUND_ACCEPTED) respond.respond(202, R"({"status":"accepted"})");
+        else if (d == PB_INBOUND_DUPLICATE) respond.respond(200, R"({"status":"duplicate"})");
+        else respond.respond(503, R"({"status":"refused"})");
+      });
+    } else if (req.subpath == "/never") {
+      std::lock_guard lk(mu_);
+      held_.push_back(std::move(respond));
+    } else {
+      respond.respond(404, R"({"error":"no such hook"})");
+    }
   }
 
   void edit(const pb_edit_request& req, completion done) override {
@@ -137,6 +176,7 @@ class good_channel final : public channel {
   std::atomic<int> sent_{0};
   std::mutex mu_;
   std::vector<std::thread> threads_;
+  std::vector<http_responder> held_;  // "/never": answered (500, ignored) when destroyed
 };
 
 pb_capabilities caps() {

@@ -87,7 +87,12 @@ static const pb_capabilities g_caps = {sizeof(pb_capabilities), 4000, PB_UNIT_BY
                                        PB_NO, PB_REPLY_TOKEN_NONE, 0, 0};
 
 static const pb_plugin_vtable g_vtable = {
-    sizeof(pb_plugin_vtable), zoo_create, zoo_start, zoo_stop, zoo_destroy, zoo_send,
+#ifdef ZOO_MINOR0 /* built against ABI 1.0: the table ends before `http` */
+    offsetof(pb_plugin_vtable, http),
+#else
+    sizeof(pb_plugin_vtable),
+#endif
+    zoo_create, zoo_start, zoo_stop, zoo_destroy, zoo_send,
 #ifdef ZOO_NULL_FUNCTION
     NULL,
 #else
@@ -112,6 +117,8 @@ static const pb_plugin_descriptor g_desc = {
 #endif
 #ifdef ZOO_NEWER_MINOR
     PB_ABI_MINOR + 1,
+#elif defined(ZOO_MINOR0)
+    0,
 #else
     PB_ABI_MINOR,
 #endif

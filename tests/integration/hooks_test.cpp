@@ -1,0 +1,50 @@
+// /hooks/<channel-id>: inbound HTTP handed to the channel's plugin (ABI minor 1) in a real host,
+// over a real socket, without the API bearer token; an accepted webhook becomes a turn.
+#include "host_fixture.hpp"
+
+namespace {
+using namespace pbtest;
+
+patchbay::kit::http_client_response post(const host_fixture& h, const std::string& path,
+                                         const std::string& body,
+                                         patchbay::kit::http_headers headers = {}) {
+  patchbay::kit::http_client_request req;
+  req.method = "POST";
+  req.url = h.base + path;
+  req.body = body;
+  req.headers = std::move(headers);
+  req.total_timeout = 15s;
+  std::string err;
+  patchbay::kit::http_client_response resp;
+  patchbay::kit::http_fetch_blocking(req, err, resp);
+  EXPECT_EQ(err, "") << path;
+  return resp;
+}
+
+const char* channels =
+    "  - id: hooked\n    plugin: good\n    agent: echo\n    config: {}\n"
+    "  - id: old\n    plugin: zoo_minor0\n    agent: echo\n";
+
+TEST(Hooks, RoutedToThePluginWithoutTheApiToken) {
+  host_fixture h(channels);
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  auto r = post(h, "/hooks/hooked/echo?x=1", "body-bytes", {{"X-Test", "t"}});
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_EQ(r.body, "POST x=1 body-bytes x=t");
+  EXPECT_EQ(post(h, "/hooks/hooked/unknown", "").status, 404u);
+  EXPECT_EQ(post(h, "/hooks/nosuch", "").status, 404u);
+  EXPECT_EQ(post(h, "/hooks/", "").status, 404u);
+  // A plugin built for ABI 1.0 runs and takes no HTTP.
+  EXPECT_EQ(post(h, "/hooks/old/anything", "").status, 404u);
+}
+
+TEST(Hooks, AcceptedWebhookBecomesATurnAndADuplicateDoesNot) {
+  host_fixture h(channels);
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  EXPECT_EQ(post(h, "/hooks/hooked/emit", "ping from hook", {{"X-Event", "w-1"}}).status, 202u);
+  EXPECT_EQ(post(h, "/hooks/hooked/emit", "ping from hook", {{"X-Event", "w-1"}}).status, 200u);
+  std::string log = h.wait_for_log("text=ping from hook");
+  EXPECT_NE(log.find("send chat-hook"), std::string::npos) << log;
+}
+
+}  // namespace

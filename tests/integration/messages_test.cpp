@@ -1,0 +1,121 @@
+// POST /v1/messages (proactive sends) in a real host with the "good" test plugin: chunking,
+// retries, the caller's error, and the failure notice's route order with dedupe and swallowing.
+#include "host_fixture.hpp"
+
+namespace {
+using namespace pbtest;
+
+patchbay::kit::http_client_response post(const host_fixture& h, const std::string& path,
+                                         const std::string& body, bool auth = true,
+                                         patchbay::kit::http_headers headers = {}) {
+  patchbay::kit::http_client_request req;
+  req.method = "POST";
+  req.url = h.base + path;
+  req.body = body;
+  req.headers = std::move(headers);
+  if (auth) req.headers.emplace_back("Authorization", std::string("Bearer ") + token);
+  req.total_timeout = 20s;
+  std::string err;
+  patchbay::kit::http_client_response resp;
+  patchbay::kit::http_fetch_blocking(req, err, resp);
+  EXPECT_EQ(err, "") << path;
+  return resp;
+}
+
+std::size_t count(const std::string& hay, const std::string& needle) {
+  std::size_t n = 0;
+  for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
+  return n;
+}
+
+const char* channels = "  - id: ch\n    plugin: good\n    agent: echo\n    config: {}\n";
+
+TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
+  host_fixture h(channels);
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  auto r = post(h, "/v1/messages",
+                R"({"channel":"ch","conversation":"chat-A","text":"scheduled report"})");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find(R"("parts":1)"), std::string::npos) << r.body;
+  EXPECT_NE(h.wait_for_log("send chat-A token=no text=scheduled report").find("send chat-A"),
+            std::string::npos);
+  // 5000 characters over the plugin's 2000 limit: several marked parts, in order.
+  std::string long_text;
+  for (int i = 0; i < 500; ++i) long_text += "word" + std::to_string(i % 10) + " ";
+  r = post(h, "/v1/messages",
+           R"({"channel":"ch","conversation":"chat-B","text":")" + long_text + R"("})");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  EXPECT_NE(r.body.find(R"("parts":2)"), std::string::npos) << r.body;
+  std::string log = h.wait_for_log("[part 2/2");
+  EXPECT_EQ(count(log, "send chat-B"), 2u) << log;
+}
+
+TEST(Messages, RejectsBadRequests) {
+  host_fixture h(channels);
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","conversation":"c","text":"x"})", false)
+                .status,
+            401u);
+  EXPECT_EQ(post(h, "/v1/messages", "not json").status, 400u);
+  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","text":"x"})").status, 400u);
+  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","conversation":"c","text":""})").status,
+            400u);
+  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","conversation":"c","text":"x","bcc":1})")
+                .status,
+            400u);
+  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"nope","conversation":"c","text":"x"})").status,
+            404u);
+}
+
+TEST(Messages, TransientFailureIsRetried) {
+  host_fixture h("  - id: ch\n    plugin: good\n    agent: echo\n"
+                 "    config: {rate_limit_first_send: true}\n");
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  auto r = post(h, "/v1/messages", R"({"channel":"ch","conversation":"chat-R","text":"again"})");
+  EXPECT_EQ(r.status, 200u) << r.body;
+  std::string log = h.logs();
+  EXPECT_NE(log.find("send chat-R token=no text=again -> rate_limited"), std::string::npos) << log;
+}
+
+TEST(Messages, StructuralFailureNoticeGoesToLastRouteFirstAndCallerSeesItsOwnError) {
+  host_fixture h(channels);
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  // The user reaches the bot in chat-hook (an inbound message through the webhook).
+  ASSERT_EQ(post(h, "/hooks/ch/emit", "hi", false, {{"X-Event", "in-1"}}).status, 202u);
+  h.wait_for_log("send chat-hook");
+  auto r = post(h, "/v1/messages",
+                R"({"channel":"ch","conversation":"reject-1","text":"weekly","user":"user-hook",)"
+                R"("job":"weekly digest","fallbacks":[{"channel":"CH","conversation":"CHAT-HOOK"},)"
+                R"({"channel":"ch","conversation":"chat-fallback"}]})");
+  EXPECT_EQ(r.status, 502u) << r.body;
+  EXPECT_NE(r.body.find(R"("code":"rejected")"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("cross-tenant route refused"), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find(R"("failure_notice":"attempting")"), std::string::npos) << r.body;
+  std::string log = h.wait_for_log("failure notice delivered via ch chat-hook");
+  EXPECT_NE(log.find("text=A message for you could not be delivered (weekly digest). Reason: "
+                     "cross-tenant route refused."),
+            std::string::npos)
+      << log;
+  // First success wins; the equal fallback is not tried again, the others not at all.
+  EXPECT_EQ(log.find("send chat-fallback"), std::string::npos) << log;
+  EXPECT_EQ(log.find("send CHAT-HOOK"), std::string::npos) << log;
+}
+
+TEST(Messages, EveryFailedNoticeRouteIsLoggedAndTheNextTried) {
+  host_fixture h(channels);
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
+  auto r = post(h, "/v1/messages",
+                R"({"channel":"ch","conversation":"reject-1","text":"alert","fallbacks":[)"
+                R"({"channel":"gone","conversation":"x"},{"channel":"ch","conversation":"reject-2"},)"
+                R"({"channel":"ch","conversation":"Reject-1"},{"channel":"ch","conversation":"chat-ok"}]})");
+  EXPECT_EQ(r.status, 502u) << r.body;
+  std::string log = h.wait_for_log("failure notice delivered via ch chat-ok");
+  EXPECT_NE(log.find("failure notice via gone skipped"), std::string::npos) << log;
+  EXPECT_NE(log.find("failure notice via ch reject-2 failed"), std::string::npos) << log;
+  // reject-1 (the primary, equal to Reject-1) is tried once for the message and once for the
+  // notice at the fallback's position, not again at the end.
+  EXPECT_EQ(count(log, "send Reject-1"), 1u) << log;
+  EXPECT_EQ(count(log, "send reject-1"), 1u) << log;
+}
+
+}  // namespace
