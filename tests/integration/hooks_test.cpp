@@ -5,21 +5,6 @@
 namespace {
 using namespace pbtest;
 
-patchbay::kit::http_client_response post(const host_fixture& h, const std::string& path,
-                                         const std::string& body,
-                                         patchbay::kit::http_headers headers = {}) {
-  patchbay::kit::http_client_request req;
-  req.method = "POST";
-  req.url = h.base + path;
-  req.body = body;
-  req.headers = std::move(headers);
-  req.total_timeout = 15s;
-  std::string err;
-  patchbay::kit::http_client_response resp;
-  patchbay::kit::http_fetch_blocking(req, err, resp);
-  EXPECT_EQ(err, "") << path;
-  return resp;
-}
 
 const char* channels =
     "  - id: hooked\n    plugin: good\n    agent: echo\n    config: {}\n"
@@ -28,21 +13,21 @@ const char* channels =
 TEST(Hooks, RoutedToThePluginWithoutTheApiToken) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  auto r = post(h, "/hooks/hooked/echo?x=1", "body-bytes", {{"X-Test", "t"}});
+  auto r = h.post("/hooks/hooked/echo?x=1", "body-bytes", false, {{"X-Test", "t"}});
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.body, "POST x=1 body-bytes x=t");
-  EXPECT_EQ(post(h, "/hooks/hooked/unknown", "").status, 404u);
-  EXPECT_EQ(post(h, "/hooks/nosuch", "").status, 404u);
-  EXPECT_EQ(post(h, "/hooks/", "").status, 404u);
+  EXPECT_EQ(h.post("/hooks/hooked/unknown", "", false).status, 404u);
+  EXPECT_EQ(h.post("/hooks/nosuch", "", false).status, 404u);
+  EXPECT_EQ(h.post("/hooks/", "", false).status, 404u);
   // A plugin built for ABI 1.0 runs and takes no HTTP.
-  EXPECT_EQ(post(h, "/hooks/old/anything", "").status, 404u);
+  EXPECT_EQ(h.post("/hooks/old/anything", "", false).status, 404u);
 }
 
 TEST(Hooks, AcceptedWebhookBecomesATurnAndADuplicateDoesNot) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  EXPECT_EQ(post(h, "/hooks/hooked/emit", "ping from hook", {{"X-Event", "w-1"}}).status, 202u);
-  EXPECT_EQ(post(h, "/hooks/hooked/emit", "ping from hook", {{"X-Event", "w-1"}}).status, 200u);
+  EXPECT_EQ(h.post("/hooks/hooked/emit", "ping from hook", false, {{"X-Event", "w-1"}}).status, 202u);
+  EXPECT_EQ(h.post("/hooks/hooked/emit", "ping from hook", false, {{"X-Event", "w-1"}}).status, 200u);
   std::string log = h.wait_for_log("text=ping from hook");
   EXPECT_NE(log.find("send chat-hook"), std::string::npos) << log;
 }

@@ -93,6 +93,23 @@ struct host_fixture {
     EXPECT_EQ(err, "") << path;
     return resp;
   }
+  // POST `body` to `path` (with the API token when `auth`), generous total deadline.
+  patchbay::kit::http_client_response post(const std::string& path, const std::string& body,
+                                           bool auth = true,
+                                           patchbay::kit::http_headers headers = {}) const {
+    patchbay::kit::http_client_request req;
+    req.method = "POST";
+    req.url = base + path;
+    req.body = body;
+    req.headers = std::move(headers);
+    if (auth) req.headers.emplace_back("Authorization", std::string("Bearer ") + token);
+    req.total_timeout = 20s;
+    std::string err;
+    patchbay::kit::http_client_response resp;
+    patchbay::kit::http_fetch_blocking(req, err, resp);
+    EXPECT_EQ(err, "") << path;
+    return resp;
+  }
   // Polls until `path` answers `status` (generous bound: start-up on a loaded CI machine).
   bool wait_status(const std::string& path, unsigned status) {
     for (int i = 0; i < 1000; ++i) {

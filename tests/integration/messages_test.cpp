@@ -5,22 +5,6 @@
 namespace {
 using namespace pbtest;
 
-patchbay::kit::http_client_response post(const host_fixture& h, const std::string& path,
-                                         const std::string& body, bool auth = true,
-                                         patchbay::kit::http_headers headers = {}) {
-  patchbay::kit::http_client_request req;
-  req.method = "POST";
-  req.url = h.base + path;
-  req.body = body;
-  req.headers = std::move(headers);
-  if (auth) req.headers.emplace_back("Authorization", std::string("Bearer ") + token);
-  req.total_timeout = 20s;
-  std::string err;
-  patchbay::kit::http_client_response resp;
-  patchbay::kit::http_fetch_blocking(req, err, resp);
-  EXPECT_EQ(err, "") << path;
-  return resp;
-}
 
 std::size_t count(const std::string& hay, const std::string& needle) {
   std::size_t n = 0;
@@ -33,7 +17,7 @@ const char* channels = "  - id: ch\n    plugin: good\n    agent: echo\n    confi
 TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  auto r = post(h, "/v1/messages",
+  auto r = h.post("/v1/messages",
                 R"({"channel":"ch","conversation":"chat-A","text":"scheduled report"})");
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_NE(r.body.find(R"("parts":1)"), std::string::npos) << r.body;
@@ -42,7 +26,7 @@ TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
   // 5000 characters over the plugin's 2000 limit: several marked parts, in order.
   std::string long_text;
   for (int i = 0; i < 500; ++i) long_text += "word" + std::to_string(i % 10) + " ";
-  r = post(h, "/v1/messages",
+  r = h.post("/v1/messages",
            R"({"channel":"ch","conversation":"chat-B","text":")" + long_text + R"("})");
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_NE(r.body.find(R"("parts":2)"), std::string::npos) << r.body;
@@ -53,17 +37,17 @@ TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
 TEST(Messages, RejectsBadRequests) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","conversation":"c","text":"x"})", false)
+  EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":"x"})", false)
                 .status,
             401u);
-  EXPECT_EQ(post(h, "/v1/messages", "not json").status, 400u);
-  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","text":"x"})").status, 400u);
-  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","conversation":"c","text":""})").status,
+  EXPECT_EQ(h.post("/v1/messages", "not json").status, 400u);
+  EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","text":"x"})").status, 400u);
+  EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":""})").status,
             400u);
-  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"ch","conversation":"c","text":"x","bcc":1})")
+  EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":"x","bcc":1})")
                 .status,
             400u);
-  EXPECT_EQ(post(h, "/v1/messages", R"({"channel":"nope","conversation":"c","text":"x"})").status,
+  EXPECT_EQ(h.post("/v1/messages", R"({"channel":"nope","conversation":"c","text":"x"})").status,
             404u);
 }
 
@@ -71,7 +55,7 @@ TEST(Messages, TransientFailureIsRetried) {
   host_fixture h("  - id: ch\n    plugin: good\n    agent: echo\n"
                  "    config: {rate_limit_first_send: true}\n");
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  auto r = post(h, "/v1/messages", R"({"channel":"ch","conversation":"chat-R","text":"again"})");
+  auto r = h.post("/v1/messages", R"({"channel":"ch","conversation":"chat-R","text":"again"})");
   EXPECT_EQ(r.status, 200u) << r.body;
   std::string log = h.logs();
   EXPECT_NE(log.find("send chat-R token=no text=again -> rate_limited"), std::string::npos) << log;
@@ -81,9 +65,9 @@ TEST(Messages, StructuralFailureNoticeGoesToLastRouteFirstAndCallerSeesItsOwnErr
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   // The user reaches the bot in chat-hook (an inbound message through the webhook).
-  ASSERT_EQ(post(h, "/hooks/ch/emit", "hi", false, {{"X-Event", "in-1"}}).status, 202u);
+  ASSERT_EQ(h.post("/hooks/ch/emit", "hi", false, {{"X-Event", "in-1"}}).status, 202u);
   h.wait_for_log("send chat-hook");
-  auto r = post(h, "/v1/messages",
+  auto r = h.post("/v1/messages",
                 R"({"channel":"ch","conversation":"reject-1","text":"weekly","user":"user-hook",)"
                 R"("job":"weekly digest","fallbacks":[{"channel":"CH","conversation":"CHAT-HOOK"},)"
                 R"({"channel":"ch","conversation":"chat-fallback"}]})");
@@ -104,7 +88,7 @@ TEST(Messages, StructuralFailureNoticeGoesToLastRouteFirstAndCallerSeesItsOwnErr
 TEST(Messages, EveryFailedNoticeRouteIsLoggedAndTheNextTried) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  auto r = post(h, "/v1/messages",
+  auto r = h.post("/v1/messages",
                 R"({"channel":"ch","conversation":"reject-1","text":"alert","fallbacks":[)"
                 R"({"channel":"gone","conversation":"x"},{"channel":"ch","conversation":"reject-2"},)"
                 R"({"channel":"ch","conversation":"Reject-1"},{"channel":"ch","conversation":"chat-ok"}]})");

@@ -6,6 +6,7 @@
 #include <random>
 
 #include "core/chunker.hpp"
+#include "core/messages.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
@@ -31,20 +32,6 @@ kit::http_response reply(unsigned status, json::object body) {
 
 kit::http_response error_reply(unsigned status, std::string_view code, std::string_view message) {
   return reply(status, {{"error", {{"code", code}, {"message", message}}}});
-}
-
-const char* class_name(int32_t code) {
-  switch (code) {
-    case PB_ERR_RETRYABLE: return "retryable";
-    case PB_ERR_RATE_LIMITED: return "rate_limited";
-    case PB_ERR_AUTH: return "auth";
-    case PB_ERR_REJECTED: return "rejected";
-    case PB_ERR_TOKEN_USED: return "token_used";
-    case PB_ERR_NOT_FOUND: return "not_found";
-    case PB_ERR_INVALID_INPUT: return "invalid_input";
-    case PB_ERR_UNSUPPORTED: return "unsupported";
-    default: return "internal";
-  }
 }
 
 unsigned http_status_for(int32_t code) {
@@ -160,7 +147,7 @@ struct send_job : std::enable_shared_from_this<send_job> {
       auto wait = std::max(retry.next(), std::chrono::milliseconds(r.retry_after_ms));
       wait = std::min(wait, max_retry_wait);
       spdlog::warn("send {}: part {}/{} to {} failed ({}: {}); retry {} in {} ms", id, next + 1,
-                   parts.size(), req.target.channel, class_name(r.code), r.message, attempts,
+                   parts.size(), req.target.channel, core::error_class_name(r.code), r.message, attempts,
                    wait.count());
       timer.after(wait, [self = shared_from_this()](bool cancelled) {
         if (!cancelled) self->send_part();
@@ -168,9 +155,9 @@ struct send_job : std::enable_shared_from_this<send_job> {
       return;
     }
     spdlog::error("send {}: part {}/{} to {} {} failed: {}: {}", id, next + 1, parts.size(),
-                  req.target.channel, req.target.conversation, class_name(r.code), r.message);
+                  req.target.channel, req.target.conversation, core::error_class_name(r.code), r.message);
     bool notify = core::structural_failure(r.code);
-    json::object body{{"error", {{"code", class_name(r.code)}, {"message", r.message}}},
+    json::object body{{"error", {{"code", core::error_class_name(r.code)}, {"message", r.message}}},
                       {"id", id},
                       {"parts_sent", next},
                       {"message_ids", message_ids},
@@ -208,7 +195,7 @@ struct send_job : std::enable_shared_from_this<send_job> {
             return;
           }
           spdlog::warn("send {}: failure notice via {} {} failed ({}: {}); trying the next route",
-                       self->id, route.channel, route.conversation, class_name(r.code), r.message);
+                       self->id, route.channel, route.conversation, core::error_class_name(r.code), r.message);
           self->next_notice();
         });
       });

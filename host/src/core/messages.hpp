@@ -56,6 +56,23 @@ struct op_result {
   bool ok() const { return code == PB_OK; }
 };
 
+// The name of a pb_error_code class, for logs and API errors ("rate_limited", ...).
+inline const char* error_class_name(int32_t code) {
+  switch (code) {
+    case PB_OK: return "ok";
+    case PB_ERR_RETRYABLE: return "retryable";
+    case PB_ERR_RATE_LIMITED: return "rate_limited";
+    case PB_ERR_AUTH: return "auth";
+    case PB_ERR_REJECTED: return "rejected";
+    case PB_ERR_TOKEN_USED: return "token_used";
+    case PB_ERR_NOT_FOUND: return "not_found";
+    case PB_ERR_INVALID_INPUT: return "invalid_input";
+    case PB_ERR_INTERNAL: return "internal";
+    case PB_ERR_UNSUPPORTED: return "unsupported";
+    default: return "unknown";
+  }
+}
+
 // JSON form of an inbound message (what the state store keeps). reply_context is base64.
 std::string to_json(const inbound_message& m);
 std::optional<inbound_message> inbound_from_json(std::string_view json, std::string* error);

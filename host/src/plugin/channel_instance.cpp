@@ -29,24 +29,8 @@ std::mutex registry_mu;
 std::map<uint64_t, std::weak_ptr<channel_instance>> op_registry;
 std::atomic<uint64_t> next_op_id{1};
 
-const char* code_name(int32_t c) {
-  switch (c) {
-    case PB_OK: return "ok";
-    case PB_ERR_RETRYABLE: return "retryable";
-    case PB_ERR_RATE_LIMITED: return "rate_limited";
-    case PB_ERR_AUTH: return "auth";
-    case PB_ERR_REJECTED: return "rejected";
-    case PB_ERR_TOKEN_USED: return "token_used";
-    case PB_ERR_NOT_FOUND: return "not_found";
-    case PB_ERR_INVALID_INPUT: return "invalid_input";
-    case PB_ERR_INTERNAL: return "internal";
-    case PB_ERR_UNSUPPORTED: return "unsupported";
-    default: return "unknown";
-  }
-}
-
 std::string error_text(int32_t rc, const pb_error_buf& eb) {
-  std::string s = code_name(rc);
+  std::string s = core::error_class_name(rc);
   if (eb.message_size > 0)
     s += ": " + std::string(eb.message, std::min<uint64_t>(eb.message_size, eb.message_capacity));
   return s;
