@@ -3,6 +3,7 @@
 // Both plugins are built from this family code with their brand.
 #pragma once
 
+#include <string>
 #include <string_view>
 
 #include "patchbay/plugin.hpp"
@@ -11,6 +12,28 @@ namespace patchbay::plugins::feishu_family {
 
 inline constexpr std::string_view feishu_platform = "Feishu";
 inline constexpr std::string_view lark_platform = "Lark";
+
+// Open API base URLs (§1); the WS endpoint is discovered from them.
+inline constexpr std::string_view feishu_domain = "https://open.feishu.cn";
+inline constexpr std::string_view lark_domain = "https://open.larksuite.com";
+
+// A configured domain: "feishu" / "lark" name the public ones, anything else is a base URL of a
+// private deployment (or a fake server) used as given, trailing slashes removed.
+inline std::string resolve_domain(std::string_view configured) {
+  if (configured == "feishu") return std::string(feishu_domain);
+  if (configured == "lark") return std::string(lark_domain);
+  while (!configured.empty() && configured.back() == '/') configured.remove_suffix(1);
+  return std::string(configured);
+}
+
+// App ids are "cli_" + 16 hex digits (node-sdk refuses to start otherwise): checked at start so a
+// typo is reported as a configuration error, not as an endless discovery failure.
+inline bool valid_app_id(std::string_view id) {
+  if (id.size() != 20 || id.substr(0, 4) != "cli_") return false;
+  for (char c : id.substr(4))
+    if (!((c >= '0' && c <= '9') || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'))) return false;
+  return true;
+}
 
 // What both brands can do (feishu-lark.md §3.5 and §5).
 inline pb_capabilities capabilities() noexcept {
