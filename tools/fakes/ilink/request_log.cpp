@@ -1,0 +1,94 @@
+#include "request_log.hpp"
+
+#include <boost/json/parse.hpp>
+
+#include "validate.hpp"
+
+namespace patchbay::fakes::ilink {
+
+namespace json = boost::json;
+
+namespace {
+
+constexpr std::size_t max_body_text = 16 * 1024;
+constexpr std::size_t max_body_json = 64 * 1024;
+
+}  // namespace
+
+std::uint64_t request_log::add(const kit::http_request& req, std::int64_t time_ms,
+                               std::size_t max_entries) {
+  request_record r;
+  r.id = next_id_++;
+  r.time_ms = time_ms;
+  r.method = req.method;
+  r.path = req.path;
+  r.query = req.query;
+  for (const auto& [name, value] : req.headers) {
+    r.headers[name] = iequals(name, "authorization") && !value.empty() ? "Bearer ***" : value;
+  }
+  if (req.path.rfind("/c2c/", 0) == 0 && !req.body.empty()) {
+    r.body = json::string("<" + std::to_string(req.body.size()) + " bytes>");  // media: not kept
+  } else if (!req.body.empty()) {
+    json::error_code ec;
+    auto parsed = req.body.size() <= max_body_json ? json::parse(req.body, ec) : json::value();
+    if (req.body.size() <= max_body_json && !ec) {
+      r.body = std::move(parsed);
+    } else {
+      r.body = json::string(req.body.substr(0, max_body_text));
+    }
+  }
+  entries_.push_back(std::move(r));
+  while (entries_.size() > std::max<std::size_t>(max_entries, 1)) entries_.pop_front();
+  return entries_.back().id;
+}
+
+request_record* request_log::find(std::uint64_t id) {
+  if (entries_.empty() || id < entries_.front().id || id > entries_.back().id) return nullptr;
+  return &entries_[static_cast<std::size_t>(id - entries_.front().id)];
+}
+
+void request_log::set_account(std::uint64_t id, const std::string& account) {
+  if (auto* r = find(id)) r->account = account;
+}
+
+void request_log::answered(std::uint64_t id, unsigned status, const json::object* answer) {
+  auto* r = find(id);
+  if (!r) return;
+  r->answered = true;
+  r->status = status;
+  if (!answer) return;
+  const auto* errcode = answer->if_contains("errcode");
+  const auto* ret = answer->if_contains("ret");
+  if (errcode && errcode->is_int64()) {
+    r->errcode = errcode->get_int64();
+  } else if (ret && ret->is_int64() && ret->get_int64() != 0) {
+    r->errcode = ret->get_int64();
+  }
+  const auto* msgs = answer->if_contains("msgs");
+  if (msgs && msgs->is_array()) r->msgs = static_cast<std::int64_t>(msgs->get_array().size());
+}
+
+void request_log::dropped(std::uint64_t id) {
+  if (auto* r = find(id)) {
+    r->answered = true;
+    r->dropped = true;
+  }
+}
+
+json::array request_log::to_json(const std::string& account_filter) const {
+  json::array out;
+  for (const auto& r : entries_) {
+    if (!account_filter.empty() && r.account != account_filter) continue;
+    json::object o{{"id", r.id},           {"time_ms", r.time_ms}, {"method", r.method},
+                   {"path", r.path},       {"query", r.query},     {"account", r.account},
+                   {"headers", r.headers}, {"body", r.body},       {"answered", r.answered},
+                   {"status", r.status}};
+    o["errcode"] = r.errcode ? json::value(*r.errcode) : json::value(nullptr);
+    if (r.dropped) o["dropped"] = true;
+    if (r.msgs) o["msgs"] = *r.msgs;
+    out.push_back(std::move(o));
+  }
+  return out;
+}
+
+}  // namespace patchbay::fakes::ilink
