@@ -12,6 +12,8 @@
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
 #include "text_util.hpp"
+#include "tls.hpp"
+#include "url.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
@@ -21,7 +23,6 @@
 #include <boost/asio/post.hpp>
 #include <boost/asio/ssl/context.hpp>
 #include <boost/asio/ssl/error.hpp>
-#include <boost/asio/ssl/host_name_verification.hpp>
 #include <boost/asio/ssl/stream.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/strand.hpp>
@@ -36,7 +37,6 @@
 #include <boost/beast/http/write.hpp>
 
 #include <openssl/ssl.h>
-#include <openssl/x509_vfy.h>
 
 #include <array>
 #include <cstdio>
@@ -61,143 +61,10 @@ using detail::has_crlf;
 using detail::iequals;
 using detail::is_token;
 
-// ---------------------------------------------------------------------------------------------
-// URL parsing
-
-struct parsed_url {
-  bool tls = false;
-  std::string host;         // without brackets
-  std::string port;         // decimal
-  std::string target;       // path + query, at least "/"
-  std::string host_header;  // host[:port], brackets for IPv6
-  std::optional<net::ip::address> literal;
-};
-
-// Returns "" on success, else the reason (without the "bad url: " prefix).
-std::string parse_url(std::string_view url, parsed_url& out) {
-  const auto scheme_end = url.find("://");
-  if (scheme_end == std::string_view::npos) return "missing scheme";
-  const std::string_view scheme = url.substr(0, scheme_end);
-  if (iequals(scheme, "http")) {
-    out.tls = false;
-  } else if (iequals(scheme, "https")) {
-    out.tls = true;
-  } else {
-    return "unsupported scheme '" + std::string(scheme) + "'";
-  }
-  std::string_view rest = url.substr(scheme_end + 3);
-  if (rest.find_first_of(" \t\r\n") != std::string_view::npos) return "contains whitespace";
-  const auto auth_end = rest.find_first_of("/?#");
-  const std::string_view authority = rest.substr(0, auth_end);
-  std::string_view tail = auth_end == std::string_view::npos ? std::string_view{} : rest.substr(auth_end);
-  if (authority.find('@') != std::string_view::npos) return "credentials in url not supported";
-
-  std::string_view host;
-  std::string_view port;
-  bool bracketed = false;
-  if (!authority.empty() && authority.front() == '[') {
-    const auto close = authority.find(']');
-    if (close == std::string_view::npos) return "unterminated ipv6 address";
-    host = authority.substr(1, close - 1);
-    const std::string_view after = authority.substr(close + 1);
-    if (!after.empty()) {
-      if (after.front() != ':') return "garbage after ipv6 address";
-      port = after.substr(1);
-      if (port.empty()) return "empty port";
-    }
-    bracketed = true;
-  } else {
-    const auto colon = authority.find(':');
-    host = authority.substr(0, colon);
-    if (colon != std::string_view::npos) {
-      port = authority.substr(colon + 1);
-      if (port.empty()) return "empty port";
-    }
-  }
-  if (host.empty()) return "missing host";
-  if (port.empty()) {
-    out.port = out.tls ? "443" : "80";
-  } else {
-    if (port.size() > 5 || port.find_first_not_of("0123456789") != std::string_view::npos) return "bad port";
-    const unsigned long n = std::stoul(std::string(port));
-    if (n == 0 || n > 65535) return "bad port";
-    out.port = std::to_string(n);
-  }
-  out.host = std::string(host);
-  error_code ec;
-  const auto addr = net::ip::make_address(out.host, ec);
-  if (!ec) {
-    if (addr.is_v6() != bracketed) return bracketed ? "bad ipv6 address" : "ipv6 address must be bracketed";
-    out.literal = addr;
-  } else if (bracketed) {
-    return "bad ipv6 address";
-  } else if (out.host.find_first_of("[]") != std::string::npos) {
-    return "bad host";
-  }
-
-  const auto hash = tail.find('#');
-  if (hash != std::string_view::npos) tail = tail.substr(0, hash);
-  if (tail.empty()) {
-    out.target = "/";
-  } else if (tail.front() == '?') {
-    out.target = "/" + std::string(tail);
-  } else {
-    out.target = std::string(tail);
-  }
-  out.host_header = bracketed ? "[" + out.host + "]" : out.host;
-  if (!port.empty() && out.port != (out.tls ? "443" : "80")) out.host_header += ":" + out.port;
-  return {};
-}
-
-// ---------------------------------------------------------------------------------------------
-// TLS contexts. The system-store context is built once and shared (an SSL_CTX is safe to share
-// once configured); a ca_file context is built per request so that a replaced file is picked up.
-
-std::shared_ptr<ssl::context> make_tls_context(const std::string& ca_file, std::string& error) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  error_code ec;
-  if (ca_file.empty()) {
-    ctx->set_default_verify_paths(ec);
-    if (ec) {
-      error = "cannot load the system trust store: " + ec.message();
-      return nullptr;
-    }
-  } else {
-    ctx->load_verify_file(ca_file, ec);
-    if (ec) {
-      error = "cannot load ca_file '" + ca_file + "': " + ec.message();
-      return nullptr;
-    }
-  }
-  ctx->set_verify_mode(ssl::verify_peer, ec);
-  return ctx;
-}
-
-std::shared_ptr<ssl::context> tls_context(const std::string& ca_file, std::string& error) {
-  if (!ca_file.empty()) return make_tls_context(ca_file, error);
-  static std::mutex mtx;
-  // Intentionally leaked: must stay valid for requests still running during static destruction.
-  static auto* shared_default = new std::shared_ptr<ssl::context>();
-  std::lock_guard lock(mtx);
-  if (!*shared_default) *shared_default = make_tls_context({}, error);
-  return *shared_default;
-}
-
-// host_name_verification, plus a precise X509 error on a name mismatch (the stock callback just
-// returns false, leaving "certificate verify failed" without the reason).
-struct verify_host {
-  std::string host;
-  bool is_ip = false;
-  bool operator()(bool preverified, ssl::verify_context& vctx) const {
-    const bool ok = ssl::host_name_verification(host)(preverified, vctx);
-    if (!ok && preverified) {
-      X509_STORE_CTX_set_error(vctx.native_handle(),
-                               is_ip ? X509_V_ERR_IP_ADDRESS_MISMATCH : X509_V_ERR_HOSTNAME_MISMATCH);
-    }
-    return ok;
-  }
-};
+// URL parsing and TLS set-up are shared with the WebSocket client (url.hpp, tls.hpp).
+using detail::parse_url;
+using detail::parsed_url;
+using detail::tls_context;
 
 // ---------------------------------------------------------------------------------------------
 
@@ -238,6 +105,16 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
         return;
       }
     }
+    if (op->req_.cancel) {
+      // Cancelled before it started: perform() sees the reason at once and sends nothing.
+      std::weak_ptr<fetch_op> w = op;
+      const bool attached = op->req_.cancel->attach([w, ex = op->ex_] {
+        net::post(ex, [w] {
+          if (auto self = w.lock()) self->on_timeout("cancelled");
+        });
+      });
+      if (!attached) op->timeout_reason_ = "cancelled";
+    }
     auto ex = op->ex_;
     auto keep = op;
     net::co_spawn(ex, run(std::move(op)), [keep](std::exception_ptr e) {
@@ -269,6 +146,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
   void finish(std::string error, bool runtime_stopped = false) {
     if (finished_) return;
     finished_ = true;
+    if (req_.cancel) req_.cancel->detach();
     if (runtime_stopped) {
       response_ = {};  // (the hooks are already taken: nothing to unregister)
     } else if (rc_) {
@@ -345,6 +223,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
 };
 
 net::awaitable<std::string> fetch_op::perform() {
+  if (!timeout_reason_.empty()) co_return timeout_reason_;  // cancelled before it started
   total_timer_.expires_after(req_.total_timeout);
   total_timer_.async_wait([self = shared_from_this()](const error_code& ec) {
     if (!ec) self->on_timeout("total timeout");
@@ -379,12 +258,7 @@ net::awaitable<std::string> fetch_op::perform() {
   tls_ctx_ = tls_context(req_.ca_file, ctx_error);
   if (!tls_ctx_) co_return "tls: " + ctx_error;
   tls_.emplace(std::move(sock_), *tls_ctx_);
-  if (!url_.literal) {
-    // SNI (never for an IP literal, RFC 6066 section 3).
-    if (SSL_set_tlsext_host_name(tls_->native_handle(), url_.host.c_str()) != 1) co_return "tls: cannot set SNI";
-  }
-  tls_->set_verify_mode(ssl::verify_peer);
-  tls_->set_verify_callback(verify_host{url_.host, url_.literal.has_value()});
+  if (auto why = detail::prepare_client_tls(*tls_, url_); !why.empty()) co_return why;
   arm_phase(req_.connect_timeout, "tls: handshake timeout");
   {
     auto [ec] = co_await tls_->async_handshake(ssl::stream_base::client, use_tuple);
@@ -395,19 +269,7 @@ net::awaitable<std::string> fetch_op::perform() {
 }
 
 std::string fetch_op::tls_error(const error_code& ec) {
-  std::string out = "tls: ";
-  if (ec == net::error::eof || ec == ssl::error::stream_truncated) {
-    out += "handshake failed: connection closed by peer";
-  } else {
-    out += ec.message();
-  }
-  const long verify = SSL_get_verify_result(tls_->native_handle());
-  if (verify != X509_V_OK) {
-    out += " (";
-    out += X509_verify_cert_error_string(verify);
-    out += ")";
-  }
-  return out;
+  return detail::tls_error_text(ec, tls_->native_handle());
 }
 
 template <class Stream>
@@ -502,6 +364,42 @@ net::awaitable<std::string> fetch_op::exchange(Stream& stream) {
 }
 
 }  // namespace
+
+void http_cancel::cancel() noexcept {
+  std::function<void()> fn;
+  {
+    std::lock_guard lock(mu_);
+    if (cancelled_) return;
+    cancelled_ = true;
+    fn = std::move(on_cancel_);
+    on_cancel_ = nullptr;
+  }
+  if (!fn) return;
+  try {
+    fn();
+  } catch (...) {
+    std::fprintf(stderr, "patchbay kit: http_cancel hook threw\n");
+  }
+}
+
+bool http_cancel::cancelled() const noexcept {
+  std::lock_guard lock(mu_);
+  return cancelled_;
+}
+
+bool http_cancel::attach(std::function<void()> fn) {
+  std::lock_guard lock(mu_);
+  if (cancelled_) return false;
+  on_cancel_ = std::move(fn);
+  return true;
+}
+
+void http_cancel::detach() noexcept {
+  std::function<void()> unused;  // released unlocked
+  std::lock_guard lock(mu_);
+  unused = std::move(on_cancel_);
+  on_cancel_ = nullptr;
+}
 
 void http_fetch(io_runtime& rt, http_client_request request, http_client_callback done) {
   auto& rc = detail::runtime_context::of(rt);

@@ -1,14 +1,18 @@
 // The HTTP/1.1 server's connections: one coroutine per connection, on the connection's own strand
-// (read the request, hand it to the handler, write the answer or run the stream, keep-alive, stop).
-// The only server translation unit that includes Beast; see http_server_detail.hpp.
+// (read the request, hand it to the handler, write the answer or run the stream, keep-alive, stop),
+// over plain TCP or TLS (one class template, two instantiations). A WebSocket upgrade hands the
+// stream over to ws_server.cpp (ws_upgrade.hpp). The only server translation unit that includes
+// Beast's HTTP code; see http_server_detail.hpp.
 #include "http_server_detail.hpp"
 #include "text_util.hpp"
+#include "ws_upgrade.hpp"
 
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -24,6 +28,7 @@
 #include <array>
 #include <cstdio>
 #include <limits>
+#include <type_traits>
 
 namespace patchbay::kit::server_detail {
 
@@ -45,20 +50,25 @@ bool reserved_header(std::string_view name) noexcept {
   return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
 }
 
+using tls_stream = beast::ssl_stream<beast::tcp_stream>;
+
+template <class Stream>
 class connection final : public connection_base {
  public:
-  connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain, tcp::socket sock,
+  static constexpr bool is_tls = std::is_same_v<Stream, tls_stream>;
+
+  connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain, Stream stream,
              std::string remote)
       : connection_base(std::move(core), std::move(drain)),
-        ex_(sock.get_executor()),
-        stream_(std::move(sock)),
+        ex_(beast::get_lowest_layer(stream).get_executor()),
+        stream_(std::move(stream)),
         signal_(ex_),
         grace_timer_(ex_),
         remote_(std::move(remote)) {}
 
   ~connection() override {
     // Torn down without close_now() only when the runtime is destroyed with this connection still
-    // pending: no user callback from here.
+    // pending: no user callback from here (a pending upgrade is settled by its own stop hook).
     if (stream_out_) stream_out_->peer_gone(false);
   }
 
@@ -91,11 +101,22 @@ class connection final : public connection_base {
 
   void post_call(std::function<void()> fn) override { post(std::move(fn)); }
 
+  void post_upgrade(std::uint64_t id, std::shared_ptr<ws_upgrade> up) override {
+    post([w = weak(), id, up = std::move(up)]() mutable {
+      if (auto c = w.lock()) {
+        c->on_upgrade(id, std::move(up));
+      } else {
+        fail_upgrade(*up, "connection closed before the upgrade");
+      }
+    });
+  }
+
  private:
   enum class phase { idle, reading, handling, writing, streaming };
 
   std::shared_ptr<connection> self() { return std::static_pointer_cast<connection>(shared_from_this()); }
   std::weak_ptr<connection> weak() { return self(); }
+  beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
   // Any thread: runs `fn` on this connection's strand, unless the runtime is stopping.
   template <class Fn>
@@ -110,6 +131,16 @@ class connection final : public connection_base {
   void on_response(std::uint64_t id, http_response r) {
     if (closed_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_) return;
     response_ = std::move(r);
+    wake();
+  }
+
+  void on_upgrade(std::uint64_t id, std::shared_ptr<ws_upgrade> up) {
+    if (closed_ || stopping_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_ ||
+        upgrade_) {
+      fail_upgrade(*up, "connection closed before the upgrade");
+      return;
+    }
+    upgrade_ = std::move(up);
     wake();
   }
 
@@ -136,7 +167,7 @@ class connection final : public connection_base {
   http_request make_request(http::request<http::string_body>& msg);
 
   net::any_io_executor ex_;  // the connection's strand
-  beast::tcp_stream stream_;
+  Stream stream_;
   beast::flat_buffer buf_;
   net::steady_timer signal_;  // never expires; cancel() wakes the coroutine
   net::steady_timer grace_timer_;
@@ -148,6 +179,7 @@ class connection final : public connection_base {
   std::uint64_t request_id_ = 0;
   std::optional<http_response> response_;
   std::shared_ptr<stream_impl> stream_out_;
+  std::shared_ptr<ws_upgrade> upgrade_;  // ws_accept() answered the request
 
   // The read kept pending while streaming, to notice the peer going away.
   bool detect_pending_ = false;
@@ -155,7 +187,8 @@ class connection final : public connection_base {
   bool peer_gone_ = false;
 };
 
-net::awaitable<void> connection::run(std::shared_ptr<connection> self) {
+template <class Stream>
+net::awaitable<void> connection<Stream>::run(std::shared_ptr<connection> self) {
   try {
     co_await self->serve();
   } catch (const std::exception& e) {
@@ -164,12 +197,14 @@ net::awaitable<void> connection::run(std::shared_ptr<connection> self) {
   self->close_now();
 }
 
-net::awaitable<void> connection::wait_signal() {
+template <class Stream>
+net::awaitable<void> connection<Stream>::wait_signal() {
   signal_.expires_at(net::steady_timer::time_point::max());
   co_await signal_.async_wait(use_tuple);
 }
 
-void connection::on_stop(std::chrono::milliseconds grace) {
+template <class Stream>
+void connection<Stream>::on_stop(std::chrono::milliseconds grace) {
   if (closed_ || stopping_) return;
   stopping_ = true;
   if (phase_ == phase::idle) {
@@ -182,18 +217,21 @@ void connection::on_stop(std::chrono::milliseconds grace) {
   });
 }
 
-void connection::close_now() {
+template <class Stream>
+void connection<Stream>::close_now() {
   if (closed_) return;
   closed_ = true;
   error_code ec;
-  stream_.socket().shutdown(tcp::socket::shutdown_both, ec);
-  stream_.close();
+  lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
+  lowest().close();
+  if (upgrade_) fail_upgrade(*std::exchange(upgrade_, nullptr), "connection closed before the upgrade");
   signal_.cancel();
   grace_timer_.cancel();
   if (stream_out_) stream_out_->peer_gone();
 }
 
-http_request connection::make_request(http::request<http::string_body>& msg) {
+template <class Stream>
+http_request connection<Stream>::make_request(http::request<http::string_body>& msg) {
   http_request req;
   req.method = std::string(msg.method_string());
   req.target = std::string(msg.target());
@@ -207,8 +245,14 @@ http_request connection::make_request(http::request<http::string_body>& msg) {
   return req;
 }
 
-net::awaitable<void> connection::serve() {
+template <class Stream>
+net::awaitable<void> connection<Stream>::serve() {
   const auto& opt = core_->opt;
+  if constexpr (is_tls) {
+    lowest().expires_after(opt.header_timeout);
+    auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, use_tuple);
+    if (closed_ || ec) co_return;
+  }
   bool first = true;
   for (;;) {
     if (closed_ || stopping_) co_return;
@@ -216,7 +260,7 @@ net::awaitable<void> connection::serve() {
     // Idle: wait for the first bytes of the next request (keep-alive), unless already buffered.
     if (buf_.size() == 0) {
       phase_ = phase::idle;
-      stream_.expires_after(first ? opt.header_timeout : opt.idle_timeout);
+      lowest().expires_after(first ? opt.header_timeout : opt.idle_timeout);
       auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(4096), use_tuple);
       if (closed_ || ec) co_return;
       buf_.commit(n);
@@ -229,7 +273,7 @@ net::awaitable<void> connection::serve() {
         std::min<std::size_t>(opt.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
     parser.body_limit(static_cast<std::uint64_t>(opt.max_body_bytes));
 
-    stream_.expires_after(opt.header_timeout);
+    lowest().expires_after(opt.header_timeout);
     {
       auto [ec, n] = co_await http::async_read_header(stream_, buf_, parser, use_tuple);
       (void)n;
@@ -243,12 +287,12 @@ net::awaitable<void> connection::serve() {
       const auto expect = parser.get()[http::field::expect];
       if (iequals(expect, "100-continue")) {
         static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-        stream_.expires_after(opt.write_timeout);
+        lowest().expires_after(opt.write_timeout);
         auto [ec, n] = co_await net::async_write(stream_, net::buffer(continue_line), use_tuple);
         (void)n;
         if (closed_ || ec) co_return;
       }
-      stream_.expires_after(opt.body_timeout);
+      lowest().expires_after(opt.body_timeout);
       auto [ec, n] = co_await http::async_read(stream_, buf_, parser, use_tuple);
       (void)n;
       if (closed_) co_return;
@@ -257,7 +301,7 @@ net::awaitable<void> connection::serve() {
         co_return;
       }
     }
-    stream_.expires_never();
+    lowest().expires_never();
 
     auto& msg = parser.get();
     const bool keep_alive = msg.keep_alive();
@@ -284,8 +328,22 @@ net::awaitable<void> connection::serve() {
       // Dropping our reference: if nobody else holds the exchange, it answers 500.
     }
 
-    while (!closed_ && !response_ && !stream_out_) co_await wait_signal();
+    while (!closed_ && !response_ && !stream_out_ && !upgrade_) co_await wait_signal();
     if (closed_) co_return;
+
+    if (upgrade_) {
+      // The client must wait for our 101 before sending frames (RFC 6455 section 4.1), so nothing
+      // may be buffered beyond the request.
+      auto up = std::exchange(upgrade_, nullptr);
+      if (buf_.size() != 0) {
+        fail_upgrade(*up, "data after the upgrade request");
+        co_return;
+      }
+      phase_ = phase::writing;
+      closed_ = true;  // the socket is the WebSocket session's from here on
+      start_ws_session(core_, drain_, std::move(up), std::move(stream_), parser.release());
+      co_return;
+    }
 
     if (response_) {
       phase_ = phase::writing;
@@ -302,7 +360,8 @@ net::awaitable<void> connection::serve() {
   }
 }
 
-net::awaitable<void> connection::fail_request(const error_code& ec) {
+template <class Stream>
+net::awaitable<void> connection<Stream>::fail_request(const error_code& ec) {
   if (ec == http::error::header_limit) {
     co_await send_error_and_linger(431, "request header fields too large");
   } else if (ec == http::error::body_limit) {
@@ -316,22 +375,23 @@ net::awaitable<void> connection::fail_request(const error_code& ec) {
 
 // Answers with `status` and Connection: close, then half-closes and drains what the client still
 // sends for a moment, so that it reads the answer instead of a connection reset.
-net::awaitable<void> connection::send_error_and_linger(unsigned status, std::string_view message) {
+template <class Stream>
+net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status, std::string_view message) {
   phase_ = phase::writing;
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
   res.body() = "{\"error\":\"" + std::string(message) + "\"}";
   res.keep_alive(false);
   res.prepare_payload();
-  stream_.expires_after(core_->opt.write_timeout);
+  lowest().expires_after(core_->opt.write_timeout);
   {
     auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
     (void)n;
     if (closed_ || ec) co_return;
   }
   error_code ignored;
-  stream_.socket().shutdown(tcp::socket::shutdown_send, ignored);
-  stream_.expires_after(std::chrono::milliseconds(std::min<std::int64_t>(1000, core_->opt.write_timeout.count())));
+  lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
+  lowest().expires_after(std::chrono::milliseconds(std::min<std::int64_t>(1000, core_->opt.write_timeout.count())));
   std::size_t drained = 0;
   std::array<char, 4096> scratch;
   while (drained < (1u << 20)) {
@@ -341,7 +401,8 @@ net::awaitable<void> connection::send_error_and_linger(unsigned status, std::str
   }
 }
 
-net::awaitable<bool> connection::write_response(http_response r, unsigned version, bool keep_alive, bool head) {
+template <class Stream>
+net::awaitable<bool> connection<Stream>::write_response(http_response r, unsigned version, bool keep_alive, bool head) {
   http::response<http::string_body> res;
   res.version(version == 10 ? 10 : 11);
   res.result(r.status >= 100 && r.status <= 999 ? r.status : 500u);
@@ -363,15 +424,16 @@ net::awaitable<bool> connection::write_response(http_response r, unsigned versio
     res.body() = std::move(r.body);
     res.prepare_payload();
   }
-  stream_.expires_after(core_->opt.write_timeout);
+  lowest().expires_after(core_->opt.write_timeout);
   auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
   (void)n;
-  stream_.expires_never();
+  lowest().expires_never();
   co_return !ec && !closed_;
 }
 
 // Chunked response. Returns true when the connection may serve another request.
-net::awaitable<bool> connection::run_stream(unsigned version, bool keep_alive, bool head) {
+template <class Stream>
+net::awaitable<bool> connection<Stream>::run_stream(unsigned version, bool keep_alive, bool head) {
   phase_ = phase::streaming;
   auto s = stream_out_;
   const bool chunked = version != 10;  // HTTP/1.0: raw body delimited by closing the connection
@@ -390,10 +452,10 @@ net::awaitable<bool> connection::run_stream(unsigned version, bool keep_alive, b
   if (chunked) res.chunked(true);
   {
     http::response_serializer<http::empty_body> sr{res};
-    stream_.expires_after(core_->opt.write_timeout);
+    lowest().expires_after(core_->opt.write_timeout);
     auto [ec, n] = co_await http::async_write_header(stream_, sr, use_tuple);
     (void)n;
-    stream_.expires_never();
+    lowest().expires_never();
     if (closed_ || ec) co_return false;  // close_now() (by the caller) reports the peer as gone
   }
   if (head) {
@@ -412,7 +474,7 @@ net::awaitable<bool> connection::run_stream(unsigned version, bool keep_alive, b
       co_await wait_signal();
       continue;
     }
-    stream_.expires_after(core_->opt.write_timeout);
+    lowest().expires_after(core_->opt.write_timeout);
     error_code ec;
     if (got == stream_impl::take_result::finished) {
       if (chunked) {
@@ -422,7 +484,7 @@ net::awaitable<bool> connection::run_stream(unsigned version, bool keep_alive, b
         ec = wec;
       }
       finished = !ec;
-      stream_.expires_never();
+      lowest().expires_never();
       break;
     }
     if (chunked) {
@@ -438,7 +500,7 @@ net::awaitable<bool> connection::run_stream(unsigned version, bool keep_alive, b
       (void)n;
       ec = wec;
     }
-    stream_.expires_never();
+    lowest().expires_never();
     s->sent(chunk.size());
     if (ec) break;
   }
@@ -452,13 +514,14 @@ net::awaitable<bool> connection::run_stream(unsigned version, bool keep_alive, b
   co_return !closed_ && !peer_gone_;
 }
 
-void connection::start_detect() {
+template <class Stream>
+void connection<Stream>::start_detect() {
   if (detect_pending_ || closed_) return;
   // Bytes read here are the next pipelined request: keep them, but do not buffer without bound.
   if (buf_.size() > core_->opt.max_header_bytes + core_->opt.max_body_bytes) return;
   detect_pending_ = true;
   // Completes on the socket's executor, i.e. this connection's strand.
-  stream_.socket().async_read_some(buf_.prepare(2048), [self = self()](const error_code& ec, std::size_t n) {
+  auto on_read = [self = self()](const error_code& ec, std::size_t n) {
     self->detect_pending_ = false;
     if (!ec) {
       self->buf_.commit(n);
@@ -475,14 +538,20 @@ void connection::start_detect() {
     }
     self->peer_gone_ = true;  // EOF, reset, or the socket was closed
     self->wake();
-  });
+  };
+  if constexpr (is_tls) {
+    stream_.async_read_some(buf_.prepare(2048), std::move(on_read));
+  } else {
+    lowest().socket().async_read_some(buf_.prepare(2048), std::move(on_read));
+  }
 }
 
-net::awaitable<void> connection::stop_detect() {
+template <class Stream>
+net::awaitable<void> connection<Stream>::stop_detect() {
   detect_stop_ = true;
   if (detect_pending_) {
     error_code ec;
-    stream_.socket().cancel(ec);
+    lowest().socket().cancel(ec);
   }
   while (detect_pending_ && !closed_) co_await wait_signal();
   detect_stop_ = false;
@@ -497,7 +566,13 @@ connection_base::~connection_base() {
 
 std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
                                                  tcp::socket sock, std::string remote) {
-  return std::make_shared<connection>(std::move(core), std::move(drain), std::move(sock), std::move(remote));
+  if (core->tls) {
+    tls_stream stream(beast::tcp_stream(std::move(sock)), *core->tls);
+    return std::make_shared<connection<tls_stream>>(std::move(core), std::move(drain), std::move(stream),
+                                                    std::move(remote));
+  }
+  return std::make_shared<connection<beast::tcp_stream>>(std::move(core), std::move(drain),
+                                                         beast::tcp_stream(std::move(sock)), std::move(remote));
 }
 
 }  // namespace patchbay::kit::server_detail

@@ -5,6 +5,7 @@
 
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
+#include "tls.hpp"
 
 #include <boost/asio/post.hpp>
 #include <boost/asio/steady_timer.hpp>
@@ -236,6 +237,9 @@ class stream_handle final : public http_stream {
 
 class exchange_impl final : public http_exchange {
  public:
+  friend bool server_detail::claim_for_upgrade(http_exchange&, std::weak_ptr<connection_base>&,
+                                               std::weak_ptr<server_core>&, std::uint64_t&);
+
   exchange_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core, std::uint64_t id,
                 http_request req, std::size_t max_stream)
       : conn_(std::move(conn)), core_(std::move(core)), id_(id), req_(std::move(req)), max_stream_(max_stream) {}
@@ -349,6 +353,16 @@ void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token>
 
 }  // namespace
 
+bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn, std::weak_ptr<server_core>& core,
+                       std::uint64_t& id) {
+  auto* impl = dynamic_cast<exchange_impl*>(&ex);
+  if (!impl || impl->answered_.exchange(true)) return false;
+  conn = impl->conn_;
+  core = impl->core_;
+  id = impl->id_;
+  return true;
+}
+
 std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
                                              std::uint64_t id, http_request req, std::size_t max_stream) {
   return std::make_shared<exchange_impl>(std::move(conn), std::move(core), id, std::move(req), max_stream);
@@ -370,6 +384,15 @@ void server_core::start() {
   {
     std::lock_guard lock(mtx);
     if (started || stopping) return;
+  }
+  if (!opt.tls_cert_file.empty() || !opt.tls_key_file.empty()) {
+    if (opt.tls_cert_file.empty() || opt.tls_key_file.empty()) {
+      throw std::runtime_error("http_server: TLS needs both tls_cert_file and tls_key_file");
+    }
+    auto ctx = detail::server_tls_context(opt.tls_cert_file, opt.tls_key_file);
+    std::lock_guard lock(mtx);
+    if (started || stopping) return;
+    tls = std::move(ctx);  // read by admit(), which runs only once the acceptor is up
   }
   const tcp::endpoint ep = resolve_listen(opt.listen, ioc);
   tcp::acceptor acc(acceptor_strand);
@@ -431,6 +454,13 @@ void server_core::admit(tcp::socket sock) {
     return;
   }
   conn->start();
+}
+
+bool server_core::adopt(const std::shared_ptr<connection_base>& conn) {
+  std::lock_guard lock(mtx);
+  if (stopping) return false;
+  conns.emplace(conn.get(), conn);
+  return true;
 }
 
 void server_core::stop(std::chrono::milliseconds grace, std::function<void()> on_stopped) {

@@ -4,7 +4,9 @@
 // http_server.cpp: the acceptor and server_core, the exchange and stream objects the application
 //                  holds, the stop completion, the public class.
 // http_connection.cpp: one coroutine per connection on the connection's own strand (read,
-//                  dispatch, write, stream, stop).
+//                  dispatch, write, stream, stop), plain or TLS.
+// ws_server.cpp:   ws_accept() and the WebSocket sessions an upgraded connection turns into (they
+//                  are connections too: counted, stopped and drained like the others).
 //
 // All per-connection state is touched only on the connection's strand, except the stream's send
 // queue, which has its own mutex because http_stream::write() is synchronous and callable from any
@@ -36,6 +38,10 @@ namespace patchbay::kit::detail {
 class runtime_context;
 }
 
+namespace boost::asio::ssl {
+class context;
+}
+
 namespace patchbay::kit::server_detail {
 
 namespace net = boost::asio;
@@ -43,6 +49,7 @@ using tcp = net::ip::tcp;
 
 class connection_base;
 class drain_token;
+class ws_upgrade;  // an accepted WebSocket upgrade on its way to its connection (ws_server.cpp)
 
 // Reports (never rethrows) an exception that escaped a detached coroutine or the accept loop.
 void report_exception(const char* what, std::exception_ptr e);
@@ -66,6 +73,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   const http_handler handler;
   net::strand<net::io_context::executor_type> acceptor_strand;
   std::optional<tcp::acceptor> acceptor;  // touched only on acceptor_strand once started
+  std::shared_ptr<net::ssl::context> tls;  // set by start() when the options ask for TLS
 
   std::mutex mtx;  // guards everything below
   std::unordered_map<const connection_base*, std::weak_ptr<connection_base>> conns;
@@ -80,6 +88,9 @@ struct server_core : std::enable_shared_from_this<server_core> {
   void start();
   void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
   void admit(tcp::socket sock);
+  // Registers a connection made from another (an upgraded one). False when stopping: the caller
+  // then closes it.
+  bool adopt(const std::shared_ptr<connection_base>& conn);
 };
 
 // ---------------------------------------------------------------------------------------------
@@ -159,11 +170,18 @@ class connection_base : public std::enable_shared_from_this<connection_base> {
   virtual void post_stream(std::uint64_t id, std::shared_ptr<stream_impl> s) = 0;
   // Runs `fn` on the strand.
   virtual void post_call(std::function<void()> fn) = 0;
+  // ws_accept() answered request `id`: hand the connection over to a WebSocket session.
+  virtual void post_upgrade(std::uint64_t id, std::shared_ptr<ws_upgrade> up) = 0;
 
  protected:
   std::shared_ptr<drain_token> drain_;  // first member: released last
   std::shared_ptr<server_core> core_;
 };
+
+// For ws_accept(): marks `ex` answered and returns its connection, server and request id. False
+// when it was answered already or is not an exchange of this server.
+bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn, std::weak_ptr<server_core>& core,
+                       std::uint64_t& id);
 
 // Creates the connection for an accepted socket (not yet started). Defined in http_connection.cpp.
 std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,

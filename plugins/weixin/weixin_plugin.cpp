@@ -1,21 +1,45 @@
 // The Weixin (WeChat) channel plugin, speaking the iLink bot protocol
-// (shared/protocols/weixin-ilink.md). Until the transport lands it is a
-// placeholder channel (plugins/common/placeholder_channel.hpp).
+// (shared/protocols/weixin-ilink.md): one channel instance per bot account, all accounts of the
+// process sharing one small I/O runtime (refcounted: created with the first instance, stopped
+// after the last one is destroyed).
 //
-// Thread safety: starts no thread; the host serializes calls per instance.
-#include "placeholder_channel.hpp"
+// Thread safety: the host serializes calls per instance; each account runs on its own strand
+// (weixin_account.hpp). The shared runtime's refcount is only ever released by instances on the
+// host's threads (never on an I/O thread, where stopping the runtime would join itself).
+#include <algorithm>
+#include <memory>
+#include <mutex>
+#include <thread>
+
+#include "patchbay/kit/runtime.hpp"
+#include "patchbay/plugin.hpp"
+#include "weixin_account.hpp"
+#include "weixin_config.hpp"
 
 namespace {
 
 namespace sdk = patchbay::sdk;
+namespace kit = patchbay::kit;
+namespace wx = patchbay::weixin;
+
+std::shared_ptr<kit::io_runtime> shared_runtime() {
+  static std::mutex mu;
+  static std::weak_ptr<kit::io_runtime> weak;
+  std::lock_guard lock(mu);
+  if (auto rt = weak.lock()) return rt;
+  const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 2u);
+  auto rt = std::make_shared<kit::io_runtime>(threads);
+  weak = rt;
+  return rt;
+}
 
 pb_capabilities weixin_capabilities() noexcept {
   pb_capabilities c = sdk::make_capabilities();
   // The server limit is undocumented: 2.4 k to 7 k characters reported as the failure point
-  // (weixin-ilink.md §6), so stay conservatively below every report.
+  // (weixin-ilink.md §6), so stay conservatively below every report. The host chunks.
   c.max_message_size = 2000;
   c.message_size_unit = PB_UNIT_CODEPOINTS;
-  c.can_edit = PB_NO;  // iLink has no edit: every update is a new message
+  c.can_edit = PB_NO;     // iLink has no edit: the host buffers and sends once per part
   c.can_typing = PB_YES;  // getconfig typing_ticket + sendtyping (§4.2)
   c.can_ephemeral = PB_NO;
   // The inbound context_token accompanies every reply of the turn (§2.3, §4.1).
@@ -23,8 +47,46 @@ pb_capabilities weixin_capabilities() noexcept {
   return c;
 }
 
-constexpr std::string_view platform = "Weixin";
-using weixin_channel = patchbay::plugins::placeholder_channel<platform>;
+class weixin_channel final : public sdk::channel {
+ public:
+  weixin_channel(sdk::host h, sdk::create_info info) : channel(h) {
+    wx::weixin_config cfg;
+    try {
+      cfg = wx::parse_config(info.config_json, PATCHBAY_PLUGIN_VERSION);
+    } catch (const std::invalid_argument& e) {
+      throw sdk::plugin_error(PB_ERR_INVALID_INPUT, std::string("weixin config: ") + e.what());
+    }
+    runtime_ = shared_runtime();
+    account_ = std::make_shared<wx::weixin_account>(*runtime_, h, std::move(cfg));
+  }
+  ~weixin_channel() override {
+    account_->close();
+    account_.reset();
+    runtime_.reset();  // the last instance stops the runtime here, on a host thread
+  }
+
+  void start() override { account_->start(); }
+  void stop(std::chrono::milliseconds deadline, sdk::stop_completion done) override {
+    account_->stop(deadline, std::move(done));
+  }
+  void send(const pb_outbound_message& msg, sdk::completion done) override {
+    wx::outbound_text t;
+    t.to_user = std::string(sdk::view(msg.conversation_id));
+    if (t.to_user.empty()) t.to_user = std::string(sdk::view(msg.recipient_id));
+    t.text = std::string(sdk::view(msg.text));
+    t.reply_context = std::string(sdk::view(msg.reply_context));
+    account_->send(std::move(t), std::move(done));
+  }
+  void typing(const pb_typing_request& req, sdk::completion done) override {
+    std::string user(sdk::view(req.user_id));
+    if (user.empty()) user = std::string(sdk::view(req.conversation_id));
+    account_->typing(std::move(user), std::string(sdk::view(req.reply_context)), std::move(done));
+  }
+
+ private:
+  std::shared_ptr<kit::io_runtime> runtime_;  // declared first: outlives the account
+  std::shared_ptr<wx::weixin_account> account_;
+};
 
 }  // namespace
 

@@ -49,6 +49,9 @@ struct host_fixture {
   // (Re)starts the host on the same config and state; the old process must be gone.
   void launch() {
     base.clear();
+    // A restart must not read the previous process's port from its log.
+    fs::remove(dir / "err.log");
+    fs::remove(dir / "out.log");
     proc = std::make_unique<pbtest::child_process>(
         std::vector<std::string>{PB_PATCHBAY_BIN, "run", "-c", (dir / "patchbay.yaml").string()},
         std::map<std::string, std::string>{{"PB_IT_SECRET", secret}, {"PB_IT_TOKEN", token}},

@@ -1,11 +1,277 @@
-// PLACEHOLDER: replaced by the openai backend (issue 5).
+// The `openai` agent backend (ARCHITECTURE.md §6): any OpenAI-compatible
+// POST {base_url}/chat/completions with stream:true. Messages = system prompt + the thread's
+// history (state store, instance "agent:<name>", key = thread key) + the user's text; streamed
+// `choices[0].delta.content` become deltas, a finish_reason or `data: [DONE]` completes the turn,
+// and only then is the exchange appended to the history (bounded, oldest dropped).
+//
+// Failures become classified user-facing texts (openai_agent_protocol.hpp); the operator log
+// gets the status, the request id header and a redacted body excerpt. The API key is sent only as
+// "Authorization: Bearer" and never appears in a log line or an error text.
+//
+// Threading: start/cancel/stop run on the router's strand; a request's callbacks (body chunks,
+// then done) run one after another on the kit's request strand. They share only the call's
+// atomic `cancelled` flag and the agent's call_registry.
+#include <atomic>
+
+#include <spdlog/spdlog.h>
+#include <boost/json.hpp>
+
 #include "agents/backends.hpp"
+#include "agents/http_calls.hpp"
+#include "agents/openai_agent_protocol.hpp"
+#include "core/sse_parser.hpp"
+#include "patchbay/kit/http_client.hpp"
+#include "state/store.hpp"
+#include "turns/thread_response.hpp"
 
 namespace patchbay::agents {
+namespace {
 
-std::unique_ptr<agent> make_openai_agent(std::string_view, agent_env, std::string& error) {
-  error = "the openai agent is not available in this build";
-  return nullptr;
+namespace json = boost::json;
+namespace oa = openai;
+
+constexpr std::size_t max_answer_bytes = 4 << 20;  // kept for the history; longer is cut off
+
+// What start() reads from the turn's request JSON.
+struct turn_input {
+  std::string thread;
+  std::string text;
+};
+
+turn_input read_turn(const std::string& request_json) {
+  turn_input in;
+  json::error_code ec;
+  json::value v = json::parse(request_json, ec);
+  if (ec || !v.is_object()) return in;
+  if (auto* t = v.as_object().if_contains("thread"); t && t->is_string())
+    in.thread = std::string(t->get_string());
+  if (auto* t = v.as_object().if_contains("text"); t && t->is_string())
+    in.text = std::string(t->get_string());
+  return in;
+}
+
+// One request answering one turn.
+struct openai_call : http_call_base {
+  openai_call(std::string id, const agent_env& env, std::shared_ptr<const oa::options> o,
+              turn_input in, oa::history h)
+      : http_call_base(std::move(id)),
+        name(env.name),
+        deliver(env.deliver),
+        fail(env.fail),
+        store(env.store),
+        opt(std::move(o)),
+        input(std::move(in)),
+        past(std::move(h)),
+        sse([this](const std::string&, const std::string& data) { return on_event(data); }) {}
+
+  // On the request strand. False stops reading.
+  bool on_chunk(std::string_view bytes) {
+    if (cancelled.load() || finished) return false;
+    raw.add(bytes);
+    if (!sse.feed(bytes) && !finished) {  // an event past the parser's bound
+      log_problem("a streamed event exceeded the size limit");
+      end_with(oa::text_unreadable);
+    }
+    return !finished;
+  }
+
+  bool on_event(const std::string& data) {
+    saw_event = true;
+    oa::chunk c = oa::parse_chunk(data);
+    if (c.done_marker) {
+      complete();
+      return false;
+    }
+    if (c.error) {
+      spdlog::warn(
+          "agent {}: turn {}: the model service reported an error mid-stream: type={} "
+          "code={} message={}",
+          name, turn_id, c.error->type, c.error->code, scrub(c.error->message));
+      end_with(oa::text_for_stream_error(*c.error));
+      return false;
+    }
+    if (c.unreadable) {
+      spdlog::debug("agent {}: turn {}: skipped an unreadable stream event", name, turn_id);
+      return true;
+    }
+    if (!c.delta.empty()) {
+      if (answer.size() < max_answer_bytes) answer += c.delta;
+      emit_delta(std::move(c.delta));
+    }
+    if (!c.finish_reason.empty()) {
+      if (c.finish_reason != "stop")
+        spdlog::info("agent {}: turn {}: the model finished with reason '{}'", name, turn_id,
+                     c.finish_reason);
+      complete();
+      return false;
+    }
+    return true;
+  }
+
+  // On the request strand, once.
+  void on_done(const std::string& error, const kit::http_client_response& resp) {
+    if (cancelled.load() || finished) return;
+    if (resp.status != 0 && !is_success_status(resp.status)) {
+      auto e = oa::parse_error(raw.text());
+      std::string rid(resp.header("x-request-id"));
+      spdlog::warn("agent {}: turn {}: the model service answered HTTP {} (request id {}): {}",
+                   name, turn_id, resp.status, rid.empty() ? "-" : rid, scrub(raw.text()));
+      return end_with(oa::text_for_status(resp.status, e));
+    }
+    const auto kind = classify_transport(error);
+    if (kind == transport_failure::aborted) return;  // the runtime is stopping
+    if (kind == transport_failure::none) {
+      sse.feed("\n\n");  // a last event without its blank line still counts
+      if (finished) return;
+      if (!saw_event && raw.complete()) {  // a server that ignored stream:true
+        if (auto text = oa::parse_completion(raw.text())) {
+          answer = *text;
+          if (!text->empty()) emit_delta(std::move(*text));
+          return complete();
+        }
+        if (auto e = oa::parse_error(raw.text())) {
+          log_problem("an error envelope with HTTP " + std::to_string(resp.status) + ": " +
+                      scrub(e->message));
+          return end_with(oa::text_for_stream_error(*e));
+        }
+      }
+      if (!saw_event) {
+        log_problem("an answer that is neither SSE nor JSON: " + scrub(raw.text()));
+        return end_with(oa::text_unreadable);
+      }
+      log_problem("the stream ended without a finish_reason or [DONE]");
+      return end_with(oa::text_cut_off);
+    }
+    log_problem(error);  // kit texts: no secrets in them
+    end_with(oa::text_for_transport(kind));
+  }
+
+  void emit_delta(std::string text) {
+    if (cancelled.load()) return;
+    turns::thread_response r;
+    r.turn = turn_id;
+    r.delta = std::move(text);
+    deliver(turns::to_json(r));
+  }
+
+  // The turn finished normally: the exchange joins the history (before `done`, so the thread's
+  // next turn, which starts after it, reads it), then done.
+  void complete() {
+    if (finished) return;
+    finished = true;
+    if (cancelled.load()) return;
+    if (store && opt->history_turns > 0 && !input.thread.empty() &&
+        answer.size() < max_answer_bytes) {
+      past.push_back({input.text, answer});
+      oa::trim_history(past, static_cast<std::size_t>(opt->history_turns),
+                       static_cast<std::size_t>(opt->history_bytes));
+      store->kv_set("agent:" + name, input.thread, oa::serialize_history(past),
+                    [name = name](const std::string& err) {
+                      if (!err.empty())
+                        spdlog::warn("agent {}: cannot save the conversation history: {}", name,
+                                     err);
+                    });
+    }
+    turns::thread_response r;
+    r.turn = turn_id;
+    r.done = true;
+    deliver(turns::to_json(r));
+  }
+
+  void end_with(const std::string& text) {
+    if (finished) return;
+    finished = true;
+    if (!cancelled.load()) fail(turn_id, text);
+  }
+
+  void log_problem(const std::string& what) {
+    spdlog::warn("agent {}: turn {}: {}", name, turn_id, what);
+  }
+
+  std::string scrub(std::string_view text) const { return excerpt(text, {opt->api_key}, 300); }
+
+  const std::string name;
+  const std::function<void(std::string)> deliver;
+  const std::function<void(std::string, std::string)> fail;
+  state::store* const store;
+  const std::shared_ptr<const oa::options> opt;
+  const turn_input input;
+  oa::history past;
+  core::sse_parser sse;
+  body_prefix raw{64 << 10};
+  std::string answer;
+  bool saw_event = false;
+  bool finished = false;  // a terminal went out (or was decided)
+};
+
+class openai_agent final : public agent {
+ public:
+  openai_agent(oa::options opt, agent_env env)
+      : opt_(std::make_shared<const oa::options>(std::move(opt))),
+        env_(std::move(env)),
+        calls_(std::make_shared<call_registry<openai_call>>(
+            static_cast<std::size_t>(opt_->max_in_flight))) {}
+
+  bool start(const std::string& turn_id, const std::string& request_json,
+             std::string& error_text) override {
+    turn_input in = read_turn(request_json);
+    oa::history past;
+    if (env_.store && opt_->history_turns > 0 && !in.thread.empty())
+      if (auto stored = env_.store->kv_get("agent:" + env_.name, in.thread))
+        past = oa::parse_history(*stored);
+    oa::trim_history(past, static_cast<std::size_t>(opt_->history_turns),
+                     static_cast<std::size_t>(opt_->history_bytes));
+    auto call = std::make_shared<openai_call>(turn_id, env_, opt_, std::move(in), std::move(past));
+    switch (calls_->admit(call)) {
+      case call_registry<openai_call>::admission::ok:
+        break;
+      case call_registry<openai_call>::admission::stopped:
+        error_text = "The model agent is stopping; please ask again in a moment.";
+        return false;
+      case call_registry<openai_call>::admission::busy:
+        error_text =
+            "The model agent is busy (too many requests at once); please try again shortly.";
+        return false;
+    }
+    kit::http_client_request req;
+    req.method = "POST";
+    req.url = opt_->base_url + "/chat/completions";
+    req.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
+    if (!opt_->api_key.empty())
+      req.headers.emplace_back("Authorization", "Bearer " + opt_->api_key);
+    req.body = oa::request_body(*opt_, call->past, call->input.text);
+    req.ca_file = opt_->ca_file;
+    prepare_request(opt_->deadlines, *call, req);
+    req.on_body_chunk = [call](std::string_view bytes) { return call->on_chunk(bytes); };
+    // `done` may run before http_fetch returns (runtime stopping): the call is admitted above.
+    kit::http_fetch(*env_.rt, std::move(req),
+                    [call, calls = calls_](std::string error, kit::http_client_response resp) {
+                      call->on_done(error, resp);
+                      calls->finished(call);
+                    });
+    return true;
+  }
+
+  void cancel(const std::string& turn_id) override { calls_->cancel(turn_id); }
+  void stop() override { calls_->stop(); }
+
+ private:
+  std::shared_ptr<const oa::options> opt_;
+  agent_env env_;
+  std::shared_ptr<call_registry<openai_call>> calls_;
+};
+
+}  // namespace
+
+std::unique_ptr<agent> make_openai_agent(std::string_view options_json, agent_env env,
+                                         std::string& error) {
+  auto opt = oa::parse_options(options_json, error);
+  if (!error.empty()) return nullptr;
+  if (env.rt == nullptr) {
+    error = "openai agent: no I/O runtime";
+    return nullptr;
+  }
+  return std::make_unique<openai_agent>(std::move(opt), std::move(env));
 }
 
 }  // namespace patchbay::agents

@@ -15,6 +15,7 @@ int cmd_plugins(const args& a);
 int cmd_version(const args& a);
 int cmd_status(const args& a);
 int cmd_chat(const args& a);
+int cmd_weixin_login(const args& a);  // weixin_login.cpp
 
 void print_usage(bool to_stderr);
 

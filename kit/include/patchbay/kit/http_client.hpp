@@ -8,6 +8,8 @@
 #include <chrono>
 #include <cstddef>
 #include <functional>
+#include <memory>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -16,6 +18,29 @@
 namespace patchbay::kit {
 
 class io_runtime;
+
+// Cancels a request from any thread (e.g. a long poll when its owner stops): the request then
+// completes promptly with error "cancelled" (its `done` still runs exactly once, as always).
+// Create one per request (std::make_shared<http_cancel>()) and put it in the request's `cancel`.
+// cancel() before the request starts makes it complete with "cancelled" without sending it;
+// cancel() after it completed does nothing.
+//
+// Thread safety: every member may be called from any thread.
+class http_cancel {
+ public:
+  void cancel() noexcept;
+  bool cancelled() const noexcept;
+
+  // For the kit: `fn` runs once, on the thread that calls cancel(), when it is cancelled while
+  // attached; returns false (and keeps nothing) when it is already cancelled.
+  bool attach(std::function<void()> fn);
+  void detach() noexcept;
+
+ private:
+  mutable std::mutex mu_;
+  bool cancelled_ = false;
+  std::function<void()> on_cancel_;
+};
 
 struct http_client_request {
   std::string method = "GET";
@@ -31,6 +56,8 @@ struct http_client_request {
   // If set, the body is delivered in pieces as it arrives (not accumulated into response.body).
   // Return false to abort the request (it then completes with error "aborted").
   std::function<bool(std::string_view)> on_body_chunk;
+  // If set, cancel->cancel() ends the request early with error "cancelled" (see http_cancel).
+  std::shared_ptr<http_cancel> cancel;
 };
 
 struct http_client_response {
@@ -42,7 +69,7 @@ struct http_client_response {
 
 // `error` is empty on success (any HTTP status counts as success). Otherwise a short classified
 // text: "connect timeout", "connection refused", "tls: ...", "first byte timeout",
-// "idle timeout", "total timeout", "body too large", "aborted", "bad url: ...".
+// "idle timeout", "total timeout", "body too large", "aborted", "cancelled", "bad url: ...".
 using http_client_callback = std::function<void(std::string error, http_client_response)>;
 
 // Starts a request on the runtime; `done` is called exactly once, on a runtime thread — except

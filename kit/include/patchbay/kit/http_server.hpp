@@ -3,7 +3,8 @@
 // Each connection runs on its own strand with per-phase deadlines (header read, body read, idle
 // keep-alive, write). The handler is called on the connection's strand and answers through the
 // exchange, from any thread, at any later time: with one response, or with a stream (chunked
-// transfer encoding, for Server-Sent Events). Bounded: max connections, max header and body sizes
+// transfer encoding, for Server-Sent Events), or by upgrading to WebSocket (ws_server.hpp).
+// Optionally TLS (tls_cert_file/tls_key_file). Bounded: max connections, max header and body sizes
 // (413 past the body limit, 431 past the header limit), and a stream's unsent bytes.
 #pragma once
 
@@ -57,6 +58,12 @@ struct http_server_options {
   std::chrono::milliseconds body_timeout{30'000};
   std::chrono::milliseconds idle_timeout{60'000};
   std::chrono::milliseconds write_timeout{30'000};
+  // HTTPS: when both are set, every connection is TLS (handshake within header_timeout). PEM
+  // files: the certificate (optionally followed by its chain) and an unencrypted private key.
+  // start() throws std::runtime_error naming the file when one cannot be used. WebSocket routes
+  // (ws_server.hpp) are then wss://.
+  std::string tls_cert_file;
+  std::string tls_key_file;
 };
 
 class http_server {

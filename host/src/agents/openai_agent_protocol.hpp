@@ -1,0 +1,83 @@
+// The `openai` agent's protocol logic, without I/O: its options, the per-thread conversation
+// history (stored as JSON in the state store, bounded by turns and bytes), the
+// /v1/chat/completions request body, the streamed chunks (`data:` JSON of
+// chat.completion.chunk objects, then `data: [DONE]`), error envelopes
+// ({"error": {"message", "type", "param", "code"}}), and the user-facing texts for each failure
+// (classified; never raw JSON, never a key). Pure functions; thread-safe.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "agents/agent_options.hpp"
+#include "agents/stream_lines.hpp"
+
+namespace patchbay::agents::openai {
+
+struct options {
+  std::string base_url;  // ".../v1" (a trailing "/" is dropped)
+  std::string model;
+  std::string system_prompt;
+  std::string api_key;  // sent as "Authorization: Bearer ..."; never logged
+  std::string ca_file;
+  std::optional<double> temperature;
+  std::int64_t max_tokens = 0;      // 0 = not sent
+  std::int64_t history_turns = 20;  // exchanges kept per thread (0 = no history)
+  std::int64_t history_bytes = 32'768;
+  std::int64_t max_in_flight = 64;
+  http_deadlines deadlines;
+};
+
+// Unknown keys and bad types are errors naming the option (never its value).
+options parse_options(std::string_view options_json, std::string& error);
+
+// One past exchange of a thread: what the user said and what the model answered.
+struct exchange {
+  std::string user;
+  std::string assistant;
+};
+using history = std::vector<exchange>;
+
+// Tolerant: a missing or unreadable value is an empty history.
+history parse_history(std::string_view stored);
+std::string serialize_history(const history& h);
+// Drops the oldest exchanges until at most `max_turns` remain and their texts total at most
+// `max_bytes` (an exchange larger than `max_bytes` on its own is dropped too).
+void trim_history(history& h, std::size_t max_turns, std::size_t max_bytes);
+
+// The JSON body: model, messages (system, history, user), stream, temperature, max_tokens.
+std::string request_body(const options& o, const history& h, std::string_view user_text,
+                         bool stream = true);
+
+struct api_error {
+  std::string message, type, code;
+};
+// {"error": {...}} or {"error": "text"}; nullopt when the body is no such envelope.
+std::optional<api_error> parse_error(std::string_view body);
+
+// One streamed event's data.
+struct chunk {
+  std::string delta;          // choices[0].delta.content
+  std::string finish_reason;  // "" while streaming
+  bool done_marker = false;   // "[DONE]"
+  std::optional<api_error> error;
+  bool unreadable = false;  // not JSON, or not an object
+};
+chunk parse_chunk(std::string_view data);
+
+// A non-streamed chat.completion body (a server that ignored stream:true):
+// choices[0].message.content.
+std::optional<std::string> parse_completion(std::string_view body);
+
+// User-facing texts.
+std::string text_for_status(unsigned status, const std::optional<api_error>& e);
+std::string text_for_transport(transport_failure f);
+std::string text_for_stream_error(const api_error& e);
+inline constexpr const char* text_cut_off = "The model's answer was cut off; please try again.";
+inline constexpr const char* text_unreadable =
+    "The model service sent an answer that could not be read; the operator has been notified.";
+
+}  // namespace patchbay::agents::openai

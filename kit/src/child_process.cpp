@@ -1,0 +1,504 @@
+// child_process: posix_spawn (it reports exec failures as errors, never as an exit code) into a
+// new process group, a pidfd watched by Asio for the exit, pipes for stdout/stderr, an AF_UNIX
+// socket for stdin (sends use MSG_NOSIGNAL: no SIGPIPE in the host).
+//
+// All I/O state lives in `impl` and is touched only on its internal strand `ex`, except what the
+// header allows from any thread: write() (an atomic byte budget, then a post), kill()/terminate()
+// (under pid_mtx, which also orders them against reaping so a recycled pid is never signalled),
+// and cancel() (an atomic flag checked by every callback before it runs the user's function).
+// Every pending operation holds a shared_ptr to the impl; the pidfd wait holds it until the
+// child is reaped, so the impl can only die unreaped when the io_context is destroyed.
+#include "patchbay/kit/child_process.hpp"
+
+#include "patchbay/kit/runtime.hpp"
+
+#include <boost/asio/io_context.hpp>
+#include <boost/asio/local/stream_protocol.hpp>
+#include <boost/asio/posix/stream_descriptor.hpp>
+#include <boost/asio/post.hpp>
+#include <boost/asio/steady_timer.hpp>
+#include <boost/asio/strand.hpp>
+#include <boost/asio/write.hpp>
+
+#include <fcntl.h>
+#include <poll.h>
+#include <signal.h>
+#include <spawn.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <array>
+#include <atomic>
+#include <cerrno>
+#include <cstring>
+#include <deque>
+#include <mutex>
+#include <stdexcept>
+#include <system_error>
+
+extern char** environ;
+
+namespace patchbay::kit {
+namespace {
+
+namespace net = boost::asio;
+using error_code = boost::system::error_code;
+using strand_exec = net::strand<net::io_context::executor_type>;
+using steady = std::chrono::steady_clock;
+
+std::string errno_text(int e) { return std::system_category().message(e); }
+
+// Closes what it holds unless released.
+struct fd_guard {
+  std::array<int, 6> fds{-1, -1, -1, -1, -1, -1};
+  ~fd_guard() {
+    for (int fd : fds)
+      if (fd >= 0) ::close(fd);
+  }
+};
+
+// Moves a descriptor above 0..2 (keeping CLOEXEC), so that posix_spawn's dup2 onto 0, 1 and 2
+// never meets the descriptor it copies (a no-op dup2 would leave CLOEXEC set).
+int above_stdio(int fd) {
+  if (fd < 0 || fd > 2) return fd;
+  int moved = ::fcntl(fd, F_DUPFD_CLOEXEC, 3);
+  ::close(fd);
+  return moved;
+}
+
+struct spawned {
+  pid_t pid = -1;
+  int in = -1, out = -1, err = -1, pidfd = -1;
+};
+
+std::vector<std::string> merged_environment(const child_options& o) {
+  std::vector<std::string> env;
+  for (char** e = environ; e && *e; ++e) {
+    std::string_view kv(*e);
+    std::string_view key = kv.substr(0, kv.find('='));
+    bool replaced = false;
+    for (const auto& [k, v] : o.env) replaced = replaced || k == key;
+    if (!replaced) env.emplace_back(kv);
+  }
+  for (const auto& [k, v] : o.env) env.push_back(k + "=" + v);
+  return env;
+}
+
+// Returns 0 and fills `s`, or an errno value and sets `what` to the failing step ("" for exec).
+int start_process(const child_options& o, spawned& s, std::string& what) {
+  auto failed = [&what](const char* step, int e = errno) {
+    what = step;
+    return e;
+  };
+  if (!o.cwd.empty()) {
+    struct stat st {};
+    if (::stat(o.cwd.c_str(), &st) != 0) return failed("cannot enter its working directory");
+    if (!S_ISDIR(st.st_mode)) return failed("cannot enter its working directory", ENOTDIR);
+  }
+  fd_guard g;  // [0,1] stdin socket pair, [2,3] stdout pipe, [4,5] stderr pipe
+  if (::socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, &g.fds[0]) != 0)
+    return failed("socketpair");
+  if (::pipe2(&g.fds[2], O_CLOEXEC) != 0) return failed("pipe");
+  if (::pipe2(&g.fds[4], O_CLOEXEC) != 0) return failed("pipe");
+  for (int& fd : g.fds)
+    if ((fd = above_stdio(fd)) < 0) return failed("fcntl");
+
+  posix_spawn_file_actions_t fa;
+  posix_spawnattr_t at;
+  ::posix_spawn_file_actions_init(&fa);
+  ::posix_spawnattr_init(&at);
+  ::posix_spawn_file_actions_adddup2(&fa, g.fds[1], 0);
+  ::posix_spawn_file_actions_adddup2(&fa, g.fds[3], 1);
+  ::posix_spawn_file_actions_adddup2(&fa, g.fds[5], 2);
+  if (!o.cwd.empty()) ::posix_spawn_file_actions_addchdir_np(&fa, o.cwd.c_str());
+  ::posix_spawn_file_actions_addclosefrom_np(&fa, 3);
+  sigset_t none, all;
+  ::sigemptyset(&none);
+  ::sigfillset(&all);
+  ::sigdelset(&all, SIGKILL);
+  ::sigdelset(&all, SIGSTOP);
+  ::posix_spawnattr_setsigmask(&at, &none);
+  ::posix_spawnattr_setsigdefault(&at, &all);
+  ::posix_spawnattr_setpgroup(&at, 0);
+  ::posix_spawnattr_setflags(
+      &at, POSIX_SPAWN_SETPGROUP | POSIX_SPAWN_SETSIGMASK | POSIX_SPAWN_SETSIGDEF);
+
+  std::vector<std::string> env_strings = merged_environment(o);
+  std::vector<char*> argv, envp;
+  for (const auto& a : o.argv) argv.push_back(const_cast<char*>(a.c_str()));
+  argv.push_back(nullptr);
+  for (auto& e : env_strings) envp.push_back(e.data());
+  envp.push_back(nullptr);
+  const bool search = o.argv[0].find('/') == std::string::npos;
+  pid_t pid = -1;
+  int rc = search ? ::posix_spawnp(&pid, argv[0], &fa, &at, argv.data(), envp.data())
+                  : ::posix_spawn(&pid, argv[0], &fa, &at, argv.data(), envp.data());
+  ::posix_spawn_file_actions_destroy(&fa);
+  ::posix_spawnattr_destroy(&at);
+  if (rc != 0) return rc;
+
+  // The raw syscall: glibc 2.36's <sys/pidfd.h> lacks extern "C" for C++.
+  int pidfd = static_cast<int>(::syscall(SYS_pidfd_open, pid, 0));
+  if (pidfd < 0) {
+    int e = errno;
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);  // just killed: returns at once
+    what = "cannot watch the process (pidfd_open)";
+    return e;
+  }
+  s.pid = pid;
+  s.pidfd = pidfd;
+  s.in = std::exchange(g.fds[0], -1);
+  s.out = std::exchange(g.fds[2], -1);
+  s.err = std::exchange(g.fds[4], -1);
+  return 0;  // the child's ends are closed by the guard
+}
+
+}  // namespace
+
+std::string child_exit::describe() const {
+  if (!spawn_error.empty()) return "could not be started: " + spawn_error;
+  if (signal > 0) {
+    const char* abbrev = ::sigabbrev_np(signal);
+    return "was killed by signal " + std::to_string(signal) +
+           (abbrev ? " (SIG" + std::string(abbrev) + ")" : "");
+  }
+  if (code >= 0) return "exited with code " + std::to_string(code);
+  return "exited";
+}
+
+struct child_process::impl : std::enable_shared_from_this<impl> {
+  struct reader {
+    reader(strand_exec& ex, child_stream w) : d(ex), which(w) {}
+    net::posix::stream_descriptor d;
+    child_stream which;
+    std::string partial;
+    bool skipping = false;  // inside an overlong line, up to its newline
+    bool open = false;
+    std::array<char, 16 * 1024> buf{};
+  };
+
+  impl(net::io_context& ctx, strand cb_strand, child_options o, child_events e)
+      : ex(net::make_strand(ctx)),
+        cb(std::move(cb_strand)),
+        opt(std::move(o)),
+        ev(std::move(e)),
+        in(ex),
+        out(ex, child_stream::out),
+        err(ex, child_stream::err),
+        pidfd(ex),
+        drain_timer(ex),
+        kill_timer(ex) {}
+
+  ~impl() {
+    // Only reached unreaped when the io_context is destroyed with our handlers: not on an io
+    // thread. Honour what is left of a terminate() grace, then make sure no zombie stays.
+    if (pid <= 0 || reaped) return;
+    if (terminating && pidfd.is_open()) {
+      auto left =
+          std::chrono::duration_cast<std::chrono::milliseconds>(term_deadline - steady::now());
+      pollfd p{pidfd.native_handle(), POLLIN, 0};
+      if (left.count() > 0) ::poll(&p, 1, static_cast<int>(left.count()));
+    }
+    ::kill(-pid, SIGKILL);
+    ::waitpid(pid, nullptr, 0);
+  }
+
+  void start() {
+    spawned s;
+    std::string what;
+    if (int e = start_process(opt, s, what); e != 0) {
+      child_exit x;
+      x.spawn_errno = e;
+      x.spawn_error = what.empty() ? errno_text(e) : what + ": " + errno_text(e);
+      spawn_error = x.spawn_error;
+      stdin_dead = true;
+      exit_reported = true;
+      emit([x](impl& self) {
+        if (self.ev.on_exit) self.ev.on_exit(x);
+      });
+      return;
+    }
+    pid = s.pid;
+    in.assign(net::local::stream_protocol(), s.in);
+    out.d.assign(s.out);
+    err.d.assign(s.err);
+    pidfd.assign(s.pidfd);
+    out.open = err.open = true;
+    net::post(ex, [self = shared_from_this()] {
+      self->read(self->out);
+      self->read(self->err);
+      self->watch_exit();
+    });
+  }
+
+  // Runs `fn(*this)` on the callback strand unless cancelled by then.
+  template <class F>
+  void emit(F fn) {
+    cb.post([self = shared_from_this(), fn = std::move(fn)]() mutable {
+      if (!self->cancelled.load()) fn(*self);
+    });
+  }
+
+  // ---- stdout / stderr ------------------------------------------------------------------
+
+  void read(reader& r) {
+    r.d.async_read_some(
+        net::buffer(r.buf),
+        [self = shared_from_this(), &r](error_code ec, std::size_t n) { self->on_read(r, ec, n); });
+  }
+
+  void on_read(reader& r, error_code ec, std::size_t n) {
+    if (exit_reported) return;  // closed by the drain timeout
+    if (n > 0) split(r, n);
+    if (!ec) return read(r);
+    if (!r.partial.empty() && !r.skipping) emit_line(r.which, std::move(r.partial));
+    r.partial.clear();
+    r.open = false;
+    error_code ignored;
+    r.d.close(ignored);
+    std::string why = ec == net::error::eof ? "" : ec.message();
+    emit([w = r.which, why](impl& self) {
+      if (self.ev.on_closed) self.ev.on_closed(w, why);
+    });
+    maybe_report_exit();
+  }
+
+  void split(reader& r, std::size_t n) {
+    const char* p = r.buf.data();
+    const char* end = p + n;
+    while (p < end) {
+      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
+      const char* seg_end = nl ? nl : end;
+      const auto len = static_cast<std::size_t>(seg_end - p);
+      if (!r.skipping) {
+        if (r.partial.size() + len > opt.max_line_bytes) {
+          r.partial.clear();
+          r.skipping = true;
+          emit([w = r.which, max = opt.max_line_bytes](impl& self) {
+            if (self.ev.on_overlong_line) self.ev.on_overlong_line(w, max);
+          });
+        } else {
+          r.partial.append(p, len);
+        }
+      }
+      if (!nl) break;
+      if (!r.skipping) {
+        if (!r.partial.empty() && r.partial.back() == '\r') r.partial.pop_back();
+        emit_line(r.which, std::exchange(r.partial, {}));
+      }
+      r.skipping = false;
+      p = nl + 1;
+    }
+  }
+
+  void emit_line(child_stream which, std::string line) {
+    emit([which, line = std::move(line)](impl& self) mutable {
+      if (self.ev.on_line) self.ev.on_line(which, std::move(line));
+    });
+  }
+
+  // ---- stdin ----------------------------------------------------------------------------
+
+  bool write(std::string data) {
+    if (stdin_closing.load()) return false;
+    const std::size_t n = data.size();
+    std::size_t cur = queued.load();
+    do {
+      if (cur + n > opt.max_stdin_bytes) return false;
+    } while (!queued.compare_exchange_weak(cur, cur + n));
+    net::post(ex, [self = shared_from_this(), data = std::move(data)]() mutable {
+      self->enqueue(std::move(data));
+    });
+    return true;
+  }
+
+  void enqueue(std::string data) {
+    if (stdin_dead) {
+      queued -= data.size();
+      return;
+    }
+    wq.push_back(std::move(data));
+    if (!writing) write_next();
+  }
+
+  void write_next() {
+    if (wq.empty()) {
+      writing = false;
+      if (close_requested) close_stdin_now();
+      return;
+    }
+    writing = true;
+    net::async_write(
+        in, net::buffer(wq.front()),
+        [self = shared_from_this()](error_code ec, std::size_t) { self->on_written(ec); });
+  }
+
+  void on_written(error_code ec) {
+    queued -= wq.front().size();
+    wq.pop_front();
+    if (!ec) return write_next();
+    for (const auto& d : wq) queued -= d.size();
+    wq.clear();
+    writing = false;
+    const bool report = !stdin_dead && ec != net::error::operation_aborted;
+    close_stdin_now();
+    if (report)
+      emit([why = ec.message()](impl& self) {
+        if (self.ev.on_stdin_error) self.ev.on_stdin_error(why);
+      });
+  }
+
+  void close_stdin_now() {
+    stdin_dead = true;
+    error_code ignored;
+    in.close(ignored);
+  }
+
+  // ---- exit -----------------------------------------------------------------------------
+
+  void watch_exit() {
+    pidfd.async_wait(net::posix::descriptor_base::wait_read,
+                     [self = shared_from_this()](error_code ec) { self->on_pidfd(ec); });
+  }
+
+  void on_pidfd(error_code ec) {
+    if (ec == net::error::operation_aborted) return;
+    child_exit x;
+    {
+      std::lock_guard lock(pid_mtx);
+      // The leader is a zombie now, so its group id cannot be recycled yet: clean up the rest of
+      // the group (helpers it started) before reaping.
+      ::kill(-pid, SIGKILL);
+      siginfo_t info{};
+      int rc = ::waitid(P_PID, static_cast<id_t>(pid), &info, WEXITED | WNOHANG);
+      if (rc == 0 && info.si_pid == 0) {  // not exited after all
+        if (!ec) watch_exit();
+        return;
+      }
+      reaped = true;
+      if (rc == 0 && info.si_code == CLD_EXITED)
+        x.code = info.si_status;
+      else if (rc == 0)
+        x.signal = info.si_status;
+    }
+    kill_timer.cancel();
+    result = x;
+    exited = true;
+    if (out.open || err.open) {
+      drain_timer.expires_after(opt.drain_timeout);
+      drain_timer.async_wait([self = shared_from_this()](error_code tec) {
+        if (tec) return;
+        error_code ignored;
+        self->out.d.close(ignored);
+        self->err.d.close(ignored);
+        self->out.open = self->err.open = false;
+        self->maybe_report_exit();
+      });
+    }
+    maybe_report_exit();
+  }
+
+  void maybe_report_exit() {
+    if (!exited || exit_reported || out.open || err.open) return;
+    exit_reported = true;
+    drain_timer.cancel();
+    close_stdin_now();
+    emit([x = result](impl& self) {
+      if (self.ev.on_exit) self.ev.on_exit(x);
+    });
+  }
+
+  bool kill(int sig) {
+    std::lock_guard lock(pid_mtx);
+    if (pid <= 0 || reaped) return false;
+    return ::kill(-pid, sig) == 0;
+  }
+
+  void terminate(std::chrono::milliseconds grace) {
+    {
+      std::lock_guard lock(pid_mtx);
+      if (pid <= 0 || reaped || terminating) return;
+      terminating = true;
+      term_deadline = steady::now() + grace;
+      ::kill(-pid, grace.count() > 0 ? SIGTERM : SIGKILL);
+    }
+    if (grace.count() <= 0) return;
+    net::post(ex, [self = shared_from_this(), grace] {
+      if (self->reaped) return;
+      self->kill_timer.expires_after(grace);
+      self->kill_timer.async_wait([self](error_code ec) {
+        if (!ec) self->kill(SIGKILL);
+      });
+    });
+  }
+
+  strand_exec ex;
+  strand cb;
+  child_options opt;
+  child_events ev;
+  std::string spawn_error;  // set before the handle is returned, never changed
+  std::atomic<bool> cancelled{false};
+
+  // Internal strand only.
+  net::local::stream_protocol::socket in;
+  reader out, err;
+  net::posix::stream_descriptor pidfd;
+  net::steady_timer drain_timer, kill_timer;
+  std::deque<std::string> wq;
+  bool writing = false, close_requested = false, stdin_dead = false;
+  bool exited = false, exit_reported = false;
+  child_exit result;
+
+  std::atomic<std::size_t> queued{0};
+  std::atomic<bool> stdin_closing{false};
+
+  std::mutex pid_mtx;  // guards pid signalling against reaping
+  pid_t pid = -1;
+  std::atomic<bool> reaped{false};
+  bool terminating = false;
+  steady::time_point term_deadline{};
+};
+
+child_process::child_process(std::shared_ptr<impl> p) : impl_(std::move(p)) {}
+
+std::unique_ptr<child_process> child_process::spawn(io_runtime& rt, const strand& callbacks_on,
+                                                    child_options options, child_events events) {
+  if (options.argv.empty() || options.argv[0].empty())
+    throw std::invalid_argument("patchbay::kit::child_process::spawn: empty argv");
+  auto& ctx = *static_cast<net::io_context*>(rt.native_context());
+  auto p = std::make_shared<impl>(ctx, callbacks_on, std::move(options), std::move(events));
+  p->start();
+  return std::unique_ptr<child_process>(new child_process(std::move(p)));
+}
+
+child_process::~child_process() {
+  impl_->cancelled = true;
+  impl_->terminate(impl_->opt.kill_grace);
+}
+
+const std::string& child_process::spawn_error() const { return impl_->spawn_error; }
+
+int child_process::pid() const { return impl_->pid; }
+
+bool child_process::write(std::string data) { return impl_->write(std::move(data)); }
+
+void child_process::close_stdin() {
+  impl_->stdin_closing = true;
+  net::post(impl_->ex, [self = impl_] {
+    self->close_requested = true;
+    if (!self->writing) self->close_stdin_now();
+  });
+}
+
+bool child_process::kill(int signal) { return impl_->kill(signal); }
+
+void child_process::terminate(std::chrono::milliseconds grace) { impl_->terminate(grace); }
+
+void child_process::cancel() { impl_->cancelled = true; }
+
+}  // namespace patchbay::kit
