@@ -71,6 +71,7 @@ std::string channel_registry::to_json() const {
                    {"inbound", json::object{{"accepted", c.inbound_accepted},
                                             {"duplicates", c.inbound_duplicates},
                                             {"refused", c.inbound_refused}}}};
+    if (!c.agent_problem.empty()) o["agent_problem"] = c.agent_problem;
     if (c.state == "reconnecting") {
       o["attempt"] = c.attempt;
       o["next_attempt_unix_ms"] = c.next_attempt_unix_ms;

@@ -114,10 +114,17 @@ struct host_app::impl {
       st.enabled = ch.enabled;
       st.state = ch.enabled ? "pending" : "disabled";
       st.since_unix_ms = now_ms();
+      st.agent = ch.agent;
       registry.add(std::move(st));
     }
 
-    turn_service turns(rt, cfg, *store);
+    // An agent's health (e.g. a process agent's crash loop) shows on every channel it answers.
+    turn_service turns(rt, cfg, *store, [&registry](const std::string& agent,
+                                                    const std::string& problem) {
+      for (const auto& c : registry.snapshot())
+        if (c.agent == agent)
+          registry.update(c.id, [&](channel_status& s) { s.agent_problem = problem; });
+    });
     channel_directory channels;
     api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels, &rt,
                     store.get()};

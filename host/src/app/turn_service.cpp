@@ -43,8 +43,10 @@ struct turn_service::impl final : turns::agent_starter,
     return l;
   }
 
-  impl(kit::io_runtime& rt, const config::config& cfg, state::store& store)
-      : rt(rt),
+  impl(kit::io_runtime& rt, const config::config& cfg, state::store& store,
+       agent_health_fn on_health)
+      : on_health(std::move(on_health)),
+        rt(rt),
         store(store),
         keepalive(cfg.host.sse_keepalive),
         sched(rt, rt.make_strand()),
@@ -89,8 +91,10 @@ struct turn_service::impl final : turns::agent_starter,
         if (auto a = live.lock(); a && *a && router.has_turn(turn_id)) router.fail(turn_id, text);
       });
     };
-    env.report_health = [name](std::string problem) {
+    env.report_health = [name, fn = on_health](std::string problem) {
       if (!problem.empty()) spdlog::warn("agent {}: {}", name, problem);
+      else spdlog::info("agent {}: healthy again", name);
+      if (fn) fn(name, problem);
     };
     return env;
   }
@@ -138,6 +142,7 @@ struct turn_service::impl final : turns::agent_starter,
   // their timers through `sched`, so it is declared before them and outlives them.
   ~impl() override { *alive = false; }
 
+  agent_health_fn on_health;
   kit::io_runtime& rt;
   state::store& store;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
@@ -153,8 +158,9 @@ struct turn_service::impl final : turns::agent_starter,
   bool stopping = false;
 };
 
-turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store)
-    : impl_(std::make_shared<impl>(rt, cfg, store)) {}
+turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store,
+                           agent_health_fn on_agent_health)
+    : impl_(std::make_shared<impl>(rt, cfg, store, std::move(on_agent_health))) {}
 
 void turn_service::add_channel(std::shared_ptr<plugin::channel_instance> channel,
                                const std::string& agent) {

@@ -5,6 +5,7 @@
 // strand.
 #pragma once
 
+#include <functional>
 #include <memory>
 #include <string>
 #include <vector>
@@ -32,7 +33,11 @@ struct chat_request {
 
 class turn_service {
  public:
-  turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store);
+  // `on_agent_health(agent, problem)` hears each agent's health reports ("" = healthy again),
+  // from any thread.
+  using agent_health_fn = std::function<void(const std::string& agent, const std::string& problem)>;
+  turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store,
+               agent_health_fn on_agent_health = {});
   ~turn_service();
 
   // Checks the agent name: "" when usable, else the error text for a 400.

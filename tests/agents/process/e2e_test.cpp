@@ -69,3 +69,26 @@ TEST(ProcessAgentEndToEnd, ShutdownStopsTheProcessAndExitsZero) {
 }
 
 }  // namespace
+
+// A crash loop of the process agent shows in the status of the channels it answers
+// (GET /v1/channels `agent_problem`), not only in the log.
+TEST(ProcessAgentEndToEnd, CrashLoopShowsInChannelStatus) {
+  const std::string agents =
+      "  bot:\n"
+      "    type: process\n"
+      "    command: [sh, \"" + proctest::script("crash_at_start.sh") + "\"]\n"
+      "    restart_backoff: { initial_ms: 50, cap_ms: 100, jitter: 0 }\n"
+      "    crash_loop: { restarts: 2, window_ms: 60000 }\n";
+  // The good test plugin emits a message at start: the first turn spawns the process.
+  host_fixture h("  - id: ch\n    plugin: \"" PB_GOOD_PLUGIN "\"\n    agent: bot\n"
+                 "    config: {emit_on_start: true}\n",
+                 agents);
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  std::string body;
+  for (int i = 0; i < 500; ++i) {
+    body = h.get("/v1/channels", pbtest::token).body;
+    if (body.find("crash loop") != std::string::npos) break;
+    std::this_thread::sleep_for(20ms);
+  }
+  EXPECT_NE(body.find(R"("agent_problem":"crash loop)"), std::string::npos) << body << h.logs();
+}
