@@ -11,19 +11,8 @@ namespace {
 using namespace std::chrono_literals;
 using pbtest::host_fixture;
 
-struct chat_result {
-  int rc;
-  std::string out, err;
-};
-
-chat_result chat(const std::string& url, std::vector<std::string> args,
-                 std::map<std::string, std::string> env = {{"PATCHBAY_TOKEN", pbtest::token}}) {
-  std::vector<std::string> argv{PB_PATCHBAY_BIN, "chat", "--url", url};
-  argv.insert(argv.end(), args.begin(), args.end());
-  chat_result r;
-  r.rc = pbtest::run_command(argv, r.out, r.err, env);
-  return r;
-}
+using pbtest::chat;
+using pbtest::chat_result;
 
 TEST(Chat, StreamsTheEchoAnswerAndExitsZero) {
   host_fixture h("", "  echo: { type: echo, delay_ms: 5, chunks: 3 }\n");

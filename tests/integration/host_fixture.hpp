@@ -23,6 +23,21 @@ namespace fs = std::filesystem;
 constexpr const char* secret = "sup3r-s3cret-value-7781";
 constexpr const char* token = "tok-integration-42";
 
+// `patchbay chat --url URL ARGS...` as a user runs it (the binary PB_PATCHBAY_BIN of the test
+// target), with the API token in the environment unless `env` says otherwise.
+struct chat_result {
+  int rc;
+  std::string out, err;
+};
+inline chat_result chat(const std::string& url, std::vector<std::string> args,
+                        std::map<std::string, std::string> env = {{"PATCHBAY_TOKEN", token}}) {
+  std::vector<std::string> argv{PB_PATCHBAY_BIN, "chat", "--url", url};
+  argv.insert(argv.end(), args.begin(), args.end());
+  chat_result r;
+  r.rc = run_command(argv, r.out, r.err, env);
+  return r;
+}
+
 struct host_fixture {
   fs::path dir;
   std::unique_ptr<pbtest::child_process> proc;

@@ -13,18 +13,8 @@ using agent_test::lines;
 using agent_test::reply;
 using agent_test::script_server;
 
-struct chat_result {
-  int rc;
-  std::string out, err;
-};
-
-chat_result chat(const std::string& url, std::vector<std::string> args) {
-  std::vector<std::string> argv{PB_PATCHBAY_BIN, "chat", "--url", url};
-  argv.insert(argv.end(), args.begin(), args.end());
-  chat_result r;
-  r.rc = pbtest::run_command(argv, r.out, r.err, {{"PATCHBAY_TOKEN", pbtest::token}});
-  return r;
-}
+using pbtest::chat;
+using pbtest::chat_result;
 
 std::string agents_yaml(const script_server& srv) {
   return "  web:\n"

@@ -11,18 +11,8 @@ namespace {
 using agent_test::fake_openai;
 using agent_test::messages_of;
 
-struct chat_result {
-  int rc;
-  std::string out, err;
-};
-
-chat_result chat(const std::string& url, std::vector<std::string> args) {
-  std::vector<std::string> argv{PB_PATCHBAY_BIN, "chat", "--url", url};
-  argv.insert(argv.end(), args.begin(), args.end());
-  chat_result r;
-  r.rc = pbtest::run_command(argv, r.out, r.err, {{"PATCHBAY_TOKEN", pbtest::token}});
-  return r;
-}
+using pbtest::chat;
+using pbtest::chat_result;
 
 TEST(OpenaiAgentChat, HistoryAndRateLimitThroughTheHost) {
   fake_openai fake(pbtest::secret);  // the host's key comes from ${PB_IT_SECRET}

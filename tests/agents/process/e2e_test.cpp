@@ -14,17 +14,8 @@ namespace {
 using namespace std::chrono_literals;
 using pbtest::host_fixture;
 
-struct chat_result {
-  int rc;
-  std::string out, err;
-};
-
-chat_result chat(const std::string& url, const std::string& text) {
-  chat_result r;
-  r.rc = pbtest::run_command({PB_PATCHBAY_BIN, "chat", "--url", url, text}, r.out, r.err,
-                             {{"PATCHBAY_TOKEN", pbtest::token}});
-  return r;
-}
+using pbtest::chat;
+using pbtest::chat_result;
 
 const std::string agents_yaml =
     "  bot:\n"
@@ -38,19 +29,19 @@ TEST(ProcessAgentEndToEnd, ChatStreamsTheAnswerAndACrashIsAnErrorExitOne) {
   host_fixture h("", agents_yaml);
   ASSERT_FALSE(h.base.empty()) << h.logs();
 
-  auto ok = chat(h.base, "hi");
+  auto ok = chat(h.base, {"hi"});
   EXPECT_EQ(ok.rc, 0) << ok.err << h.logs();
   EXPECT_EQ(ok.out, "you said hi\n");
   EXPECT_EQ(ok.err, "");
 
-  auto crash = chat(h.base, "crash-mid:3");
+  auto crash = chat(h.base, {"crash-mid:3"});
   EXPECT_EQ(crash.rc, 1) << crash.err;
   EXPECT_EQ(crash.out, "partial \n");
   EXPECT_NE(crash.err.find("The agent process exited with code 3 before finishing this answer."),
             std::string::npos)
       << crash.err;
 
-  auto refused = chat(h.base, "hi again");
+  auto refused = chat(h.base, {"hi again"});
   EXPECT_EQ(refused.rc, 1);
   EXPECT_NE(refused.err.find("restarting, try again in"), std::string::npos) << refused.err;
 }
@@ -58,7 +49,7 @@ TEST(ProcessAgentEndToEnd, ChatStreamsTheAnswerAndACrashIsAnErrorExitOne) {
 TEST(ProcessAgentEndToEnd, ShutdownStopsTheProcessAndExitsZero) {
   host_fixture h("", agents_yaml);
   ASSERT_FALSE(h.base.empty()) << h.logs();
-  auto r = chat(h.base, "pid");
+  auto r = chat(h.base, {"pid"});
   ASSERT_EQ(r.rc, 0) << r.err;
   const int pid = std::stoi(r.out);
   EXPECT_TRUE(proctest::process_alive(pid));
