@@ -200,6 +200,11 @@ void turn_service::on_inbound(const std::string& channel_id, const core::inbound
                                                        {"conversation", m.conversation_id},
                                                        {"sender", m.sender_id},
                                                        {"sender_name", m.sender_name},
+                                                       // the message this turn answers (its
+                                                       // reply context; the opaque reply
+                                                       // token itself stays in the host)
+                                                       {"message", m.message_id},
+                                                       {"thread_id", m.thread_id},
                                                        {"text", m.text}}),
                           driver->make_output()};
     if (self->router.admit(std::move(spec)) == turns::admission::duplicate_turn)
