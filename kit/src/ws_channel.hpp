@@ -9,6 +9,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <deque>
+#include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -78,5 +79,18 @@ class channel {
   requests req_;
   std::shared_ptr<const std::function<void()>> wake_;
 };
+
+// "internal error[: what()]" for an exception that escaped a connection's coroutine.
+inline std::string internal_error_text(std::exception_ptr e) {
+  std::string text = "internal error";
+  try {
+    std::rethrow_exception(e);
+  } catch (const std::exception& ex) {
+    text += ": ";
+    text += ex.what();
+  } catch (...) {
+  }
+  return text;
+}
 
 }  // namespace patchbay::kit::ws_detail

@@ -112,14 +112,7 @@ class client_session : public std::enable_shared_from_this<client_session<Ws>> {
     net::co_spawn(ex, run(self), [self](std::exception_ptr e) {
       if (!e || self->settled_) return;
       ws_close_info info;
-      info.error = "internal error";
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex2) {
-        info.error += ": ";
-        info.error += ex2.what();
-      } catch (...) {
-      }
+      info.error = ws_detail::internal_error_text(e);
       self->settle(std::move(info));
     });
   }

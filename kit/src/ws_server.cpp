@@ -195,14 +195,7 @@ class session final : public connection_base {
     net::co_spawn(ex, run(self), [self](std::exception_ptr e) {
       if (!e) return;
       ws_close_info info;
-      info.error = "internal error";
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex2) {
-        info.error += ": ";
-        info.error += ex2.what();
-      } catch (...) {
-      }
+      info.error = ws_detail::internal_error_text(e);
       self->eng_.finish();
       self->up_->settle(std::move(info));
     });

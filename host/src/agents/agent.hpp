@@ -4,8 +4,9 @@
 //  - start() takes a turn (its request JSON: turn, thread, channel, text; for channel turns also
 //    conversation, sender, sender_name, message (the id of the message answered), thread_id) and
 //    answers it through env.deliver with thread_response JSON payloads ({"turn": id,
-//    "delta"|"content"|"error"|"done": ...}), or ends it with env.fail(turn_id, user_text) when the backend itself failed (spawn failure, crash, HTTP
-//    error, stream ended without a terminal event). Exactly one terminal per turn, whatever goes
+//    "delta"|"content"|"error"|"done": ...}), or ends it with env.fail(turn_id, user_text) when
+//    the backend itself failed (spawn failure, crash, HTTP error, stream ended without a
+//    terminal event). Exactly one terminal per turn, whatever goes
 //    wrong; the router ignores (and counts) a second one, but backends must not rely on that.
 //  - cancel(turn_id): the router gave up on the turn (timeout, client gone); stop work on it and
 //    send nothing more for it.
