@@ -1,12 +1,19 @@
-// The Feishu channel plugin (China brand of the Feishu/Lark platform): see
-// plugins/common/feishu_family for everything it shares with Lark.
+// The Feishu channel plugin (China brand of the Feishu/Lark platform): websocket mode by default.
+// Everything but the brand defaults lives in plugins/common/feishu_channel (the channel) and
+// plugins/common/feishu_family (the protocol), shared with the other brand.
+#include "feishu_channel/family_channel.hpp"
 #include "feishu_family/brand.hpp"
-#include "placeholder_channel.hpp"
 
 namespace {
 namespace family = patchbay::plugins::feishu_family;
-using feishu_channel = patchbay::plugins::placeholder_channel<family::feishu_platform>;
+
+class feishu_channel final : public family::family_channel {
+ public:
+  feishu_channel(patchbay::sdk::host h, patchbay::sdk::create_info info)
+      : family_channel(h, info, {family::feishu_platform, family::feishu_domain, family::transport_mode::websocket}) {}
+};
+
 }  // namespace
 
 PATCHBAY_PLUGIN(feishu_channel, "feishu", PATCHBAY_PLUGIN_VERSION, "Feishu",
-                "Feishu (open.feishu.cn) bots over the Open API", family::capabilities())
+                "Feishu (open.feishu.cn) bots: WebSocket long connection or webhooks, Open API replies and edits", family::capabilities())

@@ -1,12 +1,19 @@
-// The Lark channel plugin (international brand of the Feishu/Lark platform): see
-// plugins/common/feishu_family for everything it shares with Feishu.
+// The Lark channel plugin (international brand of the Feishu/Lark platform): webhook mode by default.
+// Everything but the brand defaults lives in plugins/common/feishu_channel (the channel) and
+// plugins/common/feishu_family (the protocol), shared with the other brand.
+#include "feishu_channel/family_channel.hpp"
 #include "feishu_family/brand.hpp"
-#include "placeholder_channel.hpp"
 
 namespace {
 namespace family = patchbay::plugins::feishu_family;
-using lark_channel = patchbay::plugins::placeholder_channel<family::lark_platform>;
+
+class lark_channel final : public family::family_channel {
+ public:
+  lark_channel(patchbay::sdk::host h, patchbay::sdk::create_info info)
+      : family_channel(h, info, {family::lark_platform, family::lark_domain, family::transport_mode::webhook}) {}
+};
+
 }  // namespace
 
 PATCHBAY_PLUGIN(lark_channel, "lark", PATCHBAY_PLUGIN_VERSION, "Lark",
-                "Lark (open.larksuite.com) bots over the Open API", family::capabilities())
+                "Lark (open.larksuite.com) bots: webhooks or WebSocket long connection, Open API replies and edits", family::capabilities())

@@ -27,6 +27,7 @@
 #include <string>
 
 #include "bounded_lru.hpp"
+#include "plugin_runtime.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
@@ -35,25 +36,8 @@
 
 namespace patchbay::weixin {
 
-// The host as the account may use it: every call is dropped once the gate is closed (destroy).
-class host_gate {
- public:
-  explicit host_gate(sdk::host h) : h_(h) {}
-  template <class F>
-  void with(F&& f) {
-    std::lock_guard lock(mu_);
-    if (open_) f(h_);
-  }
-  void close() {
-    std::lock_guard lock(mu_);
-    open_ = false;
-  }
-
- private:
-  std::mutex mu_;
-  bool open_ = true;
-  sdk::host h_;
-};
+using plugins::bounded_lru;
+using plugins::host_gate;
 
 struct outbound_text {
   std::string to_user, text, reply_context;

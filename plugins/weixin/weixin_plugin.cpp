@@ -6,13 +6,11 @@
 // Thread safety: the host serializes calls per instance; each account runs on its own strand
 // (weixin_account.hpp). The shared runtime's refcount is only ever released by instances on the
 // host's threads (never on an I/O thread, where stopping the runtime would join itself).
-#include <algorithm>
 #include <memory>
-#include <mutex>
-#include <thread>
 
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "plugin_runtime.hpp"
 #include "weixin_account.hpp"
 #include "weixin_config.hpp"
 
@@ -22,16 +20,7 @@ namespace sdk = patchbay::sdk;
 namespace kit = patchbay::kit;
 namespace wx = patchbay::weixin;
 
-std::shared_ptr<kit::io_runtime> shared_runtime() {
-  static std::mutex mu;
-  static std::weak_ptr<kit::io_runtime> weak;
-  std::lock_guard lock(mu);
-  if (auto rt = weak.lock()) return rt;
-  const unsigned threads = std::clamp(std::thread::hardware_concurrency(), 1u, 2u);
-  auto rt = std::make_shared<kit::io_runtime>(threads);
-  weak = rt;
-  return rt;
-}
+using patchbay::plugins::shared_runtime;
 
 pb_capabilities weixin_capabilities() noexcept {
   pb_capabilities c = sdk::make_capabilities();

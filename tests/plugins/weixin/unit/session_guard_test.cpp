@@ -121,7 +121,7 @@ TEST(SessionGuard, ScaledPolicyKeepsTheShape) {
 }
 
 TEST(BoundedLru, ForgetsTheLeastRecentlyUsed) {
-  bounded_lru<std::string> lru(2);
+  patchbay::plugins::bounded_lru<std::string> lru(2);
   lru.put("a", "1");
   lru.put("b", "2");
   ASSERT_NE(lru.get("a"), nullptr);  // a is now the most recent

@@ -1,7 +1,8 @@
 // A string-keyed map with a fixed capacity that forgets the least recently used entry first.
-// Used for inbound dedup (message ids seen recently) and for the latest context_token per user.
+// Used by the plugins for inbound dedup (ids seen recently, with the time seen as the value when
+// entries expire) and for small per-user caches (Weixin context tokens).
 //
-// Thread safety: none; owned by one account strand.
+// Thread safety: none; owned by one strand.
 #pragma once
 
 #include <cstddef>
@@ -11,7 +12,7 @@
 #include <unordered_map>
 #include <utility>
 
-namespace patchbay::weixin {
+namespace patchbay::plugins {
 
 template <class V>
 class bounded_lru {
@@ -57,4 +58,4 @@ class bounded_lru {
   std::unordered_map<std::string_view, typename std::list<entry>::iterator> index_;
 };
 
-}  // namespace patchbay::weixin
+}  // namespace patchbay::plugins
