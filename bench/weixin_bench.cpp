@@ -9,100 +9,31 @@
 //
 // A plain program (not Google Benchmark): it orchestrates processes. Built with
 // PATCHBAY_BUILD_BENCH=ON: build-bench/bench/weixin_bench.
-#include <signal.h>
-#include <unistd.h>
-
-#include <boost/json.hpp>
-
-#include <chrono>
-#include <cstdio>
-#include <filesystem>
-#include <fstream>
-#include <memory>
-#include <regex>
 #include <set>
-#include <string>
-#include <thread>
-#include <vector>
 
-#include "child_process.hpp"
-#include "patchbay/kit/http_client.hpp"
+#include "bench_support.hpp"
 
 namespace {
-namespace fs = std::filesystem;
-namespace json = boost::json;
-using namespace std::chrono_literals;
-using clk = std::chrono::steady_clock;
+using namespace pbbench;
 
 struct account {
   std::string id, token;
 };
 
-json::value call(const std::string& url, const std::string& method = "GET",
-                 const std::string& body = "") {
-  patchbay::kit::http_client_request req;
-  req.method = method;
-  req.url = url;
-  req.body = body;
-  req.total_timeout = 30s;
-  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
-  std::string err;
-  patchbay::kit::http_client_response resp;
-  patchbay::kit::http_fetch_blocking(req, err, resp);
-  if (!err.empty() || resp.status != 200) {
-    std::fprintf(stderr, "%s %s: %s HTTP %u\n", method.c_str(), url.c_str(), err.c_str(),
-                 resp.status);
-    return {};
-  }
-  boost::system::error_code ec;
-  auto v = json::parse(resp.body, ec);
-  return ec ? json::value() : v;
-}
-
-// A numeric field of /proc/PID/status ("VmRSS" in kB, "Threads").
-long proc_status(pid_t pid, const std::string& field) {
-  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
-  for (std::string line; std::getline(in, line);)
-    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
-  return -1;
-}
-long rss_kb(pid_t pid) { return proc_status(pid, "VmRSS"); }
-
-template <class Pred>
-bool wait_for(Pred pred, std::chrono::seconds limit) {
-  const auto end = clk::now() + limit;
-  while (clk::now() < end) {
-    if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
-  }
-  return pred();
-}
-
-struct fake_server {
-  std::unique_ptr<pbtest::child_process> proc;
-  std::string base;
+struct fake_server : fake_child {
   std::vector<account> accounts;
-  fake_server(const fs::path& dir, size_t n) {
-    proc = std::make_unique<pbtest::child_process>(
-        std::vector<std::string>{PB_FAKE_ILINK_BIN, "--listen", "127.0.0.1:0", "--accounts",
-                                 std::to_string(n), "--hold-ms", "30000", "--log-level", "warn"},
-        std::map<std::string, std::string>{}, (dir / "fake.out").string(),
-        (dir / "fake.err").string());
-    wait_for(
-        [&] {
-          return pbtest::read_file((dir / "fake.out").string()).find('\n') != std::string::npos;
-        },
-        30s);
-    std::string out = pbtest::read_file((dir / "fake.out").string());
-    auto v = json::parse(out.substr(0, out.find('\n'))).as_object();
-    base = std::string(v.at("base_url").as_string());
-    for (const auto& a : v.at("accounts").as_array())
-      accounts.push_back({std::string(a.at("account_id").as_string()),
-                          std::string(a.at("bot_token").as_string())});
+  fake_server(const fs::path& dir, size_t n)
+      : fake_child(PB_FAKE_ILINK_BIN,
+                   {"--accounts", std::to_string(n), "--hold-ms", "30000", "--log-level", "warn"},
+                   dir) {
+    if (auto* a = info.if_contains("accounts"); a && a->is_array())
+      for (const auto& x : a->as_array())
+        accounts.push_back({std::string(x.at("account_id").as_string()),
+                            std::string(x.at("bot_token").as_string())});
   }
   size_t polling_accounts() {
     std::set<std::string> seen;
-    auto v = call(base + "/_fake/requests");
+    auto v = control("/_fake/requests");
     if (!v.is_object()) return 0;
     for (const auto& r : v.at("requests").as_array()) {
       std::string path(r.at("path").as_string());
@@ -113,39 +44,18 @@ struct fake_server {
   }
 };
 
-struct host_process {
-  std::unique_ptr<pbtest::child_process> proc;
-  std::string base;
-  host_process(const fs::path& dir, const fake_server& fake, size_t n, const std::string& extra) {
-    std::ofstream cfg(dir / "patchbay.yaml");
-    cfg << "host:\n  listen: \"127.0.0.1:0\"\n  state: { engine: sqlite, path: state.db }\n"
-           "  api_tokens: [\"bench-token\"]\n  log: { format: json, level: info }\n"
-           "agents:\n  echo: { type: echo }\nchannels:\n";
+struct host_process : host_child {
+  host_process(const fs::path& dir, const fake_server& fake, size_t n, const std::string& extra)
+      : host_child(dir, channels(fake, n, extra)) {}
+  static std::string channels(const fake_server& fake, size_t n, const std::string& extra) {
+    std::string cfg = "agents:\n  echo: { type: echo }\nchannels:\n";
     for (size_t i = 0; i < n; ++i)
-      cfg << "  - id: wx" << i << "\n    plugin: \"" PB_WEIXIN_PLUGIN "\"\n    agent: echo\n"
-          << "    config:\n      bot_token: \"" << fake.accounts[i].token << "\"\n"
-          << "      base_url: \"" << fake.base << "\"\n      account_id: \"" << fake.accounts[i].id
-          << "\"\n"
-          << (extra.empty() ? "" : "      " + extra + "\n");
-    cfg.close();
-    proc = std::make_unique<pbtest::child_process>(
-        std::vector<std::string>{PB_PATCHBAY_BIN, "run", "-c", (dir / "patchbay.yaml").string()},
-        std::map<std::string, std::string>{}, (dir / "host.out").string(),
-        (dir / "host.err").string());
-    std::regex re(R"(listening on http://(127\.0\.0\.1:\d+))");
-    wait_for(
-        [&] {
-          std::smatch m;
-          std::string log = pbtest::read_file((dir / "host.err").string());
-          if (std::regex_search(log, m, re)) base = "http://" + m[1].str();
-          return !base.empty();
-        },
-        120s);
-  }
-  ~host_process() {
-    if (!proc) return;
-    proc->signal(SIGTERM);
-    proc->wait(60s);
+      cfg += "  - id: wx" + std::to_string(i) + "\n    plugin: \"" PB_WEIXIN_PLUGIN
+             "\"\n    agent: echo\n    config:\n      bot_token: \"" +
+             fake.accounts[i].token + "\"\n      base_url: \"" + fake.base +
+             "\"\n      account_id: \"" + fake.accounts[i].id + "\"\n" +
+             (extra.empty() ? "" : "      " + extra + "\n");
+    return cfg;
   }
 };
 
@@ -174,7 +84,7 @@ int main(int argc, char** argv) {
     host_process host(dir / "one", fake, 1, extra);
     if (host.base.empty() || !wait_for([&] { return fake.polling_accounts() == 1; }, 60s)) {
       std::fprintf(stderr, "host did not start polling\n%s",
-                   pbtest::read_file((dir / "one/host.err").string()).c_str());
+                   host.logs().c_str());
       return 1;
     }
     std::this_thread::sleep_for(1s);
@@ -184,13 +94,13 @@ int main(int argc, char** argv) {
     for (size_t i = 0; i < messages; ++i) {
       json::object body{{"from", "user" + std::to_string(i % 50) + "@im.wechat"},
                         {"text", "bench message " + std::to_string(i)}};
-      call(fake.base + "/_fake/inject", "POST", json::serialize(body));
+      fake.control("/_fake/inject", "POST", json::serialize(body));
     }
     const auto t_injected = clk::now();
     size_t got = 0;
     wait_for(
         [&] {
-          auto v = call(fake.base + "/_fake/sent");
+          auto v = fake.control("/_fake/sent");
           got = v.is_object() ? v.at("sent").as_array().size() : 0;
           return got >= messages;
         },
@@ -210,7 +120,7 @@ int main(int argc, char** argv) {
     host_process host(dir / "many", fake, accounts, extra);
     if (host.base.empty()) {
       std::fprintf(stderr, "host did not start\n%s",
-                   pbtest::read_file((dir / "many/host.err").string()).c_str());
+                   host.logs().c_str());
       return 1;
     }
     size_t polling = 0;

@@ -1,0 +1,148 @@
+// What the process-orchestrating benchmarks (weixin_bench, feishu_bench) share: blocking HTTP
+// calls, /proc figures, polling with a limit, a fake server child (its first stdout line parsed)
+// and a `patchbay run` child on a generated config.
+#pragma once
+
+#include <signal.h>
+#include <unistd.h>
+
+#include <boost/json.hpp>
+
+#include <chrono>
+#include <cstdio>
+#include <filesystem>
+#include <fstream>
+#include <map>
+#include <memory>
+#include <regex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "child_process.hpp"
+#include "patchbay/kit/http_client.hpp"
+
+namespace pbbench {
+namespace fs = std::filesystem;
+namespace json = boost::json;
+using namespace std::chrono_literals;
+using clk = std::chrono::steady_clock;
+
+// A blocking call; null (and a line on stderr) unless it answered 200 with JSON.
+inline json::value call(const std::string& url, const std::string& method = "GET",
+                        const std::string& body = "", const std::string& ca_file = "") {
+  patchbay::kit::http_client_request req;
+  req.method = method;
+  req.url = url;
+  req.body = body;
+  req.ca_file = ca_file;
+  req.total_timeout = 60s;
+  if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
+  std::string err;
+  patchbay::kit::http_client_response resp;
+  patchbay::kit::http_fetch_blocking(req, err, resp);
+  if (!err.empty() || resp.status != 200) {
+    std::fprintf(stderr, "%s %s: %s HTTP %u\n", method.c_str(), url.c_str(), err.c_str(),
+                 resp.status);
+    return {};
+  }
+  boost::system::error_code ec;
+  auto v = json::parse(resp.body, ec);
+  return ec ? json::value() : v;
+}
+
+// A numeric field of /proc/PID/status ("VmRSS" in kB, "Threads").
+inline long proc_status(pid_t pid, const std::string& field) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/status");
+  for (std::string line; std::getline(in, line);)
+    if (line.rfind(field + ":", 0) == 0) return std::stol(line.substr(field.size() + 1));
+  return -1;
+}
+inline long rss_kb(pid_t pid) { return proc_status(pid, "VmRSS"); }
+
+template <class Pred>
+bool wait_for(Pred pred, std::chrono::seconds limit) {
+  const auto end = clk::now() + limit;
+  while (clk::now() < end) {
+    if (pred()) return true;
+    std::this_thread::sleep_for(20ms);
+  }
+  return pred();
+}
+
+inline double seconds_since(clk::time_point t0) {
+  return std::chrono::duration<double>(clk::now() - t0).count();
+}
+
+// A fake platform server (tools/fakes/<platform>) started with --listen 127.0.0.1:0 plus `args`;
+// `info` is its first stdout line.
+struct fake_child {
+  std::unique_ptr<pbtest::child_process> proc;
+  json::object info;
+  std::string base, ca_file;
+  fake_child(const std::string& binary, std::vector<std::string> args, const fs::path& dir) {
+    std::vector<std::string> argv{binary, "--listen", "127.0.0.1:0"};
+    argv.insert(argv.end(), args.begin(), args.end());
+    proc = std::make_unique<pbtest::child_process>(argv, std::map<std::string, std::string>{},
+                                                   (dir / "fake.out").string(),
+                                                   (dir / "fake.err").string());
+    wait_for(
+        [&] {
+          return pbtest::read_file((dir / "fake.out").string()).find('\n') != std::string::npos;
+        },
+        30s);
+    std::string out = pbtest::read_file((dir / "fake.out").string());
+    boost::system::error_code ec;
+    auto v = json::parse(out.substr(0, out.find('\n')), ec);
+    if (ec || !v.is_object()) {
+      std::fprintf(stderr, "%s did not start\n", binary.c_str());
+      return;
+    }
+    info = v.as_object();
+    if (auto* b = info.if_contains("base_url"); b && b->is_string()) base = b->as_string();
+    if (auto* c = info.if_contains("ca_file"); c && c->is_string()) ca_file = c->as_string();
+  }
+  json::value control(const std::string& path, const std::string& method = "GET",
+                      const std::string& body = "") const {
+    return call(base + path, method, body, ca_file);
+  }
+};
+
+// `patchbay run` on `dir`/patchbay.yaml = the host block (sqlite state in `dir`, JSON logs at
+// `log_level`) + `agents_and_channels`.
+struct host_child {
+  std::unique_ptr<pbtest::child_process> proc;
+  std::string base;
+  fs::path dir;
+  host_child(const fs::path& d, const std::string& agents_and_channels,
+             const std::string& log_level = "info")
+      : dir(d) {
+    std::ofstream cfg(dir / "patchbay.yaml");
+    cfg << "host:\n  listen: \"127.0.0.1:0\"\n  state: { engine: sqlite, path: state.db }\n"
+           "  api_tokens: [\"bench-token\"]\n  log: { format: json, level: "
+        << log_level << " }\n"
+        << agents_and_channels;
+    cfg.close();
+    proc = std::make_unique<pbtest::child_process>(
+        std::vector<std::string>{PB_PATCHBAY_BIN, "run", "-c", (dir / "patchbay.yaml").string()},
+        std::map<std::string, std::string>{}, (dir / "host.out").string(),
+        (dir / "host.err").string());
+    std::regex re(R"(listening on http://(127\.0\.0\.1:\d+))");
+    wait_for(
+        [&] {
+          std::smatch m;
+          std::string log = logs();
+          if (std::regex_search(log, m, re)) base = "http://" + m[1].str();
+          return !base.empty();
+        },
+        120s);
+  }
+  ~host_child() {
+    if (!proc) return;
+    proc->signal(SIGTERM);
+    proc->wait(60s);
+  }
+  std::string logs() const { return pbtest::read_file((dir / "host.err").string()); }
+};
+
+}  // namespace pbbench
