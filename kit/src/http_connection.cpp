@@ -271,7 +271,11 @@ net::awaitable<void> connection<Stream>::serve() {
     http::request_parser<http::string_body> parser;
     parser.header_limit(static_cast<std::uint32_t>(
         std::min<std::size_t>(opt.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    parser.body_limit(static_cast<std::uint64_t>(opt.max_body_bytes));
+    // With a per-request limit the header is read without one, then checked below.
+    if (opt.max_body_bytes_for)
+      parser.body_limit(boost::none);
+    else
+      parser.body_limit(static_cast<std::uint64_t>(opt.max_body_bytes));
 
     lowest().expires_after(opt.header_timeout);
     {
@@ -282,6 +286,17 @@ net::awaitable<void> connection<Stream>::serve() {
         co_await fail_request(ec);
         co_return;
       }
+    }
+    if (opt.max_body_bytes_for) {
+      const auto& h = parser.get();
+      const std::size_t limit = opt.max_body_bytes_for(
+          std::string_view(h.method_string().data(), h.method_string().size()),
+          std::string_view(h.target().data(), h.target().size()));
+      if (parser.content_length() && *parser.content_length() > limit) {
+        co_await fail_request(http::error::body_limit);
+        co_return;
+      }
+      parser.body_limit(static_cast<std::uint64_t>(limit));  // chunked bodies: checked as read
     }
     if (!parser.is_done()) {
       const auto expect = parser.get()[http::field::expect];

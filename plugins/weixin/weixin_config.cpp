@@ -1,12 +1,12 @@
 #include "weixin_config.hpp"
 
-#include <algorithm>
-#include <stdexcept>
-
 #include <boost/json.hpp>
+
+#include "config_reader.hpp"
 
 namespace patchbay::weixin {
 namespace json = boost::json;
+using namespace plugins::config_reader;
 namespace {
 
 constexpr std::string_view known_keys[] = {"bot_token",
@@ -33,56 +33,6 @@ constexpr std::string_view known_keys[] = {"bot_token",
                                            "context_token_capacity",
                                            "typing"};
 
-[[noreturn]] void fail(const std::string& msg) { throw std::invalid_argument(msg); }
-
-std::string trim(std::string_view s) {
-  while (!s.empty() &&
-         (s.front() == ' ' || s.front() == '\t' || s.front() == '\r' || s.front() == '\n'))
-    s.remove_prefix(1);
-  while (!s.empty() &&
-         (s.back() == ' ' || s.back() == '\t' || s.back() == '\r' || s.back() == '\n'))
-    s.remove_suffix(1);
-  return std::string(s);
-}
-
-std::string get_string(const json::object& o, std::string_view key, std::string_view where) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return {};
-  if (!v->is_string()) fail(std::string(where) + std::string(key) + " must be a string");
-  return std::string(v->get_string());
-}
-
-int64_t get_int(const json::object& o, std::string_view key, int64_t def, int64_t min,
-                int64_t max) {
-  const json::value* v = o.if_contains(key);
-  if (v == nullptr || v->is_null()) return def;
-  int64_t n = 0;
-  if (v->is_int64()) {
-    n = v->get_int64();
-  } else if (v->is_uint64()) {
-    n = v->get_uint64() > static_cast<uint64_t>(max) ? max + 1
-                                                     : static_cast<int64_t>(v->get_uint64());
-  } else {
-    fail(std::string(key) + " must be an integer");
-  }
-  if (n < min || n > max)
-    fail(std::string(key) + " must be between " + std::to_string(min) + " and " +
-         std::to_string(max));
-  return n;
-}
-
-bool control_or_space(std::string_view s) {
-  return std::any_of(s.begin(), s.end(),
-                     [](char c) { return static_cast<unsigned char>(c) <= 0x20 || c == 0x7f; });
-}
-
-void check_url(const std::string& url, std::string_view key) {
-  if (url.rfind("http://", 0) != 0 && url.rfind("https://", 0) != 0)
-    fail(std::string(key) + " must start with http:// or https://");
-  if (control_or_space(url))
-    fail(std::string(key) + " must not contain spaces or control characters");
-}
-
 }  // namespace
 
 weixin_config parse_config(std::string_view json_text, std::string_view plugin_version) {
@@ -90,13 +40,7 @@ weixin_config parse_config(std::string_view json_text, std::string_view plugin_v
   json::value root = json::parse(json_text, ec);
   if (ec || !root.is_object()) fail("config must be a JSON object");
   const json::object& o = root.get_object();
-  for (const auto& kv : o) {
-    if (std::find(std::begin(known_keys), std::end(known_keys), kv.key()) == std::end(known_keys)) {
-      std::string list;
-      for (auto k : known_keys) list += (list.empty() ? "" : ", ") + std::string(k);
-      fail("unknown config key '" + std::string(kv.key()) + "' (known: " + list + ")");
-    }
-  }
+  check_known_keys(o, known_keys);
 
   weixin_config c;
   // The login helper's file first; explicit keys override it.
@@ -170,10 +114,7 @@ weixin_config parse_config(std::string_view json_text, std::string_view plugin_v
   c.dedup_capacity = static_cast<std::size_t>(get_int(o, "dedup_capacity", 4096, 1, 1'000'000));
   c.context_token_capacity =
       static_cast<std::size_t>(get_int(o, "context_token_capacity", 1024, 1, 1'000'000));
-  if (const json::value* t = o.if_contains("typing"); t && !t->is_null()) {
-    if (!t->is_bool()) fail("typing must be true or false");
-    c.typing = t->get_bool();
-  }
+  c.typing = get_bool(o, "typing", true);
   return c;
 }
 

@@ -2,7 +2,8 @@
 //
 // Contract for every backend:
 //  - start() takes a turn (its request JSON: turn, thread, channel, text; for channel turns also
-//    conversation, sender, sender_name, message (the id of the message answered), thread_id) and
+//    conversation, conversation_kind ("direct", "group", "thread" or ""), sender, sender_name,
+//    message (the id of the message answered), thread_id) and
 //    answers it through env.deliver with thread_response JSON payloads ({"turn": id,
 //    "delta"|"content"|"error"|"done": ...}), or ends it with env.fail(turn_id, user_text) when
 //    the backend itself failed (spawn failure, crash, HTTP error, stream ended without a
@@ -37,6 +38,18 @@ class scheduler;
 
 namespace patchbay::agents {
 
+// The asking user's own credential for a turn (identity bindings, host/src/identity/): either a
+// short-lived access token — a secret: sent only as the Bearer credential, never logged, never
+// stored — or the text the user is told instead (not bound yet, binding cleared, provider down).
+struct user_token_result {
+  bool ok = false;
+  std::string token;
+  std::string user_text;
+  bool notice = true;  // true: answer the turn with user_text as content (+ done); false: error
+};
+using user_token_fn = std::function<void(const std::string& request_json,
+                                         std::function<void(user_token_result)> done)>;
+
 struct agent_env {
   kit::io_runtime* rt = nullptr;   // for HTTP requests, timers, child processes
   turns::scheduler* sched = nullptr;  // the router's executor (timers on the router's strand)
@@ -47,6 +60,9 @@ struct agent_env {
   // Operator-facing health of the backend ("" = healthy), e.g. "crash loop: exited with code 3,
   // 5 restarts in 60 s, next try in 40 s". Thread-safe.
   std::function<void(std::string problem)> report_health;
+  // For `auth: user_identity`: finds the asking user's token for a turn (its request JSON); done
+  // runs once, on any thread. Empty when the host has no identity bindings configured.
+  user_token_fn user_token;
 };
 
 class agent {

@@ -3,7 +3,10 @@
 // see http_agent_decoder.hpp), relayed as they arrive.
 //
 // Options: url (required), headers (map; values may be secrets: never logged, and redacted from
-// body excerpts), ca_file, connect/first_byte/idle/total_timeout_ms, max_in_flight.
+// body excerpts), ca_file, connect/first_byte/idle/total_timeout_ms, max_in_flight, auth
+// (`user_identity`: "Authorization: Bearer <the asking user's access token>" from identity
+// bindings replaces any configured Authorization header; a user without one is told why and no
+// request is made).
 //
 // Every turn ends with exactly one terminal: the agent's own error/done, or env.fail with a text
 // naming what went wrong (HTTP status + a short body excerpt, a deadline, the stream ending
@@ -23,6 +26,7 @@
 #include "agents/http_calls.hpp"
 #include "agents/stream_lines.hpp"
 #include "patchbay/kit/http_client.hpp"
+#include "turns/thread_response.hpp"
 
 namespace patchbay::agents {
 namespace {
@@ -33,6 +37,7 @@ struct http_options {
   std::string ca_file;
   http_deadlines deadlines;
   std::int64_t max_in_flight = 64;
+  bool user_identity = false;
   std::vector<std::string> secrets;  // the header values, redacted from excerpts
 };
 
@@ -44,7 +49,13 @@ http_options parse_http_options(std::string_view options_json, std::string& erro
   r.file("ca_file", o.ca_file);
   read_deadlines(r, o.deadlines);
   r.integer("max_in_flight", o.max_in_flight, 1, 10'000);
+  std::string auth;
+  r.text("auth", auth);
   error = r.finish();
+  if (auth == "user_identity") o.user_identity = true;
+  else if (!auth.empty() && auth != "headers")
+    error += std::string(error.empty() ? "" : "; ") +
+             "http agent: option 'auth' must be headers or user_identity";
   for (const auto& [name, value] : o.headers) o.secrets.push_back(value);
   return o;
 }
@@ -73,7 +84,9 @@ struct http_call : http_call_base {
     if (cancelled.load() || decoder.terminal_sent()) return;
     const auto kind = classify_transport(error);
     if (resp.status != 0 && !is_success_status(resp.status)) {
-      std::string ex = excerpt(raw.text(), opt.secrets);
+      auto secrets = opt.secrets;
+      if (!bearer.empty()) secrets.push_back(bearer);
+      std::string ex = excerpt(raw.text(), secrets);
       spdlog::warn("agent {}: turn {}: the agent answered HTTP {}: {}", agent_name, turn_id,
                    resp.status, ex.empty() ? "(empty body)" : ex);
       return end("the agent answered HTTP " + std::to_string(resp.status) +
@@ -121,6 +134,7 @@ struct http_call : http_call_base {
   const std::string agent_name;
   const std::function<void(std::string)> deliver;
   const std::function<void(std::string, std::string)> fail;
+  std::string bearer;  // auth: user_identity — this turn's user token (a secret)
   body_prefix raw{4 << 10};
   answer_decoder decoder;
 };
@@ -146,26 +160,62 @@ class http_agent final : public agent {
         error_text = "The agent is busy (too many requests at once); please try again shortly.";
         return false;
     }
+    if (!opt_->user_identity) {
+      send(*env_.rt, opt_, calls_, call, request_json);
+      return true;
+    }
+    if (!env_.user_token) {
+      calls_->finished(call);
+      error_text = "This agent acts with the asking user's own identity, but the gateway has no "
+                   "identity bindings configured.";
+      return false;
+    }
+    env_.user_token(request_json, [rt = env_.rt, opt = opt_, calls = calls_, call, request_json,
+                                   deliver = env_.deliver](user_token_result r) {
+      if (call->cancelled.load()) return calls->finished(call);
+      if (!r.ok) {
+        calls->finished(call);
+        if (!r.notice) return call->fail(call->turn_id, r.user_text);
+        turns::thread_response resp;
+        resp.turn = call->turn_id;
+        resp.content = std::move(r.user_text);
+        resp.done = true;
+        return deliver(turns::to_json(resp));
+      }
+      call->bearer = std::move(r.token);
+      send(*rt, opt, calls, call, request_json);
+    });
+    return true;
+  }
+
+  static void send(kit::io_runtime& rt, const std::shared_ptr<const http_options>& opt,
+                   const std::shared_ptr<call_registry<http_call>>& calls,
+                   const std::shared_ptr<http_call>& call, const std::string& request_json) {
     kit::http_client_request req;
     req.method = "POST";
-    req.url = opt_->url;
-    req.headers = opt_->headers;
+    req.url = opt->url;
+    req.headers = opt->headers;
+    if (!call->bearer.empty()) {
+      std::erase_if(req.headers, [](const auto& h) {
+        return !kit::find_header(kit::http_headers{h}, "Authorization").empty();
+      });
+      req.headers.emplace_back("Authorization", "Bearer " + call->bearer);
+    }
     if (kit::find_header(req.headers, "Content-Type").empty())
       req.headers.emplace_back("Content-Type", "application/json");
     if (kit::find_header(req.headers, "Accept").empty())
       req.headers.emplace_back("Accept", "application/x-ndjson, text/event-stream");
     req.body = request_json;
-    req.ca_file = opt_->ca_file;
-    prepare_request(opt_->deadlines, *call, req);
+    req.ca_file = opt->ca_file;
+    prepare_request(opt->deadlines, *call, req);
     req.on_body_chunk = [call](std::string_view bytes) { return call->on_chunk(bytes); };
     // `done` may run before http_fetch returns (runtime stopping): the call is admitted above.
     kit::http_fetch(
-        *env_.rt, std::move(req),
-        [call, opt = opt_, calls = calls_](std::string error, kit::http_client_response resp) {
+        rt, std::move(req),
+        [call, opt, calls](std::string error, kit::http_client_response resp) {
           call->on_done(error, resp, *opt);
           calls->finished(call);
         });
-    return true;
   }
 
   void cancel(const std::string& turn_id) override { calls_->cancel(turn_id); }

@@ -6,7 +6,10 @@
 //
 // Failures become classified user-facing texts (openai_agent_protocol.hpp); the operator log
 // gets the status, the request id header and a redacted body excerpt. The API key is sent only as
-// "Authorization: Bearer" and never appears in a log line or an error text.
+// "Authorization: Bearer" and never appears in a log line or an error text. With
+// `auth: user_identity` the Bearer credential is instead the asking user's own short-lived access
+// token (identity bindings, env.user_token), never the api_key; a user without one is told why
+// (e.g. to /init) and no request is made.
 //
 // Threading: start/cancel/stop run on the router's strand; a request's callbacks (body chunks,
 // then done) run one after another on the kit's request strand. They share only the call's
@@ -188,7 +191,22 @@ struct openai_call : http_call_base {
     spdlog::warn("agent {}: turn {}: {}", name, turn_id, what);
   }
 
-  std::string scrub(std::string_view text) const { return excerpt(text, {opt->api_key}, 300); }
+  std::string scrub(std::string_view text) const {
+    return excerpt(text, {opt->api_key, bearer}, 300);
+  }
+
+  // The asking user's identity gave no token: the turn ends with its text (no request made).
+  void end_without_token(const user_token_result& r) {
+    if (finished) return;
+    finished = true;
+    if (cancelled.load()) return;
+    if (!r.notice) return fail(turn_id, r.user_text);
+    turns::thread_response resp;
+    resp.turn = turn_id;
+    resp.content = r.user_text;
+    resp.done = true;
+    deliver(turns::to_json(resp));
+  }
 
   const std::string name;
   const std::function<void(std::string)> deliver;
@@ -202,6 +220,7 @@ struct openai_call : http_call_base {
   std::string answer;
   bool saw_event = false;
   bool finished = false;  // a terminal went out (or was decided)
+  std::string bearer;     // the Authorization credential of this call (a secret)
 };
 
 class openai_agent final : public agent {
@@ -233,23 +252,48 @@ class openai_agent final : public agent {
             "The model agent is busy (too many requests at once); please try again shortly.";
         return false;
     }
+    if (!opt_->user_identity) {
+      call->bearer = opt_->api_key;
+      send(*env_.rt, opt_, calls_, call);
+      return true;
+    }
+    if (!env_.user_token) {
+      calls_->finished(call);
+      error_text = "This agent acts with the asking user's own identity, but the gateway has no "
+                   "identity bindings configured.";
+      return false;
+    }
+    // The user's token (cached, or exchanged now), then the request; never the api_key.
+    env_.user_token(request_json, [rt = env_.rt, opt = opt_, calls = calls_,
+                                   call](user_token_result r) {
+      if (!r.ok || call->cancelled.load()) {
+        call->end_without_token(r);
+        return calls->finished(call);
+      }
+      call->bearer = std::move(r.token);
+      send(*rt, opt, calls, call);
+    });
+    return true;
+  }
+
+  static void send(kit::io_runtime& rt, const std::shared_ptr<const oa::options>& opt,
+                   const std::shared_ptr<call_registry<openai_call>>& calls,
+                   const std::shared_ptr<openai_call>& call) {
     kit::http_client_request req;
     req.method = "POST";
-    req.url = opt_->base_url + "/chat/completions";
+    req.url = opt->base_url + "/chat/completions";
     req.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
-    if (!opt_->api_key.empty())
-      req.headers.emplace_back("Authorization", "Bearer " + opt_->api_key);
-    req.body = oa::request_body(*opt_, call->past, call->input.text);
-    req.ca_file = opt_->ca_file;
-    prepare_request(opt_->deadlines, *call, req);
+    if (!call->bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + call->bearer);
+    req.body = oa::request_body(*opt, call->past, call->input.text);
+    req.ca_file = opt->ca_file;
+    prepare_request(opt->deadlines, *call, req);
     req.on_body_chunk = [call](std::string_view bytes) { return call->on_chunk(bytes); };
     // `done` may run before http_fetch returns (runtime stopping): the call is admitted above.
-    kit::http_fetch(*env_.rt, std::move(req),
-                    [call, calls = calls_](std::string error, kit::http_client_response resp) {
+    kit::http_fetch(rt, std::move(req),
+                    [call, calls](std::string error, kit::http_client_response resp) {
                       call->on_done(error, resp);
                       calls->finished(call);
                     });
-    return true;
   }
 
   void cancel(const std::string& turn_id) override { calls_->cancel(turn_id); }

@@ -72,6 +72,8 @@ options parse_options(std::string_view options_json, std::string& error) {
   r.text("model", o.model, true);
   r.text("system_prompt", o.system_prompt);
   r.text("api_key", o.api_key);
+  std::string auth;
+  r.text("auth", auth);
   r.file("ca_file", o.ca_file);
   r.number("temperature", o.temperature, 0.0, 2.0);
   r.integer("max_tokens", o.max_tokens, 1, 1'000'000);
@@ -80,6 +82,10 @@ options parse_options(std::string_view options_json, std::string& error) {
   r.integer("max_in_flight", o.max_in_flight, 1, 10'000);
   read_deadlines(r, o.deadlines);
   error = r.finish();
+  if (auth == "user_identity") o.user_identity = true;
+  else if (!auth.empty() && auth != "api_key")
+    error += std::string(error.empty() ? "" : "; ") +
+             "openai agent: option 'auth' must be api_key or user_identity";
   while (!o.base_url.empty() && o.base_url.back() == '/') o.base_url.pop_back();
   return o;
 }

@@ -22,6 +22,9 @@ struct options {
   std::string model;
   std::string system_prompt;
   std::string api_key;  // sent as "Authorization: Bearer ..."; never logged
+  // auth: user_identity — the asking user's own access token (identity bindings) is the Bearer
+  // credential instead of api_key; no fallback to api_key. auth: api_key is the default.
+  bool user_identity = false;
   std::string ca_file;
   std::optional<double> temperature;
   std::int64_t max_tokens = 0;      // 0 = not sent

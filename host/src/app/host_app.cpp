@@ -11,7 +11,9 @@
 
 #include "app/api_routes.hpp"
 #include "app/channel_registry.hpp"
+#include "app/proactive_send.hpp"
 #include "app/turn_service.hpp"
+#include "identity/registry.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_instance.hpp"
@@ -118,19 +120,32 @@ struct host_app::impl {
       registry.add(std::move(st));
     }
 
+    // Identity-binding providers: one set, shared by the turn service (/init, /unbind, user
+    // tokens) and the HTTP callback routes.
+    auto identities = std::make_shared<identity::registry>(rt, cfg, *store);
     // An agent's health (e.g. a process agent's crash loop) shows on every channel it answers.
-    turn_service turns(rt, cfg, *store, [&registry](const std::string& agent,
-                                                    const std::string& problem) {
-      for (const auto& c : registry.snapshot())
-        if (c.agent == agent)
-          registry.update(c.id, [&](channel_status& s) { s.agent_problem = problem; });
-    });
+    turn_service turns(
+        rt, cfg, *store,
+        [&registry](const std::string& agent, const std::string& problem) {
+          for (const auto& c : registry.snapshot())
+            if (c.agent == agent)
+              registry.update(c.id, [&](channel_status& s) { s.agent_problem = problem; });
+        },
+        identities);
     channel_directory channels;
     api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels, &rt,
                     store.get()};
     kit::http_server_options hopt;
     hopt.listen = cfg.host.listen;
-    kit::http_server http(rt, hopt, make_api_handler(api));
+    // Everything takes at most max_body_bytes (1 MiB) but the proactive sends' long reports.
+    hopt.max_body_bytes_for = [default_limit = hopt.max_body_bytes](std::string_view method,
+                                                                     std::string_view target) {
+      return method == "POST" && target == "/v1/messages" ? proactive_max_body_bytes
+                                                          : default_limit;
+    };
+    // GET /oauth/<provider>/callback of identity bindings, without the API token.
+    kit::http_server http(rt, hopt,
+                          identity::with_identity_routes(make_api_handler(api), identities));
     try {
       http.start();
     } catch (const std::exception& e) {

@@ -20,7 +20,7 @@ namespace {
 
 constexpr int max_attempts_per_part = 3;
 constexpr std::size_t max_fallbacks = 8;
-constexpr std::size_t max_text_bytes = 512 * 1024;
+constexpr std::size_t max_text_bytes = proactive_max_text_bytes;
 constexpr std::chrono::milliseconds max_retry_wait = 10s;
 
 kit::http_response reply(unsigned status, json::object body) {
@@ -245,7 +245,7 @@ std::optional<proactive_request> parse_proactive_request(std::string_view body,
   }
   if (!read_route(target, req.target, error, "the target")) return std::nullopt;
   if (req.text.empty()) error = "`text` is required and must not be empty";
-  else if (req.text.size() > max_text_bytes) error = "`text` exceeds 512 KiB";
+  else if (req.text.size() > max_text_bytes) error = "`text` exceeds 4 MiB";
   if (!error.empty()) return std::nullopt;
   return req;
 }

@@ -29,6 +29,11 @@ class store;
 
 namespace patchbay::app {
 
+// The largest `text` of POST /v1/messages (a long report is chunked into as many parts as it
+// takes), and the body limit the host's HTTP server allows that route (escaping grows the text).
+inline constexpr std::size_t proactive_max_text_bytes = 4u << 20;
+inline constexpr std::size_t proactive_max_body_bytes = 12u << 20;
+
 struct proactive_request {
   core::route target;
   std::string text;

@@ -14,6 +14,7 @@
 #include "app/proactive_send.hpp"
 #include "app/sse_output.hpp"
 #include "app/strand_scheduler.hpp"
+#include "identity/registry.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
 #include "state/store.hpp"
@@ -44,13 +45,17 @@ struct turn_service::impl final : turns::agent_starter,
   }
 
   impl(kit::io_runtime& rt, const config::config& cfg, state::store& store,
-       agent_health_fn on_health)
+       agent_health_fn on_health, std::shared_ptr<identity::registry> shared_identities)
       : on_health(std::move(on_health)),
         rt(rt),
         store(store),
         keepalive(cfg.host.sse_keepalive),
         sched(rt, rt.make_strand()),
-        router(sched, *this, limits_from(cfg)) {
+        router(sched, *this, limits_from(cfg)),
+        identities(shared_identities ? std::move(shared_identities)
+                                     : std::make_shared<identity::registry>(rt, cfg, store)) {
+    for (const auto& c : cfg.channels)
+      if (!c.identity.empty()) channel_identity[c.id] = c.identity;
     std::random_device rd;
     id_prefix = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     for (const auto& a : cfg.agents) {
@@ -69,6 +74,27 @@ struct turn_service::impl final : turns::agent_starter,
       agents.emplace("echo", agent_entry{"echo", agents::make_agent(echo, env_for("echo"), err), err});
       if (default_agent.empty()) default_agent = "echo";
     }
+    if (!identities->empty()) {  // /init and /unbind turns
+      const std::string name(identity::command_agent_name);
+      agents.emplace(name, agent_entry{"identity",
+                                       identity::make_command_agent(resolver(), env_for(name)), ""});
+    }
+  }
+
+  // Who asks in a channel turn on a channel with identity bindings (on the router's strand).
+  identity::subject_resolver resolver() {
+    return [this](const std::string& request_json) -> std::optional<identity::resolved_subject> {
+      auto asker = identity::read_turn_asker(request_json);
+      if (!asker) return std::nullopt;
+      auto ch = channels.find(asker->channel);
+      auto idp = channel_identity.find(asker->channel);
+      if (ch == channels.end() || idp == channel_identity.end()) return std::nullopt;
+      auto svc = identities->find(idp->second);
+      if (!svc) return std::nullopt;
+      return identity::resolved_subject{
+          svc, {ch->second.instance->module().platform, asker->channel, asker->sender,
+                asker->direct}};
+    };
   }
 
   agents::agent_env env_for(const std::string& name) {
@@ -96,6 +122,8 @@ struct turn_service::impl final : turns::agent_starter,
       else spdlog::info("agent {}: healthy again", name);
       if (fn) fn(name, problem);
     };
+    // Runs the resolver on the router's strand: agents call it from start().
+    if (!identities->empty()) env.user_token = identity::make_user_token_fn(resolver());
     return env;
   }
 
@@ -153,14 +181,18 @@ struct turn_service::impl final : turns::agent_starter,
   std::map<platform_driver*, std::shared_ptr<platform_driver>> draining;
   std::map<std::string, agent_entry> agents;
   std::string default_agent;
+  std::shared_ptr<identity::registry> identities;          // providers of identity bindings
+  std::map<std::string, std::string> channel_identity;  // channel id → provider
   uint64_t id_prefix = 0;
   uint64_t seq = 0;
   bool stopping = false;
 };
 
 turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store,
-                           agent_health_fn on_agent_health)
-    : impl_(std::make_shared<impl>(rt, cfg, store, std::move(on_agent_health))) {}
+                           agent_health_fn on_agent_health,
+                           std::shared_ptr<identity::registry> identities)
+    : impl_(std::make_shared<impl>(rt, cfg, store, std::move(on_agent_health),
+                                   std::move(identities))) {}
 
 void turn_service::add_channel(std::shared_ptr<plugin::channel_instance> channel,
                                const std::string& agent) {
@@ -193,11 +225,18 @@ void turn_service::on_inbound(const std::string& channel_id, const core::inbound
     auto driver = self->make_driver(ch->second, target, caps);
     driver->persist(driver->renderer().record());  // unfinished from now on, until terminal
     std::string thread = channel_id + "\x1f" + m.conversation_id + "\x1f" + m.thread_id;
-    turns::turn_spec spec{id, thread, ch->second.agent,
+    std::string agent = ch->second.agent;
+    if (self->channel_identity.count(channel_id) &&
+        identity::parse_command(m.text) != identity::command::none)
+      agent = identity::command_agent_name;  // answered by the host, not the channel's agent
+    turns::turn_spec spec{id, thread, agent,
                           json::serialize(json::object{{"turn", id},
                                                        {"thread", thread},
                                                        {"channel", channel_id},
                                                        {"conversation", m.conversation_id},
+                                                       {"conversation_kind",
+                                                        identity::conversation_kind_name(
+                                                            m.conversation_kind)},
                                                        {"sender", m.sender_id},
                                                        {"sender_name", m.sender_name},
                                                        // the message this turn answers (its

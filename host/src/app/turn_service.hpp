@@ -18,6 +18,9 @@
 namespace patchbay::plugin {
 class channel_instance;
 }
+namespace patchbay::identity {
+class registry;
+}
 namespace patchbay::state {
 class store;
 struct turn_row;
@@ -36,8 +39,11 @@ class turn_service {
   // `on_agent_health(agent, problem)` hears each agent's health reports ("" = healthy again),
   // from any thread.
   using agent_health_fn = std::function<void(const std::string& agent, const std::string& problem)>;
+  // `identities`: the providers of identity bindings (shared with the HTTP callback routes);
+  // null = built here from `cfg`.
   turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store,
-               agent_health_fn on_agent_health = {});
+               agent_health_fn on_agent_health = {},
+               std::shared_ptr<identity::registry> identities = nullptr);
   ~turn_service();
 
   // Checks the agent name: "" when usable, else the error text for a 400.

@@ -97,7 +97,7 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
     channel.pos = item.pos;
     channel.config_json = "{}";
     const auto entries =
-        map_entries(ctx, item, "a map", {"id", "plugin", "agent", "enabled", "config"});
+        map_entries(ctx, item, "a map", {"id", "plugin", "agent", "enabled", "config", "identity"});
     require_keys(ctx, item, entries, {"id", "plugin", "agent"});
     if (const field* id = find_entry(entries, "id")) read_id(ctx, *id, seen, channel.id);
     if (const field* plugin = find_entry(entries, "plugin")) read_plugin(ctx, *plugin, channel);
@@ -109,6 +109,11 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
     }
     if (const field* config = find_entry(entries, "config")) {
       read_config_block(ctx, *config, channel.config_json);
+    }
+    if (const field* identity = find_entry(entries, "identity")) {
+      channel.identity_pos = identity->pos;
+      if (auto value = read_choice(ctx, *identity, "identity provider", {"nyxid"}))
+        channel.identity = std::move(*value);
     }
     out.push_back(std::move(channel));
   }

@@ -66,13 +66,33 @@ struct channel_config {
   std::string agent;        // name of an entry in `agents`
   bool enabled = true;
   std::string config_json;  // the `config:` block as a JSON object (secrets substituted)
+  std::string identity;     // identity provider its users bind with ("" = none; "nyxid")
   source_pos pos;           // where the channel entry starts
   source_pos plugin_pos;    // where its `plugin:` value is
+  source_pos identity_pos;  // where its `identity:` value is
+};
+
+// The `identity:` section: per-user identity bindings (host/src/identity/). NyxID's OAuth broker
+// is the one provider so far.
+struct nyxid_identity_config {
+  std::string base_url;      // NyxID, e.g. https://nyx.example.com (no trailing '/')
+  std::string client_id;     // the broker-capable public OAuth client
+  std::string redirect_uri;  // the host's public URL of /oauth/nyxid/callback
+  std::string scope = "openid urn:nyxid:scope:broker_binding proxy";
+  std::string state_secret;  // HMAC key of the signed OAuth `state` (secret)
+  std::string ca_file;       // HTTPS: trust this PEM bundle (resolved against the config's dir)
+  std::chrono::milliseconds timeout{10'000};  // total deadline of each call to NyxID
+  source_pos pos;
+};
+
+struct identity_config {
+  std::optional<nyxid_identity_config> nyxid;
 };
 
 struct config {
   std::string file;         // absolute path of the loaded file
   host_config host;
+  identity_config identity;
   std::vector<agent_config> agents;
   std::vector<channel_config> channels;
 

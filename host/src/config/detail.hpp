@@ -130,5 +130,9 @@ void read_host(context& ctx, const field& f, host_config& out);
 void read_agents(context& ctx, const field& f, std::vector<agent_config>& out);
 void read_channels(context& ctx, const field& f, const std::vector<agent_config>& agents,
                    std::vector<channel_config>& out);
+// identity.cpp: the `identity:` section, then each channel's `identity:` reference.
+void read_identity(context& ctx, const field& f, identity_config& out);
+void check_channel_identities(context& ctx, const std::vector<channel_config>& channels,
+                              const identity_config& identity);
 
 }  // namespace patchbay::config::detail

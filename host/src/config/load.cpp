@@ -22,7 +22,7 @@ void read_document(detail::context& ctx, const YAML::Node& root, config& cfg) {
   const field doc = detail::root_field(ctx, root);
   const auto sections =
       detail::map_entries(ctx, doc, "a map with the sections host, agents and channels",
-                          {"host", "agents", "channels"});
+                          {"host", "agents", "channels", "identity"});
   const field* host = detail::find_entry(sections, "host");
   // Run even without a host section: defaults such as the SQLite path still need resolving.
   detail::read_host(ctx, host ? *host : field{"host", "host", YAML::Node(), doc.pos, doc.pos},
@@ -30,8 +30,12 @@ void read_document(detail::context& ctx, const YAML::Node& root, config& cfg) {
   if (const field* agents = detail::find_entry(sections, "agents")) {
     detail::read_agents(ctx, *agents, cfg.agents);
   }
+  if (const field* identity = detail::find_entry(sections, "identity")) {
+    detail::read_identity(ctx, *identity, cfg.identity);
+  }
   if (const field* channels = detail::find_entry(sections, "channels")) {
     detail::read_channels(ctx, *channels, cfg.agents, cfg.channels);
+    detail::check_channel_identities(ctx, cfg.channels, cfg.identity);
   }
 }
 

@@ -17,6 +17,7 @@
 #include <memory>
 
 #include "feishu_family/channel_config.hpp"
+#include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
 
 namespace patchbay::plugins::feishu_family {
@@ -36,6 +37,7 @@ class family_channel : public sdk::channel {
   struct impl;
 
  private:
+  std::shared_ptr<kit::io_runtime> runtime_;  // declared first: outlives impl_
   std::shared_ptr<impl> impl_;
 };
 

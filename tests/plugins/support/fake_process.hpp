@@ -82,7 +82,9 @@ class fake_process {
     patchbay::kit::http_client_response resp;
     patchbay::kit::http_fetch_blocking(req, err, resp);
     EXPECT_EQ(err, "") << path;
-    if (expect != 0) EXPECT_EQ(resp.status, expect) << path << ": " << resp.body;
+    if (expect != 0) {
+      EXPECT_EQ(resp.status, expect) << path << ": " << resp.body;
+    }
     boost::system::error_code ec;
     auto v = json::parse(resp.body, ec);
     return ec ? json::value() : v;

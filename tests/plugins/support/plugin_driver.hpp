@@ -57,9 +57,12 @@ struct mini_host {
   std::vector<pb_status> statuses;  // reason cleared (not owned); see reasons
   std::vector<std::string> reasons;
   std::vector<inbound_record> inbound;
-  // false: every inbound message is answered ACCEPTED at once (DUPLICATE for an event id seen
-  // before). true: answers wait for answer_inbound().
+  // false: every inbound message is answered at once: ACCEPTED (DUPLICATE for an event id seen
+  // before), or `refuse_code` REFUSED while refuse_inbound is set. true: answers wait for
+  // answer_inbound(). Set these under `mu` once the instance runs.
   bool hold_inbound = false;
+  bool refuse_inbound = false;
+  int32_t refuse_code = PB_ERR_RETRYABLE;
   std::map<std::string, int> seen_events;
   std::thread worker{[this] { run(); }};
 
@@ -131,6 +134,12 @@ struct mini_host {
     std::lock_guard lock(mu);
     return inbound.at(i);
   }
+  bool has_state(int32_t state) {
+    std::lock_guard lock(mu);
+    for (const auto& s : statuses)
+      if (s.state == state) return true;
+    return false;
+  }
   std::vector<int32_t> states() {
     std::lock_guard lock(mu);
     std::vector<int32_t> out;
@@ -187,8 +196,14 @@ inline const pb_host_api* host_api() {
       const bool dup = mh.seen_events[r.event_id]++ > 0;
       if (!mh.hold_inbound) {
         r.answered = true;
-        mh.work.push_back([done, ud, dup] {
-          done(ud, dup ? PB_INBOUND_DUPLICATE : PB_INBOUND_ACCEPTED, nullptr);
+        const bool refuse = mh.refuse_inbound;
+        const int32_t code = mh.refuse_code;
+        if (refuse) --mh.seen_events[r.event_id];  // not stored: a re-push is new again
+        mh.work.push_back([done, ud, dup, refuse, code] {
+          static const char why[] = "refused by the test host";
+          pb_error e{sizeof(pb_error), code, 0, pb_str{why, sizeof why - 1}};
+          if (refuse) done(ud, PB_INBOUND_REFUSED, &e);
+          else done(ud, dup ? PB_INBOUND_DUPLICATE : PB_INBOUND_ACCEPTED, nullptr);
         });
         mh.cv.notify_all();
       }

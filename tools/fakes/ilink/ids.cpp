@@ -79,31 +79,4 @@ bool valid_wechat_uin(std::string_view header_value) {
          (text->size() == 1 || (*text)[0] != '0');
 }
 
-std::optional<std::string> query_param(std::string_view query, std::string_view name) {
-  while (!query.empty()) {
-    const auto amp = query.find('&');
-    const std::string_view pair = query.substr(0, amp);
-    query = amp == std::string_view::npos ? std::string_view() : query.substr(amp + 1);
-    const auto eq = pair.find('=');
-    if (pair.substr(0, eq) != name) continue;
-    const std::string_view raw =
-        eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1);
-    std::string out;
-    out.reserve(raw.size());
-    for (std::size_t i = 0; i < raw.size(); ++i) {
-      unsigned v = 0;
-      if (raw[i] == '%' && i + 2 < raw.size() &&
-          std::from_chars(raw.data() + i + 1, raw.data() + i + 3, v, 16).ptr ==
-              raw.data() + i + 3) {
-        out.push_back(static_cast<char>(v));
-        i += 2;
-      } else {
-        out.push_back(raw[i]);
-      }
-    }
-    return out;
-  }
-  return std::nullopt;
-}
-
 }  // namespace patchbay::fakes::ilink

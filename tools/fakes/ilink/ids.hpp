@@ -11,6 +11,8 @@
 #include <string>
 #include <string_view>
 
+#include "fake_http.hpp"
+
 namespace patchbay::fakes::ilink {
 
 class id_source {
@@ -45,7 +47,7 @@ std::optional<cursor> decode_cursor(std::string_view buf);
 // X-WECHAT-UIN: base64 of the decimal text of a uint32.
 bool valid_wechat_uin(std::string_view header_value);
 
-// The value of `name` in an URL query string, percent-decoded ('+' stays '+'); nullopt if absent.
-std::optional<std::string> query_param(std::string_view query, std::string_view name);
+// The value of `name` in an URL query string (shared with the other fakes).
+using common::query_param;
 
 }  // namespace patchbay::fakes::ilink

@@ -22,12 +22,14 @@
 #include <string>
 #include <string_view>
 
+#include "fake_http.hpp"
 #include "fake_ilink.hpp"
 #include "server.hpp"
 
 namespace ilink = patchbay::fakes::ilink;
 namespace kit = patchbay::kit;
 namespace json = boost::json;
+using patchbay::fakes::common::parse_number;
 
 namespace {
 
@@ -51,13 +53,6 @@ struct options {
   std::uint64_t seed = std::random_device{}();
   std::string log_level = "info";
 };
-
-bool parse_number(std::string_view s, std::uint64_t max, std::uint64_t& out) {
-  if (s.empty() || s.size() > 19 || s.find_first_not_of("0123456789") != std::string_view::npos)
-    return false;
-  out = std::stoull(std::string(s));
-  return out <= max;
-}
 
 // Returns 0 to run, else the exit code (2 usage error, 0 after --help).
 int parse_args(int argc, char** argv, options& o) {

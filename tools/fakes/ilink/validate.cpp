@@ -30,16 +30,6 @@ bool has_header(const kit::http_request& req, std::string_view name) {
 
 }  // namespace
 
-bool iequals(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (std::size_t i = 0; i < a.size(); ++i) {
-    const auto x = static_cast<unsigned char>(a[i]);
-    const auto y = static_cast<unsigned char>(b[i]);
-    if (std::tolower(x) != std::tolower(y)) return false;
-  }
-  return true;
-}
-
 std::string check_common_headers(const kit::http_request& req) {
   if (!has_header(req, "iLink-App-Id")) return "missing header iLink-App-Id";
   if (!has_header(req, "iLink-App-ClientVersion")) return "missing header iLink-App-ClientVersion";

@@ -11,6 +11,7 @@
 #include <string>
 #include <string_view>
 
+#include "fake_http.hpp"
 #include "patchbay/kit/http_types.hpp"
 
 namespace patchbay::fakes::ilink {
@@ -27,8 +28,8 @@ std::optional<std::string> bearer_token(const kit::http_request& req);
 // On success `out` holds the object.
 std::string parse_body(std::string_view body, bool need_base_info, boost::json::object& out);
 
-// ASCII case-insensitive equality (header names).
-bool iequals(std::string_view a, std::string_view b);
+// ASCII case-insensitive equality (header names; shared with the other fakes).
+using common::iequals;
 
 // Field readers for request bodies: "" or the problem ("'<name>' must be a string").
 std::string need_string(const boost::json::object& o, std::string_view name, std::string& out,

@@ -13,6 +13,7 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "patchbay/kit/http_types.hpp"
 
@@ -51,6 +52,10 @@ using http_handler = std::function<void(std::shared_ptr<http_exchange>)>;
 struct http_server_options {
   std::string listen = "127.0.0.1:8780";  // "host:port"; port 0 picks a free port
   std::size_t max_body_bytes = 1 << 20;
+  // Optional: the body limit of one request, chosen from its method and target once its header
+  // was read (e.g. a larger one for a bulk endpoint); return max_body_bytes for the default.
+  // Over the limit: 413, as for max_body_bytes. Called on the connection's strand; must not block.
+  std::function<std::size_t(std::string_view method, std::string_view target)> max_body_bytes_for;
   std::size_t max_header_bytes = 16 << 10;
   std::size_t max_connections = 1024;
   std::size_t max_stream_buffer_bytes = 1 << 20;

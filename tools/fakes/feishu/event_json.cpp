@@ -1,0 +1,174 @@
+#include "event_json.hpp"
+
+#include <boost/json/array.hpp>
+#include <boost/json/serialize.hpp>
+
+#include "feishu_family/crypto.hpp"
+
+namespace patchbay::fakes::feishu {
+
+namespace json = boost::json;
+namespace crypto = plugins::feishu_family::crypto;
+
+namespace {
+
+std::string str_field(const json::object& o, std::string_view k, std::string& err) {
+  const auto* v = o.if_contains(k);
+  if (!v || v->is_null()) return {};
+  if (!v->is_string()) {
+    err = "'" + std::string(k) + "' must be a string";
+    return {};
+  }
+  return std::string(v->get_string());
+}
+
+json::object user_id_obj(std::string_view open_id) {
+  return json::object{
+      {"open_id", open_id},
+      {"union_id", "on_" + std::string(open_id.substr(std::min<std::size_t>(3, open_id.size())))},
+      {"user_id", "u" + std::string(open_id.substr(std::min<std::size_t>(3, open_id.size()), 8))}};
+}
+
+std::string v2_content(const app_creds& app, const inject_fields& f, json::array& mentions) {
+  const std::string at = f.mention_bot ? "@_user_1 " : "";
+  if (f.mention_bot) {
+    mentions.push_back(json::object{{"key", "@_user_1"},
+                                    {"id", user_id_obj(app.bot_open_id)},
+                                    {"name", app.bot_name},
+                                    {"tenant_key", app.tenant_key}});
+  }
+  if (f.message_type == "post") {
+    json::array line;
+    if (f.mention_bot) {
+      line.push_back(
+          json::object{{"tag", "at"}, {"user_id", "@_user_1"}, {"user_name", app.bot_name}});
+    }
+    line.push_back(json::object{{"tag", "text"}, {"text", f.text}});
+    return json::serialize(json::object{{"title", ""}, {"content", json::array{std::move(line)}}});
+  }
+  return json::serialize(json::object{{"text", at + f.text}});
+}
+
+}  // namespace
+
+std::string parse_inject(const json::object& b, inject_fields& f) {
+  std::string err;
+  f.app_id = str_field(b, "app_id", err);
+  f.chat_id = str_field(b, "chat_id", err);
+  if (auto t = str_field(b, "chat_type", err); !t.empty()) f.chat_type = t;
+  f.text = str_field(b, "text", err);
+  f.sender_open_id = str_field(b, "sender_open_id", err);
+  if (auto t = str_field(b, "message_type", err); !t.empty()) f.message_type = t;
+  if (auto t = str_field(b, "schema", err); !t.empty()) f.schema = t;
+  f.event_id = str_field(b, "event_id", err);
+  f.message_id = str_field(b, "message_id", err);
+  f.parent_id = str_field(b, "parent_id", err);
+  if (!err.empty()) return err;
+  if (f.chat_type != "p2p" && f.chat_type != "group") return "chat_type must be p2p or group";
+  if (f.message_type != "text" && f.message_type != "post")
+    return "message_type must be text or post";
+  if (f.schema != "2.0" && f.schema != "1.0") return "schema must be 2.0 or 1.0";
+  if (const auto* v = b.if_contains("mention_bot")) {
+    if (!v->is_bool()) return "mention_bot must be a bool";
+    f.mention_bot = v->get_bool();
+  }
+  if (const auto* v = b.if_contains("duplicate")) {
+    if (!v->is_bool()) return "duplicate must be a bool";
+    f.duplicate = v->get_bool();
+  }
+  if (const auto* v = b.if_contains("fragments")) {
+    if (!v->is_int64() || v->get_int64() < 1 || v->get_int64() > 1024)
+      return "fragments must be an integer in [1, 1024]";
+    f.fragments = static_cast<std::size_t>(v->get_int64());
+  }
+  return {};
+}
+
+void complete_inject(inject_fields& f, id_source& ids) {
+  if (f.chat_id.empty()) f.chat_id = ids.chat_id();
+  if (f.sender_open_id.empty()) f.sender_open_id = ids.open_id();
+  if (f.event_id.empty()) f.event_id = ids.event_id();
+  if (f.message_id.empty()) f.message_id = ids.message_id();
+}
+
+std::string build_message_event(const app_creds& app, const inject_fields& f,
+                                std::int64_t create_time_ms) {
+  const std::string ms = std::to_string(create_time_ms);
+  if (f.schema == "1.0") {
+    const std::string at =
+        f.mention_bot ? "<at open_id=\"" + app.bot_open_id + "\">@" + app.bot_name + "</at> " : "";
+    json::object ev{{"type", "message"},
+                    {"app_id", app.app_id},
+                    {"tenant_key", app.tenant_key},
+                    {"root_id", f.parent_id},
+                    {"parent_id", f.parent_id},
+                    {"open_chat_id", f.chat_id},
+                    {"chat_type", f.chat_type == "p2p" ? "private" : "group"},
+                    {"msg_type", f.message_type},
+                    {"open_id", f.sender_open_id},
+                    {"open_message_id", f.message_id},
+                    {"is_mention", f.mention_bot},
+                    {"text", at + f.text},
+                    {"text_without_at_bot", f.text}};
+    return json::serialize(json::object{{"uuid", f.event_id},
+                                        {"token", f.token},
+                                        {"ts", std::to_string(create_time_ms / 1000) + ".000"},
+                                        {"type", "event_callback"},
+                                        {"event", std::move(ev)}});
+  }
+  json::array mentions;
+  json::object msg{{"message_id", f.message_id}};
+  if (!f.parent_id.empty()) {
+    msg["root_id"] = f.parent_id;
+    msg["parent_id"] = f.parent_id;
+  }
+  msg["create_time"] = ms;
+  msg["update_time"] = ms;
+  msg["chat_id"] = f.chat_id;
+  msg["chat_type"] = f.chat_type;
+  msg["message_type"] = f.message_type;
+  msg["content"] = v2_content(app, f, mentions);
+  if (!mentions.empty()) msg["mentions"] = std::move(mentions);
+  json::object header{{"event_id", f.event_id}, {"event_type", "im.message.receive_v1"},
+                      {"create_time", ms},      {"token", f.token},
+                      {"app_id", app.app_id},   {"tenant_key", app.tenant_key}};
+  json::object sender{{"sender_id", user_id_obj(f.sender_open_id)},
+                      {"sender_type", "user"},
+                      {"tenant_key", app.tenant_key}};
+  return json::serialize(json::object{
+      {"schema", "2.0"},
+      {"header", std::move(header)},
+      {"event", json::object{{"sender", std::move(sender)}, {"message", std::move(msg)}}}});
+}
+
+std::string build_challenge(std::string_view challenge, std::string_view token) {
+  return json::serialize(
+      json::object{{"challenge", challenge}, {"token", token}, {"type", "url_verification"}});
+}
+
+webhook_delivery build_webhook(const app_creds& app, std::string_view plaintext,
+                               const webhook_options& o, std::int64_t now_unix_s, id_source& ids) {
+  webhook_delivery d;
+  if (o.encrypt) {
+    const std::string iv = ids.alnum(16);
+    d.body = json::serialize(
+        json::object{{"encrypt", crypto::encrypt_event(app.encrypt_key, plaintext, iv)}});
+  } else {
+    d.body = std::string(plaintext);
+  }
+  d.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+  if (o.sign && o.tamper != "unsigned") {
+    const std::int64_t ts = o.tamper == "timestamp_stale" ? now_unix_s - 3600 : now_unix_s;
+    const std::string timestamp = std::to_string(ts);
+    const std::string nonce = ids.alnum(16);
+    std::string sig = crypto::webhook_signature(timestamp, nonce, app.encrypt_key, d.body);
+    if (o.tamper == "signature") sig[0] = sig[0] == '0' ? '1' : '0';
+    d.headers.emplace_back("X-Lark-Request-Timestamp", timestamp);
+    d.headers.emplace_back("X-Lark-Request-Nonce", nonce);
+    d.headers.emplace_back("X-Lark-Signature", sig);
+  }
+  if (o.tamper == "body" && !d.body.empty()) d.body.insert(1, " ");  // signed bytes != sent bytes
+  return d;
+}
+
+}  // namespace patchbay::fakes::feishu

@@ -1,0 +1,107 @@
+#include "request_log.hpp"
+
+#include "feishu_family/json_util.hpp"
+#include "ids.hpp"
+
+namespace patchbay::fakes::nyxid {
+
+namespace json = boost::json;
+namespace json_util = patchbay::plugins::feishu_family::json_util;
+
+namespace {
+
+bool secret_header(std::string_view name) {
+  return iequals(name, "authorization") || iequals(name, "x-nyxid-callback-token") ||
+         iequals(name, "x-nyxid-user-token") || iequals(name, "cookie");
+}
+
+bool secret_field(std::string_view name) {
+  return name == "code" || name == "code_verifier" || name == "access_token" ||
+         name == "refresh_token" || name == "reply_token" || name == "client_secret" ||
+         name == "id_token";
+}
+
+json::value body_value(const kit::http_request& req) {
+  if (req.body.empty()) return nullptr;
+  if (auto v = json_util::parse(req.body); v && req.body.size() <= 64 * 1024) {
+    if (v->is_object())
+      for (auto& [k, val] : v->get_object())
+        if (secret_field(k)) val = "***";
+    return std::move(*v);
+  }
+  const std::string_view ct = req.header("content-type");
+  if (ct.find("x-www-form-urlencoded") != std::string_view::npos) {
+    json::object o;
+    std::string_view form = req.body;
+    while (!form.empty()) {
+      const auto amp = form.find('&');
+      const std::string_view pair = form.substr(0, amp);
+      const std::string name(pair.substr(0, pair.find('=')));
+      if (!name.empty()) {
+        o[name] = secret_field(name) ? std::string("***") : form_param(req.body, name).value_or("");
+      }
+      if (amp == std::string_view::npos) break;
+      form.remove_prefix(amp + 1);
+    }
+    return o;
+  }
+  return json::string(req.body.substr(0, 16 * 1024));
+}
+
+}  // namespace
+
+std::uint64_t request_log::add(const kit::http_request& req, std::string endpoint,
+                               std::int64_t time_ms) {
+  request_record r;
+  r.seq = next_++;
+  r.time_ms = time_ms;
+  r.method = req.method;
+  r.path = req.path;
+  r.query = req.query;
+  r.endpoint = std::move(endpoint);
+  for (const auto& [name, value] : req.headers)
+    r.headers[name] = secret_header(name) && !value.empty() ? std::string("***") : value;
+  r.body = body_value(req);
+  entries_.push_back(std::move(r));
+  while (entries_.size() > std::max<std::size_t>(max_entries, 1)) entries_.pop_front();
+  return entries_.back().seq;
+}
+
+request_record* request_log::find(std::uint64_t seq) {
+  if (entries_.empty() || seq < entries_.front().seq || seq > entries_.back().seq) return nullptr;
+  return &entries_[static_cast<std::size_t>(seq - entries_.front().seq)];
+}
+
+void request_log::answered(std::uint64_t seq, unsigned status, const json::object* body) {
+  request_record* r = find(seq);
+  if (!r) return;
+  r->status = status;
+  if (!body) return;
+  r->error = std::string(json_util::string_at(*body, "error"));
+  r->message = std::string(json_util::string_at(*body, "message"));
+  if (r->message.empty()) r->message = std::string(json_util::string_at(*body, "error_description"));
+}
+
+json::array request_log::to_json(std::string_view endpoint_filter) const {
+  json::array a;
+  for (const auto& r : entries_) {
+    if (!endpoint_filter.empty() && r.endpoint != endpoint_filter) continue;
+    a.push_back(json::object{{"seq", r.seq},
+                             {"time_ms", r.time_ms},
+                             {"method", r.method},
+                             {"path", r.path},
+                             {"query", r.query},
+                             {"endpoint", r.endpoint},
+                             {"headers", r.headers},
+                             {"body", r.body},
+                             {"credential", r.credential},
+                             {"jti", r.jti},
+                             {"fault", r.fault},
+                             {"status", r.status},
+                             {"error", r.error},
+                             {"message", r.message}});
+  }
+  return a;
+}
+
+}  // namespace patchbay::fakes::nyxid
