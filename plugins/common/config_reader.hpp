@@ -1,5 +1,5 @@
 // Reading a plugin's `config:` block (a JSON object the host passes at create): typed getters with
-// defaults and ranges, unknown-key rejection. Shared by the weixin and the feishu/lark plugins.
+// defaults and ranges, unknown-key rejection. Shared by the weixin, feishu/lark and nyxid plugins.
 //
 // Every failure throws std::invalid_argument whose text names the key and what was expected,
 // NEVER the value found: config blocks hold bot tokens, app secrets and encrypt keys, and the
@@ -15,6 +15,7 @@
 #include <string_view>
 
 #include <boost/json/object.hpp>
+#include <boost/json/parse.hpp>
 #include <boost/json/value.hpp>
 
 namespace patchbay::plugins::config_reader {
@@ -42,6 +43,17 @@ void check_known_keys(const boost::json::object& o, const Range& known) {
     for (std::string_view k : known) list += (list.empty() ? "" : ", ") + std::string(k);
     fail("unknown config key '" + std::string(kv.key()) + "' (known: " + list + ")");
   }
+}
+
+// The config block parsed: throws unless it is a JSON object whose keys are all in `known`. Read
+// the object through the returned value's get_object() (the value owns it).
+template <class Range>
+boost::json::value parse_object(std::string_view json_text, const Range& known) {
+  boost::json::error_code ec;
+  boost::json::value root = boost::json::parse(json_text, ec);
+  if (ec || !root.is_object()) fail("config must be a JSON object");
+  check_known_keys(root.get_object(), known);
+  return root;
 }
 
 // The string at `key` ("" when absent or null). `where` prefixes the key in error texts (for

@@ -1,6 +1,7 @@
 // What every shipped plugin with a transport shares: one small I/O runtime per plugin .so (all
-// instances of the plugin share it; no thread per instance), and a gate in front of the host API
-// that is shut when an instance is destroyed, so nothing reaches the host afterwards.
+// instances of the plugin share it; no thread per instance), a gate in front of the host API
+// that is shut when an instance is destroyed, so nothing reaches the host afterwards, and the
+// glue of the sdk::channel that holds an instance's transport object on that runtime.
 //
 // The runtime is refcounted: created with the first instance, stopped after the last one lets go.
 // Release it only on a host thread (an instance's destructor), never on one of its own I/O
@@ -10,7 +11,11 @@
 #include <algorithm>
 #include <memory>
 #include <mutex>
+#include <stdexcept>
+#include <string>
+#include <string_view>
 #include <thread>
+#include <utility>
 
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
@@ -47,6 +52,43 @@ class host_gate {
   std::mutex mu_;
   bool open_ = true;
   sdk::host h_;
+};
+
+// Runs a config parser; the std::invalid_argument it throws for a bad config becomes the
+// plugin_error the host expects at create ("<platform> config: <what>", never a value).
+template <class Parse>
+auto parse_config_or_refuse(std::string_view platform, Parse&& parse) -> decltype(parse()) {
+  try {
+    return parse();
+  } catch (const std::invalid_argument& e) {
+    throw sdk::plugin_error(PB_ERR_INVALID_INPUT, std::string(platform) + " config: " + e.what());
+  }
+}
+
+// An instance's transport object (`Impl`, constructed as Impl(runtime, host, args...) and owning
+// a close()) on the plugin's shared runtime. Made after the runtime is taken; at destruction it is
+// closed and released first, then the runtime: the last instance stops the runtime there, on a
+// host thread (the sdk::channel's destructor), never on one of its I/O threads.
+template <class Impl>
+class runtime_bound {
+ public:
+  template <class... Args>
+  explicit runtime_bound(sdk::host h, Args&&... args)
+      : runtime_(shared_runtime()),
+        impl_(std::make_shared<Impl>(*runtime_, h, std::forward<Args>(args)...)) {}
+  ~runtime_bound() {
+    impl_->close();
+    impl_.reset();
+    runtime_.reset();
+  }
+  runtime_bound(const runtime_bound&) = delete;
+  runtime_bound& operator=(const runtime_bound&) = delete;
+
+  Impl* operator->() const { return impl_.get(); }
+
+ private:
+  std::shared_ptr<kit::io_runtime> runtime_;  // declared first: outlives the impl
+  std::shared_ptr<Impl> impl_;
 };
 
 }  // namespace patchbay::plugins

@@ -1,5 +1,5 @@
 // nyxid_channel: construction, start, the signing keys (OIDC discovery → JWKS, refreshed before
-// they expire and on an unknown kid), the HTTP call helper, stop and close.
+// they expire and on an unknown kid), the HTTP call helper (http_calls.hpp), stop and close.
 #include "nyxid_channel.hpp"
 
 #include <algorithm>
@@ -17,10 +17,7 @@ constexpr std::chrono::milliseconds refresh_every{240'000};
 }  // namespace
 
 nyxid_channel::nyxid_channel(kit::io_runtime& rt, sdk::host h, nyxid_config cfg)
-    : rt_(rt),
-      strand_(rt.make_strand()),
-      host_(std::make_shared<host_gate>(h)),
-      cfg_(std::move(cfg)),
+    : instance_core(rt, h, std::move(cfg)),
       jwks_(jwks_cache_config{300'000, cfg_.jwks_refetch_interval_ms, 60'000}),
       oidc_(oidc_cache_config{300'000, cfg_.jwks_refetch_interval_ms}),
       replay_(replay_guard_config{cfg_.replay_window_ms, cfg_.replay_capacity, 256}),
@@ -31,16 +28,6 @@ nyxid_channel::nyxid_channel(kit::io_runtime& rt, sdk::host h, nyxid_config cfg)
   verify_cfg_.issuer = cfg_.issuer;
   verify_cfg_.audience = cfg_.audience;
   verify_cfg_.expected_api_key_id = cfg_.api_key_id;
-}
-
-void nyxid_channel::log(pb_log_level level, const std::string& text) {
-  host_->with([&](const sdk::host& h) { h.log(level, text); });
-}
-
-int64_t nyxid_channel::now_unix_ms() {
-  int64_t v = 0;
-  host_->with([&](const sdk::host& h) { v = h.now_unix_ms(); });
-  return v;
 }
 
 void nyxid_channel::report(pb_channel_state state, const std::string& reason) {
@@ -164,61 +151,13 @@ void nyxid_channel::call(std::string method, std::string url, std::string bearer
   req.headers.emplace_back("Accept", "application/json");
   req.headers.emplace_back("User-Agent", "patchbay-nyxid/" PATCHBAY_PLUGIN_VERSION);
   req.body = std::move(body);
-  req.ca_file = cfg_.ca_file;
-  req.connect_timeout = std::min(cfg_.connect_timeout, total);
-  req.first_byte_timeout = total;
-  req.idle_timeout = total;
-  req.total_timeout = total;
-  req.max_body_bytes = 1 << 20;
-  auto cancel = std::make_shared<kit::http_cancel>();
-  req.cancel = cancel;
-  uint64_t id = 0;
-  {
-    std::lock_guard lock(mu_);
-    id = next_call_++;
-    calls_[id] = cancel;
-  }
-  if (closed_) cancel->cancel();
-  std::weak_ptr<nyxid_channel> w = weak_from_this();
-  kit::http_fetch(rt_, std::move(req),
-                  [w, id, done = std::move(done)](std::string err, kit::http_client_response resp) {
-                    auto self = w.lock();
-                    if (!self) return;
-                    self->strand_.post(
-                        [self, id, done, err = std::move(err), resp = std::move(resp)]() mutable {
-                          {
-                            std::lock_guard lock(self->mu_);
-                            self->calls_.erase(id);
-                          }
-                          done(std::move(err), std::move(resp));
-                          self->check_stopped();
-                        });
-                  });
-}
-
-void nyxid_channel::cancel_calls() {
-  std::map<uint64_t, std::shared_ptr<kit::http_cancel>> calls;
-  {
-    std::lock_guard lock(mu_);
-    calls = calls_;
-  }
-  for (auto& [id, c] : calls) c->cancel();
-}
-
-uint64_t nyxid_channel::owe(sdk::completion c) {
-  std::lock_guard lock(mu_);
-  const uint64_t id = next_owed_++;
-  owed_.emplace(id, std::move(c));
-  return id;
-}
-
-std::optional<sdk::completion> nyxid_channel::take_owed(uint64_t id) {
-  std::lock_guard lock(mu_);
-  auto it = owed_.find(id);
-  if (it == owed_.end()) return std::nullopt;
-  sdk::completion c = std::move(it->second);
-  owed_.erase(it);
-  return c;
+  set_limits(req, cfg_.ca_file, std::min(cfg_.connect_timeout, total), total, total);
+  calls_.start(rt_, strand_, weak_from_this(), std::move(req), closed_,
+               [w = weak_from_this(), done = std::move(done)](std::string err,
+                                                              kit::http_client_response resp) {
+                 done(std::move(err), std::move(resp));
+                 if (auto self = w.lock()) self->check_stopped();
+               });
 }
 
 // ---- stop / close -----------------------------------------------------------------------------
@@ -227,52 +166,35 @@ void nyxid_channel::stop(std::chrono::milliseconds deadline, sdk::stop_completio
   strand_.post([self = shared_from_this(), deadline, done]() mutable {
     if (self->stopping_) return done();  // a repeated stop: nothing more to wait for
     self->stopping_ = true;
-    self->stop_done_.emplace(std::move(done));
     self->refresh_timer_.cancel();
     for (auto& cb : self->pending_) cb.respond.respond(503, R"({"error":"channel stopping"})");
     self->pending_.clear();
     // Sends in flight get until shortly before the host's deadline, then are cancelled.
-    self->stop_timer_ = std::make_unique<kit::timer>(self->rt_, self->strand_);
-    self->stop_timer_->after(deadline * 9 / 10, [w = self->weak_from_this()](bool cancelled) {
-      auto s = w.lock();
-      if (cancelled || !s) return;
-      s->cancel_calls();
-      s->finish_stop();
-    });
+    self->stop_.begin(self->rt_, self->strand_, deadline, std::move(done),
+                      [w = self->weak_from_this()] {
+                        if (auto s = w.lock()) {
+                          s->calls_.cancel_all();
+                          s->finish_stop();
+                        }
+                      });
     self->check_stopped();
   });
 }
 
 void nyxid_channel::check_stopped() {
-  if (!stopping_ || !stop_done_) return;
-  {
-    std::lock_guard lock(mu_);
-    if (!calls_.empty()) return;  // sends, edits and key fetches end by their own deadlines
-  }
+  if (!stopping_ || !stop_.waiting()) return;
+  if (!calls_.empty()) return;  // sends, edits and key fetches end by their own deadlines
   finish_stop();
 }
 
 void nyxid_channel::finish_stop() {
-  if (!stop_done_) return;
-  if (stop_timer_) stop_timer_->cancel();
-  report(PB_STATE_STOPPED);
-  auto done = std::move(*stop_done_);
-  stop_done_.reset();
-  done();
+  stop_.finish([&] { report(PB_STATE_STOPPED); });
 }
 
 void nyxid_channel::close() {
-  closed_ = true;
-  host_->close();
+  close_core();
   refresh_timer_.cancel();
-  std::map<uint64_t, sdk::completion> owed;
-  {
-    std::lock_guard lock(mu_);
-    owed.swap(owed_);
-  }
-  cancel_calls();
-  for (auto& [id, c] : owed)
-    c.fail(PB_ERR_RETRYABLE, "channel stopped before the operation completed");
+  calls_.cancel_all();
   strand_.post([self = shared_from_this()] {
     for (auto& cb : self->pending_) cb.respond.respond(503, R"({"error":"channel stopped"})");
     self->pending_.clear();

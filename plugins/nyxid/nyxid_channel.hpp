@@ -9,21 +9,18 @@
 //
 // Threading: the public entry points are called on host threads and post to the strand; all
 // state below is strand-only unless marked. Host calls go through a gate that close() shuts.
-// Completions owed to the host live in `owed_` (under mu_) so close() settles each one still
-// open (PB_ERR_RETRYABLE) before destroy returns; HTTP calls in flight are cancelled then.
+// Completions owed to the host live in `owed_` (instance_core.hpp) so close() settles each one
+// still open (PB_ERR_RETRYABLE) before destroy returns; HTTP calls in flight are cancelled then.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <deque>
-#include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "bounded_lru.hpp"
+#include "http_calls.hpp"
+#include "instance_core.hpp"
 #include "nyxid_config.hpp"
 #include "nyxid_proto/callback_verify.hpp"
 #include "nyxid_proto/jwks_cache.hpp"
@@ -44,7 +41,8 @@ struct pending_callback {
   bool after_refetch = false;  // verified once more after a key fetch: never waits again
 };
 
-class nyxid_channel : public std::enable_shared_from_this<nyxid_channel> {
+class nyxid_channel : public std::enable_shared_from_this<nyxid_channel>,
+                      private instance_core<nyxid_config> {
  public:
   nyxid_channel(kit::io_runtime& rt, sdk::host h, nyxid_config cfg);
 
@@ -58,7 +56,7 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel> {
             sdk::completion done);
 
  private:
-  using fetch_done = std::function<void(std::string error, kit::http_client_response)>;
+  using fetch_done = http_calls::fetch_done;
 
   // ---- nyxid_channel.cpp ----
   void refresh_keys(const char* why);
@@ -67,14 +65,9 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel> {
   void schedule_refresh(std::chrono::milliseconds delay);
   void call(std::string method, std::string url, std::string bearer, std::string body,
             std::chrono::milliseconds total, fetch_done done);
-  void cancel_calls();
   void check_stopped();
   void finish_stop();
   void report(pb_channel_state state, const std::string& reason = {});
-  void log(pb_log_level level, const std::string& text);
-  int64_t now_unix_ms();
-  uint64_t owe(sdk::completion c);
-  std::optional<sdk::completion> take_owed(uint64_t id);
 
   // ---- nyxid_inbound.cpp ----
   void handle_callback(pending_callback cb);
@@ -87,11 +80,7 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel> {
   void proxy_send(uint64_t owed, std::string receive_id, std::string type, std::string fallback_id,
                   std::string fallback_type, std::string text, std::string seed, bool is_retry);
 
-  kit::io_runtime& rt_;
-  kit::strand strand_;
-  std::shared_ptr<host_gate> host_;
-  const nyxid_config cfg_;
-  std::atomic<bool> closed_{false};
+  // instance_core: rt_, strand_, host_, cfg_, closed_, owed_; log, monotonic_ms, now_unix_ms.
 
   // strand-only state
   callback_verify_config verify_cfg_;
@@ -106,17 +95,13 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel> {
   kit::timer refresh_timer_;
   bool started_ = false;
   bool stopping_ = false;
-  std::optional<sdk::stop_completion> stop_done_;
-  std::unique_ptr<kit::timer> stop_timer_;
+  pending_stop stop_;
   int reported_state_ = 0;
   std::string reported_reason_;
 
-  // any thread, under mu_
-  std::mutex mu_;
-  std::map<uint64_t, std::shared_ptr<kit::http_cancel>> calls_;
-  uint64_t next_call_ = 0;
-  std::map<uint64_t, sdk::completion> owed_;
-  uint64_t next_owed_ = 0;
+  // any thread: HTTP calls in flight (sends, edits, key fetches); the completions owed to the
+  // host are instance_core's owed_
+  http_calls calls_;
 };
 
 }  // namespace patchbay::plugins::nyxid

@@ -44,11 +44,8 @@ std::string secret(const json::object& o, std::string_view key) {
 }  // namespace
 
 nyxid_config parse_config(std::string_view text) {
-  boost::system::error_code ec;
-  json::value v = json::parse(text, ec);
-  if (ec || !v.is_object()) cr::fail("the config block must be a JSON object");
+  const json::value v = cr::parse_object(text, known_keys);
   const json::object& o = v.get_object();
-  cr::check_known_keys(o, known_keys);
 
   nyxid_config c;
   c.base_url = cr::trim(cr::get_string(o, "base_url"));

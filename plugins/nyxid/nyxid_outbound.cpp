@@ -20,6 +20,7 @@
 #include "nyxid_proto/relay_api.hpp"
 #include "nyxid_proto/relay_errors.hpp"
 #include "proxy_send.hpp"
+#include "rejected_routes.hpp"
 #include "reply_plan.hpp"
 
 namespace patchbay::plugins::nyxid {
@@ -35,13 +36,13 @@ bool blank(std::string_view s) {
 
 void nyxid_channel::send(std::string conversation, std::string reply_to, std::string context,
                          std::string text, std::string turn_id, sdk::completion done) {
-  const uint64_t owed = owe(std::move(done));
+  const uint64_t owed = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), owed, conversation = std::move(conversation),
                 reply_to = std::move(reply_to), context = std::move(context),
                 text = std::move(text), turn_id = std::move(turn_id)]() mutable {
     auto fail = [&](pb_error_code code, const std::string& why) {
       self->log(PB_LOG_WARN, why);
-      if (auto c = self->take_owed(owed)) c->fail(code, why);
+      if (auto c = self->owed_.take(owed)) c->fail(code, why);
     };
     if (self->closed_) return;
     if (blank(text)) return fail(PB_ERR_INVALID_INPUT, "nyxid: refusing to send an empty message");
@@ -86,7 +87,7 @@ void nyxid_channel::reply(uint64_t owed, std::string inbound_id, std::string tex
                           std::string bearer, bool with_token, std::string key) {
   auto body = reply_request_body(inbound_id, text);
   if (!body) {
-    if (auto c = take_owed(owed)) c->fail(PB_ERR_INTERNAL, "nyxid reply: cannot build the body");
+    if (auto c = owed_.take(owed)) c->fail(PB_ERR_INTERNAL, "nyxid reply: cannot build the body");
     return;
   }
   call("POST", cfg_.base_url + std::string(reply_path), std::move(bearer), std::move(*body),
@@ -99,7 +100,7 @@ void nyxid_channel::reply(uint64_t owed, std::string inbound_id, std::string tex
              relay_transport_of(err), static_cast<int>(resp.status), resp.body,
              resp.header("Retry-After"));
          if (with_token && !e.token_spent) self->spent_tokens_.erase(key);  // still unused
-         auto c = self->take_owed(owed);
+         auto c = self->owed_.take(owed);
          if (e.ok()) {
            auto r = parse_reply_response(resp.body);
            if (!r)
@@ -124,7 +125,7 @@ void nyxid_channel::reply(uint64_t owed, std::string inbound_id, std::string tex
 
 void nyxid_channel::edit(std::string message_id, std::string context, std::string text,
                          sdk::completion done) {
-  const uint64_t owed = owe(std::move(done));
+  const uint64_t owed = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), owed, message_id = std::move(message_id),
                 context = std::move(context), text = std::move(text)]() mutable {
     if (self->closed_) return;
@@ -135,7 +136,7 @@ void nyxid_channel::edit(std::string message_id, std::string context, std::strin
                                   ? "nyxid update: no credential (no api_key and no reply token)"
                                   : "nyxid update: nothing to edit";
       self->log(PB_LOG_WARN, why);
-      if (auto c = self->take_owed(owed))
+      if (auto c = self->owed_.take(owed))
         c->fail(cred == edit_credential::none ? PB_ERR_AUTH : PB_ERR_INVALID_INPUT, why);
       return;
     }
@@ -150,7 +151,7 @@ void nyxid_channel::edit(std::string message_id, std::string context, std::strin
                      with_key ? relay_credential::api_key : relay_credential::reply_token,
                      relay_transport_of(err), static_cast<int>(resp.status), resp.body,
                      resp.header("Retry-After"));
-                 auto c = self->take_owed(owed);
+                 auto c = self->owed_.take(owed);
                  if (e.ok()) {
                    if (c) c->succeed(message_id);
                    return;
@@ -169,10 +170,22 @@ void nyxid_channel::edit(std::string message_id, std::string context, std::strin
 void nyxid_channel::proxy_send(uint64_t owed, std::string receive_id, std::string type,
                                std::string fallback_id, std::string fallback_type, std::string text,
                                std::string seed, bool is_retry) {
+  // The same slug (any case) just rejected this recipient: do not ask again (a failure notice
+  // of the send that was rejected, through another channel with the same slug).
+  const std::string route = rejected_routes::key(cfg_.base_url, cfg_.proxy_slug, receive_id);
+  if (auto seen = rejected_routes::shared().find(route, monotonic_ms())) {
+    log(PB_LOG_WARN, "nyxid proxy: slug " + cfg_.proxy_slug + " rejected " + type + " " +
+                         receive_id + " " + std::to_string((monotonic_ms() - seen->at_ms) / 1000) +
+                         " s ago; not sent again (" + seen->message + ")");
+    if (auto c = owed_.take(owed))
+      c->fail(static_cast<pb_error_code>(seen->code),
+              seen->message + " (not sent again through the same slug)");
+    return;
+  }
   const proxy_request req = build_proxy_send(cfg_.proxy_slug, receive_id, type, text,
                                              seed.empty() ? seed : seed + (is_retry ? "|fb" : ""));
   call("POST", cfg_.base_url + req.path, cfg_.proxy_api_key, req.body, cfg_.request_timeout,
-       [self = shared_from_this(), owed, receive_id, type, fallback_id, fallback_type,
+       [self = shared_from_this(), owed, route, receive_id, type, fallback_id, fallback_type,
         text = std::move(text), seed = std::move(seed),
         is_retry](std::string err, kit::http_client_response resp) mutable {
          const proxy_result r =
@@ -180,7 +193,8 @@ void nyxid_channel::proxy_send(uint64_t owed, std::string receive_id, std::strin
                                                  resp.header("x-ogw-ratelimit-reset"))
                          : proxy_transport_failure(err);
          if (r.ok()) {
-           if (auto c = self->take_owed(owed)) c->succeed(r.message_id);
+           rejected_routes::shared().forget(route);
+           if (auto c = self->owed_.take(owed)) c->succeed(r.message_id);
            return;
          }
          if (r.bot_not_in_chat() && !is_retry && !fallback_id.empty()) {
@@ -189,9 +203,11 @@ void nyxid_channel::proxy_send(uint64_t owed, std::string receive_id, std::strin
            return self->proxy_send(owed, fallback_id, fallback_type, {}, {}, std::move(text),
                                    std::move(seed), true);
          }
+         if (r.code == PB_ERR_REJECTED)
+           rejected_routes::shared().remember(route, {r.code, r.message, self->monotonic_ms()});
          self->log(PB_LOG_WARN, r.message + " [slug " + self->cfg_.proxy_slug + ", " + type + " " +
                                     receive_id + "]");
-         if (auto c = self->take_owed(owed))
+         if (auto c = self->owed_.take(owed))
            c->fail(static_cast<pb_error_code>(r.code), r.message,
                    std::chrono::milliseconds(r.retry_after_ms));
        });

@@ -5,7 +5,7 @@
 // proxy_send; the protocol in proto/.
 //
 // Thread safety: the host serializes calls per instance; each instance runs on its own strand.
-// The shared runtime's refcount is only released on host threads (the destructor).
+// The shared runtime's refcount is only released on host threads (runtime_bound's destructor).
 #include <memory>
 
 #include "nyxid_channel.hpp"
@@ -16,7 +16,6 @@
 namespace {
 
 namespace sdk = patchbay::sdk;
-namespace kit = patchbay::kit;
 namespace nx = patchbay::plugins::nyxid;
 
 // Plugin-wide values; each inbound message narrows them for the platform behind it
@@ -40,21 +39,10 @@ pb_capabilities nyxid_capabilities() noexcept {
 
 class nyxid_plugin_channel final : public sdk::channel {
  public:
-  nyxid_plugin_channel(sdk::host h, sdk::create_info info) : channel(h) {
-    nx::nyxid_config cfg;
-    try {
-      cfg = nx::parse_config(info.config_json);
-    } catch (const std::invalid_argument& e) {
-      throw sdk::plugin_error(PB_ERR_INVALID_INPUT, std::string("nyxid config: ") + e.what());
-    }
-    runtime_ = patchbay::plugins::shared_runtime();
-    impl_ = std::make_shared<nx::nyxid_channel>(*runtime_, h, std::move(cfg));
-  }
-  ~nyxid_plugin_channel() override {
-    impl_->close();
-    impl_.reset();
-    runtime_.reset();  // the last instance stops the runtime here, on a host thread
-  }
+  nyxid_plugin_channel(sdk::host h, sdk::create_info info)
+      : channel(h), impl_(h, patchbay::plugins::parse_config_or_refuse("nyxid", [&] {
+                            return nx::parse_config(info.config_json);
+                          })) {}
 
   void start() override { impl_->start(); }
   void stop(std::chrono::milliseconds deadline, sdk::stop_completion done) override {
@@ -75,8 +63,7 @@ class nyxid_plugin_channel final : public sdk::channel {
   }
 
  private:
-  std::shared_ptr<kit::io_runtime> runtime_;  // declared first: outlives the channel
-  std::shared_ptr<nx::nyxid_channel> impl_;
+  patchbay::plugins::runtime_bound<nx::nyxid_channel> impl_;
 };
 
 }  // namespace

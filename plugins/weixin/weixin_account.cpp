@@ -18,10 +18,7 @@ std::chrono::milliseconds poll_margin(std::chrono::milliseconds hold) {
 }  // namespace
 
 weixin_account::weixin_account(kit::io_runtime& rt, sdk::host h, weixin_config cfg)
-    : rt_(rt),
-      strand_(rt.make_strand()),
-      host_(std::make_shared<host_gate>(h)),
-      cfg_(std::move(cfg)),
+    : instance_core(rt, h, std::move(cfg)),
       guard_(cfg_.guard),
       timer_(rt, strand_),
       poll_timeout_(cfg_.longpolling_timeout),
@@ -31,20 +28,6 @@ weixin_account::weixin_account(kit::io_runtime& rt, sdk::host h, weixin_config c
       rng_(std::random_device{}() | (uint64_t{std::random_device{}()} << 32)) {}
 
 weixin_account::~weixin_account() = default;
-
-void weixin_account::log(pb_log_level level, const std::string& text) {
-  host_->with([&](const sdk::host& h) { h.log(level, text); });
-}
-int64_t weixin_account::monotonic_ms() {
-  int64_t v = 0;
-  host_->with([&](const sdk::host& h) { v = h.monotonic_ms(); });
-  return v;
-}
-int64_t weixin_account::now_unix_ms() {
-  int64_t v = 0;
-  host_->with([&](const sdk::host& h) { v = h.now_unix_ms(); });
-  return v;
-}
 
 void weixin_account::start() {
   strand_.post([self = shared_from_this()] {
@@ -298,7 +281,6 @@ void weixin_account::stop(std::chrono::milliseconds deadline, sdk::stop_completi
   strand_.post([self = shared_from_this(), deadline, done]() mutable {
     if (self->stop_requested_) return done();  // a repeated stop: nothing left to do
     self->stop_requested_ = true;
-    self->stop_done_.emplace(std::move(done));
     self->stopping_ = true;
     self->timer_.cancel();
     if (self->poll_cancel_) {
@@ -306,14 +288,13 @@ void weixin_account::stop(std::chrono::milliseconds deadline, sdk::stop_completi
       self->poll_cancel_->cancel();
     }
     // Never wait past the host's deadline: settle what is left shortly before it.
-    self->stop_timer_ = std::make_unique<kit::timer>(self->rt_, self->strand_);
-    self->stop_timer_->after(deadline * 9 / 10, [w = std::weak_ptr(self)](bool cancelled) {
-      auto s = w.lock();
-      if (!cancelled && s) {
-        s->cancel_rest_calls();
-        s->finish_stop();
-      }
-    });
+    self->stop_.begin(self->rt_, self->strand_, deadline, std::move(done),
+                      [w = std::weak_ptr(self)] {
+                        if (auto s = w.lock()) {
+                          s->rest_calls_.cancel_all();
+                          s->finish_stop();
+                        }
+                      });
     if (!self->started_) return self->check_stopped();
     self->notify_stop_pending_ = true;
     const auto timeout = std::min(self->cfg_.notify_stop_timeout, deadline / 2);
@@ -324,43 +305,27 @@ void weixin_account::stop(std::chrono::milliseconds deadline, sdk::stop_completi
                  if (auto f = classify_rest("notifyStop", err, resp.status, resp.body, out))
                    self->log(PB_LOG_WARN, f->message);
                  self->notify_stop_pending_ = false;
-                 self->cancel_rest_calls();  // sends still running had their chance
+                 self->rest_calls_.cancel_all();  // sends still running had their chance
                  self->check_stopped();
                });
   });
 }
 
 void weixin_account::check_stopped() {
-  if (!stopping_ || !stop_done_) return;
+  if (!stopping_ || !stop_.waiting()) return;
   if (poll_cancel_ || notify_stop_pending_) return;
-  {
-    std::lock_guard lock(mu_);
-    if (!rest_calls_.empty()) return;
-  }
+  if (!rest_calls_.empty()) return;
   finish_stop();
 }
 
 void weixin_account::finish_stop() {
-  if (!stop_done_) return;
-  if (stop_timer_) stop_timer_->cancel();
-  host_->with([](const sdk::host& h) { h.report_status(PB_STATE_STOPPED); });
-  auto done = std::move(*stop_done_);
-  stop_done_.reset();
-  done();
+  stop_.finish([&] { host_->with([](const sdk::host& h) { h.report_status(PB_STATE_STOPPED); }); });
 }
 
 void weixin_account::close() {
-  closed_ = true;
-  host_->close();
+  close_core();
   timer_.cancel();
-  std::map<uint64_t, sdk::completion> owed;
-  {
-    std::lock_guard lock(mu_);
-    owed.swap(owed_);
-  }
-  cancel_rest_calls();
-  for (auto& [id, c] : owed)
-    c.fail(PB_ERR_RETRYABLE, "channel stopped before the operation completed");
+  rest_calls_.cancel_all();
   // The poll handle is strand state; cancelling through a copy is thread-safe.
   strand_.post([self = shared_from_this()] {
     if (self->poll_cancel_) self->poll_cancel_->cancel();

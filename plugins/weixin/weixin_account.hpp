@@ -17,20 +17,18 @@
 // a short deadline, in-flight sends are given until then and cancelled after; then `done`.
 #pragma once
 
-#include <atomic>
 #include <chrono>
 #include <cstdint>
-#include <map>
 #include <memory>
-#include <mutex>
-#include <optional>
 #include <string>
 
 #include "bounded_lru.hpp"
-#include "plugin_runtime.hpp"
+#include "http_calls.hpp"
+#include "instance_core.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "plugin_runtime.hpp"
 #include "session_guard.hpp"
 #include "weixin_config.hpp"
 
@@ -38,12 +36,15 @@ namespace patchbay::weixin {
 
 using plugins::bounded_lru;
 using plugins::host_gate;
+using plugins::http_calls;
+using plugins::pending_stop;
 
 struct outbound_text {
   std::string to_user, text, reply_context;
 };
 
-class weixin_account : public std::enable_shared_from_this<weixin_account> {
+class weixin_account : public std::enable_shared_from_this<weixin_account>,
+                       private plugins::instance_core<weixin_config> {
  public:
   weixin_account(kit::io_runtime& rt, sdk::host h, weixin_config cfg);
   ~weixin_account();
@@ -56,7 +57,7 @@ class weixin_account : public std::enable_shared_from_this<weixin_account> {
   void close();
 
  private:
-  using fetch_done = std::function<void(std::string, kit::http_client_response)>;
+  using fetch_done = http_calls::fetch_done;
   struct ticket {
     std::string value;
     int64_t refresh_at_ms = 0;
@@ -82,18 +83,9 @@ class weixin_account : public std::enable_shared_from_this<weixin_account> {
   std::string context_token_for(const std::string& user, const std::string& reply_context);
   void remember_context_token(const std::string& user, const std::string& token);
   void send_typing(const std::string& user, const std::string& ticket_value, uint64_t owed_id);
-  void cancel_rest_calls();
   uint32_t random32();
 
-  void log(pb_log_level level, const std::string& text);
-  int64_t monotonic_ms();
-  int64_t now_unix_ms();
-
-  kit::io_runtime& rt_;
-  kit::strand strand_;
-  std::shared_ptr<host_gate> host_;
-  const weixin_config cfg_;
-  std::atomic<bool> closed_{false};
+  // instance_core: rt_, strand_, host_, cfg_, closed_, owed_; log, monotonic_ms, now_unix_ms.
 
   // strand-only state
   session_guard guard_;
@@ -115,19 +107,12 @@ class weixin_account : public std::enable_shared_from_this<weixin_account> {
   bounded_lru<bool> seen_;
   bounded_lru<std::string> context_tokens_;
   bounded_lru<ticket> tickets_;
-  std::optional<sdk::stop_completion> stop_done_;
-  std::unique_ptr<kit::timer> stop_timer_;
+  pending_stop stop_;
   uint64_t rng_;
 
-  // REST calls in flight: cancel handles (any thread, under mu_).
-  std::mutex mu_;
-  std::map<uint64_t, std::shared_ptr<kit::http_cancel>> rest_calls_;
-  uint64_t next_call_ = 0;
-  // Send/typing completions not yet settled (settled by close() if still owed).
-  std::map<uint64_t, sdk::completion> owed_;
-  uint64_t next_owed_ = 0;
-  uint64_t owe(sdk::completion c);
-  std::optional<sdk::completion> take_owed(uint64_t id);
+  // Any thread: REST calls in flight (cancelled by stop/close). The send/typing completions not
+  // yet settled are in instance_core's owed_ (settled by close() if still owed).
+  http_calls rest_calls_;
 };
 
 }  // namespace patchbay::weixin

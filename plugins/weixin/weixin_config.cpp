@@ -36,15 +36,13 @@ constexpr std::string_view known_keys[] = {"bot_token",
 }  // namespace
 
 weixin_config parse_config(std::string_view json_text, std::string_view plugin_version) {
-  json::error_code ec;
-  json::value root = json::parse(json_text, ec);
-  if (ec || !root.is_object()) fail("config must be a JSON object");
+  const json::value root = parse_object(json_text, known_keys);
   const json::object& o = root.get_object();
-  check_known_keys(o, known_keys);
 
   weixin_config c;
   // The login helper's file first; explicit keys override it.
   if (std::string creds = get_string(o, "credentials", ""); !creds.empty()) {
+    json::error_code ec;
     json::value cv = json::parse(creds, ec);
     if (ec || !cv.is_object())
       fail(

@@ -21,30 +21,6 @@ uint32_t weixin_account::random32() {
   return static_cast<uint32_t>((z ^ (z >> 31)) >> 16);
 }
 
-uint64_t weixin_account::owe(sdk::completion c) {
-  std::lock_guard lock(mu_);
-  owed_.emplace(++next_owed_, std::move(c));
-  return next_owed_;
-}
-
-std::optional<sdk::completion> weixin_account::take_owed(uint64_t id) {
-  std::lock_guard lock(mu_);
-  auto it = owed_.find(id);
-  if (it == owed_.end()) return std::nullopt;
-  sdk::completion c = std::move(it->second);
-  owed_.erase(it);
-  return c;
-}
-
-void weixin_account::cancel_rest_calls() {
-  std::map<uint64_t, std::shared_ptr<kit::http_cancel>> calls;
-  {
-    std::lock_guard lock(mu_);
-    calls = rest_calls_;  // entries leave the map when their completion runs
-  }
-  for (auto& [id, c] : calls) c->cancel();
-}
-
 void weixin_account::rest(std::string_view endpoint, std::string body,
                           std::chrono::milliseconds timeout, fetch_done done) {
   kit::http_client_request req;
@@ -52,35 +28,8 @@ void weixin_account::rest(std::string_view endpoint, std::string body,
   req.url = cfg_.base_url + std::string(endpoint);
   for (auto& h : post_headers(cfg_.identity, cfg_.bot_token, random32())) req.headers.push_back(h);
   req.body = std::move(body);
-  req.ca_file = cfg_.ca_file;
-  req.connect_timeout = std::min(cfg_.connect_timeout, timeout);
-  req.first_byte_timeout = timeout;
-  req.idle_timeout = timeout;
-  req.total_timeout = timeout;
-  req.max_body_bytes = 1 << 20;
-  auto cancel = std::make_shared<kit::http_cancel>();
-  req.cancel = cancel;
-  uint64_t id = 0;
-  {
-    std::lock_guard lock(mu_);
-    id = ++next_call_;
-    rest_calls_.emplace(id, cancel);
-  }
-  if (closed_) cancel->cancel();
-  std::weak_ptr<weixin_account> w = shared_from_this();
-  kit::http_fetch(
-      rt_, std::move(req),
-      [w, id, done = std::move(done)](std::string err, kit::http_client_response resp) {
-        auto self = w.lock();
-        if (!self) return;
-        self->strand_.post([self, id, done, err = std::move(err), resp = std::move(resp)] {
-          {
-            std::lock_guard lock(self->mu_);
-            self->rest_calls_.erase(id);
-          }
-          done(err, resp);
-        });
-      });
+  plugins::set_limits(req, cfg_.ca_file, std::min(cfg_.connect_timeout, timeout), timeout, timeout);
+  rest_calls_.start(rt_, strand_, weak_from_this(), std::move(req), closed_, std::move(done));
 }
 
 std::string weixin_account::context_token_for(const std::string& user,
@@ -112,10 +61,10 @@ void weixin_account::remember_context_token(const std::string& user, const std::
 }
 
 void weixin_account::send(outbound_text msg, sdk::completion done) {
-  const uint64_t oid = owe(std::move(done));
+  const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), msg = std::move(msg), oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
-      if (auto d = self->take_owed(oid)) d->fail(code, text);
+      if (auto d = self->owed_.take(oid)) d->fail(code, text);
     };
     if (self->closed_) return fail(PB_ERR_RETRYABLE, "channel stopped");
     if (msg.to_user.empty()) return fail(PB_ERR_INVALID_INPUT, "no recipient (conversation id)");
@@ -132,7 +81,7 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
                [self, oid, client_id](std::string err, kit::http_client_response resp) {
                  generic_response out;
                  auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
-                 auto d = self->take_owed(oid);
+                 auto d = self->owed_.take(oid);
                  if (failure) {
                    self->log(PB_LOG_WARN, failure->message);
                    if (d)
@@ -148,11 +97,11 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
 }
 
 void weixin_account::typing(std::string user, std::string reply_context, sdk::completion done) {
-  const uint64_t oid = owe(std::move(done));
+  const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), user = std::move(user),
                 reply_context = std::move(reply_context), oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
-      if (auto d = self->take_owed(oid)) d->fail(code, text);
+      if (auto d = self->owed_.take(oid)) d->fail(code, text);
     };
     if (!self->cfg_.typing) return fail(PB_ERR_UNSUPPORTED, "typing is disabled in the config");
     if (self->closed_) return fail(PB_ERR_RETRYABLE, "channel stopped");
@@ -170,7 +119,7 @@ void weixin_account::typing(std::string user, std::string reply_context, sdk::co
                    failure = classified_error{PB_ERR_RETRYABLE, "getconfig: no typing_ticket"};
                  const ticket* old = self->tickets_.get(user);
                  if (failure && !old) {
-                   if (auto d = self->take_owed(oid)) d->fail(failure->code, failure->message);
+                   if (auto d = self->owed_.take(oid)) d->fail(failure->code, failure->message);
                    return;
                  }
                  std::string value = failure ? old->value : out.typing_ticket;
@@ -189,7 +138,7 @@ void weixin_account::send_typing(const std::string& user, const std::string& tic
        [self = shared_from_this(), owed_id](std::string err, kit::http_client_response resp) {
          generic_response out;
          auto failure = classify_rest("sendtyping", err, resp.status, resp.body, out);
-         auto d = self->take_owed(owed_id);
+         auto d = self->owed_.take(owed_id);
          if (!d) return;
          if (failure) return d->fail(failure->code, failure->message);
          d->succeed();

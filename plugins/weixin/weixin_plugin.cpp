@@ -5,10 +5,9 @@
 //
 // Thread safety: the host serializes calls per instance; each account runs on its own strand
 // (weixin_account.hpp). The shared runtime's refcount is only ever released by instances on the
-// host's threads (never on an I/O thread, where stopping the runtime would join itself).
+// host's threads (plugin_runtime.hpp runtime_bound: never on an I/O thread).
 #include <memory>
 
-#include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
 #include "plugin_runtime.hpp"
 #include "weixin_account.hpp"
@@ -17,10 +16,7 @@
 namespace {
 
 namespace sdk = patchbay::sdk;
-namespace kit = patchbay::kit;
 namespace wx = patchbay::weixin;
-
-using patchbay::plugins::shared_runtime;
 
 pb_capabilities weixin_capabilities() noexcept {
   pb_capabilities c = sdk::make_capabilities();
@@ -38,21 +34,10 @@ pb_capabilities weixin_capabilities() noexcept {
 
 class weixin_channel final : public sdk::channel {
  public:
-  weixin_channel(sdk::host h, sdk::create_info info) : channel(h) {
-    wx::weixin_config cfg;
-    try {
-      cfg = wx::parse_config(info.config_json, PATCHBAY_PLUGIN_VERSION);
-    } catch (const std::invalid_argument& e) {
-      throw sdk::plugin_error(PB_ERR_INVALID_INPUT, std::string("weixin config: ") + e.what());
-    }
-    runtime_ = shared_runtime();
-    account_ = std::make_shared<wx::weixin_account>(*runtime_, h, std::move(cfg));
-  }
-  ~weixin_channel() override {
-    account_->close();
-    account_.reset();
-    runtime_.reset();  // the last instance stops the runtime here, on a host thread
-  }
+  weixin_channel(sdk::host h, sdk::create_info info)
+      : channel(h), account_(h, patchbay::plugins::parse_config_or_refuse("weixin", [&] {
+                               return wx::parse_config(info.config_json, PATCHBAY_PLUGIN_VERSION);
+                             })) {}
 
   void start() override { account_->start(); }
   void stop(std::chrono::milliseconds deadline, sdk::stop_completion done) override {
@@ -73,8 +58,7 @@ class weixin_channel final : public sdk::channel {
   }
 
  private:
-  std::shared_ptr<kit::io_runtime> runtime_;  // declared first: outlives the account
-  std::shared_ptr<wx::weixin_account> account_;
+  patchbay::plugins::runtime_bound<wx::weixin_account> account_;
 };
 
 }  // namespace

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fake_feishu.hpp"
+#include "fake_request.hpp"
 #include "feishu_family/pbbp2.hpp"
 #include "feishu_family/ws_frames.hpp"
 
@@ -21,15 +22,7 @@ namespace feishu = patchbay::fakes::feishu;
 namespace ff = patchbay::plugins::feishu_family;
 namespace pbbp2 = patchbay::plugins::feishu_family::pbbp2;
 
-inline json::object obj(const std::string& text) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    ADD_FAILURE() << "not a JSON object: " << text.substr(0, 300);
-    return {};
-  }
-  return std::move(v.get_object());
-}
+inline json::object obj(const std::string& text) { return pbfake::parse_object(text); }
 
 struct harness {
   std::int64_t clock = 0;
@@ -43,15 +36,7 @@ struct harness {
 
   feishu::outcome call(const std::string& method, const std::string& target,
                        const std::string& body = {}, kit::http_headers headers = {}) {
-    kit::http_request r;
-    r.method = method;
-    r.target = target;
-    const auto q = target.find('?');
-    r.path = target.substr(0, q);
-    r.query = q == std::string::npos ? "" : target.substr(q + 1);
-    r.body = body;
-    r.headers = std::move(headers);
-    return fake.handle(r);
+    return fake.handle(pbfake::make_request(method, target, body, std::move(headers)));
   }
   json::object control(const std::string& method, const std::string& path, json::object body = {},
                        unsigned status = 200) {

@@ -5,7 +5,7 @@
 // POST verified by a kit http_server with feishu_family::verify_webhook.
 #include <atomic>
 
-#include "fake_process.hpp"
+#include "fake_feishu_process.hpp"
 #include "feishu_family/endpoint.hpp"
 #include "feishu_family/events.hpp"
 #include "feishu_family/fragments.hpp"

@@ -14,6 +14,7 @@
 #include <utility>
 
 #include "fake_ilink.hpp"
+#include "fake_request.hpp"
 
 namespace fakes_ilink_test {
 
@@ -21,18 +22,8 @@ namespace json = boost::json;
 using namespace patchbay::fakes::ilink;
 namespace kit = patchbay::kit;
 
-inline kit::http_request make_request(std::string method, std::string target,
-                                      std::string body = {}) {
-  kit::http_request r;
-  r.method = std::move(method);
-  r.target = std::move(target);
-  const auto q = r.target.find('?');
-  r.path = r.target.substr(0, q);
-  if (q != std::string::npos) r.query = r.target.substr(q + 1);
-  r.body = std::move(body);
-  r.remote_address = "127.0.0.1:1";
-  return r;
-}
+using pbfake::make_request;
+using pbfake::parse_object;
 
 // The headers of an authenticated POST (protocol note §1.3).
 inline void add_bot_headers(kit::http_request& r, const std::string& token) {
@@ -42,16 +33,6 @@ inline void add_bot_headers(kit::http_request& r, const std::string& token) {
                {"iLink-App-Id", "bot"},
                {"iLink-App-ClientVersion", "132105"}};
   if (!token.empty()) r.headers.emplace_back("Authorization", "Bearer " + token);
-}
-
-inline json::object parse_object(const std::string& text) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    ADD_FAILURE() << "not a JSON object: " << text;
-    return {};
-  }
-  return v.get_object();
 }
 
 inline const json::object base_info{{"channel_version", "2.4.9"}, {"bot_agent", "OpenClaw"}};

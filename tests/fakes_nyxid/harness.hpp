@@ -10,6 +10,7 @@
 #include <string>
 
 #include "fake_nyxid.hpp"
+#include "fake_request.hpp"
 
 namespace fakes_nyxid_test {
 
@@ -17,20 +18,8 @@ namespace json = boost::json;
 namespace nx = patchbay::fakes::nyxid;
 namespace kit = patchbay::kit;
 
-inline json::object obj(const std::string& text) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    ADD_FAILURE() << "not a JSON object: " << text.substr(0, 300);
-    return {};
-  }
-  return std::move(v.get_object());
-}
-
-inline std::string str(const json::object& o, const char* k) {
-  const auto* v = o.if_contains(k);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
-}
+inline json::object obj(const std::string& text) { return pbfake::parse_object(text); }
+using pbfake::str;
 
 struct harness {
   std::int64_t now_ms = 1'800'000'000'000;
@@ -41,15 +30,9 @@ struct harness {
 
   nx::action call(std::string method, std::string target, std::string body = {},
                   kit::http_headers headers = {}) {
-    kit::http_request r;
-    r.method = std::move(method);
-    r.target = target;
-    const auto q = target.find('?');
-    r.path = target.substr(0, q);
-    r.query = q == std::string::npos ? std::string() : target.substr(q + 1);
-    r.headers = std::move(headers);
-    r.body = std::move(body);
-    return fake.handle(r);
+    return fake.handle(
+        pbfake::make_request(std::move(method), std::move(target), std::move(body),
+                             std::move(headers)));
   }
   // A JSON answer (asserting an immediate one).
   std::pair<unsigned, json::object> req(std::string method, std::string target, std::string body = {},

@@ -164,12 +164,7 @@ class http_agent final : public agent {
       send(*env_.rt, opt_, calls_, call, request_json);
       return true;
     }
-    if (!env_.user_token) {
-      calls_->finished(call);
-      error_text = "This agent acts with the asking user's own identity, but the gateway has no "
-                   "identity bindings configured.";
-      return false;
-    }
+    if (!user_tokens_or_refuse(env_.user_token, *calls_, call, error_text)) return false;
     env_.user_token(request_json, [rt = env_.rt, opt = opt_, calls = calls_, call, request_json,
                                    deliver = env_.deliver](user_token_result r) {
       if (call->cancelled.load()) return calls->finished(call);

@@ -78,6 +78,19 @@ class call_registry {
   bool stopped_ = false;
 };
 
+// `auth: user_identity` needs the host's identity bindings (`user_token`, agent_env). Without them
+// the admitted `call` is forgotten and the turn refused with `error_text`; true when they exist.
+template <class T, class TokenFn>
+bool user_tokens_or_refuse(const TokenFn& user_token, call_registry<T>& calls,
+                           const std::shared_ptr<T>& call, std::string& error_text) {
+  if (user_token) return true;
+  calls.finished(call);
+  error_text =
+      "This agent acts with the asking user's own identity, but the gateway has no "
+      "identity bindings configured.";
+  return false;
+}
+
 // The deadlines, and the call's abort handle.
 inline void prepare_request(const http_deadlines& d, const http_call_base& call,
                             kit::http_client_request& req) {

@@ -257,12 +257,7 @@ class openai_agent final : public agent {
       send(*env_.rt, opt_, calls_, call);
       return true;
     }
-    if (!env_.user_token) {
-      calls_->finished(call);
-      error_text = "This agent acts with the asking user's own identity, but the gateway has no "
-                   "identity bindings configured.";
-      return false;
-    }
+    if (!user_tokens_or_refuse(env_.user_token, *calls_, call, error_text)) return false;
     // The user's token (cached, or exchanged now), then the request; never the api_key.
     env_.user_token(request_json, [rt = env_.rt, opt = opt_, calls = calls_,
                                    call](user_token_result r) {

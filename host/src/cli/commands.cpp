@@ -206,9 +206,9 @@ int cmd_status(const args& in) {
     for (const auto& c : v.at("channels").as_array()) {
       const auto& o = c.as_object();
       std::string reason(o.at("reason").as_string());
-      if (const auto* a = o.if_contains("agent_problem"); a && a->is_string())
+      if (const auto* problem = o.if_contains("agent_problem"); problem && problem->is_string())
         reason += (reason.empty() ? "" : "; ") + std::string("agent: ") +
-                  std::string(a->get_string());
+                  std::string(problem->get_string());
       std::printf("%-20s %-10s %-13s %s\n", std::string(o.at("id").as_string()).c_str(),
                   std::string(o.at("plugin").as_string()).c_str(),
                   std::string(o.at("state").as_string()).c_str(), reason.c_str());

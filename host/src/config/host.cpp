@@ -119,8 +119,8 @@ void read_host(context& ctx, const field& f, host_config& out) {
       {"sse_keepalive_ms", &host_config::sse_keepalive, 100,
        "a number of milliseconds from 100 to 86400000"}};
   for (const auto& d : durations) {
-    if (const field* f = find_entry(entries, d.name)) {
-      if (auto ms = read_int(ctx, *f, d.min, max_shutdown_timeout_ms, d.expected))
+    if (const field* entry = find_entry(entries, d.name)) {
+      if (auto ms = read_int(ctx, *entry, d.min, max_shutdown_timeout_ms, d.expected))
         out.*d.member = std::chrono::milliseconds(*ms);
     }
   }

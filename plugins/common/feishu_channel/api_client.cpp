@@ -60,50 +60,21 @@ void api_client::http(api_request r,
   req.headers.emplace_back("Content-Type", std::string(json_content_type));
   if (r.with_token) req.headers.emplace_back("Authorization", "Bearer " + tokens_.token());
   req.body = std::move(r.body);
-  req.ca_file = cfg_.ca_file;
-  req.connect_timeout = cfg_.connect_timeout;
-  req.first_byte_timeout = cfg_.api_timeout;
-  req.idle_timeout = cfg_.api_timeout;
-  req.total_timeout = cfg_.connect_timeout + cfg_.api_timeout;
-  req.max_body_bytes = 1 << 20;
-  auto cancel = std::make_shared<kit::http_cancel>();
-  req.cancel = cancel;
-  uint64_t id = 0;
-  {
-    std::lock_guard lock(mu_);
-    id = ++next_id_;
-    in_flight_.emplace(id, cancel);
-  }
-  if (stopped_) cancel->cancel();
-  std::weak_ptr<api_client> w = shared_from_this();
-  kit::http_fetch(rt_, std::move(req),
-                  [w, id, done = std::move(done)](std::string err, kit::http_client_response resp) {
-                    auto self = w.lock();
-                    if (!self) return;
-                    self->strand_.post(
-                        [self, id, done, err = std::move(err), resp = std::move(resp)]() mutable {
-                          {
-                            std::lock_guard lock(self->mu_);
-                            self->in_flight_.erase(id);
-                          }
-                          done(std::move(err), std::move(resp));
-                          if (self->hooks_.on_idle && self->busy() == 0) self->hooks_.on_idle();
-                        });
-                  });
+  set_limits(req, cfg_.ca_file, cfg_.connect_timeout, cfg_.api_timeout,
+             cfg_.connect_timeout + cfg_.api_timeout);
+  http_.start(rt_, strand_, weak_from_this(), std::move(req), stopped_,
+              [w = weak_from_this(), done = std::move(done)](std::string err,
+                                                             kit::http_client_response resp) {
+                done(std::move(err), std::move(resp));
+                auto self = w.lock();
+                if (self && self->hooks_.on_idle && self->busy() == 0) self->hooks_.on_idle();
+              });
 }
 
-void api_client::abort_http() {
-  std::map<uint64_t, std::shared_ptr<kit::http_cancel>> calls;
-  {
-    std::lock_guard lock(mu_);
-    calls = in_flight_;
-  }
-  for (auto& [id, c] : calls) c->cancel();
-}
+void api_client::abort_http() { http_.cancel_all(); }
 
 std::size_t api_client::busy() const {
-  std::lock_guard lock(mu_);
-  return in_flight_.size() + rate_queue_.size() + token_waiters_.size();
+  return http_.size() + rate_queue_.size() + token_waiters_.size();
 }
 
 // ---- tenant token ----------------------------------------------------------------------------

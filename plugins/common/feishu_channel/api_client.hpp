@@ -27,9 +27,7 @@
 #include <cstdint>
 #include <deque>
 #include <functional>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -37,6 +35,7 @@
 #include "feishu_family/open_api.hpp"
 #include "feishu_family/rate_limiter.hpp"
 #include "feishu_family/token_cache.hpp"
+#include "http_calls.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
@@ -135,10 +134,8 @@ class api_client : public std::enable_shared_from_this<api_client> {
   bool healthy_ = true;
   bool stopped_ = false;
 
-  // HTTP requests in flight (cancel handles; any thread under mu_).
-  mutable std::mutex mu_;
-  std::map<uint64_t, std::shared_ptr<kit::http_cancel>> in_flight_;
-  uint64_t next_id_ = 0;
+  // HTTP requests in flight (cancel handles; any thread).
+  http_calls http_;
 };
 
 }  // namespace patchbay::plugins::feishu_family

@@ -8,15 +8,12 @@
 //
 // Threading: public entry points (start, stop, send, edit, on_http, close) are called on host
 // threads and post to the strand; everything else runs on the strand. Host calls go through the
-// gate that close() shuts. Completions owed to the host are kept in `owed_` (under mu_) so that
-// close() settles every one still open (PB_ERR_RETRYABLE) before destroy returns.
+// gate that close() shuts. Completions owed to the host are kept in `owed_` (instance_core.hpp)
+// so that close() settles every one still open (PB_ERR_RETRYABLE) before destroy returns.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 
@@ -24,6 +21,8 @@
 #include "feishu_channel/family_channel.hpp"
 #include "feishu_channel/inbound.hpp"
 #include "feishu_channel/ws_supervisor.hpp"
+#include "http_calls.hpp"
+#include "instance_core.hpp"
 #include "plugin_runtime.hpp"
 
 namespace patchbay::plugins::feishu_family {
@@ -36,7 +35,8 @@ struct outbound_request {
   std::string turn_id;
 };
 
-struct family_channel::impl : std::enable_shared_from_this<family_channel::impl> {
+struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>,
+                              instance_core<channel_config> {
   impl(kit::io_runtime& rt, sdk::host h, channel_config cfg);
 
   void init();  // after make_shared: wires the api client and the inbound handler
@@ -60,17 +60,8 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
               int64_t next = 0);
   void check_stopped();
   void finish_stop();
-  void log(pb_log_level level, const std::string& text);
-  int64_t monotonic_ms();
-  int64_t now_unix_ms();
-  uint64_t owe(sdk::completion c);
-  std::optional<sdk::completion> take_owed(uint64_t id);
 
-  kit::io_runtime& rt_;
-  kit::strand strand_;
-  std::shared_ptr<host_gate> host_;
-  const channel_config cfg_;
-  std::atomic<bool> closed_{false};
+  // instance_core: rt_, strand_, host_, cfg_, closed_, owed_; log, monotonic_ms, now_unix_ms.
 
   // strand-only state
   std::shared_ptr<api_client> api_;
@@ -87,12 +78,7 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
     int64_t next = 0;
   };
   std::optional<ws_status> last_ws_status_;
-  std::optional<sdk::stop_completion> stop_done_;
-  std::unique_ptr<kit::timer> stop_timer_;
-
-  std::mutex mu_;
-  std::map<uint64_t, sdk::completion> owed_;
-  uint64_t next_owed_ = 0;
+  pending_stop stop_;
 };
 
 }  // namespace patchbay::plugins::feishu_family

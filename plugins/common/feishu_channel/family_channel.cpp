@@ -13,24 +13,13 @@ namespace patchbay::plugins::feishu_family {
 // ---- the public face: thin forwarding --------------------------------------------------------
 
 family_channel::family_channel(sdk::host h, sdk::create_info info, const brand_defaults& brand)
-    : channel(h) {
-  channel_config cfg;
-  try {
-    cfg = parse_channel_config(info.config_json, brand);
-  } catch (const std::invalid_argument& e) {
-    throw sdk::plugin_error(PB_ERR_INVALID_INPUT,
-                            std::string(brand.platform) + " config: " + e.what());
-  }
-  runtime_ = shared_runtime();
-  impl_ = std::make_shared<impl>(*runtime_, h, std::move(cfg));
+    : channel(h), impl_(h, parse_config_or_refuse(brand.platform, [&] {
+                          return parse_channel_config(info.config_json, brand);
+                        })) {
   impl_->init();
 }
 
-family_channel::~family_channel() {
-  impl_->close();
-  impl_.reset();
-  runtime_.reset();  // the last instance stops the runtime here, on a host thread
-}
+family_channel::~family_channel() = default;  // runtime_bound: closes the impl, then the runtime
 
 void family_channel::start() { impl_->start(); }
 void family_channel::stop(std::chrono::milliseconds deadline, sdk::stop_completion done) {
@@ -59,10 +48,7 @@ void family_channel::on_http(const sdk::http_request& req, sdk::http_responder r
 // ---- impl --------------------------------------------------------------------------------------
 
 family_channel::impl::impl(kit::io_runtime& rt, sdk::host h, channel_config cfg)
-    : rt_(rt),
-      strand_(rt.make_strand()),
-      host_(std::make_shared<host_gate>(h)),
-      cfg_(std::move(cfg)) {}
+    : instance_core(rt, h, std::move(cfg)) {}
 
 void family_channel::impl::init() {
   std::weak_ptr<impl> w = shared_from_this();
@@ -88,36 +74,9 @@ void family_channel::impl::init() {
   inbound_ = std::make_shared<inbound_handler>(strand_, cfg_, host_, mono);
 }
 
-void family_channel::impl::log(pb_log_level level, const std::string& text) {
-  host_->with([&](const sdk::host& h) { h.log(level, text); });
-}
-int64_t family_channel::impl::monotonic_ms() {
-  int64_t v = 0;
-  host_->with([&](const sdk::host& h) { v = h.monotonic_ms(); });
-  return v;
-}
-int64_t family_channel::impl::now_unix_ms() {
-  int64_t v = 0;
-  host_->with([&](const sdk::host& h) { v = h.now_unix_ms(); });
-  return v;
-}
 void family_channel::impl::report(pb_channel_state state, const std::string& reason,
                                   uint32_t attempt, int64_t next) {
   host_->with([&](const sdk::host& h) { h.report_status(state, reason, attempt, next); });
-}
-
-uint64_t family_channel::impl::owe(sdk::completion c) {
-  std::lock_guard lock(mu_);
-  owed_.emplace(++next_owed_, std::move(c));
-  return next_owed_;
-}
-std::optional<sdk::completion> family_channel::impl::take_owed(uint64_t id) {
-  std::lock_guard lock(mu_);
-  auto it = owed_.find(id);
-  if (it == owed_.end()) return std::nullopt;
-  sdk::completion c = std::move(it->second);
-  owed_.erase(it);
-  return c;
 }
 
 void family_channel::impl::start() {
@@ -200,17 +159,16 @@ void family_channel::impl::stop(std::chrono::milliseconds deadline, sdk::stop_co
   strand_.post([self = shared_from_this(), deadline, done]() mutable {
     if (self->stopping_) return done();  // a repeated stop: nothing left to do
     self->stopping_ = true;
-    self->stop_done_.emplace(std::move(done));
     self->api_->stop_retries();
     // Calls in flight get until shortly before the host's deadline; then they are cancelled.
-    self->stop_timer_ = std::make_unique<kit::timer>(self->rt_, self->strand_);
-    self->stop_timer_->after(deadline * 9 / 10, [w = std::weak_ptr(self)](bool cancelled) {
-      auto s = w.lock();
-      if (cancelled || !s) return;
-      s->log(PB_LOG_WARN, "stop deadline near: cancelling the Open API calls still running");
-      s->api_->cancel_all();
-      s->finish_stop();
-    });
+    self->stop_.begin(
+        self->rt_, self->strand_, deadline, std::move(done), [w = std::weak_ptr(self)] {
+          auto s = w.lock();
+          if (!s) return;
+          s->log(PB_LOG_WARN, "stop deadline near: cancelling the Open API calls still running");
+          s->api_->cancel_all();
+          s->finish_stop();
+        });
     if (self->ws_ && !self->ws_stopped_) {
       self->ws_->stop([w = std::weak_ptr(self)] {
         auto s = w.lock();
@@ -226,39 +184,26 @@ void family_channel::impl::stop(std::chrono::milliseconds deadline, sdk::stop_co
 }
 
 void family_channel::impl::check_stopped() {
-  if (!stopping_ || !stop_done_ || !ws_stopped_) return;
+  if (!stopping_ || !stop_.waiting() || !ws_stopped_) return;
   if (api_->busy() != 0) return;
   api_->cancel_all();  // nothing in flight: only marks the client stopped
   finish_stop();
 }
 
 void family_channel::impl::finish_stop() {
-  if (!stop_done_) return;
-  if (stop_timer_) stop_timer_->cancel();
-  report(PB_STATE_STOPPED);
-  auto done = std::move(*stop_done_);
-  stop_done_.reset();
-  done();
+  stop_.finish([&] { report(PB_STATE_STOPPED); });
 }
 
 void family_channel::impl::close() {
-  closed_ = true;
-  host_->close();
-  std::map<uint64_t, sdk::completion> owed;
-  {
-    std::lock_guard lock(mu_);
-    owed.swap(owed_);
-  }
+  close_core();
   api_->abort_http();
-  for (auto& [id, c] : owed)
-    c.fail(PB_ERR_RETRYABLE, "channel stopped before the operation completed");
   strand_.post([self = shared_from_this()] {
     self->api_->cancel_all();
     if (self->ws_ && !self->ws_stopped_) {
       self->ws_stopped_ = true;
       self->ws_->stop([] {});
     }
-    if (self->stop_timer_) self->stop_timer_->cancel();
+    self->stop_.cancel_timer();
   });
 }
 

@@ -17,8 +17,8 @@
 #include <memory>
 
 #include "feishu_family/channel_config.hpp"
-#include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "plugin_runtime.hpp"
 
 namespace patchbay::plugins::feishu_family {
 
@@ -37,8 +37,7 @@ class family_channel : public sdk::channel {
   struct impl;
 
  private:
-  std::shared_ptr<kit::io_runtime> runtime_;  // declared first: outlives impl_
-  std::shared_ptr<impl> impl_;
+  runtime_bound<impl> impl_;  // on the plugin's shared runtime
 };
 
 }  // namespace patchbay::plugins::feishu_family

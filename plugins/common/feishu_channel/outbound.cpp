@@ -39,10 +39,10 @@ void complete(std::optional<sdk::completion> c, api_op op, const api_call_result
 }  // namespace
 
 void family_channel::impl::send(outbound_request r, sdk::completion done) {
-  const uint64_t oid = owe(std::move(done));
+  const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), r = std::move(r), oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
-      if (auto d = self->take_owed(oid)) d->fail(code, text);
+      if (auto d = self->owed_.take(oid)) d->fail(code, text);
     };
     if (self->closed_ || self->stopping_) return fail(PB_ERR_RETRYABLE, "channel stopping");
     if (r.chat_id.empty() && r.reply_to.empty())
@@ -60,12 +60,12 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
       api_request req =
           send_message_request(r.chat_id, detect_receive_id_type(r.chat_id), m, uuid2);
       if (auto e = check_body_size(api_op::send, req, m.msg_type); !e.ok()) {
-        if (auto d = self->take_owed(oid)) d->fail(static_cast<pb_error_code>(e.code), e.message);
+        if (auto d = self->owed_.take(oid)) d->fail(static_cast<pb_error_code>(e.code), e.message);
         return;
       }
       self->api_->call(api_op::send, std::move(req), r.chat_id, [self, oid](api_call_result res) {
         if (!res.error.ok()) self->log(PB_LOG_WARN, "send failed: " + res.error.message);
-        complete(self->take_owed(oid), api_op::send, res);
+        complete(self->owed_.take(oid), api_op::send, res);
         self->check_stopped();
       });
     };
@@ -81,17 +81,17 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
                          return send_to_chat(res.error.message);
                        if (!res.error.ok())
                          self->log(PB_LOG_WARN, "reply failed: " + res.error.message);
-                       complete(self->take_owed(oid), api_op::reply, res);
+                       complete(self->owed_.take(oid), api_op::reply, res);
                        self->check_stopped();
                      });
   });
 }
 
 void family_channel::impl::edit(outbound_request r, sdk::completion done) {
-  const uint64_t oid = owe(std::move(done));
+  const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), r = std::move(r), oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
-      if (auto d = self->take_owed(oid)) d->fail(code, text);
+      if (auto d = self->owed_.take(oid)) d->fail(code, text);
     };
     if (self->closed_ || self->stopping_) return fail(PB_ERR_RETRYABLE, "channel stopping");
     if (r.message_id.empty()) return fail(PB_ERR_INVALID_INPUT, "no message id to edit");
@@ -107,7 +107,7 @@ void family_channel::impl::edit(outbound_request r, sdk::completion done) {
                        // PB_ERR_UNSUPPORTED: the host then sends new messages instead.
                        if (!res.error.ok())
                          self->log(PB_LOG_WARN, "edit of " + id + " failed: " + res.error.message);
-                       complete(self->take_owed(oid), api_op::edit, res, id);
+                       complete(self->owed_.take(oid), api_op::edit, res, id);
                        self->check_stopped();
                      });
   });

@@ -51,11 +51,8 @@ const char* to_string(transport_mode m) {
 }
 
 channel_config parse_channel_config(std::string_view json_text, const brand_defaults& brand) {
-  json::error_code ec;
-  json::value root = json::parse(json_text, ec);
-  if (ec || !root.is_object()) fail("config must be a JSON object");
+  const json::value root = parse_object(json_text, known_keys);
   const json::object& o = root.get_object();
-  check_known_keys(o, known_keys);
 
   channel_config c;
   c.platform = std::string(brand.platform);

@@ -7,7 +7,7 @@
 #include <fstream>
 #include <future>
 
-#include "fake_process.hpp"
+#include "fake_ilink_process.hpp"
 
 namespace fakes_ilink_loopback {
 namespace {
@@ -34,9 +34,9 @@ std::int64_t field(const json::object& o, const char* name) {
 TEST(FakeIlinkLoopback, InjectPollReplyExpireRecover) {
   fake_process fake({"--hold-ms", "20000"});
   ASSERT_FALSE(fake.base_url.empty());
-  EXPECT_EQ(fake.first.at("listen").as_string(),
+  EXPECT_EQ(fake.first_line.at("listen").as_string(),
             fake.base_url.substr(std::string("http://").size()));
-  ASSERT_EQ(fake.first.at("accounts").as_array().size(), 1u);
+  ASSERT_EQ(fake.first_line.at("accounts").as_array().size(), 1u);
   EXPECT_NE(fake.account_id().find("@im.bot"), std::string::npos);
   std::promise<kit_test::fetch_result>
       polled;  // before the client: its callbacks may run until it is gone
@@ -124,9 +124,9 @@ TEST(FakeIlinkLoopback, InjectPollReplyExpireRecover) {
   EXPECT_EQ(reqs[2].at("errcode").as_int64(), -14);
   EXPECT_EQ(reqs[5].at("account").as_string(), "");
 
-  EXPECT_EQ(fake.terminate(), 0) << fake.stderr_text();
+  EXPECT_EQ(fake.terminate(), 0) << fake.logs();
   // Tokens never reach the log.
-  EXPECT_EQ(fake.stderr_text().find(fake.token()), std::string::npos);
+  EXPECT_EQ(fake.logs().find(fake.token()), std::string::npos);
 }
 
 TEST(FakeIlinkLoopback, DropConnectionGivesATransportErrorNotAStatus) {
@@ -164,7 +164,7 @@ TEST(FakeIlinkLoopback, ThousandAccountsEachHoldingAPoll) {
     GTEST_SKIP() << "open-file limit " << rl.rlim_cur << " too low for " << n << " polls";
 
   fake_process fake({"--hold-ms", "60000", "--accounts", std::to_string(n)});
-  ASSERT_EQ(fake.first.at("accounts").as_array().size(), static_cast<std::size_t>(n));
+  ASSERT_EQ(fake.first_line.at("accounts").as_array().size(), static_cast<std::size_t>(n));
   std::atomic<int> done{0},
       with_message{0};  // before the client: its callbacks may run until it is gone
   client c;
@@ -188,7 +188,7 @@ TEST(FakeIlinkLoopback, ThousandAccountsEachHoldingAPoll) {
                    .as_int64() == n;
       },
       60s))
-      << fake.stderr_text();
+      << fake.logs();
   const long rss_parked = rss_kib(fake.pid());
   EXPECT_EQ(done.load(), 0);  // all of them are held
   for (int i = 0; i < n; ++i) {

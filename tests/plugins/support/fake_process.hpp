@@ -1,10 +1,13 @@
 // A fake platform server (tools/fakes/<platform>) as a child process of a plugin test: started
 // with `--listen 127.0.0.1:0`, its first stdout line (one JSON object: base_url, credentials…)
 // parsed, its control API (/_fake/...) wrapped in blocking helpers, stopped (SIGTERM) and its
-// files removed at the end. HTTPS fakes print a `ca_file` the helpers trust.
+// files removed at the end. HTTPS fakes print a `ca_file` the helpers trust. Used by the plugin
+// tests and by the fakes' own loopback tests (tests/fakes_*).
 #pragma once
 
 #include <unistd.h>
+
+#include <csignal>
 
 #include <boost/json.hpp>
 
@@ -19,6 +22,7 @@
 #include <gtest/gtest.h>
 
 #include "child_process.hpp"
+#include "fake_request.hpp"
 #include "patchbay/kit/http_client.hpp"
 
 namespace pbfake {
@@ -33,7 +37,12 @@ class fake_process {
            ("pb_fake_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
     fs::create_directories(dir_);
     std::vector<std::string> argv{binary, "--listen", "127.0.0.1:0"};
-    for (auto& a : extra_args) argv.push_back(a);
+    // "{dir}" in an argument stands for this fake's own temporary directory (removed at the
+    // end), e.g. for files the fake writes that a killed process could not clean up itself.
+    for (auto& a : extra_args) {
+      if (auto pos = a.find("{dir}"); pos != std::string::npos) a.replace(pos, 5, dir_.string());
+      argv.push_back(a);
+    }
     proc_ = std::make_unique<pbtest::child_process>(argv, std::map<std::string, std::string>{},
                                                     (dir_ / "out").string(),
                                                     (dir_ / "err").string());
@@ -49,6 +58,7 @@ class fake_process {
         ca_file = str(first_line, "ca_file");
         return;
       }
+      if (proc_->wait(0ms) != -1) break;  // exited without a first line
       std::this_thread::sleep_for(10ms);
     }
     ADD_FAILURE() << binary << " did not start: " << logs();
@@ -64,6 +74,31 @@ class fake_process {
   std::string logs() const { return pbtest::read_file((dir_ / "err").string()); }
   const fs::path& dir() const { return dir_; }
   pbtest::child_process& process() { return *proc_; }
+  pid_t pid() const { return proc_->pid(); }
+
+  // SIGTERM (when still running); the exit code, or -1 when it did not exit within 10 s.
+  int terminate() {
+    if (proc_->wait(0ms) == -1) proc_->signal(SIGTERM);
+    return proc_->wait(10s);
+  }
+
+  // A request to `target` on the fake (its ca_file trusted): connect 5 s, first byte and idle
+  // `wait`, total `wait` + 5 s. For tests that send it themselves (e.g. with kit_test::fetch).
+  patchbay::kit::http_client_request request(const std::string& method, const std::string& target,
+                                             std::string body = {},
+                                             patchbay::kit::http_headers headers = {},
+                                             std::chrono::milliseconds wait = 15s) const {
+    patchbay::kit::http_client_request r;
+    r.method = method;
+    r.url = base_url + target;
+    r.body = std::move(body);
+    r.headers = std::move(headers);
+    r.ca_file = ca_file;
+    r.connect_timeout = 5s;
+    r.first_byte_timeout = r.idle_timeout = wait;
+    r.total_timeout = wait + 5s;
+    return r;
+  }
 
   // A control or API call; fails the test on a transport error or a status other than `expect`
   // (0: any). Returns the parsed body (null when it is not JSON).
@@ -98,9 +133,7 @@ class fake_process {
   }
 
   static std::string str(const json::value& v, const char* key) {
-    if (!v.is_object()) return {};
-    const auto* p = v.as_object().if_contains(key);
-    return p && p->is_string() ? std::string(p->as_string()) : std::string();
+    return v.is_object() ? pbfake::str(v.as_object(), key) : std::string();
   }
   static int64_t num(const json::value& v, const char* key) {
     if (!v.is_object()) return 0;

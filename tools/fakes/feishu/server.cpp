@@ -1,8 +1,5 @@
 #include "server.hpp"
 
-#include <spdlog/spdlog.h>
-
-#include <mutex>
 #include <unordered_map>
 
 #include "patchbay/kit/http_client.hpp"
@@ -10,8 +7,10 @@
 
 namespace patchbay::fakes::feishu {
 
-struct feishu_server::state : std::enable_shared_from_this<state> {
-  state(kit::io_runtime& r, fake_feishu& f) : rt(r), fake(f), deadline(r) {}
+namespace {
+
+struct state final : common::locked_fake<fake_feishu>, std::enable_shared_from_this<state> {
+  state(kit::io_runtime& r, fake_feishu& f, bool t) : locked_fake(r, f), tls(t), deadline(r) {}
 
   struct session_entry {
     std::shared_ptr<kit::ws_session> handle;  // keeps the session alive
@@ -19,13 +18,10 @@ struct feishu_server::state : std::enable_shared_from_this<state> {
     std::unique_ptr<kit::timer> unstall;
   };
 
-  kit::io_runtime& rt;
-  fake_feishu& fake;
-  std::mutex mtx;  // guards fake and everything below
+  const bool tls;
   std::unordered_map<std::uint64_t, session_entry> sessions;
   kit::timer deadline;
   std::optional<std::int64_t> armed_at;
-  bool stopped = false;
 
   // Requires mtx.
   void exec(std::vector<ws_command>& cmds) {
@@ -88,7 +84,12 @@ struct feishu_server::state : std::enable_shared_from_this<state> {
     exec(cmds);
   }
 
-  void on_request(std::shared_ptr<kit::http_exchange> ex) {
+  void on_listening(const std::string& ep) override {
+    std::lock_guard lock(mtx);
+    fake.set_base_urls((tls ? "https://" : "http://") + ep, (tls ? "wss://" : "ws://") + ep);
+  }
+
+  void on_request(std::shared_ptr<kit::http_exchange> ex) override {
     outcome o;
     {
       std::lock_guard lock(mtx);
@@ -176,7 +177,7 @@ struct feishu_server::state : std::enable_shared_from_this<state> {
                     });
   }
 
-  void stop() {
+  void shut() override {
     std::unordered_map<std::uint64_t, session_entry> s;
     {
       std::lock_guard lock(mtx);
@@ -187,38 +188,20 @@ struct feishu_server::state : std::enable_shared_from_this<state> {
   }
 };
 
-feishu_server::feishu_server(kit::io_runtime& rt, fake_feishu& fake, server_options options)
-    : state_(std::make_shared<state>(rt, fake)) {
+kit::http_server_options http_options(const server_options& options) {
   kit::http_server_options o;
   o.listen = options.listen;
   o.max_connections = options.max_connections;
   o.max_body_bytes = 2u << 20;  // above the 150 KiB message limit, so 230025 can be answered
   o.tls_cert_file = options.tls_cert_file;
   o.tls_key_file = options.tls_key_file;
-  tls_ = !o.tls_cert_file.empty();
-  server_ = std::make_unique<kit::http_server>(rt, o, [w = std::weak_ptr<state>(state_)](auto ex) {
-    if (auto s = w.lock()) s->on_request(std::move(ex));
-  });
+  return o;
 }
 
-feishu_server::~feishu_server() {
-  state_->stop();
-  server_.reset();
-}
+}  // namespace
 
-void feishu_server::start() {
-  server_->start();
-  const std::string ep = server_->local_endpoint();
-  std::lock_guard lock(state_->mtx);
-  state_->fake.set_base_urls((tls_ ? "https://" : "http://") + ep,
-                             (tls_ ? "wss://" : "ws://") + ep);
-}
-
-std::string feishu_server::local_endpoint() const { return server_->local_endpoint(); }
-
-void feishu_server::stop(std::chrono::milliseconds grace, std::function<void()> on_stopped) {
-  server_->stop(grace, std::move(on_stopped));
-  state_->stop();
-}
+feishu_server::feishu_server(kit::io_runtime& rt, fake_feishu& fake, const server_options& options)
+    : common::fake_http_server(rt, http_options(options),
+                               std::make_shared<state>(rt, fake, !options.tls_cert_file.empty())) {}
 
 }  // namespace patchbay::fakes::feishu

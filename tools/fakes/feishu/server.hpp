@@ -12,14 +12,11 @@
 // Thread safety: start/stop from one thread; everything else runs on the runtime's threads.
 #pragma once
 
-#include <chrono>
-#include <functional>
-#include <memory>
+#include <cstddef>
 #include <string>
 
 #include "fake_feishu.hpp"
-#include "patchbay/kit/http_server.hpp"
-#include "patchbay/kit/runtime.hpp"
+#include "fake_server.hpp"
 
 namespace patchbay::fakes::feishu {
 
@@ -29,23 +26,11 @@ struct server_options {
   std::size_t max_connections = 4096;
 };
 
-class feishu_server {
+// start() binds and sets fake's base URLs (https/wss with TLS, else http/ws); stop() answers
+// nothing more (common::fake_http_server).
+class feishu_server : public common::fake_http_server {
  public:
-  feishu_server(kit::io_runtime& rt, fake_feishu& fake, server_options options);
-  ~feishu_server();
-  feishu_server(const feishu_server&) = delete;
-  feishu_server& operator=(const feishu_server&) = delete;
-
-  // Binds (throws std::runtime_error naming the address on failure) and sets fake's base URLs.
-  void start();
-  std::string local_endpoint() const;
-  void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
-
- private:
-  struct state;
-  std::shared_ptr<state> state_;
-  std::unique_ptr<kit::http_server> server_;
-  bool tls_ = false;
+  feishu_server(kit::io_runtime& rt, fake_feishu& fake, const server_options& options);
 };
 
 }  // namespace patchbay::fakes::feishu

@@ -7,12 +7,13 @@
 #pragma once
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
+
+#include "bounded_log.hpp"
 
 namespace patchbay::fakes::feishu {
 
@@ -34,7 +35,7 @@ struct frame_entry {
 
 class wire_log {
  public:
-  explicit wire_log(std::size_t max_entries = 20'000) : max_(max_entries) {}
+  explicit wire_log(std::size_t max_entries = 20'000) : entries_(max_entries) {}
   // Records a request; the answer is filled in with answered() (by index returned).
   std::uint64_t add_http(std::int64_t time_ms, std::string method, std::string path,
                          std::string query, std::string_view body);
@@ -46,15 +47,12 @@ class wire_log {
 
  private:
   struct entry {
-    std::uint64_t id = 0;
     std::int64_t time_ms = 0;
     bool is_frame = false;
     http_entry http;
     frame_entry frame;
   };
-  std::size_t max_;
-  std::uint64_t next_id_ = 1;
-  std::deque<entry> entries_;
+  common::bounded_log<entry> entries_;
 };
 
 }  // namespace patchbay::fakes::feishu

@@ -7,31 +7,24 @@
 // Usage and the control API: tools/fakes/README.md (## ilink).
 #include <sys/resource.h>
 
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
 #include <boost/json/array.hpp>
-#include <boost/json/serialize.hpp>
 
-#include <atomic>
-#include <csignal>
-#include <cstdio>
-#include <future>
-#include <iostream>
-#include <random>
+#include <algorithm>
 #include <string>
 #include <string_view>
 
+#include "fake_cli.hpp"
 #include "fake_http.hpp"
 #include "fake_ilink.hpp"
 #include "server.hpp"
 
-namespace ilink = patchbay::fakes::ilink;
-namespace kit = patchbay::kit;
-namespace json = boost::json;
-using patchbay::fakes::common::parse_number;
-
+namespace patchbay::fakes::ilink {
 namespace {
+
+namespace json = boost::json;
+using common::parse_number;
 
 constexpr const char* usage =
     "usage: patchbay-fake-ilink [--listen HOST:PORT] [--hold-ms MS] [--poll-timeout-ms MS]\n"
@@ -45,58 +38,36 @@ constexpr const char* usage =
     "  --seed             ids and tokens are derived from it (default: random)\n";
 
 struct options {
-  ilink::server_options server;
+  common::process_options process;
+  server_options server;
   ilink::settings settings;
   bool poll_timeout_set = false;
   std::size_t accounts = 1;
-  unsigned threads = 2;
-  std::uint64_t seed = std::random_device{}();
-  std::string log_level = "info";
 };
 
-// Returns 0 to run, else the exit code (2 usage error, 0 after --help).
+// Returns 0 to run, else the exit code (2 usage error, -1 after --help).
 int parse_args(int argc, char** argv, options& o) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(usage, stdout);
-      return -1;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "patchbay-fake-ilink: %s needs a value\n%s", argv[i], usage);
-      return 2;
-    }
-    const std::string_view v = argv[++i];
-    std::uint64_t n = 0;
-    bool ok = true;
-    if (a == "--listen") {
-      o.server.listen = std::string(v);
-    } else if (a == "--hold-ms" && (ok = parse_number(v, 86'400'000, n))) {
-      o.settings.hold_ms = static_cast<std::int64_t>(n);
-    } else if (a == "--poll-timeout-ms" && (ok = parse_number(v, 86'400'000, n))) {
-      o.settings.longpolling_timeout_ms = static_cast<std::int64_t>(n);
-      o.poll_timeout_set = true;
-    } else if (a == "--accounts" && (ok = parse_number(v, 100'000, n))) {
-      o.accounts = static_cast<std::size_t>(n);
-    } else if (a == "--threads" && (ok = parse_number(v, 64, n) && n > 0)) {
-      o.threads = static_cast<unsigned>(n);
-    } else if (a == "--max-connections" && (ok = parse_number(v, 1'000'000, n) && n > 0)) {
-      o.server.max_connections = static_cast<std::size_t>(n);
-    } else if (a == "--seed" && (ok = parse_number(v, UINT64_MAX, n))) {
-      o.seed = n;
-    } else if (a == "--log-level") {
-      o.log_level = std::string(v);
-    } else {
-      ok = false;
-    }
-    if (!ok) {
-      std::fprintf(stderr, "patchbay-fake-ilink: bad option %s %s\n%s", argv[i - 1], argv[i],
-                   usage);
-      return 2;
-    }
-  }
+  const int rc = common::parse_command_line(
+      argc, argv, "patchbay-fake-ilink", usage, o.process, {},
+      [&](std::string_view a, std::string_view v) {
+        std::uint64_t n = 0;
+        if (a == "--hold-ms" && parse_number(v, 86'400'000, n)) {
+          o.settings.hold_ms = static_cast<std::int64_t>(n);
+        } else if (a == "--poll-timeout-ms" && parse_number(v, 86'400'000, n)) {
+          o.settings.longpolling_timeout_ms = static_cast<std::int64_t>(n);
+          o.poll_timeout_set = true;
+        } else if (a == "--accounts" && parse_number(v, 100'000, n)) {
+          o.accounts = static_cast<std::size_t>(n);
+        } else if (a == "--max-connections" && parse_number(v, 1'000'000, n) && n > 0) {
+          o.server.max_connections = static_cast<std::size_t>(n);
+        } else {
+          return false;
+        }
+        return true;
+      });
+  o.server.listen = o.process.listen;
   if (!o.poll_timeout_set) o.settings.longpolling_timeout_ms = o.settings.hold_ms;
-  return 0;
+  return rc;
 }
 
 // Every parked long poll holds a socket: lift the soft descriptor limit to the hard one.
@@ -113,50 +84,31 @@ void raise_fd_limit(std::size_t wanted) {
   }
 }
 
-}  // namespace
-
-int main(int argc, char** argv) {
+int run(int argc, char** argv) {
   options o;
   if (const int rc = parse_args(argc, argv, o); rc != 0) return rc < 0 ? 0 : rc;
-
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("fake-ilink"));
-  spdlog::set_level(spdlog::level::from_str(o.log_level));
-  raise_fd_limit(o.server.max_connections);
-
-  try {
-    ilink::fake_ilink fake(o.settings, o.seed);
-    const auto accounts = fake.add_accounts(o.accounts);
-    kit::io_runtime rt(o.threads);
-    std::promise<int> signalled;
-    std::atomic<bool> once{false};
-    kit::signal_watch signals(rt, {SIGTERM, SIGINT}, [&](int sig) {
-      if (!once.exchange(true)) signalled.set_value(sig);
-    });
-    ilink::ilink_server server(rt, fake, o.server);
-    server.start();
-    const std::string endpoint = server.local_endpoint();
-
-    json::array list;
-    for (const auto& a : accounts) {
-      list.push_back(json::object{
-          {"account_id", a.account_id}, {"bot_token", a.bot_token}, {"user_id", a.user_id}});
-    }
-    const json::object first{
-        {"listen", endpoint}, {"base_url", "http://" + endpoint}, {"accounts", std::move(list)}};
-    std::cout << json::serialize(first) << std::endl;  // the one line a test parses; flushed
-    spdlog::info("serving the iLink bot API on http://{} ({} account(s), hold {} ms)", endpoint,
-                 accounts.size(), o.settings.hold_ms);
-
-    const int sig = signalled.get_future().get();
-    spdlog::info("signal {}: stopping", sig);
-    std::promise<void> stopped;
-    server.stop(std::chrono::milliseconds(500), [&] { stopped.set_value(); });
-    stopped.get_future().wait_for(std::chrono::seconds(5));
-    rt.stop();
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return 1;
-  }
-  spdlog::shutdown();
-  return 0;
+  return common::run_fake_process(
+      "fake-ilink", o.process, [&](kit::io_runtime& rt, const common::serve_fn& serve) {
+        raise_fd_limit(o.server.max_connections);
+        fake_ilink fake(o.settings, o.process.seed);
+        const auto accounts = fake.add_accounts(o.accounts);
+        ilink_server server(rt, fake, o.server);
+        serve(server, [&](const std::string& endpoint) {
+          spdlog::info("serving the iLink bot API on http://{} ({} account(s), hold {} ms)",
+                       endpoint, accounts.size(), o.settings.hold_ms);
+          json::array list;
+          for (const auto& a : accounts) {
+            list.push_back(json::object{
+                {"account_id", a.account_id}, {"bot_token", a.bot_token}, {"user_id", a.user_id}});
+          }
+          return json::object{{"listen", endpoint},
+                              {"base_url", "http://" + endpoint},
+                              {"accounts", std::move(list)}};
+        });
+      });
 }
+
+}  // namespace
+}  // namespace patchbay::fakes::ilink
+
+int main(int argc, char** argv) { return patchbay::fakes::ilink::run(argc, argv); }

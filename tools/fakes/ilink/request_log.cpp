@@ -1,7 +1,5 @@
 #include "request_log.hpp"
 
-#include <boost/json/parse.hpp>
-
 #include "validate.hpp"
 
 namespace patchbay::fakes::ilink {
@@ -11,48 +9,31 @@ namespace json = boost::json;
 namespace {
 
 constexpr std::size_t max_body_text = 16 * 1024;
-constexpr std::size_t max_body_json = 64 * 1024;
 
 }  // namespace
 
 std::uint64_t request_log::add(const kit::http_request& req, std::int64_t time_ms,
                                std::size_t max_entries) {
   request_record r;
-  r.id = next_id_++;
-  r.time_ms = time_ms;
-  r.method = req.method;
-  r.path = req.path;
-  r.query = req.query;
-  for (const auto& [name, value] : req.headers) {
-    r.headers[name] = iequals(name, "authorization") && !value.empty() ? "Bearer ***" : value;
-  }
+  common::copy_request_line(r, req, time_ms);
+  r.headers = common::logged_headers(
+      req.headers, [](std::string_view name) { return iequals(name, "authorization"); },
+      "Bearer ***");
   if (req.path.rfind("/c2c/", 0) == 0 && !req.body.empty()) {
     r.body = json::string("<" + std::to_string(req.body.size()) + " bytes>");  // media: not kept
-  } else if (!req.body.empty()) {
-    json::error_code ec;
-    auto parsed = req.body.size() <= max_body_json ? json::parse(req.body, ec) : json::value();
-    if (req.body.size() <= max_body_json && !ec) {
-      r.body = std::move(parsed);
-    } else {
-      r.body = json::string(req.body.substr(0, max_body_text));
-    }
+  } else {
+    r.body = common::logged_body(req.body, max_body_text);
   }
-  entries_.push_back(std::move(r));
-  while (entries_.size() > std::max<std::size_t>(max_entries, 1)) entries_.pop_front();
-  return entries_.back().id;
-}
-
-request_record* request_log::find(std::uint64_t id) {
-  if (entries_.empty() || id < entries_.front().id || id > entries_.back().id) return nullptr;
-  return &entries_[static_cast<std::size_t>(id - entries_.front().id)];
+  entries_.set_max(max_entries);
+  return entries_.push(std::move(r));
 }
 
 void request_log::set_account(std::uint64_t id, const std::string& account) {
-  if (auto* r = find(id)) r->account = account;
+  if (auto* r = entries_.find(id)) r->account = account;
 }
 
 void request_log::answered(std::uint64_t id, unsigned status, const json::object* answer) {
-  auto* r = find(id);
+  auto* r = entries_.find(id);
   if (!r) return;
   r->answered = true;
   r->status = status;
@@ -69,7 +50,7 @@ void request_log::answered(std::uint64_t id, unsigned status, const json::object
 }
 
 void request_log::dropped(std::uint64_t id) {
-  if (auto* r = find(id)) {
+  if (auto* r = entries_.find(id)) {
     r->answered = true;
     r->dropped = true;
   }
@@ -77,9 +58,9 @@ void request_log::dropped(std::uint64_t id) {
 
 json::array request_log::to_json(const std::string& account_filter) const {
   json::array out;
-  for (const auto& r : entries_) {
+  for (const auto& [id, r] : entries_) {
     if (!account_filter.empty() && r.account != account_filter) continue;
-    json::object o{{"id", r.id},           {"time_ms", r.time_ms}, {"method", r.method},
+    json::object o{{"id", id},           {"time_ms", r.time_ms}, {"method", r.method},
                    {"path", r.path},       {"query", r.query},     {"account", r.account},
                    {"headers", r.headers}, {"body", r.body},       {"answered", r.answered},
                    {"status", r.status}};

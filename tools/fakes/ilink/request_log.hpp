@@ -11,16 +11,15 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <optional>
 #include <string>
 
+#include "bounded_log.hpp"
 #include "patchbay/kit/http_types.hpp"
 
 namespace patchbay::fakes::ilink {
 
 struct request_record {
-  std::uint64_t id = 0;
   std::int64_t time_ms = 0;
   std::string method;
   std::string path;
@@ -47,9 +46,7 @@ class request_log {
   void clear() { entries_.clear(); }
 
  private:
-  request_record* find(std::uint64_t id);
-  std::deque<request_record> entries_;  // ids contiguous, oldest first
-  std::uint64_t next_id_ = 1;
+  common::bounded_log<request_record> entries_{1};  // ids contiguous, oldest first
 };
 
 }  // namespace patchbay::fakes::ilink

@@ -14,15 +14,11 @@
 // Thread safety: start/stop from one thread; everything else runs on the runtime's threads.
 #pragma once
 
-#include <chrono>
 #include <cstddef>
-#include <functional>
-#include <memory>
 #include <string>
 
 #include "fake_ilink.hpp"
-#include "patchbay/kit/http_server.hpp"
-#include "patchbay/kit/runtime.hpp"
+#include "fake_server.hpp"
 
 namespace patchbay::fakes::ilink {
 
@@ -32,23 +28,10 @@ struct server_options {
   std::size_t max_body_bytes = 32u << 20;  // CDN uploads
 };
 
-class ilink_server {
+// start() binds and sets fake's base URL; stop() answers nothing more (common::fake_http_server).
+class ilink_server : public common::fake_http_server {
  public:
-  ilink_server(kit::io_runtime& rt, fake_ilink& fake, server_options options);
-  ~ilink_server();
-  ilink_server(const ilink_server&) = delete;
-  ilink_server& operator=(const ilink_server&) = delete;
-
-  // Binds (throws std::runtime_error naming the address on failure) and sets fake's base URL.
-  void start();
-  std::string local_endpoint() const;
-  // Stops accepting, answers nothing more; `on_stopped` runs once every connection is closed.
-  void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
-
- private:
-  struct state;
-  std::shared_ptr<state> state_;
-  std::unique_ptr<kit::http_server> server_;
+  ilink_server(kit::io_runtime& rt, fake_ilink& fake, const server_options& options);
 };
 
 }  // namespace patchbay::fakes::ilink

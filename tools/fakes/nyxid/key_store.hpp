@@ -14,33 +14,14 @@
 
 #include <boost/json/object.hpp>
 
-#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
 
-#include "nyxid_proto/jwt.hpp"
-
-typedef struct evp_pkey_st EVP_PKEY;
+#include "jose_signer.hpp"
 
 namespace patchbay::fakes::nyxid {
-
-struct signing_key {
-  std::string kid;
-  std::string alg;  // RS256 or ES256
-  std::shared_ptr<EVP_PKEY> pkey;
-  bool published = true;
-};
-
-// A fresh key; throws std::runtime_error when OpenSSL fails.
-signing_key make_signing_key(std::string kid, std::string_view alg);
-// The public JWK of `key` ({kty,kid,use:"sig",alg,n,e} or {kty:"EC",crv:"P-256",x,y}).
-boost::json::object public_jwk(const signing_key& key);
-// Compact JWS: b64url(header) "." b64url(claims) "." b64url(sig), header gets alg/kid/typ unless
-// given. ES256 signatures are JOSE r||s.
-std::string sign_jwt(const signing_key& key, const boost::json::object& claims,
-                     boost::json::object header = {});
 
 class key_store {
  public:

@@ -7,26 +7,16 @@
 // The first stdout line is one JSON object (listen, base_url, issuer, audience, api_key, ...);
 // then it serves until SIGTERM/SIGINT. Logs go to stderr (never tokens).
 // Usage and the control API: tools/fakes/README.md (## nyxid).
-#include <spdlog/sinks/stdout_sinks.h>
 #include <spdlog/spdlog.h>
 
-#include <boost/json/serialize.hpp>
-
-#include <atomic>
-#include <csignal>
-#include <cstdio>
-#include <future>
-#include <iostream>
-#include <random>
 #include <string>
 #include <string_view>
 
+#include "fake_cli.hpp"
 #include "fake_nyxid.hpp"
 #include "server.hpp"
 
-namespace nyx = patchbay::fakes::nyxid;
-namespace kit = patchbay::kit;
-
+namespace patchbay::fakes::nyxid {
 namespace {
 
 constexpr const char* usage =
@@ -42,79 +32,39 @@ constexpr const char* usage =
     "  --seed          ids are derived from it (default: random; keys are always random)\n";
 
 struct options {
-  std::string listen = "127.0.0.1:0";
-  nyx::startup_options fake;
-  std::uint64_t seed = std::random_device{}();
-  unsigned threads = 2;
-  std::string log_level = "info";
+  common::process_options process;
+  startup_options fake;
 };
 
 int parse_args(int argc, char** argv, options& o) {
-  for (int i = 1; i < argc; ++i) {
-    const std::string_view a = argv[i];
-    if (a == "--help" || a == "-h") {
-      std::fputs(usage, stdout);
-      return -1;
-    }
-    if (i + 1 >= argc) {
-      std::fprintf(stderr, "patchbay-fake-nyxid: %s needs a value\n%s", argv[i], usage);
-      return 2;
-    }
-    const std::string v = argv[++i];
-    bool ok = true;
-    try {
-      if (a == "--listen") o.listen = v;
-      else if (a == "--callback-url") o.fake.callback_url = v;
-      else if (a == "--issuer") o.fake.issuer = v;
-      else if (a == "--api-key") o.fake.api_key = v;
-      else if (a == "--proxy-slug") o.fake.proxy_slug = v;
-      else if (a == "--key-alg" && (v == "RS256" || v == "ES256")) o.fake.key_alg = v;
-      else if (a == "--seed") o.seed = std::stoull(v);
-      else if (a == "--threads") o.threads = static_cast<unsigned>(std::stoul(v));
-      else if (a == "--log-level") o.log_level = v;
-      else ok = false;
-    } catch (const std::exception&) {
-      ok = false;
-    }
-    if (!ok || o.threads == 0 || o.threads > 64) {
-      std::fprintf(stderr, "patchbay-fake-nyxid: bad option %s %s\n%s", argv[i - 1], argv[i], usage);
-      return 2;
-    }
-  }
-  return 0;
+  return common::parse_command_line(
+      argc, argv, "patchbay-fake-nyxid", usage, o.process, {},
+      [&](std::string_view a, std::string_view v) {
+        if (a == "--callback-url") o.fake.callback_url = std::string(v);
+        else if (a == "--issuer") o.fake.issuer = std::string(v);
+        else if (a == "--api-key") o.fake.api_key = std::string(v);
+        else if (a == "--proxy-slug") o.fake.proxy_slug = std::string(v);
+        else if (a == "--key-alg" && (v == "RS256" || v == "ES256")) o.fake.key_alg = std::string(v);
+        else return false;
+        return true;
+      });
+}
+
+int run(int argc, char** argv) {
+  options o;
+  if (const int rc = parse_args(argc, argv, o); rc != 0) return rc < 0 ? 0 : rc;
+  return common::run_fake_process(
+      "fake-nyxid", o.process, [&](kit::io_runtime& rt, const common::serve_fn& serve) {
+        fake_nyxid fake(o.fake, o.process.seed);
+        nyxid_server server(rt, fake, o.process.listen);
+        serve(server, [&](const std::string& endpoint) {
+          spdlog::info("serving a fake NyxID on http://{} (issuer {})", endpoint, fake.issuer());
+          return fake.startup_info(endpoint);
+        });
+      });
 }
 
 }  // namespace
+}  // namespace patchbay::fakes::nyxid
 
-int main(int argc, char** argv) {
-  options o;
-  if (const int rc = parse_args(argc, argv, o); rc != 0) return rc < 0 ? 0 : rc;
-  spdlog::set_default_logger(spdlog::stderr_logger_mt("fake-nyxid"));
-  spdlog::set_level(spdlog::level::from_str(o.log_level));
-  try {
-    nyx::fake_nyxid fake(o.fake, o.seed);
-    kit::io_runtime rt(o.threads);
-    std::promise<int> signalled;
-    std::atomic<bool> once{false};
-    kit::signal_watch signals(rt, {SIGTERM, SIGINT}, [&](int sig) {
-      if (!once.exchange(true)) signalled.set_value(sig);
-    });
-    nyx::nyxid_server server(rt, fake, o.listen);
-    server.start();
-    const std::string endpoint = server.local_endpoint();
-    std::cout << boost::json::serialize(fake.startup_info(endpoint)) << std::endl;
-    spdlog::info("serving a fake NyxID on http://{} (issuer {})", endpoint, fake.issuer());
-
-    const int sig = signalled.get_future().get();
-    spdlog::info("signal {}: stopping", sig);
-    std::promise<void> stopped;
-    server.stop(std::chrono::milliseconds(500), [&] { stopped.set_value(); });
-    stopped.get_future().wait_for(std::chrono::seconds(5));
-    rt.stop();
-  } catch (const std::exception& e) {
-    spdlog::error("{}", e.what());
-    return 1;
-  }
-  spdlog::shutdown();
-  return 0;
-}
+int main(int argc, char** argv) { return patchbay::fakes::nyxid::run(argc, argv); }

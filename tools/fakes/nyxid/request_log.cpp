@@ -23,12 +23,7 @@ bool secret_field(std::string_view name) {
 
 json::value body_value(const kit::http_request& req) {
   if (req.body.empty()) return nullptr;
-  if (auto v = json_util::parse(req.body); v && req.body.size() <= 64 * 1024) {
-    if (v->is_object())
-      for (auto& [k, val] : v->get_object())
-        if (secret_field(k)) val = "***";
-    return std::move(*v);
-  }
+  if (auto v = common::logged_json_body(req.body, secret_field)) return std::move(*v);
   const std::string_view ct = req.header("content-type");
   if (ct.find("x-www-form-urlencoded") != std::string_view::npos) {
     json::object o;
@@ -53,23 +48,12 @@ json::value body_value(const kit::http_request& req) {
 std::uint64_t request_log::add(const kit::http_request& req, std::string endpoint,
                                std::int64_t time_ms) {
   request_record r;
-  r.seq = next_++;
-  r.time_ms = time_ms;
-  r.method = req.method;
-  r.path = req.path;
-  r.query = req.query;
+  common::copy_request_line(r, req, time_ms);
   r.endpoint = std::move(endpoint);
-  for (const auto& [name, value] : req.headers)
-    r.headers[name] = secret_header(name) && !value.empty() ? std::string("***") : value;
+  r.headers = common::logged_headers(req.headers, secret_header, "***");
   r.body = body_value(req);
-  entries_.push_back(std::move(r));
-  while (entries_.size() > std::max<std::size_t>(max_entries, 1)) entries_.pop_front();
-  return entries_.back().seq;
-}
-
-request_record* request_log::find(std::uint64_t seq) {
-  if (entries_.empty() || seq < entries_.front().seq || seq > entries_.back().seq) return nullptr;
-  return &entries_[static_cast<std::size_t>(seq - entries_.front().seq)];
+  entries_.set_max(max_entries);
+  return entries_.push(std::move(r));
 }
 
 void request_log::answered(std::uint64_t seq, unsigned status, const json::object* body) {
@@ -84,9 +68,9 @@ void request_log::answered(std::uint64_t seq, unsigned status, const json::objec
 
 json::array request_log::to_json(std::string_view endpoint_filter) const {
   json::array a;
-  for (const auto& r : entries_) {
+  for (const auto& [seq, r] : entries_) {
     if (!endpoint_filter.empty() && r.endpoint != endpoint_filter) continue;
-    a.push_back(json::object{{"seq", r.seq},
+    a.push_back(json::object{{"seq", seq},
                              {"time_ms", r.time_ms},
                              {"method", r.method},
                              {"path", r.path},

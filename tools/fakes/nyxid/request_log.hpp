@@ -13,15 +13,14 @@
 #include <boost/json/value.hpp>
 
 #include <cstdint>
-#include <deque>
 #include <string>
 
+#include "bounded_log.hpp"
 #include "patchbay/kit/http_types.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 struct request_record {
-  std::uint64_t seq = 0;
   std::int64_t time_ms = 0;
   std::string method, path, query, endpoint;
   boost::json::object headers;
@@ -38,15 +37,14 @@ class request_log {
  public:
   // Records the request; returns its seq.
   std::uint64_t add(const kit::http_request& req, std::string endpoint, std::int64_t time_ms);
-  request_record* find(std::uint64_t seq);
+  request_record* find(std::uint64_t seq) { return entries_.find(seq); }
   void answered(std::uint64_t seq, unsigned status, const boost::json::object* body);
   boost::json::array to_json(std::string_view endpoint_filter) const;
   void clear() { entries_.clear(); }
   std::size_t max_entries = 10'000;
 
  private:
-  std::deque<request_record> entries_;
-  std::uint64_t next_ = 1;
+  common::bounded_log<request_record> entries_{max_entries};
 };
 
 }  // namespace patchbay::fakes::nyxid

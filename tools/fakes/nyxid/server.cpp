@@ -2,7 +2,6 @@
 
 #include <spdlog/spdlog.h>
 
-#include <mutex>
 #include <unordered_map>
 
 #include "patchbay/kit/http_client.hpp"
@@ -11,42 +10,25 @@ namespace patchbay::fakes::nyxid {
 
 namespace {
 
-kit::http_response unparsable_response() {
-  kit::http_response r;
-  r.headers.emplace_back("X-Fake-Nyxid", std::string("drop\x01"));
-  return r;
-}
+struct state final : common::locked_fake<fake_nyxid>, std::enable_shared_from_this<state> {
+  using locked_fake::locked_fake;
+  using held = common::held_exchange;
 
-}  // namespace
-
-struct nyxid_server::state : std::enable_shared_from_this<state> {
-  state(kit::io_runtime& r, fake_nyxid& f) : rt(r), fake(f) {}
-
-  struct held {
-    std::shared_ptr<kit::http_exchange> ex;
-    std::unique_ptr<kit::timer> timer;
-  };
-
-  kit::io_runtime& rt;
-  fake_nyxid& fake;
-  std::mutex mtx;  // guards fake and everything below
   std::unordered_map<std::uint64_t, held> delayed;
   std::uint64_t next_delay = 1;
-  bool stopped = false;
 
-  void on_request(std::shared_ptr<kit::http_exchange> ex) {
+  void on_request(std::shared_ptr<kit::http_exchange> ex) override {
     const auto& req = ex->request();
     std::lock_guard lock(mtx);
     if (stopped) return;
     action a = fake.handle(req);
-    if (req.path.rfind("/_fake/", 0) != 0)
-      spdlog::debug("{} {} -> {}", req.method, req.path, a.response.status);
+    common::log_request(req, std::to_string(a.response.status));
     switch (a.what) {
       case action::kind::respond:
         ex->respond(std::move(a.response));
         break;
       case action::kind::drop:
-        ex->respond(unparsable_response());
+        ex->respond(common::unparsable_response("X-Fake-Nyxid"));
         break;
       case action::kind::delay: {
         const std::uint64_t id = next_delay++;
@@ -107,7 +89,12 @@ struct nyxid_server::state : std::enable_shared_from_this<state> {
                     });
   }
 
-  void stop() {
+  void on_listening(const std::string& endpoint) override {
+    std::lock_guard lock(mtx);
+    fake.set_base_url("http://" + endpoint);
+  }
+
+  void shut() override {
     std::unordered_map<std::uint64_t, held> d;
     std::lock_guard lock(mtx);
     stopped = true;
@@ -116,32 +103,17 @@ struct nyxid_server::state : std::enable_shared_from_this<state> {
   }
 };
 
-nyxid_server::nyxid_server(kit::io_runtime& rt, fake_nyxid& fake, std::string listen)
-    : state_(std::make_shared<state>(rt, fake)) {
+kit::http_server_options http_options(std::string listen) {
   kit::http_server_options o;
   o.listen = std::move(listen);
   o.max_body_bytes = 1 << 20;  // NyxID's request limit (§4)
-  server_ = std::make_unique<kit::http_server>(rt, o, [w = std::weak_ptr<state>(state_)](auto ex) {
-    if (auto s = w.lock()) s->on_request(std::move(ex));
-  });
+  return o;
 }
 
-nyxid_server::~nyxid_server() {
-  state_->stop();
-  server_.reset();
-}
+}  // namespace
 
-void nyxid_server::start() {
-  server_->start();
-  std::lock_guard lock(state_->mtx);
-  state_->fake.set_base_url("http://" + server_->local_endpoint());
-}
-
-std::string nyxid_server::local_endpoint() const { return server_->local_endpoint(); }
-
-void nyxid_server::stop(std::chrono::milliseconds grace, std::function<void()> on_stopped) {
-  server_->stop(grace, std::move(on_stopped));
-  state_->stop();
-}
+nyxid_server::nyxid_server(kit::io_runtime& rt, fake_nyxid& fake, std::string listen)
+    : common::fake_http_server(rt, http_options(std::move(listen)),
+                               std::make_shared<state>(rt, fake)) {}
 
 }  // namespace patchbay::fakes::nyxid

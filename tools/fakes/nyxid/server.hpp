@@ -11,33 +11,18 @@
 // Thread safety: start/stop from one thread; everything else runs on the runtime's threads.
 #pragma once
 
-#include <chrono>
-#include <functional>
-#include <memory>
 #include <string>
 
 #include "fake_nyxid.hpp"
-#include "patchbay/kit/http_server.hpp"
-#include "patchbay/kit/runtime.hpp"
+#include "fake_server.hpp"
 
 namespace patchbay::fakes::nyxid {
 
-class nyxid_server {
+// start() binds and sets the fake's base URL; stop() answers nothing more
+// (common::fake_http_server).
+class nyxid_server : public common::fake_http_server {
  public:
   nyxid_server(kit::io_runtime& rt, fake_nyxid& fake, std::string listen);
-  ~nyxid_server();
-  nyxid_server(const nyxid_server&) = delete;
-  nyxid_server& operator=(const nyxid_server&) = delete;
-
-  // Binds (throws std::runtime_error naming the address) and sets the fake's base URL.
-  void start();
-  std::string local_endpoint() const;
-  void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
-
- private:
-  struct state;
-  std::shared_ptr<state> state_;
-  std::unique_ptr<kit::http_server> server_;
 };
 
 }  // namespace patchbay::fakes::nyxid

@@ -29,7 +29,7 @@ inline int64_t num(const json::value& v, const char* key) {
 class fake_feishu : public pbfake::fake_process {
  public:
   explicit fake_feishu(std::vector<std::string> extra_args = {})
-      : fake_process(PB_FAKE_FEISHU_BIN, std::move(extra_args)) {
+      : fake_process(PB_FAKE_FEISHU_BIN, with_tls_dir(std::move(extra_args))) {
     if (const auto* a = first_line.if_contains("apps"); a && a->is_array())
       for (const auto& x : a->as_array())
         apps.push_back({str(x, "app_id"), str(x, "app_secret"), str(x, "encrypt_key"),
@@ -114,6 +114,13 @@ class fake_feishu : public pbfake::fake_process {
   }
 
   std::vector<app> apps;
+
+ private:
+  // The fake's certificates go into its own temporary directory (removed with it).
+  static std::vector<std::string> with_tls_dir(std::vector<std::string> args) {
+    args.insert(args.end(), {"--tls-dir", "{dir}/tls"});
+    return args;
+  }
 };
 
 // The channel's `config:` keys for `a` of `fake`, as YAML lines (6-space indent), plus `extra`.

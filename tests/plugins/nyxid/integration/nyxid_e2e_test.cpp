@@ -5,6 +5,7 @@
 // ≥ 100 parts within the limit; a cross-tenant rejection whose notice takes the fallback route).
 #include <gtest/gtest.h>
 
+#include <cctype>
 #include <functional>
 #include <string>
 #include <thread>
@@ -293,6 +294,86 @@ TEST(NyxidE2E, CrossTenantRejectionSendsTheNoticeThroughTheFallbackRoute) {
   const std::string log = r.host->logs();
   EXPECT_NE(log.find("99992364"), std::string::npos);
   EXPECT_EQ(log.find(r.fake.api_key()), std::string::npos);  // no key in any log line
+}
+
+// A Lark conversation whose relay refuses edits (501 edit_unsupported) mid-turn: the host stops
+// editing and the rest of the answer goes out as one final message, with the API key (the reply
+// token is spent): nothing lost, the token used once.
+TEST(NyxidE2E, EditUnsupportedMidTurnSendsTheRestAsOneFinalMessage) {
+  running r(with_api_key);
+  r.fake.fault({{"kind", "status"},
+                {"endpoint", "reply_update"},
+                {"status", 501},
+                {"error", "edit_unsupported"},
+                {"error_code", 10007},
+                {"message", "Channel platform does not support message edits"},
+                {"count", -1}});
+  const std::string text = "one two three four five six seven eight nine ten eleven twelve";
+  auto a = r.inject({{"platform", "lark"}, {"chat_type", "dm"}, {"text", text}});
+  EXPECT_EQ(num(a, "callback_status"), 202);
+  ASSERT_TRUE(wait_for([&] { return r.fake.sent().size() == 2; }))
+      << json::serialize(r.fake.sent()) << r.host->logs();
+  auto s = r.fake.sent();
+  EXPECT_EQ(str(s[0], "credential"), "reply_token");
+  EXPECT_EQ(num(s[0], "edit_count"), 0);  // every edit was refused
+  EXPECT_EQ(str(s[1], "credential"), "api_key");
+  EXPECT_EQ(str(s[0], "text") + str(s[1], "text"), text);
+  EXPECT_EQ(replies_with_jti(r.fake, str(r.fake.requests("reply")[0], "jti")), 1);
+  std::this_thread::sleep_for(std::chrono::milliseconds(300));
+  EXPECT_EQ(r.fake.sent().size(), 2u);  // and nothing else
+}
+
+// Both the primary and the fallback route reject: every failure is logged and swallowed, and the
+// caller still gets the primary's own error.
+TEST(NyxidE2E, BothRoutesRejectingAreSwallowedAndTheCallerKeepsItsError) {
+  running r(with_proxy, [](const fake_nyxid& f) {
+    return channel(f, "proxy_api_key: \"" + f.api_key() + "\", proxy_slug: \"other-bot\"", "nx2");
+  });
+  r.fake.call("POST", "/_fake/fault",
+              {{"kind", "proxy"}, {"preset", "cross_tenant"}, {"slug", r.fake.slug()}, {"count", -1}});
+  r.fake.call("POST", "/_fake/fault",
+              {{"kind", "proxy"}, {"preset", "cross_app"}, {"slug", "other-bot"}, {"count", -1}});
+  json::object body{{"channel", "nx"},
+                    {"conversation", "oc_primary"},
+                    {"text", "weekly report"},
+                    {"job", "weekly report"},
+                    {"fallbacks", json::array{json::object{{"channel", "nx2"},
+                                                           {"conversation", "oc_fallback"}}}}};
+  auto resp = r.host->post("/v1/messages", json::serialize(body));
+  EXPECT_EQ(resp.status, 502u) << resp.body;  // rejected by the platform, as for one route
+  EXPECT_NE(resp.body.find("rejected"), std::string::npos) << resp.body;
+  EXPECT_NE(resp.body.find("99992364"), std::string::npos) << resp.body;  // the primary's
+  ASSERT_TRUE(wait_for([&] { return !proxied(r.fake, "other-bot").empty(); }))
+      << r.host->logs();
+  EXPECT_EQ(num(proxied(r.fake, "other-bot")[0], "code"), 99992361);
+  // Each failed notice route is logged, then the end of the plan.
+  const std::string log = r.host->wait_for_log("the failure notice reached no route");
+  EXPECT_NE(log.find("99992361"), std::string::npos) << log;
+  EXPECT_NE(log.find("the failure notice reached no route"), std::string::npos) << log;
+  EXPECT_EQ(r.host->proc->wait(std::chrono::milliseconds(0)), -1);  // and the host lives on
+}
+
+// Two channels whose proxy slugs are equal ignoring case are one route to NyxID: after the
+// primary rejected a send, the failure notice is not sent through the same slug again.
+TEST(NyxidE2E, SlugsEqualIgnoringCaseAreTriedOnce) {
+  running r(with_proxy, [](const fake_nyxid& f) {
+    std::string upper = f.slug();
+    for (auto& c : upper) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+    return channel(f, "proxy_api_key: \"" + f.api_key() + "\", proxy_slug: \"" + upper + "\"",
+                   "nx2");
+  });
+  r.fake.call("POST", "/_fake/fault",
+              {{"kind", "proxy"}, {"preset", "cross_tenant"}, {"slug", r.fake.slug()}, {"count", -1}});
+  json::object body{{"channel", "nx"},
+                    {"conversation", "oc_same"},
+                    {"text", "monthly report"},
+                    {"fallbacks", json::array{json::object{{"channel", "nx2"},
+                                                           {"conversation", "oc_same"}}}}};
+  auto resp = r.host->post("/v1/messages", json::serialize(body));
+  EXPECT_GE(resp.status, 400u) << resp.body;
+  const std::string log = r.host->wait_for_log("the failure notice reached no route");
+  EXPECT_NE(log.find("the failure notice reached no route"), std::string::npos) << log;
+  EXPECT_EQ(r.fake.proxy_sent().size(), 1u) << json::serialize(r.fake.proxy_sent());
 }
 
 }  // namespace

@@ -1,5 +1,6 @@
 // Runs patchbay-fake-feishu as a child process on 127.0.0.1:0 (TLS unless asked for --plain),
-// reads its first stdout line, and talks to it with the kit HTTP and WebSocket clients.
+// reads its first stdout line, and talks to it with the kit HTTP and WebSocket clients. The
+// process handling is pbfake::fake_process (tests/plugins/support/fake_process.hpp).
 #pragma once
 
 #include <gtest/gtest.h>
@@ -17,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "child_process.hpp"
+#include "fake_process.hpp"  // tests/plugins/support: pbfake::fake_process
 #include "feishu_family/pbbp2.hpp"
 #include "kit_test_support.hpp"
 #include "patchbay/kit/ws_client.hpp"
@@ -29,84 +30,35 @@ namespace kit = patchbay::kit;
 namespace pbbp2 = patchbay::plugins::feishu_family::pbbp2;
 using namespace std::chrono_literals;
 
-inline json::object parse_object(const std::string& text) {
-  json::error_code ec;
-  auto v = json::parse(text, ec);
-  if (ec || !v.is_object()) {
-    ADD_FAILURE() << "not a JSON object: " << text.substr(0, 500);
-    return {};
-  }
-  return std::move(v.get_object());
-}
+using pbfake::parse_object;
 
-class fake_process {
+// pbfake::fake_process with --seed 7 (TLS: the fake writes and removes its own certificates),
+// stopped with SIGTERM at the end, plus Open API requests.
+class fake_process : public pbfake::fake_process {
  public:
-  explicit fake_process(std::vector<std::string> args = {}) {
-    char tmpl[] = "/tmp/pb-fake-feishu-test-XXXXXX";
-    dir_ = ::mkdtemp(tmpl);
-    std::vector<std::string> argv{PB_FAKE_FEISHU_BIN, "--listen",   "127.0.0.1:0", "--seed", "7",
-                                  "--tls-dir",        dir_ + "/tls"};
-    argv.insert(argv.end(), args.begin(), args.end());
-    child_ = std::make_unique<pbtest::child_process>(argv, std::map<std::string, std::string>{},
-                                                     dir_ + "/out", dir_ + "/err");
-    std::string out;
-    kit_test::wait_until(
-        [&] {
-          out = pbtest::read_file(dir_ + "/out");
-          return out.find('\n') != std::string::npos || child_->wait(0ms) != -1;
-        },
-        20s);
-    const auto nl = out.find('\n');
-    if (nl == std::string::npos) {
-      ADD_FAILURE() << "no first line from the fake; stderr: " << pbtest::read_file(dir_ + "/err");
-      return;
-    }
-    first = parse_object(out.substr(0, nl));
-    base_url = std::string(first.at("base_url").as_string());
-    ca_file = std::string(first.at("ca_file").as_string());
-  }
-  ~fake_process() {
-    if (child_ && child_->wait(0ms) == -1) child_->signal(SIGTERM);
-    if (child_) child_->wait(10s);
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  fake_process(const fake_process&) = delete;
-  fake_process& operator=(const fake_process&) = delete;
+  explicit fake_process(std::vector<std::string> args = {})
+      : pbfake::fake_process(PB_FAKE_FEISHU_BIN, with_seed(std::move(args))) {}
+  ~fake_process() { terminate(); }
 
-  int terminate() {
-    child_->signal(SIGTERM);
-    return child_->wait(10s);
-  }
-  std::string stderr_text() const { return pbtest::read_file(dir_ + "/err"); }
   const json::object& app(std::size_t i = 0) const {
-    return first.at("apps").as_array().at(i).as_object();
+    return first_line.at("apps").as_array().at(i).as_object();
   }
   std::string app_str(const char* key, std::size_t i = 0) const {
     return std::string(app(i).at(key).as_string());
   }
 
+  // pbfake::fake_process::request with the JSON content type (first byte and idle 15 s).
   kit::http_client_request request(const std::string& method, const std::string& target,
                                    std::string body = {}, kit::http_headers headers = {}) const {
-    kit::http_client_request r;
-    r.method = method;
-    r.url = base_url + target;
-    r.body = std::move(body);
-    r.headers = std::move(headers);
-    r.headers.emplace_back("Content-Type", "application/json; charset=utf-8");
-    r.ca_file = ca_file;
-    r.connect_timeout = 5s;
-    r.first_byte_timeout = r.idle_timeout = 15s;
-    r.total_timeout = 20s;
-    return r;
+    headers.emplace_back("Content-Type", "application/json; charset=utf-8");
+    return pbfake::fake_process::request(method, target, std::move(body), std::move(headers));
   }
 
-  json::object first;
-  std::string base_url, ca_file;
-
  private:
-  std::string dir_;
-  std::unique_ptr<pbtest::child_process> child_;
+  static std::vector<std::string> with_seed(std::vector<std::string> args) {
+    args.insert(args.begin(), {"--seed", "7"});
+    return args;
+  }
 };
 
 // A WebSocket client connection that keeps what it receives, decoded.
