@@ -286,6 +286,9 @@ void api_client::fetch_identity() {
     const auto delay = fatal ? self->cfg_.fatal_retry : self->identity_backoff_.next();
     if (fatal && !credential_problem(b.error))
       self->set_health(false, "bot info refused: " + b.error.message);
+    if (!fatal && self->hooks_.on_identity_retry)
+      self->hooks_.on_identity_retry("cannot reach the Open API: " + b.error.message,
+                                     self->identity_backoff_.failures(), delay);
     self->log(
         fatal ? PB_LOG_ERROR : PB_LOG_WARN,
         "bot info: " + b.error.message + "; retrying in " + std::to_string(delay.count()) + " ms");

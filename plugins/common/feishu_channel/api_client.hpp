@@ -50,6 +50,10 @@ struct api_client_hooks {
   std::function<void(bool ok, std::string reason)> on_health;
   // The bot identity is known (once per instance life).
   std::function<void(const bot_identity&)> on_identity;
+  // Fetching the identity failed for a passing reason (network, 5xx): attempt `attempt` failed,
+  // the next one in `delay`.
+  std::function<void(std::string reason, uint32_t attempt, std::chrono::milliseconds delay)>
+      on_identity_retry;
   // An HTTP request finished and nothing is in flight or queued any more (stop waits for it).
   std::function<void()> on_idle;
 };

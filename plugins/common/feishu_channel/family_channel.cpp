@@ -67,6 +67,12 @@ void family_channel::impl::init() {
   hooks.on_identity = [w](const bot_identity& bot) {
     if (auto s = w.lock()) s->on_identity(bot);
   };
+  hooks.on_identity_retry = [w](std::string reason, uint32_t attempt,
+                                std::chrono::milliseconds delay) {
+    auto s = w.lock();
+    if (!s || s->stopping_ || s->closed_ || !s->healthy_) return;
+    s->report(PB_STATE_RECONNECTING, reason, attempt, s->now_unix_ms() + delay.count());
+  };
   hooks.on_idle = [w] {
     if (auto s = w.lock()) s->check_stopped();
   };

@@ -180,7 +180,11 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
                                     route_type.empty() ? ctx.default_route_type : route_type,
                                     api_key_id);
   relay_ledger::inbound in;
-  in.message_id = ctx.ids.uuid();
+  // A given message_id re-sends that message as a new delivery (fresh jti and reply token): how
+  // the NyxID docs describe a retry ("retries mint a fresh jti; idempotency is by message_id").
+  in.message_id = json_util::string_at(req, "message_id").empty()
+                      ? ctx.ids.uuid()
+                      : std::string(json_util::string_at(req, "message_id"));
   in.conversation_id = conv.id;
   in.platform = platform;
   in.chat_id = chat;

@@ -132,6 +132,13 @@ TEST(NyxidE2E, FailedErrorEditLeavesThePlaceholderAndNothingIsResent) {
   // NyxID redelivers the same callback: refused as a replay (same jti); nothing re-sent.
   auto again = r.fake.call("POST", "/_fake/redeliver", {{"message_id", str(a, "message_id")}});
   EXPECT_EQ(num(again, "callback_status"), 401) << json::serialize(again);
+  // NyxID retries the message as a new delivery (fresh jti, same message id): accepted as a
+  // duplicate (the host dedups by message id), nothing re-sent.
+  auto retry = r.inject({{"platform", "lark"},
+                         {"chat_type", "group"},
+                         {"text", "fail: twice"},
+                         {"message_id", str(a, "message_id")}});
+  EXPECT_EQ(num(retry, "callback_status"), 202) << json::serialize(retry);
   // A restart of the host: the turn is terminal, nothing goes out again.
   r.host->proc.reset();
   r.host->launch();
