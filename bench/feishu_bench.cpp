@@ -45,7 +45,7 @@ struct feishu_setup {
   fake_child fake;
   std::unique_ptr<host_child> host;
   explicit feishu_setup(const fs::path& dir, const std::string& extra)
-      : fake(PB_FAKE_FEISHU_BIN, {"--tls-dir", (dir / "tls").string()}, dir) {
+      : fake(PB_FAKE_BIN, {"--tls-dir", (dir / "tls").string()}, dir) {
     const auto& app = fake.info.at("apps").as_array().at(0);
     host = std::make_unique<host_child>(
         dir,

@@ -23,7 +23,7 @@ struct account {
 struct fake_server : fake_child {
   std::vector<account> accounts;
   fake_server(const fs::path& dir, size_t n)
-      : fake_child(PB_FAKE_ILINK_BIN,
+      : fake_child(PB_FAKE_BIN,
                    {"--accounts", std::to_string(n), "--hold-ms", "30000", "--log-level", "warn"},
                    dir) {
     if (auto* a = info.if_contains("accounts"); a && a->is_array())

@@ -15,6 +15,7 @@
 #include <utility>
 #include <vector>
 
+#include "patchbay/common/url_encode.hpp"
 #include "patchbay/pb_types.h"
 
 namespace patchbay::weixin {
@@ -154,7 +155,7 @@ struct qr_status {
 // Never fails: a non-JSON or unknown answer is "wait" (§1.5).
 qr_status parse_qr_status(std::string_view body);
 
-// Percent-encodes a query parameter value (RFC 3986 unreserved characters kept).
-std::string url_encode(std::string_view s);
+// Percent-encodes a query parameter value (patchbay/common/url_encode.hpp).
+using common::url_encode;
 
 }  // namespace patchbay::weixin

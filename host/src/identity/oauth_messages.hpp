@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "patchbay/common/url_encode.hpp"
+
 namespace patchbay::identity {
 
 inline constexpr std::string_view token_exchange_grant =
@@ -17,7 +19,7 @@ inline constexpr std::string_view binding_id_token_type =
     "urn:nyxid:params:oauth:token-type:binding-id";
 
 // application/x-www-form-urlencoded pieces (RFC 3986 unreserved kept, everything else %XX).
-std::string url_encode(std::string_view s);
+using common::url_encode;  // RFC 3986 percent-encoding (patchbay/common/url_encode.hpp)
 // The decoded value of `name` in a query string or form body ('+' is a space); nullopt when
 // absent or badly encoded.
 std::optional<std::string> form_value(std::string_view query, std::string_view name);
