@@ -109,7 +109,8 @@ struct fake_child {
 };
 
 // `patchbay run` on `dir`/patchbay.yaml = the host block (sqlite state in `dir`, JSON logs at
-// `log_level`) + `agents_and_channels`.
+// `log_level`: at most info, the level of the "listening on" line waited for) +
+// `agents_and_channels`.
 struct host_child {
   std::unique_ptr<pbtest::child_process> proc;
   std::string base;

@@ -54,8 +54,7 @@ struct feishu_setup {
         "      app_id: \"" +
             str(app, "app_id") + "\"\n      app_secret: \"" + str(app, "app_secret") +
             "\"\n      domain: \"" + fake.base + "\"\n      ca_file: \"" + fake.ca_file +
-            "\"\n      mode: websocket\n" + extra,
-        "warn");
+            "\"\n      mode: websocket\n" + extra);
   }
   json::array list(const std::string& path, const char* key) const {
     auto v = fake.control(path);
@@ -72,8 +71,8 @@ struct feishu_setup {
 
 void events_per_second(const fs::path& dir, size_t events) {
   feishu_setup s(dir,
-                 "      rate_app_per_minute: 6000000\n      rate_app_burst: 100000\n"
-                 "      rate_chat_per_second: 100000\n      rate_chat_burst: 100000\n");
+                 "      rate_app_per_minute: 1000000\n      rate_app_burst: 100000\n"
+                 "      rate_chat_per_second: 10000\n      rate_chat_burst: 100000\n");
   if (s.host->base.empty() || !wait_for([&] { return s.open_connections() == 1; }, 60s)) {
     std::fprintf(stderr, "the plugin did not connect\n%s", s.host->logs().c_str());
     return;
