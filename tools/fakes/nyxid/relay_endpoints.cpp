@@ -245,26 +245,7 @@ relay_answer relay_ledger::reply(std::string_view authorization, std::string_vie
     } else if (auto f = hook ? hook("reply") : std::nullopt) {  // 13
       a = platform_error(*f, in->platform, false);
     } else {
-      outbound o;
-      o.message_id = ids_.uuid();
-      o.platform_message_id = ids_.platform_message_id(in->platform);
-      o.inbound_message_id = in->message_id;
-      o.conversation_id = in->conversation_id;
-      o.platform = in->platform;
-      o.chat_id = in->chat_id;
-      o.reply_to = in->platform_message_id;
-      o.first_text = o.text = parsed->text;
-      o.metadata = parsed->metadata;
-      o.credential = "reply_token";
-      o.jti = tok->jti;
-      o.time_ms = now_ms;
-      a.status = 200;
-      a.body["message_id"] = o.message_id;
-      if (!settings_.omit_platform_message_id) a.body["platform_message_id"] = o.platform_message_id;
-      const std::string key = o.platform + "\n" + o.platform_message_id;
-      outbound_order_.push_back(key);
-      outbound_[key] = std::move(o);
-      bound_rows();
+      a = record_reply(*in, parsed->text, parsed->metadata, "reply_token", tok->jti, now_ms);
     }
     a.credential = "reply_token", a.jti = tok->jti, a.consumed = true;
     return a;
@@ -299,28 +280,37 @@ relay_answer relay_ledger::reply(std::string_view authorization, std::string_vie
     } else if (auto f = hook ? hook("reply") : std::nullopt) {
       a = platform_error(*f, in->platform, false);
     } else {
-      outbound o;
-      o.message_id = ids_.uuid();
-      o.platform_message_id = ids_.platform_message_id(in->platform);
-      o.inbound_message_id = in->message_id;
-      o.conversation_id = in->conversation_id;
-      o.platform = in->platform;
-      o.chat_id = in->chat_id;
-      o.reply_to = in->platform_message_id;
-      o.first_text = o.text = parsed->text;
-      o.metadata = parsed->metadata;
-      o.credential = "api_key";
-      o.time_ms = now_ms;
-      a = relay_answer{};
-      a.body["message_id"] = o.message_id;
-      if (!settings_.omit_platform_message_id) a.body["platform_message_id"] = o.platform_message_id;
-      const std::string k = o.platform + "\n" + o.platform_message_id;
-      outbound_order_.push_back(k);
-      outbound_[k] = std::move(o);
-      bound_rows();
+      a = record_reply(*in, parsed->text, parsed->metadata, "api_key", {}, now_ms);
     }
   }
   a.credential = "api_key";
+  return a;
+}
+
+relay_answer relay_ledger::record_reply(const inbound& in, std::string text,
+                                        json::value metadata, std::string credential,
+                                        std::string jti, std::int64_t now_ms) {
+  outbound o;
+  o.message_id = ids_.uuid();
+  o.platform_message_id = ids_.platform_message_id(in.platform);
+  o.inbound_message_id = in.message_id;
+  o.conversation_id = in.conversation_id;
+  o.platform = in.platform;
+  o.chat_id = in.chat_id;
+  o.reply_to = in.platform_message_id;
+  o.first_text = o.text = std::move(text);
+  o.metadata = std::move(metadata);
+  o.credential = std::move(credential);
+  o.jti = std::move(jti);
+  o.time_ms = now_ms;
+  relay_answer a;
+  a.status = 200;
+  a.body["message_id"] = o.message_id;
+  if (!settings_.omit_platform_message_id) a.body["platform_message_id"] = o.platform_message_id;
+  const std::string key = o.platform + "\n" + o.platform_message_id;
+  outbound_order_.push_back(key);
+  outbound_[key] = std::move(o);
+  bound_rows();
   return a;
 }
 

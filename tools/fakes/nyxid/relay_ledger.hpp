@@ -162,6 +162,10 @@ class relay_ledger {
                    const token_ctx* tok, relay_answer& err) const;
   void prune_jtis(std::int64_t now_ms);
   void bound_rows();
+  // A successful /reply to `in`: the outbound row (kept for /reply/update and /_fake/sent) and
+  // the 200 answer {"message_id","platform_message_id"?}. `jti`: the reply token's, or "".
+  relay_answer record_reply(const inbound& in, std::string text, boost::json::value metadata,
+                            std::string credential, std::string jti, std::int64_t now_ms);
 
   relay_settings settings_;
   key_store& keys_;

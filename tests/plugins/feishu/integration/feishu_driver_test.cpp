@@ -76,13 +76,21 @@ TEST(FeishuDriver, BadConfigIsRefusedWithoutEchoingTheSecret) {
   EXPECT_EQ(in.create_error.find("very-secret-value-99"), std::string::npos);
 }
 
-TEST(FeishuDriver, SendRetryWithTheSameTurnPostsOnce) {
+// A connected instance that has received one message ("ping"), for the outbound tests.
+class FeishuDriverChat : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    ASSERT_EQ(in.create_rc, PB_OK) << in.create_error;
+    ASSERT_TRUE(connected(in));
+    ev = fake.inject_text("ping");
+    ASSERT_TRUE(wait_for([&] { return in.host.inbound_count() == 1; }));
+  }
   fake_feishu fake;
-  feishu_instance in(fake);
-  ASSERT_EQ(in.create_rc, PB_OK) << in.create_error;
-  ASSERT_TRUE(connected(in));
-  auto ev = fake.inject_text("ping");
-  ASSERT_TRUE(wait_for([&] { return in.host.inbound_count() == 1; }));
+  feishu_instance in{fake};
+  json::object ev;
+};
+
+TEST_F(FeishuDriverChat, SendRetryWithTheSameTurnPostsOnce) {
   const std::string chat = str(ev, "chat_id");
   auto a = in.send(chat, "answer", str(ev, "message_id"), "turn-7-p1");
   auto b = in.send(chat, "answer", str(ev, "message_id"), "turn-7-p1");
@@ -97,13 +105,7 @@ TEST(FeishuDriver, SendRetryWithTheSameTurnPostsOnce) {
   EXPECT_EQ(over.code, PB_ERR_UNSUPPORTED) << over.message;
 }
 
-TEST(FeishuDriver, RateLimitIsReportedWithTheResetTime) {
-  fake_feishu fake;
-  feishu_instance in(fake);
-  ASSERT_EQ(in.create_rc, PB_OK) << in.create_error;
-  ASSERT_TRUE(connected(in));
-  auto ev = fake.inject_text("ping");
-  ASSERT_TRUE(wait_for([&] { return in.host.inbound_count() == 1; }));
+TEST_F(FeishuDriverChat, RateLimitIsReportedWithTheResetTime) {
   fake.fault(json::object{{"kind", "rate_limit"}, {"count", 1}, {"reset_s", 7}});
   auto r = in.send(str(ev, "chat_id"), "answer", {}, "turn-8-p1");
   EXPECT_EQ(r.code, PB_ERR_RATE_LIMITED) << r.message;
@@ -111,13 +113,7 @@ TEST(FeishuDriver, RateLimitIsReportedWithTheResetTime) {
   EXPECT_LE(r.retry_after_ms, 8000);
 }
 
-TEST(FeishuDriver, InvalidTokenIsRefetchedAndTheCallRetriedOnce) {
-  fake_feishu fake;
-  feishu_instance in(fake);
-  ASSERT_EQ(in.create_rc, PB_OK) << in.create_error;
-  ASSERT_TRUE(connected(in));
-  auto ev = fake.inject_text("ping");
-  ASSERT_TRUE(wait_for([&] { return in.host.inbound_count() == 1; }));
+TEST_F(FeishuDriverChat, InvalidTokenIsRefetchedAndTheCallRetriedOnce) {
   const size_t tokens = fake.requests_to("/tenant_access_token/internal").size();
   fake.fault(json::object{{"kind", "invalid_token"}, {"count", 1}});
   auto r = in.send(str(ev, "chat_id"), "after a token reset", {}, "turn-9-p1");
