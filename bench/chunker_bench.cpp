@@ -1,7 +1,7 @@
-// core/chunker throughput (MB/s of input) for prose, CJK and text without whitespace, 1 KB to
+// render/chunker throughput (MB/s of input) for prose, CJK and text without whitespace, 1 KB to
 // 10 MB, at a 2000-code-point and a 4096-byte limit; plus measure() alone.
-#include "core/chunker.hpp"
-#include "core/text_units.hpp"
+#include "render/chunker.hpp"
+#include "render/text_units.hpp"
 
 #include <benchmark/benchmark.h>
 
@@ -11,7 +11,7 @@
 
 namespace {
 
-using patchbay::core::chunk_options;
+using patchbay::render::chunk_options;
 
 enum kind { kProse, kCjk, kNoSpace };
 
@@ -37,7 +37,7 @@ std::string make_text(kind k, size_t size) {
     }
   }
   while (s.size() > size) s.pop_back();
-  while (!s.empty() && !patchbay::core::is_step_boundary(s, s.size())) s.pop_back();
+  while (!s.empty() && !patchbay::render::is_step_boundary(s, s.size())) s.pop_back();
   while (s.size() < size) s += 'x';
   return s;
 }
@@ -46,7 +46,7 @@ void run(benchmark::State& state, kind k, chunk_options opt) {
   const std::string text = make_text(k, static_cast<size_t>(state.range(0)));
   size_t parts = 0;
   for (auto _ : state) {
-    const auto r = patchbay::core::chunk_text(text, opt);
+    const auto r = patchbay::render::chunk_text(text, opt);
     if (!r.ok()) state.SkipWithError(r.error.c_str());
     parts = r.parts.size();
     benchmark::DoNotOptimize(r.parts.data());
@@ -58,7 +58,7 @@ void run(benchmark::State& state, kind k, chunk_options opt) {
 
 void measure_only(benchmark::State& state, kind k, int32_t unit) {
   const std::string text = make_text(k, static_cast<size_t>(state.range(0)));
-  for (auto _ : state) benchmark::DoNotOptimize(patchbay::core::measure(text, unit));
+  for (auto _ : state) benchmark::DoNotOptimize(patchbay::render::measure(text, unit));
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
                           static_cast<int64_t>(text.size()));
 }

@@ -1,8 +1,8 @@
 // The Feishu channel plugin (China brand of the Feishu/Lark platform): websocket mode by default.
 // Everything but the brand defaults lives in plugins/common/feishu_channel (the channel) and
 // plugins/common/feishu_family (the protocol), shared with the other brand.
-#include "feishu_channel/family_channel.hpp"
-#include "feishu_family/brand.hpp"
+#include "feishu_lark/channel/family_channel.hpp"
+#include "feishu_lark/proto/brand.hpp"
 
 namespace {
 namespace family = patchbay::plugins::feishu_family;

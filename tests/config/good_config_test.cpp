@@ -26,7 +26,7 @@ TEST_F(GoodConfig, HostSection) {
   const std::string parent = std::filesystem::path(data_dir()).parent_path().string();
   EXPECT_EQ(c.host.plugin_dirs,
             (std::vector<std::string>{data_dir() + "/plugins", "/opt/patchbay/plugins",
-                                      parent + "/shared/plugins"}));
+                                      parent + "/vendor/plugins"}));
   EXPECT_EQ(c.host.state.engine, state_engine::sqlite);
   EXPECT_EQ(c.host.state.path, data_dir() + "/state/patchbay.db");
   EXPECT_EQ(c.host.state.url, "");

@@ -2,7 +2,7 @@
 // rules, its own measuring, its own marker text). Shared by the property test and the fuzz target.
 #pragma once
 
-#include "core/chunker.hpp"
+#include "render/chunker.hpp"
 
 #include <cstdint>
 #include <string>
@@ -71,8 +71,8 @@ inline size_t guaranteed_limit(size_t total, int32_t unit) {
 }
 
 // "" when the result obeys every rule for this text and options; otherwise what is wrong.
-inline std::string violation(std::string_view text, const patchbay::core::chunk_options& o,
-                             const patchbay::core::chunk_result& r) {
+inline std::string violation(std::string_view text, const patchbay::render::chunk_options& o,
+                             const patchbay::render::chunk_result& r) {
   const bool known = o.unit >= 0 && o.unit <= 3;
   const int32_t unit = o.unit == 0 ? PB_UNIT_CODEPOINTS : o.unit;
   if (!known) return r.ok() ? "unknown unit accepted" : "";
@@ -112,7 +112,7 @@ inline std::string violation(std::string_view text, const patchbay::core::chunk_
   }
   if (joined != text) return "the pieces do not give the text back";
   if (o.markers) {
-    const auto stripped = patchbay::core::strip_markers(r.parts);
+    const auto stripped = patchbay::render::strip_markers(r.parts);
     if (!stripped || *stripped != text) return "strip_markers does not give the text back";
   }
   return "";

@@ -2,7 +2,7 @@
 // limits (from below the smallest valid one up to above the text) and every unit; each result is
 // checked against chunk_check::violation (independent UTF-8 rules, measuring and marker text).
 // Seeded: set PATCHBAY_CHUNKER_SEED to replay; the failing case's seed is printed.
-#include "core/chunker.hpp"
+#include "render/chunker.hpp"
 
 #include "chunk_invariants.hpp"
 
@@ -15,7 +15,7 @@
 #include <string>
 #include <vector>
 
-namespace patchbay::core {
+namespace patchbay::render {
 namespace {
 
 void append_cp(std::string& s, char32_t c) {
@@ -177,4 +177,4 @@ TEST(ChunkerProperty, UnknownUnitsAreRejected) {
 }
 
 }  // namespace
-}  // namespace patchbay::core
+}  // namespace patchbay::render

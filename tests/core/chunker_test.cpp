@@ -1,5 +1,5 @@
 // core/chunker: explicit cases (exact parts), part counts at digit boundaries, errors, stripping.
-#include "core/chunker.hpp"
+#include "render/chunker.hpp"
 
 #include "chunk_invariants.hpp"
 
@@ -9,7 +9,7 @@
 #include <string>
 #include <vector>
 
-namespace patchbay::core {
+namespace patchbay::render {
 namespace {
 
 using parts_t = std::vector<std::string>;
@@ -300,4 +300,4 @@ TEST(ChunkerStrip, WithoutMarkersConcatenationIsTheInverse) {
 }
 
 }  // namespace
-}  // namespace patchbay::core
+}  // namespace patchbay::render

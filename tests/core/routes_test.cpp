@@ -1,9 +1,9 @@
 #include <gtest/gtest.h>
 
-#include "core/routes.hpp"
+#include "api/notice_routes.hpp"
 #include "patchbay/pb_types.h"
 
-namespace patchbay::core {
+namespace patchbay::api {
 namespace {
 
 route r(std::string ch, std::string conv, std::string th = "") { return {ch, conv, th}; }
@@ -57,4 +57,4 @@ TEST(Routes, NoticeTextNamesTheJobAndBoundsTheReason) {
 }
 
 }  // namespace
-}  // namespace patchbay::core
+}  // namespace patchbay::api

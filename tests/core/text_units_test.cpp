@@ -1,5 +1,5 @@
 // core/text_units: decoding steps, measuring in each unit, step boundaries, fitting prefixes.
-#include "core/text_units.hpp"
+#include "render/text_units.hpp"
 
 #include "chunk_invariants.hpp"
 
@@ -8,7 +8,7 @@
 #include <random>
 #include <string>
 
-namespace patchbay::core {
+namespace patchbay::render {
 namespace {
 
 constexpr int32_t kBytes = PB_UNIT_BYTES, kUtf16 = PB_UNIT_UTF16, kCp = PB_UNIT_CODEPOINTS;
@@ -164,4 +164,4 @@ TEST(FitPrefix, AgreesWithAnIndependentMeasureOnRandomText) {
 }
 
 }  // namespace
-}  // namespace patchbay::core
+}  // namespace patchbay::render

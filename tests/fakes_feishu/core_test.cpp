@@ -2,8 +2,8 @@
 // acks, re-push schedule, duplicates, queueing), tokens, faults.
 #include <set>
 
-#include "feishu_family/events.hpp"
-#include "feishu_family/fragments.hpp"
+#include "feishu_lark/proto/events.hpp"
+#include "feishu_lark/proto/fragments.hpp"
 #include "harness.hpp"
 
 namespace fakes_feishu_test {

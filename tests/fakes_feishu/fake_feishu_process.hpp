@@ -19,7 +19,7 @@
 #include <vector>
 
 #include "fake_process.hpp"  // tests/plugins/support: pbfake::fake_process
-#include "feishu_family/pbbp2.hpp"
+#include "feishu_lark/proto/pbbp2.hpp"
 #include "kit_test_support.hpp"
 #include "patchbay/kit/ws_client.hpp"
 

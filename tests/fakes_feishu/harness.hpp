@@ -11,8 +11,8 @@
 
 #include "fake_feishu.hpp"
 #include "fake_request.hpp"
-#include "feishu_family/pbbp2.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/proto/pbbp2.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 
 namespace fakes_feishu_test {
 

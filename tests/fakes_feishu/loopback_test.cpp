@@ -6,11 +6,11 @@
 #include <atomic>
 
 #include "fake_feishu_process.hpp"
-#include "feishu_family/endpoint.hpp"
-#include "feishu_family/events.hpp"
-#include "feishu_family/fragments.hpp"
-#include "feishu_family/webhook.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/proto/endpoint.hpp"
+#include "feishu_lark/proto/events.hpp"
+#include "feishu_lark/proto/fragments.hpp"
+#include "feishu_lark/proto/webhook.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 
 namespace fakes_feishu_loopback {
 namespace {

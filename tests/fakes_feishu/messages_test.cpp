@@ -1,7 +1,7 @@
 // fake_feishu's Open API messages without sockets: send/reply/edit/patch rules, the edit cap, uuid
 // idempotency, rate_limit / invalid_token / disable_app, and the webhook sender checked with the
 // plugin family's own verify_webhook.
-#include "feishu_family/webhook.hpp"
+#include "feishu_lark/proto/webhook.hpp"
 #include "harness.hpp"
 
 namespace fakes_feishu_test {

@@ -1,11 +1,14 @@
 // fake_ilink endpoints without sockets: sendmessage rules, getconfig/sendtyping, QR login, the
 // media CDN, and the control API's own checks.
 #include "cdn_store.hpp"
-#include "core/base64.hpp"
+#include "patchbay/common/base64.hpp"
+#include "patchbay/common/digest.hpp"
 #include "harness.hpp"
 
 namespace fakes_ilink_test {
 namespace {
+using patchbay::common::from_hex;
+using patchbay::common::md5_hex;
 
 json::object send_body(const std::string& to, const std::string& token,
                        const std::string& client_id,
@@ -119,7 +122,7 @@ TEST(FakeIlinkTyping, ConfigTicketThenTyping) {
   const auto cfg = answer(h.bot("getconfig", {{"ilink_user_id", user}, {"context_token", "t"}}));
   EXPECT_EQ(int_field(cfg, "ret"), 0);
   const std::string ticket(cfg.at("typing_ticket").as_string());
-  EXPECT_TRUE(patchbay::core::base64_decode(ticket).has_value());
+  EXPECT_TRUE(patchbay::common::base64_decode(ticket).has_value());
   EXPECT_EQ(answer(h.bot("getconfig", {{"ilink_user_id", user}})).at("typing_ticket").as_string(),
             ticket);
   EXPECT_EQ(
@@ -237,7 +240,7 @@ TEST(FakeIlinkCdn, UploadChecksAndDownload) {
   answer(h.bot("getuploadurl", req), 400);
 
   const auto staged = h.control_json("POST", "/_fake/media",
-                                     {{"data_base64", patchbay::core::base64_encode(plain)}});
+                                     {{"data_base64", patchbay::common::base64_encode(plain)}});
   const auto got = h.fake.handle(
       make_request("GET", "/c2c/download?encrypted_query_param=" +
                               std::string(staged.at("encrypt_query_param").as_string())));

@@ -3,8 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "harness.hpp"
-#include "nyxid_proto/callback_verify.hpp"
-#include "nyxid_proto/jwks.hpp"
+#include "nyxid/proto/callback_verify.hpp"
+#include "nyxid/proto/jwks.hpp"
 
 namespace fakes_nyxid_test {
 namespace {

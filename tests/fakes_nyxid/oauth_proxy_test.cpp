@@ -3,7 +3,7 @@
 #include <openssl/sha.h>
 
 #include "harness.hpp"
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace fakes_nyxid_test {
 namespace {
@@ -11,7 +11,7 @@ namespace {
 std::string challenge_of(const std::string& verifier) {
   unsigned char d[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), d);
-  return patchbay::plugins::nyxid::base64url_encode(
+  return patchbay::common::base64url_encode(
       std::string_view(reinterpret_cast<const char*>(d), sizeof d));
 }
 

@@ -6,8 +6,8 @@
 // Aborts when chunk_text breaks a rule (chunk_check::violation) or the measuring helpers disagree
 // with the independent ones. Built with libFuzzer under PATCHBAY_FUZZ=ON (tests/fuzz), and with a
 // plain main() as the corpus replay test chunker_fuzz_corpus (tests/core).
-#include "core/chunker.hpp"
-#include "core/text_units.hpp"
+#include "render/chunker.hpp"
+#include "render/text_units.hpp"
 
 #include "chunk_invariants.hpp"
 
@@ -18,7 +18,7 @@
 
 namespace {
 
-[[noreturn]] void fail(const std::string& what, const patchbay::core::chunk_options& o) {
+[[noreturn]] void fail(const std::string& what, const patchbay::render::chunk_options& o) {
   std::fprintf(stderr, "chunker_fuzz: %s (unit %d, limit %u, markers %d)\n", what.c_str(),
                static_cast<int>(o.unit), static_cast<unsigned>(o.limit), o.markers ? 1 : 0);
   std::abort();
@@ -27,7 +27,7 @@ namespace {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
-  using namespace patchbay::core;
+  using namespace patchbay::render;
   if (size < 3) return 0;
   chunk_options o;
   const uint8_t flags = data[0];

@@ -1,7 +1,7 @@
 // HTTP API routes without sockets: health, readiness transitions, auth, metrics format.
 #include <gtest/gtest.h>
 
-#include "app/api_routes.hpp"
+#include "api/routes.hpp"
 
 namespace {
 using namespace patchbay;
@@ -15,14 +15,14 @@ kit::http_request get(const std::string& path, const std::string& auth = "") {
 }
 
 struct ApiTest : ::testing::Test {
-  app::channel_registry reg;
-  app::api_context ctx{reg, {"s3cret-token"}, std::chrono::steady_clock::now()};
+  plugin::status_board reg;
+  api::api_context ctx{reg, {"s3cret-token"}, std::chrono::steady_clock::now()};
   void SetUp() override {
-    app::channel_status a;
+    plugin::channel_status a;
     a.id = "alpha";
     a.plugin = "good";
     reg.add(a);
-    app::channel_status b;
+    plugin::channel_status b;
     b.id = "off";
     b.enabled = false;
     b.state = "disabled";
@@ -30,33 +30,33 @@ struct ApiTest : ::testing::Test {
   }
 };
 
-TEST_F(ApiTest, HealthIsAlwaysOk) { EXPECT_EQ(app::handle_api_request(ctx, get("/healthz")).status, 200u); }
+TEST_F(ApiTest, HealthIsAlwaysOk) { EXPECT_EQ(api::handle_api_request(ctx, get("/healthz")).status, 200u); }
 
 TEST_F(ApiTest, ReadyOnlyWhenEveryEnabledChannelStarted) {
-  auto r = app::handle_api_request(ctx, get("/readyz"));
+  auto r = api::handle_api_request(ctx, get("/readyz"));
   EXPECT_EQ(r.status, 503u);
   EXPECT_NE(r.body.find("start-up in progress"), std::string::npos);
   reg.set_startup_complete(true);
-  r = app::handle_api_request(ctx, get("/readyz"));
+  r = api::handle_api_request(ctx, get("/readyz"));
   EXPECT_EQ(r.status, 503u);
   EXPECT_NE(r.body.find("alpha"), std::string::npos);
   EXPECT_EQ(r.body.find("off"), std::string::npos);  // disabled channels don't count
-  reg.update("alpha", [](app::channel_status& c) { c.started = true; });
-  EXPECT_EQ(app::handle_api_request(ctx, get("/readyz")).status, 200u);
+  reg.update("alpha", [](plugin::channel_status& c) { c.started = true; });
+  EXPECT_EQ(api::handle_api_request(ctx, get("/readyz")).status, 200u);
 }
 
 TEST_F(ApiTest, ChannelsNeedTheBearerToken) {
-  EXPECT_EQ(app::handle_api_request(ctx, get("/v1/channels")).status, 401u);
-  EXPECT_EQ(app::handle_api_request(ctx, get("/v1/channels", "Bearer wrong")).status, 401u);
-  EXPECT_EQ(app::handle_api_request(ctx, get("/v1/channels", "Bearer s3cret-tokenX")).status, 401u);
-  auto r = app::handle_api_request(ctx, get("/v1/channels", "Bearer s3cret-token"));
+  EXPECT_EQ(api::handle_api_request(ctx, get("/v1/channels")).status, 401u);
+  EXPECT_EQ(api::handle_api_request(ctx, get("/v1/channels", "Bearer wrong")).status, 401u);
+  EXPECT_EQ(api::handle_api_request(ctx, get("/v1/channels", "Bearer s3cret-tokenX")).status, 401u);
+  auto r = api::handle_api_request(ctx, get("/v1/channels", "Bearer s3cret-token"));
   EXPECT_EQ(r.status, 200u);
   EXPECT_NE(r.body.find("\"id\":\"alpha\""), std::string::npos);
   EXPECT_EQ(r.body.find("s3cret"), std::string::npos);
 }
 
 TEST_F(ApiTest, MetricsArePrometheusText) {
-  auto r = app::handle_api_request(ctx, get("/metrics"));
+  auto r = api::handle_api_request(ctx, get("/metrics"));
   EXPECT_EQ(r.status, 200u);
   EXPECT_EQ(r.content_type.rfind("text/plain", 0), 0u);
   EXPECT_NE(r.body.find("patchbay_channel_state{channel=\"alpha\",state=\"pending\"} 1"),
@@ -65,10 +65,10 @@ TEST_F(ApiTest, MetricsArePrometheusText) {
 }
 
 TEST_F(ApiTest, UnknownRouteAndWrongMethod) {
-  EXPECT_EQ(app::handle_api_request(ctx, get("/nope")).status, 404u);
+  EXPECT_EQ(api::handle_api_request(ctx, get("/nope")).status, 404u);
   auto post = get("/healthz");
   post.method = "POST";
-  EXPECT_EQ(app::handle_api_request(ctx, post).status, 405u);
+  EXPECT_EQ(api::handle_api_request(ctx, post).status, 405u);
 }
 
 }  // namespace

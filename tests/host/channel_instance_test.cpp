@@ -24,7 +24,7 @@ struct recorder {
   std::condition_variable cv;
   std::vector<int32_t> states;
   std::vector<std::string> reasons;
-  std::vector<core::inbound_message> inbound;
+  std::vector<messages::inbound_message> inbound;
   std::vector<pb_inbound_disposition> outcomes;
 
   plugin::instance_events events() {
@@ -35,7 +35,7 @@ struct recorder {
       reasons.emplace_back(plugin::to_view(s.reason));
       cv.notify_all();
     };
-    ev.inbound = [this](const core::inbound_message& m) {
+    ev.inbound = [this](const messages::inbound_message& m) {
       std::lock_guard lk(mu);
       inbound.push_back(m);
       cv.notify_all();
@@ -89,12 +89,12 @@ class InstanceTest : public ::testing::Test {
     inst.shutdown(deadline, [&] { p.set_value(); });
     ASSERT_EQ(p.get_future().wait_for(deadline + 10s), std::future_status::ready);
   }
-  core::op_result send(plugin::channel_instance& inst, const std::string& text) {
-    std::promise<core::op_result> p;
-    core::outbound_message m;
+  messages::op_result send(plugin::channel_instance& inst, const std::string& text) {
+    std::promise<messages::op_result> p;
+    messages::outbound_message m;
     m.conversation_id = "chat-1";
     m.text = text;
-    inst.send(m, [&](const core::op_result& r) { p.set_value(r); });
+    inst.send(m, [&](const messages::op_result& r) { p.set_value(r); });
     auto f = p.get_future();
     EXPECT_EQ(f.wait_for(10s), std::future_status::ready);
     return f.get();
@@ -131,8 +131,8 @@ TEST_F(InstanceTest, GoodPluginRoundTripsInboundAndOutbound) {
   EXPECT_EQ(limited.retry_after_ms, 1500);
   EXPECT_EQ(limited.message, "slow down");
 
-  std::promise<core::op_result> ty;
-  inst->typing({"chat-1", "", "", "user-1"}, [&](const core::op_result& r) { ty.set_value(r); });
+  std::promise<messages::op_result> ty;
+  inst->typing({"chat-1", "", "", "user-1"}, [&](const messages::op_result& r) { ty.set_value(r); });
   EXPECT_EQ(ty.get_future().get().code, PB_ERR_UNSUPPORTED);
 
   EXPECT_EQ(store_->kv_get("chan-good", "started").value_or(""), "yes");
@@ -171,8 +171,8 @@ TEST_F(InstanceTest, ThrowingOperationsBecomeErrors) {
   auto r = send(*inst, "x");
   EXPECT_EQ(r.code, PB_ERR_INTERNAL);
   EXPECT_EQ(r.message, "unknown exception");
-  std::promise<core::op_result> ed;
-  inst->edit({"c", "m", "", "t", ""}, [&](const core::op_result& x) { ed.set_value(x); });
+  std::promise<messages::op_result> ed;
+  inst->edit({"c", "m", "", "t", ""}, [&](const messages::op_result& x) { ed.set_value(x); });
   EXPECT_EQ(ed.get_future().get().code, PB_ERR_NOT_FOUND);
   shutdown(*inst);  // stop throws: the barrier completes it
 }
@@ -197,10 +197,10 @@ TEST_F(InstanceTest, DoubleCompletionIsIgnored) {
 TEST_F(InstanceTest, NeverCompletedSendIsFailedAtDestroy) {
   auto inst = make("zoo_send_never", "{}");
   EXPECT_EQ(start(*inst), "");
-  std::promise<core::op_result> p;
-  core::outbound_message m;
+  std::promise<messages::op_result> p;
+  messages::outbound_message m;
   m.conversation_id = "c";
-  inst->send(m, [&](const core::op_result& r) { p.set_value(r); });
+  inst->send(m, [&](const messages::op_result& r) { p.set_value(r); });
   shutdown(*inst);
   auto f = p.get_future();
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);

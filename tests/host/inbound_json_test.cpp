@@ -1,12 +1,11 @@
 // The stored (JSON) form of inbound messages round-trips every field, binary reply context included.
 #include <gtest/gtest.h>
 
-#include "core/base64.hpp"
-#include "core/messages.hpp"
+#include "messages/messages.hpp"
 #include "patchbay/pb_messages.h"
 
 namespace {
-using namespace patchbay::core;
+using namespace patchbay::messages;
 
 TEST(InboundJson, RoundTrip) {
   inbound_message m;
@@ -33,17 +32,6 @@ TEST(InboundJson, RoundTrip) {
   ASSERT_TRUE(back->capabilities);
   EXPECT_EQ(back->capabilities->can_edit, PB_NO);
   EXPECT_FALSE(inbound_from_json("{not json", &err));
-}
-
-TEST(Base64, KnownVectorsAndRejects) {
-  EXPECT_EQ(base64_encode(""), "");
-  EXPECT_EQ(base64_encode("f"), "Zg==");
-  EXPECT_EQ(base64_encode("fo"), "Zm8=");
-  EXPECT_EQ(base64_encode("foobar"), "Zm9vYmFy");
-  EXPECT_EQ(base64_decode("Zm9vYg==").value_or("x"), "foob");
-  EXPECT_FALSE(base64_decode("Zm9"));
-  EXPECT_FALSE(base64_decode("Zm=v"));
-  EXPECT_FALSE(base64_decode("Z!9v"));
 }
 
 }  // namespace

@@ -1,10 +1,10 @@
 // The platform renderer against a scripted fake platform and a fake clock: every rule of the
-// renderer (ARCHITECTURE.md §5, issue "turn routing") has a test that fails without it.
+// renderer (docs/architecture.md §5, issue "turn routing") has a test that fails without it.
 #include <gtest/gtest.h>
 
 #include <deque>
 
-#include "core/chunker.hpp"
+#include "render/chunker.hpp"
 #include "patchbay/pb_messages.h"
 #include "render/platform_renderer.hpp"
 
@@ -15,8 +15,8 @@ using namespace std::chrono_literals;
 
 struct call {
   bool is_edit = false;
-  core::outbound_message msg;
-  core::edit_request req;
+  messages::outbound_message msg;
+  messages::edit_request req;
   renderer_port::op_done done;
   std::string text() const { return is_edit ? req.text : msg.text; }
 };
@@ -32,14 +32,14 @@ class fake_port final : public renderer_port {
   int64_t timer_at = -1;
   int next_id = 1;
 
-  void send(core::outbound_message m, op_done d) override {
+  void send(messages::outbound_message m, op_done d) override {
     call c;
     c.msg = std::move(m);
     c.done = std::move(d);
     history.push_back(c);
     pending.push_back(std::move(c));
   }
-  void edit(core::edit_request r, op_done d) override {
+  void edit(messages::edit_request r, op_done d) override {
     call c;
     c.is_edit = true;
     c.req = std::move(r);
@@ -61,7 +61,7 @@ class fake_port final : public renderer_port {
     ASSERT_FALSE(pending.empty());
     call c = std::move(pending.front());
     pending.pop_front();
-    core::op_result r;
+    messages::op_result r;
     r.message_id = id.empty() ? (c.is_edit ? c.req.message_id : "m" + std::to_string(next_id++)) : id;
     c.done(r);
   }
@@ -69,7 +69,7 @@ class fake_port final : public renderer_port {
     ASSERT_FALSE(pending.empty());
     call c = std::move(pending.front());
     pending.pop_front();
-    c.done(core::op_result{code, std::move(msg), retry_after, {}});
+    c.done(messages::op_result{code, std::move(msg), retry_after, {}});
   }
   void advance(int64_t ms) {
     now += ms;
@@ -188,8 +188,8 @@ TEST_F(RendererTest, LongAnswerIsChunkedPartOneInThePlaceholder) {
     EXPECT_EQ(port.history[i].msg.reply_context, "") << "a spent single-use token was reused";
     rendered.push_back(port.history[i].msg.text);
   }
-  for (auto& p : rendered) EXPECT_LE(core::measure(p, PB_UNIT_CODEPOINTS), 120u) << p;
-  EXPECT_EQ(core::strip_markers(rendered).value_or("<markers broken>"), text);
+  for (auto& p : rendered) EXPECT_LE(render::measure(p, PB_UNIT_CODEPOINTS), 120u) << p;
+  EXPECT_EQ(render::strip_markers(rendered).value_or("<markers broken>"), text);
 }
 
 TEST_F(RendererTest, ErrorAfterPlaceholderEditsItAndNeverReusesTheToken) {
@@ -254,7 +254,7 @@ TEST_F(RendererTest, NoEditChannelBuffersAndSendsOnceChunked) {
   }
   ASSERT_GT(parts.size(), 1u);
   for (auto& p : parts) EXPECT_LE(p.size(), 90u);
-  EXPECT_EQ(core::strip_markers(parts).value_or("<markers broken>"), text);
+  EXPECT_EQ(render::strip_markers(parts).value_or("<markers broken>"), text);
   EXPECT_EQ(outcome, turn_outcome::complete);
 }
 

@@ -1,4 +1,4 @@
-// Agent backends (ARCHITECTURE.md §6): what the turn service needs from one configured agent.
+// Agent backends (docs/architecture.md §6): what the turn service needs from one configured agent.
 //
 // Contract for every backend:
 //  - start() takes a turn (its request JSON: turn, thread, channel, text; for channel turns also

@@ -1,4 +1,4 @@
-// The `http` agent backend (ARCHITECTURE.md §6): each turn is one POST of the turn's request JSON
+// The `http` agent backend (docs/architecture.md §6): each turn is one POST of the turn's request JSON
 // to the configured URL; the answer body is a stream of thread_response payloads (NDJSON or SSE,
 // see http_agent_decoder.hpp), relayed as they arrive.
 //
@@ -23,7 +23,7 @@
 #include "agents/agent_options.hpp"
 #include "agents/backends.hpp"
 #include "agents/http_agent_decoder.hpp"
-#include "agents/http_calls.hpp"
+#include "agents/running_requests.hpp"
 #include "agents/stream_lines.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "turns/thread_response.hpp"

@@ -78,7 +78,7 @@ bool answer_decoder::on_line(std::string_view line) {
       framing_ = framing::ndjson;
     } else if (is_sse_line(t)) {
       framing_ = framing::sse;
-      sse_ = std::make_unique<core::sse_parser>(
+      sse_ = std::make_unique<agents::sse_parser>(
           [this](const std::string&, const std::string& data) {
             if (trim(data) == "[DONE]") return true;
             return on_payload(data);

@@ -18,7 +18,7 @@
 #include <string_view>
 
 #include "agents/stream_lines.hpp"
-#include "core/sse_parser.hpp"
+#include "agents/sse_parser.hpp"
 
 namespace patchbay::agents {
 
@@ -49,7 +49,7 @@ class answer_decoder {
   emit_fn emit_;
   framing framing_ = framing::unknown;
   line_splitter lines_;
-  std::unique_ptr<core::sse_parser> sse_;
+  std::unique_ptr<agents::sse_parser> sse_;
   std::string sniffed_;  // the SSE bytes read while sniffing, replayed into the parser
   bool terminal_ = false;
   std::size_t payloads_ = 0;

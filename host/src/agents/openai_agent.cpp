@@ -1,4 +1,4 @@
-// The `openai` agent backend (ARCHITECTURE.md §6): any OpenAI-compatible
+// The `openai` agent backend (docs/architecture.md §6): any OpenAI-compatible
 // POST {base_url}/chat/completions with stream:true. Messages = system prompt + the thread's
 // history (state store, instance "agent:<name>", key = thread key) + the user's text; streamed
 // `choices[0].delta.content` become deltas, a finish_reason or `data: [DONE]` completes the turn,
@@ -20,9 +20,9 @@
 #include <boost/json.hpp>
 
 #include "agents/backends.hpp"
-#include "agents/http_calls.hpp"
+#include "agents/running_requests.hpp"
 #include "agents/openai_agent_protocol.hpp"
-#include "core/sse_parser.hpp"
+#include "agents/sse_parser.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "state/store.hpp"
 #include "turns/thread_response.hpp"
@@ -215,7 +215,7 @@ struct openai_call : http_call_base {
   const std::shared_ptr<const oa::options> opt;
   const turn_input input;
   oa::history past;
-  core::sse_parser sse;
+  agents::sse_parser sse;
   body_prefix raw{64 << 10};
   std::string answer;
   bool saw_event = false;

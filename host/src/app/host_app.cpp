@@ -9,11 +9,11 @@
 #include <future>
 #include <mutex>
 
-#include "app/api_routes.hpp"
-#include "app/channel_registry.hpp"
-#include "app/proactive_send.hpp"
-#include "app/turn_service.hpp"
-#include "identity/registry.hpp"
+#include "api/routes.hpp"
+#include "plugin/channel_status.hpp"
+#include "api/proactive_send.hpp"
+#include "turns/turn_service.hpp"
+#include "identity/providers.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_instance.hpp"
@@ -67,11 +67,11 @@ struct host_app::impl {
 
   int64_t now_ms() { return plugin::system_clock_source().now_unix_ms(); }
 
-  void on_status(channel_registry& reg, const std::string& id, const pb_status& st) {
+  void on_status(plugin::status_board& reg, const std::string& id, const pb_status& st) {
     std::string reason(plugin::to_view(st.reason).substr(0, 1024));
-    std::string state = state_name(st.state);
+    std::string state = plugin::state_name(st.state);
     bool changed = false;
-    reg.update(id, [&](channel_status& c) {
+    reg.update(id, [&](plugin::channel_status& c) {
       changed = c.state != state || c.reason != reason || c.attempt != st.attempt;
       if (c.state != state) c.since_unix_ms = now_ms();
       c.state = state;
@@ -108,9 +108,9 @@ struct host_app::impl {
     }
 
     kit::io_runtime rt(2);
-    channel_registry registry;
+    plugin::status_board registry;
     for (const auto& ch : cfg.channels) {
-      channel_status st;
+      plugin::channel_status st;
       st.id = ch.id;
       st.plugin = ch.plugin;
       st.enabled = ch.enabled;
@@ -122,30 +122,30 @@ struct host_app::impl {
 
     // Identity-binding providers: one set, shared by the turn service (/init, /unbind, user
     // tokens) and the HTTP callback routes.
-    auto identities = std::make_shared<identity::registry>(rt, cfg, *store);
+    auto identities = std::make_shared<identity::provider_registry>(rt, cfg, *store);
     // An agent's health (e.g. a process agent's crash loop) shows on every channel it answers.
-    turn_service turns(
+    turns::turn_service turns(
         rt, cfg, *store,
         [&registry](const std::string& agent, const std::string& problem) {
           for (const auto& c : registry.snapshot())
             if (c.agent == agent)
-              registry.update(c.id, [&](channel_status& s) { s.agent_problem = problem; });
+              registry.update(c.id, [&](plugin::channel_status& s) { s.agent_problem = problem; });
         },
         identities);
-    channel_directory channels;
-    api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels, &rt,
+    plugin::instance_directory channels;
+    api::api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels, &rt,
                     store.get()};
     kit::http_server_options hopt;
     hopt.listen = cfg.host.listen;
     // Everything takes at most max_body_bytes (1 MiB) but the proactive sends' long reports.
     hopt.max_body_bytes_for = [default_limit = hopt.max_body_bytes](std::string_view method,
                                                                      std::string_view target) {
-      return method == "POST" && target == "/v1/messages" ? proactive_max_body_bytes
+      return method == "POST" && target == "/v1/messages" ? api::proactive_max_body_bytes
                                                           : default_limit;
     };
     // GET /oauth/<provider>/callback of identity bindings, without the API token.
     kit::http_server http(rt, hopt,
-                          identity::with_identity_routes(make_api_handler(api), identities));
+                          identity::with_identity_routes(api::make_api_handler(api), identities));
     try {
       http.start();
     } catch (const std::exception& e) {
@@ -193,8 +193,8 @@ struct host_app::impl {
   }
 
   std::vector<std::shared_ptr<plugin::channel_instance>> start_channels(
-      kit::io_runtime& rt, state::store& store, channel_registry& registry, turn_service& turns,
-      channel_directory& directory) {
+      kit::io_runtime& rt, state::store& store, plugin::status_board& registry, turns::turn_service& turns,
+      plugin::instance_directory& directory) {
     std::vector<std::shared_ptr<plugin::channel_instance>> started;
     plugin::loader loader(plugin_search_path(cfg.host.plugin_dirs));
     for (const auto& ch : cfg.channels) {
@@ -204,7 +204,7 @@ struct host_app::impl {
         if (stop_requested) break;
       }
       auto mark = [&](const std::string& state, const std::string& reason) {
-        registry.update(ch.id, [&](channel_status& c) {
+        registry.update(ch.id, [&](plugin::channel_status& c) {
           c.state = state;
           c.reason = reason;
           c.start_attempted = true;
@@ -217,7 +217,7 @@ struct host_app::impl {
         mark("refused", out.error->reason);
         continue;
       }
-      registry.update(ch.id, [&](channel_status& c) {
+      registry.update(ch.id, [&](plugin::channel_status& c) {
         c.plugin = out.module->name;
         c.plugin_version = out.module->version;
         c.platform = out.module->platform;
@@ -227,13 +227,13 @@ struct host_app::impl {
       std::string id = ch.id;
       ev.status = [this, &registry, id](const pb_status& st) { on_status(registry, id, st); };
       ev.inbound_outcome = [&registry, id](pb_inbound_disposition d) {
-        registry.update(id, [d](channel_status& c) {
+        registry.update(id, [d](plugin::channel_status& c) {
           if (d == PB_INBOUND_ACCEPTED) ++c.inbound_accepted;
           else if (d == PB_INBOUND_DUPLICATE) ++c.inbound_duplicates;
           else ++c.inbound_refused;
         });
       };
-      ev.inbound = [id, &turns](const core::inbound_message& m) {
+      ev.inbound = [id, &turns](const messages::inbound_message& m) {
         spdlog::debug("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
                       m.conversation_id);
         turns.on_inbound(id, m);
@@ -260,7 +260,7 @@ struct host_app::impl {
         mark("failed", err);
         continue;
       }
-      registry.update(ch.id, [](channel_status& c) {
+      registry.update(ch.id, [](plugin::channel_status& c) {
         c.started = true;
         if (c.state == "starting" || c.state == "pending") c.state = "starting";
       });
@@ -272,7 +272,7 @@ struct host_app::impl {
   }
 
   void stop_channels(std::vector<std::shared_ptr<plugin::channel_instance>>& started,
-                     channel_registry& registry) {
+                     plugin::status_board& registry) {
     auto deadline = steady_clock::now() + cfg.host.shutdown_timeout;
     for (auto it = started.rbegin(); it != started.rend(); ++it) {
       auto& inst = *it;
@@ -286,7 +286,7 @@ struct host_app::impl {
         spdlog::error("channel {}: did not shut down in time; continuing", inst->id());
         continue;
       }
-      registry.update(inst->id(), [&](channel_status& c) {
+      registry.update(inst->id(), [&](plugin::channel_status& c) {
         c.started = false;
         c.state = "stopped";
         c.since_unix_ms = now_ms();

@@ -8,7 +8,7 @@
 #include <cstdlib>
 
 #include "cli/commands.hpp"
-#include "core/sse_parser.hpp"
+#include "agents/sse_parser.hpp"
 #include "patchbay/kit/http_client.hpp"
 
 namespace patchbay::cli {
@@ -69,7 +69,7 @@ int cmd_chat(const args& in) {
   enum class end { none, complete, error } ending = end::none;
   bool printed = false, ended_with_newline = true;
   std::string error_body;
-  core::sse_parser parser([&](const std::string& name, const std::string& data) {
+  agents::sse_parser parser([&](const std::string& name, const std::string& data) {
     json::error_code ec;
     json::value v = json::parse(data, ec);
     const json::object* o = !ec && v.is_object() ? &v.get_object() : nullptr;

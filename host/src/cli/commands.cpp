@@ -8,7 +8,7 @@
 
 #include "app/host_app.hpp"
 #include "config/config.hpp"
-#include "logging.hpp"
+#include "app/logging.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "plugin/loader.hpp"
 
@@ -64,9 +64,9 @@ void print_usage(bool to_stderr) {
       "  patchbay status [--url URL] [--token TOKEN]  show channel status of a running host\n"
       "  patchbay chat [--url URL] [--token TOKEN] [--thread ID] [--agent NAME] TEXT\n"
       "                                   one turn through the host's API, streamed\n"
-      "  patchbay weixin-login --out FILE [--base-url URL] [--timeout S]\n"
-      "                                   Weixin QR login; writes the bot credentials to FILE\n"
       "  patchbay version                 print the version and plugin ABI\n"
+      "  patchbay NAME [ARGS...]          run the external command patchbay-NAME (beside this\n"
+      "                                   binary or on PATH), e.g. patchbay weixin-login\n"
       "\n"
       "exit codes: 0 success, 1 failure, 2 usage error, 3 host unreachable\n",
       out);

@@ -15,7 +15,9 @@ int cmd_plugins(const args& a);
 int cmd_version(const args& a);
 int cmd_status(const args& a);
 int cmd_chat(const args& a);
-int cmd_weixin_login(const args& a);  // weixin_login.cpp
+// Runs `patchbay-<name>` (beside this binary, else on PATH) in place of this process. Returns
+// only when it could not: -1 when no such program exists, 1 when it failed to start.
+int run_external_command(const std::string& name, const args& rest);
 
 void print_usage(bool to_stderr);
 

@@ -1,4 +1,4 @@
-// Identity bindings with NyxID's OAuth broker (nyxid-relay.md §3): the /init and /unbind
+// Identity bindings with NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): the /init and /unbind
 // commands, the OAuth callback (code exchange → binding stored), and the token exchange that
 // turns a binding into the asking user's short-lived access token, with self-heal (policy.hpp).
 //
@@ -22,7 +22,7 @@
 #include "identity/binding_store.hpp"
 #include "identity/oauth_messages.hpp"
 #include "identity/policy.hpp"
-#include "identity/token_cache.hpp"
+#include "identity/access_token_cache.hpp"
 #include "patchbay/kit/http_types.hpp"
 
 namespace patchbay::kit {
@@ -66,7 +66,7 @@ class broker_service : public std::enable_shared_from_this<broker_service> {
   // binding; answers a small HTML page (400 for a bad or expired state, nothing stored then).
   void handle_callback(std::string_view query, std::function<void(kit::http_response)> respond);
 
-  token_cache& tokens() { return tokens_; }
+  access_token_cache& tokens() { return tokens_; }
 
  private:
   struct http_answer {
@@ -90,7 +90,7 @@ class broker_service : public std::enable_shared_from_this<broker_service> {
   kit::io_runtime& rt_;
   const broker_options opt_;
   const std::shared_ptr<binding_store> store_;
-  token_cache tokens_;
+  access_token_cache tokens_;
 };
 
 // The small HTML page the OAuth callback answers with (text escaped).

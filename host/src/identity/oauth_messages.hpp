@@ -1,4 +1,4 @@
-// The OAuth broker's wire format (nyxid-relay.md §3), without I/O: the authorize URL (PKCE S256 +
+// The OAuth broker's wire format (docs/protocols/nyxid-relay.md §3), without I/O: the authorize URL (PKCE S256 +
 // state), the form bodies of the authorization-code grant and of the RFC 8693 token exchange of
 // a binding id, their answers, and RFC 6749 error bodies ({error, error_description}; NyxID's
 // /api/v1 envelope is not used on /oauth/*). Pure functions; thread-safe.

@@ -2,20 +2,20 @@
 
 #include <openssl/crypto.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 #include <openssl/rand.h>
-#include <openssl/sha.h>
 
 #include <boost/json.hpp>
 
 #include <stdexcept>
 
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/base64.hpp"
+#include "patchbay/common/digest.hpp"
 
 namespace patchbay::identity {
 namespace json = boost::json;
-using plugins::nyxid::base64url_decode;
-using plugins::nyxid::base64url_encode;
+using patchbay::common::base64url_decode;
+using patchbay::common::base64url_encode;
+using patchbay::common::hmac_sha256;
 
 namespace {
 
@@ -29,19 +29,8 @@ std::string derived_key(std::string_view secret, std::string_view label) {
 
 }  // namespace
 
-std::string hmac_sha256(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-           reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len) == nullptr)
-    throw std::runtime_error("HMAC-SHA256 failed");
-  return std::string(reinterpret_cast<const char*>(out), len);
-}
-
 std::string pkce_challenge_s256(std::string_view verifier) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), d);
-  return base64url_encode(std::string_view(reinterpret_cast<const char*>(d), sizeof d));
+  return base64url_encode(common::sha256(verifier));
 }
 
 bool pkce_verifier_valid(std::string_view v) {

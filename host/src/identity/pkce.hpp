@@ -45,7 +45,4 @@ enum class state_check { ok, malformed, bad_signature, expired };
 state_check verify_state(std::string_view token, std::string_view secret, std::int64_t now_unix_s,
                          state_claims& out);
 
-// HMAC-SHA256(key, data), raw 32 bytes.
-std::string hmac_sha256(std::string_view key, std::string_view data);
-
 }  // namespace patchbay::identity

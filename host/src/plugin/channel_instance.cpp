@@ -30,7 +30,7 @@ std::map<uint64_t, std::weak_ptr<channel_instance>> op_registry;
 std::atomic<uint64_t> next_op_id{1};
 
 std::string error_text(int32_t rc, const pb_error_buf& eb) {
-  std::string s = core::error_class_name(rc);
+  std::string s = messages::error_class_name(rc);
   if (eb.message_size > 0)
     s += ": " + std::string(eb.message, std::min<uint64_t>(eb.message_size, eb.message_capacity));
   return s;
@@ -207,7 +207,7 @@ void channel_instance::destroy_now() {
     }
     spdlog::error("[{}] plugin {} never completed {} (op {}); failing it", id_, module_->name,
                   op.what, op_id);
-    op.done(core::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0,
+    op.done(messages::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0,
                             {}});
   }
   if (auto fn = std::move(shutdown_done_)) fn();
@@ -218,7 +218,7 @@ void channel_instance::destroy_now() {
 template <class Fn>
 void channel_instance::start_op(const char* what, op_done done, Fn&& call) {
   if (phase_ != phase::running) {
-    done(core::op_result{PB_ERR_RETRYABLE, "channel " + id_ + " is not running", 0, {}});
+    done(messages::op_result{PB_ERR_RETRYABLE, "channel " + id_ + " is not running", 0, {}});
     return;
   }
   uint64_t op_id;
@@ -250,7 +250,7 @@ void channel_instance::op_trampoline(void* ud, const pb_op_result* r) {
                   op_id);
     return;
   }
-  core::op_result res;
+  messages::op_result res;
   pb_op_result rr;
   if (!read_sized(r, offsetof(pb_op_result, message_id) + sizeof(pb_str), rr)) {
     res.code = PB_ERR_INTERNAL;
@@ -270,7 +270,7 @@ void channel_instance::op_trampoline(void* ud, const pb_op_result* r) {
   self->complete_op(op_id, std::move(res));
 }
 
-void channel_instance::complete_op(uint64_t op_id, core::op_result r) {
+void channel_instance::complete_op(uint64_t op_id, messages::op_result r) {
   pending_op op;
   {
     std::lock_guard lk(mu_);
@@ -282,7 +282,7 @@ void channel_instance::complete_op(uint64_t op_id, core::op_result r) {
   strand_.post([done = std::move(op.done), r = std::move(r)] { done(r); });
 }
 
-void channel_instance::send(core::outbound_message msg, op_done done) {
+void channel_instance::send(messages::outbound_message msg, op_done done) {
   strand_.post([self = shared_from_this(), msg = std::move(msg), done = std::move(done)]() mutable {
     self->start_op("send", std::move(done), [&](void* ud) {
       pb_outbound_message m{sizeof m,          to_pb(msg.conversation_id), to_pb(msg.thread_id),
@@ -294,7 +294,7 @@ void channel_instance::send(core::outbound_message msg, op_done done) {
   });
 }
 
-void channel_instance::edit(core::edit_request req, op_done done) {
+void channel_instance::edit(messages::edit_request req, op_done done) {
   strand_.post([self = shared_from_this(), req = std::move(req), done = std::move(done)]() mutable {
     self->start_op("edit", std::move(done), [&](void* ud) {
       pb_edit_request m{sizeof m, to_pb(req.conversation_id), to_pb(req.message_id),
@@ -304,7 +304,7 @@ void channel_instance::edit(core::edit_request req, op_done done) {
   });
 }
 
-void channel_instance::typing(core::typing_request req, op_done done) {
+void channel_instance::typing(messages::typing_request req, op_done done) {
   strand_.post([self = shared_from_this(), req = std::move(req), done = std::move(done)]() mutable {
     self->start_op("typing", std::move(done), [&](void* ud) {
       pb_typing_request m{sizeof m, to_pb(req.conversation_id), to_pb(req.thread_id),

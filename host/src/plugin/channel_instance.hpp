@@ -18,7 +18,7 @@
 #include <string>
 #include <vector>
 
-#include "core/messages.hpp"
+#include "messages/messages.hpp"
 #include "patchbay/kit/http_types.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/host_api.hpp"
@@ -39,7 +39,7 @@ struct instance_events {
   // The plugin reported a status (state is a pb_channel_state).
   std::function<void(const pb_status&)> status;
   // A durable, non-duplicate inbound message (on a host thread).
-  std::function<void(const core::inbound_message&)> inbound;
+  std::function<void(const messages::inbound_message&)> inbound;
   // Every emit_inbound outcome, for counters.
   std::function<void(pb_inbound_disposition)> inbound_outcome;
 };
@@ -47,7 +47,7 @@ struct instance_events {
 class channel_instance final : public host_services,
                                public std::enable_shared_from_this<channel_instance> {
  public:
-  using op_done = std::function<void(const core::op_result&)>;
+  using op_done = std::function<void(const messages::op_result&)>;
 
   static std::shared_ptr<channel_instance> make(kit::io_runtime& rt,
                                                 std::shared_ptr<const plugin_module> module,
@@ -64,9 +64,9 @@ class channel_instance final : public host_services,
   // stop (bounded by `deadline`), wait for owed callbacks, destroy. `done` runs once. Idempotent.
   void shutdown(std::chrono::milliseconds deadline, std::function<void()> done);
 
-  void send(core::outbound_message msg, op_done done);
-  void edit(core::edit_request req, op_done done);
-  void typing(core::typing_request req, op_done done);
+  void send(messages::outbound_message msg, op_done done);
+  void edit(messages::edit_request req, op_done done);
+  void typing(messages::typing_request req, op_done done);
   // An inbound HTTP request for this channel (ABI minor 1); `req.path` must already be the part
   // after /hooks/<id> ("" or "/..."). `done` runs exactly once, on any thread: the plugin's
   // answer, 404 when the plugin takes no HTTP, 503 when the channel is not running or stops
@@ -101,7 +101,7 @@ class channel_instance final : public host_services,
   template <class Fn>
   void start_op(const char* what, op_done done, Fn&& call);  // on strand
   static void op_trampoline(void* ud, const pb_op_result* r);
-  void complete_op(uint64_t op_id, core::op_result r);
+  void complete_op(uint64_t op_id, messages::op_result r);
   static void stop_trampoline(void* ud);
   void finish_stop(uint64_t generation);
   void owe();         // the host now owes the plugin one callback

@@ -13,7 +13,7 @@ constexpr uint32_t max_list = 1024;
 std::string copy(pb_str s) { return std::string(to_view(s)); }
 
 // Returns "" when `in` is acceptable, else why not (no message content in the text).
-std::string convert(const pb_inbound_message& raw, core::inbound_message& m) {
+std::string convert(const pb_inbound_message& raw, messages::inbound_message& m) {
   pb_inbound_message in;
   if (!read_sized(&raw, offsetof(pb_inbound_message, raw_json) + sizeof(pb_str), in))
     return "struct_size " + std::to_string(raw.struct_size) + " is below the ABI 1.0 minimum";
@@ -84,14 +84,14 @@ void channel_instance::emit_inbound(const pb_inbound_message& raw, pb_inbound_do
   };
   if (!accepting_) return answer(PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "channel is stopped");
 
-  auto m = std::make_shared<core::inbound_message>();
+  auto m = std::make_shared<messages::inbound_message>();
   m->channel_id = id_;
   if (std::string why = convert(raw, *m); !why.empty()) {
     spdlog::warn("[{}] plugin {} emitted a malformed inbound message: {}", id_, module_->name, why);
     return answer(PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT, "malformed inbound message: " + why);
   }
   store_.record_inbound(
-      id_, m->event_id, core::to_json(*m),
+      id_, m->event_id, messages::to_json(*m),
       [self = shared_from_this(), m, answer](state::inbound_outcome o, const std::string& err) {
         if (o == state::inbound_outcome::failed) {
           spdlog::error("[{}] inbound event could not be stored: {}", self->id_, err);

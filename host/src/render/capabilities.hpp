@@ -1,5 +1,5 @@
 // The capabilities a renderer works with for one turn: the plugin's, narrowed by what the inbound
-// message said about its conversation (ARCHITECTURE.md §3). Pure; thread-safe.
+// message said about its conversation (docs/architecture.md §3). Pure; thread-safe.
 #pragma once
 
 #include <cstdint>

@@ -3,7 +3,7 @@
 #include <algorithm>
 #include <cmath>
 
-#include "core/chunker.hpp"
+#include "render/chunker.hpp"
 #include "patchbay/pb_messages.h"
 
 namespace patchbay::render {
@@ -131,7 +131,7 @@ void platform_renderer::persist() { port_.persist(rec_); }
 std::vector<std::string> platform_renderer::parts_of(const std::string& text) {
   if (text.empty()) return {};
   if (caps_.limit == 0) return {text};
-  auto r = core::chunk_text(text, core::chunk_options{caps_.limit, caps_.unit, true});
+  auto r = render::chunk_text(text, render::chunk_options{caps_.limit, caps_.unit, true});
   if (!r.error.empty() || r.parts.empty()) {
     port_.log(log_level::error, "turn " + target_.turn_id + ": cannot split the answer for a " +
                                     std::to_string(caps_.limit) + " limit: " + r.error);
@@ -143,14 +143,14 @@ std::vector<std::string> platform_renderer::parts_of(const std::string& text) {
 std::string platform_renderer::preview(size_t& covers) {
   auto parts = parts_of(text_);  // text_ is never empty here
   covers = parts.size() == 1 ? text_.size()
-                             : parts[0].size() - core::continues_marker(1, parts.size()).size();
+                             : parts[0].size() - render::continues_marker(1, parts.size()).size();
   return parts[0];
 }
 
 std::string platform_renderer::error_notice_for_placeholder() {
   std::string notice = std::string(error_prefix) + error_text_;
   std::string with_text = text_.empty() ? notice : text_ + "\n\n" + notice;
-  if (caps_.limit == 0 || core::measure(with_text, caps_.unit) <= caps_.limit) return with_text;
+  if (caps_.limit == 0 || render::measure(with_text, caps_.unit) <= caps_.limit) return with_text;
   auto parts = parts_of(notice);  // keep the notice whole if it can be; else its first part
   return parts[0];
 }
@@ -198,7 +198,7 @@ void platform_renderer::start(op o) {
   ++o.attempts;
   current_ = std::move(o);
   op& c = *current_;
-  auto done = [this, alive = std::weak_ptr<bool>(alive_)](const core::op_result& r) {
+  auto done = [this, alive = std::weak_ptr<bool>(alive_)](const messages::op_result& r) {
     auto a = alive.lock();
     if (a && *a) on_result(r);
   };
@@ -207,12 +207,12 @@ void platform_renderer::start(op o) {
   if (c.role == op_role::placeholder || c.role == op_role::stream_edit) c.text = preview(c.covers);
   c.sent_text = c.text;
   if (is_edit) {
-    port_.edit(core::edit_request{target_.conversation_id, rec_.placeholder_id,
+    port_.edit(messages::edit_request{target_.conversation_id, rec_.placeholder_id,
                                   target_.reply_context, c.text, target_.turn_id},
                std::move(done));
     return;
   }
-  core::outbound_message m;
+  messages::outbound_message m;
   m.conversation_id = target_.conversation_id;
   m.thread_id = target_.thread_id;
   m.reply_to_message_id = target_.reply_to_message_id;
@@ -233,7 +233,7 @@ void platform_renderer::start(op o) {
   port_.send(std::move(m), std::move(done));
 }
 
-void platform_renderer::on_result(const core::op_result& r) {
+void platform_renderer::on_result(const messages::op_result& r) {
   if (!current_) return;
   op o = std::move(*current_);
   current_.reset();
@@ -244,7 +244,7 @@ void platform_renderer::on_result(const core::op_result& r) {
   pump();
 }
 
-void platform_renderer::succeeded(op& o, const core::op_result& r) {
+void platform_renderer::succeeded(op& o, const messages::op_result& r) {
   switch (o.role) {
     case op_role::placeholder:
       if (r.message_id.empty()) {
@@ -274,7 +274,7 @@ void platform_renderer::succeeded(op& o, const core::op_result& r) {
   }
 }
 
-void platform_renderer::failed(op& o, const core::op_result& r) {
+void platform_renderer::failed(op& o, const messages::op_result& r) {
   milliseconds delay{-1};
   if (o.attempts < policy_.max_attempts) {
     if (r.code == PB_ERR_RATE_LIMITED) {
@@ -308,7 +308,7 @@ void platform_renderer::failed(op& o, const core::op_result& r) {
   give_up(o, r);
 }
 
-void platform_renderer::give_up(op& o, const core::op_result& r) {
+void platform_renderer::give_up(op& o, const messages::op_result& r) {
   std::string why = std::string(role_name(static_cast<int>(o.role))) + " failed for good (" +
                     std::to_string(r.code) + ": " + r.message + ")";
   switch (o.role) {

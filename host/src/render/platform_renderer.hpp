@@ -30,7 +30,7 @@
 #include <string>
 #include <string_view>
 
-#include "core/messages.hpp"
+#include "messages/messages.hpp"
 #include "render/capabilities.hpp"
 
 namespace patchbay::render {
@@ -61,10 +61,10 @@ enum class log_level { debug, info, warn, error };
 // timers, state store) and by tests (a scripted fake platform and a fake clock).
 class renderer_port {
  public:
-  using op_done = std::function<void(const core::op_result&)>;
+  using op_done = std::function<void(const messages::op_result&)>;
   virtual ~renderer_port() = default;
-  virtual void send(core::outbound_message msg, op_done done) = 0;
-  virtual void edit(core::edit_request req, op_done done) = 0;
+  virtual void send(messages::outbound_message msg, op_done done) = 0;
+  virtual void edit(messages::edit_request req, op_done done) = 0;
   // Runs `fn` after `delay`. Arming again replaces the previous arm (which then never runs).
   virtual void arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   virtual int64_t now_ms() = 0;
@@ -120,10 +120,10 @@ class platform_renderer {
 
   void pump();
   void start(op o);
-  void on_result(const core::op_result& r);
-  void succeeded(op& o, const core::op_result& r);
-  void failed(op& o, const core::op_result& r);
-  void give_up(op& o, const core::op_result& r);
+  void on_result(const messages::op_result& r);
+  void succeeded(op& o, const messages::op_result& r);
+  void failed(op& o, const messages::op_result& r);
+  void give_up(op& o, const messages::op_result& r);
   void plan_final();
   void finish();
   void arm(std::chrono::milliseconds delay);

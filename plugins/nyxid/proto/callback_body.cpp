@@ -1,10 +1,10 @@
-#include "nyxid_proto/callback_body.hpp"
+#include "nyxid/proto/callback_body.hpp"
 
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::nyxid {
 namespace json = boost::json;
-namespace json_util = feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 
 const char* to_string(chat_kind k) {
   switch (k) {

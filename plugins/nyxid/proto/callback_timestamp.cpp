@@ -1,4 +1,4 @@
-#include "nyxid_proto/callback_timestamp.hpp"
+#include "nyxid/proto/callback_timestamp.hpp"
 
 #include <algorithm>
 

@@ -1,17 +1,16 @@
-#include "nyxid_proto/callback_verify.hpp"
+#include "nyxid/proto/callback_verify.hpp"
 
 #include <cmath>
 #include <limits>
 #include <optional>
 
-#include "feishu_family/crypto.hpp"
-#include "feishu_family/json_util.hpp"
-#include "nyxid_proto/jws.hpp"
+#include "patchbay/common/digest.hpp"
+#include "patchbay/common/json_util.hpp"
+#include "nyxid/proto/jws.hpp"
 
 namespace patchbay::plugins::nyxid {
 namespace json = boost::json;
-namespace json_util = feishu_family::json_util;
-namespace crypto = feishu_family::crypto;
+namespace json_util = patchbay::common::json_util;
 
 const char* to_string(callback_reject r) {
   switch (r) {
@@ -102,7 +101,7 @@ bool body_hash_ok(const json::object& claims, std::string_view body) {
   std::string claimed(json_util::string_at(claims, "body_sha256"));
   for (char& c : claimed)
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c + 32);
-  return claimed.size() == 64 && crypto::equal_ct(claimed, crypto::sha256_hex(body));
+  return claimed.size() == 64 && patchbay::common::equal_ct(claimed, patchbay::common::sha256_hex(body));
 }
 
 }  // namespace

@@ -1,4 +1,4 @@
-#include "nyxid_proto/jwks.hpp"
+#include "nyxid/proto/jwks.hpp"
 
 #include <set>
 
@@ -8,11 +8,12 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "feishu_family/json_util.hpp"
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/json_util.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace patchbay::plugins::nyxid {
-namespace json_util = feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
+using common::base64url_decode;
 namespace {
 
 struct bn_free {

@@ -1,4 +1,4 @@
-#include "nyxid_proto/jwks_cache.hpp"
+#include "nyxid/proto/jwks_cache.hpp"
 
 namespace patchbay::plugins::nyxid {
 

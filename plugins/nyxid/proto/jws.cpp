@@ -1,4 +1,4 @@
-#include "nyxid_proto/jws.hpp"
+#include "nyxid/proto/jws.hpp"
 
 #include <memory>
 

@@ -1,10 +1,11 @@
-#include "nyxid_proto/jwt.hpp"
+#include "nyxid/proto/jwt.hpp"
 
-#include "feishu_family/json_util.hpp"
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/json_util.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace patchbay::plugins::nyxid {
-namespace json_util = feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
+using common::base64url_decode;
 
 const char* to_string(jwt_parse_error e) {
   switch (e) {

@@ -1,4 +1,4 @@
-#include "nyxid_proto/oidc_cache.hpp"
+#include "nyxid/proto/oidc_cache.hpp"
 
 namespace patchbay::plugins::nyxid {
 

@@ -1,4 +1,4 @@
-#include "nyxid_proto/platform_caps.hpp"
+#include "nyxid/proto/platform_caps.hpp"
 
 #include <cstring>
 

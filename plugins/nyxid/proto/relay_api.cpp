@@ -1,12 +1,12 @@
-#include "nyxid_proto/relay_api.hpp"
+#include "nyxid/proto/relay_api.hpp"
 
 #include <boost/json/serialize.hpp>
 
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::nyxid {
 namespace json = boost::json;
-namespace json_util = feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 namespace {
 
 std::optional<std::string> body(std::string_view id, std::string_view text,

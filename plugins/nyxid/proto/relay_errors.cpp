@@ -1,10 +1,10 @@
-#include "nyxid_proto/relay_errors.hpp"
+#include "nyxid/proto/relay_errors.hpp"
 
-#include "feishu_family/json_util.hpp"
-#include "nyxid_proto/relay_api.hpp"
+#include "patchbay/common/json_util.hpp"
+#include "nyxid/proto/relay_api.hpp"
 
 namespace patchbay::plugins::nyxid {
-namespace json_util = feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 
 const char* to_string(relay_error_kind k) {
   switch (k) {

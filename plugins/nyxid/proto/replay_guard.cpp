@@ -1,4 +1,4 @@
-#include "nyxid_proto/replay_guard.hpp"
+#include "nyxid/proto/replay_guard.hpp"
 
 #include <algorithm>
 

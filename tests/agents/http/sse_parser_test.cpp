@@ -1,4 +1,4 @@
-// core::sse_parser (host/src/core/sse_parser.hpp): the incremental Server-Sent Events parser the
+// agents::sse_parser (host/src/core/sse_parser.hpp): the incremental Server-Sent Events parser the
 // agents and the CLI share. Pure logic: events split at any byte boundary must come out the same.
 #include <gtest/gtest.h>
 
@@ -6,11 +6,11 @@
 #include <utility>
 #include <vector>
 
-#include "core/sse_parser.hpp"
+#include "agents/sse_parser.hpp"
 
 namespace {
 
-using patchbay::core::sse_parser;
+using patchbay::agents::sse_parser;
 using events = std::vector<std::pair<std::string, std::string>>;
 
 events parse_all(const std::string& input, std::size_t piece = 0, std::size_t cap = 4 << 20) {

@@ -15,9 +15,9 @@
 
 #include "child_process.hpp"
 #include "kit_test_support.hpp"
-#include "nyxid_proto/base64url.hpp"
-#include "nyxid_proto/callback_verify.hpp"
-#include "nyxid_proto/jwks.hpp"
+#include "patchbay/common/base64.hpp"
+#include "nyxid/proto/callback_verify.hpp"
+#include "nyxid/proto/jwks.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 
@@ -283,7 +283,7 @@ TEST_F(FakeNyxid, ProxyScripting) {
 std::string s256(const std::string& v) {
   unsigned char d[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(v.data()), v.size(), d);
-  return pn::base64url_encode(std::string_view(reinterpret_cast<const char*>(d), sizeof d));
+  return patchbay::common::base64url_encode(std::string_view(reinterpret_cast<const char*>(d), sizeof d));
 }
 
 TEST_F(FakeNyxid, OAuthCodeExchangeTokenExchangeAndRevoke) {

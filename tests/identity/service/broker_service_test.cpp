@@ -1,4 +1,4 @@
-// The identity service against the real fake NyxID broker (patchbay-fake-nyxid, nyxid-relay.md
+// The identity service against the real fake NyxID broker (patchbay-fake-nyxid, docs/protocols/nyxid-relay.md
 // §3) on loopback: token exchange and its cache, self-heal for revoked, not-found and
 // scope-mismatch bindings with the store failing never, once (healed on the retry) and always
 // (degraded text naming /unbind, exactly two attempts), /init (DM, group, already bound), the

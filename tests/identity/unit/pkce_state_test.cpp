@@ -3,7 +3,8 @@
 #include <gtest/gtest.h>
 
 #include "identity/pkce.hpp"
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/base64.hpp"
+#include "patchbay/common/digest.hpp"
 
 namespace {
 using namespace patchbay::identity;
@@ -96,10 +97,9 @@ TEST(SignedState, MalformedInput) {
   EXPECT_EQ(verify_state("abc.!!!", secret, 0, out), state_check::malformed);
   EXPECT_EQ(verify_state(std::string(5000, 'a') + ".b", secret, 0, out), state_check::malformed);
   // Correctly signed, but not the claims' JSON.
-  namespace nyx = patchbay::plugins::nyxid;
-  const std::string payload = nyx::base64url_encode("[1,2]");
-  const std::string sig = nyx::base64url_encode(
-      hmac_sha256(hmac_sha256(secret, "patchbay identity state v1"), payload));
+  const std::string payload = patchbay::common::base64url_encode("[1,2]");
+  const std::string sig = patchbay::common::base64url_encode(
+      patchbay::common::hmac_sha256(patchbay::common::hmac_sha256(secret, "patchbay identity state v1"), payload));
   EXPECT_EQ(verify_state(payload + "." + sig, secret, 0, out), state_check::malformed);
 }
 

@@ -1,11 +1,11 @@
 // feishu_channel_tests' driver: the real lark (or feishu) plugin .so on the test host
 // (tests/plugins/support/plugin_driver.hpp) through its C ABI, plus signed, encrypted webhook deliveries
-// built the way the platform builds them (feishu-lark.md §7). One test program includes it.
+// built the way the platform builds them (docs/protocols/feishu-lark.md §7). One test program includes it.
 #pragma once
 
 #include <gtest/gtest.h>
 
-#include "feishu_family/crypto.hpp"
+#include "feishu_lark/proto/crypto.hpp"
 #include "open_api_peer.hpp"
 #include "plugin_driver.hpp"
 

@@ -4,8 +4,8 @@
 
 #include <stdexcept>
 
-#include "feishu_family/brand.hpp"
-#include "feishu_family/channel_config.hpp"
+#include "feishu_lark/proto/brand.hpp"
+#include "feishu_lark/proto/channel_config.hpp"
 
 namespace {
 namespace fam = patchbay::plugins::feishu_family;

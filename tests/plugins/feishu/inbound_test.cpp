@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "feishu_channel/inbound.hpp"
+#include "feishu_lark/channel/inbound.hpp"
 
 namespace {
 namespace fam = patchbay::plugins::feishu_family;

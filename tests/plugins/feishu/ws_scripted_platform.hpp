@@ -22,10 +22,10 @@
 
 #include <gtest/gtest.h>
 
-#include "feishu_channel/ws_supervisor.hpp"
-#include "feishu_family/endpoint.hpp"
-#include "feishu_family/pbbp2.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/channel/ws_supervisor.hpp"
+#include "feishu_lark/proto/endpoint.hpp"
+#include "feishu_lark/proto/pbbp2.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/kit/test_cert.hpp"

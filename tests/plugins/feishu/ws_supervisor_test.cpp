@@ -11,7 +11,7 @@
 #include <thread>
 #include <vector>
 
-#include "feishu_channel/ws_retry.hpp"
+#include "feishu_lark/channel/ws_retry.hpp"
 #include "patchbay/kit/ws_client.hpp"
 #include "ws_scripted_platform.hpp"
 

@@ -1,7 +1,7 @@
-// Error classification into the ABI's classes (feishu-lark.md §5–6).
+// Error classification into the ABI's classes (docs/protocols/feishu-lark.md §5–6).
 #include <gtest/gtest.h>
 
-#include "feishu_family/api_errors.hpp"
+#include "feishu_lark/proto/api_errors.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;
 using fam::api_op;

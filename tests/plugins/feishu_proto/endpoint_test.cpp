@@ -1,9 +1,9 @@
-// Endpoint discovery and handshake verdicts (feishu-lark.md §2.1–2.2).
+// Endpoint discovery and handshake verdicts (docs/protocols/feishu-lark.md §2.1–2.2).
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
 
-#include "feishu_family/endpoint.hpp"
+#include "feishu_lark/proto/endpoint.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;
 

@@ -4,7 +4,7 @@
 
 #include <boost/json.hpp>
 
-#include "feishu_family/events.hpp"
+#include "feishu_lark/proto/events.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;
 namespace json = boost::json;

@@ -3,8 +3,8 @@
 
 #include <algorithm>
 
-#include "feishu_family/fragments.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/proto/fragments.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;
 namespace pb = fam::pbbp2;

@@ -3,10 +3,10 @@
 
 #include <boost/json.hpp>
 
-#include "feishu_family/brand.hpp"
-#include "feishu_family/messages_api.hpp"
-#include "feishu_family/open_api.hpp"
-#include "feishu_family/token_cache.hpp"
+#include "feishu_lark/proto/brand.hpp"
+#include "feishu_lark/proto/messages_api.hpp"
+#include "feishu_lark/proto/open_api.hpp"
+#include "feishu_lark/proto/token_cache.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;
 namespace json = boost::json;

@@ -12,10 +12,10 @@
 #include <cstdlib>
 #include <string>
 
-#include "feishu_family/events.hpp"
-#include "feishu_family/fragments.hpp"
-#include "feishu_family/pbbp2.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/proto/events.hpp"
+#include "feishu_lark/proto/fragments.hpp"
+#include "feishu_lark/proto/pbbp2.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 
 namespace {
 

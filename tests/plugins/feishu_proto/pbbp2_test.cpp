@@ -1,12 +1,12 @@
-// pbbp2 codec: byte layouts derived from the SDKs (feishu-lark.md §2.3 check bytes, re-checked
+// pbbp2 codec: byte layouts derived from the SDKs (docs/protocols/feishu-lark.md §2.3 check bytes, re-checked
 // there against node-sdk's own encoder), round trips, and malformed input.
 #include <gtest/gtest.h>
 
 #include <cstdint>
 #include <limits>
 
-#include "feishu_family/pbbp2.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/proto/pbbp2.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 #include "test_util.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;

@@ -1,7 +1,7 @@
 // Token buckets on an injected clock.
 #include <gtest/gtest.h>
 
-#include "feishu_family/rate_limiter.hpp"
+#include "feishu_lark/proto/rate_limiter.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;
 

@@ -1,8 +1,8 @@
 // verify_webhook: every verdict, with the note's vectors where they apply.
 #include <gtest/gtest.h>
 
-#include "feishu_family/crypto.hpp"
-#include "feishu_family/webhook.hpp"
+#include "feishu_lark/proto/crypto.hpp"
+#include "feishu_lark/proto/webhook.hpp"
 
 namespace fam = patchbay::plugins::feishu_family;
 namespace crypto = fam::crypto;

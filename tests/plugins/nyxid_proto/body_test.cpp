@@ -4,7 +4,7 @@
 
 #include <boost/json/serialize.hpp>
 
-#include "nyxid_proto/callback_body.hpp"
+#include "nyxid/proto/callback_body.hpp"
 
 namespace {
 

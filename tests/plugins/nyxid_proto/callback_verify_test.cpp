@@ -1,15 +1,15 @@
 // verify_callback(): a genuine NyxID callback (RS256 and ES256, keys generated at test time) is
-// accepted, and each check of nyxid-relay.md §1.3 refuses alone, with its own reason.
+// accepted, and each check of docs/protocols/nyxid-relay.md §1.3 refuses alone, with its own reason.
 #include <gtest/gtest.h>
 
 #include <functional>
 
 #include <boost/json/serialize.hpp>
 
-#include "feishu_family/crypto.hpp"
-#include "nyxid_proto/callback_verify.hpp"
-#include "nyxid_proto/jwks.hpp"
+#include "nyxid/proto/callback_verify.hpp"
+#include "nyxid/proto/jwks.hpp"
 #include "test_signer.hpp"
+#include "patchbay/common/digest.hpp"
 
 namespace {
 
@@ -65,7 +65,7 @@ class callback_verify : public ::testing::Test {
                         {"api_key_id", "key-1"},
                         {"message_id", "msg-uuid-1"},
                         {"platform", "lark"},
-                        {"body_sha256", patchbay::plugins::feishu_family::crypto::sha256_hex(
+                        {"body_sha256", patchbay::common::sha256_hex(
                                             body_bytes)}};
   }
 

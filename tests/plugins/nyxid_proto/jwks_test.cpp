@@ -7,11 +7,11 @@
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
 
-#include "nyxid_proto/base64url.hpp"
-#include "nyxid_proto/jwks.hpp"
-#include "nyxid_proto/jwks_cache.hpp"
-#include "nyxid_proto/jws.hpp"
-#include "nyxid_proto/replay_guard.hpp"
+#include "patchbay/common/base64.hpp"
+#include "nyxid/proto/jwks.hpp"
+#include "nyxid/proto/jwks_cache.hpp"
+#include "nyxid/proto/jws.hpp"
+#include "nyxid/proto/replay_guard.hpp"
 #include "test_signer.hpp"
 
 namespace {
@@ -43,9 +43,9 @@ TEST(jwks, skips_keys_it_cannot_trust) {
   json::object dup = nyxid_test::jwk(ec_key("ec-1"));
   dup["kid"] = "rsa-3";
   json::object off_curve = nyxid_test::jwk(ec_key("ec-2"));
-  std::string y = *nyx::base64url_decode(off_curve["y"].as_string());
+  std::string y = *patchbay::common::base64url_decode(off_curve["y"].as_string());
   y[31] ^= 1;
-  off_curve["y"] = nyx::base64url_encode(y);
+  off_curve["y"] = patchbay::common::base64url_encode(y);
   json::object wrong_alg = nyxid_test::jwk(rsa_key("rsa-4"));
   wrong_alg["alg"] = "ES256";
   json::object oct{{"kty", "oct"}, {"kid", "hmac"}, {"k", "c2VjcmV0"}};

@@ -12,12 +12,12 @@
 #include <cstdlib>
 #include <string>
 
-#include "nyxid_proto/base64url.hpp"
-#include "nyxid_proto/callback_body.hpp"
-#include "nyxid_proto/callback_verify.hpp"
-#include "nyxid_proto/jwks.hpp"
-#include "nyxid_proto/jws.hpp"
-#include "nyxid_proto/jwt.hpp"
+#include "patchbay/common/base64.hpp"
+#include "nyxid/proto/callback_body.hpp"
+#include "nyxid/proto/callback_verify.hpp"
+#include "nyxid/proto/jwks.hpp"
+#include "nyxid/proto/jws.hpp"
+#include "nyxid/proto/jwt.hpp"
 
 namespace {
 
@@ -50,13 +50,13 @@ const nyx::jwks_cache& fixed_keys() {
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const std::string_view bytes(reinterpret_cast<const char*>(data), size);
 
-  if (auto raw = nyx::base64url_decode(bytes))
-    if (nyx::base64url_encode(*raw) != bytes) fail("non-canonical base64url accepted");
+  if (auto raw = patchbay::common::base64url_decode(bytes))
+    if (patchbay::common::base64url_encode(*raw) != bytes) fail("non-canonical base64url accepted");
 
   if (auto t = nyx::parse_jwt(bytes)) {
     const size_t last = bytes.rfind('.');
     if (t->signing_input != bytes.substr(0, last)) fail("signing input differs");
-    if (nyx::base64url_encode(t->signature) != bytes.substr(last + 1)) fail("signature differs");
+    if (patchbay::common::base64url_encode(t->signature) != bytes.substr(last + 1)) fail("signature differs");
     if (const auto* key = fixed_keys().find("fixed", 1).key)
       if (nyx::verify_signature(*t, *key) == nyx::sig_result::ok) fail("forged signature passed");
   }

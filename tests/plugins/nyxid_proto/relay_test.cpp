@@ -1,12 +1,12 @@
-// Relay API bodies and answers, the error classification table (nyxid-relay.md §2.2–2.3, §2.8),
+// Relay API bodies and answers, the error classification table (docs/protocols/nyxid-relay.md §2.2–2.3, §2.8),
 // secret redaction, and per-platform capabilities.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
 
-#include "nyxid_proto/platform_caps.hpp"
-#include "nyxid_proto/relay_api.hpp"
-#include "nyxid_proto/relay_errors.hpp"
+#include "nyxid/proto/platform_caps.hpp"
+#include "nyxid/proto/relay_api.hpp"
+#include "nyxid/proto/relay_errors.hpp"
 
 namespace {
 

@@ -5,10 +5,9 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace nyxid_test {
-namespace nyx = patchbay::plugins::nyxid;
 namespace signer = patchbay::fakes::nyxid;
 namespace {
 
@@ -45,8 +44,8 @@ std::string sign(const test_key& key, boost::json::object claims, boost::json::o
 
 std::string unsigned_token(std::string_view header_json, std::string_view claims_json,
                            std::string_view signature) {
-  return nyx::base64url_encode(header_json) + "." + nyx::base64url_encode(claims_json) + "." +
-         nyx::base64url_encode(signature);
+  return patchbay::common::base64url_encode(header_json) + "." + patchbay::common::base64url_encode(claims_json) + "." +
+         patchbay::common::base64url_encode(signature);
 }
 
 }  // namespace nyxid_test

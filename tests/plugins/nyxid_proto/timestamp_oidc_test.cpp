@@ -1,8 +1,8 @@
 // The X-NyxID-Timestamp check (note §1.2) and the OIDC discovery cache (note §1.3 item 2).
 #include <gtest/gtest.h>
 
-#include "nyxid_proto/callback_timestamp.hpp"
-#include "nyxid_proto/oidc_cache.hpp"
+#include "nyxid/proto/callback_timestamp.hpp"
+#include "nyxid/proto/oidc_cache.hpp"
 
 namespace nx = patchbay::plugins::nyxid;
 

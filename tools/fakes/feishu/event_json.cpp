@@ -3,7 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "feishu_family/crypto.hpp"
+#include "feishu_lark/proto/crypto.hpp"
 
 namespace patchbay::fakes::feishu {
 

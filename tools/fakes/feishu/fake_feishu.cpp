@@ -6,7 +6,7 @@
 #include <chrono>
 
 #include "fake_http.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 
 namespace patchbay::fakes::feishu {
 

@@ -8,7 +8,7 @@
 // for the server to carry out. Time comes from the caller's clock (ms since the fake started):
 // tick() settles ack deadlines and due re-pushes; arm one timer at next_deadline().
 //
-// Protocol facts: /work/shared/protocols/feishu-lark.md; the fake's contract: tools/fakes/README.md
+// Protocol facts: docs/protocols/feishu-lark.md; the fake's contract: tools/fakes/README.md
 // (## feishu). Thread safety: none. The caller serializes every call (server.cpp: one mutex).
 #pragma once
 
@@ -28,7 +28,7 @@
 #include "event_json.hpp"
 #include "event_store.hpp"
 #include "faults.hpp"
-#include "feishu_family/pbbp2.hpp"
+#include "feishu_lark/proto/pbbp2.hpp"
 #include "ids.hpp"
 #include "message_store.hpp"
 #include "patchbay/kit/http_client.hpp"

@@ -6,7 +6,8 @@
 
 #include "fake_feishu.hpp"
 #include "fake_http.hpp"
-#include "feishu_family/crypto.hpp"
+#include "feishu_lark/proto/crypto.hpp"
+#include "patchbay/common/digest.hpp"
 
 namespace patchbay::fakes::feishu {
 
@@ -187,7 +188,7 @@ kit::http_response fake_feishu::send_message(api_ctx& c, const std::string& repl
     // A user recipient gets the p2p chat the platform keeps with the bot (stable per user).
     m.chat_id = type == "chat_id"
                     ? rid
-                    : "oc_" + crypto::sha256_hex(c.app->creds.app_id + "\n" + rid).substr(0, 32);
+                    : "oc_" + patchbay::common::sha256_hex(c.app->creds.app_id + "\n" + rid).substr(0, 32);
   } else {
     const auto* target = messages_.find(reply_to);
     if (!target || target->app_id != c.app->creds.app_id) {

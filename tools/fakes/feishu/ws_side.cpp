@@ -2,7 +2,7 @@
 // the pong_config fault asks), event pushes as type=event data frames with all five headers on
 // every fragment, acks matched by the frame's message_id header, and the re-push schedule.
 #include "fake_feishu.hpp"
-#include "feishu_family/ws_frames.hpp"
+#include "feishu_lark/proto/ws_frames.hpp"
 
 namespace patchbay::fakes::feishu {
 

@@ -3,7 +3,7 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
-#include "core/text_units.hpp"
+#include "render/text_units.hpp"
 #include "fake_ilink.hpp"
 #include "validate.hpp"
 
@@ -143,7 +143,7 @@ kit::http_response fake_ilink::send_message(request_ctx& c) {
     if (!ti || !ti->is_object() || !need_string(ti->get_object(), "text", text, true).empty()) {
       return bad_request(c.log_id, "a text item (type 1) needs text_item.text");
     }
-    text_units += core::measure(text, PB_UNIT_UTF16);
+    text_units += render::measure(text, PB_UNIT_UTF16);
     rec.text += text;
   }
 

@@ -3,11 +3,14 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
-#include "core/base64.hpp"
+#include "patchbay/common/base64.hpp"
+#include "patchbay/common/digest.hpp"
 #include "fake_ilink.hpp"
 #include "validate.hpp"
 
 namespace patchbay::fakes::ilink {
+using patchbay::common::from_hex;
+using patchbay::common::md5_hex;
 
 namespace json = boost::json;
 
@@ -68,7 +71,7 @@ kit::http_response fake_ilink::stage_media(const json::object& body) {
   std::string data_b64, key_hex;
   std::string e = need_string(body, "data_base64", data_b64, true);
   if (e.empty()) e = opt_string(body, "aeskey", key_hex);
-  const auto plain = core::base64_decode(data_b64);
+  const auto plain = patchbay::common::base64_decode(data_b64);
   if (e.empty() && !plain) e = "data_base64 is not base64";
   if (key_hex.empty()) key_hex = ids_.hex(32);
   if (e.empty() && !is_hex(key_hex, 32)) e = "aeskey must be 32 hex chars";
@@ -87,9 +90,9 @@ kit::http_response fake_ilink::stage_media(const json::object& body) {
       {"encrypt_query_param", param},
       {"full_url", base_url_ + "/c2c/download?encrypted_query_param=" + param},
       {"aeskey", key_hex},
-      {"aes_key_raw_base64", core::base64_encode(key)},  // decodes to 16 raw bytes (images)
+      {"aes_key_raw_base64", patchbay::common::base64_encode(key)},  // decodes to 16 raw bytes (images)
       {"aes_key_hex_base64",
-       core::base64_encode(key_hex)},  // decodes to 32 hex chars (file/voice/video)
+       patchbay::common::base64_encode(key_hex)},  // decodes to 32 hex chars (file/voice/video)
       {"ciphertext_size", size},
       {"md5", md5_hex(*plain)},
   });

@@ -1,10 +1,14 @@
 #include "cdn_store.hpp"
 
+#include "patchbay/common/digest.hpp"
+
 #include <openssl/evp.h>
 
 #include <memory>
 
 namespace patchbay::fakes::ilink {
+using patchbay::common::from_hex;
+using patchbay::common::md5_hex;
 
 namespace {
 
@@ -42,43 +46,6 @@ std::string aes128_ecb_encrypt(std::string_view plain, std::string_view key) {
 std::optional<std::string> aes128_ecb_decrypt(std::string_view cipher, std::string_view key) {
   if (cipher.empty() || cipher.size() % 16 != 0) return std::nullopt;
   return aes_ecb(cipher, key, false);
-}
-
-std::string md5_hex(std::string_view data) {
-  unsigned char digest[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  if (EVP_Digest(data.data(), data.size(), digest, &len, EVP_md5(), nullptr) != 1) return {};
-  return to_hex(std::string_view(reinterpret_cast<const char*>(digest), len));
-}
-
-std::optional<std::string> from_hex(std::string_view hex) {
-  if (hex.size() % 2 != 0) return std::nullopt;
-  auto nibble = [](char c) -> int {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-  };
-  std::string out(hex.size() / 2, '\0');
-  for (std::size_t i = 0; i < out.size(); ++i) {
-    const int hi = nibble(hex[2 * i]);
-    const int lo = nibble(hex[2 * i + 1]);
-    if (hi < 0 || lo < 0) return std::nullopt;
-    out[i] = static_cast<char>(hi * 16 + lo);
-  }
-  return out;
-}
-
-std::string to_hex(std::string_view bytes) {
-  static constexpr char digits[] = "0123456789abcdef";
-  std::string out;
-  out.reserve(bytes.size() * 2);
-  for (const char c : bytes) {
-    const auto b = static_cast<unsigned char>(c);
-    out.push_back(digits[b >> 4]);
-    out.push_back(digits[b & 15]);
-  }
-  return out;
 }
 
 void cdn_store::expect(std::string upload_param, expected_upload u) {

@@ -52,9 +52,6 @@ class cdn_store {
 // AES-128-ECB with PKCS7 padding (the CDN's cipher). The key is 16 raw bytes.
 std::string aes128_ecb_encrypt(std::string_view plain, std::string_view key);
 std::optional<std::string> aes128_ecb_decrypt(std::string_view cipher, std::string_view key);
-std::string md5_hex(std::string_view data);
 // "00ff.." -> bytes; nullopt unless an even number of hex digits.
-std::optional<std::string> from_hex(std::string_view hex);
-std::string to_hex(std::string_view bytes);
 
 }  // namespace patchbay::fakes::ilink

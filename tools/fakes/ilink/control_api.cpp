@@ -1,4 +1,4 @@
-// fake_ilink: the control API under /_fake/ (ARCHITECTURE.md §10; the ilink section of
+// fake_ilink: the control API under /_fake/ (docs/architecture.md §10; the ilink section of
 // tools/fakes/README.md lists every endpoint and field). Control requests are not recorded in
 // /_fake/requests and never see faults.
 #include <boost/json/array.hpp>

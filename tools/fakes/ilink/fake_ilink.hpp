@@ -7,7 +7,7 @@
 // session) also return completions: answers for long polls parked earlier. The network glue
 // (server.cpp) owns the parked exchanges and the timers; this class owns everything else.
 //
-// Protocol facts: /work/shared/protocols/weixin-ilink.md; the fake's contract and its knobs:
+// Protocol facts: docs/protocols/weixin-ilink.md; the fake's contract and its knobs:
 // tools/fakes/README.md (## ilink).
 //
 // Thread safety: none. The caller serializes every call (server.cpp holds one mutex).

@@ -1,6 +1,6 @@
 #include "ids.hpp"
 
-#include "core/base64.hpp"
+#include "patchbay/common/base64.hpp"
 
 #include <charconv>
 
@@ -39,7 +39,7 @@ std::string id_source::account_id() { return hex(12) + "@im.bot"; }
 std::string id_source::bot_token() { return chars(64, alnum); }
 std::string id_source::user_id() { return "o9cq80" + chars(22, alnum) + "@im.wechat"; }
 std::string id_source::context_token() { return "AARzJW" + chars(130, b64); }
-std::string id_source::typing_ticket() { return core::base64_encode(chars(24, alnum)); }
+std::string id_source::typing_ticket() { return patchbay::common::base64_encode(chars(24, alnum)); }
 std::string id_source::qrcode() { return hex(32); }
 
 std::uint64_t id_source::message_id() {
@@ -49,12 +49,12 @@ std::uint64_t id_source::message_id() {
 }
 
 std::string encode_cursor(std::uint32_t account_index, std::uint64_t seq, std::uint64_t counter) {
-  return core::base64_encode("fake-ilink:v1:" + std::to_string(account_index) + ":" +
+  return patchbay::common::base64_encode("fake-ilink:v1:" + std::to_string(account_index) + ":" +
                              std::to_string(seq) + ":" + std::to_string(counter));
 }
 
 std::optional<cursor> decode_cursor(std::string_view buf) {
-  const auto text = core::base64_decode(buf);
+  const auto text = patchbay::common::base64_decode(buf);
   constexpr std::string_view prefix = "fake-ilink:v1:";
   if (!text || text->rfind(prefix, 0) != 0) return std::nullopt;
   const std::string_view rest = std::string_view(*text).substr(prefix.size());
@@ -73,7 +73,7 @@ std::optional<cursor> decode_cursor(std::string_view buf) {
 }
 
 bool valid_wechat_uin(std::string_view header_value) {
-  const auto text = core::base64_decode(header_value);
+  const auto text = patchbay::common::base64_decode(header_value);
   std::uint32_t n = 0;
   return text && text->size() <= 10 && parse_decimal(std::string_view(*text), n) &&
          (text->size() == 1 || (*text)[0] != '0');

@@ -1,5 +1,5 @@
 // patchbay-fake-ilink: the server-wide knobs. The defaults follow the protocol note
-// (/work/shared/protocols/weixin-ilink.md); every behaviour the note marks as unverified is a knob
+// (docs/protocols/weixin-ilink.md); every behaviour the note marks as unverified is a knob
 // here, settable on the command line (hold) or at run time with POST /_fake/config.
 //
 // Plain data; no thread safety of its own (owned by fake_ilink, which its caller serializes).

@@ -2,18 +2,16 @@
 
 #include <boost/json/serialize.hpp>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include <algorithm>
 
-#include "feishu_family/crypto.hpp"
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/digest.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
-namespace crypto = patchbay::plugins::feishu_family::crypto;
+namespace json_util = patchbay::common::json_util;
 
 namespace {
 
@@ -92,14 +90,6 @@ json::object raw_event(std::string_view platform, bool group, const std::string&
     return o;
   }
   return json::object{{"chat_id", chat}, {"text", text}};
-}
-
-std::string hmac_hex(std::string_view key, std::string_view data) {
-  unsigned char out[EVP_MAX_MD_SIZE];
-  unsigned int len = 0;
-  HMAC(EVP_sha256(), key.data(), static_cast<int>(key.size()),
-       reinterpret_cast<const unsigned char*>(data.data()), data.size(), out, &len);
-  return crypto::hex(std::string_view(reinterpret_cast<const char*>(out), len));
 }
 
 }  // namespace
@@ -251,7 +241,7 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
                       {"message_id", forged("claim_message_id") ? ctx.ids.uuid() : in.message_id},
                       {"platform", forged("wrong_platform") ? (platform == "slack" ? "discord" : "slack")
                                                             : platform},
-                      {"body_sha256", crypto::sha256_hex(d.body)}};
+                      {"body_sha256", patchbay::common::sha256_hex(d.body)}};
   std::string token = forged("unknown_kid") ? sign_jwt(ctx.keys.unpublished(), claims)
                                             : ctx.keys.sign(claims);
   if (forged("bad_signature")) {
@@ -267,7 +257,7 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
   // --- headers (§1.2) ---
   if (!forged("missing_token")) d.headers.emplace_back("X-NyxID-Callback-Token", token);
   if (ctx.legacy_signature)
-    d.headers.emplace_back("X-NyxID-Signature", hmac_hex(crypto::sha256_hex(key->key), d.body));
+    d.headers.emplace_back("X-NyxID-Signature", patchbay::common::hex(patchbay::common::hmac_sha256(patchbay::common::sha256_hex(key->key), d.body)));
   if (!forged("missing_message_id_header"))
     d.headers.emplace_back("X-NyxID-Message-Id",
                            forged("wrong_message_id") ? ctx.ids.uuid() : in.message_id);

@@ -1,4 +1,4 @@
-// patchbay-fake-nyxid: the inbound driver's message factory (nyxid-relay.md §1, §5 "Inbound
+// patchbay-fake-nyxid: the inbound driver's message factory (docs/protocols/nyxid-relay.md §1, §5 "Inbound
 // driver"). From one POST /_fake/inject body it makes the inbound message (NyxID UUID, route,
 // the platform's own message id), its single-use reply token, the callback JWT (`jti` =
 // `correlation_id`, `body_sha256` of the exact bytes) and the whole delivery: URL, the §1.2

@@ -3,12 +3,12 @@
 #include <boost/json/array.hpp>
 
 #include "fake_nyxid.hpp"
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 
 namespace {
 

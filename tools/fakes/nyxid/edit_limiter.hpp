@@ -1,4 +1,4 @@
-// patchbay-fake-nyxid: NyxID's per-message edit limit (nyxid-relay.md §4,
+// patchbay-fake-nyxid: NyxID's per-message edit limit (docs/protocols/nyxid-relay.md §4,
 // CHANNEL_RELAY_EDIT_RATE_LIMIT_*: 10 per second, burst 20, keyed by the platform message id,
 // checked before authentication → 429 rate_limited/1005).
 //

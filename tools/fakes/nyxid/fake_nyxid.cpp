@@ -5,12 +5,12 @@
 
 #include <chrono>
 
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 
 namespace {
 

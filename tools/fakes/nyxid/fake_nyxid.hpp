@@ -7,7 +7,7 @@
 // delivered() with the outcome to get the control API's answer). The network glue (server.cpp)
 // owns the exchanges, timers and HTTP client; this class owns everything else.
 //
-// Contract and knobs: tools/fakes/README.md (## nyxid). Protocol: shared/protocols/nyxid-relay.md.
+// Contract and knobs: tools/fakes/README.md (## nyxid). Protocol: docs/protocols/nyxid-relay.md.
 // Thread safety: none; the caller serializes every call (server.cpp holds one mutex).
 #pragma once
 

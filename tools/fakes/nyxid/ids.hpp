@@ -1,5 +1,5 @@
 // patchbay-fake-nyxid: identifiers in the shapes NyxID and the platforms behind it use
-// (nyxid-relay.md §1.4, §2.2, §3), plus the small text helpers the fake's handlers share.
+// (docs/protocols/nyxid-relay.md §1.4, §2.2, §3), plus the small text helpers the fake's handlers share.
 //
 // id_source is seeded, so a test that fixes --seed gets the same ids and keys every run. Not
 // thread-safe (owned by fake_nyxid).

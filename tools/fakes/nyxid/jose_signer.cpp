@@ -9,8 +9,8 @@
 
 #include <stdexcept>
 
-#include "nyxid_proto/base64url.hpp"
-#include "nyxid_proto/jws.hpp"
+#include "patchbay/common/base64.hpp"
+#include "nyxid/proto/jws.hpp"
 
 namespace patchbay::fakes::nyxid {
 
@@ -61,13 +61,13 @@ json::object public_jwk(const signing_key& key) {
   o["alg"] = key.alg;
   if (key.alg == "RS256") {
     o["kty"] = "RSA";
-    o["n"] = nyx::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_RSA_N));
-    o["e"] = nyx::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_RSA_E));
+    o["n"] = patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_RSA_N));
+    o["e"] = patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_RSA_E));
   } else {
     o["kty"] = "EC";
     o["crv"] = "P-256";
-    o["x"] = nyx::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, 32));
-    o["y"] = nyx::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 32));
+    o["x"] = patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, 32));
+    o["y"] = patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 32));
   }
   return o;
 }
@@ -75,14 +75,14 @@ json::object public_jwk(const signing_key& key) {
 std::string sign_compact(const signing_key& key, std::string_view header_json,
                          std::string_view claims_json) {
   const std::string input =
-      nyx::base64url_encode(header_json) + "." + nyx::base64url_encode(claims_json);
+      patchbay::common::base64url_encode(header_json) + "." + patchbay::common::base64url_encode(claims_json);
   std::string sig = evp_sign(key.pkey.get(), input);
   if (key.alg == "ES256") {
     auto jose = nyx::ecdsa_der_to_jose(sig);
     if (!jose) throw std::runtime_error("ES256 signature encoding");
     sig = std::move(*jose);
   }
-  return input + "." + nyx::base64url_encode(sig);
+  return input + "." + patchbay::common::base64url_encode(sig);
 }
 
 std::string sign_jwt(const signing_key& key, const json::object& claims, json::object header) {

@@ -3,8 +3,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
 
-#include "nyxid_proto/jws.hpp"
-#include "nyxid_proto/jwt.hpp"
+#include "nyxid/proto/jws.hpp"
+#include "nyxid/proto/jwt.hpp"
 
 namespace patchbay::fakes::nyxid {
 

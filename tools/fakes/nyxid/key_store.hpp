@@ -1,4 +1,4 @@
-// patchbay-fake-nyxid: the signing side of NyxID's JOSE (nyxid-relay.md §1.3, §2.4) — the keys the
+// patchbay-fake-nyxid: the signing side of NyxID's JOSE (docs/protocols/nyxid-relay.md §1.3, §2.4) — the keys the
 // fake signs callback JWTs, reply tokens and access tokens with, the JWKS it publishes, and key
 // rotation. The verifying side is the plugin's (nyxid_proto); the fake uses nyxid_proto too, to
 // check the reply tokens it gets back.

@@ -1,19 +1,18 @@
 #include "oauth_broker.hpp"
 
-#include <openssl/sha.h>
+#include "patchbay/common/digest.hpp"
 
 #include <cctype>
 
 #include <sstream>
 
-#include "feishu_family/json_util.hpp"
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/json_util.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
-namespace nyx = patchbay::plugins::nyxid;
+namespace json_util = patchbay::common::json_util;
 
 namespace {
 
@@ -48,9 +47,7 @@ std::map<std::string, std::string> fields(std::string_view body, std::string_vie
 }
 
 std::string s256(std::string_view verifier) {
-  unsigned char d[SHA256_DIGEST_LENGTH];
-  SHA256(reinterpret_cast<const unsigned char*>(verifier.data()), verifier.size(), d);
-  return nyx::base64url_encode(std::string_view(reinterpret_cast<const char*>(d), sizeof d));
+  return patchbay::common::base64url_encode(patchbay::common::sha256(verifier));
 }
 
 bool valid_verifier(std::string_view v) {
@@ -116,7 +113,7 @@ oauth_answer oauth_broker::authorize(std::string_view query, std::int64_t now_ms
   if (challenge.empty()) return back("invalid_request", "code_challenge is required");
   if (q("code_challenge_method") != "S256")
     return back("invalid_request", "code_challenge_method must be S256");
-  if (challenge.size() != 43 || !nyx::base64url_decode(challenge))
+  if (challenge.size() != 43 || !patchbay::common::base64url_decode(challenge))
     return back("invalid_request", "code_challenge is not a base64url SHA-256");
   if (deny_ != 0) {
     if (deny_ > 0) --deny_;

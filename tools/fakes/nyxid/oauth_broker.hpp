@@ -1,4 +1,4 @@
-// patchbay-fake-nyxid: NyxID's OAuth broker (nyxid-relay.md §3): client registration, authorize
+// patchbay-fake-nyxid: NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): client registration, authorize
 // with PKCE S256 and state, the authorization-code grant (which creates a binding), the RFC 8693
 // token exchange of a binding id for a short-lived access token, reading and revoking bindings.
 //

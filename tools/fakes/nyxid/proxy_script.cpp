@@ -1,11 +1,11 @@
 #include "proxy_script.hpp"
 
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 
 std::optional<proxy_rule> parse_proxy_rule(const json::object& o, std::string& error) {
   proxy_rule r;

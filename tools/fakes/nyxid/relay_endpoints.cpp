@@ -1,16 +1,15 @@
-// relay_ledger: POST /api/v1/channel-relay/reply and /reply/update (nyxid-relay.md §2.1–§2.3),
+// relay_ledger: POST /api/v1/channel-relay/reply and /reply/update (docs/protocols/nyxid-relay.md §2.1–§2.3),
 // every check in the note's order, the first failure deciding.
 #include <boost/json/serialize.hpp>
 
-#include "feishu_family/json_util.hpp"
-#include "nyxid_proto/base64url.hpp"
+#include "patchbay/common/json_util.hpp"
+#include "patchbay/common/base64.hpp"
 #include "relay_ledger.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
-namespace nyx = patchbay::plugins::nyxid;
+namespace json_util = patchbay::common::json_util;
 
 namespace {
 
@@ -35,7 +34,7 @@ bool targets_reply_audience(std::string_view token) {
   const auto first = token.find('.');
   const auto second = token.find('.', first + 1);
   if (first == std::string_view::npos || second == std::string_view::npos) return false;
-  auto payload = nyx::base64url_decode(token.substr(first + 1, second - first - 1));
+  auto payload = patchbay::common::base64url_decode(token.substr(first + 1, second - first - 1));
   if (!payload) return false;
   auto v = json_util::parse(*payload);
   if (!v || !v->is_object()) return false;

@@ -3,12 +3,12 @@
 
 #include <boost/json/array.hpp>
 
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 
 relay_answer envelope(unsigned status, std::string_view error, std::int64_t code,
                       std::string message) {

@@ -1,4 +1,4 @@
-// patchbay-fake-nyxid: the relay's state and its two write endpoints (nyxid-relay.md §2.1–§2.4,
+// patchbay-fake-nyxid: the relay's state and its two write endpoints (docs/protocols/nyxid-relay.md §2.1–§2.4,
 // §5 "State to keep"): agent API keys, bots per platform, conversations (routes), inbound
 // messages, outbound rows, the reply-token ledger (used JTIs), the per-message edit limiter, and
 // POST /api/v1/channel-relay/reply and /reply/update with the note's check order, statuses and

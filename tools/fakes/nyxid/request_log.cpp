@@ -1,12 +1,12 @@
 #include "request_log.hpp"
 
-#include "feishu_family/json_util.hpp"
+#include "patchbay/common/json_util.hpp"
 #include "ids.hpp"
 
 namespace patchbay::fakes::nyxid {
 
 namespace json = boost::json;
-namespace json_util = patchbay::plugins::feishu_family::json_util;
+namespace json_util = patchbay::common::json_util;
 
 namespace {
 

@@ -11,8 +11,8 @@
 #include <thread>
 #include <vector>
 
-#include "core/chunker.hpp"
-#include "core/text_units.hpp"
+#include "render/chunker.hpp"
+#include "render/text_units.hpp"
 #include "fake_nyxid_process.hpp"
 #include "host_fixture.hpp"
 
@@ -259,9 +259,9 @@ TEST(NyxidE2E, ProxySendOfALargeReportArrivesWholeInParts) {
     EXPECT_EQ(str(p, "receive_id_type"), "chat_id");
     EXPECT_EQ(str(p, "receive_id"), "oc_report_chat");
     texts.push_back(str(p, "text"));
-    EXPECT_LE(patchbay::core::measure(texts.back(), PB_UNIT_CODEPOINTS), 30000u);
+    EXPECT_LE(patchbay::render::measure(texts.back(), PB_UNIT_CODEPOINTS), 30000u);
   }
-  auto joined = patchbay::core::strip_markers(texts);
+  auto joined = patchbay::render::strip_markers(texts);
   ASSERT_TRUE(joined.has_value());
   EXPECT_EQ(*joined, report);
 }

@@ -4,7 +4,7 @@
 #include <stdexcept>
 #include <string>
 
-#include "nyxid_config.hpp"
+#include "nyxid/channel/nyxid_config.hpp"
 
 namespace nx = patchbay::plugins::nyxid;
 

@@ -5,7 +5,7 @@
 #include <boost/json.hpp>
 
 #include "patchbay/pb_types.h"
-#include "proxy_send.hpp"
+#include "nyxid/channel/proxy_send.hpp"
 
 namespace nx = patchbay::plugins::nyxid;
 namespace json = boost::json;

@@ -2,7 +2,7 @@
 // send and edit (token, api key, proxy, or an honest failure).
 #include <gtest/gtest.h>
 
-#include "reply_plan.hpp"
+#include "nyxid/channel/reply_plan.hpp"
 
 namespace nx = patchbay::plugins::nyxid;
 

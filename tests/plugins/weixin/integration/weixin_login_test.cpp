@@ -1,4 +1,5 @@
-// `patchbay weixin-login` against the fake's QR flow: prints the QR content, follows
+// `patchbay weixin-login` (the host runs patchbay-weixin-login, shipped beside the weixin plugin)
+// against the fake's QR flow: prints the QR content, follows
 // wait → scaned → confirmed, writes the credentials file (mode 0600, token never printed), and a
 // channel configured with `credentials: "${file:...}"` then works end to end.
 #include <signal.h>

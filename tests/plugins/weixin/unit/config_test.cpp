@@ -3,7 +3,7 @@
 
 #include <stdexcept>
 
-#include "weixin_config.hpp"
+#include "weixin/proto/weixin_config.hpp"
 
 namespace {
 using namespace patchbay::weixin;

@@ -6,7 +6,7 @@
 
 #include <boost/json.hpp>
 
-#include "ilink_protocol.hpp"
+#include "weixin/proto/ilink_protocol.hpp"
 
 namespace {
 namespace json = boost::json;

@@ -4,8 +4,8 @@
 
 #include <vector>
 
-#include "bounded_lru.hpp"
-#include "session_guard.hpp"
+#include "support/bounded_lru.hpp"
+#include "weixin/proto/session_guard.hpp"
 
 namespace {
 using namespace patchbay::weixin;

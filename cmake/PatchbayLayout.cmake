@@ -1,0 +1,65 @@
+# Layering rules of the source tree, enforced by the build.
+#
+# patchbay_expose_headers(<target> <prefix> <dir>)
+#   Users of <target> include the headers of <dir> as "<prefix>/<name>.hpp", and see nothing else of
+#   the tree: the include root handed out is a directory of the build tree holding one link,
+#   <prefix> -> <dir>. A library that includes a header of another folder without linking that
+#   folder's target therefore fails to compile, so the folders' dependencies are the targets'.
+#
+# patchbay_forbid_dependencies(<target> <dir> <why>)
+#   Fails the configure step when <target> links, directly or through other targets, a target
+#   defined under <dir>. Call it after every target is defined.
+
+function(patchbay_expose_headers target prefix dir)
+  set(root ${CMAKE_BINARY_DIR}/include-roots/${target})
+  set(link ${root}/${prefix})
+  get_filename_component(parent ${link} DIRECTORY)
+  file(MAKE_DIRECTORY ${parent})
+  if(NOT IS_SYMLINK ${link})
+    file(CREATE_LINK ${dir} ${link} SYMBOLIC)
+  endif()
+  get_target_property(type ${target} TYPE)
+  if(type STREQUAL "INTERFACE_LIBRARY")
+    target_include_directories(${target} INTERFACE ${root})
+  else()
+    target_include_directories(${target} PUBLIC ${root})
+  endif()
+endfunction()
+
+function(_patchbay_collect_links target out)
+  set(seen ${${out}})
+  if(target IN_LIST seen OR NOT TARGET ${target})
+    return()
+  endif()
+  list(APPEND seen ${target})
+  get_target_property(aliased ${target} ALIASED_TARGET)
+  if(aliased)
+    _patchbay_collect_links(${aliased} seen)
+  endif()
+  foreach(prop LINK_LIBRARIES INTERFACE_LINK_LIBRARIES)
+    get_target_property(libs ${target} ${prop})
+    if(libs)
+      foreach(lib IN LISTS libs)
+        string(REGEX REPLACE "^\\$<LINK_ONLY:(.*)>$" "\\1" lib "${lib}")
+        _patchbay_collect_links(${lib} seen)
+      endforeach()
+    endif()
+  endforeach()
+  set(${out} ${seen} PARENT_SCOPE)
+endfunction()
+
+function(patchbay_forbid_dependencies target dir why)
+  set(all "")
+  _patchbay_collect_links(${target} all)
+  foreach(dep IN LISTS all)
+    get_target_property(imported ${dep} IMPORTED)
+    if(imported)
+      continue()
+    endif()
+    get_target_property(src ${dep} SOURCE_DIR)
+    cmake_path(IS_PREFIX dir "${src}" NORMALIZE inside)
+    if(inside)
+      message(FATAL_ERROR "${target} depends on ${dep} (defined in ${src}): ${why}")
+    endif()
+  endforeach()
+endfunction()

@@ -1,0 +1,54 @@
+#include "api/notice_routes.hpp"
+
+#include "patchbay/pb_types.h"
+
+namespace patchbay::api {
+namespace {
+
+bool iequal(std::string_view a, std::string_view b) {
+  if (a.size() != b.size()) return false;
+  for (size_t i = 0; i < a.size(); ++i) {
+    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
+    if (lower(a[i]) != lower(b[i])) return false;
+  }
+  return true;
+}
+
+}  // namespace
+
+bool equal_routes(const route& a, const route& b) {
+  return iequal(a.channel, b.channel) && iequal(a.conversation, b.conversation) &&
+         iequal(a.thread, b.thread);
+}
+
+bool structural_failure(int32_t code) {
+  return code == PB_ERR_AUTH || code == PB_ERR_REJECTED || code == PB_ERR_NOT_FOUND;
+}
+
+std::vector<route> plan_failure_notice(const route& primary, const std::optional<route>& last_seen,
+                                       const std::vector<route>& fallbacks) {
+  std::vector<route> plan;
+  auto add = [&](const route& r) {
+    if (r.channel.empty() || r.conversation.empty()) return;
+    for (const auto& p : plan)
+      if (equal_routes(p, r)) return;
+    plan.push_back(r);
+  };
+  if (last_seen) add(*last_seen);
+  for (const auto& f : fallbacks) add(f);
+  add(primary);
+  return plan;
+}
+
+std::string failure_notice_text(std::string_view job, std::string_view reason) {
+  std::string text = "A message for you could not be delivered";
+  if (!job.empty()) text += " (" + std::string(job) + ")";
+  text += ".";
+  if (!reason.empty()) {
+    std::string r(reason.substr(0, 200));
+    text += " Reason: " + r + (reason.size() > 200 ? "…" : "") + ".";
+  }
+  return text;
+}
+
+}  // namespace patchbay::api

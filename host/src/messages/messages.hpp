@@ -1,0 +1,80 @@
+// The host's owned copies of what crosses the plugin ABI (see patchbay/pb_messages.h for the
+// meaning of each field). Plain data; no Asio, no JSON library in this header.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "patchbay/pb_types.h"
+
+namespace patchbay::messages {
+
+struct mention {
+  std::string user_id, display_name;
+  int32_t is_bot_self = 0;
+};
+
+struct attachment {
+  std::string kind, id, name, mime_type, url;
+  uint64_t size = 0;
+};
+
+struct inbound_message {
+  std::string channel_id;  // the channel instance it came through
+  std::string event_id, conversation_id;
+  int32_t conversation_kind = 0;
+  std::string thread_id, message_id, sender_id, sender_name, text;
+  std::vector<mention> mentions;
+  std::vector<attachment> attachments;
+  std::string reply_context;  // opaque bytes
+  int64_t sent_at_unix_ms = 0;
+  std::optional<pb_capabilities> capabilities;  // per-conversation narrowing
+  std::string raw_json;
+};
+
+struct outbound_message {
+  std::string conversation_id, thread_id, reply_to_message_id, reply_context, text, turn_id,
+      recipient_id;
+  uint32_t flags = 0;
+};
+
+struct edit_request {
+  std::string conversation_id, message_id, reply_context, text, turn_id;
+};
+
+struct typing_request {
+  std::string conversation_id, thread_id, reply_context, user_id;
+};
+
+struct op_result {
+  int32_t code = PB_OK;  // pb_error_code
+  std::string message;
+  int64_t retry_after_ms = 0;
+  std::string message_id;
+  bool ok() const { return code == PB_OK; }
+};
+
+// The name of a pb_error_code class, for logs and API errors ("rate_limited", ...).
+inline const char* error_class_name(int32_t code) {
+  switch (code) {
+    case PB_OK: return "ok";
+    case PB_ERR_RETRYABLE: return "retryable";
+    case PB_ERR_RATE_LIMITED: return "rate_limited";
+    case PB_ERR_AUTH: return "auth";
+    case PB_ERR_REJECTED: return "rejected";
+    case PB_ERR_TOKEN_USED: return "token_used";
+    case PB_ERR_NOT_FOUND: return "not_found";
+    case PB_ERR_INVALID_INPUT: return "invalid_input";
+    case PB_ERR_INTERNAL: return "internal";
+    case PB_ERR_UNSUPPORTED: return "unsupported";
+    default: return "unknown";
+  }
+}
+
+// JSON form of an inbound message (what the state store keeps). reply_context is base64.
+std::string to_json(const inbound_message& m);
+std::optional<inbound_message> inbound_from_json(std::string_view json, std::string* error);
+
+}  // namespace patchbay::messages

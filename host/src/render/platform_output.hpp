@@ -1,0 +1,65 @@
+// A turn rendered to the chat platform it came from: the platform renderer, driven on the turn
+// service's strand, with a port that sends and edits through the channel's plugin instance,
+// persists turn state in the store and arms strand timers.
+//
+// The renderer outlives the router's view of the turn: the router's terminal event is where the
+// final edits and parts START. The driver keeps itself alive (in the service's draining set)
+// until the renderer is finished and idle.
+#pragma once
+
+#include <functional>
+#include <memory>
+
+#include "turns/strand_scheduler.hpp"
+#include "plugin/channel_instance.hpp"
+#include "render/platform_renderer.hpp"
+#include "state/store.hpp"
+#include "turns/router.hpp"
+
+namespace patchbay::render {
+
+class platform_driver final : public render::renderer_port,
+                              public std::enable_shared_from_this<platform_driver> {
+ public:
+  // `on_idle` runs (on the strand) once the renderer finished and has nothing outstanding.
+  platform_driver(std::shared_ptr<plugin::channel_instance> channel, render::turn_target target,
+                  render::effective_caps caps, turns::strand_scheduler& sched, state::store& store,
+                  std::function<void(platform_driver*)> on_idle,
+                  std::shared_ptr<const bool> sched_alive);
+  ~platform_driver() override;
+
+  render::platform_renderer& renderer() { return *renderer_; }
+  bool rendered() const { return renderer_->finished() && renderer_->idle(); }
+  // `fn` runs once, on the strand, when rendered() becomes true (never inside this call).
+  void when_rendered(std::function<void()> fn) { on_rendered_ = std::move(fn); }
+  // The turn_output the router talks to (forwards to the renderer).
+  std::unique_ptr<turns::turn_output> make_output();
+
+  // renderer_port
+  void send(messages::outbound_message msg, op_done done) override;
+  void edit(messages::edit_request req, op_done done) override;
+  void arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) override;
+  int64_t now_ms() override;
+  void persist(const render::turn_record& rec) override;
+  void log(render::log_level level, const std::string& text) override;
+  double random01() override;
+
+ private:
+  void check_idle();
+  op_done on_strand(op_done done);
+
+  std::shared_ptr<plugin::channel_instance> channel_;
+  render::turn_target target_;
+  turns::strand_scheduler& sched_;
+  state::store& store_;
+  std::function<void(platform_driver*)> on_idle_;
+  std::function<void()> on_rendered_;
+  std::unique_ptr<render::platform_renderer> renderer_;
+  uint64_t timer_ = 0;
+  uint64_t rng_;
+  // False once the scheduler is gone (a queued handler may hold the last reference to a driver
+  // past the turn service's life; then there is no timer left to cancel).
+  std::shared_ptr<const bool> sched_alive_;
+};
+
+}  // namespace patchbay::render

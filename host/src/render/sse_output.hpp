@@ -1,0 +1,37 @@
+// A turn rendered as Server-Sent Events to a direct client (docs/architecture.md §5):
+//   event: output    data: {"text": "..."}         a delta, or a content message
+//   event: error     data: {"message": "..."}      terminal
+//   event: complete  data: {}                      terminal
+// plus a keep-alive comment line every `keepalive` so proxies keep the stream open.
+// Threading: called on the router's strand only.
+#pragma once
+
+#include <chrono>
+#include <memory>
+
+#include "patchbay/kit/http_server.hpp"
+#include "turns/router.hpp"
+
+namespace patchbay::render {
+
+class sse_output final : public turns::turn_output {
+ public:
+  sse_output(std::shared_ptr<kit::http_stream> stream, turns::scheduler& sched,
+             std::chrono::milliseconds keepalive);
+  ~sse_output() override;
+  void delta(std::string_view text) override;
+  void content(std::string_view text, bool ephemeral) override;
+  void error(std::string_view user_text) override;
+  void complete() override;
+
+ private:
+  void event(const char* name, const std::string& data_json);
+  void arm();
+
+  std::shared_ptr<kit::http_stream> stream_;
+  turns::scheduler& sched_;
+  std::chrono::milliseconds keepalive_;
+  uint64_t timer_ = 0;
+};
+
+}  // namespace patchbay::render

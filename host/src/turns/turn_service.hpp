@@ -1,0 +1,73 @@
+// The host's turn service: the router on its own strand, the configured agents behind it, and the
+// outputs turns are rendered to. API turns (POST /v1/chat) stream to Server-Sent Events.
+//
+// Thread safety: public methods may be called from any thread; all turn work runs on the service's
+// strand.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "config/config.hpp"
+#include "messages/messages.hpp"
+#include "patchbay/kit/http_server.hpp"
+#include "patchbay/kit/runtime.hpp"
+
+namespace patchbay::plugin {
+class channel_instance;
+}
+namespace patchbay::identity {
+class provider_registry;
+}
+namespace patchbay::state {
+class store;
+struct turn_row;
+}
+
+namespace patchbay::turns {
+
+struct chat_request {
+  std::string text;
+  std::string thread;  // "" = a new thread for this turn
+  std::string agent;   // "" = the default agent
+};
+
+class turn_service {
+ public:
+  // `on_agent_health(agent, problem)` hears each agent's health reports ("" = healthy again),
+  // from any thread.
+  using agent_health_fn = std::function<void(const std::string& agent, const std::string& problem)>;
+  // `identities`: the providers of identity bindings (shared with the HTTP callback routes);
+  // null = built here from `cfg`.
+  turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store,
+               agent_health_fn on_agent_health = {},
+               std::shared_ptr<identity::provider_registry> identities = nullptr);
+  ~turn_service();
+
+  // Checks the agent name: "" when usable, else the error text for a 400.
+  std::string check_agent(const std::string& name) const;
+  // Starts an API turn streaming to `exchange` as SSE (answers the exchange itself, including
+  // 503 when the router refuses the turn).
+  void start_chat(chat_request req, std::shared_ptr<kit::http_exchange> exchange);
+  // A started channel whose inbound messages become turns answered by `agent`.
+  void add_channel(std::shared_ptr<plugin::channel_instance> channel, const std::string& agent);
+  void remove_channel(const std::string& channel_id);
+  // A durable, deduplicated inbound message of channel `channel_id` (any thread).
+  void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
+  // After a restart: every turn the previous run left unfinished ends with an error the user
+  // sees (an edit of its placeholder, or a new message), not lost and not answered twice.
+  // Call read_unfinished() BEFORE any channel starts (so no turn of this run is included; it
+  // blocks briefly on the store) and recover() with its result once the channels run.
+  std::vector<state::turn_row> read_unfinished();
+  void recover(std::vector<state::turn_row> rows);
+  // Stops taking turns; running ones end with an error. Blocks until done (not on the strand).
+  void shutdown();
+
+ private:
+  struct impl;
+  std::shared_ptr<impl> impl_;
+};
+
+}  // namespace patchbay::turns

@@ -1,0 +1,118 @@
+// One iLink bot account (one channel instance): the getupdates long poll with its session guard,
+// notifyStart/notifyStop, and the outbound REST calls (sendmessage, getconfig + sendtyping).
+//
+// Threading: every member below the public API runs on the account's strand of the plugin-wide
+// kit::io_runtime (shared by all accounts: no thread per account). The public functions may be
+// called from any thread and post to that strand. Host API calls go through a gate that close()
+// shuts, so nothing reaches the host after the instance is destroyed.
+//
+// Inbound order (docs/architecture.md §7, pb_host_api.h emit_inbound): the messages of one getupdates
+// answer are emitted in order; once the host has made every one durable (ACCEPTED or DUPLICATE),
+// the new get_updates_buf cursor is written to the instance store, and only once that write is
+// durable does the next poll carry it (that poll is what acknowledges the batch to iLink). A
+// refused message leaves the cursor where it was, so iLink redelivers the batch; the host's and
+// the plugin's dedup make redeliveries harmless.
+//
+// Stop: the in-flight long poll is cancelled at once (kit http_cancel), notifyStop goes out with
+// a short deadline, in-flight sends are given until then and cancelled after; then `done`.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <string>
+
+#include "support/bounded_lru.hpp"
+#include "support/http_calls.hpp"
+#include "support/instance_core.hpp"
+#include "patchbay/kit/http_client.hpp"
+#include "patchbay/kit/runtime.hpp"
+#include "patchbay/plugin.hpp"
+#include "support/plugin_runtime.hpp"
+#include "weixin/proto/session_guard.hpp"
+#include "weixin/proto/weixin_config.hpp"
+
+namespace patchbay::weixin {
+
+using plugins::bounded_lru;
+using plugins::host_gate;
+using plugins::http_calls;
+using plugins::pending_stop;
+
+struct outbound_text {
+  std::string to_user, text, reply_context;
+};
+
+class weixin_account : public std::enable_shared_from_this<weixin_account>,
+                       private plugins::instance_core<weixin_config> {
+ public:
+  weixin_account(kit::io_runtime& rt, sdk::host h, weixin_config cfg);
+  ~weixin_account();
+
+  void start();
+  void stop(std::chrono::milliseconds deadline, sdk::stop_completion done);
+  void send(outbound_text msg, sdk::completion done);
+  void typing(std::string user, std::string reply_context, sdk::completion done);
+  // Destroy: no host call after this returns; owed completions are settled here.
+  void close();
+
+ private:
+  using fetch_done = http_calls::fetch_done;
+  struct ticket {
+    std::string value;
+    int64_t refresh_at_ms = 0;
+  };
+
+  // ---- poll loop (weixin_account.cpp) ----
+  void load_state();
+  void notify_start(bool at_start);
+  void poll();
+  void on_poll_done(const std::string& error, const kit::http_client_response& resp);
+  void handle_messages(updates_response r);
+  void on_batch_emitted(const std::string& new_cursor, bool refused);
+  void apply(session_guard::decision d);
+  void report_health(std::chrono::milliseconds next_delay);
+  void check_stopped();
+  void finish_stop();
+
+  // ---- REST (weixin_outbound.cpp) ----
+  // POSTs `body` to `endpoint` with the account's headers; `done` runs on the strand. A
+  // cancellable call is registered so stop/close can cancel it.
+  void rest(std::string_view endpoint, std::string body, std::chrono::milliseconds timeout,
+            fetch_done done);
+  std::string context_token_for(const std::string& user, const std::string& reply_context);
+  void remember_context_token(const std::string& user, const std::string& token);
+  void send_typing(const std::string& user, const std::string& ticket_value, uint64_t owed_id);
+  uint32_t random32();
+
+  // instance_core: rt_, strand_, host_, cfg_, closed_, owed_; log, monotonic_ms, now_unix_ms.
+
+  // strand-only state
+  session_guard guard_;
+  kit::timer timer_;
+  std::string cursor_;
+  std::chrono::milliseconds poll_timeout_;
+  std::shared_ptr<kit::http_cancel> poll_cancel_;
+  bool started_ = false;
+  bool stopping_ = false;
+  bool stop_requested_ = false;
+  bool notify_stop_pending_ = false;
+  int batch_pending_ = 0;
+  bool batch_refused_ = false;
+  std::string batch_cursor_;
+  int reported_state_ = 0;
+  uint32_t reported_attempt_ = 0;
+  std::string reported_reason_;
+  bool relogin_logged_ = false;
+  bounded_lru<bool> seen_;
+  bounded_lru<std::string> context_tokens_;
+  bounded_lru<ticket> tickets_;
+  pending_stop stop_;
+  uint64_t rng_;
+
+  // Any thread: REST calls in flight (cancelled by stop/close). The send/typing completions not
+  // yet settled are in instance_core's owed_ (settled by close() if still owed).
+  http_calls rest_calls_;
+};
+
+}  // namespace patchbay::weixin

@@ -1,0 +1,67 @@
+// The Weixin (WeChat) channel plugin, speaking the iLink bot protocol
+// (docs/protocols/weixin-ilink.md): one channel instance per bot account, all accounts of the
+// process sharing one small I/O runtime (refcounted: created with the first instance, stopped
+// after the last one is destroyed).
+//
+// Thread safety: the host serializes calls per instance; each account runs on its own strand
+// (weixin_account.hpp). The shared runtime's refcount is only ever released by instances on the
+// host's threads (plugin_runtime.hpp runtime_bound: never on an I/O thread).
+#include <memory>
+
+#include "patchbay/plugin.hpp"
+#include "support/plugin_runtime.hpp"
+#include "weixin_account.hpp"
+#include "weixin/proto/weixin_config.hpp"
+
+namespace {
+
+namespace sdk = patchbay::sdk;
+namespace wx = patchbay::weixin;
+
+pb_capabilities weixin_capabilities() noexcept {
+  pb_capabilities c = sdk::make_capabilities();
+  // The server limit is undocumented: 2.4 k to 7 k characters reported as the failure point
+  // (docs/protocols/weixin-ilink.md §6), so stay conservatively below every report. The host chunks.
+  c.max_message_size = 2000;
+  c.message_size_unit = PB_UNIT_CODEPOINTS;
+  c.can_edit = PB_NO;     // iLink has no edit: the host buffers and sends once per part
+  c.can_typing = PB_YES;  // getconfig typing_ticket + sendtyping (§4.2)
+  c.can_ephemeral = PB_NO;
+  // The inbound context_token accompanies every reply of the turn (§2.3, §4.1).
+  c.reply_token = PB_REPLY_TOKEN_REUSABLE;
+  return c;
+}
+
+class weixin_channel final : public sdk::channel {
+ public:
+  weixin_channel(sdk::host h, sdk::create_info info)
+      : channel(h), account_(h, patchbay::plugins::parse_config_or_refuse("weixin", [&] {
+                               return wx::parse_config(info.config_json, PATCHBAY_PLUGIN_VERSION);
+                             })) {}
+
+  void start() override { account_->start(); }
+  void stop(std::chrono::milliseconds deadline, sdk::stop_completion done) override {
+    account_->stop(deadline, std::move(done));
+  }
+  void send(const pb_outbound_message& msg, sdk::completion done) override {
+    wx::outbound_text t;
+    t.to_user = std::string(sdk::view(msg.conversation_id));
+    if (t.to_user.empty()) t.to_user = std::string(sdk::view(msg.recipient_id));
+    t.text = std::string(sdk::view(msg.text));
+    t.reply_context = std::string(sdk::view(msg.reply_context));
+    account_->send(std::move(t), std::move(done));
+  }
+  void typing(const pb_typing_request& req, sdk::completion done) override {
+    std::string user(sdk::view(req.user_id));
+    if (user.empty()) user = std::string(sdk::view(req.conversation_id));
+    account_->typing(std::move(user), std::string(sdk::view(req.reply_context)), std::move(done));
+  }
+
+ private:
+  patchbay::plugins::runtime_bound<wx::weixin_account> account_;
+};
+
+}  // namespace
+
+PATCHBAY_PLUGIN(weixin_channel, "weixin", PATCHBAY_PLUGIN_VERSION, "Weixin",
+                "WeChat bots over the iLink bot API", weixin_capabilities())
