@@ -7,7 +7,7 @@ packages=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates python3 file
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
-  libsqlite3-dev libpq-dev
+  libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dpkg-dev
 )

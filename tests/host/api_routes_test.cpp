@@ -25,7 +25,7 @@ struct ApiTest : ::testing::Test {
     plugin::channel_status b;
     b.id = "off";
     b.enabled = false;
-    b.state = "disabled";
+    b.state = plugin::channel_state::disabled;
     reg.add(b);
   }
 };

@@ -56,7 +56,7 @@ kit::http_response metrics(api_context& ctx) {
        "# TYPE patchbay_channel_state gauge\n";
   auto channels = ctx.registry.snapshot();
   for (const auto& c : channels)
-    m += "patchbay_channel_state{channel=\"" + label(c.id) + "\",state=\"" + label(c.state) +
+    m += "patchbay_channel_state{channel=\"" + label(c.id) + "\",state=\"" + label(plugin::to_string(c.state)) +
          "\"} 1\n";
   m += "# HELP patchbay_inbound_total Inbound events handed over by plugins, by outcome.\n"
        "# TYPE patchbay_inbound_total counter\n";

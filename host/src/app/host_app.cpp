@@ -69,7 +69,7 @@ struct host_app::impl {
 
   void on_status(plugin::status_board& reg, const std::string& id, const pb_status& st) {
     std::string reason(plugin::to_view(st.reason).substr(0, 1024));
-    std::string state = plugin::state_name(st.state);
+    const auto state = plugin::from_pb_state(st.state);
     bool changed = false;
     reg.update(id, [&](plugin::channel_status& c) {
       changed = c.state != state || c.reason != reason || c.attempt != st.attempt;
@@ -89,7 +89,7 @@ struct host_app::impl {
                   st.attempt, std::max<int64_t>(0, st.next_attempt_unix_ms - now_ms()),
                   reason.empty() ? "" : ": ", reason);
     else
-      spdlog::log(level, "channel {}: {}{}{}", id, state, reason.empty() ? "" : ": ", reason);
+      spdlog::log(level, "channel {}: {}{}{}", id, plugin::to_string(state), reason.empty() ? "" : ": ", reason);
   }
 
   int run() {
@@ -114,7 +114,7 @@ struct host_app::impl {
       st.id = ch.id;
       st.plugin = ch.plugin;
       st.enabled = ch.enabled;
-      st.state = ch.enabled ? "pending" : "disabled";
+      st.state = ch.enabled ? plugin::channel_state::pending : plugin::channel_state::disabled;
       st.since_unix_ms = now_ms();
       st.agent = ch.agent;
       registry.add(std::move(st));
@@ -203,7 +203,7 @@ struct host_app::impl {
         std::lock_guard lk(mu);
         if (stop_requested) break;
       }
-      auto mark = [&](const std::string& state, const std::string& reason) {
+      auto mark = [&](plugin::channel_state state, const std::string& reason) {
         registry.update(ch.id, [&](plugin::channel_status& c) {
           c.state = state;
           c.reason = reason;
@@ -214,7 +214,7 @@ struct host_app::impl {
       auto out = loader.load(ch.plugin);
       if (!out.module) {
         spdlog::error("channel {}: plugin refused: {}", ch.id, out.error->to_string());
-        mark("refused", out.error->reason);
+        mark(plugin::channel_state::refused, out.error->reason);
         continue;
       }
       registry.update(ch.id, [&](plugin::channel_status& c) {
@@ -222,7 +222,7 @@ struct host_app::impl {
         c.plugin_version = out.module->version;
         c.platform = out.module->platform;
       });
-      mark("starting", "");
+      mark(plugin::channel_state::starting, "");
       plugin::instance_events ev;
       std::string id = ch.id;
       ev.status = [this, &registry, id](const pb_status& st) { on_status(registry, id, st); };
@@ -249,7 +249,7 @@ struct host_app::impl {
       if (f.wait_for(cfg.host.shutdown_timeout) != std::future_status::ready) {
         spdlog::error("channel {}: plugin {} did not return from create/start within {} ms",
                       ch.id, out.module->name, cfg.host.shutdown_timeout.count());
-        mark("failed", "start timed out");
+        mark(plugin::channel_state::failed, "start timed out");
         started.push_back(inst);  // still owned, shut down with the rest
         continue;
       }
@@ -257,12 +257,13 @@ struct host_app::impl {
         turns.remove_channel(ch.id);
         spdlog::error("channel {}: {} (plugin {} at {})", ch.id, err, out.module->name,
                       out.module->path);
-        mark("failed", err);
+        mark(plugin::channel_state::failed, err);
         continue;
       }
       registry.update(ch.id, [](plugin::channel_status& c) {
         c.started = true;
-        if (c.state == "starting" || c.state == "pending") c.state = "starting";
+        if (c.state == plugin::channel_state::starting || c.state == plugin::channel_state::pending)
+          c.state = plugin::channel_state::starting;
       });
       spdlog::info("channel {}: started (plugin {} {} at {})", ch.id, out.module->name,
                    out.module->version, out.module->path);
@@ -288,7 +289,7 @@ struct host_app::impl {
       }
       registry.update(inst->id(), [&](plugin::channel_status& c) {
         c.started = false;
-        c.state = "stopped";
+        c.state = plugin::channel_state::stopped;
         c.since_unix_ms = now_ms();
       });
       spdlog::info("channel {}: shut down", inst->id());

@@ -6,15 +6,31 @@
 
 namespace patchbay::plugin {
 
-const char* state_name(int32_t s) {
+const char* to_string(channel_state s) {
   switch (s) {
-    case PB_STATE_STARTING: return "starting";
-    case PB_STATE_CONNECTED: return "connected";
-    case PB_STATE_RECONNECTING: return "reconnecting";
-    case PB_STATE_DEGRADED: return "degraded";
-    case PB_STATE_FAILED: return "failed";
-    case PB_STATE_STOPPED: return "stopped";
-    default: return "unknown";
+    case channel_state::pending: return "pending";
+    case channel_state::starting: return "starting";
+    case channel_state::connected: return "connected";
+    case channel_state::reconnecting: return "reconnecting";
+    case channel_state::degraded: return "degraded";
+    case channel_state::failed: return "failed";
+    case channel_state::stopped: return "stopped";
+    case channel_state::refused: return "refused";
+    case channel_state::disabled: return "disabled";
+    case channel_state::unknown: break;
+  }
+  return "unknown";
+}
+
+channel_state from_pb_state(int32_t s) {
+  switch (s) {
+    case PB_STATE_STARTING: return channel_state::starting;
+    case PB_STATE_CONNECTED: return channel_state::connected;
+    case PB_STATE_RECONNECTING: return channel_state::reconnecting;
+    case PB_STATE_DEGRADED: return channel_state::degraded;
+    case PB_STATE_FAILED: return channel_state::failed;
+    case PB_STATE_STOPPED: return channel_state::stopped;
+    default: return channel_state::unknown;
   }
 }
 
@@ -49,7 +65,7 @@ bool status_board::ready(std::string* why) const {
   if (!startup_complete_) not_ready = "start-up in progress";
   for (const auto& c : channels_)
     if (c.enabled && !c.started)
-      not_ready += (not_ready.empty() ? "" : "; ") + c.id + " " + c.state +
+      not_ready += (not_ready.empty() ? "" : "; ") + c.id + " " + to_string(c.state) +
                    (c.reason.empty() ? "" : " (" + c.reason + ")");
   if (why) *why = not_ready;
   return not_ready.empty();
@@ -64,7 +80,7 @@ std::string status_board::to_json() const {
                    {"plugin_version", c.plugin_version},
                    {"platform", c.platform},
                    {"enabled", c.enabled},
-                   {"state", c.state},
+                   {"state", to_string(c.state)},
                    {"reason", c.reason},
                    {"since_unix_ms", c.since_unix_ms},
                    {"started", c.started},
@@ -72,7 +88,7 @@ std::string status_board::to_json() const {
                                             {"duplicates", c.inbound_duplicates},
                                             {"refused", c.inbound_refused}}}};
     if (!c.agent_problem.empty()) o["agent_problem"] = c.agent_problem;
-    if (c.state == "reconnecting") {
+    if (c.state == channel_state::reconnecting) {
       o["attempt"] = c.attempt;
       o["next_attempt_unix_ms"] = c.next_attempt_unix_ms;
     }

@@ -10,11 +10,31 @@
 
 namespace patchbay::plugin {
 
+// A channel's lifecycle as the host sees it: the states a plugin reports (pb_channel_state) plus
+// the host's own (pending: not started yet; refused: its plugin could not be loaded or created;
+// disabled: `enabled: false` in the config). Strings only at the edges (JSON, metrics, logs).
+enum class channel_state {
+  pending,
+  starting,
+  connected,
+  reconnecting,
+  degraded,
+  failed,
+  stopped,
+  refused,
+  disabled,
+  unknown,  // a pb_channel_state value this host does not know (a newer plugin)
+};
+
+// "connected", ...
+const char* to_string(channel_state s);
+// The host's state for a pb_channel_state value reported by a plugin.
+channel_state from_pb_state(int32_t pb_state);
+
 struct channel_status {
   std::string id, plugin, plugin_version, platform;
   bool enabled = true;
-  // pending | starting | connected | reconnecting | degraded | failed | stopped | refused | disabled
-  std::string state = "pending";
+  channel_state state = channel_state::pending;
   uint32_t attempt = 0;
   int64_t next_attempt_unix_ms = 0;
   std::string reason;
@@ -25,9 +45,6 @@ struct channel_status {
   std::string agent_problem;  // that agent's health problem ("" = healthy), e.g. a crash loop
   uint64_t inbound_accepted = 0, inbound_duplicates = 0, inbound_refused = 0;
 };
-
-// Name of a pb_channel_state value ("connected"...), "unknown" for others.
-const char* state_name(int32_t pb_state);
 
 class status_board {
  public:
