@@ -16,6 +16,7 @@
 #include <numeric>
 
 #include "bench_support.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace {
 using namespace pbbench;
@@ -30,8 +31,8 @@ size_t count_fds(pid_t pid) {
 }
 
 std::string str(const json::value& v, const char* key) {
-  const auto* p = v.is_object() ? v.as_object().if_contains(key) : nullptr;
-  return p && p->is_string() ? std::string(p->as_string()) : std::string();
+  return v.is_object() ? std::string(patchbay::common::json_util::string_at(v.as_object(), key))
+                       : std::string();
 }
 int64_t num(const json::value& v, const char* key) {
   const auto* p = v.is_object() ? v.as_object().if_contains(key) : nullptr;

@@ -1,6 +1,7 @@
 #include "identity/oauth_messages.hpp"
 
 #include <boost/json.hpp>
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::identity {
 namespace json = boost::json;
@@ -34,8 +35,7 @@ std::optional<std::string> url_decode(std::string_view s) {
 }
 
 std::string str(const json::object& o, std::string_view key) {
-  const auto* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  return std::string(common::json_util::string_at(o, key));
 }
 
 std::string bounded(std::string s, std::size_t n = 300) {

@@ -8,6 +8,7 @@
 #include <cstdio>
 
 #include <boost/json.hpp>
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::weixin {
 namespace json = boost::json;
@@ -28,8 +29,7 @@ std::optional<std::string> id_string(const json::value* v) {
 }
 
 std::string string_field(const json::object& o, std::string_view key) {
-  const json::value* v = o.if_contains(key);
-  return v && v->is_string() ? std::string(v->get_string()) : std::string();
+  return std::string(common::json_util::string_at(o, key));
 }
 
 std::optional<int64_t> int_field(const json::object& o, std::string_view key) {
