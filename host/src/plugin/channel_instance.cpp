@@ -40,11 +40,16 @@ std::string copy(pb_str s) { return std::string(to_view(s)); }
 
 spdlog::level::level_enum to_spd(int32_t level) {
   switch (level) {
-    case PB_LOG_TRACE: return spdlog::level::trace;
-    case PB_LOG_DEBUG: return spdlog::level::debug;
-    case PB_LOG_WARN: return spdlog::level::warn;
-    case PB_LOG_ERROR: return spdlog::level::err;
-    default: return spdlog::level::info;
+    case PB_LOG_TRACE:
+      return spdlog::level::trace;
+    case PB_LOG_DEBUG:
+      return spdlog::level::debug;
+    case PB_LOG_WARN:
+      return spdlog::level::warn;
+    case PB_LOG_ERROR:
+      return spdlog::level::err;
+    default:
+      return spdlog::level::info;
   }
 }
 
@@ -58,9 +63,9 @@ clock_source& system_clock_source() {
 std::shared_ptr<channel_instance> channel_instance::make(
     kit::io_runtime& rt, std::shared_ptr<const plugin_module> module, std::string id,
     std::string config_json, state::store& store, instance_events events, clock_source& clock) {
-  return std::shared_ptr<channel_instance>(new channel_instance(
-      rt, std::move(module), std::move(id), std::move(config_json), store, std::move(events),
-      clock));
+  return std::shared_ptr<channel_instance>(
+      new channel_instance(rt, std::move(module), std::move(id), std::move(config_json), store,
+                           std::move(events), clock));
 }
 
 channel_instance::channel_instance(kit::io_runtime& rt, std::shared_ptr<const plugin_module> module,
@@ -141,8 +146,8 @@ void channel_instance::shutdown(std::chrono::milliseconds deadline, std::functio
     self->stop_timer_->after(deadline, [w = std::weak_ptr(self), gen, deadline](bool cancelled) {
       auto s = w.lock();
       if (!s || cancelled) return;
-      spdlog::warn("[{}] plugin {} did not finish stop within {} ms; destroying it anyway",
-                   s->id_, s->module_->name, deadline.count());
+      spdlog::warn("[{}] plugin {} did not finish stop within {} ms; destroying it anyway", s->id_,
+                   s->module_->name, deadline.count());
       s->finish_stop(gen);
     });
     self->module_->vt.stop(self->inst_, static_cast<uint32_t>(deadline.count()),
@@ -207,8 +212,8 @@ void channel_instance::destroy_now() {
     }
     spdlog::error("[{}] plugin {} never completed {} (op {}); failing it", id_, module_->name,
                   op.what, op_id);
-    op.done(core::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0,
-                            {}});
+    op.done(
+        core::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}});
   }
   if (auto fn = std::move(shutdown_done_)) fn();
 }
@@ -257,7 +262,8 @@ void channel_instance::op_trampoline(void* ud, const pb_op_result* r) {
     res.message = "plugin completed with a malformed result";
   } else {
     pb_error e;
-    if (rr.error != nullptr && read_sized(rr.error, offsetof(pb_error, message) + sizeof(pb_str), e)) {
+    if (rr.error != nullptr &&
+        read_sized(rr.error, offsetof(pb_error, message) + sizeof(pb_str), e)) {
       res.code = e.code == PB_OK ? PB_ERR_INTERNAL : e.code;
       res.retry_after_ms = e.retry_after_ms;
       if (valid_view(e.message)) res.message = copy(e.message);
@@ -285,9 +291,14 @@ void channel_instance::complete_op(uint64_t op_id, core::op_result r) {
 void channel_instance::send(core::outbound_message msg, op_done done) {
   strand_.post([self = shared_from_this(), msg = std::move(msg), done = std::move(done)]() mutable {
     self->start_op("send", std::move(done), [&](void* ud) {
-      pb_outbound_message m{sizeof m,          to_pb(msg.conversation_id), to_pb(msg.thread_id),
-                            to_pb(msg.reply_to_message_id), to_pb(msg.reply_context),
-                            to_pb(msg.text),   to_pb(msg.turn_id),         to_pb(msg.recipient_id),
+      pb_outbound_message m{sizeof m,
+                            to_pb(msg.conversation_id),
+                            to_pb(msg.thread_id),
+                            to_pb(msg.reply_to_message_id),
+                            to_pb(msg.reply_context),
+                            to_pb(msg.text),
+                            to_pb(msg.turn_id),
+                            to_pb(msg.recipient_id),
                             msg.flags};
       self->module_->vt.send(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
@@ -297,8 +308,12 @@ void channel_instance::send(core::outbound_message msg, op_done done) {
 void channel_instance::edit(core::edit_request req, op_done done) {
   strand_.post([self = shared_from_this(), req = std::move(req), done = std::move(done)]() mutable {
     self->start_op("edit", std::move(done), [&](void* ud) {
-      pb_edit_request m{sizeof m, to_pb(req.conversation_id), to_pb(req.message_id),
-                        to_pb(req.reply_context), to_pb(req.text), to_pb(req.turn_id)};
+      pb_edit_request m{sizeof m,
+                        to_pb(req.conversation_id),
+                        to_pb(req.message_id),
+                        to_pb(req.reply_context),
+                        to_pb(req.text),
+                        to_pb(req.turn_id)};
       self->module_->vt.edit(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
   });

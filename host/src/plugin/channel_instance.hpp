@@ -104,9 +104,9 @@ class channel_instance final : public host_services,
   void complete_op(uint64_t op_id, core::op_result r);
   static void stop_trampoline(void* ud);
   void finish_stop(uint64_t generation);
-  void owe();         // the host now owes the plugin one callback
-  void paid();        // ... and has delivered it
-  void destroy_now(); // on strand
+  void owe();          // the host now owes the plugin one callback
+  void paid();         // ... and has delivered it
+  void destroy_now();  // on strand
   void fail_open_http();
 
   kit::io_runtime& rt_;
@@ -120,9 +120,9 @@ class channel_instance final : public host_services,
   pb_host host_handle_{this};
   pb_instance* inst_ = nullptr;
 
-  phase phase_ = phase::idle;  // strand only
-  std::atomic<bool> accepting_{true};   // host API calls honoured (false after destroy)
-  std::mutex mu_;                       // guards ops_, owed_, destroy_ready_
+  phase phase_ = phase::idle;          // strand only
+  std::atomic<bool> accepting_{true};  // host API calls honoured (false after destroy)
+  std::mutex mu_;                      // guards ops_, owed_, destroy_ready_
   std::map<uint64_t, pending_op> ops_;
   std::vector<std::weak_ptr<http_call>> http_open_;
   std::chrono::milliseconds http_deadline_{PB_HTTP_DEADLINE_MS};

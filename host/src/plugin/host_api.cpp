@@ -80,12 +80,11 @@ int64_t api_monotonic(pb_host* h) noexcept {
   return s ? s->monotonic_ms() : 0;
 }
 
-const pb_host_api table{sizeof(pb_host_api), &api_log,  &api_emit_inbound, &api_report_status,
-                        &api_kv_get,         &api_kv_set, &api_kv_delete,   &api_now,
-                        &api_monotonic};
+const pb_host_api table{sizeof(pb_host_api), &api_log,    &api_emit_inbound,
+                        &api_report_status,  &api_kv_get, &api_kv_set,
+                        &api_kv_delete,      &api_now,    &api_monotonic};
 
-const pb_host_info info{sizeof(pb_host_info), PB_ABI_MAJOR, PB_ABI_MINOR, PATCHBAY_VERSION,
-                        &table};
+const pb_host_info info{sizeof(pb_host_info), PB_ABI_MAJOR, PB_ABI_MINOR, PATCHBAY_VERSION, &table};
 
 }  // namespace
 

@@ -51,13 +51,13 @@ std::string convert(const pb_inbound_message& raw, core::inbound_message& m) {
       return "attachment " + std::to_string(i) + " is malformed";
     for (pb_str s : {a.kind, a.id, a.name, a.mime_type, a.url})
       if (!valid_view(s)) return "attachment " + std::to_string(i) + " is malformed";
-    m.attachments.push_back({copy(a.kind), copy(a.id), copy(a.name), copy(a.mime_type),
-                             copy(a.url), a.size});
+    m.attachments.push_back(
+        {copy(a.kind), copy(a.id), copy(a.name), copy(a.mime_type), copy(a.url), a.size});
   }
   if (in.capabilities != nullptr) {
     pb_capabilities c;
-    if (!read_sized(in.capabilities, offsetof(pb_capabilities, max_edits_per_message) +
-                                         sizeof(uint32_t), c))
+    if (!read_sized(in.capabilities,
+                    offsetof(pb_capabilities, max_edits_per_message) + sizeof(uint32_t), c))
       return "capabilities narrowing is malformed";
     m.capabilities = c;
   }

@@ -1,9 +1,9 @@
 #include "plugin/loader.hpp"
 
+#include <dlfcn.h>
 #include <boost/dll/library_info.hpp>
 #include <boost/dll/shared_library.hpp>
 #include <boost/system/error_code.hpp>
-#include <dlfcn.h>
 
 #include <algorithm>
 #include <cstring>
@@ -27,19 +27,27 @@ const char* tri(int32_t v) { return v == PB_YES ? "yes" : v == PB_NO ? "no" : "u
 
 const char* unit_name(int32_t u) {
   switch (u) {
-    case PB_UNIT_BYTES: return "bytes";
-    case PB_UNIT_UTF16: return "utf16";
-    case PB_UNIT_CODEPOINTS: return "codepoints";
-    default: return "unspecified";
+    case PB_UNIT_BYTES:
+      return "bytes";
+    case PB_UNIT_UTF16:
+      return "utf16";
+    case PB_UNIT_CODEPOINTS:
+      return "codepoints";
+    default:
+      return "unspecified";
   }
 }
 
 const char* token_name(int32_t t) {
   switch (t) {
-    case PB_REPLY_TOKEN_NONE: return "none";
-    case PB_REPLY_TOKEN_SINGLE_USE: return "single-use";
-    case PB_REPLY_TOKEN_REUSABLE: return "reusable";
-    default: return "unspecified";
+    case PB_REPLY_TOKEN_NONE:
+      return "none";
+    case PB_REPLY_TOKEN_SINGLE_USE:
+      return "single-use";
+    case PB_REPLY_TOKEN_REUSABLE:
+      return "reusable";
+    default:
+      return "unspecified";
   }
 }
 
@@ -55,7 +63,10 @@ bool is_elf(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
   char magic[4] = {};
   f.read(magic, 4);
-  return f.gcount() == 4 && std::memcmp(magic, "\x7f" "ELF", 4) == 0;
+  return f.gcount() == 4 && std::memcmp(magic,
+                                        "\x7f"
+                                        "ELF",
+                                        4) == 0;
 }
 
 // Minimum sizes a v1.0 plugin must fill in: everything defined in minor 0.
@@ -127,8 +138,9 @@ load_outcome loader::load(const std::string& name_or_path) {
   }
   std::string searched;
   for (const auto& d : dirs_) searched += (searched.empty() ? "" : ", ") + d;
-  return refuse(file, "plugin '" + name_or_path + "' not found (searched: " +
-                          (searched.empty() ? "no plugin directories" : searched) + ")",
+  return refuse(file,
+                "plugin '" + name_or_path + "' not found (searched: " +
+                    (searched.empty() ? "no plugin directories" : searched) + ")",
                 "install the plugin there, add its directory to host.plugin_dirs, or set "
                 "`plugin:` to the path of the .so");
 }
@@ -151,9 +163,9 @@ load_outcome loader::load_file(const std::string& path) {
               lec);
     if (lec || !lib->is_loaded()) {
       const char* dl = ::dlerror();
-      return refuse(key, "cannot be loaded: " + (dl ? std::string(dl) : lec.message()),
-                    "rebuild the plugin for this system; `ldd " + key +
-                        "` shows missing libraries");
+      return refuse(
+          key, "cannot be loaded: " + (dl ? std::string(dl) : lec.message()),
+          "rebuild the plugin for this system; `ldd " + key + "` shows missing libraries");
     }
     if (!lib->has(PB_ENTRY_SYMBOL)) {
       std::string other;
@@ -172,7 +184,8 @@ load_outcome loader::load_file(const std::string& path) {
                           ", or a patchbay release that speaks the plugin's ABI");
       return refuse(key, "entry symbol " PB_ENTRY_SYMBOL " not found: not a patchbay plugin",
                     "export the plugin with PATCHBAY_PLUGIN(...) or define "
-                    "`PB_EXPORT const pb_plugin_descriptor* " PB_ENTRY_SYMBOL "(const "
+                    "`PB_EXPORT const pb_plugin_descriptor* " PB_ENTRY_SYMBOL
+                    "(const "
                     "pb_host_info*)`");
     }
     auto& entry = lib->get<const pb_plugin_descriptor*(const pb_host_info*)>(PB_ENTRY_SYMBOL);
@@ -182,8 +195,10 @@ load_outcome loader::load_file(const std::string& path) {
       return refuse(key, "entry returned no descriptor (the plugin refused this host)",
                     "check the plugin's stderr output; rebuild it against this host's SDK");
     if (d->struct_size < 3 * sizeof(uint32_t))
-      return refuse(key, "malformed descriptor: struct_size " + std::to_string(d->struct_size) +
-                             " is too small", rebuild);
+      return refuse(
+          key,
+          "malformed descriptor: struct_size " + std::to_string(d->struct_size) + " is too small",
+          rebuild);
     if (d->abi_major != PB_ABI_MAJOR)
       return refuse(key,
                     "ABI major mismatch: plugin built for ABI " + std::to_string(d->abi_major) +
@@ -197,9 +212,10 @@ load_outcome loader::load_file(const std::string& path) {
                         std::to_string(PB_ABI_MAJOR) + "." + std::to_string(PB_ABI_MINOR),
                     "upgrade patchbay, or use an older build of the plugin");
     if (d->struct_size < min_descriptor)
-      return refuse(key, "malformed descriptor: struct_size " + std::to_string(d->struct_size) +
-                             " is smaller than the ABI 1.0 minimum " +
-                             std::to_string(min_descriptor), rebuild);
+      return refuse(key,
+                    "malformed descriptor: struct_size " + std::to_string(d->struct_size) +
+                        " is smaller than the ABI 1.0 minimum " + std::to_string(min_descriptor),
+                    rebuild);
     if (!valid_name(d->name))
       return refuse(key, "malformed descriptor: name must be 1-64 characters of [a-z0-9_-]",
                     rebuild);
@@ -231,8 +247,7 @@ load_outcome loader::load_file(const std::string& path) {
         {"typing", reinterpret_cast<const void*>(m->vt.typing)}};
     for (auto [fn_name, ptr] : fns)
       if (ptr == nullptr)
-        return refuse(key, std::string("malformed descriptor: function `") + fn_name +
-                               "` is NULL",
+        return refuse(key, std::string("malformed descriptor: function `") + fn_name + "` is NULL",
                       "implement every function of pb_plugin_vtable (complete unsupported "
                       "operations with PB_ERR_UNSUPPORTED)");
     m->library = lib;

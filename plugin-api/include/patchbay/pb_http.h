@@ -30,25 +30,25 @@ extern "C" {
 #define PB_HTTP_DEADLINE_MS 10000u
 
 typedef struct pb_http_header {
-  pb_str name;  /* as received (case preserved); compare case-insensitively */
+  pb_str name; /* as received (case preserved); compare case-insensitively */
   pb_str value;
 } pb_http_header;
 
 typedef struct pb_http_request {
   uint32_t struct_size;
-  pb_str method;       /* "POST", "GET", ... */
-  pb_str subpath;      /* the path after /hooks/<channel-id>: "" or "/..." (not percent-decoded) */
-  pb_str query;        /* after '?', without it; "" when absent */
+  pb_str method;  /* "POST", "GET", ... */
+  pb_str subpath; /* the path after /hooks/<channel-id>: "" or "/..." (not percent-decoded) */
+  pb_str query;   /* after '?', without it; "" when absent */
   const pb_http_header* headers;
   uint32_t header_count;
-  pb_str body;         /* the exact bytes received (signatures are computed over them) */
+  pb_str body;           /* the exact bytes received (signatures are computed over them) */
   pb_str remote_address; /* "ip:port" of the peer (a proxy's, when behind one) */
 } pb_http_request;
 
 typedef struct pb_http_response {
   uint32_t struct_size;
-  uint32_t status;     /* 100..599; anything else is answered as 500 */
-  pb_str content_type; /* empty = "application/json" */
+  uint32_t status;               /* 100..599; anything else is answered as 500 */
+  pb_str content_type;           /* empty = "application/json" */
   const pb_http_header* headers; /* extra headers; Content-Length etc. are the host's */
   uint32_t header_count;
   pb_str body;

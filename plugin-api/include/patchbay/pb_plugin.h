@@ -57,10 +57,10 @@ typedef void (*pb_stop_done_fn)(void* user_data);
 /* Arguments of `create`. Borrowed for the duration of the call. */
 typedef struct pb_create_args {
   uint32_t struct_size;
-  pb_host* host;       /* this instance's host context: pass to every pb_host_api function */
-  pb_str instance_id;  /* the channel id from the host configuration */
-  pb_str config_json;  /* the channel's `config:` block as one JSON object, secrets already
-                          substituted: NEVER log it or echo it in an error message */
+  pb_host* host;      /* this instance's host context: pass to every pb_host_api function */
+  pb_str instance_id; /* the channel id from the host configuration */
+  pb_str config_json; /* the channel's `config:` block as one JSON object, secrets already
+                         substituted: NEVER log it or echo it in an error message */
 } pb_create_args;
 
 /* The plugin's function table. Every pointer of minor 0 is required (the host refuses a plugin
@@ -95,8 +95,7 @@ typedef struct pb_plugin_vtable {
                void* user_data);
 
   /* Replace the text of a message this instance sent. `done` exactly once. */
-  void (*edit)(pb_instance* inst, const pb_edit_request* req, pb_op_done_fn done,
-               void* user_data);
+  void (*edit)(pb_instance* inst, const pb_edit_request* req, pb_op_done_fn done, void* user_data);
 
   /* Show a typing indicator. `done` exactly once (PB_ERR_UNSUPPORTED where there is none). */
   void (*typing)(pb_instance* inst, const pb_typing_request* req, pb_op_done_fn done,
@@ -113,22 +112,22 @@ typedef struct pb_host_info {
   uint32_t struct_size;
   uint32_t abi_major;
   uint32_t abi_minor;
-  const char* host_version;   /* NUL-terminated */
-  const pb_host_api* host_api;/* valid until the library is unloaded */
+  const char* host_version;    /* NUL-terminated */
+  const pb_host_api* host_api; /* valid until the library is unloaded */
 } pb_host_info;
 
 /* Returned by the entry point. OWNERSHIP: the plugin's; must stay valid (typically static) until
  * the library is unloaded. All strings NUL-terminated UTF-8. */
 typedef struct pb_plugin_descriptor {
   uint32_t struct_size;
-  uint32_t abi_major;                   /* PB_ABI_MAJOR the plugin was built with */
-  uint32_t abi_minor;                   /* PB_ABI_MINOR the plugin was built with */
-  const char* name;                     /* unique plugin name, e.g. "feishu"; [a-z0-9_-]+ */
-  const char* version;                  /* the plugin's own version, e.g. "1.2.0" */
-  const char* platform;                 /* the chat platform, e.g. "Feishu" */
-  const char* description;              /* one line, may be NULL */
-  const pb_capabilities* capabilities;  /* required */
-  const pb_plugin_vtable* vtable;       /* required */
+  uint32_t abi_major;                  /* PB_ABI_MAJOR the plugin was built with */
+  uint32_t abi_minor;                  /* PB_ABI_MINOR the plugin was built with */
+  const char* name;                    /* unique plugin name, e.g. "feishu"; [a-z0-9_-]+ */
+  const char* version;                 /* the plugin's own version, e.g. "1.2.0" */
+  const char* platform;                /* the chat platform, e.g. "Feishu" */
+  const char* description;             /* one line, may be NULL */
+  const pb_capabilities* capabilities; /* required */
+  const pb_plugin_vtable* vtable;      /* required */
 } pb_plugin_descriptor;
 
 /* The entry point. Called once per process, on the loading thread, before any other call.

@@ -15,12 +15,15 @@ static void fill(pb_error_buf* err, int32_t code, const char* msg) {
   err->message_size = n;
 }
 
-struct pb_instance { pb_host* host; };
+struct pb_instance {
+  pb_host* host;
+};
 static struct pb_instance g_inst;
 
 static int32_t zoo_create(const pb_create_args* args, pb_instance** out, pb_error_buf* err) {
 #ifdef ZOO_CREATE_FAILS
-  (void)args; (void)out;
+  (void)args;
+  (void)out;
   fill(err, PB_ERR_AUTH, "bad credentials for app cli_zoo");
   return PB_ERR_AUTH;
 #else
@@ -46,11 +49,13 @@ static int32_t zoo_start(pb_instance* inst, pb_error_buf* err) {
 #endif
 }
 static void zoo_stop(pb_instance* inst, uint32_t deadline_ms, pb_stop_done_fn done, void* ud) {
-  (void)inst; (void)deadline_ms;
+  (void)inst;
+  (void)deadline_ms;
 #ifndef ZOO_STOP_NEVER_COMPLETES
   done(ud);
 #else
-  (void)done; (void)ud;
+  (void)done;
+  (void)ud;
 #endif
 }
 static void zoo_destroy(pb_instance* inst) { (void)inst; }
@@ -58,7 +63,9 @@ static void zoo_send(pb_instance* inst, const pb_outbound_message* msg, pb_op_do
                      void* ud) {
   (void)inst;
 #ifdef ZOO_SEND_NEVER_COMPLETES
-  (void)msg; (void)done; (void)ud;
+  (void)msg;
+  (void)done;
+  (void)ud;
 #else
   pb_op_result r;
   memset(&r, 0, sizeof r);
@@ -71,7 +78,8 @@ static void zoo_send(pb_instance* inst, const pb_outbound_message* msg, pb_op_do
 #endif
 }
 static void zoo_unsupported(pb_instance* inst, const void* req, pb_op_done_fn done, void* ud) {
-  (void)inst; (void)req;
+  (void)inst;
+  (void)req;
   pb_error e = {sizeof(pb_error), PB_ERR_UNSUPPORTED, 0, {"unsupported", 11}};
   pb_op_result r = {sizeof(pb_op_result), &e, {0, 0}};
   done(ud, &r);
@@ -83,8 +91,8 @@ static void zoo_typing(pb_instance* i, const pb_typing_request* q, pb_op_done_fn
   zoo_unsupported(i, q, d, u);
 }
 
-static const pb_capabilities g_caps = {sizeof(pb_capabilities), 4000, PB_UNIT_BYTES, PB_NO, PB_NO,
-                                       PB_NO, PB_REPLY_TOKEN_NONE, 0, 0};
+static const pb_capabilities g_caps = {
+    sizeof(pb_capabilities), 4000, PB_UNIT_BYTES, PB_NO, PB_NO, PB_NO, PB_REPLY_TOKEN_NONE, 0, 0};
 
 static const pb_plugin_vtable g_vtable = {
 #ifdef ZOO_MINOR0 /* built against ABI 1.0: the table ends before `http` */
@@ -92,7 +100,11 @@ static const pb_plugin_vtable g_vtable = {
 #else
     sizeof(pb_plugin_vtable),
 #endif
-    zoo_create, zoo_start, zoo_stop, zoo_destroy, zoo_send,
+    zoo_create,
+    zoo_start,
+    zoo_stop,
+    zoo_destroy,
+    zoo_send,
 #ifdef ZOO_NULL_FUNCTION
     NULL,
 #else
@@ -122,7 +134,12 @@ static const pb_plugin_descriptor g_desc = {
 #else
     PB_ABI_MINOR,
 #endif
-    ZOO_NAME, "0.0.1", "Zoo", "ABI conformance test plugin", &g_caps, &g_vtable};
+    ZOO_NAME,
+    "0.0.1",
+    "Zoo",
+    "ABI conformance test plugin",
+    &g_caps,
+    &g_vtable};
 
 #ifdef ZOO_NO_ENTRY
 PB_EXPORT int zoo_something_else(void) { return 42; }
