@@ -257,13 +257,12 @@ void channel_instance::op_trampoline(void* ud, const pb_op_result* r) {
   }
   core::op_result res;
   pb_op_result rr;
-  if (!read_sized(r, offsetof(pb_op_result, message_id) + sizeof(pb_str), rr)) {
+  if (!read_sized(r, PB_SIZE_THROUGH(pb_op_result, message_id), rr)) {
     res.code = PB_ERR_INTERNAL;
     res.message = "plugin completed with a malformed result";
   } else {
     pb_error e;
-    if (rr.error != nullptr &&
-        read_sized(rr.error, offsetof(pb_error, message) + sizeof(pb_str), e)) {
+    if (rr.error != nullptr && read_sized(rr.error, PB_SIZE_THROUGH(pb_error, message), e)) {
       res.code = e.code == PB_OK ? PB_ERR_INTERNAL : e.code;
       res.retry_after_ms = e.retry_after_ms;
       if (valid_view(e.message)) res.message = copy(e.message);

@@ -39,7 +39,7 @@ void api_emit_inbound(pb_host* h, const pb_inbound_message* msg, pb_inbound_done
 void api_report_status(pb_host* h, const pb_status* st) noexcept {
   try {
     pb_status copy;
-    if (auto* s = svc(h); s && read_sized(st, offsetof(pb_status, reason) + sizeof(pb_str), copy))
+    if (auto* s = svc(h); s && read_sized(st, PB_SIZE_THROUGH(pb_status, reason), copy))
       s->report_status(copy);
   } catch (...) {
   }

@@ -3,7 +3,9 @@
 // never throw into the plugin and forward to the instance's host_services.
 #pragma once
 
+#include <algorithm>
 #include <cstdint>
+#include <cstring>
 #include <optional>
 #include <string_view>
 
@@ -26,14 +28,19 @@ class host_services {
   virtual int64_t monotonic_ms() = 0;
 };
 
-// Copies a struct the plugin filled in: at most our size, zero-filling what the plugin lacks.
-// Returns false when the plugin's struct_size is below `min_size` (what minor 0 defines).
+// The one way the host copies a struct the plugin filled in (the growth rule of pb_types.h):
+//   - zero-fills `out` first, so every field the plugin's (older) struct lacks reads as 0;
+//   - refuses, returning false with `out` all zero, a NULL `src` or a `src->struct_size` below
+//     `min_size` (PB_SIZE_THROUGH the last field the ABI requires, usually minor 0's last field);
+//   - else copies min(src->struct_size, sizeof(T)) bytes, sets `out.struct_size` to that count
+//     (so PB_HAS_FIELD on the copy says which fields came from the plugin) and returns true.
 template <class T>
-bool read_sized(const T* src, std::size_t min_size, T& out) {
+bool read_sized(const T* src, std::size_t min_size, T& out) noexcept {
   out = T{};
   if (src == nullptr || src->struct_size < min_size) return false;
-  std::size_t n = src->struct_size < sizeof(T) ? src->struct_size : sizeof(T);
-  __builtin_memcpy(&out, src, n);
+  const std::size_t n = std::min<std::size_t>(src->struct_size, sizeof(T));
+  std::memcpy(&out, src, n);
+  out.struct_size = static_cast<uint32_t>(n);
   return true;
 }
 

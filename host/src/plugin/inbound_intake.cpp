@@ -15,7 +15,7 @@ std::string copy(pb_str s) { return std::string(to_view(s)); }
 // Returns "" when `in` is acceptable, else why not (no message content in the text).
 std::string convert(const pb_inbound_message& raw, core::inbound_message& m) {
   pb_inbound_message in;
-  if (!read_sized(&raw, offsetof(pb_inbound_message, raw_json) + sizeof(pb_str), in))
+  if (!read_sized(&raw, PB_SIZE_THROUGH(pb_inbound_message, raw_json), in))
     return "struct_size " + std::to_string(raw.struct_size) + " is below the ABI 1.0 minimum";
   for (pb_str s : {in.event_id, in.conversation_id, in.thread_id, in.message_id, in.sender_id,
                    in.sender_name, in.text, in.reply_context, in.raw_json})
@@ -40,14 +40,14 @@ std::string convert(const pb_inbound_message& raw, core::inbound_message& m) {
   m.raw_json = copy(in.raw_json);
   for (uint32_t i = 0; i < in.mention_count; ++i) {
     pb_mention x;
-    if (!read_sized(in.mentions[i], offsetof(pb_mention, is_bot_self) + sizeof(int32_t), x) ||
+    if (!read_sized(in.mentions[i], PB_SIZE_THROUGH(pb_mention, is_bot_self), x) ||
         !valid_view(x.user_id) || !valid_view(x.display_name))
       return "mention " + std::to_string(i) + " is malformed";
     m.mentions.push_back({copy(x.user_id), copy(x.display_name), x.is_bot_self});
   }
   for (uint32_t i = 0; i < in.attachment_count; ++i) {
     pb_attachment a;
-    if (!read_sized(in.attachments[i], offsetof(pb_attachment, url) + sizeof(pb_str), a))
+    if (!read_sized(in.attachments[i], PB_SIZE_THROUGH(pb_attachment, url), a))
       return "attachment " + std::to_string(i) + " is malformed";
     for (pb_str s : {a.kind, a.id, a.name, a.mime_type, a.url})
       if (!valid_view(s)) return "attachment " + std::to_string(i) + " is malformed";
@@ -56,8 +56,7 @@ std::string convert(const pb_inbound_message& raw, core::inbound_message& m) {
   }
   if (in.capabilities != nullptr) {
     pb_capabilities c;
-    if (!read_sized(in.capabilities,
-                    offsetof(pb_capabilities, max_edits_per_message) + sizeof(uint32_t), c))
+    if (!read_sized(in.capabilities, PB_SIZE_THROUGH(pb_capabilities, max_edits_per_message), c))
       return "capabilities narrowing is malformed";
     m.capabilities = c;
   }

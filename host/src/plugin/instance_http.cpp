@@ -36,7 +36,7 @@ void respond_trampoline(void* ud, const pb_http_response* resp) {
       static_cast<std::shared_ptr<channel_instance::http_call>*>(ud));
   auto& call = **holder;
   pb_http_response r{};
-  if (!read_sized(resp, offsetof(pb_http_response, body) + sizeof(pb_str), r)) {
+  if (!read_sized(resp, PB_SIZE_THROUGH(pb_http_response, body), r)) {
     spdlog::error("[{}] plugin answered an HTTP request with a malformed response", call.channel);
     return call.finish(error_reply(500, "plugin_error", "malformed plugin response"));
   }

@@ -70,22 +70,12 @@ bool is_elf(const fs::path& p) {
 }
 
 // Minimum sizes a v1.0 plugin must fill in: everything defined in minor 0.
-constexpr size_t min_descriptor = offsetof(pb_plugin_descriptor, vtable) + sizeof(void*);
-constexpr size_t min_caps = offsetof(pb_capabilities, max_edits_per_message) + sizeof(uint32_t);
-constexpr size_t min_vtable = offsetof(pb_plugin_vtable, typing) + sizeof(void*);
+constexpr size_t min_descriptor = PB_SIZE_THROUGH(pb_plugin_descriptor, vtable);
+constexpr size_t min_caps = PB_SIZE_THROUGH(pb_capabilities, max_edits_per_message);
+constexpr size_t min_vtable = PB_SIZE_THROUGH(pb_plugin_vtable, typing);
 
 load_outcome refuse(const std::string& file, std::string reason, std::string fix) {
   return load_outcome{nullptr, load_error{file, std::move(reason), std::move(fix)}};
-}
-
-// Copies a struct the plugin filled in: at most our size, zero-filling what the plugin lacks.
-template <class T>
-T copy_sized(const T* src) {
-  T out{};
-  size_t n = std::min<size_t>(src->struct_size, sizeof(T));
-  std::memcpy(&out, src, n);
-  out.struct_size = static_cast<uint32_t>(n);
-  return out;
 }
 
 // Loaded plugin libraries are never unloaded: a plugin thread that outlives its last instance
@@ -221,13 +211,13 @@ load_outcome loader::load_file(const std::string& path) {
                     rebuild);
     if (d->version == nullptr || d->platform == nullptr)
       return refuse(key, "malformed descriptor: version and platform are required", rebuild);
-    if (d->capabilities == nullptr || d->capabilities->struct_size < min_caps)
+    auto m = std::make_shared<plugin_module>();
+    if (!read_sized(d->capabilities, min_caps, m->caps))
       return refuse(key, "malformed descriptor: capabilities missing or struct_size too small",
                     rebuild);
-    if (d->vtable == nullptr || d->vtable->struct_size < min_vtable)
+    if (!read_sized(d->vtable, min_vtable, m->vt))
       return refuse(key, "malformed descriptor: function table missing or struct_size too small",
                     rebuild);
-    auto m = std::make_shared<plugin_module>();
     m->path = key;
     m->name = d->name;
     m->version = d->version;
@@ -235,8 +225,6 @@ load_outcome loader::load_file(const std::string& path) {
     m->description = d->description ? d->description : "";
     m->abi_major = d->abi_major;
     m->abi_minor = d->abi_minor;
-    m->caps = copy_sized(d->capabilities);
-    m->vt = copy_sized(d->vtable);
     const std::pair<const char*, const void*> fns[] = {
         {"create", reinterpret_cast<const void*>(m->vt.create)},
         {"start", reinterpret_cast<const void*>(m->vt.start)},

@@ -36,10 +36,14 @@
 extern "C" {
 #endif
 
+/* The size of `type` up to and including `field`: the struct_size a writer that stops at `field`
+ * (e.g. one built against the minor that added it) fills in. The one way to spell "at least as
+ * large as minor N defines": PB_SIZE_THROUGH(type, last field of minor N). */
+#define PB_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type*)0)->field))
+
 /* True when a struct filled in by the other side (whose struct_size is in `ptr->struct_size`)
  * is large enough to contain `field`. Use before reading any field appended in a later minor. */
-#define PB_HAS_FIELD(ptr, type, field) \
-  ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+#define PB_HAS_FIELD(ptr, type, field) ((ptr)->struct_size >= PB_SIZE_THROUGH(type, field))
 
 /* Borrowed UTF-8 (or binary) view. `data` may be NULL only when `size` is 0. */
 typedef struct pb_str {

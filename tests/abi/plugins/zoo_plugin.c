@@ -95,8 +95,8 @@ static const pb_capabilities g_caps = {
     sizeof(pb_capabilities), 4000, PB_UNIT_BYTES, PB_NO, PB_NO, PB_NO, PB_REPLY_TOKEN_NONE, 0, 0};
 
 static const pb_plugin_vtable g_vtable = {
-#ifdef ZOO_MINOR0 /* built against ABI 1.0: the table ends before `http` */
-    offsetof(pb_plugin_vtable, http),
+#ifdef ZOO_MINOR0 /* built against ABI 1.0: the table ends with `typing` */
+    PB_SIZE_THROUGH(pb_plugin_vtable, typing),
 #else
     sizeof(pb_plugin_vtable),
 #endif

@@ -367,7 +367,7 @@ struct instance {
   http_outcome http(const std::string& method, const std::string& subpath,
                     const std::vector<std::pair<std::string, std::string>>& headers,
                     const std::string& body) {
-    if (d->vtable->struct_size < offsetof(pb_plugin_vtable, http) + sizeof(void*) ||
+    if (d->vtable->struct_size < PB_SIZE_THROUGH(pb_plugin_vtable, http) ||
         d->vtable->http == nullptr)
       return {404, "no http handler", ""};
     std::vector<pb_http_header> hs;
