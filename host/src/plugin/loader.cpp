@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <fstream>
 #include <mutex>
+#include <type_traits>
 #include <vector>
 
 #include "plugin/host_api.hpp"
@@ -178,7 +179,7 @@ load_outcome loader::load_file(const std::string& path) {
                     "(const "
                     "pb_host_info*)`");
     }
-    auto& entry = lib->get<const pb_plugin_descriptor*(const pb_host_info*)>(PB_ENTRY_SYMBOL);
+    auto& entry = lib->get<std::remove_pointer_t<pb_entry_fn>>(PB_ENTRY_SYMBOL);
     const pb_plugin_descriptor* d = entry(host_info());
     const std::string rebuild = "rebuild the plugin against the patchbay plugin SDK headers";
     if (d == nullptr)

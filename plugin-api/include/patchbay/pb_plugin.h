@@ -39,10 +39,22 @@ extern "C" {
 /* Minor history: 0 = first release; 1 = pb_plugin_vtable.http (inbound HTTP, pb_http.h). */
 #define PB_ABI_MINOR 1
 
-/* The one exported symbol. Its name changes with the major version, so a host looking for
- * another major never finds it (and can report the mismatch by name). */
-#define PB_ENTRY_SYMBOL "patchbay_plugin_entry_v1"
-#define PB_ENTRY_PREFIX "patchbay_plugin_entry_v"
+/* Preprocessor helpers: expand the arguments, then stringize / paste them. */
+#define PB_STRINGIFY_(x) #x
+#define PB_STRINGIFY(x) PB_STRINGIFY_(x)
+#define PB_PASTE_(a, b) a##b
+#define PB_PASTE(a, b) PB_PASTE_(a, b)
+
+/* The one exported symbol, spelled once, as a token: PB_ENTRY_STEM followed by the ABI major, i.e.
+ * patchbay_plugin_entry_v1. Its name changes with the major version, so a host looking for
+ * another major never finds it (and can report the mismatch by name). A plugin defines it as
+ *     PB_EXPORT const pb_plugin_descriptor* PB_ENTRY_NAME(const pb_host_info* host) { ... }
+ * (the prototype at the end of this header checks the signature; the C++ layer's PATCHBAY_PLUGIN
+ * does it for you); the host looks it up by PB_ENTRY_SYMBOL, its name as a string. */
+#define PB_ENTRY_STEM patchbay_plugin_entry_v
+#define PB_ENTRY_NAME PB_PASTE(PB_ENTRY_STEM, PB_ABI_MAJOR)
+#define PB_ENTRY_SYMBOL PB_STRINGIFY(PB_ENTRY_NAME) /* "patchbay_plugin_entry_v1" */
+#define PB_ENTRY_PREFIX PB_STRINGIFY(PB_ENTRY_STEM) /* "patchbay_plugin_entry_v": any major */
 
 /* Opaque, plugin-defined instance handle. */
 typedef struct pb_instance pb_instance;
@@ -140,6 +152,9 @@ typedef const pb_plugin_descriptor* (*pb_entry_fn)(const pb_host_info* host);
 #else
 #define PB_EXPORT __attribute__((visibility("default")))
 #endif
+
+/* The entry point's prototype (see pb_entry_fn): patchbay_plugin_entry_v1. */
+PB_EXPORT const pb_plugin_descriptor* PB_ENTRY_NAME(const pb_host_info* host);
 
 #ifdef __cplusplus
 } /* extern "C" */

@@ -444,8 +444,7 @@ inline pb_capabilities make_capabilities() noexcept {
 // Exports `Class` as this shared object's plugin. Use once per plugin, at namespace scope.
 // `caps_expr` is an expression yielding pb_capabilities, evaluated once.
 #define PATCHBAY_PLUGIN(Class, name_, version_, platform_, description_, caps_expr)             \
-  extern "C" PB_EXPORT const pb_plugin_descriptor* patchbay_plugin_entry_v1(                    \
-      const pb_host_info* info) {                                                               \
+  extern "C" PB_EXPORT const pb_plugin_descriptor* PB_ENTRY_NAME(const pb_host_info* info) {    \
     try {                                                                                       \
       if (!::patchbay::sdk::detail::accept_host(info)) return nullptr;                          \
       static const pb_capabilities patchbay_caps_ = (caps_expr);                                \

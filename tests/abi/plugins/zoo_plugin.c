@@ -143,7 +143,7 @@ static const pb_plugin_descriptor g_desc = {
 
 #ifdef ZOO_NO_ENTRY
 PB_EXPORT int zoo_something_else(void) { return 42; }
-#elif defined(ZOO_ENTRY_V2)
+#elif defined(ZOO_ENTRY_V2) /* another major's name: written by hand on purpose */
 PB_EXPORT const pb_plugin_descriptor* patchbay_plugin_entry_v2(const pb_host_info* host) {
   g_api = host->host_api;
   return &g_desc;
@@ -152,7 +152,7 @@ PB_EXPORT const pb_plugin_descriptor* patchbay_plugin_entry_v2(const pb_host_inf
 #ifdef ZOO_UNRESOLVED_SYMBOL
 extern int zoo_symbol_that_does_not_exist(void);
 #endif
-PB_EXPORT const pb_plugin_descriptor* patchbay_plugin_entry_v1(const pb_host_info* host) {
+PB_EXPORT const pb_plugin_descriptor* PB_ENTRY_NAME(const pb_host_info* host) {
 #ifdef ZOO_UNRESOLVED_SYMBOL
   if (zoo_symbol_that_does_not_exist() == 1) return 0;
 #endif
