@@ -351,28 +351,42 @@ int32_t channel_instance::kv_get(std::string_view key, pb_kv_value_fn on_value, 
 
 void channel_instance::kv_write(std::string_view key, std::optional<std::string_view> value,
                                 pb_kv_done_fn done, void* ud) {
-  auto finish = [this, done, ud](std::string err) {
-    if (done == nullptr) {
-      if (!err.empty()) spdlog::warn("[{}] instance store write failed: {}", id_, err);
-      return;
-    }
-    strand_.post([self = shared_from_this(), done, ud, err = std::move(err)] {
-      if (self->accepting_) {
-        pb_error e{sizeof(pb_error), PB_ERR_RETRYABLE, 0, to_pb(err)};
-        done(ud, err.empty() ? nullptr : &e);
-      }
-      self->paid();
-    });
+  owing(done != nullptr, [&] { write_kv(key, value, done, ud); });
+}
+
+void channel_instance::refuse_kv_write(pb_kv_done_fn done, void* ud, std::string_view why) {
+  owing(done != nullptr, [&] { answer_kv(done, ud, PB_ERR_INVALID_INPUT, std::string(why)); });
+}
+
+void channel_instance::write_kv(std::string_view key, std::optional<std::string_view> value,
+                                pb_kv_done_fn done, void* ud) {
+  if (!accepting_) return answer_kv(done, ud, PB_ERR_RETRYABLE, "instance is destroyed");
+  if (key.empty() || key.size() > max_key_bytes)
+    return answer_kv(done, ud, PB_ERR_RETRYABLE, "key must be 1-256 bytes");
+  if (value && value->size() > max_value_bytes)
+    return answer_kv(done, ud, PB_ERR_RETRYABLE, "value exceeds 64 KiB");
+  auto cb = [self = shared_from_this(), done, ud](const std::string& err) {
+    self->answer_kv(done, ud, PB_ERR_RETRYABLE, err);
   };
-  if (done != nullptr) owe();
-  if (!accepting_) return finish("instance is destroyed");
-  if (key.empty() || key.size() > max_key_bytes) return finish("key must be 1-256 bytes");
-  if (value && value->size() > max_value_bytes) return finish("value exceeds 64 KiB");
-  auto cb = [finish](const std::string& err) { finish(err); };
   if (value)
     store_.kv_set(id_, std::string(key), std::string(*value), cb);
   else
     store_.kv_delete(id_, std::string(key), cb);
+}
+
+// `err` empty = durable. Without a callback a failure is only logged.
+void channel_instance::answer_kv(pb_kv_done_fn done, void* ud, int32_t code, std::string err) {
+  if (done == nullptr) {
+    if (!err.empty()) spdlog::warn("[{}] instance store write failed: {}", id_, err);
+    return;
+  }
+  strand_.post([self = shared_from_this(), done, ud, code, err = std::move(err)] {
+    if (self->accepting_) {
+      pb_error e{sizeof(pb_error), code, 0, to_pb(err)};
+      done(ud, err.empty() ? nullptr : &e);
+    }
+    self->paid();
+  });
 }
 
 int64_t channel_instance::now_unix_ms() { return clock_.now_unix_ms(); }

@@ -13,17 +13,28 @@
 
 namespace patchbay::plugin {
 
+// Every method that takes a callback (`done`) either takes it over, and then calls it exactly
+// once, on a host thread, after the plugin's call returned; or throws before anything was
+// scheduled, and then never calls it: host_api.cpp answers the plugin itself in that case.
 class host_services {
  public:
   virtual ~host_services() = default;
   virtual void log(int32_t level, std::string_view text) = 0;
   virtual void emit_inbound(const pb_inbound_message& msg, pb_inbound_done_fn done,
                             void* user_data) = 0;
+  // Answers an emit_inbound that host_api.cpp refused before it got here (a NULL message):
+  // PB_INBOUND_REFUSED with `code` and `why`, the same way as every other answer.
+  virtual void refuse_inbound(pb_inbound_done_fn done, void* user_data, int32_t code,
+                              std::string_view why) = 0;
   virtual void report_status(const pb_status& status) = 0;
   virtual int32_t kv_get(std::string_view key, pb_kv_value_fn on_value, void* user_data) = 0;
-  // value == nullopt: delete.
+  // value == nullopt: delete. `done` may be NULL.
   virtual void kv_write(std::string_view key, std::optional<std::string_view> value,
                         pb_kv_done_fn done, void* user_data) = 0;
+  // Answers a kv_set / kv_delete that host_api.cpp refused before it got here (an invalid key or
+  // value view) with PB_ERR_INVALID_INPUT and `why`, the same way as every other answer.
+  // `done` may be NULL (then nothing is called).
+  virtual void refuse_kv_write(pb_kv_done_fn done, void* user_data, std::string_view why) = 0;
   virtual int64_t now_unix_ms() = 0;
   virtual int64_t monotonic_ms() = 0;
 };

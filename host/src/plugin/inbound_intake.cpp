@@ -67,37 +67,51 @@ std::string convert(const pb_inbound_message& raw, core::inbound_message& m) {
 
 void channel_instance::emit_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done,
                                     void* ud) {
-  owe();
-  auto answer = [self = shared_from_this(), done, ud](pb_inbound_disposition d, int32_t code,
-                                                      std::string why) {
-    // Never inside the plugin's call, never on the store's writer thread; on the instance strand,
-    // so completions arrive in order and never overlap a plugin call for this instance.
-    self->strand_.post([self, done, ud, d, code, why = std::move(why)] {
-      if (self->accepting_) {
-        pb_error e{sizeof(pb_error), code, 0, to_pb(why)};
-        done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
-        if (self->events_.inbound_outcome) self->events_.inbound_outcome(d);
-      }
-      self->paid();
-    });
-  };
-  if (!accepting_) return answer(PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "channel is stopped");
+  owing(true, [&] { intake_inbound(raw, done, ud); });
+}
+
+void channel_instance::refuse_inbound(pb_inbound_done_fn done, void* ud, int32_t code,
+                                      std::string_view why) {
+  owing(true, [&] { answer_inbound(done, ud, PB_INBOUND_REFUSED, code, std::string(why)); });
+}
+
+void channel_instance::answer_inbound(pb_inbound_done_fn done, void* ud, pb_inbound_disposition d,
+                                      int32_t code, std::string why) {
+  // Never inside the plugin's call, never on the store's writer thread; on the instance strand,
+  // so completions arrive in order and never overlap a plugin call for this instance.
+  strand_.post([self = shared_from_this(), done, ud, d, code, why = std::move(why)] {
+    if (self->accepting_) {
+      pb_error e{sizeof(pb_error), code, 0, to_pb(why)};
+      done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
+      if (self->events_.inbound_outcome) self->events_.inbound_outcome(d);
+    }
+    self->paid();
+  });
+}
+
+void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done,
+                                      void* ud) {
+  if (!accepting_)
+    return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "channel is stopped");
 
   auto m = std::make_shared<core::inbound_message>();
   m->channel_id = id_;
   if (std::string why = convert(raw, *m); !why.empty()) {
     spdlog::warn("[{}] plugin {} emitted a malformed inbound message: {}", id_, module_->name, why);
-    return answer(PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT, "malformed inbound message: " + why);
+    return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT,
+                          "malformed inbound message: " + why);
   }
   store_.record_inbound(
       id_, m->event_id, core::to_json(*m),
-      [self = shared_from_this(), m, answer](state::inbound_outcome o, const std::string& err) {
+      [self = shared_from_this(), m, done, ud](state::inbound_outcome o, const std::string& err) {
         if (o == state::inbound_outcome::failed) {
           spdlog::error("[{}] inbound event could not be stored: {}", self->id_, err);
-          return answer(PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "host could not store the event");
+          return self->answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RETRYABLE,
+                                      "host could not store the event");
         }
         bool fresh = o == state::inbound_outcome::accepted;
-        answer(fresh ? PB_INBOUND_ACCEPTED : PB_INBOUND_DUPLICATE, PB_OK, {});
+        self->answer_inbound(done, ud, fresh ? PB_INBOUND_ACCEPTED : PB_INBOUND_DUPLICATE, PB_OK,
+                             {});
         if (fresh && self->events_.inbound)
           self->strand_.post([self, m] {
             if (self->events_.inbound) self->events_.inbound(*m);

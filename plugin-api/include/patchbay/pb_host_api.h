@@ -6,11 +6,14 @@
  * included), concurrently, at any time from the start of `create` for `host` (a plugin may log
  * while it validates its configuration) until `destroy` for that instance returns. None of them
  * blocks on I/O: work that needs I/O is queued and completes through a callback. Completion
- * callbacks run on a host thread, never inside the call that registered them, each exactly once;
- * those of one instance run one at a time, in the order the host finished the work (emit_inbound
- * and kv writes complete in the order they were made), and never while a plugin function for that
- * instance is running. The host calls `destroy` only after every callback it owes the instance has
- * run, so user_data registered here never leaks.
+ * callbacks run on a host thread, never inside the call that registered them, each exactly once,
+ * also when the host refuses the call (a NULL message, a view with data == NULL and size > 0):
+ * the callback then carries the refusal. Only two refusals run the callback inside the call: a
+ * NULL `host` (there is no instance to queue the answer on) and a host that fails internally
+ * (e.g. out of memory). The callbacks of one instance run one at a time, in the order the host
+ * finished the work (emit_inbound and kv writes complete in the order they were made), and never
+ * while a plugin function for that instance is running. The host calls `destroy` only after every
+ * callback it owes the instance has run, so user_data registered here never leaks.
  *
  * GROWTH: functions are only appended. Check PB_HAS_FIELD(api, pb_host_api, fn) before calling a
  * function added after minor 0; a host of an older minor simply does not have it.
