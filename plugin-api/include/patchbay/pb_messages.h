@@ -18,7 +18,7 @@ typedef enum pb_conversation_kind {
   PB_CONVERSATION_THREAD = 3  /* a thread inside a group that has its own id */
 } pb_conversation_kind;
 
-/* A user mentioned in an inbound message. */
+/* A user mentioned in an inbound message. Reached through an array of pointers, so it may grow. */
 typedef struct pb_mention {
   uint32_t struct_size;
   pb_str user_id;
@@ -26,7 +26,8 @@ typedef struct pb_mention {
   int32_t is_bot_self; /* pb_tristate: PB_YES when this mention addresses this bot */
 } pb_mention;
 
-/* Metadata of an attachment (the bytes stay on the platform; fetching them is the plugin's job). */
+/* Metadata of an attachment (the bytes stay on the platform; fetching them is the plugin's job).
+ * Reached through an array of pointers, so it may grow. */
 typedef struct pb_attachment {
   uint32_t struct_size;
   pb_str kind;      /* "image", "file", "audio", "video", "sticker", ... */
@@ -47,7 +48,10 @@ typedef struct pb_inbound_message {
   pb_str message_id;         /* platform id of this message: what a reply replies to */
   pb_str sender_id;
   pb_str sender_name;
-  pb_str text;                       /* UTF-8 plain text (the plugin flattens rich text) */
+  pb_str text; /* UTF-8 plain text (the plugin flattens rich text) */
+  /* Arrays of POINTERS, not of structs: each element carries its own struct_size, so pb_mention
+   * and pb_attachment can grow in a later minor (the array's stride, sizeof(void*), never
+   * changes; the host reads each element by its own struct_size). */
   const pb_mention* const* mentions; /* array of `mention_count` pointers */
   uint32_t mention_count;
   const pb_attachment* const* attachments; /* array of `attachment_count` pointers */

@@ -21,6 +21,12 @@
  *   "default"; no bool, no bit-fields, no packing pragmas. Strings are UTF-8 views that are NOT
  *   NUL-terminated unless a field says so.
  *
+ * ARRAYS
+ *   An array of structs cannot grow: a reader steps through it by its own sizeof, so its element
+ *   type has no struct_size and is frozen for the major (pb_http_header). An array that must be
+ *   able to grow is an array of POINTERS to sized structs, each element carrying its own
+ *   struct_size (pb_inbound_message.mentions and .attachments).
+ *
  * MEMORY
  *   Every pointer+length handed across the boundary is BORROWED for the duration of the call (or of
  *   the callback invocation) that carries it; copy what you keep. Whoever allocates frees. No C++
