@@ -40,11 +40,16 @@ std::string copy(pb_str s) { return std::string(to_view(s)); }
 
 spdlog::level::level_enum to_spd(int32_t level) {
   switch (level) {
-    case PB_LOG_TRACE: return spdlog::level::trace;
-    case PB_LOG_DEBUG: return spdlog::level::debug;
-    case PB_LOG_WARN: return spdlog::level::warn;
-    case PB_LOG_ERROR: return spdlog::level::err;
-    default: return spdlog::level::info;
+    case PB_LOG_TRACE:
+      return spdlog::level::trace;
+    case PB_LOG_DEBUG:
+      return spdlog::level::debug;
+    case PB_LOG_WARN:
+      return spdlog::level::warn;
+    case PB_LOG_ERROR:
+      return spdlog::level::err;
+    default:
+      return spdlog::level::info;
   }
 }
 
@@ -58,9 +63,9 @@ clock_source& system_clock_source() {
 std::shared_ptr<channel_instance> channel_instance::make(
     kit::io_runtime& rt, std::shared_ptr<const plugin_module> module, std::string id,
     std::string config_json, state::store& store, instance_events events, clock_source& clock) {
-  return std::shared_ptr<channel_instance>(new channel_instance(
-      rt, std::move(module), std::move(id), std::move(config_json), store, std::move(events),
-      clock));
+  return std::shared_ptr<channel_instance>(
+      new channel_instance(rt, std::move(module), std::move(id), std::move(config_json), store,
+                           std::move(events), clock));
 }
 
 channel_instance::channel_instance(kit::io_runtime& rt, std::shared_ptr<const plugin_module> module,
@@ -141,8 +146,8 @@ void channel_instance::shutdown(std::chrono::milliseconds deadline, std::functio
     self->stop_timer_->after(deadline, [w = std::weak_ptr(self), gen, deadline](bool cancelled) {
       auto s = w.lock();
       if (!s || cancelled) return;
-      spdlog::warn("[{}] plugin {} did not finish stop within {} ms; destroying it anyway",
-                   s->id_, s->module_->name, deadline.count());
+      spdlog::warn("[{}] plugin {} did not finish stop within {} ms; destroying it anyway", s->id_,
+                   s->module_->name, deadline.count());
       s->finish_stop(gen);
     });
     self->module_->vt.stop(self->inst_, static_cast<uint32_t>(deadline.count()),
@@ -207,8 +212,8 @@ void channel_instance::destroy_now() {
     }
     spdlog::error("[{}] plugin {} never completed {} (op {}); failing it", id_, module_->name,
                   op.what, op_id);
-    op.done(messages::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0,
-                            {}});
+    op.done(
+        messages::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}});
   }
   if (auto fn = std::move(shutdown_done_)) fn();
 }
@@ -252,12 +257,12 @@ void channel_instance::op_trampoline(void* ud, const pb_op_result* r) {
   }
   messages::op_result res;
   pb_op_result rr;
-  if (!read_sized(r, offsetof(pb_op_result, message_id) + sizeof(pb_str), rr)) {
+  if (!read_sized(r, PB_SIZE_THROUGH(pb_op_result, message_id), rr)) {
     res.code = PB_ERR_INTERNAL;
     res.message = "plugin completed with a malformed result";
   } else {
     pb_error e;
-    if (rr.error != nullptr && read_sized(rr.error, offsetof(pb_error, message) + sizeof(pb_str), e)) {
+    if (rr.error != nullptr && read_sized(rr.error, PB_SIZE_THROUGH(pb_error, message), e)) {
       res.code = e.code == PB_OK ? PB_ERR_INTERNAL : e.code;
       res.retry_after_ms = e.retry_after_ms;
       if (valid_view(e.message)) res.message = copy(e.message);
@@ -285,9 +290,14 @@ void channel_instance::complete_op(uint64_t op_id, messages::op_result r) {
 void channel_instance::send(messages::outbound_message msg, op_done done) {
   strand_.post([self = shared_from_this(), msg = std::move(msg), done = std::move(done)]() mutable {
     self->start_op("send", std::move(done), [&](void* ud) {
-      pb_outbound_message m{sizeof m,          to_pb(msg.conversation_id), to_pb(msg.thread_id),
-                            to_pb(msg.reply_to_message_id), to_pb(msg.reply_context),
-                            to_pb(msg.text),   to_pb(msg.turn_id),         to_pb(msg.recipient_id),
+      pb_outbound_message m{sizeof m,
+                            to_pb(msg.conversation_id),
+                            to_pb(msg.thread_id),
+                            to_pb(msg.reply_to_message_id),
+                            to_pb(msg.reply_context),
+                            to_pb(msg.text),
+                            to_pb(msg.turn_id),
+                            to_pb(msg.recipient_id),
                             msg.flags};
       self->module_->vt.send(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
@@ -297,8 +307,12 @@ void channel_instance::send(messages::outbound_message msg, op_done done) {
 void channel_instance::edit(messages::edit_request req, op_done done) {
   strand_.post([self = shared_from_this(), req = std::move(req), done = std::move(done)]() mutable {
     self->start_op("edit", std::move(done), [&](void* ud) {
-      pb_edit_request m{sizeof m, to_pb(req.conversation_id), to_pb(req.message_id),
-                        to_pb(req.reply_context), to_pb(req.text), to_pb(req.turn_id)};
+      pb_edit_request m{sizeof m,
+                        to_pb(req.conversation_id),
+                        to_pb(req.message_id),
+                        to_pb(req.reply_context),
+                        to_pb(req.text),
+                        to_pb(req.turn_id)};
       self->module_->vt.edit(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
   });
@@ -337,28 +351,42 @@ int32_t channel_instance::kv_get(std::string_view key, pb_kv_value_fn on_value, 
 
 void channel_instance::kv_write(std::string_view key, std::optional<std::string_view> value,
                                 pb_kv_done_fn done, void* ud) {
-  auto finish = [this, done, ud](std::string err) {
-    if (done == nullptr) {
-      if (!err.empty()) spdlog::warn("[{}] instance store write failed: {}", id_, err);
-      return;
-    }
-    strand_.post([self = shared_from_this(), done, ud, err = std::move(err)] {
-      if (self->accepting_) {
-        pb_error e{sizeof(pb_error), PB_ERR_RETRYABLE, 0, to_pb(err)};
-        done(ud, err.empty() ? nullptr : &e);
-      }
-      self->paid();
-    });
+  owing(done != nullptr, [&] { write_kv(key, value, done, ud); });
+}
+
+void channel_instance::refuse_kv_write(pb_kv_done_fn done, void* ud, std::string_view why) {
+  owing(done != nullptr, [&] { answer_kv(done, ud, PB_ERR_INVALID_INPUT, std::string(why)); });
+}
+
+void channel_instance::write_kv(std::string_view key, std::optional<std::string_view> value,
+                                pb_kv_done_fn done, void* ud) {
+  if (!accepting_) return answer_kv(done, ud, PB_ERR_RETRYABLE, "instance is destroyed");
+  if (key.empty() || key.size() > max_key_bytes)
+    return answer_kv(done, ud, PB_ERR_RETRYABLE, "key must be 1-256 bytes");
+  if (value && value->size() > max_value_bytes)
+    return answer_kv(done, ud, PB_ERR_RETRYABLE, "value exceeds 64 KiB");
+  auto cb = [self = shared_from_this(), done, ud](const std::string& err) {
+    self->answer_kv(done, ud, PB_ERR_RETRYABLE, err);
   };
-  if (done != nullptr) owe();
-  if (!accepting_) return finish("instance is destroyed");
-  if (key.empty() || key.size() > max_key_bytes) return finish("key must be 1-256 bytes");
-  if (value && value->size() > max_value_bytes) return finish("value exceeds 64 KiB");
-  auto cb = [finish](const std::string& err) { finish(err); };
   if (value)
     store_.kv_set(id_, std::string(key), std::string(*value), cb);
   else
     store_.kv_delete(id_, std::string(key), cb);
+}
+
+// `err` empty = durable. Without a callback a failure is only logged.
+void channel_instance::answer_kv(pb_kv_done_fn done, void* ud, int32_t code, std::string err) {
+  if (done == nullptr) {
+    if (!err.empty()) spdlog::warn("[{}] instance store write failed: {}", id_, err);
+    return;
+  }
+  strand_.post([self = shared_from_this(), done, ud, code, err = std::move(err)] {
+    if (self->accepting_) {
+      pb_error e{sizeof(pb_error), code, 0, to_pb(err)};
+      done(ud, err.empty() ? nullptr : &e);
+    }
+    self->paid();
+  });
 }
 
 int64_t channel_instance::now_unix_ms() { return clock_.now_unix_ms(); }

@@ -80,10 +80,13 @@ class channel_instance final : public host_services,
   // host_services (called by the plugin, any thread)
   void log(int32_t level, std::string_view text) override;
   void emit_inbound(const pb_inbound_message& msg, pb_inbound_done_fn done, void* ud) override;
+  void refuse_inbound(pb_inbound_done_fn done, void* ud, int32_t code,
+                      std::string_view why) override;
   void report_status(const pb_status& status) override;
   int32_t kv_get(std::string_view key, pb_kv_value_fn on_value, void* ud) override;
   void kv_write(std::string_view key, std::optional<std::string_view> value, pb_kv_done_fn done,
                 void* ud) override;
+  void refuse_kv_write(pb_kv_done_fn done, void* ud, std::string_view why) override;
   int64_t now_unix_ms() override;
   int64_t monotonic_ms() override;
 
@@ -104,9 +107,31 @@ class channel_instance final : public host_services,
   void complete_op(uint64_t op_id, messages::op_result r);
   static void stop_trampoline(void* ud);
   void finish_stop(uint64_t generation);
-  void owe();         // the host now owes the plugin one callback
-  void paid();        // ... and has delivered it
-  void destroy_now(); // on strand
+  void owe();   // the host now owes the plugin one callback
+  void paid();  // ... and has delivered it
+  // Runs `schedule`, which hands a plugin callback to the strand or the store; with `owes`, the
+  // callback is owed from now on. If `schedule` throws, nothing was scheduled: the debt is
+  // cancelled and the exception goes on to host_api.cpp, which answers the plugin itself.
+  template <class Fn>
+  void owing(bool owes, Fn&& schedule) {
+    if (!owes) return schedule();
+    owe();
+    try {
+      schedule();
+    } catch (...) {
+      paid();
+      throw;
+    }
+  }
+  // The answers to emit_inbound and kv writes: posted on the strand (never inside the plugin's
+  // call, in order, never during another plugin call), each paying what its call owed.
+  void intake_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done, void* ud);
+  void answer_inbound(pb_inbound_done_fn done, void* ud, pb_inbound_disposition d, int32_t code,
+                      std::string why);
+  void write_kv(std::string_view key, std::optional<std::string_view> value, pb_kv_done_fn done,
+                void* ud);
+  void answer_kv(pb_kv_done_fn done, void* ud, int32_t code, std::string err);
+  void destroy_now();  // on strand
   void fail_open_http();
 
   kit::io_runtime& rt_;
@@ -120,9 +145,9 @@ class channel_instance final : public host_services,
   pb_host host_handle_{this};
   pb_instance* inst_ = nullptr;
 
-  phase phase_ = phase::idle;  // strand only
-  std::atomic<bool> accepting_{true};   // host API calls honoured (false after destroy)
-  std::mutex mu_;                       // guards ops_, owed_, destroy_ready_
+  phase phase_ = phase::idle;          // strand only
+  std::atomic<bool> accepting_{true};  // host API calls honoured (false after destroy)
+  std::mutex mu_;                      // guards ops_, owed_, destroy_ready_
   std::map<uint64_t, pending_op> ops_;
   std::vector<std::weak_ptr<http_call>> http_open_;
   std::chrono::milliseconds http_deadline_{PB_HTTP_DEADLINE_MS};

@@ -15,7 +15,7 @@ std::string copy(pb_str s) { return std::string(to_view(s)); }
 // Returns "" when `in` is acceptable, else why not (no message content in the text).
 std::string convert(const pb_inbound_message& raw, messages::inbound_message& m) {
   pb_inbound_message in;
-  if (!read_sized(&raw, offsetof(pb_inbound_message, raw_json) + sizeof(pb_str), in))
+  if (!read_sized(&raw, PB_SIZE_THROUGH(pb_inbound_message, raw_json), in))
     return "struct_size " + std::to_string(raw.struct_size) + " is below the ABI 1.0 minimum";
   for (pb_str s : {in.event_id, in.conversation_id, in.thread_id, in.message_id, in.sender_id,
                    in.sender_name, in.text, in.reply_context, in.raw_json})
@@ -40,24 +40,23 @@ std::string convert(const pb_inbound_message& raw, messages::inbound_message& m)
   m.raw_json = copy(in.raw_json);
   for (uint32_t i = 0; i < in.mention_count; ++i) {
     pb_mention x;
-    if (!read_sized(in.mentions[i], offsetof(pb_mention, is_bot_self) + sizeof(int32_t), x) ||
+    if (!read_sized(in.mentions[i], PB_SIZE_THROUGH(pb_mention, is_bot_self), x) ||
         !valid_view(x.user_id) || !valid_view(x.display_name))
       return "mention " + std::to_string(i) + " is malformed";
     m.mentions.push_back({copy(x.user_id), copy(x.display_name), x.is_bot_self});
   }
   for (uint32_t i = 0; i < in.attachment_count; ++i) {
     pb_attachment a;
-    if (!read_sized(in.attachments[i], offsetof(pb_attachment, url) + sizeof(pb_str), a))
+    if (!read_sized(in.attachments[i], PB_SIZE_THROUGH(pb_attachment, url), a))
       return "attachment " + std::to_string(i) + " is malformed";
     for (pb_str s : {a.kind, a.id, a.name, a.mime_type, a.url})
       if (!valid_view(s)) return "attachment " + std::to_string(i) + " is malformed";
-    m.attachments.push_back({copy(a.kind), copy(a.id), copy(a.name), copy(a.mime_type),
-                             copy(a.url), a.size});
+    m.attachments.push_back(
+        {copy(a.kind), copy(a.id), copy(a.name), copy(a.mime_type), copy(a.url), a.size});
   }
   if (in.capabilities != nullptr) {
     pb_capabilities c;
-    if (!read_sized(in.capabilities, offsetof(pb_capabilities, max_edits_per_message) +
-                                         sizeof(uint32_t), c))
+    if (!read_sized(in.capabilities, PB_SIZE_THROUGH(pb_capabilities, max_edits_per_message), c))
       return "capabilities narrowing is malformed";
     m.capabilities = c;
   }
@@ -68,37 +67,51 @@ std::string convert(const pb_inbound_message& raw, messages::inbound_message& m)
 
 void channel_instance::emit_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done,
                                     void* ud) {
-  owe();
-  auto answer = [self = shared_from_this(), done, ud](pb_inbound_disposition d, int32_t code,
-                                                      std::string why) {
-    // Never inside the plugin's call, never on the store's writer thread; on the instance strand,
-    // so completions arrive in order and never overlap a plugin call for this instance.
-    self->strand_.post([self, done, ud, d, code, why = std::move(why)] {
-      if (self->accepting_) {
-        pb_error e{sizeof(pb_error), code, 0, to_pb(why)};
-        done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
-        if (self->events_.inbound_outcome) self->events_.inbound_outcome(d);
-      }
-      self->paid();
-    });
-  };
-  if (!accepting_) return answer(PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "channel is stopped");
+  owing(true, [&] { intake_inbound(raw, done, ud); });
+}
+
+void channel_instance::refuse_inbound(pb_inbound_done_fn done, void* ud, int32_t code,
+                                      std::string_view why) {
+  owing(true, [&] { answer_inbound(done, ud, PB_INBOUND_REFUSED, code, std::string(why)); });
+}
+
+void channel_instance::answer_inbound(pb_inbound_done_fn done, void* ud, pb_inbound_disposition d,
+                                      int32_t code, std::string why) {
+  // Never inside the plugin's call, never on the store's writer thread; on the instance strand,
+  // so completions arrive in order and never overlap a plugin call for this instance.
+  strand_.post([self = shared_from_this(), done, ud, d, code, why = std::move(why)] {
+    if (self->accepting_) {
+      pb_error e{sizeof(pb_error), code, 0, to_pb(why)};
+      done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
+      if (self->events_.inbound_outcome) self->events_.inbound_outcome(d);
+    }
+    self->paid();
+  });
+}
+
+void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done,
+                                      void* ud) {
+  if (!accepting_)
+    return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "channel is stopped");
 
   auto m = std::make_shared<messages::inbound_message>();
   m->channel_id = id_;
   if (std::string why = convert(raw, *m); !why.empty()) {
     spdlog::warn("[{}] plugin {} emitted a malformed inbound message: {}", id_, module_->name, why);
-    return answer(PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT, "malformed inbound message: " + why);
+    return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT,
+                          "malformed inbound message: " + why);
   }
   store_.record_inbound(
       id_, m->event_id, messages::to_json(*m),
-      [self = shared_from_this(), m, answer](state::inbound_outcome o, const std::string& err) {
+      [self = shared_from_this(), m, done, ud](state::inbound_outcome o, const std::string& err) {
         if (o == state::inbound_outcome::failed) {
           spdlog::error("[{}] inbound event could not be stored: {}", self->id_, err);
-          return answer(PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "host could not store the event");
+          return self->answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RETRYABLE,
+                                      "host could not store the event");
         }
         bool fresh = o == state::inbound_outcome::accepted;
-        answer(fresh ? PB_INBOUND_ACCEPTED : PB_INBOUND_DUPLICATE, PB_OK, {});
+        self->answer_inbound(done, ud, fresh ? PB_INBOUND_ACCEPTED : PB_INBOUND_DUPLICATE, PB_OK,
+                             {});
         if (fresh && self->events_.inbound)
           self->strand_.post([self, m] {
             if (self->events_.inbound) self->events_.inbound(*m);

@@ -36,7 +36,7 @@ void respond_trampoline(void* ud, const pb_http_response* resp) {
       static_cast<std::shared_ptr<channel_instance::http_call>*>(ud));
   auto& call = **holder;
   pb_http_response r{};
-  if (!read_sized(resp, offsetof(pb_http_response, body) + sizeof(pb_str), r)) {
+  if (!read_sized(resp, PB_SIZE_THROUGH(pb_http_response, body), r)) {
     spdlog::error("[{}] plugin answered an HTTP request with a malformed response", call.channel);
     return call.finish(error_reply(500, "plugin_error", "malformed plugin response"));
   }
@@ -64,15 +64,16 @@ void channel_instance::http(kit::http_request req, http_done done) {
     if (self->module_->vt.http == nullptr)
       return call->finish(error_reply(404, "not_found", "this channel takes no HTTP requests"));
     call->deadline = std::make_unique<kit::timer>(self->rt_, self->strand_);
-    call->deadline->after(self->http_deadline_,
-                          [call, id = self->id_, ms = self->http_deadline_.count()](bool cancelled) {
-                            if (cancelled || call->fired.load()) return;
-                            spdlog::error("[{}] plugin did not answer an HTTP request within {} ms; "
-                                          "answered 504",
-                                          id, ms);
-                            call->finish(error_reply(504, "plugin_timeout",
-                                                     "the channel did not answer in time"));
-                          });
+    call->deadline->after(
+        self->http_deadline_,
+        [call, id = self->id_, ms = self->http_deadline_.count()](bool cancelled) {
+          if (cancelled || call->fired.load()) return;
+          spdlog::error(
+              "[{}] plugin did not answer an HTTP request within {} ms; "
+              "answered 504",
+              id, ms);
+          call->finish(error_reply(504, "plugin_timeout", "the channel did not answer in time"));
+        });
     {
       std::lock_guard lk(self->mu_);
       std::erase_if(self->http_open_, [](const auto& w) { return w.expired(); });
@@ -82,10 +83,10 @@ void channel_instance::http(kit::http_request req, http_done done) {
     std::vector<pb_http_header> headers;
     headers.reserve(req.headers.size());
     for (const auto& [n, v] : req.headers) headers.push_back({to_pb(n), to_pb(v)});
-    pb_http_request r{sizeof r,          to_pb(req.method),
-                      to_pb(subpath),    to_pb(req.query),
-                      headers.data(),    static_cast<uint32_t>(headers.size()),
-                      to_pb(req.body),   to_pb(req.remote_address)};
+    pb_http_request r{sizeof r,        to_pb(req.method),
+                      to_pb(subpath),  to_pb(req.query),
+                      headers.data(),  static_cast<uint32_t>(headers.size()),
+                      to_pb(req.body), to_pb(req.remote_address)};
     self->module_->vt.http(self->inst_, &r, &respond_trampoline,
                            new std::shared_ptr<http_call>(call));
   });

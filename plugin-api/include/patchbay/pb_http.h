@@ -29,32 +29,45 @@ extern "C" {
 
 #define PB_HTTP_DEADLINE_MS 10000u
 
+/* One header. FROZEN: it has no struct_size and is passed as an array of structs (`headers` below),
+ * whose stride is sizeof(pb_http_header) as the writer compiled it, so no minor may ever add a
+ * field to it (a reader of another minor would step through the array wrongly). A future minor
+ * that needs more per header appends to pb_http_request / pb_http_response a new array of
+ * POINTERS to a new sized struct (struct_size first, as pb_inbound_message.mentions) plus its
+ * count, and keeps filling `headers` for readers of older minors. */
 typedef struct pb_http_header {
-  pb_str name;  /* as received (case preserved); compare case-insensitively */
+  pb_str name; /* as received (case preserved); compare case-insensitively */
   pb_str value;
 } pb_http_header;
 
 typedef struct pb_http_request {
   uint32_t struct_size;
-  pb_str method;       /* "POST", "GET", ... */
-  pb_str subpath;      /* the path after /hooks/<channel-id>: "" or "/..." (not percent-decoded) */
-  pb_str query;        /* after '?', without it; "" when absent */
-  const pb_http_header* headers;
+  pb_str method;  /* "POST", "GET", ... */
+  pb_str subpath; /* the path after /hooks/<channel-id>: "" or "/..." (not percent-decoded) */
+  pb_str query;   /* after '?', without it; "" when absent */
+  const pb_http_header* headers; /* array of `header_count` structs (frozen: see pb_http_header) */
   uint32_t header_count;
-  pb_str body;         /* the exact bytes received (signatures are computed over them) */
+  pb_str body;           /* the exact bytes received (signatures are computed over them) */
   pb_str remote_address; /* "ip:port" of the peer (a proxy's, when behind one) */
 } pb_http_request;
 
 typedef struct pb_http_response {
   uint32_t struct_size;
-  uint32_t status;     /* 100..599; anything else is answered as 500 */
-  pb_str content_type; /* empty = "application/json" */
+  uint32_t status;               /* 100..599; anything else is answered as 500 */
+  pb_str content_type;           /* empty = "application/json" */
   const pb_http_header* headers; /* extra headers; Content-Length etc. are the host's */
   uint32_t header_count;
   pb_str body;
 } pb_http_response;
 
-/* `user_data` is the host's value given to the `http` call. */
+/* The answer to one `http` call: the host's function, called by the plugin exactly once per call.
+ * OWNERSHIP: `response`, its strings and its header array are the plugin's, borrowed for this call:
+ *   the host copies them (at most 64 headers) before returning. `user_data` is the host's value
+ *   given to the `http` call; the host frees what it holds when `respond` is called, so a request
+ *   never answered leaks it.
+ * THREAD: any thread, including inside the `http` call; also after the deadline or after `destroy`
+ *   (then ignored).
+ * RETURNS: nothing. A NULL or malformed response (struct_size below minor 1's) is answered 500. */
 typedef void (*pb_http_respond_fn)(void* user_data, const pb_http_response* response);
 
 #ifdef __cplusplus

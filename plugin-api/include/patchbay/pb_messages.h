@@ -18,7 +18,7 @@ typedef enum pb_conversation_kind {
   PB_CONVERSATION_THREAD = 3  /* a thread inside a group that has its own id */
 } pb_conversation_kind;
 
-/* A user mentioned in an inbound message. */
+/* A user mentioned in an inbound message. Reached through an array of pointers, so it may grow. */
 typedef struct pb_mention {
   uint32_t struct_size;
   pb_str user_id;
@@ -26,7 +26,8 @@ typedef struct pb_mention {
   int32_t is_bot_self; /* pb_tristate: PB_YES when this mention addresses this bot */
 } pb_mention;
 
-/* Metadata of an attachment (the bytes stay on the platform; fetching them is the plugin's job). */
+/* Metadata of an attachment (the bytes stay on the platform; fetching them is the plugin's job).
+ * Reached through an array of pointers, so it may grow. */
 typedef struct pb_attachment {
   uint32_t struct_size;
   pb_str kind;      /* "image", "file", "audio", "video", "sticker", ... */
@@ -40,23 +41,26 @@ typedef struct pb_attachment {
 /* A user message received by a plugin, handed to the host with pb_host_api.emit_inbound. */
 typedef struct pb_inbound_message {
   uint32_t struct_size;
-  pb_str event_id;          /* platform event id, unique per delivery source: the host dedups on it */
-  pb_str conversation_id;   /* chat id replies go to */
-  int32_t conversation_kind;/* pb_conversation_kind */
-  pb_str thread_id;         /* thread / root message id; empty = the conversation itself */
-  pb_str message_id;        /* platform id of this message: what a reply replies to */
+  pb_str event_id;        /* platform event id, unique per delivery source: the host dedups on it */
+  pb_str conversation_id; /* chat id replies go to */
+  int32_t conversation_kind; /* pb_conversation_kind */
+  pb_str thread_id;          /* thread / root message id; empty = the conversation itself */
+  pb_str message_id;         /* platform id of this message: what a reply replies to */
   pb_str sender_id;
   pb_str sender_name;
-  pb_str text;              /* UTF-8 plain text (the plugin flattens rich text) */
-  const pb_mention* const* mentions;       /* array of `mention_count` pointers */
+  pb_str text; /* UTF-8 plain text (the plugin flattens rich text) */
+  /* Arrays of POINTERS, not of structs: each element carries its own struct_size, so pb_mention
+   * and pb_attachment can grow in a later minor (the array's stride, sizeof(void*), never
+   * changes; the host reads each element by its own struct_size). */
+  const pb_mention* const* mentions; /* array of `mention_count` pointers */
   uint32_t mention_count;
   const pb_attachment* const* attachments; /* array of `attachment_count` pointers */
   uint32_t attachment_count;
-  pb_str reply_context;     /* opaque bytes the host stores and hands back on every outbound
-                               operation of this turn (reply token, context_token...) */
-  int64_t sent_at_unix_ms;  /* platform timestamp; 0 = unknown */
+  pb_str reply_context;    /* opaque bytes the host stores and hands back on every outbound
+                              operation of this turn (reply token, context_token...) */
+  int64_t sent_at_unix_ms; /* platform timestamp; 0 = unknown */
   const pb_capabilities* capabilities; /* NULL, or a narrowing for this message's conversation */
-  pb_str raw_json;          /* optional: the platform event as JSON, for agents that want it */
+  pb_str raw_json; /* optional: the platform event as JSON, for agents that want it */
 } pb_inbound_message;
 
 /* How the host answered an emit_inbound. */
@@ -121,10 +125,10 @@ typedef enum pb_channel_state {
 
 typedef struct pb_status {
   uint32_t struct_size;
-  int32_t state;               /* pb_channel_state */
-  uint32_t attempt;            /* reconnect attempt, 1-based; 0 when not reconnecting */
-  int64_t next_attempt_unix_ms;/* 0 = unknown / not scheduled */
-  pb_str reason;               /* operator-facing, no secrets; may be empty */
+  int32_t state;                /* pb_channel_state */
+  uint32_t attempt;             /* reconnect attempt, 1-based; 0 when not reconnecting */
+  int64_t next_attempt_unix_ms; /* 0 = unknown / not scheduled */
+  pb_str reason;                /* operator-facing, no secrets; may be empty */
 } pb_status;
 
 #ifdef __cplusplus

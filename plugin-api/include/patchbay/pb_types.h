@@ -21,6 +21,12 @@
  *   "default"; no bool, no bit-fields, no packing pragmas. Strings are UTF-8 views that are NOT
  *   NUL-terminated unless a field says so.
  *
+ * ARRAYS
+ *   An array of structs cannot grow: a reader steps through it by its own sizeof, so its element
+ *   type has no struct_size and is frozen for the major (pb_http_header). An array that must be
+ *   able to grow is an array of POINTERS to sized structs, each element carrying its own
+ *   struct_size (pb_inbound_message.mentions and .attachments).
+ *
  * MEMORY
  *   Every pointer+length handed across the boundary is BORROWED for the duration of the call (or of
  *   the callback invocation) that carries it; copy what you keep. Whoever allocates frees. No C++
@@ -36,10 +42,14 @@
 extern "C" {
 #endif
 
+/* The size of `type` up to and including `field`: the struct_size a writer that stops at `field`
+ * (e.g. one built against the minor that added it) fills in. The one way to spell "at least as
+ * large as minor N defines": PB_SIZE_THROUGH(type, last field of minor N). */
+#define PB_SIZE_THROUGH(type, field) (offsetof(type, field) + sizeof(((type*)0)->field))
+
 /* True when a struct filled in by the other side (whose struct_size is in `ptr->struct_size`)
  * is large enough to contain `field`. Use before reading any field appended in a later minor. */
-#define PB_HAS_FIELD(ptr, type, field) \
-  ((ptr)->struct_size >= offsetof(type, field) + sizeof(((type*)0)->field))
+#define PB_HAS_FIELD(ptr, type, field) ((ptr)->struct_size >= PB_SIZE_THROUGH(type, field))
 
 /* Borrowed UTF-8 (or binary) view. `data` may be NULL only when `size` is 0. */
 typedef struct pb_str {
@@ -48,11 +58,7 @@ typedef struct pb_str {
 } pb_str;
 
 /* Three-valued flag: 0 = unspecified (inherit / default), 1 = yes, 2 = no. */
-typedef enum pb_tristate {
-  PB_UNSPECIFIED = 0,
-  PB_YES = 1,
-  PB_NO = 2
-} pb_tristate;
+typedef enum pb_tristate { PB_UNSPECIFIED = 0, PB_YES = 1, PB_NO = 2 } pb_tristate;
 
 /* Classified errors. Errors are values: every failure crosses the boundary as one of these codes
  * plus a UTF-8 message that must never contain secrets (tokens, app secrets, keys). */
@@ -101,9 +107,9 @@ typedef enum pb_log_level {
 
 /* The unit in which a platform measures its message size limit. */
 typedef enum pb_text_unit {
-  PB_UNIT_BYTES = 1,       /* UTF-8 bytes */
-  PB_UNIT_UTF16 = 2,       /* UTF-16 code units (JavaScript string length) */
-  PB_UNIT_CODEPOINTS = 3   /* Unicode code points */
+  PB_UNIT_BYTES = 1,     /* UTF-8 bytes */
+  PB_UNIT_UTF16 = 2,     /* UTF-16 code units (JavaScript string length) */
+  PB_UNIT_CODEPOINTS = 3 /* Unicode code points */
 } pb_text_unit;
 
 /* What a reply token (pb_inbound_message.reply_context) may be used for. */
@@ -116,17 +122,18 @@ typedef enum pb_reply_token_kind {
 
 /* What a channel can do. Declared once per plugin (pb_plugin_descriptor.capabilities) and
  * optionally narrowed per inbound message (pb_inbound_message.capabilities), where any field left
- * 0 / PB_UNSPECIFIED inherits the plugin-wide value. The host always uses the narrower of the two. */
+ * 0 / PB_UNSPECIFIED inherits the plugin-wide value. The host always uses the narrower of the two.
+ */
 typedef struct pb_capabilities {
   uint32_t struct_size;
-  uint32_t max_message_size;        /* limit for one message's text, in `message_size_unit`; 0 = none */
-  int32_t message_size_unit;        /* pb_text_unit */
-  int32_t can_edit;                 /* pb_tristate: edit a message this plugin sent */
-  int32_t can_typing;               /* pb_tristate: show a typing indicator */
-  int32_t can_ephemeral;            /* pb_tristate: show a message only to one user */
-  int32_t reply_token;              /* pb_reply_token_kind */
-  uint32_t min_edit_interval_ms;    /* host coalesces edits of one message no faster than this */
-  uint32_t max_edits_per_message;   /* 0 = unlimited; the host stops editing and sends new parts */
+  uint32_t max_message_size; /* limit for one message's text, in `message_size_unit`; 0 = none */
+  int32_t message_size_unit; /* pb_text_unit */
+  int32_t can_edit;          /* pb_tristate: edit a message this plugin sent */
+  int32_t can_typing;        /* pb_tristate: show a typing indicator */
+  int32_t can_ephemeral;     /* pb_tristate: show a message only to one user */
+  int32_t reply_token;       /* pb_reply_token_kind */
+  uint32_t min_edit_interval_ms;  /* host coalesces edits of one message no faster than this */
+  uint32_t max_edits_per_message; /* 0 = unlimited; the host stops editing and sends new parts */
 } pb_capabilities;
 
 #ifdef __cplusplus

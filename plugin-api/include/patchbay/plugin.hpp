@@ -190,9 +190,7 @@ class completion {
   completion() = default;
   completion(pb_op_done_fn fn, void* ud) : state_(std::make_shared<state>(fn, ud)) {}
 
-  void succeed(std::string_view message_id = {}) const noexcept {
-    finish(nullptr, message_id);
-  }
+  void succeed(std::string_view message_id = {}) const noexcept { finish(nullptr, message_id); }
   void fail(pb_error_code code, std::string_view message,
             std::chrono::milliseconds retry_after = {}) const noexcept {
     pb_error e{};
@@ -366,7 +364,8 @@ struct thunks {
   static void stop(pb_instance* inst, uint32_t deadline_ms, pb_stop_done_fn done,
                    void* ud) noexcept {
     stop_completion sc(done, ud);
-    int32_t rc = barrier(nullptr, [&] { self(inst)->stop(std::chrono::milliseconds(deadline_ms), sc); });
+    int32_t rc =
+        barrier(nullptr, [&] { self(inst)->stop(std::chrono::milliseconds(deadline_ms), sc); });
     if (rc != PB_OK) sc();
   }
   static void destroy(pb_instance* inst) noexcept {
@@ -388,14 +387,18 @@ struct thunks {
       c.fail(static_cast<pb_error_code>(rc), std::string_view(buf, eb.message_size),
              std::chrono::milliseconds(eb.retry_after_ms));
   }
-  static void send(pb_instance* i, const pb_outbound_message* m, pb_op_done_fn d, void* u) noexcept {
-    op(i, m, d, u, [](T& t, const pb_outbound_message& r, completion c) { t.send(r, std::move(c)); });
+  static void send(pb_instance* i, const pb_outbound_message* m, pb_op_done_fn d,
+                   void* u) noexcept {
+    op(i, m, d, u,
+       [](T& t, const pb_outbound_message& r, completion c) { t.send(r, std::move(c)); });
   }
   static void edit(pb_instance* i, const pb_edit_request* m, pb_op_done_fn d, void* u) noexcept {
     op(i, m, d, u, [](T& t, const pb_edit_request& r, completion c) { t.edit(r, std::move(c)); });
   }
-  static void typing(pb_instance* i, const pb_typing_request* m, pb_op_done_fn d, void* u) noexcept {
-    op(i, m, d, u, [](T& t, const pb_typing_request& r, completion c) { t.typing(r, std::move(c)); });
+  static void typing(pb_instance* i, const pb_typing_request* m, pb_op_done_fn d,
+                     void* u) noexcept {
+    op(i, m, d, u,
+       [](T& t, const pb_typing_request& r, completion c) { t.typing(r, std::move(c)); });
   }
 
   static void http(pb_instance* i, const pb_http_request* req, pb_http_respond_fn respond,
@@ -403,8 +406,9 @@ struct thunks {
     http_responder r(respond, ud);
     try {
       if (req == nullptr) return r.respond(400, R"({"error":"null request"})");
-      http_request v{view(req->method), view(req->subpath), view(req->query), view(req->body),
-                     view(req->remote_address), req->headers, req->header_count};
+      http_request v{view(req->method), view(req->subpath),        view(req->query),
+                     view(req->body),   view(req->remote_address), req->headers,
+                     req->header_count};
       self(i)->on_http(v, r);
     } catch (...) {
       r.respond(500, R"({"error":"internal error"})");
@@ -412,16 +416,15 @@ struct thunks {
   }
 
   static const pb_plugin_vtable* vtable() noexcept {
-    static const pb_plugin_vtable vt{sizeof(pb_plugin_vtable), &create, &start, &stop, &destroy,
-                                     &send, &edit, &typing, &http};
+    static const pb_plugin_vtable vt{
+        sizeof(pb_plugin_vtable), &create, &start, &stop, &destroy, &send, &edit, &typing, &http};
     return &vt;
   }
 };
 
 // Called by the entry point: remembers the host API and refuses an incompatible host.
 inline bool accept_host(const pb_host_info* info) noexcept {
-  if (info == nullptr || info->struct_size < offsetof(pb_host_info, host_api) + sizeof(void*))
-    return false;
+  if (info == nullptr || info->struct_size < PB_SIZE_THROUGH(pb_host_info, host_api)) return false;
   if (info->abi_major != PB_ABI_MAJOR || info->host_api == nullptr) return false;
   host_api_slot() = info->host_api;
   return true;
@@ -440,23 +443,22 @@ inline pb_capabilities make_capabilities() noexcept {
 
 // Exports `Class` as this shared object's plugin. Use once per plugin, at namespace scope.
 // `caps_expr` is an expression yielding pb_capabilities, evaluated once.
-#define PATCHBAY_PLUGIN(Class, name_, version_, platform_, description_, caps_expr)         \
-  extern "C" PB_EXPORT const pb_plugin_descriptor* patchbay_plugin_entry_v1(                \
-      const pb_host_info* info) {                                                            \
-    try {                                                                                    \
-      if (!::patchbay::sdk::detail::accept_host(info)) return nullptr;                       \
-      static const pb_capabilities patchbay_caps_ = (caps_expr);                             \
-      static const pb_plugin_descriptor desc{sizeof(pb_plugin_descriptor),                   \
-                                             PB_ABI_MAJOR,                                   \
-                                             PB_ABI_MINOR,                                   \
-                                             name_,                                          \
-                                             version_,                                       \
-                                             platform_,                                      \
-                                             description_,                                   \
-                                             &patchbay_caps_,                                \
+#define PATCHBAY_PLUGIN(Class, name_, version_, platform_, description_, caps_expr)             \
+  extern "C" PB_EXPORT const pb_plugin_descriptor* PB_ENTRY_NAME(const pb_host_info* info) {    \
+    try {                                                                                       \
+      if (!::patchbay::sdk::detail::accept_host(info)) return nullptr;                          \
+      static const pb_capabilities patchbay_caps_ = (caps_expr);                                \
+      static const pb_plugin_descriptor desc{sizeof(pb_plugin_descriptor),                      \
+                                             PB_ABI_MAJOR,                                      \
+                                             PB_ABI_MINOR,                                      \
+                                             name_,                                             \
+                                             version_,                                          \
+                                             platform_,                                         \
+                                             description_,                                      \
+                                             &patchbay_caps_,                                   \
                                              ::patchbay::sdk::detail::thunks<Class>::vtable()}; \
-      return &desc;                                                                          \
-    } catch (...) {                                                                          \
-      return nullptr;                                                                        \
-    }                                                                                        \
+      return &desc;                                                                             \
+    } catch (...) {                                                                             \
+      return nullptr;                                                                           \
+    }                                                                                           \
   }

@@ -113,8 +113,7 @@ struct mini_host {
     cv.notify_all();
   }
   // Answers the held inbound message `index` (0-based, emit order).
-  void answer_inbound(size_t index, pb_inbound_disposition d,
-                      int32_t code = PB_ERR_RETRYABLE) {
+  void answer_inbound(size_t index, pb_inbound_disposition d, int32_t code = PB_ERR_RETRYABLE) {
     std::lock_guard lock(mu);
     auto& r = inbound.at(index);
     if (r.answered) return;
@@ -202,8 +201,10 @@ inline const pb_host_api* host_api() {
         mh.work.push_back([done, ud, dup, refuse, code] {
           static const char why[] = "refused by the test host";
           pb_error e{sizeof(pb_error), code, 0, pb_str{why, sizeof why - 1}};
-          if (refuse) done(ud, PB_INBOUND_REFUSED, &e);
-          else done(ud, dup ? PB_INBOUND_DUPLICATE : PB_INBOUND_ACCEPTED, nullptr);
+          if (refuse)
+            done(ud, PB_INBOUND_REFUSED, &e);
+          else
+            done(ud, dup ? PB_INBOUND_DUPLICATE : PB_INBOUND_ACCEPTED, nullptr);
         });
         mh.cv.notify_all();
       }
@@ -263,8 +264,7 @@ inline const pb_plugin_descriptor* load_plugin(const std::string& path) {
   const pb_plugin_descriptor* desc = nullptr;
   if (void* lib = ::dlopen(path.c_str(), RTLD_NOW | RTLD_LOCAL)) {
     auto entry = reinterpret_cast<pb_entry_fn>(::dlsym(lib, PB_ENTRY_SYMBOL));
-    static pb_host_info info{sizeof(pb_host_info), PB_ABI_MAJOR, PB_ABI_MINOR, "test",
-                             host_api()};
+    static pb_host_info info{sizeof(pb_host_info), PB_ABI_MAJOR, PB_ABI_MINOR, "test", host_api()};
     desc = entry ? entry(&info) : nullptr;
   }
   loaded[path] = desc;
@@ -367,7 +367,7 @@ struct instance {
   http_outcome http(const std::string& method, const std::string& subpath,
                     const std::vector<std::pair<std::string, std::string>>& headers,
                     const std::string& body) {
-    if (d->vtable->struct_size < offsetof(pb_plugin_vtable, http) + sizeof(void*) ||
+    if (d->vtable->struct_size < PB_SIZE_THROUGH(pb_plugin_vtable, http) ||
         d->vtable->http == nullptr)
       return {404, "no http handler", ""};
     std::vector<pb_http_header> hs;
