@@ -10,9 +10,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -47,7 +47,8 @@ using detail::is_token;
 // Headers the server manages itself; a handler's values for them are ignored (and Content-Type
 // too when the response's content_type field is set).
 bool reserved_header(std::string_view name) noexcept {
-  return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection");
 }
 
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
@@ -74,7 +75,8 @@ class connection final : public connection_base {
 
   void start() override {
     const auto ex = ex_;
-    net::co_spawn(ex, run(self()), [](std::exception_ptr e) { report_exception("http connection", e); });
+    net::co_spawn(ex, run(self()),
+                  [](std::exception_ptr e) { report_exception("http connection", e); });
   }
 
   void begin_stop(std::chrono::milliseconds grace) override {
@@ -114,7 +116,9 @@ class connection final : public connection_base {
  private:
   enum class phase { idle, reading, handling, writing, streaming };
 
-  std::shared_ptr<connection> self() { return std::static_pointer_cast<connection>(shared_from_this()); }
+  std::shared_ptr<connection> self() {
+    return std::static_pointer_cast<connection>(shared_from_this());
+  }
   std::weak_ptr<connection> weak() { return self(); }
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
@@ -129,14 +133,15 @@ class connection final : public connection_base {
   void wake() { signal_.cancel(); }
 
   void on_response(std::uint64_t id, http_response r) {
-    if (closed_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_) return;
+    if (closed_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_)
+      return;
     response_ = std::move(r);
     wake();
   }
 
   void on_upgrade(std::uint64_t id, std::shared_ptr<ws_upgrade> up) {
-    if (closed_ || stopping_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_ ||
-        upgrade_) {
+    if (closed_ || stopping_ || id != request_id_ || phase_ != phase::handling || response_ ||
+        stream_out_ || upgrade_) {
       fail_upgrade(*up, "connection closed before the upgrade");
       return;
     }
@@ -158,7 +163,8 @@ class connection final : public connection_base {
   net::awaitable<void> wait_signal();
   net::awaitable<void> fail_request(const error_code& ec);
   net::awaitable<void> send_error_and_linger(unsigned status, std::string_view message);
-  net::awaitable<bool> write_response(http_response r, unsigned version, bool keep_alive, bool head);
+  net::awaitable<bool> write_response(http_response r, unsigned version, bool keep_alive,
+                                      bool head);
   net::awaitable<bool> run_stream(unsigned version, bool keep_alive, bool head);
   net::awaitable<void> stop_detect();
   void start_detect();
@@ -192,7 +198,8 @@ net::awaitable<void> connection<Stream>::run(std::shared_ptr<connection> self) {
   try {
     co_await self->serve();
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay kit: http connection %s failed: %s\n", self->remote_.c_str(), e.what());
+    std::fprintf(stderr, "patchbay kit: http connection %s failed: %s\n", self->remote_.c_str(),
+                 e.what());
   }
   self->close_now();
 }
@@ -224,7 +231,8 @@ void connection<Stream>::close_now() {
   error_code ec;
   lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
   lowest().close();
-  if (upgrade_) fail_upgrade(*std::exchange(upgrade_, nullptr), "connection closed before the upgrade");
+  if (upgrade_)
+    fail_upgrade(*std::exchange(upgrade_, nullptr), "connection closed before the upgrade");
   signal_.cancel();
   grace_timer_.cancel();
   if (stream_out_) stream_out_->peer_gone();
@@ -239,7 +247,8 @@ http_request connection<Stream>::make_request(http::request<http::string_body>& 
   req.path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
   req.headers.reserve(16);
-  for (const auto& field : msg) req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : msg)
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   req.body = std::move(msg.body());
   req.remote_address = remote_;
   return req;
@@ -328,7 +337,8 @@ net::awaitable<void> connection<Stream>::serve() {
     stream_out_.reset();
     const std::uint64_t id = ++request_id_;
     {
-      auto ex = make_exchange(weak_from_this(), core_, id, make_request(msg), opt.max_stream_buffer_bytes);
+      auto ex = make_exchange(weak_from_this(), core_, id, make_request(msg),
+                              opt.max_stream_buffer_bytes);
       if (core_->destroyed.load()) {
         ex->respond(simple_response(503, "server shutting down"));
       } else {
@@ -364,7 +374,8 @@ net::awaitable<void> connection<Stream>::serve() {
       phase_ = phase::writing;
       http_response r = std::move(*response_);
       response_.reset();
-      const bool ok = co_await write_response(std::move(r), version, keep_alive && !stopping_, head);
+      const bool ok =
+          co_await write_response(std::move(r), version, keep_alive && !stopping_, head);
       if (!ok || !keep_alive) co_return;
       continue;
     }
@@ -391,7 +402,8 @@ net::awaitable<void> connection<Stream>::fail_request(const error_code& ec) {
 // Answers with `status` and Connection: close, then half-closes and drains what the client still
 // sends for a moment, so that it reads the answer instead of a connection reset.
 template <class Stream>
-net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status, std::string_view message) {
+net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status,
+                                                               std::string_view message) {
   phase_ = phase::writing;
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
@@ -406,7 +418,8 @@ net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status, 
   }
   error_code ignored;
   lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
-  lowest().expires_after(std::chrono::milliseconds(std::min<std::int64_t>(1000, core_->opt.write_timeout.count())));
+  lowest().expires_after(
+      std::chrono::milliseconds(std::min<std::int64_t>(1000, core_->opt.write_timeout.count())));
   std::size_t drained = 0;
   std::array<char, 4096> scratch;
   while (drained < (1u << 20)) {
@@ -417,11 +430,13 @@ net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status, 
 }
 
 template <class Stream>
-net::awaitable<bool> connection<Stream>::write_response(http_response r, unsigned version, bool keep_alive, bool head) {
+net::awaitable<bool> connection<Stream>::write_response(http_response r, unsigned version,
+                                                        bool keep_alive, bool head) {
   http::response<http::string_body> res;
   res.version(version == 10 ? 10 : 11);
   res.result(r.status >= 100 && r.status <= 999 ? r.status : 500u);
-  if (!r.content_type.empty() && !has_crlf(r.content_type)) res.set(http::field::content_type, r.content_type);
+  if (!r.content_type.empty() && !has_crlf(r.content_type))
+    res.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers) {
     if (!is_token(name) || has_crlf(value) || reserved_header(name)) continue;
     if (!r.content_type.empty() && iequals(name, "content-type")) continue;
@@ -457,7 +472,8 @@ net::awaitable<bool> connection<Stream>::run_stream(unsigned version, bool keep_
   http::response<http::empty_body> res;
   res.version(chunked ? 11 : 10);
   res.result(s->status >= 100 && s->status <= 999 ? s->status : 500u);
-  if (!s->content_type.empty() && !has_crlf(s->content_type)) res.set(http::field::content_type, s->content_type);
+  if (!s->content_type.empty() && !has_crlf(s->content_type))
+    res.set(http::field::content_type, s->content_type);
   for (const auto& [name, value] : s->headers) {
     if (!is_token(name) || has_crlf(value) || reserved_header(name)) continue;
     if (!s->content_type.empty() && iequals(name, "content-type")) continue;
@@ -505,8 +521,9 @@ net::awaitable<bool> connection<Stream>::run_stream(unsigned version, bool keep_
     if (chunked) {
       char prefix[24];
       const int len = std::snprintf(prefix, sizeof prefix, "%zx\r\n", chunk.size());
-      const std::array<net::const_buffer, 3> bufs{net::buffer(prefix, static_cast<std::size_t>(len)),
-                                                  net::buffer(chunk), net::buffer("\r\n", 2)};
+      const std::array<net::const_buffer, 3> bufs{
+          net::buffer(prefix, static_cast<std::size_t>(len)), net::buffer(chunk),
+          net::buffer("\r\n", 2)};
       auto [wec, n] = co_await net::async_write(stream_, bufs, use_tuple);
       (void)n;
       ec = wec;
@@ -579,15 +596,16 @@ connection_base::~connection_base() {
   core_->conns.erase(this);
 }
 
-std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
+std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core,
+                                                 std::shared_ptr<drain_token> drain,
                                                  tcp::socket sock, std::string remote) {
   if (core->tls) {
     tls_stream stream(beast::tcp_stream(std::move(sock)), *core->tls);
-    return std::make_shared<connection<tls_stream>>(std::move(core), std::move(drain), std::move(stream),
-                                                    std::move(remote));
+    return std::make_shared<connection<tls_stream>>(std::move(core), std::move(drain),
+                                                    std::move(stream), std::move(remote));
   }
-  return std::make_shared<connection<beast::tcp_stream>>(std::move(core), std::move(drain),
-                                                         beast::tcp_stream(std::move(sock)), std::move(remote));
+  return std::make_shared<connection<beast::tcp_stream>>(
+      std::move(core), std::move(drain), beast::tcp_stream(std::move(sock)), std::move(remote));
 }
 
 }  // namespace patchbay::kit::server_detail

@@ -240,9 +240,13 @@ class exchange_impl final : public http_exchange {
   friend bool server_detail::claim_for_upgrade(http_exchange&, std::weak_ptr<connection_base>&,
                                                std::weak_ptr<server_core>&, std::uint64_t&);
 
-  exchange_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core, std::uint64_t id,
-                http_request req, std::size_t max_stream)
-      : conn_(std::move(conn)), core_(std::move(core)), id_(id), req_(std::move(req)), max_stream_(max_stream) {}
+  exchange_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
+                std::uint64_t id, http_request req, std::size_t max_stream)
+      : conn_(std::move(conn)),
+        core_(std::move(core)),
+        id_(id),
+        req_(std::move(req)),
+        max_stream_(max_stream) {}
 
   ~exchange_impl() override {
     if (!answered_.exchange(true)) {
@@ -291,12 +295,15 @@ class exchange_impl final : public http_exchange {
 // Listening
 
 tcp::endpoint resolve_listen(const std::string& listen, net::io_context& ioc) {
-  auto fail = [&](const std::string& why) { return std::runtime_error("http_server: cannot listen on '" + listen + "': " + why); };
+  auto fail = [&](const std::string& why) {
+    return std::runtime_error("http_server: cannot listen on '" + listen + "': " + why);
+  };
   std::string host;
   std::string port;
   if (!listen.empty() && listen.front() == '[') {
     const auto close = listen.find(']');
-    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') throw fail("expected [v6]:port");
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
+      throw fail("expected [v6]:port");
     host = listen.substr(1, close - 1);
     port = listen.substr(close + 2);
   } else {
@@ -306,7 +313,8 @@ tcp::endpoint resolve_listen(const std::string& listen, net::io_context& ioc) {
     port = listen.substr(colon + 1);
   }
   unsigned long port_number = 0;
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos ||
       (port_number = std::stoul(port)) > 65535) {
     throw fail("bad port");
   }
@@ -327,7 +335,8 @@ tcp::endpoint resolve_listen(const std::string& listen, net::io_context& ioc) {
 void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token> drain) {
   auto sock = std::make_shared<tcp::socket>(net::make_strand(self->ioc));
   auto& acceptor = *self->acceptor;
-  acceptor.async_accept(*sock, [self = std::move(self), drain = std::move(drain), sock](const error_code& ec) mutable {
+  acceptor.async_accept(*sock, [self = std::move(self), drain = std::move(drain),
+                                sock](const error_code& ec) mutable {
     {
       std::lock_guard lock(self->mtx);
       if (self->stopping) return;
@@ -353,8 +362,8 @@ void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token>
 
 }  // namespace
 
-bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn, std::weak_ptr<server_core>& core,
-                       std::uint64_t& id) {
+bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn,
+                       std::weak_ptr<server_core>& core, std::uint64_t& id) {
   auto* impl = dynamic_cast<exchange_impl*>(&ex);
   if (!impl || impl->answered_.exchange(true)) return false;
   conn = impl->conn_;
@@ -363,9 +372,11 @@ bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn, 
   return true;
 }
 
-std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
-                                             std::uint64_t id, http_request req, std::size_t max_stream) {
-  return std::make_shared<exchange_impl>(std::move(conn), std::move(core), id, std::move(req), max_stream);
+std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn,
+                                             std::weak_ptr<server_core> core, std::uint64_t id,
+                                             http_request req, std::size_t max_stream) {
+  return std::make_shared<exchange_impl>(std::move(conn), std::move(core), id, std::move(req),
+                                         max_stream);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -398,7 +409,8 @@ void server_core::start() {
   tcp::acceptor acc(acceptor_strand);
   error_code ec;
   auto fail = [&](const char* step) {
-    return std::runtime_error("http_server: cannot listen on '" + opt.listen + "' (" + step + "): " + ec.message());
+    return std::runtime_error("http_server: cannot listen on '" + opt.listen + "' (" + step +
+                              "): " + ec.message());
   };
   acc.open(ep.protocol(), ec);
   if (ec) throw fail("open");
@@ -436,14 +448,17 @@ void server_core::admit(tcp::socket sock) {
     if (stopping) return;
     token = drain;
     if (conns.size() < opt.max_connections) {
-      conn = make_connection(shared_from_this(), token, std::move(sock), endpoint_string(remote_ep));
+      conn =
+          make_connection(shared_from_this(), token, std::move(sock), endpoint_string(remote_ep));
       conns.emplace(conn.get(), conn);
     }
   }
   if (!conn) {
-    // Over the limit: a short 503 (fits in the socket buffer, so the write cannot stall), then close.
+    // Over the limit: a short 503 (fits in the socket buffer, so the write cannot stall), then
+    // close.
     static constexpr std::string_view busy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+        "27\r\n"
         "Connection: close\r\n\r\n{\"error\":\"too many clients\"}";
     auto sp = std::make_shared<tcp::socket>(std::move(sock));
     net::async_write(*sp, net::buffer(busy), [sp, token](const error_code&, std::size_t) {
@@ -488,7 +503,8 @@ void server_core::stop(std::chrono::milliseconds grace, std::function<void()> on
       rc.post_or_on_stop(std::move(on_stopped));  // already complete: at once
     }
   }
-  if (!first || ioc.stopped()) return;  // (if the runtime stopped, its stop hook settles on_stopped)
+  if (!first || ioc.stopped())
+    return;  // (if the runtime stopped, its stop hook settles on_stopped)
   net::post(acceptor_strand, [self = shared_from_this(), token] {
     if (self->acceptor) {
       error_code ec;
@@ -509,8 +525,8 @@ struct http_server::impl {
 
 http_server::http_server(io_runtime& rt, http_server_options options, http_handler handler)
     : impl_(std::make_shared<impl>()) {
-  impl_->core = std::make_shared<server_detail::server_core>(detail::runtime_context::of(rt), std::move(options),
-                                                             std::move(handler));
+  impl_->core = std::make_shared<server_detail::server_core>(
+      detail::runtime_context::of(rt), std::move(options), std::move(handler));
 }
 
 http_server::~http_server() {

@@ -72,7 +72,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   const http_server_options opt;
   const http_handler handler;
   net::strand<net::io_context::executor_type> acceptor_strand;
-  std::optional<tcp::acceptor> acceptor;  // touched only on acceptor_strand once started
+  std::optional<tcp::acceptor> acceptor;   // touched only on acceptor_strand once started
   std::shared_ptr<net::ssl::context> tls;  // set by start() when the options ask for TLS
 
   std::mutex mtx;  // guards everything below
@@ -83,7 +83,8 @@ struct server_core : std::enable_shared_from_this<server_core> {
   // Held here until stop(), and by every connection: see drain_token.
   std::shared_ptr<drain_token> drain;
   std::weak_ptr<drain_token> drain_weak;
-  std::atomic<bool> destroyed{false};  // the http_server object is gone: never call the handler again
+  std::atomic<bool> destroyed{
+      false};  // the http_server object is gone: never call the handler again
 
   void start();
   void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
@@ -101,7 +102,8 @@ class stream_impl {
  public:
   // Holds no executor and no io_context reference: a stream (or exchange) the application keeps
   // after the runtime is gone must stay harmless, and Asio strands must not outlive their context.
-  stream_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core, std::size_t max_unsent)
+  stream_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
+              std::size_t max_unsent)
       : conn_(std::move(conn)), core_(std::move(core)), max_unsent_(max_unsent) {}
 
   unsigned status = 200;
@@ -140,8 +142,9 @@ class stream_impl {
 };
 
 // The exchange handed to the handler (defined in http_server.cpp).
-std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
-                                             std::uint64_t id, http_request req, std::size_t max_stream);
+std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn,
+                                             std::weak_ptr<server_core> core, std::uint64_t id,
+                                             http_request req, std::size_t max_stream);
 
 // ---------------------------------------------------------------------------------------------
 // What the rest of the server sees of a connection; the implementation (with Beast) is in
@@ -151,7 +154,8 @@ class connection_base : public std::enable_shared_from_this<connection_base> {
  public:
   connection_base(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain)
       : drain_(std::move(drain)), core_(std::move(core)) {}
-  // Unregisters from the core; the drain token goes last, after the derived class closed the socket.
+  // Unregisters from the core; the drain token goes last, after the derived class closed the
+  // socket.
   virtual ~connection_base();
   connection_base(const connection_base&) = delete;
   connection_base& operator=(const connection_base&) = delete;
@@ -180,11 +184,12 @@ class connection_base : public std::enable_shared_from_this<connection_base> {
 
 // For ws_accept(): marks `ex` answered and returns its connection, server and request id. False
 // when it was answered already or is not an exchange of this server.
-bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn, std::weak_ptr<server_core>& core,
-                       std::uint64_t& id);
+bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn,
+                       std::weak_ptr<server_core>& core, std::uint64_t& id);
 
 // Creates the connection for an accepted socket (not yet started). Defined in http_connection.cpp.
-std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
+std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core,
+                                                 std::shared_ptr<drain_token> drain,
                                                  tcp::socket sock, std::string remote);
 
 }  // namespace patchbay::kit::server_detail

@@ -41,7 +41,9 @@ void strand::post(std::function<void()> fn) const {
   net::post(impl_->exec, std::move(fn));
 }
 
-bool strand::running_in_this_thread() const { return impl_ && impl_->exec.running_in_this_thread(); }
+bool strand::running_in_this_thread() const {
+  return impl_ && impl_->exec.running_in_this_thread();
+}
 
 // ---------------------------------------------------------------------------------------------
 // stop hooks (runtime_context.hpp)
@@ -164,7 +166,8 @@ io_runtime::io_runtime(unsigned threads) : impl_(std::make_unique<impl>()) {
   impl_->threads.reserve(threads);
   try {
     for (unsigned i = 0; i < threads; ++i) {
-      impl_->threads.emplace_back([ctx = static_cast<net::io_context*>(&impl_->ctx)] { run_io(*ctx); });
+      impl_->threads.emplace_back(
+          [ctx = static_cast<net::io_context*>(&impl_->ctx)] { run_io(*ctx); });
     }
   } catch (...) {
     stop();
@@ -300,7 +303,8 @@ struct signal_watch::impl {
   }
 };
 
-signal_watch::signal_watch(io_runtime& rt, std::initializer_list<int> signals, std::function<void(int)> fn)
+signal_watch::signal_watch(io_runtime& rt, std::initializer_list<int> signals,
+                           std::function<void(int)> fn)
     : impl_(std::make_shared<impl>(*static_cast<net::io_context*>(rt.native_context()))) {
   impl_->fn = std::move(fn);
   for (int s : signals) impl_->set.add(s);  // throws boost::system::system_error on failure
