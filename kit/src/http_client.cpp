@@ -9,6 +9,7 @@
 // (its handlers destroyed with the io_context, e.g. http_fetch_blocking's), its destructor does.
 #include "patchbay/kit/http_client.hpp"
 
+#include "diagnostics_detail.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
 #include "text_util.hpp"
@@ -39,7 +40,6 @@
 #include <openssl/ssl.h>
 
 #include <array>
-#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -165,14 +165,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
 
   static void call_done(const http_client_callback& done, std::string error,
                         http_client_response response) noexcept {
-    if (!done) return;
-    try {
-      done(std::move(error), std::move(response));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "patchbay kit: http_fetch callback threw: %s\n", e.what());
-    } catch (...) {
-      std::fprintf(stderr, "patchbay kit: http_fetch callback threw a non-standard exception\n");
-    }
+    detail::call_quietly("http_fetch callback", done, std::move(error), std::move(response));
   }
 
   void close_socket() {
@@ -356,9 +349,8 @@ net::awaitable<std::string> fetch_op::exchange(Stream& stream) {
       bool go_on = false;
       try {
         go_on = req_.on_body_chunk(std::string_view(body_buf_.data(), got));
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "patchbay kit: on_body_chunk threw: %s\n", e.what());
       } catch (...) {
+        detail::report_callback_exception("on_body_chunk", std::current_exception());
       }
       if (finished_) co_return "aborted";
       if (!go_on) co_return "aborted";
@@ -379,12 +371,7 @@ void http_cancel::cancel() noexcept {
     fn = std::move(on_cancel_);
     on_cancel_ = nullptr;
   }
-  if (!fn) return;
-  try {
-    fn();
-  } catch (...) {
-    std::fprintf(stderr, "patchbay kit: http_cancel hook threw\n");
-  }
+  detail::call_quietly("http_cancel hook", fn);
 }
 
 bool http_cancel::cancelled() const noexcept {

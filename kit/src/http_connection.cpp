@@ -3,6 +3,7 @@
 // over plain TCP or TLS (one class template, two instantiations). A WebSocket upgrade hands the
 // stream over to ws_server.cpp (ws_upgrade.hpp). The only server translation unit that includes
 // Beast's HTTP code; see http_server_detail.hpp.
+#include "diagnostics_detail.hpp"
 #include "http_server_detail.hpp"
 #include "text_util.hpp"
 #include "ws_upgrade.hpp"
@@ -26,7 +27,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <limits>
 #include <type_traits>
 
@@ -76,7 +76,7 @@ class connection final : public connection_base {
   void start() override {
     const auto ex = ex_;
     net::co_spawn(ex, run(self()),
-                  [](std::exception_ptr e) { report_exception("http connection", e); });
+                  [](std::exception_ptr e) { detail::report_exception("http connection", e); });
   }
 
   void begin_stop(std::chrono::milliseconds grace) override {
@@ -197,9 +197,9 @@ template <class Stream>
 net::awaitable<void> connection<Stream>::run(std::shared_ptr<connection> self) {
   try {
     co_await self->serve();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay kit: http connection %s failed: %s\n", self->remote_.c_str(),
-                 e.what());
+  } catch (const std::exception&) {
+    detail::report_exception("http connection " + self->remote_ + " failed",
+                             std::current_exception(), diagnostic_level::warning);
   }
   self->close_now();
 }
@@ -344,10 +344,8 @@ net::awaitable<void> connection<Stream>::serve() {
       } else {
         try {
           core_->handler(ex);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "patchbay kit: http handler threw: %s\n", e.what());
         } catch (...) {
-          std::fprintf(stderr, "patchbay kit: http handler threw a non-standard exception\n");
+          detail::report_callback_exception("http handler", std::current_exception());
         }
       }
       // Dropping our reference: if nobody else holds the exchange, it answers 500.

@@ -3,6 +3,7 @@
 // part that needs Beast) are in http_connection.cpp; see http_server_detail.hpp.
 #include "http_server_detail.hpp"
 
+#include "diagnostics_detail.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
 #include "tls.hpp"
@@ -12,7 +13,6 @@
 #include <boost/asio/write.hpp>
 
 #include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
@@ -22,17 +22,6 @@ namespace server_detail {
 
 using error_code = boost::system::error_code;
 using namespace std::chrono_literals;
-
-void report_exception(const char* what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "patchbay kit: %s: %s\n", what, ex.what());
-  } catch (...) {
-    std::fprintf(stderr, "patchbay kit: %s: unknown exception\n", what);
-  }
-}
 
 std::string endpoint_string(const tcp::endpoint& ep) {
   const auto addr = ep.address();
@@ -86,7 +75,7 @@ class drain_token : public std::enable_shared_from_this<drain_token> {
       }
     }
     // The runtime is stopping: nothing more will happen on this server.
-    detail::invoke_quietly(fn, "http_server on_stopped");
+    detail::call_quietly("http_server on_stopped", fn);
   }
 
  private:
@@ -97,7 +86,7 @@ class drain_token : public std::enable_shared_from_this<drain_token> {
       runtime_stopped_ = true;
       fns.swap(waiters_);
     }
-    for (auto& fn : fns) detail::invoke_quietly(fn, "http_server on_stopped");
+    for (auto& fn : fns) detail::call_quietly("http_server on_stopped", fn);
   }
 
   detail::runtime_context& rc_;
@@ -194,8 +183,8 @@ void stream_impl::peer_gone(bool fire) {
   }
   try {
     fn();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay kit: on_peer_gone callback threw: %s\n", e.what());
+  } catch (const std::exception&) {
+    detail::report_callback_exception("on_peer_gone callback", std::current_exception());
   }
 }
 
@@ -353,7 +342,7 @@ void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token>
     try {
       self->admit(std::move(*sock));
     } catch (...) {
-      report_exception("http acceptor", std::current_exception());
+      detail::report_exception("http acceptor", std::current_exception());
       return;
     }
     accept_next(std::move(self), std::move(drain));

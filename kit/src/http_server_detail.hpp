@@ -51,9 +51,6 @@ class connection_base;
 class drain_token;
 class ws_upgrade;  // an accepted WebSocket upgrade on its way to its connection (ws_server.cpp)
 
-// Reports (never rethrows) an exception that escaped a detached coroutine or the accept loop.
-void report_exception(const char* what, std::exception_ptr e);
-
 std::string endpoint_string(const tcp::endpoint& ep);
 
 inline http_response simple_response(unsigned status, std::string_view message) {

@@ -20,9 +20,6 @@ class io_runtime;
 
 namespace patchbay::kit::detail {
 
-// Runs `fn`; an exception is reported on stderr, never propagated (`what` names the callback).
-void invoke_quietly(const std::function<void()>& fn, const char* what) noexcept;
-
 class stop_hooks {
  public:
   // Registers `fn` to run once when the runtime stops. Returns its id, or 0 (and registers nothing)
