@@ -1,8 +1,8 @@
 // The HTTP/1.1 server's internal classes (private header: kit/src only). Asio, no Beast: Beast is
 // confined to http_connection.cpp, which implements the connection declared here.
 //
-// http_server.cpp: the acceptor and server_core, the exchange and stream objects the application
-//                  holds, the stop completion, the public class.
+// http_server.cpp: the acceptor and server_core, the stop completion, the public class.
+// http_exchange.cpp: the exchange and stream objects the application holds, and stream_impl.
 // http_connection.cpp: one coroutine per connection on the connection's own strand (read,
 //                  dispatch, write, stream, stop), plain or TLS.
 // ws_server.cpp:   ws_accept() and the WebSocket sessions an upgraded connection turns into (they
@@ -138,7 +138,7 @@ class stream_impl {
   std::function<void()> gone_fn_;
 };
 
-// The exchange handed to the handler (defined in http_server.cpp).
+// The exchange handed to the handler (defined in http_exchange.cpp).
 std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn,
                                              std::weak_ptr<server_core> core, std::uint64_t id,
                                              http_request req, std::size_t max_stream);
