@@ -158,8 +158,19 @@ class connection final : public connection_base {
     wake();
   }
 
+  using request_parser = http::request_parser<http::string_body>;
+
   static net::awaitable<void> run(std::shared_ptr<connection> self);
+  // serve() and its steps, in the order a request goes through them.
   net::awaitable<void> serve();
+  net::awaitable<bool> handshake();
+  net::awaitable<bool> wait_for_request(bool first);
+  net::awaitable<bool> read_request(request_parser& parser);
+  bool apply_body_limit(request_parser& parser);
+  net::awaitable<bool> read_body(request_parser& parser);
+  void dispatch(http::request<http::string_body>& msg);
+  void hand_over_to_websocket(request_parser& parser);
+  net::awaitable<bool> send_answer(unsigned version, bool keep_alive, bool head);
   net::awaitable<void> wait_signal();
   net::awaitable<void> fail_request(const error_code& ec);
   net::awaitable<void> send_error_and_linger(unsigned status, std::string_view message);
@@ -254,134 +265,174 @@ http_request connection<Stream>::make_request(http::request<http::string_body>& 
   return req;
 }
 
+// One request after another on the connection until it closes, stops or is upgraded.
 template <class Stream>
 net::awaitable<void> connection<Stream>::serve() {
-  const auto& opt = core_->opt;
   if constexpr (is_tls) {
-    lowest().expires_after(opt.header_timeout);
-    auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, use_tuple);
-    if (closed_ || ec) co_return;
+    if (!co_await handshake()) co_return;
   }
   bool first = true;
   for (;;) {
     if (closed_ || stopping_) co_return;
-
-    // Idle: wait for the first bytes of the next request (keep-alive), unless already buffered.
-    if (buf_.size() == 0) {
-      phase_ = phase::idle;
-      lowest().expires_after(first ? opt.header_timeout : opt.idle_timeout);
-      auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(4096), use_tuple);
-      if (closed_ || ec) co_return;
-      buf_.commit(n);
-    }
+    if (!co_await wait_for_request(first)) co_return;
     first = false;
     phase_ = phase::reading;
 
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(opt.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    // With a per-request limit the header is read without one, then checked below.
-    if (opt.max_body_bytes_for)
-      parser.body_limit(boost::none);
-    else
-      parser.body_limit(static_cast<std::uint64_t>(opt.max_body_bytes));
-
-    lowest().expires_after(opt.header_timeout);
-    {
-      auto [ec, n] = co_await http::async_read_header(stream_, buf_, parser, use_tuple);
-      (void)n;
-      if (closed_) co_return;
-      if (ec) {
-        co_await fail_request(ec);
-        co_return;
-      }
-    }
-    if (opt.max_body_bytes_for) {
-      const auto& h = parser.get();
-      const std::size_t limit = opt.max_body_bytes_for(
-          std::string_view(h.method_string().data(), h.method_string().size()),
-          std::string_view(h.target().data(), h.target().size()));
-      if (parser.content_length() && *parser.content_length() > limit) {
-        co_await fail_request(http::error::body_limit);
-        co_return;
-      }
-      parser.body_limit(static_cast<std::uint64_t>(limit));  // chunked bodies: checked as read
-    }
-    if (!parser.is_done()) {
-      const auto expect = parser.get()[http::field::expect];
-      if (iequals(expect, "100-continue")) {
-        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-        lowest().expires_after(opt.write_timeout);
-        auto [ec, n] = co_await net::async_write(stream_, net::buffer(continue_line), use_tuple);
-        (void)n;
-        if (closed_ || ec) co_return;
-      }
-      lowest().expires_after(opt.body_timeout);
-      auto [ec, n] = co_await http::async_read(stream_, buf_, parser, use_tuple);
-      (void)n;
-      if (closed_) co_return;
-      if (ec) {
-        co_await fail_request(ec);
-        co_return;
-      }
-    }
+    request_parser parser;
+    if (!co_await read_request(parser)) co_return;
     lowest().expires_never();
 
     auto& msg = parser.get();
     const bool keep_alive = msg.keep_alive();
     const unsigned version = msg.version();
     const bool head = msg.method() == http::verb::head;
-
-    phase_ = phase::handling;
-    response_.reset();
-    stream_out_.reset();
-    const std::uint64_t id = ++request_id_;
-    {
-      auto ex = make_exchange(weak_from_this(), core_, id, make_request(msg),
-                              opt.max_stream_buffer_bytes);
-      if (core_->destroyed.load()) {
-        ex->respond(simple_response(503, "server shutting down"));
-      } else {
-        try {
-          core_->handler(ex);
-        } catch (...) {
-          detail::report_callback_exception("http handler", std::current_exception());
-        }
-      }
-      // Dropping our reference: if nobody else holds the exchange, it answers 500.
-    }
+    dispatch(msg);
 
     while (!closed_ && !response_ && !stream_out_ && !upgrade_) co_await wait_signal();
     if (closed_) co_return;
-
     if (upgrade_) {
-      // The client must wait for our 101 before sending frames (RFC 6455 section 4.1), so nothing
-      // may be buffered beyond the request.
-      auto up = std::exchange(upgrade_, nullptr);
-      if (buf_.size() != 0) {
-        fail_upgrade(*up, "data after the upgrade request");
-        co_return;
-      }
-      phase_ = phase::writing;
-      closed_ = true;  // the socket is the WebSocket session's from here on
-      start_ws_session(core_, drain_, std::move(up), std::move(stream_), parser.release());
+      hand_over_to_websocket(parser);
       co_return;
     }
-
-    if (response_) {
-      phase_ = phase::writing;
-      http_response r = std::move(*response_);
-      response_.reset();
-      const bool ok =
-          co_await write_response(std::move(r), version, keep_alive && !stopping_, head);
-      if (!ok || !keep_alive) co_return;
-      continue;
-    }
-
-    const bool again = co_await run_stream(version, keep_alive, head);
-    if (!again) co_return;
-    stream_out_.reset();
+    if (!co_await send_answer(version, keep_alive, head)) co_return;
   }
+}
+
+template <class Stream>
+net::awaitable<bool> connection<Stream>::handshake() {
+  lowest().expires_after(core_->opt.header_timeout);
+  auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, use_tuple);
+  co_return !closed_ && !ec;
+}
+
+// Idle: waits for the first bytes of the next request (keep-alive), unless already buffered.
+template <class Stream>
+net::awaitable<bool> connection<Stream>::wait_for_request(bool first) {
+  if (buf_.size() != 0) co_return true;
+  phase_ = phase::idle;
+  const auto& opt = core_->opt;
+  lowest().expires_after(first ? opt.header_timeout : opt.idle_timeout);
+  auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(4096), use_tuple);
+  if (closed_ || ec) co_return false;
+  buf_.commit(n);
+  co_return true;
+}
+
+// The header, then the body (after a 100 Continue when the client asks for one). False when the
+// connection is done: closed, or answered with an error by fail_request.
+template <class Stream>
+net::awaitable<bool> connection<Stream>::read_request(request_parser& parser) {
+  const auto& opt = core_->opt;
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(opt.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  // With a per-request limit the header is read without one, then checked below.
+  if (opt.max_body_bytes_for)
+    parser.body_limit(boost::none);
+  else
+    parser.body_limit(static_cast<std::uint64_t>(opt.max_body_bytes));
+
+  lowest().expires_after(opt.header_timeout);
+  {
+    auto [ec, n] = co_await http::async_read_header(stream_, buf_, parser, use_tuple);
+    (void)n;
+    if (closed_) co_return false;
+    if (ec) {
+      co_await fail_request(ec);
+      co_return false;
+    }
+  }
+  if (opt.max_body_bytes_for && !apply_body_limit(parser)) {
+    co_await fail_request(http::error::body_limit);
+    co_return false;
+  }
+  if (parser.is_done()) co_return true;
+  co_return co_await read_body(parser);
+}
+
+// The per-request body limit: false when the declared length is over it already.
+template <class Stream>
+bool connection<Stream>::apply_body_limit(request_parser& parser) {
+  const auto& h = parser.get();
+  const std::size_t limit = core_->opt.max_body_bytes_for(
+      std::string_view(h.method_string().data(), h.method_string().size()),
+      std::string_view(h.target().data(), h.target().size()));
+  if (parser.content_length() && *parser.content_length() > limit) return false;
+  parser.body_limit(static_cast<std::uint64_t>(limit));  // chunked bodies: checked as read
+  return true;
+}
+
+template <class Stream>
+net::awaitable<bool> connection<Stream>::read_body(request_parser& parser) {
+  const auto& opt = core_->opt;
+  const auto expect = parser.get()[http::field::expect];
+  if (iequals(expect, "100-continue")) {
+    static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+    lowest().expires_after(opt.write_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(continue_line), use_tuple);
+    (void)n;
+    if (closed_ || ec) co_return false;
+  }
+  lowest().expires_after(opt.body_timeout);
+  auto [ec, n] = co_await http::async_read(stream_, buf_, parser, use_tuple);
+  (void)n;
+  if (closed_) co_return false;
+  if (ec) {
+    co_await fail_request(ec);
+    co_return false;
+  }
+  co_return true;
+}
+
+// Hands the request to the application's handler (a 503 once the http_server object is gone).
+// The answer arrives later on the strand: on_response, on_stream or on_upgrade.
+template <class Stream>
+void connection<Stream>::dispatch(http::request<http::string_body>& msg) {
+  phase_ = phase::handling;
+  response_.reset();
+  stream_out_.reset();
+  const std::uint64_t id = ++request_id_;
+  auto ex = make_exchange(weak_from_this(), core_, id, make_request(msg),
+                          core_->opt.max_stream_buffer_bytes);
+  if (core_->destroyed.load()) {
+    ex->respond(simple_response(503, "server shutting down"));
+  } else {
+    try {
+      core_->handler(ex);
+    } catch (...) {
+      detail::report_callback_exception("http handler", std::current_exception());
+    }
+  }
+  // Dropping our reference: if nobody else holds the exchange, it answers 500.
+}
+
+template <class Stream>
+void connection<Stream>::hand_over_to_websocket(request_parser& parser) {
+  // The client must wait for our 101 before sending frames (RFC 6455 section 4.1), so nothing
+  // may be buffered beyond the request.
+  auto up = std::exchange(upgrade_, nullptr);
+  if (buf_.size() != 0) {
+    fail_upgrade(*up, "data after the upgrade request");
+    return;
+  }
+  phase_ = phase::writing;
+  closed_ = true;  // the socket is the WebSocket session's from here on
+  start_ws_session(core_, drain_, std::move(up), std::move(stream_), parser.release());
+}
+
+// Writes the handler's answer: its response, or its stream. True when the connection may serve
+// another request.
+template <class Stream>
+net::awaitable<bool> connection<Stream>::send_answer(unsigned version, bool keep_alive, bool head) {
+  if (response_) {
+    phase_ = phase::writing;
+    http_response r = std::move(*response_);
+    response_.reset();
+    const bool ok = co_await write_response(std::move(r), version, keep_alive && !stopping_, head);
+    co_return ok&& keep_alive;
+  }
+  const bool again = co_await run_stream(version, keep_alive, head);
+  if (again) stream_out_.reset();
+  co_return again;
 }
 
 template <class Stream>
