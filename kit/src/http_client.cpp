@@ -9,6 +9,7 @@
 // (its handlers destroyed with the io_context, e.g. http_fetch_blocking's), its destructor does.
 #include "patchbay/kit/http_client.hpp"
 
+#include "diagnostics_detail.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
 #include "text_util.hpp"
@@ -39,7 +40,6 @@
 #include <openssl/ssl.h>
 
 #include <array>
-#include <cstdio>
 #include <mutex>
 #include <optional>
 #include <vector>
@@ -70,7 +70,8 @@ using detail::tls_context;
 
 class fetch_op : public std::enable_shared_from_this<fetch_op> {
  public:
-  fetch_op(net::any_io_executor ex, http_client_request req, parsed_url url, http_client_callback done)
+  fetch_op(net::any_io_executor ex, http_client_request req, parsed_url url,
+           http_client_callback done)
       : ex_(ex),
         req_(std::move(req)),
         url_(std::move(url)),
@@ -162,15 +163,9 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
     call_done(done, std::move(error), std::move(response_));
   }
 
-  static void call_done(const http_client_callback& done, std::string error, http_client_response response) noexcept {
-    if (!done) return;
-    try {
-      done(std::move(error), std::move(response));
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "patchbay kit: http_fetch callback threw: %s\n", e.what());
-    } catch (...) {
-      std::fprintf(stderr, "patchbay kit: http_fetch callback threw a non-standard exception\n");
-    }
+  static void call_done(const http_client_callback& done, std::string error,
+                        http_client_response response) noexcept {
+    detail::call_quietly("http_fetch callback", done, std::move(error), std::move(response));
   }
 
   void close_socket() {
@@ -324,9 +319,11 @@ net::awaitable<std::string> fetch_op::exchange(Stream& stream) {
   }
   auto& head = parser.get();
   response_.status = head.result_int();
-  for (const auto& field : head) response_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : head)
+    response_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   const bool accumulate = !req_.on_body_chunk;
-  if (accumulate && parser.content_length() && *parser.content_length() > req_.max_body_bytes) co_return "body too large";
+  if (accumulate && parser.content_length() && *parser.content_length() > req_.max_body_bytes)
+    co_return "body too large";
 
   while (!parser.is_done()) {
     head.body().data = body_buf_.data();
@@ -340,7 +337,8 @@ net::awaitable<std::string> fetch_op::exchange(Stream& stream) {
       ec = {};  // TLS peer closed without close_notify on an EOF-delimited body: that is the end
       parser.put_eof(ec);
     }
-    if (ec == http::error::end_of_stream || ec == http::error::partial_message) co_return "connection closed mid-body";
+    if (ec == http::error::end_of_stream || ec == http::error::partial_message)
+      co_return "connection closed mid-body";
     if (ec) co_return "read failed: " + ec.message();
     const std::size_t got = body_buf_.size() - head.body().size;
     if (got == 0) continue;
@@ -351,9 +349,8 @@ net::awaitable<std::string> fetch_op::exchange(Stream& stream) {
       bool go_on = false;
       try {
         go_on = req_.on_body_chunk(std::string_view(body_buf_.data(), got));
-      } catch (const std::exception& e) {
-        std::fprintf(stderr, "patchbay kit: on_body_chunk threw: %s\n", e.what());
       } catch (...) {
+        detail::report_callback_exception("on_body_chunk", std::current_exception());
       }
       if (finished_) co_return "aborted";
       if (!go_on) co_return "aborted";
@@ -374,12 +371,7 @@ void http_cancel::cancel() noexcept {
     fn = std::move(on_cancel_);
     on_cancel_ = nullptr;
   }
-  if (!fn) return;
-  try {
-    fn();
-  } catch (...) {
-    std::fprintf(stderr, "patchbay kit: http_cancel hook threw\n");
-  }
+  detail::call_quietly("http_cancel hook", fn);
 }
 
 bool http_cancel::cancelled() const noexcept {
@@ -411,11 +403,13 @@ void http_fetch(io_runtime& rt, http_client_request request, http_client_callbac
     });
     return;
   }
-  auto op = std::make_shared<fetch_op>(net::make_strand(rc), std::move(request), std::move(url), std::move(done));
+  auto op = std::make_shared<fetch_op>(net::make_strand(rc), std::move(request), std::move(url),
+                                       std::move(done));
   fetch_op::start(std::move(op), &rc);
 }
 
-void http_fetch_blocking(http_client_request request, std::string& error, http_client_response& response) {
+void http_fetch_blocking(http_client_request request, std::string& error,
+                         http_client_response& response) {
   parsed_url url;
   std::string why = parse_url(request.url, url);
   if (!why.empty()) {

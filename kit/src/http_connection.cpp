@@ -3,6 +3,7 @@
 // over plain TCP or TLS (one class template, two instantiations). A WebSocket upgrade hands the
 // stream over to ws_server.cpp (ws_upgrade.hpp). The only server translation unit that includes
 // Beast's HTTP code; see http_server_detail.hpp.
+#include "diagnostics_detail.hpp"
 #include "http_server_detail.hpp"
 #include "text_util.hpp"
 #include "ws_upgrade.hpp"
@@ -10,9 +11,9 @@
 #include <boost/asio/as_tuple.hpp>
 #include <boost/asio/co_spawn.hpp>
 #include <boost/asio/post.hpp>
+#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/use_awaitable.hpp>
-#include <boost/asio/ssl/stream_base.hpp>
 #include <boost/asio/write.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
@@ -26,7 +27,6 @@
 
 #include <algorithm>
 #include <array>
-#include <cstdio>
 #include <limits>
 #include <type_traits>
 
@@ -47,7 +47,8 @@ using detail::is_token;
 // Headers the server manages itself; a handler's values for them are ignored (and Content-Type
 // too when the response's content_type field is set).
 bool reserved_header(std::string_view name) noexcept {
-  return iequals(name, "content-length") || iequals(name, "transfer-encoding") || iequals(name, "connection");
+  return iequals(name, "content-length") || iequals(name, "transfer-encoding") ||
+         iequals(name, "connection");
 }
 
 using tls_stream = beast::ssl_stream<beast::tcp_stream>;
@@ -74,7 +75,8 @@ class connection final : public connection_base {
 
   void start() override {
     const auto ex = ex_;
-    net::co_spawn(ex, run(self()), [](std::exception_ptr e) { report_exception("http connection", e); });
+    net::co_spawn(ex, run(self()),
+                  [](std::exception_ptr e) { detail::report_exception("http connection", e); });
   }
 
   void begin_stop(std::chrono::milliseconds grace) override {
@@ -114,7 +116,9 @@ class connection final : public connection_base {
  private:
   enum class phase { idle, reading, handling, writing, streaming };
 
-  std::shared_ptr<connection> self() { return std::static_pointer_cast<connection>(shared_from_this()); }
+  std::shared_ptr<connection> self() {
+    return std::static_pointer_cast<connection>(shared_from_this());
+  }
   std::weak_ptr<connection> weak() { return self(); }
   beast::tcp_stream& lowest() { return beast::get_lowest_layer(stream_); }
 
@@ -129,14 +133,15 @@ class connection final : public connection_base {
   void wake() { signal_.cancel(); }
 
   void on_response(std::uint64_t id, http_response r) {
-    if (closed_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_) return;
+    if (closed_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_)
+      return;
     response_ = std::move(r);
     wake();
   }
 
   void on_upgrade(std::uint64_t id, std::shared_ptr<ws_upgrade> up) {
-    if (closed_ || stopping_ || id != request_id_ || phase_ != phase::handling || response_ || stream_out_ ||
-        upgrade_) {
+    if (closed_ || stopping_ || id != request_id_ || phase_ != phase::handling || response_ ||
+        stream_out_ || upgrade_) {
       fail_upgrade(*up, "connection closed before the upgrade");
       return;
     }
@@ -153,12 +158,24 @@ class connection final : public connection_base {
     wake();
   }
 
+  using request_parser = http::request_parser<http::string_body>;
+
   static net::awaitable<void> run(std::shared_ptr<connection> self);
+  // serve() and its steps, in the order a request goes through them.
   net::awaitable<void> serve();
+  net::awaitable<bool> handshake();
+  net::awaitable<bool> wait_for_request(bool first);
+  net::awaitable<bool> read_request(request_parser& parser);
+  bool apply_body_limit(request_parser& parser);
+  net::awaitable<bool> read_body(request_parser& parser);
+  void dispatch(http::request<http::string_body>& msg);
+  void hand_over_to_websocket(request_parser& parser);
+  net::awaitable<bool> send_answer(unsigned version, bool keep_alive, bool head);
   net::awaitable<void> wait_signal();
   net::awaitable<void> fail_request(const error_code& ec);
   net::awaitable<void> send_error_and_linger(unsigned status, std::string_view message);
-  net::awaitable<bool> write_response(http_response r, unsigned version, bool keep_alive, bool head);
+  net::awaitable<bool> write_response(http_response r, unsigned version, bool keep_alive,
+                                      bool head);
   net::awaitable<bool> run_stream(unsigned version, bool keep_alive, bool head);
   net::awaitable<void> stop_detect();
   void start_detect();
@@ -191,8 +208,9 @@ template <class Stream>
 net::awaitable<void> connection<Stream>::run(std::shared_ptr<connection> self) {
   try {
     co_await self->serve();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay kit: http connection %s failed: %s\n", self->remote_.c_str(), e.what());
+  } catch (const std::exception&) {
+    detail::report_exception("http connection " + self->remote_ + " failed",
+                             std::current_exception(), diagnostic_level::warning);
   }
   self->close_now();
 }
@@ -224,7 +242,8 @@ void connection<Stream>::close_now() {
   error_code ec;
   lowest().socket().shutdown(tcp::socket::shutdown_both, ec);
   lowest().close();
-  if (upgrade_) fail_upgrade(*std::exchange(upgrade_, nullptr), "connection closed before the upgrade");
+  if (upgrade_)
+    fail_upgrade(*std::exchange(upgrade_, nullptr), "connection closed before the upgrade");
   signal_.cancel();
   grace_timer_.cancel();
   if (stream_out_) stream_out_->peer_gone();
@@ -239,140 +258,181 @@ http_request connection<Stream>::make_request(http::request<http::string_body>& 
   req.path = req.target.substr(0, q);
   if (q != std::string::npos) req.query = req.target.substr(q + 1);
   req.headers.reserve(16);
-  for (const auto& field : msg) req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  for (const auto& field : msg)
+    req.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
   req.body = std::move(msg.body());
   req.remote_address = remote_;
   return req;
 }
 
+// One request after another on the connection until it closes, stops or is upgraded.
 template <class Stream>
 net::awaitable<void> connection<Stream>::serve() {
-  const auto& opt = core_->opt;
   if constexpr (is_tls) {
-    lowest().expires_after(opt.header_timeout);
-    auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, use_tuple);
-    if (closed_ || ec) co_return;
+    if (!co_await handshake()) co_return;
   }
   bool first = true;
   for (;;) {
     if (closed_ || stopping_) co_return;
-
-    // Idle: wait for the first bytes of the next request (keep-alive), unless already buffered.
-    if (buf_.size() == 0) {
-      phase_ = phase::idle;
-      lowest().expires_after(first ? opt.header_timeout : opt.idle_timeout);
-      auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(4096), use_tuple);
-      if (closed_ || ec) co_return;
-      buf_.commit(n);
-    }
+    if (!co_await wait_for_request(first)) co_return;
     first = false;
     phase_ = phase::reading;
 
-    http::request_parser<http::string_body> parser;
-    parser.header_limit(static_cast<std::uint32_t>(
-        std::min<std::size_t>(opt.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
-    // With a per-request limit the header is read without one, then checked below.
-    if (opt.max_body_bytes_for)
-      parser.body_limit(boost::none);
-    else
-      parser.body_limit(static_cast<std::uint64_t>(opt.max_body_bytes));
-
-    lowest().expires_after(opt.header_timeout);
-    {
-      auto [ec, n] = co_await http::async_read_header(stream_, buf_, parser, use_tuple);
-      (void)n;
-      if (closed_) co_return;
-      if (ec) {
-        co_await fail_request(ec);
-        co_return;
-      }
-    }
-    if (opt.max_body_bytes_for) {
-      const auto& h = parser.get();
-      const std::size_t limit = opt.max_body_bytes_for(
-          std::string_view(h.method_string().data(), h.method_string().size()),
-          std::string_view(h.target().data(), h.target().size()));
-      if (parser.content_length() && *parser.content_length() > limit) {
-        co_await fail_request(http::error::body_limit);
-        co_return;
-      }
-      parser.body_limit(static_cast<std::uint64_t>(limit));  // chunked bodies: checked as read
-    }
-    if (!parser.is_done()) {
-      const auto expect = parser.get()[http::field::expect];
-      if (iequals(expect, "100-continue")) {
-        static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
-        lowest().expires_after(opt.write_timeout);
-        auto [ec, n] = co_await net::async_write(stream_, net::buffer(continue_line), use_tuple);
-        (void)n;
-        if (closed_ || ec) co_return;
-      }
-      lowest().expires_after(opt.body_timeout);
-      auto [ec, n] = co_await http::async_read(stream_, buf_, parser, use_tuple);
-      (void)n;
-      if (closed_) co_return;
-      if (ec) {
-        co_await fail_request(ec);
-        co_return;
-      }
-    }
+    request_parser parser;
+    if (!co_await read_request(parser)) co_return;
     lowest().expires_never();
 
     auto& msg = parser.get();
     const bool keep_alive = msg.keep_alive();
     const unsigned version = msg.version();
     const bool head = msg.method() == http::verb::head;
-
-    phase_ = phase::handling;
-    response_.reset();
-    stream_out_.reset();
-    const std::uint64_t id = ++request_id_;
-    {
-      auto ex = make_exchange(weak_from_this(), core_, id, make_request(msg), opt.max_stream_buffer_bytes);
-      if (core_->destroyed.load()) {
-        ex->respond(simple_response(503, "server shutting down"));
-      } else {
-        try {
-          core_->handler(ex);
-        } catch (const std::exception& e) {
-          std::fprintf(stderr, "patchbay kit: http handler threw: %s\n", e.what());
-        } catch (...) {
-          std::fprintf(stderr, "patchbay kit: http handler threw a non-standard exception\n");
-        }
-      }
-      // Dropping our reference: if nobody else holds the exchange, it answers 500.
-    }
+    dispatch(msg);
 
     while (!closed_ && !response_ && !stream_out_ && !upgrade_) co_await wait_signal();
     if (closed_) co_return;
-
     if (upgrade_) {
-      // The client must wait for our 101 before sending frames (RFC 6455 section 4.1), so nothing
-      // may be buffered beyond the request.
-      auto up = std::exchange(upgrade_, nullptr);
-      if (buf_.size() != 0) {
-        fail_upgrade(*up, "data after the upgrade request");
-        co_return;
-      }
-      phase_ = phase::writing;
-      closed_ = true;  // the socket is the WebSocket session's from here on
-      start_ws_session(core_, drain_, std::move(up), std::move(stream_), parser.release());
+      hand_over_to_websocket(parser);
       co_return;
     }
-
-    if (response_) {
-      phase_ = phase::writing;
-      http_response r = std::move(*response_);
-      response_.reset();
-      const bool ok = co_await write_response(std::move(r), version, keep_alive && !stopping_, head);
-      if (!ok || !keep_alive) co_return;
-      continue;
-    }
-
-    const bool again = co_await run_stream(version, keep_alive, head);
-    if (!again) co_return;
-    stream_out_.reset();
+    if (!co_await send_answer(version, keep_alive, head)) co_return;
   }
+}
+
+template <class Stream>
+net::awaitable<bool> connection<Stream>::handshake() {
+  lowest().expires_after(core_->opt.header_timeout);
+  auto [ec] = co_await stream_.async_handshake(net::ssl::stream_base::server, use_tuple);
+  co_return !closed_ && !ec;
+}
+
+// Idle: waits for the first bytes of the next request (keep-alive), unless already buffered.
+template <class Stream>
+net::awaitable<bool> connection<Stream>::wait_for_request(bool first) {
+  if (buf_.size() != 0) co_return true;
+  phase_ = phase::idle;
+  const auto& opt = core_->opt;
+  lowest().expires_after(first ? opt.header_timeout : opt.idle_timeout);
+  auto [ec, n] = co_await stream_.async_read_some(buf_.prepare(4096), use_tuple);
+  if (closed_ || ec) co_return false;
+  buf_.commit(n);
+  co_return true;
+}
+
+// The header, then the body (after a 100 Continue when the client asks for one). False when the
+// connection is done: closed, or answered with an error by fail_request.
+template <class Stream>
+net::awaitable<bool> connection<Stream>::read_request(request_parser& parser) {
+  const auto& opt = core_->opt;
+  parser.header_limit(static_cast<std::uint32_t>(
+      std::min<std::size_t>(opt.max_header_bytes, std::numeric_limits<std::uint32_t>::max())));
+  // With a per-request limit the header is read without one, then checked below.
+  if (opt.max_body_bytes_for)
+    parser.body_limit(boost::none);
+  else
+    parser.body_limit(static_cast<std::uint64_t>(opt.max_body_bytes));
+
+  lowest().expires_after(opt.header_timeout);
+  {
+    auto [ec, n] = co_await http::async_read_header(stream_, buf_, parser, use_tuple);
+    (void)n;
+    if (closed_) co_return false;
+    if (ec) {
+      co_await fail_request(ec);
+      co_return false;
+    }
+  }
+  if (opt.max_body_bytes_for && !apply_body_limit(parser)) {
+    co_await fail_request(http::error::body_limit);
+    co_return false;
+  }
+  if (parser.is_done()) co_return true;
+  co_return co_await read_body(parser);
+}
+
+// The per-request body limit: false when the declared length is over it already.
+template <class Stream>
+bool connection<Stream>::apply_body_limit(request_parser& parser) {
+  const auto& h = parser.get();
+  const std::size_t limit = core_->opt.max_body_bytes_for(
+      std::string_view(h.method_string().data(), h.method_string().size()),
+      std::string_view(h.target().data(), h.target().size()));
+  if (parser.content_length() && *parser.content_length() > limit) return false;
+  parser.body_limit(static_cast<std::uint64_t>(limit));  // chunked bodies: checked as read
+  return true;
+}
+
+template <class Stream>
+net::awaitable<bool> connection<Stream>::read_body(request_parser& parser) {
+  const auto& opt = core_->opt;
+  const auto expect = parser.get()[http::field::expect];
+  if (iequals(expect, "100-continue")) {
+    static constexpr std::string_view continue_line = "HTTP/1.1 100 Continue\r\n\r\n";
+    lowest().expires_after(opt.write_timeout);
+    auto [ec, n] = co_await net::async_write(stream_, net::buffer(continue_line), use_tuple);
+    (void)n;
+    if (closed_ || ec) co_return false;
+  }
+  lowest().expires_after(opt.body_timeout);
+  auto [ec, n] = co_await http::async_read(stream_, buf_, parser, use_tuple);
+  (void)n;
+  if (closed_) co_return false;
+  if (ec) {
+    co_await fail_request(ec);
+    co_return false;
+  }
+  co_return true;
+}
+
+// Hands the request to the application's handler (a 503 once the http_server object is gone).
+// The answer arrives later on the strand: on_response, on_stream or on_upgrade.
+template <class Stream>
+void connection<Stream>::dispatch(http::request<http::string_body>& msg) {
+  phase_ = phase::handling;
+  response_.reset();
+  stream_out_.reset();
+  const std::uint64_t id = ++request_id_;
+  auto ex = make_exchange(weak_from_this(), core_, id, make_request(msg),
+                          core_->opt.max_stream_buffer_bytes);
+  if (core_->destroyed.load()) {
+    ex->respond(simple_response(503, "server shutting down"));
+  } else {
+    try {
+      core_->handler(ex);
+    } catch (...) {
+      detail::report_callback_exception("http handler", std::current_exception());
+    }
+  }
+  // Dropping our reference: if nobody else holds the exchange, it answers 500.
+}
+
+template <class Stream>
+void connection<Stream>::hand_over_to_websocket(request_parser& parser) {
+  // The client must wait for our 101 before sending frames (RFC 6455 section 4.1), so nothing
+  // may be buffered beyond the request.
+  auto up = std::exchange(upgrade_, nullptr);
+  if (buf_.size() != 0) {
+    fail_upgrade(*up, "data after the upgrade request");
+    return;
+  }
+  phase_ = phase::writing;
+  closed_ = true;  // the socket is the WebSocket session's from here on
+  start_ws_session(core_, drain_, std::move(up), std::move(stream_), parser.release());
+}
+
+// Writes the handler's answer: its response, or its stream. True when the connection may serve
+// another request.
+template <class Stream>
+net::awaitable<bool> connection<Stream>::send_answer(unsigned version, bool keep_alive, bool head) {
+  if (response_) {
+    phase_ = phase::writing;
+    http_response r = std::move(*response_);
+    response_.reset();
+    const bool ok = co_await write_response(std::move(r), version, keep_alive && !stopping_, head);
+    co_return ok&& keep_alive;
+  }
+  const bool again = co_await run_stream(version, keep_alive, head);
+  if (again) stream_out_.reset();
+  co_return again;
 }
 
 template <class Stream>
@@ -391,7 +451,8 @@ net::awaitable<void> connection<Stream>::fail_request(const error_code& ec) {
 // Answers with `status` and Connection: close, then half-closes and drains what the client still
 // sends for a moment, so that it reads the answer instead of a connection reset.
 template <class Stream>
-net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status, std::string_view message) {
+net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status,
+                                                               std::string_view message) {
   phase_ = phase::writing;
   http::response<http::string_body> res{static_cast<http::status>(status), 11};
   res.set(http::field::content_type, "application/json");
@@ -406,7 +467,8 @@ net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status, 
   }
   error_code ignored;
   lowest().socket().shutdown(tcp::socket::shutdown_send, ignored);
-  lowest().expires_after(std::chrono::milliseconds(std::min<std::int64_t>(1000, core_->opt.write_timeout.count())));
+  lowest().expires_after(
+      std::chrono::milliseconds(std::min<std::int64_t>(1000, core_->opt.write_timeout.count())));
   std::size_t drained = 0;
   std::array<char, 4096> scratch;
   while (drained < (1u << 20)) {
@@ -417,11 +479,13 @@ net::awaitable<void> connection<Stream>::send_error_and_linger(unsigned status, 
 }
 
 template <class Stream>
-net::awaitable<bool> connection<Stream>::write_response(http_response r, unsigned version, bool keep_alive, bool head) {
+net::awaitable<bool> connection<Stream>::write_response(http_response r, unsigned version,
+                                                        bool keep_alive, bool head) {
   http::response<http::string_body> res;
   res.version(version == 10 ? 10 : 11);
   res.result(r.status >= 100 && r.status <= 999 ? r.status : 500u);
-  if (!r.content_type.empty() && !has_crlf(r.content_type)) res.set(http::field::content_type, r.content_type);
+  if (!r.content_type.empty() && !has_crlf(r.content_type))
+    res.set(http::field::content_type, r.content_type);
   for (const auto& [name, value] : r.headers) {
     if (!is_token(name) || has_crlf(value) || reserved_header(name)) continue;
     if (!r.content_type.empty() && iequals(name, "content-type")) continue;
@@ -457,7 +521,8 @@ net::awaitable<bool> connection<Stream>::run_stream(unsigned version, bool keep_
   http::response<http::empty_body> res;
   res.version(chunked ? 11 : 10);
   res.result(s->status >= 100 && s->status <= 999 ? s->status : 500u);
-  if (!s->content_type.empty() && !has_crlf(s->content_type)) res.set(http::field::content_type, s->content_type);
+  if (!s->content_type.empty() && !has_crlf(s->content_type))
+    res.set(http::field::content_type, s->content_type);
   for (const auto& [name, value] : s->headers) {
     if (!is_token(name) || has_crlf(value) || reserved_header(name)) continue;
     if (!s->content_type.empty() && iequals(name, "content-type")) continue;
@@ -505,8 +570,9 @@ net::awaitable<bool> connection<Stream>::run_stream(unsigned version, bool keep_
     if (chunked) {
       char prefix[24];
       const int len = std::snprintf(prefix, sizeof prefix, "%zx\r\n", chunk.size());
-      const std::array<net::const_buffer, 3> bufs{net::buffer(prefix, static_cast<std::size_t>(len)),
-                                                  net::buffer(chunk), net::buffer("\r\n", 2)};
+      const std::array<net::const_buffer, 3> bufs{
+          net::buffer(prefix, static_cast<std::size_t>(len)), net::buffer(chunk),
+          net::buffer("\r\n", 2)};
       auto [wec, n] = co_await net::async_write(stream_, bufs, use_tuple);
       (void)n;
       ec = wec;
@@ -579,15 +645,16 @@ connection_base::~connection_base() {
   core_->conns.erase(this);
 }
 
-std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
+std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core,
+                                                 std::shared_ptr<drain_token> drain,
                                                  tcp::socket sock, std::string remote) {
   if (core->tls) {
     tls_stream stream(beast::tcp_stream(std::move(sock)), *core->tls);
-    return std::make_shared<connection<tls_stream>>(std::move(core), std::move(drain), std::move(stream),
-                                                    std::move(remote));
+    return std::make_shared<connection<tls_stream>>(std::move(core), std::move(drain),
+                                                    std::move(stream), std::move(remote));
   }
-  return std::make_shared<connection<beast::tcp_stream>>(std::move(core), std::move(drain),
-                                                         beast::tcp_stream(std::move(sock)), std::move(remote));
+  return std::make_shared<connection<beast::tcp_stream>>(
+      std::move(core), std::move(drain), beast::tcp_stream(std::move(sock)), std::move(remote));
 }
 
 }  // namespace patchbay::kit::server_detail

@@ -1,8 +1,9 @@
-// The HTTP/1.1 server: the acceptor and server_core, the exchange and stream objects the
-// application holds, the completion of stop(), and the public class. The connections (the only
-// part that needs Beast) are in http_connection.cpp; see http_server_detail.hpp.
+// The HTTP/1.1 server: the acceptor and server_core, the completion of stop(), and the public
+// class. The exchange and stream objects the application holds are in http_exchange.cpp; the
+// connections (the only part that needs Beast) in http_connection.cpp; see http_server_detail.hpp.
 #include "http_server_detail.hpp"
 
+#include "diagnostics_detail.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
 #include "tls.hpp"
@@ -11,8 +12,6 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
-#include <algorithm>
-#include <cstdio>
 #include <stdexcept>
 #include <vector>
 
@@ -22,17 +21,6 @@ namespace server_detail {
 
 using error_code = boost::system::error_code;
 using namespace std::chrono_literals;
-
-void report_exception(const char* what, std::exception_ptr e) {
-  if (!e) return;
-  try {
-    std::rethrow_exception(e);
-  } catch (const std::exception& ex) {
-    std::fprintf(stderr, "patchbay kit: %s: %s\n", what, ex.what());
-  } catch (...) {
-    std::fprintf(stderr, "patchbay kit: %s: unknown exception\n", what);
-  }
-}
 
 std::string endpoint_string(const tcp::endpoint& ep) {
   const auto addr = ep.address();
@@ -86,7 +74,7 @@ class drain_token : public std::enable_shared_from_this<drain_token> {
       }
     }
     // The runtime is stopping: nothing more will happen on this server.
-    detail::invoke_quietly(fn, "http_server on_stopped");
+    detail::call_quietly("http_server on_stopped", fn);
   }
 
  private:
@@ -97,7 +85,7 @@ class drain_token : public std::enable_shared_from_this<drain_token> {
       runtime_stopped_ = true;
       fns.swap(waiters_);
     }
-    for (auto& fn : fns) detail::invoke_quietly(fn, "http_server on_stopped");
+    for (auto& fn : fns) detail::call_quietly("http_server on_stopped", fn);
   }
 
   detail::runtime_context& rc_;
@@ -107,196 +95,21 @@ class drain_token : public std::enable_shared_from_this<drain_token> {
   bool runtime_stopped_ = false;
 };
 
-// ---------------------------------------------------------------------------------------------
-// stream_impl
-
-bool stream_impl::write(std::string chunk) {
-  bool need_wake = false;
-  {
-    std::lock_guard lock(mtx_);
-    if (app_closed_ || gone_) return false;
-    if (conn_.expired()) {  // the connection was torn down without a goodbye (runtime stopped)
-      gone_ = true;
-      return false;
-    }
-    if (chunk.empty()) return true;  // an empty chunk would end the chunked body
-    if (chunk.size() > max_unsent_ || unsent_ > max_unsent_ - chunk.size()) return false;
-    unsent_ += chunk.size();
-    need_wake = queue_.empty();
-    queue_.push_back(std::move(chunk));
-  }
-  if (need_wake) wake();
-  return true;
-}
-
-void stream_impl::close() {
-  std::function<void()> unused;  // on_peer_gone can no longer fire: release it (outside the lock)
-  {
-    std::lock_guard lock(mtx_);
-    if (app_closed_ || gone_) return;
-    app_closed_ = true;
-    unused = std::move(gone_fn_);
-  }
-  wake();
-}
-
-bool stream_impl::closed() const {
-  std::lock_guard lock(mtx_);
-  return app_closed_ || gone_ || conn_.expired();
-}
-
-void stream_impl::on_peer_gone(std::function<void()> fn) {
-  if (!fn) return;
-  {
-    std::lock_guard lock(mtx_);
-    if (app_closed_) return;  // closed by the app first: never fires (fn released unlocked)
-    if (!gone_ && !conn_.expired()) {
-      std::swap(gone_fn_, fn);  // a replaced callback is released unlocked
-      return;
-    }
-    gone_ = true;
-  }
-  // Already gone: still deliver asynchronously, exactly once; on the connection's strand if the
-  // connection still exists, else on a runtime thread.
-  if (auto c = conn_.lock()) {
-    c->post_call(std::move(fn));
-  } else if (auto core = core_.lock()) {
-    if (!core->ioc.stopped()) net::post(core->ioc, std::move(fn));
-  }
-}
-
-stream_impl::take_result stream_impl::take(std::string& out) {
-  std::lock_guard lock(mtx_);
-  if (!queue_.empty()) {
-    out = std::move(queue_.front());
-    queue_.pop_front();
-    return take_result::data;
-  }
-  return app_closed_ ? take_result::finished : take_result::empty;
-}
-
-void stream_impl::sent(std::size_t n) {
-  std::lock_guard lock(mtx_);
-  unsent_ -= std::min(unsent_, n);
-}
-
-void stream_impl::peer_gone(bool fire) {
-  std::function<void()> fn;
-  {
-    std::lock_guard lock(mtx_);
-    if (gone_) return;
-    gone_ = true;
-    queue_.clear();
-    unsent_ = 0;
-    fn = std::move(gone_fn_);
-    if (!fire || app_closed_ || gone_fired_ || !fn) return;  // fn (if any) is released unlocked
-    gone_fired_ = true;
-  }
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay kit: on_peer_gone callback threw: %s\n", e.what());
-  }
-}
-
-void stream_impl::mark_finished() {
-  std::function<void()> unused;
-  std::lock_guard lock(mtx_);
-  app_closed_ = true;
-  gone_ = true;
-  queue_.clear();
-  unsent_ = 0;
-  unused = std::move(gone_fn_);
-}
-
-void stream_impl::wake() {
-  if (auto c = conn_.lock()) c->post_wake();
-}
-
 namespace {
-
-// What the application gets from start_stream(). Dropping the last reference ends the stream
-// (as close() would), so a forgotten stream cannot hold its connection open forever.
-class stream_handle final : public http_stream {
- public:
-  explicit stream_handle(std::shared_ptr<stream_impl> s) : s_(std::move(s)) {}
-  ~stream_handle() override { s_->close(); }
-  stream_handle(const stream_handle&) = delete;
-  stream_handle& operator=(const stream_handle&) = delete;
-
-  bool write(std::string chunk) override { return s_->write(std::move(chunk)); }
-  void close() override { s_->close(); }
-  bool closed() const override { return s_->closed(); }
-  void on_peer_gone(std::function<void()> fn) override { s_->on_peer_gone(std::move(fn)); }
-
- private:
-  std::shared_ptr<stream_impl> s_;
-};
-
-// ---------------------------------------------------------------------------------------------
-
-class exchange_impl final : public http_exchange {
- public:
-  friend bool server_detail::claim_for_upgrade(http_exchange&, std::weak_ptr<connection_base>&,
-                                               std::weak_ptr<server_core>&, std::uint64_t&);
-
-  exchange_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core, std::uint64_t id,
-                http_request req, std::size_t max_stream)
-      : conn_(std::move(conn)), core_(std::move(core)), id_(id), req_(std::move(req)), max_stream_(max_stream) {}
-
-  ~exchange_impl() override {
-    if (!answered_.exchange(true)) {
-      try {
-        deliver(simple_response(500, "request dropped without an answer"));
-      } catch (...) {  // a destructor must not throw (allocation failure while posting)
-      }
-    }
-  }
-
-  const http_request& request() const override { return req_; }
-
-  void respond(http_response response) override {
-    if (answered_.exchange(true)) return;
-    deliver(std::move(response));
-  }
-
-  std::shared_ptr<http_stream> start_stream(unsigned status, std::string content_type,
-                                            http_headers headers) override {
-    auto s = std::make_shared<stream_impl>(conn_, core_, max_stream_);
-    if (answered_.exchange(true)) {
-      s->mark_finished();
-      return std::make_shared<stream_handle>(std::move(s));
-    }
-    s->status = status;
-    s->content_type = std::move(content_type);
-    s->headers = std::move(headers);
-    if (auto c = conn_.lock()) c->post_stream(id_, s);
-    return std::make_shared<stream_handle>(std::move(s));
-  }
-
- private:
-  void deliver(http_response r) {
-    if (auto c = conn_.lock()) c->post_response(id_, std::move(r));
-  }
-
-  std::weak_ptr<connection_base> conn_;
-  std::weak_ptr<server_core> core_;
-  const std::uint64_t id_;
-  const http_request req_;
-  const std::size_t max_stream_;
-  std::atomic<bool> answered_{false};
-};
 
 // ---------------------------------------------------------------------------------------------
 // Listening
 
 tcp::endpoint resolve_listen(const std::string& listen, net::io_context& ioc) {
-  auto fail = [&](const std::string& why) { return std::runtime_error("http_server: cannot listen on '" + listen + "': " + why); };
+  auto fail = [&](const std::string& why) {
+    return std::runtime_error("http_server: cannot listen on '" + listen + "': " + why);
+  };
   std::string host;
   std::string port;
   if (!listen.empty() && listen.front() == '[') {
     const auto close = listen.find(']');
-    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':') throw fail("expected [v6]:port");
+    if (close == std::string::npos || close + 1 >= listen.size() || listen[close + 1] != ':')
+      throw fail("expected [v6]:port");
     host = listen.substr(1, close - 1);
     port = listen.substr(close + 2);
   } else {
@@ -306,7 +119,8 @@ tcp::endpoint resolve_listen(const std::string& listen, net::io_context& ioc) {
     port = listen.substr(colon + 1);
   }
   unsigned long port_number = 0;
-  if (port.empty() || port.size() > 5 || port.find_first_not_of("0123456789") != std::string::npos ||
+  if (port.empty() || port.size() > 5 ||
+      port.find_first_not_of("0123456789") != std::string::npos ||
       (port_number = std::stoul(port)) > 65535) {
     throw fail("bad port");
   }
@@ -327,7 +141,8 @@ tcp::endpoint resolve_listen(const std::string& listen, net::io_context& ioc) {
 void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token> drain) {
   auto sock = std::make_shared<tcp::socket>(net::make_strand(self->ioc));
   auto& acceptor = *self->acceptor;
-  acceptor.async_accept(*sock, [self = std::move(self), drain = std::move(drain), sock](const error_code& ec) mutable {
+  acceptor.async_accept(*sock, [self = std::move(self), drain = std::move(drain),
+                                sock](const error_code& ec) mutable {
     {
       std::lock_guard lock(self->mtx);
       if (self->stopping) return;
@@ -344,7 +159,7 @@ void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token>
     try {
       self->admit(std::move(*sock));
     } catch (...) {
-      report_exception("http acceptor", std::current_exception());
+      detail::report_exception("http acceptor", std::current_exception());
       return;
     }
     accept_next(std::move(self), std::move(drain));
@@ -352,21 +167,6 @@ void accept_next(std::shared_ptr<server_core> self, std::shared_ptr<drain_token>
 }
 
 }  // namespace
-
-bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn, std::weak_ptr<server_core>& core,
-                       std::uint64_t& id) {
-  auto* impl = dynamic_cast<exchange_impl*>(&ex);
-  if (!impl || impl->answered_.exchange(true)) return false;
-  conn = impl->conn_;
-  core = impl->core_;
-  id = impl->id_;
-  return true;
-}
-
-std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
-                                             std::uint64_t id, http_request req, std::size_t max_stream) {
-  return std::make_shared<exchange_impl>(std::move(conn), std::move(core), id, std::move(req), max_stream);
-}
 
 // ---------------------------------------------------------------------------------------------
 // server_core
@@ -398,7 +198,8 @@ void server_core::start() {
   tcp::acceptor acc(acceptor_strand);
   error_code ec;
   auto fail = [&](const char* step) {
-    return std::runtime_error("http_server: cannot listen on '" + opt.listen + "' (" + step + "): " + ec.message());
+    return std::runtime_error("http_server: cannot listen on '" + opt.listen + "' (" + step +
+                              "): " + ec.message());
   };
   acc.open(ep.protocol(), ec);
   if (ec) throw fail("open");
@@ -436,14 +237,17 @@ void server_core::admit(tcp::socket sock) {
     if (stopping) return;
     token = drain;
     if (conns.size() < opt.max_connections) {
-      conn = make_connection(shared_from_this(), token, std::move(sock), endpoint_string(remote_ep));
+      conn =
+          make_connection(shared_from_this(), token, std::move(sock), endpoint_string(remote_ep));
       conns.emplace(conn.get(), conn);
     }
   }
   if (!conn) {
-    // Over the limit: a short 503 (fits in the socket buffer, so the write cannot stall), then close.
+    // Over the limit: a short 503 (fits in the socket buffer, so the write cannot stall), then
+    // close.
     static constexpr std::string_view busy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
+        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
+        "27\r\n"
         "Connection: close\r\n\r\n{\"error\":\"too many clients\"}";
     auto sp = std::make_shared<tcp::socket>(std::move(sock));
     net::async_write(*sp, net::buffer(busy), [sp, token](const error_code&, std::size_t) {
@@ -488,7 +292,8 @@ void server_core::stop(std::chrono::milliseconds grace, std::function<void()> on
       rc.post_or_on_stop(std::move(on_stopped));  // already complete: at once
     }
   }
-  if (!first || ioc.stopped()) return;  // (if the runtime stopped, its stop hook settles on_stopped)
+  if (!first || ioc.stopped())
+    return;  // (if the runtime stopped, its stop hook settles on_stopped)
   net::post(acceptor_strand, [self = shared_from_this(), token] {
     if (self->acceptor) {
       error_code ec;
@@ -509,8 +314,8 @@ struct http_server::impl {
 
 http_server::http_server(io_runtime& rt, http_server_options options, http_handler handler)
     : impl_(std::make_shared<impl>()) {
-  impl_->core = std::make_shared<server_detail::server_core>(detail::runtime_context::of(rt), std::move(options),
-                                                             std::move(handler));
+  impl_->core = std::make_shared<server_detail::server_core>(
+      detail::runtime_context::of(rt), std::move(options), std::move(handler));
 }
 
 http_server::~http_server() {

@@ -1,8 +1,8 @@
 // The HTTP/1.1 server's internal classes (private header: kit/src only). Asio, no Beast: Beast is
 // confined to http_connection.cpp, which implements the connection declared here.
 //
-// http_server.cpp: the acceptor and server_core, the exchange and stream objects the application
-//                  holds, the stop completion, the public class.
+// http_server.cpp: the acceptor and server_core, the stop completion, the public class.
+// http_exchange.cpp: the exchange and stream objects the application holds, and stream_impl.
 // http_connection.cpp: one coroutine per connection on the connection's own strand (read,
 //                  dispatch, write, stream, stop), plain or TLS.
 // ws_server.cpp:   ws_accept() and the WebSocket sessions an upgraded connection turns into (they
@@ -51,9 +51,6 @@ class connection_base;
 class drain_token;
 class ws_upgrade;  // an accepted WebSocket upgrade on its way to its connection (ws_server.cpp)
 
-// Reports (never rethrows) an exception that escaped a detached coroutine or the accept loop.
-void report_exception(const char* what, std::exception_ptr e);
-
 std::string endpoint_string(const tcp::endpoint& ep);
 
 inline http_response simple_response(unsigned status, std::string_view message) {
@@ -72,7 +69,7 @@ struct server_core : std::enable_shared_from_this<server_core> {
   const http_server_options opt;
   const http_handler handler;
   net::strand<net::io_context::executor_type> acceptor_strand;
-  std::optional<tcp::acceptor> acceptor;  // touched only on acceptor_strand once started
+  std::optional<tcp::acceptor> acceptor;   // touched only on acceptor_strand once started
   std::shared_ptr<net::ssl::context> tls;  // set by start() when the options ask for TLS
 
   std::mutex mtx;  // guards everything below
@@ -83,7 +80,8 @@ struct server_core : std::enable_shared_from_this<server_core> {
   // Held here until stop(), and by every connection: see drain_token.
   std::shared_ptr<drain_token> drain;
   std::weak_ptr<drain_token> drain_weak;
-  std::atomic<bool> destroyed{false};  // the http_server object is gone: never call the handler again
+  std::atomic<bool> destroyed{
+      false};  // the http_server object is gone: never call the handler again
 
   void start();
   void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
@@ -101,7 +99,8 @@ class stream_impl {
  public:
   // Holds no executor and no io_context reference: a stream (or exchange) the application keeps
   // after the runtime is gone must stay harmless, and Asio strands must not outlive their context.
-  stream_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core, std::size_t max_unsent)
+  stream_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
+              std::size_t max_unsent)
       : conn_(std::move(conn)), core_(std::move(core)), max_unsent_(max_unsent) {}
 
   unsigned status = 200;
@@ -139,9 +138,10 @@ class stream_impl {
   std::function<void()> gone_fn_;
 };
 
-// The exchange handed to the handler (defined in http_server.cpp).
-std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
-                                             std::uint64_t id, http_request req, std::size_t max_stream);
+// The exchange handed to the handler (defined in http_exchange.cpp).
+std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn,
+                                             std::weak_ptr<server_core> core, std::uint64_t id,
+                                             http_request req, std::size_t max_stream);
 
 // ---------------------------------------------------------------------------------------------
 // What the rest of the server sees of a connection; the implementation (with Beast) is in
@@ -151,7 +151,8 @@ class connection_base : public std::enable_shared_from_this<connection_base> {
  public:
   connection_base(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain)
       : drain_(std::move(drain)), core_(std::move(core)) {}
-  // Unregisters from the core; the drain token goes last, after the derived class closed the socket.
+  // Unregisters from the core; the drain token goes last, after the derived class closed the
+  // socket.
   virtual ~connection_base();
   connection_base(const connection_base&) = delete;
   connection_base& operator=(const connection_base&) = delete;
@@ -180,11 +181,12 @@ class connection_base : public std::enable_shared_from_this<connection_base> {
 
 // For ws_accept(): marks `ex` answered and returns its connection, server and request id. False
 // when it was answered already or is not an exchange of this server.
-bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn, std::weak_ptr<server_core>& core,
-                       std::uint64_t& id);
+bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn,
+                       std::weak_ptr<server_core>& core, std::uint64_t& id);
 
 // Creates the connection for an accepted socket (not yet started). Defined in http_connection.cpp.
-std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
+std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core,
+                                                 std::shared_ptr<drain_token> drain,
                                                  tcp::socket sock, std::string remote);
 
 }  // namespace patchbay::kit::server_detail

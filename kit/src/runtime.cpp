@@ -1,6 +1,7 @@
 // io_runtime, strand, timer, signal_watch: thin wrappers over Asio (no Beast here).
 #include "patchbay/kit/runtime.hpp"
 
+#include "diagnostics_detail.hpp"
 #include "runtime_context.hpp"
 
 #include <boost/asio/bind_executor.hpp>
@@ -13,7 +14,6 @@
 
 #include <atomic>
 #include <cstdint>
-#include <cstdio>
 #include <exception>
 #include <mutex>
 #include <optional>
@@ -41,23 +41,14 @@ void strand::post(std::function<void()> fn) const {
   net::post(impl_->exec, std::move(fn));
 }
 
-bool strand::running_in_this_thread() const { return impl_ && impl_->exec.running_in_this_thread(); }
+bool strand::running_in_this_thread() const {
+  return impl_ && impl_->exec.running_in_this_thread();
+}
 
 // ---------------------------------------------------------------------------------------------
 // stop hooks (runtime_context.hpp)
 
 namespace detail {
-
-void invoke_quietly(const std::function<void()>& fn, const char* what) noexcept {
-  if (!fn) return;
-  try {
-    fn();
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay kit: %s threw: %s\n", what, e.what());
-  } catch (...) {
-    std::fprintf(stderr, "patchbay kit: %s threw a non-standard exception\n", what);
-  }
-}
 
 std::uint64_t stop_hooks::on_stop(std::function<void()> fn) {
   std::lock_guard lock(mtx_);
@@ -99,13 +90,13 @@ namespace {
 struct once_state {
   explicit once_state(std::function<void()> f) : fn(std::move(f)) {}
   ~once_state() {
-    if (!ran.exchange(true)) invoke_quietly(fn, "runtime callback");
+    if (!ran.exchange(true)) call_quietly("runtime callback", fn);
   }
   void run() {
     if (ran.exchange(true)) return;
     auto f = std::move(fn);
     fn = nullptr;
-    invoke_quietly(f, "runtime callback");
+    call_quietly("runtime callback", f);
   }
   std::atomic<bool> ran{false};
   std::function<void()> fn;
@@ -148,10 +139,8 @@ void run_io(net::io_context& ctx) {
     try {
       ctx.run();
       return;
-    } catch (const std::exception& e) {
-      std::fprintf(stderr, "patchbay kit: uncaught exception in an io handler: %s\n", e.what());
     } catch (...) {
-      std::fprintf(stderr, "patchbay kit: uncaught non-standard exception in an io handler\n");
+      detail::report_exception("uncaught exception in an io handler", std::current_exception());
     }
   }
 }
@@ -164,7 +153,8 @@ io_runtime::io_runtime(unsigned threads) : impl_(std::make_unique<impl>()) {
   impl_->threads.reserve(threads);
   try {
     for (unsigned i = 0; i < threads; ++i) {
-      impl_->threads.emplace_back([ctx = static_cast<net::io_context*>(&impl_->ctx)] { run_io(*ctx); });
+      impl_->threads.emplace_back(
+          [ctx = static_cast<net::io_context*>(&impl_->ctx)] { run_io(*ctx); });
     }
   } catch (...) {
     stop();
@@ -210,7 +200,7 @@ void io_runtime::stop() {
   // http_server's on_stopped), here, on this thread. From an io thread the hooks are skipped (a
   // handler of ours is on the stack); those callbacks then run when the runtime is destroyed.
   if (!joined_all) return;
-  for (auto& [id, fn] : impl_->ctx.take_for_stop()) detail::invoke_quietly(fn, "stop hook");
+  for (auto& [id, fn] : impl_->ctx.take_for_stop()) detail::call_quietly("stop hook", fn);
 }
 
 void* io_runtime::native_context() { return static_cast<net::io_context*>(&impl_->ctx); }
@@ -300,7 +290,8 @@ struct signal_watch::impl {
   }
 };
 
-signal_watch::signal_watch(io_runtime& rt, std::initializer_list<int> signals, std::function<void(int)> fn)
+signal_watch::signal_watch(io_runtime& rt, std::initializer_list<int> signals,
+                           std::function<void(int)> fn)
     : impl_(std::make_shared<impl>(*static_cast<net::io_context*>(rt.native_context()))) {
   impl_->fn = std::move(fn);
   for (int s : signals) impl_->set.add(s);  // throws boost::system::system_error on failure

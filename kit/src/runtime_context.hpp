@@ -1,10 +1,10 @@
 // The io_context behind every io_runtime, plus what the kit needs when the runtime stops (private
 // header: kit/src only).
 //
-// io_runtime::stop() abandons pending handlers: they are destroyed only when the runtime is. Kit code
-// that owes the application a callback (http_fetch's done, http_server's on_stopped) registers a
-// stop hook, run by stop() on the thread that calls it, after the runtime's threads are joined (so
-// the hook may touch strand-owned state: no handler runs any more).
+// io_runtime::stop() abandons pending handlers: they are destroyed only when the runtime is. Kit
+// code that owes the application a callback (http_fetch's done, http_server's on_stopped) registers
+// a stop hook, run by stop() on the thread that calls it, after the runtime's threads are joined
+// (so the hook may touch strand-owned state: no handler runs any more).
 #pragma once
 
 #include <boost/asio/io_context.hpp>
@@ -19,9 +19,6 @@ class io_runtime;
 }
 
 namespace patchbay::kit::detail {
-
-// Runs `fn`; an exception is reported on stderr, never propagated (`what` names the callback).
-void invoke_quietly(const std::function<void()>& fn, const char* what) noexcept;
 
 class stop_hooks {
  public:

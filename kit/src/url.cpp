@@ -75,7 +75,7 @@ std::string parse_url(std::string_view url, parsed_url& out, url_family family) 
   const auto hash = tail.find('#');
   if (hash != std::string_view::npos) tail = tail.substr(0, hash);
   if (tail.empty()) {
-    out.target = "/";
+    out.target = std::string("/");  // not = "/": GCC 12 -Wrestrict false positive (_M_replace)
   } else if (tail.front() == '?') {
     out.target = "/" + std::string(tail);
   } else {

@@ -89,7 +89,7 @@ class client_session : public std::enable_shared_from_this<client_session<Ws>> {
     settled_ = true;
     eng_.chan().shut();
     auto handlers = std::move(handlers_);
-    call_quietly("on_close", handlers.on_close, std::as_const(info));
+    call_quietly("websocket on_close handler", handlers.on_close, std::as_const(info));
   }
 
   client_session(const client_session&) = delete;
@@ -127,11 +127,12 @@ class client_session : public std::enable_shared_from_this<client_session<Ws>> {
     ws_open_info open_info;
     if (co_await self->open(info, open_info)) {
       info.opened = true;
-      call_quietly("on_open", self->handlers_.on_open, std::as_const(open_info));
+      call_quietly("websocket on_open handler", self->handlers_.on_open, std::as_const(open_info));
       co_await self->eng_.pump(
           self,
           [raw = self.get()](ws_message_kind kind, std::string payload) {
-            call_quietly("on_message", raw->handlers_.on_message, kind, std::move(payload));
+            call_quietly("websocket on_message handler", raw->handlers_.on_message, kind,
+                         std::move(payload));
           },
           info);
     }
@@ -234,7 +235,7 @@ class client_session : public std::enable_shared_from_this<client_session<Ws>> {
     eng_.finish();
     auto handlers = std::move(handlers_);  // released when this returns: they may hold the handle
     handlers_ = {};
-    call_quietly("on_close", handlers.on_close, std::as_const(info));
+    call_quietly("websocket on_close handler", handlers.on_close, std::as_const(info));
   }
 
   live_count live_{live_clients};
@@ -255,7 +256,7 @@ void report_early(detail::runtime_context& rc, ws_client_handlers& handlers, std
     ws_close_info info;
     info.cause = ws_close_cause::failed;
     info.error = std::move(error);
-    call_quietly("on_close", on_close, std::as_const(info));
+    call_quietly("websocket on_close handler", on_close, std::as_const(info));
   });
 }
 

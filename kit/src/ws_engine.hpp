@@ -13,6 +13,7 @@
 // `keep` pointer they are given (the engine is a member of its owner).
 #pragma once
 
+#include "diagnostics_detail.hpp"
 #include "patchbay/kit/ws_types.hpp"
 #include "ws_channel.hpp"
 
@@ -32,7 +33,6 @@
 #include <boost/beast/websocket/stream.hpp>
 
 #include <chrono>
-#include <cstdio>
 #include <exception>
 #include <functional>
 #include <memory>
@@ -58,19 +58,8 @@ struct engine_limits {
   bool keep_alive_pings = false;
 };
 
-// Runs a user handler; an exception is reported on stderr, never propagated.
-template <class Fn, class... Args>
-void call_quietly(const char* what, Fn& fn, Args&&... args) noexcept {
-  if (!fn) return;
-  try {
-    fn(std::forward<Args>(args)...);
-  } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay kit: websocket %s handler threw: %s\n", what, e.what());
-  } catch (...) {
-    std::fprintf(stderr, "patchbay kit: websocket %s handler threw a non-standard exception\n",
-                 what);
-  }
-}
+// Runs a user handler; an exception is reported through the diagnostic sink, never propagated.
+using detail::call_quietly;
 
 // A close code we may put in a close frame (RFC 6455 section 7.4); anything else becomes 1000.
 inline std::uint16_t sendable_close_code(std::uint16_t code) noexcept {
@@ -225,13 +214,7 @@ class engine {
     on_wake(keep);  // requests that arrived while opening
 
     net::co_spawn(lowest().get_executor(), write_loop(keep), [keep](std::exception_ptr e) {
-      if (!e) return;
-      try {
-        std::rethrow_exception(e);
-      } catch (const std::exception& ex) {
-        std::fprintf(stderr, "patchbay kit: websocket writer failed: %s\n", ex.what());
-      } catch (...) {
-      }
+      detail::report_exception("websocket writer failed", e);
     });
 
     beast::flat_buffer buf;

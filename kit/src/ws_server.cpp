@@ -76,10 +76,12 @@ class ws_upgrade final : public ws_session {
   void set_teardown(std::function<void()> fn) { teardown_ = std::move(fn); }
 
   // --- on the session's strand (or the hand-over's thread before there is one) ---
-  void on_open() { call_quietly("on_open", handlers_.on_open, static_cast<ws_session&>(*this)); }
+  void on_open() {
+    call_quietly("websocket on_open handler", handlers_.on_open, static_cast<ws_session&>(*this));
+  }
   void on_message(ws_message_kind kind, std::string payload) {
-    call_quietly("on_message", handlers_.on_message, static_cast<ws_session&>(*this), kind,
-                 std::move(payload));
+    call_quietly("websocket on_message handler", handlers_.on_message,
+                 static_cast<ws_session&>(*this), kind, std::move(payload));
   }
 
   void settle(ws_close_info info) {
@@ -112,7 +114,7 @@ class ws_upgrade final : public ws_session {
   void report(ws_close_info info) {
     auto handlers = std::move(handlers_);  // released when this returns: they may hold the handle
     handlers_ = {};
-    call_quietly("on_close", handlers.on_close, static_cast<ws_session&>(*this),
+    call_quietly("websocket on_close handler", handlers.on_close, static_cast<ws_session&>(*this),
                  std::as_const(info));
   }
 

@@ -186,7 +186,7 @@ void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   const auto& o = v.get_object();
   turns::chat_request chat;
   for (const auto& [key, val] : o) {
-    if (!val.is_string()) return bad("`" + std::string(key) + "` must be a string");
+    if (!val.is_string()) return bad(std::string("`").append(key).append("` must be a string"));
     std::string s(val.get_string());
     if (key == "text") chat.text = std::move(s);
     else if (key == "thread") chat.thread = std::move(s);

@@ -1,5 +1,7 @@
 #include "app/logging.hpp"
 
+#include "patchbay/kit/diagnostics.hpp"
+
 #include <spdlog/async.h>
 #include <spdlog/formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
@@ -94,6 +96,13 @@ void init(const options& opt) {
   logger->set_level(spdlog::level::from_str(opt.level));
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);
+  // What the kit swallows (a callback that threw, a failed connection) goes to this log, in its
+  // format, instead of raw lines on stderr. Looked up per line: shutdown() may drop the logger.
+  kit::set_diagnostic_sink([](kit::diagnostic_level level, std::string_view text) {
+    if (auto l = spdlog::default_logger())
+      l->log(level == kit::diagnostic_level::error ? spdlog::level::err : spdlog::level::warn,
+             "kit: {}", text);
+  });
 }
 
 void shutdown() {

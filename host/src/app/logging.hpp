@@ -18,7 +18,9 @@ struct options {
   std::size_t queue_size = 8192;
 };
 
-// Installs the default logger (stderr). Call once at start-up; safe to call again to reconfigure.
+// Installs the default logger (stderr), and routes the kit's diagnostics (exceptions it swallows,
+// connections that failed: patchbay/kit/diagnostics.hpp) into it. Call once at start-up; safe to
+// call again to reconfigure.
 void init(const options& opt);
 // Flushes and stops the async logger thread (call at exit).
 void shutdown();

@@ -13,6 +13,10 @@ void read_agents(context& ctx, const field& f, std::vector<agent_config>& out) {
       ctx.error(entry.key_pos, entry.path,
                 "invalid agent name '" + entry.key + "' (allowed: letters, digits, '_' and '-')");
     }
+    if (exceeds_value_cap(ctx, entry, 1)) {  // `type` is the key not converted
+      out.push_back(std::move(agent));
+      continue;
+    }
     const auto keys = map_entries(ctx, entry, "a map with a 'type' key");
     require_keys(ctx, entry, keys, {"type"});
     std::vector<field> options;

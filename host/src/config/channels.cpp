@@ -78,6 +78,7 @@ void read_config_block(context& ctx, const field& f, std::string& out) {
     ctx.error(f.pos, f.path, "expected a map of plugin settings, got " + describe_kind(f.node));
     return;
   }
+  if (exceeds_value_cap(ctx, f)) return;
   out = entries_to_json_object(ctx, map_entries(ctx, f, "a map"));
 }
 

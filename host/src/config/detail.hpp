@@ -117,6 +117,11 @@ boost::json::value to_json(context& ctx, const field& f);
 boost::json::value typed_scalar(std::string_view text, bool substituted);
 // Serialises the entries of a map as one JSON object (keys in file order).
 std::string entries_to_json_object(context& ctx, const std::vector<field>& entries);
+// Reports the value cap of to_json/entries_to_json_object on `f` and returns true when `f` is a
+// map with more entries than the cap allows (besides `other_keys` keys that are not converted).
+// Called before map_entries, so a map far over the cap is refused without reading its keys.
+// Duplicate keys count too here, as they are not known yet.
+bool exceeds_value_cap(context& ctx, const field& f, std::size_t other_keys = 0);
 
 // --- listen.cpp --------------------------------------------------------------------------------
 

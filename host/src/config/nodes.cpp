@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <charconv>
+#include <unordered_map>
 #include <utility>
 
 namespace patchbay::config::detail {
@@ -22,8 +23,10 @@ std::vector<field> map_entries(context& ctx, const field& map, std::string_view 
               "expected " + std::string(what) + ", got " + describe_kind(map.node));
     return out;
   }
-  // yaml-cpp keeps duplicate keys as separate entries; remember each key's first line.
-  std::vector<std::pair<std::string, int>> seen;
+  // yaml-cpp keeps duplicate keys as separate entries; remember each key's first line. A hash
+  // map, not a list: a map of many keys must not cost a quadratic scan.
+  std::unordered_map<std::string, int> seen;
+  seen.reserve(map.node.size());
   for (auto it = map.node.begin(); it != map.node.end(); ++it) {
     const YAML::Node key_node = it->first;
     const YAML::Node value = it->second;
@@ -34,15 +37,13 @@ std::vector<field> map_entries(context& ctx, const field& map, std::string_view 
     }
     const std::string& key = key_node.Scalar();
     const std::string path = map.path.empty() ? key : map.path + "." + key;
-    const auto first =
-        std::find_if(seen.begin(), seen.end(), [&](const auto& s) { return s.first == key; });
-    if (first != seen.end()) {
+    const auto [first, inserted] = seen.try_emplace(key, key_pos.line);
+    if (!inserted) {
       ctx.error(
           key_pos, path,
           "duplicate key '" + key + "' (first at line " + std::to_string(first->second) + ")");
       continue;
     }
-    seen.emplace_back(key, key_pos.line);
     if (allowed.size() != 0 && std::find(allowed.begin(), allowed.end(), key) == allowed.end()) {
       ctx.error(key_pos, path,
                 "unknown key '" + key + "' (expected one of: " + join(allowed) + ")");

@@ -14,6 +14,10 @@ namespace {
 constexpr int max_depth = 64;
 constexpr std::size_t max_nodes = 100'000;
 
+void report_value_cap(context& ctx, const field& f) {
+  ctx.error(f.pos, f.path, "more than " + std::to_string(max_nodes) + " values");
+}
+
 struct converter {
   context& ctx;
   std::size_t nodes = 0;
@@ -21,10 +25,13 @@ struct converter {
 
   boost::json::value convert(const field& f, int depth) {
     if (aborted) return nullptr;
-    if (depth > max_depth || ++nodes > max_nodes) {
-      ctx.error(f.pos, f.path,
-                depth > max_depth ? "nested more than " + std::to_string(max_depth) + " levels deep"
-                                  : "more than " + std::to_string(max_nodes) + " values");
+    if (depth > max_depth) {
+      ctx.error(f.pos, f.path, "nested more than " + std::to_string(max_depth) + " levels deep");
+      aborted = true;
+      return nullptr;
+    }
+    if (++nodes > max_nodes) {
+      report_value_cap(ctx, f);
       aborted = true;
       return nullptr;
     }
@@ -36,6 +43,7 @@ struct converter {
         return typed_scalar(s->value, s->substituted);
       }
       case YAML::NodeType::Sequence: {
+        if (too_many_entries(f)) return nullptr;
         boost::json::array array;
         for (const auto& item : list_items(ctx, f, "a list")) {
           array.push_back(convert(item, depth + 1));
@@ -43,6 +51,7 @@ struct converter {
         return array;
       }
       case YAML::NodeType::Map: {
+        if (too_many_entries(f)) return nullptr;
         boost::json::object object;
         for (const auto& entry : map_entries(ctx, f, "a map")) {
           object.emplace(entry.key, convert(entry, depth + 1));
@@ -54,6 +63,15 @@ struct converter {
         break;
     }
     return nullptr;
+  }
+
+  // Every entry is one more value at least: a map or list with more entries than the cap has
+  // left is refused before its entries are read (for a huge map, reading them is the cost).
+  bool too_many_entries(const field& f) {
+    if (f.node.size() <= max_nodes - nodes) return false;
+    report_value_cap(ctx, f);
+    aborted = true;
+    return true;
   }
 };
 
@@ -129,6 +147,12 @@ boost::json::value typed_scalar(std::string_view text, bool substituted) {
 }
 
 boost::json::value to_json(context& ctx, const field& f) { return converter{ctx}.convert(f, 0); }
+
+bool exceeds_value_cap(context& ctx, const field& f, std::size_t other_keys) {
+  if (!f.node.IsMap() || f.node.size() <= max_nodes + other_keys) return false;
+  report_value_cap(ctx, f);
+  return true;
+}
 
 std::string entries_to_json_object(context& ctx, const std::vector<field>& entries) {
   converter conv{ctx};

@@ -84,12 +84,13 @@ void append_element(std::string& out, const json::object& el, const std::vector<
       append_mention(out, *m, opt);
     } else {
       const std::string_view name = json_util::string_at(el, "user_name");
-      out += "@" + std::string(name.empty() ? uid : name);
+      out += '@';
+      out += name.empty() ? uid : name;
     }
   } else if (tag == "a") {
     const std::string_view href = json_util::string_at(el, "href");
     out += text.empty() ? href : text;
-    if (!href.empty() && !text.empty() && href != text) out += " (" + std::string(href) + ")";
+    if (!href.empty() && !text.empty() && href != text) out.append(" (").append(href).append(")");
   } else if (tag == "img") {
     out += "[image]";
   } else if (tag == "media") {
@@ -98,7 +99,7 @@ void append_element(std::string& out, const json::object& el, const std::vector<
     out += "---";
   } else if (tag == "emotion") {
     const std::string_view e = json_util::string_at(el, "emoji_type");
-    if (!e.empty()) out += ":" + std::string(e) + ":";
+    if (!e.empty()) out.append(":").append(e).append(":");
   } else {
     // text, md, code_block and unknown tags: their text, with any placeholder resolved.
     resolve_into(out, text, ms, opt);

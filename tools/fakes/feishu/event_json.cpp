@@ -16,7 +16,7 @@ std::string str_field(const json::object& o, std::string_view k, std::string& er
   const auto* v = o.if_contains(k);
   if (!v || v->is_null()) return {};
   if (!v->is_string()) {
-    err = "'" + std::string(k) + "' must be a string";
+    err = std::string("'").append(k).append("' must be a string");
     return {};
   }
   return std::string(v->get_string());
@@ -25,8 +25,10 @@ std::string str_field(const json::object& o, std::string_view k, std::string& er
 json::object user_id_obj(std::string_view open_id) {
   return json::object{
       {"open_id", open_id},
-      {"union_id", "on_" + std::string(open_id.substr(std::min<std::size_t>(3, open_id.size())))},
-      {"user_id", "u" + std::string(open_id.substr(std::min<std::size_t>(3, open_id.size()), 8))}};
+      {"union_id",
+       std::string("on_").append(open_id.substr(std::min<std::size_t>(3, open_id.size())))},
+      {"user_id",
+       std::string("u").append(open_id.substr(std::min<std::size_t>(3, open_id.size()), 8))}};
 }
 
 std::string v2_content(const app_creds& app, const inject_fields& f, json::array& mentions) {
@@ -167,7 +169,8 @@ webhook_delivery build_webhook(const app_creds& app, std::string_view plaintext,
     d.headers.emplace_back("X-Lark-Request-Nonce", nonce);
     d.headers.emplace_back("X-Lark-Signature", sig);
   }
-  if (o.tamper == "body" && !d.body.empty()) d.body.insert(1, " ");  // signed bytes != sent bytes
+  if (o.tamper == "body" && !d.body.empty())
+    d.body.insert(1, 1, ' ');  // signed bytes != sent bytes
   return d;
 }
 

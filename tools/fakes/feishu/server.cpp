@@ -133,7 +133,7 @@ struct state final : common::locked_fake<fake_feishu>, std::enable_shared_from_t
         {
           std::lock_guard lock(st->mtx);
           std::string why = kit::ws_close_cause_name(info.cause);
-          if (info.code) why += " " + std::to_string(info.code);
+          if (info.code) why.append(" ").append(std::to_string(info.code));
           if (!info.error.empty()) why += ": " + info.error;
           st->fake.on_close(id, why);
           if (const auto it = st->sessions.find(id); it != st->sessions.end()) {

@@ -47,8 +47,8 @@ bool opt_int(const json::object& o, std::string_view key, std::int64_t lo, std::
     out = static_cast<std::int64_t>(v->get_uint64());
     return true;
   }
-  err = "'" + std::string(key) + "' must be an integer in [" + std::to_string(lo) + ", " +
-        std::to_string(hi) + "]";
+  err = std::string("'").append(key).append("' must be an integer in [");
+  err.append(std::to_string(lo)).append(", ").append(std::to_string(hi)).append("]");
   return false;
 }
 

@@ -20,7 +20,8 @@ std::uint64_t request_log::add(const kit::http_request& req, std::int64_t time_m
       req.headers, [](std::string_view name) { return iequals(name, "authorization"); },
       "Bearer ***");
   if (req.path.rfind("/c2c/", 0) == 0 && !req.body.empty()) {
-    r.body = json::string("<" + std::to_string(req.body.size()) + " bytes>");  // media: not kept
+    std::string size = std::string("<").append(std::to_string(req.body.size())).append(" bytes>");
+    r.body = json::string(size);  // media: not kept
   } else {
     r.body = common::logged_body(req.body, max_body_text);
   }

@@ -89,7 +89,8 @@ std::string need_string(const json::object& o, std::string_view name, std::strin
                         bool allow_empty) {
   const auto* v = o.if_contains(name);
   if (!v || !v->is_string() || (!allow_empty && v->get_string().empty())) {
-    return "'" + std::string(name) + "' must be a " + (allow_empty ? "" : "non-empty ") + "string";
+    return std::string("'").append(name).append(allow_empty ? "' must be a string"
+                                                            : "' must be a non-empty string");
   }
   out = std::string(v->get_string());
   return {};
@@ -98,7 +99,7 @@ std::string need_string(const json::object& o, std::string_view name, std::strin
 std::string opt_string(const json::object& o, std::string_view name, std::string& out) {
   const auto* v = o.if_contains(name);
   if (!v || v->is_null()) return {};
-  if (!v->is_string()) return "'" + std::string(name) + "' must be a string";
+  if (!v->is_string()) return std::string("'").append(name).append("' must be a string");
   out = std::string(v->get_string());
   return {};
 }
@@ -109,7 +110,7 @@ std::string need_int(const json::object& o, std::string_view name, std::int64_t&
     out = v->get_int64();
     return {};
   }
-  return "'" + std::string(name) + "' must be an integer";
+  return std::string("'").append(name).append("' must be an integer");
 }
 
 }  // namespace patchbay::fakes::ilink

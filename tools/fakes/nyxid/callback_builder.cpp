@@ -1,7 +1,6 @@
 #include "callback_builder.hpp"
 
 #include <boost/json/serialize.hpp>
-#include <openssl/evp.h>
 
 #include <algorithm>
 
@@ -92,45 +91,59 @@ json::object raw_event(std::string_view platform, bool group, const std::string&
   return json::object{{"chat_id", chat}, {"text", text}};
 }
 
-}  // namespace
+// The forgeries an inject body asks for.
+struct forgeries {
+  std::vector<std::string> names;
+  bool operator()(std::string_view n) const {
+    return std::find(names.begin(), names.end(), n) != names.end();
+  }
+};
 
-const std::vector<std::string>& forgery_names() {
-  static const std::vector<std::string> names{
-      "expired",          "wrong_audience",   "wrong_issuer",        "wrong_token_type",
-      "body_altered",     "duplicate_jti",    "unknown_kid",         "bad_signature",
-      "wrong_message_id", "claim_message_id", "wrong_api_key_id",    "wrong_platform",
-      "jti_mismatch",     "missing_token",    "missing_message_id_header",
-      "missing_reply_token", "missing_user_token"};
-  return names;
-}
+// The inject body's fields, checked, with the defaults filled in.
+struct inject_request {
+  std::string platform;
+  bool group = false;
+  std::string url;
+  std::string api_key_id;
+  const relay_ledger::api_key* key = nullptr;
+  std::string chat;
+  std::string sender;
+  std::string sender_name;
+  std::string text;
+  std::string tenant;
+  bool per_chat = false;
+  std::string route_type;
+};
 
-std::optional<delivery> build_callback(const json::object& req, callback_context& ctx,
-                                       std::int64_t now_ms, std::string& error,
-                                       json::object& answer) {
-  delivery d;
-  // --- the request ---
+// The "forge" field: a name or a list of names, each one of forgery_names().
+bool read_forgeries(const json::object& req, forgeries& out, std::string& error) {
   if (const json::value* f = req.if_contains("forge")) {
-    if (f->is_string()) d.forge.emplace_back(f->get_string());
+    if (f->is_string()) out.names.emplace_back(f->get_string());
     if (f->is_array())
       for (const auto& v : f->get_array())
-        if (v.is_string()) d.forge.emplace_back(v.get_string());
+        if (v.is_string()) out.names.emplace_back(v.get_string());
   }
-  for (const auto& f : d.forge) {
+  for (const auto& f : out.names) {
     const auto& names = forgery_names();
     if (std::find(names.begin(), names.end(), f) == names.end()) {
       error = "unknown forgery: " + f;
-      return std::nullopt;
+      return false;
     }
   }
-  const auto forged = [&](std::string_view n) {
-    return std::find(d.forge.begin(), d.forge.end(), n) != d.forge.end();
-  };
-  const std::string platform = lower(json_util::string_at(req, "platform").empty()
-                                         ? "lark"
-                                         : json_util::string_at(req, "platform"));
+  return true;
+}
+
+// Checks the request and fills in its defaults. Nothing is recorded; ids are drawn only for a
+// missing chat or sender.
+std::optional<inject_request> read_inject_request(const json::object& req, callback_context& ctx,
+                                                  std::string& error) {
+  inject_request r;
+  r.platform =
+      lower(json_util::string_at(req, "platform").empty() ? "lark"
+                                                          : json_util::string_at(req, "platform"));
   static const std::vector<std::string> platforms{"lark", "feishu", "telegram", "discord", "slack",
                                                   "device"};
-  if (std::find(platforms.begin(), platforms.end(), platform) == platforms.end()) {
+  if (std::find(platforms.begin(), platforms.end(), r.platform) == platforms.end()) {
     error = "platform must be lark, feishu, telegram, discord, slack or device";
     return std::nullopt;
   }
@@ -139,36 +152,38 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
     error = "chat_type must be dm or group";
     return std::nullopt;
   }
-  const bool group = chat_type == "group";
-  d.url = json_util::string_at(req, "callback_url").empty()
+  r.group = chat_type == "group";
+  r.url = json_util::string_at(req, "callback_url").empty()
               ? ctx.callback_url
               : std::string(json_util::string_at(req, "callback_url"));
-  if (d.url.rfind("http://", 0) != 0 && d.url.rfind("https://", 0) != 0) {
+  if (r.url.rfind("http://", 0) != 0 && r.url.rfind("https://", 0) != 0) {
     error = "no callback_url (set it with --callback-url, /_fake/config or the inject body)";
     return std::nullopt;
   }
-  std::string api_key_id(json_util::string_at(req, "api_key_id"));
-  if (api_key_id.empty()) api_key_id = ctx.api_key_id;
-  const auto* key = ctx.ledger.key_by_id(api_key_id);
-  if (!key) {
+  r.api_key_id = json_util::string_at(req, "api_key_id");
+  if (r.api_key_id.empty()) r.api_key_id = ctx.api_key_id;
+  r.key = ctx.ledger.key_by_id(r.api_key_id);
+  if (!r.key) {
     error = "unknown api_key_id";
     return std::nullopt;
   }
-  std::string chat(json_util::string_at(req, "chat_id"));
-  if (chat.empty()) chat = default_chat(platform, group, ctx.ids);
-  std::string sender(json_util::string_at(req, "sender_id"));
-  if (sender.empty()) sender = default_sender(platform, ctx.ids);
-  const std::string sender_name(json_util::string_at(req, "sender_name"));
-  const std::string text(json_util::string_at(req, "text"));
-  std::string tenant(json_util::string_at(req, "tenant_key"));
-  if (tenant.empty()) tenant = "fake-tenant-1";
-  const bool per_chat = json_util::string_at(req, "route") == "chat";
-  const std::string route_type(json_util::string_at(req, "route_type"));
+  r.chat = json_util::string_at(req, "chat_id");
+  if (r.chat.empty()) r.chat = default_chat(r.platform, r.group, ctx.ids);
+  r.sender = json_util::string_at(req, "sender_id");
+  if (r.sender.empty()) r.sender = default_sender(r.platform, ctx.ids);
+  r.sender_name = json_util::string_at(req, "sender_name");
+  r.text = json_util::string_at(req, "text");
+  r.tenant = json_util::string_at(req, "tenant_key");
+  if (r.tenant.empty()) r.tenant = "fake-tenant-1";
+  r.per_chat = json_util::string_at(req, "route") == "chat";
+  r.route_type = json_util::string_at(req, "route_type");
+  return r;
+}
 
-  // --- the message and its route ---
-  auto& conv = ctx.ledger.route_for(platform, chat, per_chat, group ? "group" : "private",
-                                    route_type.empty() ? ctx.default_route_type : route_type,
-                                    api_key_id);
+// The inbound message on its route (not yet recorded), with its reply token minted.
+relay_ledger::inbound make_inbound(const json::object& req, callback_context& ctx,
+                                   const inject_request& r, const relay_ledger::conversation& conv,
+                                   std::int64_t now_ms, std::string& reply_token) {
   relay_ledger::inbound in;
   // A given message_id re-sends that message as a new delivery (fresh jti and reply token): how
   // the NyxID docs describe a retry ("retries mint a fresh jti; idempotency is by message_id").
@@ -176,21 +191,22 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
                       ? ctx.ids.uuid()
                       : std::string(json_util::string_at(req, "message_id"));
   in.conversation_id = conv.id;
-  in.platform = platform;
-  in.chat_id = chat;
+  in.platform = r.platform;
+  in.chat_id = r.chat;
   in.platform_message_id = json_util::string_at(req, "platform_message_id").empty()
-                               ? ctx.ids.platform_message_id(platform)
+                               ? ctx.ids.platform_message_id(r.platform)
                                : std::string(json_util::string_at(req, "platform_message_id"));
   in.time_ms = now_ms;
   json::object token_overrides;
   if (const auto* o = json_util::object_at(req, "reply_token_claims")) token_overrides = *o;
-  const std::string reply_token = ctx.ledger.mint_reply_token(in, now_ms, token_overrides);
+  reply_token = ctx.ledger.mint_reply_token(in, now_ms, token_overrides);
   in.reply_jti = std::string(
       json_util::string_at(ctx.keys.verify(reply_token).claims, "jti"));  // for records only
+  return in;
+}
 
-  // --- the body ---
-  std::string jti = ctx.ids.uuid();
-  if (forged("duplicate_jti") && !ctx.last_jti.empty()) jti = ctx.last_jti;
+json::object message_content(const json::object& req, const inject_request& r,
+                             const relay_ledger::inbound& in) {
   json::object content;
   if (const json::value* card = req.if_contains("card")) {
     content["type"] = "card_action";
@@ -202,18 +218,27 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
     content["type"] = json_util::string_at(req, "content_type").empty()
                           ? "text"
                           : json_util::string_at(req, "content_type");
-    if (!text.empty()) content["text"] = text;
+    if (!r.text.empty()) content["text"] = r.text;
   }
+  return content;
+}
+
+// The callback body (§1.1), before any body_altered forgery.
+json::object callback_body(const json::object& req, callback_context& ctx, const inject_request& r,
+                           const relay_ledger::inbound& in, const relay_ledger::conversation& conv,
+                           const std::string& reply_token, const std::string& jti,
+                           const forgeries& forged, std::int64_t now_ms) {
+  json::object content = message_content(req, r, in);
   json::object body;
   body["message_id"] = in.message_id;
   body["correlation_id"] = forged("jti_mismatch") ? ctx.ids.uuid() : jti;
-  body["platform"] = platform;
+  body["platform"] = r.platform;
   if (!forged("missing_reply_token")) body["reply_token"] = reply_token;
-  body["agent"] = json::object{{"api_key_id", api_key_id}, {"name", key->name}};
+  body["agent"] = json::object{{"api_key_id", r.api_key_id}, {"name", r.key->name}};
   body["conversation"] =
-      json::object{{"id", conv.id}, {"platform_id", chat}, {"type", conv.type}};
-  json::object snd{{"platform_id", sender}};
-  if (!sender_name.empty()) snd["display_name"] = sender_name;
+      json::object{{"id", conv.id}, {"platform_id", r.chat}, {"type", conv.type}};
+  json::object snd{{"platform_id", r.sender}};
+  if (!r.sender_name.empty()) snd["display_name"] = r.sender_name;
   body["sender"] = std::move(snd);
   body["content"] = std::move(content);
   if (!json_util::string_at(req, "reply_to_platform_message_id").empty())
@@ -224,24 +249,31 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
   if (const json::value* raw = req.if_contains("raw")) {
     if (!raw->is_null()) body["raw_platform_data"] = *raw;  // null: omitted
   } else {
-    body["raw_platform_data"] = raw_event(platform, group, chat, sender, in.platform_message_id,
-                                          text, tenant, ctx.ids, now_ms);
+    body["raw_platform_data"] =
+        raw_event(r.platform, r.group, r.chat, r.sender, in.platform_message_id, r.text, r.tenant,
+                  ctx.ids, now_ms);
   }
-  d.body = json::serialize(body);
+  return body;
+}
 
-  // --- the callback JWT ---
-  const std::int64_t now = now_ms / 1000;
-  json::object claims{{"iss", forged("wrong_issuer") ? "https://wrong-issuer.invalid" : ctx.issuer},
-                      {"aud", forged("wrong_audience") ? reply_audience : callback_audience},
-                      {"exp", forged("expired") ? now - 600 : now + ctx.callback_ttl_s},
-                      {"iat", forged("expired") ? now - 600 - ctx.callback_ttl_s : now},
-                      {"jti", jti},
-                      {"token_type", forged("wrong_token_type") ? "relay_reply" : "relay_callback"},
-                      {"api_key_id", forged("wrong_api_key_id") ? ctx.ids.uuid() : api_key_id},
-                      {"message_id", forged("claim_message_id") ? ctx.ids.uuid() : in.message_id},
-                      {"platform", forged("wrong_platform") ? (platform == "slack" ? "discord" : "slack")
-                                                            : platform},
-                      {"body_sha256", patchbay::common::sha256_hex(d.body)}};
+// The callback JWT over the body bytes, forged as asked.
+std::string callback_token(callback_context& ctx, const inject_request& r,
+                           const relay_ledger::inbound& in, const std::string& jti,
+                           const std::string& body_bytes, const forgeries& forged,
+                           std::int64_t now) {
+  const std::string& platform = r.platform;
+  json::object claims{
+      {"iss", forged("wrong_issuer") ? "https://wrong-issuer.invalid" : ctx.issuer},
+      {"aud", forged("wrong_audience") ? reply_audience : callback_audience},
+      {"exp", forged("expired") ? now - 600 : now + ctx.callback_ttl_s},
+      {"iat", forged("expired") ? now - 600 - ctx.callback_ttl_s : now},
+      {"jti", jti},
+      {"token_type", forged("wrong_token_type") ? "relay_reply" : "relay_callback"},
+      {"api_key_id", forged("wrong_api_key_id") ? ctx.ids.uuid() : r.api_key_id},
+      {"message_id", forged("claim_message_id") ? ctx.ids.uuid() : in.message_id},
+      {"platform",
+       forged("wrong_platform") ? (platform == "slack" ? "discord" : "slack") : platform},
+      {"body_sha256", patchbay::common::sha256_hex(body_bytes)}};
   std::string token = forged("unknown_kid") ? sign_jwt(ctx.keys.unpublished(), claims)
                                             : ctx.keys.sign(claims);
   if (forged("bad_signature")) {
@@ -249,44 +281,110 @@ std::optional<delivery> build_callback(const json::object& req, callback_context
     char& c = token[dot + 10];  // a middle character: stays canonical base64url
     c = c == 'A' ? 'B' : 'A';
   }
-  if (forged("body_altered")) {
-    body["content"].as_object()["text"] = text + " (altered after signing)";
-    d.body = json::serialize(body);
-  }
+  return token;
+}
 
-  // --- headers (§1.2) ---
+// The §1.2 headers.
+void add_headers(delivery& d, const json::object& req, callback_context& ctx,
+                 const inject_request& r, const relay_ledger::inbound& in, const std::string& token,
+                 const forgeries& forged, std::int64_t now_ms) {
+  const std::int64_t now = now_ms / 1000;
   if (!forged("missing_token")) d.headers.emplace_back("X-NyxID-Callback-Token", token);
   if (ctx.legacy_signature)
-    d.headers.emplace_back("X-NyxID-Signature", patchbay::common::hex(patchbay::common::hmac_sha256(patchbay::common::sha256_hex(key->key), d.body)));
+    d.headers.emplace_back("X-NyxID-Signature", patchbay::common::hex(
+                                 patchbay::common::hmac_sha256(patchbay::common::sha256_hex(r.key->key), d.body)));
   if (!forged("missing_message_id_header"))
     d.headers.emplace_back("X-NyxID-Message-Id",
                            forged("wrong_message_id") ? ctx.ids.uuid() : in.message_id);
   d.headers.emplace_back("X-NyxID-Timestamp", rfc3339(now_ms));
-  d.headers.emplace_back("X-NyxID-Platform", platform);
+  d.headers.emplace_back("X-NyxID-Platform", r.platform);
   if (!forged("missing_user_token") && !(req.contains("user_token") && req.at("user_token") == false)) {
-    json::object user{{"iss", ctx.issuer},        {"sub", "bot-owner-" + api_key_id.substr(0, 8)},
-                      {"aud", "nyxid"},           {"iat", now},
-                      {"exp", now + ctx.user_token_ttl_s}, {"jti", ctx.ids.uuid()},
-                      {"scope", "openid profile email proxy"}, {"token_type", "user"}};
+    json::object user{{"iss", ctx.issuer},
+                      {"sub", "bot-owner-" + r.api_key_id.substr(0, 8)},
+                      {"aud", "nyxid"},
+                      {"iat", now},
+                      {"exp", now + ctx.user_token_ttl_s},
+                      {"jti", ctx.ids.uuid()},
+                      {"scope", "openid profile email proxy"},
+                      {"token_type", "user"}};
     d.headers.emplace_back("X-NyxID-User-Token", ctx.keys.sign(user));
   }
+}
+
+// What POST /_fake/inject answers.
+json::object inject_answer(const inject_request& r, const relay_ledger::inbound& in,
+                           const relay_ledger::conversation& conv, const std::string& jti,
+                           const std::string& reply_token, const forgeries& forged) {
+  json::array forge;
+  for (const auto& f : forged.names) forge.push_back(json::string(f));
+  return json::object{{"message_id", in.message_id},
+                      {"correlation_id", jti},
+                      {"conversation_id", conv.id},
+                      {"platform", r.platform},
+                      {"chat_id", r.chat},
+                      {"sender_id", r.sender},
+                      {"platform_message_id", in.platform_message_id},
+                      {"reply_token", reply_token},
+                      {"reply_jti", in.reply_jti},
+                      {"forge", std::move(forge)}};
+}
+
+}  // namespace
+
+const std::vector<std::string>& forgery_names() {
+  static const std::vector<std::string> names{"expired",
+                                              "wrong_audience",
+                                              "wrong_issuer",
+                                              "wrong_token_type",
+                                              "body_altered",
+                                              "duplicate_jti",
+                                              "unknown_kid",
+                                              "bad_signature",
+                                              "wrong_message_id",
+                                              "claim_message_id",
+                                              "wrong_api_key_id",
+                                              "wrong_platform",
+                                              "jti_mismatch",
+                                              "missing_token",
+                                              "missing_message_id_header",
+                                              "missing_reply_token",
+                                              "missing_user_token"};
+  return names;
+}
+
+std::optional<delivery> build_callback(const json::object& req, callback_context& ctx,
+                                       std::int64_t now_ms, std::string& error,
+                                       json::object& answer) {
+  forgeries forged;
+  if (!read_forgeries(req, forged, error)) return std::nullopt;
+  const auto r = read_inject_request(req, ctx, error);
+  if (!r) return std::nullopt;
+
+  auto& conv = ctx.ledger.route_for(
+      r->platform, r->chat, r->per_chat, r->group ? "group" : "private",
+      r->route_type.empty() ? ctx.default_route_type : r->route_type, r->api_key_id);
+  std::string reply_token;
+  relay_ledger::inbound in = make_inbound(req, ctx, *r, conv, now_ms, reply_token);
+
+  delivery d;
+  d.url = r->url;
+  std::string jti = ctx.ids.uuid();
+  if (forged("duplicate_jti") && !ctx.last_jti.empty()) jti = ctx.last_jti;
+  json::object body = callback_body(req, ctx, *r, in, conv, reply_token, jti, forged, now_ms);
+  d.body = json::serialize(body);
+  const std::string token = callback_token(ctx, *r, in, jti, d.body, forged, now_ms / 1000);
+  if (forged("body_altered")) {
+    body["content"].as_object()["text"] = r->text + " (altered after signing)";
+    d.body = json::serialize(body);
+  }
+  add_headers(d, req, ctx, *r, in, token, forged, now_ms);
 
   d.message_id = in.message_id;
   d.jti = jti;
-  d.platform = platform;
+  d.platform = r->platform;
+  d.forge = forged.names;
   ctx.last_jti = jti;
-  json::array forge;
-  for (const auto& f : d.forge) forge.push_back(json::string(f));
-  answer = json::object{{"message_id", in.message_id},
-                        {"correlation_id", jti},
-                        {"conversation_id", conv.id},
-                        {"platform", platform},
-                        {"chat_id", chat},
-                        {"sender_id", sender},
-                        {"platform_message_id", in.platform_message_id},
-                        {"reply_token", reply_token},
-                        {"reply_jti", in.reply_jti},
-                        {"forge", std::move(forge)}};
+  answer = inject_answer(*r, in, conv, jti, reply_token, forged);
   ctx.ledger.add_inbound(std::move(in));
   return d;
 }

@@ -94,8 +94,9 @@ class http_server {
   // the first call's grace counts. If the runtime stops before stopping completes, on_stopped is
   // called from the thread that stops the runtime (inside io_runtime::stop()), or, when the
   // runtime is already stopping, right here before stop() returns. An exception from it is
-  // reported on stderr and otherwise ignored. Typical use: set a std::promise in it, and wait on
-  // the future before stopping the runtime, so that the grace period is really honoured.
+  // reported through the diagnostic sink (diagnostics.hpp) and otherwise ignored. Typical use: set
+  // a std::promise in it, and wait on the future before stopping the runtime, so that the grace
+  // period is really honoured.
   void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
 
  private:
