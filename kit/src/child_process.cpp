@@ -11,6 +11,7 @@
 #include "patchbay/kit/child_process.hpp"
 
 #include "child_spawn.hpp"
+#include "patchbay/common/line_splitter.hpp"
 #include "patchbay/kit/runtime.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -47,11 +48,11 @@ std::string errno_text(int e) { return std::system_category().message(e); }
 
 struct child_process::impl : std::enable_shared_from_this<impl> {
   struct reader {
-    reader(strand_exec& ex, child_stream w) : d(ex), which(w) {}
+    reader(strand_exec& ex, child_stream w, std::size_t max_line)
+        : d(ex), which(w), lines(max_line, common::line_splitter::overlong::skip) {}
     net::posix::stream_descriptor d;
     child_stream which;
-    std::string partial;
-    bool skipping = false;  // inside an overlong line, up to its newline
+    common::line_splitter lines;  // an overlong line is dropped and reported, reading goes on
     bool open = false;
     std::array<char, 16 * 1024> buf{};
   };
@@ -62,8 +63,8 @@ struct child_process::impl : std::enable_shared_from_this<impl> {
         opt(std::move(o)),
         ev(std::move(e)),
         in(ex),
-        out(ex, child_stream::out),
-        err(ex, child_stream::err),
+        out(ex, child_stream::out, opt.max_line_bytes),
+        err(ex, child_stream::err, opt.max_line_bytes),
         pidfd(ex),
         drain_timer(ex),
         kill_timer(ex) {}
@@ -130,8 +131,7 @@ struct child_process::impl : std::enable_shared_from_this<impl> {
     if (exit_reported) return;  // closed by the drain timeout
     if (n > 0) split(r, n);
     if (!ec) return read(r);
-    if (!r.partial.empty() && !r.skipping) emit_line(r.which, std::move(r.partial));
-    r.partial.clear();
+    if (!r.lines.rest().empty()) emit_line(r.which, std::string(r.lines.rest()));
     r.open = false;
     error_code ignored;
     r.d.close(ignored);
@@ -143,32 +143,19 @@ struct child_process::impl : std::enable_shared_from_this<impl> {
   }
 
   void split(reader& r, std::size_t n) {
-    const char* p = r.buf.data();
-    const char* end = p + n;
-    while (p < end) {
-      const char* nl = static_cast<const char*>(std::memchr(p, '\n', static_cast<size_t>(end - p)));
-      const char* seg_end = nl ? nl : end;
-      const auto len = static_cast<std::size_t>(seg_end - p);
-      if (!r.skipping) {
-        if (r.partial.size() + len > opt.max_line_bytes) {
-          r.partial.clear();
-          r.skipping = true;
+    r.lines.feed(
+        std::string_view(r.buf.data(), n),
+        [&](std::string_view line) {
+          emit_line(r.which, std::string(line));
+          return true;
+        },
+        [&] {
           emit([w = r.which, max = opt.max_line_bytes](impl& self) {
             if (self.ev.on_overlong_line) self.ev.on_overlong_line(w, max);
           });
-        } else {
-          r.partial.append(p, len);
-        }
-      }
-      if (!nl) break;
-      if (!r.skipping) {
-        if (!r.partial.empty() && r.partial.back() == '\r') r.partial.pop_back();
-        emit_line(r.which, std::exchange(r.partial, {}));
-      }
-      r.skipping = false;
-      p = nl + 1;
-    }
+        });
   }
+
 
   void emit_line(child_stream which, std::string line) {
     emit([which, line = std::move(line)](impl& self) mutable {

@@ -4,43 +4,6 @@
 
 namespace patchbay::agents {
 
-bool line_splitter::feed(std::string_view bytes,
-                         const std::function<bool(std::string_view line)>& fn) {
-  if (stopped_) return false;
-  std::size_t start = 0;
-  // Lines entirely inside `bytes` are handed out without copying; only a partial one is kept.
-  while (start < bytes.size()) {
-    const std::size_t nl = bytes.find('\n', start);
-    if (nl == std::string_view::npos) break;
-    std::string_view piece = bytes.substr(start, nl - start);
-    std::string joined;
-    std::string_view line = piece;
-    if (!pending_.empty()) {
-      joined = std::move(pending_);
-      pending_.clear();
-      joined.append(piece);
-      line = joined;
-    }
-    if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-    start = nl + 1;
-    if (line.size() > max_) {
-      overflowed_ = stopped_ = true;
-      return false;
-    }
-    if (!fn(line)) {
-      stopped_ = true;
-      return false;
-    }
-  }
-  pending_.append(bytes.substr(start));
-  // A line still growing past the bound ("\r" may yet be its terminator's first half).
-  if (pending_.size() > max_ + 1 || (pending_.size() == max_ + 1 && pending_.back() != '\r')) {
-    overflowed_ = stopped_ = true;
-    return false;
-  }
-  return true;
-}
-
 void body_prefix::add(std::string_view bytes) {
   total_ += bytes.size();
   if (text_.size() < cap_) text_.append(bytes.substr(0, cap_ - text_.size()));

@@ -1,6 +1,6 @@
 // What the HTTP-based agent backends (`http`, `openai`) share, in one place and without I/O:
-//  - line_splitter: cuts a byte stream into LF / CRLF lines, with a bound on a line's size (NDJSON
-//    answers, and the first line the `http` backend sniffs);
+//  - line_splitter (patchbay/common/line_splitter.hpp): LF / CRLF lines with a bound on a line's
+//    size (NDJSON answers, and the first line the `http` backend sniffs);
 //  - body_prefix: the first bytes of an answer body, kept for error excerpts;
 //  - redact / excerpt: a short, printable, secret-free excerpt of a body for error texts and logs;
 //  - classify_transport: the kit HTTP client's error texts as a small set of kinds, so each
@@ -14,27 +14,13 @@
 #include <string_view>
 #include <vector>
 
+#include "patchbay/common/line_splitter.hpp"
+
 namespace patchbay::agents {
 
-class line_splitter {
- public:
-  explicit line_splitter(std::size_t max_line_bytes) : max_(max_line_bytes) {}
-
-  // Calls `fn` with each complete line (terminator removed: "\n" and a "\r" before it). `fn`
-  // returns false to stop. Returns false once stopped by `fn` or when a line (complete or still
-  // growing) exceeds the bound (then overflowed() is true); later calls do nothing.
-  bool feed(std::string_view bytes, const std::function<bool(std::string_view line)>& fn);
-  // The bytes after the last terminator (a last line without "\n" at the end of a stream).
-  std::string_view rest() const { return pending_; }
-  bool overflowed() const { return overflowed_; }
-  bool stopped() const { return stopped_; }
-
- private:
-  std::size_t max_;
-  std::string pending_;
-  bool overflowed_ = false;
-  bool stopped_ = false;
-};
+// The bounded line splitter has one home in common/ (stop policy here: an answer with an overlong
+// line is not read further).
+using common::line_splitter;
 
 // Keeps the first `cap` bytes of a body; the rest is counted, not stored.
 class body_prefix {
