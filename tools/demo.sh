@@ -8,8 +8,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 tools/install-deps.sh
-cmake -S . -B build-release -G Ninja -DCMAKE_BUILD_TYPE=Release -DPATCHBAY_BUILD_TESTS=OFF
-cmake --build build-release -j "$(nproc)"
+cmake --preset release
+cmake --build --preset release -j "$(nproc)"
 mkdir -p run
 [ -f run/patchbay.yaml ] || cp examples/patchbay.yaml run/patchbay.yaml
 

@@ -10,6 +10,7 @@ packages=(
   libsqlite3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   dpkg-dev
+  clang-format clang-tidy
 )
 
 missing=()
