@@ -1,6 +1,6 @@
 // The Lark channel plugin (international brand of the Feishu/Lark platform): webhook mode by default.
-// Everything but the brand defaults lives in plugins/common/feishu_channel (the channel) and
-// plugins/common/feishu_family (the protocol), shared with the other brand.
+// Everything but the brand defaults lives in plugins/feishu_lark/channel (the channel) and
+// plugins/feishu_lark/proto (the protocol), shared with the other brand.
 #include "feishu_lark/channel/family_channel.hpp"
 #include "feishu_lark/proto/brand.hpp"
 

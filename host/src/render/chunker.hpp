@@ -2,7 +2,7 @@
 //
 // CONTRACT (chunk_text)
 //   - `limit` is the maximum size of one rendered part, markers included, measured in `unit`
-//     (see core/text_units.hpp for units and for how invalid UTF-8 is counted). 0 = unlimited.
+//     (see render/text_units.hpp for units and for how invalid UTF-8 is counted). 0 = unlimited.
 //   - A text that fits (measure(text) <= limit) is returned as ONE part, unchanged, with no marker.
 //     The empty text gives ZERO parts (there is nothing to send).
 //   - Otherwise the text is cut into N >= 2 non-empty pieces, each rendered with markers:

@@ -1,4 +1,4 @@
-// Feishu/Lark family: the inside of family_channel (private to plugins/common/feishu_channel).
+// Feishu/Lark family: the inside of family_channel (private to plugins/feishu_lark/channel).
 // One instance's state on one strand of the plugin's shared runtime, split by concern:
 //   family_channel.cpp    composition: construction, start, status, stop, destroy
 //   outbound.cpp          send (reply / send to chat) and edit, with uuid idempotency keys

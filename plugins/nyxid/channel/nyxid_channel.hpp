@@ -1,5 +1,5 @@
 // The NyxID channel: one instance = one NyxID agent key (and optionally one proxy slug), on one
-// strand of the plugin's shared runtime (plugins/common/plugin_runtime.hpp). Split by concern:
+// strand of the plugin's shared runtime (plugins/support/plugin_runtime.hpp). Split by concern:
 //   nyxid_channel.cpp   composition: start (OIDC discovery + JWKS), key refresh, stop, close,
 //                       the HTTP call helper with its cancel handles
 //   nyxid_inbound.cpp   POST /hooks/<channel-id>: timestamp + verify_callback (refetching keys on

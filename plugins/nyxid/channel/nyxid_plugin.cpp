@@ -1,6 +1,6 @@
 // The NyxID channel plugin: chat platforms (Lark/Feishu, Telegram, Discord, Slack) relayed by
 // NyxID's channel relay (docs/protocols/nyxid-relay.md). One channel instance per NyxID agent
-// key; every instance shares the plugin's small I/O runtime (plugins/common/plugin_runtime.hpp).
+// key; every instance shares the plugin's small I/O runtime (plugins/support/plugin_runtime.hpp).
 // The transport lives in nyxid_channel*.cpp; the pure decisions in nyxid_config, reply_plan and
 // proxy_send; the protocol in proto/.
 //
@@ -19,7 +19,7 @@ namespace sdk = patchbay::sdk;
 namespace nx = patchbay::plugins::nyxid;
 
 // Plugin-wide values; each inbound message narrows them for the platform behind it
-// (nyxid_proto/platform_caps.hpp: only Lark/Feishu can edit; the text limit is the platform's).
+// (nyxid/proto/platform_caps.hpp: only Lark/Feishu can edit; the text limit is the platform's).
 // The plugin-wide limit is what proactive sends get (no inbound message narrows them): they go
 // to Lark through the proxy, so Lark's 30000 characters — a 3 MB report becomes ≥ 100 parts.
 pb_capabilities nyxid_capabilities() noexcept {
