@@ -1,11 +1,11 @@
-// Fuzz target for core/chunker and core/text_units. Input layout:
+// Fuzz target for render/chunker and render/text_units. Input layout:
 //   byte 0   flags: bits 0-1 unit (0 = unspecified, 1 bytes, 2 UTF-16, 3 code points),
 //            bit 2 markers off, bit 3 small limit (limit % 160), bit 4 unknown unit (expects error)
 //   byte 1-2 limit, little endian (% 4096 unless bit 3); 0 = unlimited
 //   rest     the text (any bytes)
 // Aborts when chunk_text breaks a rule (chunk_check::violation) or the measuring helpers disagree
 // with the independent ones. Built with libFuzzer under PATCHBAY_FUZZ=ON (tests/fuzz), and with a
-// plain main() as the corpus replay test chunker_fuzz_corpus (tests/core).
+// plain main() as the corpus replay test chunker_fuzz_corpus (tests/host).
 #include "render/chunker.hpp"
 #include "render/text_units.hpp"
 

@@ -1,6 +1,6 @@
 // patchbay-fake-nyxid: JOSE signing — keys made with OpenSSL (RSA-2048 for RS256, EC P-256 for
 // ES256), their public JWKs, compact JWS signing (ES256 signatures as JOSE r||s). The fake's
-// key_store signs with it, and so do the nyxid_proto tests (tests/plugins/nyxid_proto/
+// key_store signs with it, and so do the nyxid_proto tests (tests/plugins/nyxid/proto/
 // test_signer): one signer for both. No Asio; OpenSSL crypto and nyxid_proto's base64url/DER
 // helpers only (library patchbay_fake_nyxid_jose).
 //

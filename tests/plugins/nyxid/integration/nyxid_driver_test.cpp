@@ -1,4 +1,4 @@
-// The NyxID plugin .so driven through its C ABI by the test host (tests/plugins/support/
+// The NyxID plugin .so driven through its C ABI by the test host (tests/support/
 // plugin_driver.hpp) against the fake NyxID: callbacks answered 202 only once the host's
 // durability answer came (503 when refused), what the plugin hands the host per message
 // (conversation = platform chat id, kind, capabilities, opaque reply context), a spent token

@@ -10,7 +10,7 @@
 namespace {
 using namespace wxtest;
 
-// One weixin instance on the test host (tests/plugins/support/plugin_driver.hpp).
+// One weixin instance on the test host (tests/support/plugin_driver.hpp).
 struct instance : pbdrv::instance {
   explicit instance(const std::string& config) : pbdrv::instance(PB_WEIXIN_PLUGIN, "wx", config) {}
 };
