@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "patchbay/kit/http_server.hpp"
 #include "plugin/channel_status.hpp"
 #include "plugin/instance_directory.hpp"
 #include "turns/turn_service.hpp"
-#include "patchbay/kit/http_server.hpp"
 
 namespace patchbay::api {
 
@@ -17,9 +17,9 @@ struct api_context {
   plugin::status_board& registry;
   std::vector<std::string> api_tokens;  // empty: /v1/* is open (loopback use)
   std::chrono::steady_clock::time_point started_at;
-  turns::turn_service* turns = nullptr;  // POST /v1/chat; null = not served (404)
+  turns::turn_service* turns = nullptr;            // POST /v1/chat; null = not served (404)
   plugin::instance_directory* channels = nullptr;  // /hooks/..., /v1/messages; null = 404
-  kit::io_runtime* rt = nullptr;          // POST /v1/messages (with `store`)
+  kit::io_runtime* rt = nullptr;                   // POST /v1/messages (with `store`)
   state::store* store = nullptr;
 };
 

@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cli/commands.hpp"
 #include "agents/sse_parser.hpp"
+#include "cli/commands.hpp"
 #include "patchbay/kit/http_client.hpp"
 
 namespace patchbay::cli {
@@ -53,8 +53,9 @@ int parse_chat_args(const args& in, chat_options& o) {
     }
   }
   if (o.text.empty()) {
-    std::fprintf(stderr, "usage: patchbay chat [--url URL] [--token TOKEN] [--thread ID] "
-                         "[--agent NAME] TEXT\n");
+    std::fprintf(stderr,
+                 "usage: patchbay chat [--url URL] [--token TOKEN] [--thread ID] "
+                 "[--agent NAME] TEXT\n");
     return 2;
   }
   return 0;

@@ -1,6 +1,7 @@
-// Identity bindings with NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): the /init and /unbind
-// commands, the OAuth callback (code exchange → binding stored), and the token exchange that
-// turns a binding into the asking user's short-lived access token, with self-heal (policy.hpp).
+// Identity bindings with NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): the /init and
+// /unbind commands, the OAuth callback (code exchange → binding stored), and the token exchange
+// that turns a binding into the asking user's short-lived access token, with self-heal
+// (policy.hpp).
 //
 // Every call to NyxID has deadlines (the kit HTTP client, `timeout` for each phase and in total).
 // Tokens, codes, states and binding ids are never logged; logs name the subject key and NyxID's
@@ -19,10 +20,10 @@
 #include <string>
 #include <string_view>
 
+#include "identity/access_token_cache.hpp"
 #include "identity/binding_store.hpp"
 #include "identity/oauth_messages.hpp"
 #include "identity/policy.hpp"
-#include "identity/access_token_cache.hpp"
 #include "patchbay/kit/http_types.hpp"
 
 namespace patchbay::kit {

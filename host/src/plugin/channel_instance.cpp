@@ -212,8 +212,8 @@ void channel_instance::destroy_now() {
     }
     spdlog::error("[{}] plugin {} never completed {} (op {}); failing it", id_, module_->name,
                   op.what, op_id);
-    op.done(
-        messages::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}});
+    op.done(messages::op_result{
+        PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}});
   }
   if (auto fn = std::move(shutdown_done_)) fn();
 }

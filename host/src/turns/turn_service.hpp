@@ -24,7 +24,7 @@ class provider_registry;
 namespace patchbay::state {
 class store;
 struct turn_row;
-}
+}  // namespace patchbay::state
 
 namespace patchbay::turns {
 

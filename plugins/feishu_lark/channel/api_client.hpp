@@ -35,11 +35,11 @@
 #include "feishu_lark/proto/open_api.hpp"
 #include "feishu_lark/proto/rate_limiter.hpp"
 #include "feishu_lark/proto/token_cache.hpp"
-#include "support/http_calls.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "support/http_calls.hpp"
 
 namespace patchbay::plugins::feishu_family {
 

@@ -29,10 +29,10 @@
 #include <optional>
 #include <string>
 
-#include "support/bounded_lru.hpp"
 #include "feishu_lark/proto/channel_config.hpp"
 #include "feishu_lark/proto/events.hpp"
 #include "patchbay/kit/runtime.hpp"
+#include "support/bounded_lru.hpp"
 #include "support/plugin_runtime.hpp"
 
 namespace patchbay::plugins::feishu_family {

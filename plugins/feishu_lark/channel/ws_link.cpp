@@ -1,8 +1,9 @@
-// ws_link: the open Feishu/Lark long connection (docs/protocols/feishu-lark.md §2.3–2.7) — ping right after
-// open and every PingInterval, liveness (no inbound frame for PingInterval + liveness_margin →
-// abort), pongs and their ClientConfig (validated), data frames (type=event reassembled and handed
-// to on_event; card and unknown types dropped without an ack; text messages ignored) and the ack
-// each event gets when the channel says it is durable. The class: ws_supervisor_impl.hpp.
+// ws_link: the open Feishu/Lark long connection (docs/protocols/feishu-lark.md §2.3–2.7) — ping
+// right after open and every PingInterval, liveness (no inbound frame for PingInterval +
+// liveness_margin → abort), pongs and their ClientConfig (validated), data frames (type=event
+// reassembled and handed to on_event; card and unknown types dropped without an ack; text messages
+// ignored) and the ack each event gets when the channel says it is durable. The class:
+// ws_supervisor_impl.hpp.
 #include <algorithm>
 
 #include "feishu_lark/channel/ws_supervisor_impl.hpp"

@@ -18,18 +18,18 @@
 #include <memory>
 #include <string>
 
-#include "support/bounded_lru.hpp"
-#include "support/http_calls.hpp"
-#include "support/instance_core.hpp"
-#include "nyxid_config.hpp"
 #include "nyxid/proto/callback_verify.hpp"
 #include "nyxid/proto/jwks_cache.hpp"
 #include "nyxid/proto/oidc_cache.hpp"
 #include "nyxid/proto/replay_guard.hpp"
+#include "nyxid_config.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "support/bounded_lru.hpp"
+#include "support/http_calls.hpp"
+#include "support/instance_core.hpp"
 #include "support/plugin_runtime.hpp"
 
 namespace patchbay::plugins::nyxid {

@@ -9,10 +9,10 @@
 //     message        → emit_inbound; 202 {"status":"accepted"} once the host answered ACCEPTED or
 //                      DUPLICATE, 503 when it REFUSED (nothing is acknowledged that is not durable)
 // The host answers 504 itself after 10 s; key fetches are bounded well below that.
-#include "nyxid_channel.hpp"
 #include "nyxid/proto/callback_body.hpp"
 #include "nyxid/proto/callback_timestamp.hpp"
 #include "nyxid/proto/platform_caps.hpp"
+#include "nyxid_channel.hpp"
 #include "reply_plan.hpp"
 
 namespace patchbay::plugins::nyxid {

@@ -16,9 +16,9 @@
 // The platform message id (Lark om_…) is returned as the message id: it is what edits need.
 // Operator logs carry the classified message (status, error, error_code, NyxID's message —
 // redacted), never a token or key.
-#include "nyxid_channel.hpp"
 #include "nyxid/proto/relay_api.hpp"
 #include "nyxid/proto/relay_errors.hpp"
+#include "nyxid_channel.hpp"
 #include "proxy_send.hpp"
 #include "rejected_routes.hpp"
 #include "reply_plan.hpp"

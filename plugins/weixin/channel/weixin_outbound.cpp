@@ -1,6 +1,7 @@
 // weixin_account: the outbound REST calls (sendmessage, getconfig + sendtyping, notify*), the
 // context_token store and the bookkeeping that lets stop/close cancel and settle them.
-// None of these is gated by the long poll's session pause (docs/protocols/weixin-ilink.md §5.3/§5.4).
+// None of these is gated by the long poll's session pause (docs/protocols/weixin-ilink.md
+// §5.3/§5.4).
 #include "weixin_account.hpp"
 
 namespace patchbay::weixin {

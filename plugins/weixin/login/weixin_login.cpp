@@ -25,8 +25,8 @@
 #include <string>
 #include <thread>
 
-#include "weixin/proto/ilink_protocol.hpp"
 #include "patchbay/kit/http_client.hpp"
+#include "weixin/proto/ilink_protocol.hpp"
 
 namespace patchbay::weixin::login {
 namespace {

@@ -186,9 +186,10 @@ kit::http_response fake_feishu::send_message(api_ctx& c, const std::string& repl
       return bad("invalid receive_id");
     }
     // A user recipient gets the p2p chat the platform keeps with the bot (stable per user).
-    m.chat_id = type == "chat_id"
-                    ? rid
-                    : "oc_" + patchbay::common::sha256_hex(c.app->creds.app_id + "\n" + rid).substr(0, 32);
+    m.chat_id =
+        type == "chat_id"
+            ? rid
+            : "oc_" + patchbay::common::sha256_hex(c.app->creds.app_id + "\n" + rid).substr(0, 32);
   } else {
     const auto* target = messages_.find(reply_to);
     if (!target || target->app_id != c.app->creds.app_id) {

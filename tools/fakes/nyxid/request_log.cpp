@@ -1,7 +1,7 @@
 #include "request_log.hpp"
 
-#include "patchbay/common/json_util.hpp"
 #include "ids.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
@@ -63,7 +63,8 @@ void request_log::answered(std::uint64_t seq, unsigned status, const json::objec
   if (!body) return;
   r->error = std::string(json_util::string_at(*body, "error"));
   r->message = std::string(json_util::string_at(*body, "message"));
-  if (r->message.empty()) r->message = std::string(json_util::string_at(*body, "error_description"));
+  if (r->message.empty())
+    r->message = std::string(json_util::string_at(*body, "error_description"));
 }
 
 json::array request_log::to_json(std::string_view endpoint_filter) const {

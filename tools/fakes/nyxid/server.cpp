@@ -33,11 +33,10 @@ struct state final : common::locked_fake<fake_nyxid>, std::enable_shared_from_th
       case action::kind::delay: {
         const std::uint64_t id = next_delay++;
         auto t = std::make_unique<kit::timer>(rt);
-        t->after(std::chrono::milliseconds(a.delay_ms),
-                 [w = weak_from_this(), id](bool cancelled) {
-                   if (cancelled) return;
-                   if (auto s = w.lock()) s->delay_over(id);
-                 });
+        t->after(std::chrono::milliseconds(a.delay_ms), [w = weak_from_this(), id](bool cancelled) {
+          if (cancelled) return;
+          if (auto s = w.lock()) s->delay_over(id);
+        });
         delayed[id] = held{std::move(ex), std::move(t)};
         // The answer itself was computed now; keep it with the exchange.
         pending_answers[id] = std::move(a.response);
@@ -76,17 +75,17 @@ struct state final : common::locked_fake<fake_nyxid>, std::enable_shared_from_th
     r.max_body_bytes = 64 * 1024;
     const std::uint64_t ticket = a.ticket;
     spdlog::info("callback {} -> {} ({} bytes)", ticket, a.callback.url, a.callback.body.size());
-    kit::http_fetch(rt, std::move(r),
-                    [w = weak_from_this(), ticket, ex](std::string error,
-                                                       kit::http_client_response resp) {
-                      auto s = w.lock();
-                      if (!s) return;
-                      std::lock_guard lock(s->mtx);
-                      if (s->stopped) return;
-                      spdlog::info("callback {}: {}", ticket,
-                                   error.empty() ? std::to_string(resp.status) : error);
-                      ex->respond(s->fake.delivered(ticket, error, resp.status, resp.body));
-                    });
+    kit::http_fetch(
+        rt, std::move(r),
+        [w = weak_from_this(), ticket, ex](std::string error, kit::http_client_response resp) {
+          auto s = w.lock();
+          if (!s) return;
+          std::lock_guard lock(s->mtx);
+          if (s->stopped) return;
+          spdlog::info("callback {}: {}", ticket,
+                       error.empty() ? std::to_string(resp.status) : error);
+          ex->respond(s->fake.delivered(ticket, error, resp.status, resp.body));
+        });
   }
 
   void on_listening(const std::string& endpoint) override {
