@@ -11,6 +11,7 @@
 #include "patchbay/kit/child_process.hpp"
 
 #include "child_spawn.hpp"
+#include "diagnostics_detail.hpp"
 #include "patchbay/kit/runtime.hpp"
 
 #include <boost/asio/io_context.hpp>
@@ -352,7 +353,14 @@ std::unique_ptr<child_process> child_process::spawn(io_runtime& rt, const strand
 
 child_process::~child_process() {
   impl_->cancelled = true;
-  impl_->terminate(impl_->opt.kill_grace);
+  // terminate() locks a mutex and posts the SIGKILL timer; either can throw (std::system_error,
+  // std::bad_alloc). A destructor must not: report it and let the child be.
+  try {
+    impl_->terminate(impl_->opt.kill_grace);
+  } catch (...) {
+    detail::report_exception("child_process: terminate on destruction failed",
+                             std::current_exception());
+  }
 }
 
 const std::string& child_process::spawn_error() const { return impl_->spawn_error; }
