@@ -184,9 +184,12 @@ int cmd_status(const args& in) {
     return usage_error(e.what());
   }
   if (!a.empty()) return usage_error("unexpected argument " + a[0]);
-  if (url.empty()) url = std::getenv("PATCHBAY_URL") ? std::getenv("PATCHBAY_URL") : "";
+  // Read at start-up of the command, before any thread runs: getenv is safe then.
+  const char* env_url = std::getenv("PATCHBAY_URL");      // NOLINT(concurrency-mt-unsafe)
+  const char* env_token = std::getenv("PATCHBAY_TOKEN");  // NOLINT(concurrency-mt-unsafe)
+  if (url.empty() && env_url) url = env_url;
   if (url.empty()) url = "http://127.0.0.1:8780";
-  if (token.empty() && std::getenv("PATCHBAY_TOKEN")) token = std::getenv("PATCHBAY_TOKEN");
+  if (token.empty() && env_token) token = env_token;
   while (!url.empty() && url.back() == '/') url.pop_back();
 
   kit::http_client_request req;
