@@ -144,7 +144,7 @@ std::optional<jwks_result> parse_jwks(std::string_view document, const jwks_limi
 }
 
 std::optional<oidc_discovery> parse_oidc_discovery(std::string_view document) {
-  if (document.size() > 256 * 1024) return std::nullopt;
+  if (document.size() > std::size_t{256} * 1024) return std::nullopt;
   auto v = json_util::parse(document);
   if (!v || !v->is_object()) return std::nullopt;
   const auto& o = v->get_object();

@@ -8,7 +8,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_body_text = 16 * 1024;
+constexpr std::size_t max_body_text = std::size_t{16} * 1024;
 
 }  // namespace
 

@@ -40,7 +40,7 @@ json::value body_value(const kit::http_request& req) {
     }
     return o;
   }
-  return json::string(req.body.substr(0, 16 * 1024));
+  return json::string(req.body.substr(0, std::size_t{16} * 1024));
 }
 
 }  // namespace
