@@ -10,7 +10,7 @@ namespace {
 // The built-in echo agent behind the common interface.
 class echo_backend final : public agent {
  public:
-  echo_backend(turns::scheduler& sched, echo_options opt, agent_env env)
+  echo_backend(turns::scheduler& sched, echo_options opt, const agent_env& env)
       : echo_(sched, std::move(opt), env.deliver) {}
   bool start(const std::string& turn_id, const std::string& request_json,
              std::string& /*error_text*/) override {

@@ -206,11 +206,12 @@ class http_agent final : public agent {
     prepare_request(opt->deadlines, *call, req);
     req.on_body_chunk = [call](std::string_view bytes) { return call->on_chunk(bytes); };
     // `done` may run before http_fetch returns (runtime stopping): the call is admitted above.
-    kit::http_fetch(rt, std::move(req),
-                    [call, opt, calls](std::string error, kit::http_client_response resp) {
-                      call->on_done(error, resp, *opt);
-                      calls->finished(call);
-                    });
+    kit::http_fetch(
+        rt, std::move(req),
+        [call, opt, calls](const std::string& error, const kit::http_client_response& resp) {
+          call->on_done(error, resp, *opt);
+          calls->finished(call);
+        });
   }
 
   void cancel(const std::string& turn_id) override { calls_->cancel(turn_id); }

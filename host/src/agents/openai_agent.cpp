@@ -285,7 +285,7 @@ class openai_agent final : public agent {
     req.on_body_chunk = [call](std::string_view bytes) { return call->on_chunk(bytes); };
     // `done` may run before http_fetch returns (runtime stopping): the call is admitted above.
     kit::http_fetch(rt, std::move(req),
-                    [call, calls](std::string error, kit::http_client_response resp) {
+                    [call, calls](const std::string& error, const kit::http_client_response& resp) {
                       call->on_done(error, resp);
                       calls->finished(call);
                     });

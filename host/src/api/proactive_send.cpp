@@ -23,7 +23,7 @@ constexpr std::size_t max_fallbacks = 8;
 constexpr std::size_t max_text_bytes = proactive_max_text_bytes;
 constexpr std::chrono::milliseconds max_retry_wait = 10s;
 
-kit::http_response reply(unsigned status, json::object body) {
+kit::http_response reply(unsigned status, const json::object& body) {
   kit::http_response r;
   r.status = status;
   r.body = json::serialize(body);

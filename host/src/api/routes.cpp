@@ -9,7 +9,7 @@
 namespace patchbay::api {
 namespace {
 
-kit::http_response json_response(unsigned status, boost::json::object body) {
+kit::http_response json_response(unsigned status, const boost::json::object& body) {
   kit::http_response r;
   r.status = status;
   r.body = boost::json::serialize(body);
@@ -162,7 +162,7 @@ void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   start_proactive_send(*ctx.rt, *ctx.channels, *ctx.store, std::move(*send), std::move(ex));
 }
 
-void handle_hook(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
+void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex) {
   const auto& req = ex->request();
   std::string_view rest = std::string_view(req.path).substr(std::string_view("/hooks/").size());
   std::string id(rest.substr(0, rest.find('/')));
@@ -202,7 +202,7 @@ void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
       return bad("unknown field `" + std::string(key) + "` (expected text, thread, agent)");
   }
   if (chat.text.empty()) return bad("`text` is required and must not be empty");
-  if (chat.text.size() > 64 * 1024) return bad("`text` exceeds 64 KiB");
+  if (chat.text.size() > std::size_t{64} * 1024) return bad("`text` exceeds 64 KiB");
   if (chat.thread.size() > 256) return bad("`thread` exceeds 256 bytes");
   if (std::string err = ctx.turns->check_agent(chat.agent); !err.empty()) return bad(err);
   ctx.turns->start_chat(std::move(chat), std::move(ex));

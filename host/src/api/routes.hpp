@@ -35,7 +35,7 @@ void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex);
 
 // Any method on /hooks/<channel-id>[/...]: handed to that channel's plugin (no bearer token: the
 // plugin authenticates its platform). 404 for an unknown channel.
-void handle_hook(api_context& ctx, std::shared_ptr<kit::http_exchange> ex);
+void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex);
 
 // Constant-time check of "Authorization: Bearer <token>" against the configured tokens.
 bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization);

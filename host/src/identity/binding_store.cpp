@@ -30,7 +30,7 @@ namespace {
 class kv_binding_store final : public binding_store,
                                public std::enable_shared_from_this<kv_binding_store> {
  public:
-  kv_binding_store(state::store& store, std::string provider)
+  kv_binding_store(state::store& store, const std::string& provider)
       : store_(store), instance_("identity:" + provider) {}
 
   std::optional<binding_record> get(const std::string& key) override {

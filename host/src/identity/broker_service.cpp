@@ -96,7 +96,7 @@ void broker_service::run_command(command c, const subject& who,
   if (c == command::unbind) return unbind(who, std::move(reply));
 }
 
-void broker_service::init(const subject& who, std::function<void(std::string)> reply) {
+void broker_service::init(const subject& who, const std::function<void(std::string)>& reply) {
   // The link is personal (whoever opens it binds their NyxID to this sender): never in a group.
   if (!who.direct) return reply(texts::init_in_group());
   if (store_->get(who.key())) return reply(texts::init_already_bound());
@@ -113,7 +113,7 @@ void broker_service::init(const subject& who, std::function<void(std::string)> r
   }
 }
 
-void broker_service::unbind(const subject& who, std::function<void(std::string)> reply) {
+void broker_service::unbind(const subject& who, const std::function<void(std::string)>& reply) {
   const std::string key = who.key();
   auto rec = store_->get(key);
   if (!rec) return reply(texts::unbind_not_bound());
@@ -131,18 +131,19 @@ void broker_service::unbind(const subject& who, std::function<void(std::string)>
   if (rec->binding_id.empty()) return local(true);  // nothing NyxID could revoke
   // Remote first: a local record without a remote binding heals itself; the reverse would leave
   // a live binding nobody can reach.
-  call("DELETE", binding_url(opt_.client, rec->binding_id), "", [key, local, reply](http_answer a) {
-    const bool gone = a.error.empty() &&
-                      ((a.status >= 200 && a.status < 300) || a.status == 404 || a.status == 410);
-    if (gone) return local(true);
-    spdlog::warn("identity nyxid: revoking the binding of {} failed ({}); kept it", key,
-                 a.error.empty() ? "HTTP " + std::to_string(a.status) : a.error);
-    reply(texts::unbind_failed());
-  });
+  call("DELETE", binding_url(opt_.client, rec->binding_id), "",
+       [key, local, reply](const http_answer& a) {
+         const bool gone = a.error.empty() && ((a.status >= 200 && a.status < 300) ||
+                                               a.status == 404 || a.status == 410);
+         if (gone) return local(true);
+         spdlog::warn("identity nyxid: revoking the binding of {} failed ({}); kept it", key,
+                      a.error.empty() ? "HTTP " + std::to_string(a.status) : a.error);
+         reply(texts::unbind_failed());
+       });
 }
 
 void broker_service::remove_local(const std::string& key, const std::string& binding_id,
-                                  int attempts, std::function<void(revoke_result)> done) {
+                                  int attempts, const std::function<void(revoke_result)>& done) {
   auto now = store_->get(key);
   // Already gone, or bound again since (a newer binding is not this failure's to clear).
   if (!now || now->binding_id != binding_id) return done(revoke_result::removed);
@@ -249,7 +250,7 @@ void broker_service::handle_callback(std::string_view query,
 }
 
 void broker_service::finish_callback(const std::string& key, const token_answer& a,
-                                     std::function<void(kit::http_response)> respond) {
+                                     const std::function<void(kit::http_response)>& respond) {
   if (a.what != token_answer::kind::ok) {
     spdlog::warn("identity nyxid: code exchange for {}: {}", key,
                  a.error.empty() ? "unreadable answer" : a.error);
@@ -269,7 +270,7 @@ void broker_service::finish_callback(const std::string& key, const token_answer&
   }
   auto self = shared_from_this();
   auto revoke_new = [self, id = a.binding_id] {
-    self->call("DELETE", binding_url(self->opt_.client, id), "", [](http_answer) {});
+    self->call("DELETE", binding_url(self->opt_.client, id), "", [](const http_answer&) {});
   };
   if (store_->get(key)) {  // another link of the same user completed meanwhile
     revoke_new();

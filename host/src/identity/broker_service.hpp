@@ -77,15 +77,15 @@ class broker_service : public std::enable_shared_from_this<broker_service> {
   };
   void call(std::string method, std::string url, std::string form,
             std::function<void(http_answer)> done);
-  void init(const subject& who, std::function<void(std::string)> reply);
-  void unbind(const subject& who, std::function<void(std::string)> reply);
+  void init(const subject& who, const std::function<void(std::string)>& reply);
+  void unbind(const subject& who, const std::function<void(std::string)>& reply);
   // Removes the local record of `key` if it still holds `binding_id` (up to `attempts` writes).
   void remove_local(const std::string& key, const std::string& binding_id, int attempts,
-                    std::function<void(revoke_result)> done);
+                    const std::function<void(revoke_result)>& done);
   void self_heal(const subject& who, const std::string& binding_id, exchange_outcome why,
                  std::function<void(token_result)> done);
   void finish_callback(const std::string& key, const token_answer& a,
-                       std::function<void(kit::http_response)> respond);
+                       const std::function<void(kit::http_response)>& respond);
   std::int64_t now_ms() const;
 
   kit::io_runtime& rt_;

@@ -54,7 +54,7 @@ bool provider_registry::handle_http(const std::shared_ptr<kit::http_exchange>& e
 }
 
 kit::http_handler with_identity_routes(kit::http_handler inner,
-                                       std::shared_ptr<const provider_registry> reg) {
+                                       const std::shared_ptr<const provider_registry>& reg) {
   if (!reg || reg->empty()) return inner;
   return [inner = std::move(inner), reg](std::shared_ptr<kit::http_exchange> ex) {
     if (!reg->handle_http(ex)) inner(std::move(ex));

@@ -200,7 +200,7 @@ turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state
     : impl_(std::make_shared<impl>(rt, cfg, store, std::move(on_agent_health),
                                    std::move(identities))) {}
 
-void turn_service::add_channel(std::shared_ptr<plugin::channel_instance> channel,
+void turn_service::add_channel(const std::shared_ptr<plugin::channel_instance>& channel,
                                const std::string& agent) {
   impl_->sched.strand().post([w = std::weak_ptr(impl_), channel, agent] {
     if (auto self = w.lock()) self->channels[channel->id()] = impl::channel_entry{channel, agent};
@@ -305,7 +305,7 @@ std::string turn_service::check_agent(const std::string& name) const {
   return "unknown agent '" + name + "'";
 }
 
-void turn_service::start_chat(chat_request req, std::shared_ptr<kit::http_exchange> ex) {
+void turn_service::start_chat(chat_request req, const std::shared_ptr<kit::http_exchange>& ex) {
   impl_->sched.strand().post([w = std::weak_ptr(impl_), req = std::move(req), ex]() mutable {
     auto self = w.lock();
     if (!self) return;  // the exchange, dropped unanswered, answers 500

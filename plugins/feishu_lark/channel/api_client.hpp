@@ -108,7 +108,7 @@ class api_client : public std::enable_shared_from_this<api_client> {
   using pending_ptr = std::shared_ptr<pending>;
   void admit(pending_ptr p);
   void pump_rate_queue();
-  void send(pending_ptr p);
+  void send(const pending_ptr& p);
   void on_answer(pending_ptr p, const std::string& err, kit::http_client_response resp);
   void fetch_identity();
   void schedule_identity(std::chrono::milliseconds delay);

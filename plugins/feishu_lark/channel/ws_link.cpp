@@ -37,7 +37,8 @@ void supervisor_impl::on_liveness_timer() {
   if (conn_) conn_->abort();
 }
 
-void supervisor_impl::on_message(uint64_t gen, kit::ws_message_kind kind, std::string bytes) {
+void supervisor_impl::on_message(uint64_t gen, kit::ws_message_kind kind,
+                                 const std::string& bytes) {
   if (stopping_ || gen != gen_ || phase_ != phase::open) return;
   last_inbound_ms_ = now_ms();
   if (kind == kit::ws_message_kind::text) {

@@ -77,7 +77,7 @@ void nyxid_channel::drain_pending() {
   for (auto& cb : waiting) handle_callback(std::move(cb));
 }
 
-void nyxid_channel::emit(pending_callback cb) {
+void nyxid_channel::emit(const pending_callback& cb) {
   callback_body_options opts;
   opts.trust_route_private = cfg_.trust_route_private;
   callback_inbound in = parse_callback_body(cb.body, opts);

@@ -103,7 +103,7 @@ std::string fake_nyxid::credential_kind(std::string_view authorization) const {
   return "other";
 }
 
-action fake_nyxid::finish(std::uint64_t seq, unsigned status, json::object body,
+action fake_nyxid::finish(std::uint64_t seq, unsigned status, const json::object& body,
                           const std::string& fault_kind) {
   log_.answered(seq, status, &body);
   if (auto* r = log_.find(seq); r && !fault_kind.empty()) r->fault = fault_kind;

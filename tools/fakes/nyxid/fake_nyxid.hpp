@@ -101,7 +101,7 @@ class fake_nyxid {
   std::optional<fault> take_fault(std::string_view endpoint,
                                   std::initializer_list<const char*> kinds);
   action api(const kit::http_request& req);
-  action finish(std::uint64_t seq, unsigned status, boost::json::object body,
+  action finish(std::uint64_t seq, unsigned status, const boost::json::object& body,
                 const std::string& fault_kind);
   action relay_call(const kit::http_request& req, std::uint64_t seq, bool update);
   action proxy_call(const kit::http_request& req, std::uint64_t seq);
