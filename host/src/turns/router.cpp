@@ -131,7 +131,9 @@ void router::fail_all(std::string_view user_text) {
   }
 }
 
-void router::finish(const std::string& turn_id, bool ok, std::string_view error_text) {
+// turn_id by value on purpose (NOLINT): callers pass references into the turn erased below.
+void router::finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param)
+                    bool ok, std::string_view error_text) {
   auto it = turns_.find(turn_id);
   if (it == turns_.end()) return;
   turn_spec spec = std::move(it->second.spec);

@@ -113,7 +113,8 @@ class router {
   void advance(const std::string& thread_key, const std::string& turn_id);
   void arm_idle(turn_state& t);
   // Takes the id by value: callers pass references into the turn this erases.
-  void finish(const std::string& turn_id, bool ok, std::string_view error_text);
+  void finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param): see above
+              bool ok, std::string_view error_text);
 
   scheduler& sched_;
   agent_starter& agents_;
