@@ -54,7 +54,7 @@ struct child_process::impl : std::enable_shared_from_this<impl> {
     std::string partial;
     bool skipping = false;  // inside an overlong line, up to its newline
     bool open = false;
-    std::array<char, 16 * 1024> buf{};
+    std::array<char, std::size_t{16} * 1024> buf{};
   };
 
   impl(net::io_context& ctx, strand cb_strand, child_options o, child_events e)
