@@ -66,7 +66,8 @@ void measure_only(benchmark::State& state, kind k, int32_t unit) {
 constexpr chunk_options k2000cp{2000, PB_UNIT_CODEPOINTS, true};
 constexpr chunk_options k4096b{4096, PB_UNIT_BYTES, true};
 
-#define PB_SIZES Arg(1 << 10)->Arg(64 << 10)->Arg(1 << 20)->Arg(10 << 20)->Unit(benchmark::kMicrosecond)
+#define PB_SIZES \
+  Arg(1 << 10)->Arg(64 << 10)->Arg(1 << 20)->Arg(10 << 20)->Unit(benchmark::kMicrosecond)
 BENCHMARK_CAPTURE(run, prose_2000cp, kProse, k2000cp)->PB_SIZES;
 BENCHMARK_CAPTURE(run, cjk_2000cp, kCjk, k2000cp)->PB_SIZES;
 BENCHMARK_CAPTURE(run, nospace_2000cp, kNoSpace, k2000cp)->PB_SIZES;

@@ -51,7 +51,8 @@ struct feishu_setup {
     host = std::make_unique<host_child>(
         dir,
         "agents:\n  echo: { type: echo, chunks: 1, delay_ms: 0 }\nchannels:\n"
-        "  - id: fs\n    plugin: \"" PB_FEISHU_PLUGIN "\"\n    agent: echo\n    config:\n"
+        "  - id: fs\n    plugin: \"" PB_FEISHU_PLUGIN
+        "\"\n    agent: echo\n    config:\n"
         "      app_id: \"" +
             str(app, "app_id") + "\"\n      app_secret: \"" + str(app, "app_secret") +
             "\"\n      domain: \"" + fake.base + "\"\n      ca_file: \"" + fake.ca_file +
@@ -104,8 +105,7 @@ void events_per_second(const fs::path& dir, size_t events) {
       "one connection: %zu events injected in %.2f s; %zu acked after %.2f s: %.0f events/s "
       "(frame -> plugin -> host durable -> ack); %zu replies after %.2f s: %.0f replies/s "
       "(-> echo agent -> Open API)\n",
-      events, injected, acked, t_acked, acked / t_acked, replies, t_replied,
-      replies / t_replied);
+      events, injected, acked, t_acked, acked / t_acked, replies, t_replied, replies / t_replied);
 }
 
 void reconnect_cost(const fs::path& dir, size_t cycles) {
@@ -161,8 +161,10 @@ int main(int argc, char** argv) {
   size_t events = 2000, cycles = 100;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
-    if (a == "--events") events = std::stoul(argv[i + 1]);
-    else if (a == "--cycles") cycles = std::stoul(argv[i + 1]);
+    if (a == "--events")
+      events = std::stoul(argv[i + 1]);
+    else if (a == "--cycles")
+      cycles = std::stoul(argv[i + 1]);
   }
   const fs::path dir = fs::temp_directory_path() / ("pb_fs_bench_" + std::to_string(::getpid()));
   fs::create_directories(dir / "events");

@@ -177,7 +177,8 @@ void BM_Deliver(benchmark::State& state) {
     rejected += !err.empty();
     if (++next == payloads.size()) next = 0;
   }
-  if (rejected || t.deltas != static_cast<uint64_t>(state.iterations())) state.SkipWithError("payloads were rejected");
+  if (rejected || t.deltas != static_cast<uint64_t>(state.iterations()))
+    state.SkipWithError("payloads were rejected");
   state.SetItemsProcessed(state.iterations());
   state.SetBytesProcessed(static_cast<int64_t>(state.iterations()) *
                           static_cast<int64_t>(payloads[0].size()));

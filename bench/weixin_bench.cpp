@@ -50,7 +50,8 @@ struct host_process : host_child {
   static std::string channels(const fake_server& fake, size_t n, const std::string& extra) {
     std::string cfg = "agents:\n  echo: { type: echo }\nchannels:\n";
     for (size_t i = 0; i < n; ++i)
-      cfg += "  - id: wx" + std::to_string(i) + "\n    plugin: \"" PB_WEIXIN_PLUGIN
+      cfg += "  - id: wx" + std::to_string(i) +
+             "\n    plugin: \"" PB_WEIXIN_PLUGIN
              "\"\n    agent: echo\n    config:\n      bot_token: \"" +
              fake.accounts[i].token + "\"\n      base_url: \"" + fake.base +
              "\"\n      account_id: \"" + fake.accounts[i].id + "\"\n" +
@@ -83,8 +84,7 @@ int main(int argc, char** argv) {
     fake_server fake(dir / "one", 1);
     host_process host(dir / "one", fake, 1, extra);
     if (host.base.empty() || !wait_for([&] { return fake.polling_accounts() == 1; }, 60s)) {
-      std::fprintf(stderr, "host did not start polling\n%s",
-                   host.logs().c_str());
+      std::fprintf(stderr, "host did not start polling\n%s", host.logs().c_str());
       return 1;
     }
     std::this_thread::sleep_for(1s);
@@ -119,8 +119,7 @@ int main(int argc, char** argv) {
     const auto t0 = clk::now();
     host_process host(dir / "many", fake, accounts, extra);
     if (host.base.empty()) {
-      std::fprintf(stderr, "host did not start\n%s",
-                   host.logs().c_str());
+      std::fprintf(stderr, "host did not start\n%s", host.logs().c_str());
       return 1;
     }
     size_t polling = 0;

@@ -41,8 +41,7 @@ std::string encode(std::string_view bytes, const alphabet& a, bool pad) {
 
 // Decodes the 6-bit groups of `text` (no padding in it). `canonical`: the bits left over after
 // the last full byte must be zero.
-std::optional<std::string> decode_groups(std::string_view text, const alphabet& a,
-                                         bool canonical) {
+std::optional<std::string> decode_groups(std::string_view text, const alphabet& a, bool canonical) {
   std::string out;
   out.reserve(text.size() / 4 * 3 + 2);
   uint32_t acc = 0;

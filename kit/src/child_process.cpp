@@ -11,6 +11,7 @@
 #include "patchbay/kit/child_process.hpp"
 
 #include "child_spawn.hpp"
+#include "diagnostics_detail.hpp"
 #include "patchbay/common/line_splitter.hpp"
 #include "patchbay/kit/runtime.hpp"
 
@@ -54,7 +55,7 @@ struct child_process::impl : std::enable_shared_from_this<impl> {
     child_stream which;
     common::line_splitter lines;  // an overlong line is dropped and reported, reading goes on
     bool open = false;
-    std::array<char, 16 * 1024> buf{};
+    std::array<char, std::size_t{16} * 1024> buf{};
   };
 
   impl(net::io_context& ctx, strand cb_strand, child_options o, child_events e)
@@ -155,7 +156,6 @@ struct child_process::impl : std::enable_shared_from_this<impl> {
           });
         });
   }
-
 
   void emit_line(child_stream which, std::string line) {
     emit([which, line = std::move(line)](impl& self) mutable {
@@ -339,7 +339,14 @@ std::unique_ptr<child_process> child_process::spawn(io_runtime& rt, const strand
 
 child_process::~child_process() {
   impl_->cancelled = true;
-  impl_->terminate(impl_->opt.kill_grace);
+  // terminate() locks a mutex and posts the SIGKILL timer; either can throw (std::system_error,
+  // std::bad_alloc). A destructor must not: report it and let the child be.
+  try {
+    impl_->terminate(impl_->opt.kill_grace);
+  } catch (...) {
+    detail::report_exception("child_process: terminate on destruction failed",
+                             std::current_exception());
+  }
 }
 
 const std::string& child_process::spawn_error() const { return impl_->spawn_error; }

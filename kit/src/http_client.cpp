@@ -70,7 +70,7 @@ using detail::tls_context;
 
 class fetch_op : public std::enable_shared_from_this<fetch_op> {
  public:
-  fetch_op(net::any_io_executor ex, http_client_request req, parsed_url url,
+  fetch_op(const net::any_io_executor& ex, http_client_request req, parsed_url url,
            http_client_callback done)
       : ex_(ex),
         req_(std::move(req)),
@@ -118,7 +118,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
     }
     auto ex = op->ex_;
     auto keep = op;
-    net::co_spawn(ex, run(std::move(op)), [keep](std::exception_ptr e) {
+    net::co_spawn(ex, run(std::move(op)), [keep](const std::exception_ptr& e) {
       if (!e || keep->finished_) return;
       std::string what = "internal error";
       try {

@@ -29,6 +29,7 @@
 #include <array>
 #include <limits>
 #include <type_traits>
+#include <utility>
 
 namespace patchbay::kit::server_detail {
 
@@ -75,8 +76,9 @@ class connection final : public connection_base {
 
   void start() override {
     const auto ex = ex_;
-    net::co_spawn(ex, run(self()),
-                  [](std::exception_ptr e) { detail::report_exception("http connection", e); });
+    net::co_spawn(ex, run(self()), [](std::exception_ptr e) {
+      detail::report_exception("http connection", std::move(e));
+    });
   }
 
   void begin_stop(std::chrono::milliseconds grace) override {

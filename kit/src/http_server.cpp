@@ -12,6 +12,7 @@
 #include <boost/asio/steady_timer.hpp>
 #include <boost/asio/write.hpp>
 
+#include <optional>
 #include <stdexcept>
 #include <vector>
 
@@ -232,6 +233,7 @@ void server_core::admit(tcp::socket sock) {
   sock.set_option(tcp::no_delay(true), ec);
   std::shared_ptr<connection_base> conn;
   std::shared_ptr<drain_token> token;
+  std::optional<tcp::socket> refused;  // set instead of conn when over the limit
   {
     std::lock_guard lock(mtx);
     if (stopping) return;
@@ -240,16 +242,18 @@ void server_core::admit(tcp::socket sock) {
       conn =
           make_connection(shared_from_this(), token, std::move(sock), endpoint_string(remote_ep));
       conns.emplace(conn.get(), conn);
+    } else {
+      refused.emplace(std::move(sock));
     }
   }
-  if (!conn) {
+  if (refused) {
     // Over the limit: a short 503 (fits in the socket buffer, so the write cannot stall), then
     // close.
     static constexpr std::string_view busy =
         "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
         "27\r\n"
         "Connection: close\r\n\r\n{\"error\":\"too many clients\"}";
-    auto sp = std::make_shared<tcp::socket>(std::move(sock));
+    auto sp = std::make_shared<tcp::socket>(std::move(*refused));
     net::async_write(*sp, net::buffer(busy), [sp, token](const error_code&, std::size_t) {
       error_code ignored;
       sp->shutdown(tcp::socket::shutdown_both, ignored);
@@ -321,7 +325,13 @@ http_server::http_server(io_runtime& rt, http_server_options options, http_handl
 http_server::~http_server() {
   if (!impl_) return;
   impl_->core->destroyed.store(true);
-  impl_->core->stop(std::chrono::milliseconds{0}, {});
+  // stop() locks a mutex and posts to the acceptor strand; either can throw (std::system_error,
+  // std::bad_alloc). A destructor must not: report it instead.
+  try {
+    impl_->core->stop(std::chrono::milliseconds{0}, {});
+  } catch (...) {
+    detail::report_exception("http_server: stop on destruction failed", std::current_exception());
+  }
 }
 
 void http_server::start() { impl_->core->start(); }

@@ -12,10 +12,10 @@
 #include <sys/stat.h>
 
 #include <cerrno>
-#include <cstring>
 #include <filesystem>
 #include <memory>
 #include <stdexcept>
+#include <system_error>
 
 namespace patchbay::kit {
 
@@ -147,8 +147,8 @@ test_cert_files make_test_certs(const std::string& dir,
     std::filesystem::remove(files.key_file, fs_ec);
     auto bio = open_file(files.key_file);
     if (::chmod(files.key_file.c_str(), 0600) != 0) {
-      throw std::runtime_error("make_test_certs: chmod " + files.key_file + ": " +
-                               std::strerror(errno));
+      const std::error_code why(errno, std::generic_category());
+      throw std::runtime_error("make_test_certs: chmod " + files.key_file + ": " + why.message());
     }
     if (PEM_write_bio_PrivateKey(bio.get(), key.get(), nullptr, nullptr, 0, nullptr, nullptr) !=
         1) {

@@ -14,6 +14,7 @@
 #include <memory>
 #include <mutex>
 #include <string>
+#include <utility>
 
 namespace patchbay::kit::ws_detail {
 
@@ -84,7 +85,7 @@ class channel {
 inline std::string internal_error_text(std::exception_ptr e) {
   std::string text = "internal error";
   try {
-    std::rethrow_exception(e);
+    std::rethrow_exception(std::move(e));
   } catch (const std::exception& ex) {
     text += ": ";
     text += ex.what();

@@ -109,7 +109,7 @@ class client_session : public std::enable_shared_from_this<client_session<Ws>> {
         if (auto s = w.lock()) s->eng_.on_wake(s);
       });
     });
-    net::co_spawn(ex, run(self), [self](std::exception_ptr e) {
+    net::co_spawn(ex, run(self), [self](const std::exception_ptr& e) {
       if (!e || self->settled_) return;
       ws_close_info info;
       info.error = ws_detail::internal_error_text(e);

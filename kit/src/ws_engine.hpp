@@ -93,7 +93,7 @@ template <class Ws>
 class engine {
  public:
   template <class... Args>
-  engine(net::any_io_executor ex, std::shared_ptr<channel> ch, engine_limits limits,
+  engine(const net::any_io_executor& ex, std::shared_ptr<channel> ch, engine_limits limits,
          bool close_waits_for_open, Args&&... stream_args)
       : ch_(std::move(ch)),
         close_waits_for_open_(close_waits_for_open),
@@ -214,7 +214,7 @@ class engine {
     on_wake(keep);  // requests that arrived while opening
 
     net::co_spawn(lowest().get_executor(), write_loop(keep), [keep](std::exception_ptr e) {
-      detail::report_exception("websocket writer failed", e);
+      detail::report_exception("websocket writer failed", std::move(e));
     });
 
     beast::flat_buffer buf;

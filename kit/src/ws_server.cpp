@@ -194,7 +194,7 @@ class session final : public connection_base {
         if (auto s = w.lock()) s->eng_.on_wake(s);
       });
     });
-    net::co_spawn(ex, run(self), [self](std::exception_ptr e) {
+    net::co_spawn(ex, run(self), [self](const std::exception_ptr& e) {
       if (!e) return;
       ws_close_info info;
       info.error = ws_detail::internal_error_text(e);

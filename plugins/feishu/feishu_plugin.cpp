@@ -10,10 +10,14 @@ namespace family = patchbay::plugins::feishu_family;
 class feishu_channel final : public family::family_channel {
  public:
   feishu_channel(patchbay::sdk::host h, patchbay::sdk::create_info info)
-      : family_channel(h, info, {family::feishu_platform, family::feishu_domain, family::transport_mode::websocket}) {}
+      : family_channel(
+            h, info,
+            {family::feishu_platform, family::feishu_domain, family::transport_mode::websocket}) {}
 };
 
 }  // namespace
 
 PATCHBAY_PLUGIN(feishu_channel, "feishu", PATCHBAY_PLUGIN_VERSION, "Feishu",
-                "Feishu (open.feishu.cn) bots: WebSocket long connection or webhooks, Open API replies and edits", family::capabilities())
+                "Feishu (open.feishu.cn) bots: WebSocket long connection or webhooks, Open API "
+                "replies and edits",
+                family::capabilities())

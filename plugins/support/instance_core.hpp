@@ -22,9 +22,9 @@
 #include <string>
 #include <utility>
 
-#include "support/http_calls.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "support/http_calls.hpp"
 #include "support/plugin_runtime.hpp"
 
 namespace patchbay::plugins {

@@ -11,39 +11,36 @@
 #define PB_SA(c, m) _Static_assert(c, m)
 #endif
 
-#define PB_CHECK_LAYOUT()                                                                      \
-  PB_SA(sizeof(pb_str) == 16, "pb_str");                                                       \
-  PB_SA(sizeof(pb_error) == 32 && offsetof(pb_error, message) == 16, "pb_error");              \
-  PB_SA(sizeof(pb_error_buf) == 40 && offsetof(pb_error_buf, message_size) == 32,              \
-        "pb_error_buf");                                                                       \
-  PB_SA(sizeof(pb_capabilities) == 36 &&                                                       \
-            offsetof(pb_capabilities, max_edits_per_message) == 32,                            \
-        "pb_capabilities");                                                                    \
-  PB_SA(offsetof(pb_inbound_message, event_id) == 8 &&                                         \
-            offsetof(pb_inbound_message, mentions) == 128 &&                                   \
-            offsetof(pb_inbound_message, reply_context) == 160 &&                              \
-            offsetof(pb_inbound_message, capabilities) == 184 &&                               \
-            sizeof(pb_inbound_message) == 208,                                                 \
-        "pb_inbound_message");                                                                 \
-  PB_SA(sizeof(pb_outbound_message) == 128 && offsetof(pb_outbound_message, flags) == 120,     \
-        "pb_outbound_message");                                                                \
-  PB_SA(sizeof(pb_edit_request) == 88, "pb_edit_request");                                     \
-  PB_SA(sizeof(pb_typing_request) == 72, "pb_typing_request");                                 \
-  PB_SA(sizeof(pb_op_result) == 32, "pb_op_result");                                           \
-  PB_SA(sizeof(pb_status) == 40 && offsetof(pb_status, reason) == 24, "pb_status");            \
-  PB_SA(sizeof(pb_host_api) == 72 && offsetof(pb_host_api, monotonic_ms) == 64,                \
-        "pb_host_api");                                                                        \
-  PB_SA(sizeof(pb_plugin_vtable) == 72 && offsetof(pb_plugin_vtable, typing) == 56 &&          \
-            offsetof(pb_plugin_vtable, http) == 64,                                            \
-        "pb_plugin_vtable (minor 1 appends http)");                                            \
-  PB_SA(sizeof(pb_http_header) == 32 && sizeof(pb_http_request) == 104 &&                      \
-            offsetof(pb_http_request, body) == 72 && sizeof(pb_http_response) == 56 &&         \
-            offsetof(pb_http_response, body) == 40,                                            \
-        "pb_http (minor 1)");                                                                  \
-  PB_SA(sizeof(pb_create_args) == 48, "pb_create_args");                                       \
-  PB_SA(sizeof(pb_host_info) == 32, "pb_host_info");                                           \
-  PB_SA(sizeof(pb_plugin_descriptor) == 64 && offsetof(pb_plugin_descriptor, vtable) == 56,    \
-        "pb_plugin_descriptor");                                                               \
+#define PB_CHECK_LAYOUT()                                                                          \
+  PB_SA(sizeof(pb_str) == 16, "pb_str");                                                           \
+  PB_SA(sizeof(pb_error) == 32 && offsetof(pb_error, message) == 16, "pb_error");                  \
+  PB_SA(sizeof(pb_error_buf) == 40 && offsetof(pb_error_buf, message_size) == 32, "pb_error_buf"); \
+  PB_SA(sizeof(pb_capabilities) == 36 && offsetof(pb_capabilities, max_edits_per_message) == 32,   \
+        "pb_capabilities");                                                                        \
+  PB_SA(offsetof(pb_inbound_message, event_id) == 8 &&                                             \
+            offsetof(pb_inbound_message, mentions) == 128 &&                                       \
+            offsetof(pb_inbound_message, reply_context) == 160 &&                                  \
+            offsetof(pb_inbound_message, capabilities) == 184 &&                                   \
+            sizeof(pb_inbound_message) == 208,                                                     \
+        "pb_inbound_message");                                                                     \
+  PB_SA(sizeof(pb_outbound_message) == 128 && offsetof(pb_outbound_message, flags) == 120,         \
+        "pb_outbound_message");                                                                    \
+  PB_SA(sizeof(pb_edit_request) == 88, "pb_edit_request");                                         \
+  PB_SA(sizeof(pb_typing_request) == 72, "pb_typing_request");                                     \
+  PB_SA(sizeof(pb_op_result) == 32, "pb_op_result");                                               \
+  PB_SA(sizeof(pb_status) == 40 && offsetof(pb_status, reason) == 24, "pb_status");                \
+  PB_SA(sizeof(pb_host_api) == 72 && offsetof(pb_host_api, monotonic_ms) == 64, "pb_host_api");    \
+  PB_SA(sizeof(pb_plugin_vtable) == 72 && offsetof(pb_plugin_vtable, typing) == 56 &&              \
+            offsetof(pb_plugin_vtable, http) == 64,                                                \
+        "pb_plugin_vtable (minor 1 appends http)");                                                \
+  PB_SA(sizeof(pb_http_header) == 32 && sizeof(pb_http_request) == 104 &&                          \
+            offsetof(pb_http_request, body) == 72 && sizeof(pb_http_response) == 56 &&             \
+            offsetof(pb_http_response, body) == 40,                                                \
+        "pb_http (minor 1)");                                                                      \
+  PB_SA(sizeof(pb_create_args) == 48, "pb_create_args");                                           \
+  PB_SA(sizeof(pb_host_info) == 32, "pb_host_info");                                               \
+  PB_SA(sizeof(pb_plugin_descriptor) == 64 && offsetof(pb_plugin_descriptor, vtable) == 56,        \
+        "pb_plugin_descriptor");                                                                   \
   PB_SA(sizeof(pb_mention) == 48 && sizeof(pb_attachment) == 96, "pb_mention/attachment")
 
 #endif

@@ -10,7 +10,9 @@ using patchbay::plugin::loader;
 
 namespace {
 
-std::string zoo(const std::string& name) { return std::string(PB_ZOO_DIR) + "/patchbay_" + name + ".so"; }
+std::string zoo(const std::string& name) {
+  return std::string(PB_ZOO_DIR) + "/patchbay_" + name + ".so";
+}
 
 struct refusal_case {
   std::string file;

@@ -10,8 +10,8 @@ TEST(Backoff, GrowsByTheFactorUpToTheCapWithoutJitter) {
   backoff b({milliseconds(5000), 2.0, milliseconds(300000), 0.0});
   std::vector<long> seen;
   for (int i = 0; i < 9; ++i) seen.push_back(static_cast<long>(b.next().count()));
-  EXPECT_EQ(seen, (std::vector<long>{5000, 10000, 20000, 40000, 80000, 160000, 300000, 300000,
-                                     300000}));
+  EXPECT_EQ(seen,
+            (std::vector<long>{5000, 10000, 20000, 40000, 80000, 160000, 300000, 300000, 300000}));
   EXPECT_EQ(b.failures(), 9u);
   b.reset();
   EXPECT_EQ(b.next(), milliseconds(5000));
@@ -47,8 +47,8 @@ TEST(Backoff, PolicyIsSanitized) {
 
 TEST(StabilityGate, OnlyAConnectionThatStayedUpCounts) {
   stability_gate g{milliseconds(30000)};
-  EXPECT_FALSE(g.stable(0, 100000));          // never came up
-  EXPECT_FALSE(g.stable(1000, 30999));        // 29.999 s
+  EXPECT_FALSE(g.stable(0, 100000));    // never came up
+  EXPECT_FALSE(g.stable(1000, 30999));  // 29.999 s
   EXPECT_TRUE(g.stable(1000, 31000));
 }
 

@@ -41,8 +41,8 @@ TEST(Base64, RoundTripAndStrictness) {
 
 TEST(Base64Url, round_trips_rfc4648_vectors) {
   const std::pair<const char*, const char*> v[] = {
-      {"", ""}, {"f", "Zg"}, {"fo", "Zm8"}, {"foo", "Zm9v"}, {"foob", "Zm9vYg"},
-      {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
+      {"", ""},           {"f", "Zg"},          {"fo", "Zm8"},          {"foo", "Zm9v"},
+      {"foob", "Zm9vYg"}, {"fooba", "Zm9vYmE"}, {"foobar", "Zm9vYmFy"}, {"\xfb\xff", "-_8"}};
   for (auto [plain, enc] : v) {
     EXPECT_EQ(base64url_encode(plain), enc);
     EXPECT_EQ(base64url_decode(enc), std::string(plain)) << enc;
@@ -53,8 +53,8 @@ TEST(Base64Url, round_trips_rfc4648_vectors) {
 }
 
 TEST(Base64Url, decoding_is_strict) {
-  for (const char* bad : {"Zg==", "Zm9v+", "Zm9v/", "Zm 9v", "Zm9\n", "Z", "Zm9vY", "Zh", "Zm9",
-                          "Zm9vYq"}) {
+  for (const char* bad :
+       {"Zg==", "Zm9v+", "Zm9v/", "Zm 9v", "Zm9\n", "Z", "Zm9vY", "Zh", "Zm9", "Zm9vYq"}) {
     // "Zh", "Zm9" and "Zm9vYq" leave non-zero bits after the last byte: second spellings of
     // "f", "fo" and "foob".
     EXPECT_FALSE(base64url_decode(bad)) << bad;

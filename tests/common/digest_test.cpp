@@ -9,8 +9,7 @@ namespace {
 using namespace patchbay::common;
 
 TEST(Digest, HashesAndConstantTimeCompare) {
-  EXPECT_EQ(sha256_hex("abc"),
-            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
+  EXPECT_EQ(sha256_hex("abc"), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
   EXPECT_EQ(sha256("abc").size(), 32u);
   EXPECT_EQ(hex("\x01\xab"), "01ab");
   EXPECT_TRUE(equal_ct("abc", "abc"));

@@ -47,22 +47,26 @@ TEST(Cli, CheckConfigReportsPositionsAndRefusedPlugins) {
   EXPECT_NE(r.err.find(bad.string() + ":3:3: host.bogus"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("channels[0].agent"), std::string::npos) << r.err;
 
-  auto unknown = write_temp("unknown.yaml",
-                            "host:\n  plugin_dirs: [\"" PB_ZOO_DIR "\"]\n"
-                            "agents:\n  echo: { type: echo }\n"
-                            "channels:\n  - id: a\n    plugin: good\n    agent: echo\n"
-                            "  - id: b\n    plugin: zoo_newer_minor\n    agent: echo\n"
-                            "  - id: c\n    plugin: nosuch\n    agent: echo\n");
+  auto unknown =
+      write_temp("unknown.yaml", "host:\n  plugin_dirs: [\"" PB_ZOO_DIR
+                                 "\"]\n"
+                                 "agents:\n  echo: { type: echo }\n"
+                                 "channels:\n  - id: a\n    plugin: good\n    agent: echo\n"
+                                 "  - id: b\n    plugin: zoo_newer_minor\n    agent: echo\n"
+                                 "  - id: c\n    plugin: nosuch\n    agent: echo\n");
   r = run({"check-config", unknown.string()});
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.err.find(unknown.string() + ":10:13: channels[1].plugin: plugin refused: plugin "
-                       "needs ABI 1.2"),
-            std::string::npos) << r.err;
+                                          "needs ABI 1.2"),
+            std::string::npos)
+      << r.err;
   EXPECT_NE(r.err.find(":13:13: channels[2].plugin: plugin refused: plugin 'nosuch' not found"),
-            std::string::npos) << r.err;
+            std::string::npos)
+      << r.err;
   EXPECT_EQ(r.err.find("channels[0]"), std::string::npos) << r.err;
 
-  auto good = write_temp("good.yaml", "host:\n  plugin_dirs: [\"" PB_ZOO_DIR "\"]\n"
+  auto good = write_temp("good.yaml", "host:\n  plugin_dirs: [\"" PB_ZOO_DIR
+                                      "\"]\n"
                                       "agents:\n  echo: { type: echo }\n"
                                       "channels:\n  - id: a\n    plugin: good\n    agent: echo\n");
   r = run({"check-config", good.string()});
@@ -72,8 +76,9 @@ TEST(Cli, CheckConfigReportsPositionsAndRefusedPlugins) {
 }
 
 TEST(Cli, CheckConfigNeverPrintsSecrets) {
-  auto f = write_temp("secret.yaml", "host:\n  shutdown_timeout_ms: ${PB_SECRET}\n"
-                                     "  listen: ${PB_SECRET}\n");
+  auto f = write_temp("secret.yaml",
+                      "host:\n  shutdown_timeout_ms: ${PB_SECRET}\n"
+                      "  listen: ${PB_SECRET}\n");
   auto r = run({"check-config", f.string()}, {{"PB_SECRET", "hunter2-very-secret"}});
   EXPECT_EQ(r.rc, 1);
   EXPECT_EQ(r.err.find("hunter2"), std::string::npos) << r.err;
@@ -93,9 +98,11 @@ TEST(Cli, PluginsListsLoadedAndRefused) {
   auto r = run({"plugins", PB_ZOO_DIR});
   EXPECT_EQ(r.rc, 1);  // the zoo has refused plugins
   EXPECT_NE(r.out.find("ok      " PB_ZOO_DIR "/patchbay_good.so name=good version=1.2.3 abi=1.1"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   EXPECT_NE(r.out.find("refused " PB_ZOO_DIR "/patchbay_zoo_no_entry.so entry symbol"),
-            std::string::npos) << r.out;
+            std::string::npos)
+      << r.out;
   auto shipped = run({"plugins", PB_PLUGIN_DIR});
   EXPECT_EQ(shipped.rc, 0) << shipped.out;
   for (const char* name : {"feishu", "lark", "weixin", "nyxid"})

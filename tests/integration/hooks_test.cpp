@@ -5,7 +5,6 @@
 namespace {
 using namespace pbtest;
 
-
 const char* channels =
     "  - id: hooked\n    plugin: good\n    agent: echo\n    config: {}\n"
     "  - id: old\n    plugin: zoo_minor0\n    agent: echo\n";
@@ -26,8 +25,10 @@ TEST(Hooks, RoutedToThePluginWithoutTheApiToken) {
 TEST(Hooks, AcceptedWebhookBecomesATurnAndADuplicateDoesNot) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  EXPECT_EQ(h.post("/hooks/hooked/emit", "ping from hook", false, {{"X-Event", "w-1"}}).status, 202u);
-  EXPECT_EQ(h.post("/hooks/hooked/emit", "ping from hook", false, {{"X-Event", "w-1"}}).status, 200u);
+  EXPECT_EQ(h.post("/hooks/hooked/emit", "ping from hook", false, {{"X-Event", "w-1"}}).status,
+            202u);
+  EXPECT_EQ(h.post("/hooks/hooked/emit", "ping from hook", false, {{"X-Event", "w-1"}}).status,
+            200u);
   std::string log = h.wait_for_log("text=ping from hook");
   EXPECT_NE(log.find("send chat-hook"), std::string::npos) << log;
 }

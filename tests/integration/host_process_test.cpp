@@ -11,9 +11,9 @@
 #include <sstream>
 #include <thread>
 
+#include <boost/json.hpp>
 #include "child_process.hpp"
 #include "host_fixture.hpp"
-#include <boost/json.hpp>
 
 #include "patchbay/kit/http_client.hpp"
 
@@ -59,8 +59,11 @@ TEST(HostProcess, RefusedPluginDoesNotStopTheOthers) {
       break;
     std::this_thread::sleep_for(10ms);
   }
-  EXPECT_NE(body.find(R"("id":"first","plugin":"good","plugin_version":"1.2.3")"), std::string::npos) << body;
-  EXPECT_NE(body.find(R"("state":"refused","reason":"ABI major mismatch)"), std::string::npos) << body;
+  EXPECT_NE(body.find(R"("id":"first","plugin":"good","plugin_version":"1.2.3")"),
+            std::string::npos)
+      << body;
+  EXPECT_NE(body.find(R"("state":"refused","reason":"ABI major mismatch)"), std::string::npos)
+      << body;
   EXPECT_NE(body.find(R"("id":"parked")"), std::string::npos);
   EXPECT_NE(body.find(R"("state":"disabled")"), std::string::npos);
   EXPECT_NE(body.find(R"("accepted":2,"duplicates":1)"), std::string::npos) << body;
@@ -71,7 +74,8 @@ TEST(HostProcess, RefusedPluginDoesNotStopTheOthers) {
   // One line names the file, the reason and the fix.
   EXPECT_NE(logs.find("channel broken: plugin refused: " PB_ZOO_DIR "/patchbay_zoo_major2.so: ABI "
                       "major mismatch"),
-            std::string::npos) << logs;
+            std::string::npos)
+      << logs;
   EXPECT_NE(logs.find("; fix: use a build of the plugin for ABI 1"), std::string::npos);
   // Reverse order: second stops before first.
   auto s2 = logs.find("channel second: shut down"), s1 = logs.find("channel first: shut down");
@@ -99,12 +103,14 @@ TEST(HostProcess, ReadyWhenAllChannelsStartAndStopsOnSigint) {
   host_fixture h("  - id: only\n    plugin: good\n    agent: echo\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
+  auto ms =
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - t0);
   std::printf("[ figure ] patchbay run -> first 200 from /readyz: %lld ms\n",
               static_cast<long long>(ms.count()));
   auto metrics = h.get("/metrics");
   EXPECT_NE(metrics.body.find("patchbay_channel_state{channel=\"only\",state=\"connected\"} 1"),
-            std::string::npos) << metrics.body;
+            std::string::npos)
+      << metrics.body;
   h.proc->signal(SIGINT);
   EXPECT_EQ(h.proc->wait(20s), 0) << h.logs();
 }
@@ -112,9 +118,10 @@ TEST(HostProcess, ReadyWhenAllChannelsStartAndStopsOnSigint) {
 TEST(HostProcess, ChannelMessagesAreAnsweredThroughThePlugin) {
   // The good plugin emits "hello" (twice: one is a duplicate) and "second" when it starts, each
   // with a single-use reply token; the echo agent answers through the platform renderer.
-  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n"
-                 "    config: { emit_on_start: true }\n",
-                 "  echo: { type: echo, delay_ms: 20, chunks: 3 }\n");
+  host_fixture h(
+      "  - id: chan\n    plugin: good\n    agent: echo\n"
+      "    config: { emit_on_start: true }\n",
+      "  echo: { type: echo, delay_ms: 20, chunks: 3 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   std::string logs = h.wait_for_log("edit msg-2:chat-1 text=second");
   // Turn 1: the placeholder carries the token; the final edit has the exact full text.
@@ -125,7 +132,8 @@ TEST(HostProcess, ChannelMessagesAreAnsweredThroughThePlugin) {
   EXPECT_NE(logs.find("good: edit msg-2:chat-1 text=second"), std::string::npos) << logs;
   // Exactly two sends: the duplicate event started no turn, no token was used twice.
   size_t sends = 0;
-  for (size_t p = logs.find("good: send "); p != std::string::npos; p = logs.find("good: send ", p + 1))
+  for (size_t p = logs.find("good: send "); p != std::string::npos;
+       p = logs.find("good: send ", p + 1))
     ++sends;
   EXPECT_EQ(sends, 2u) << logs;
   EXPECT_EQ(logs.find("token=no"), std::string::npos) << logs;
@@ -135,12 +143,14 @@ TEST(HostProcess, ChannelMessagesAreAnsweredThroughThePlugin) {
 }
 
 TEST(HostProcess, RestartMidTurnTellsTheUserOnceAndAnswersNothingTwice) {
-  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n"
-                 "    config: { emit_on_start: true }\n",
-                 "  echo: { type: echo, delay_ms: 3000, chunks: 10 }\n");
+  host_fixture h(
+      "  - id: chan\n    plugin: good\n    agent: echo\n"
+      "    config: { emit_on_start: true }\n",
+      "  echo: { type: echo, delay_ms: 3000, chunks: 10 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
-  ASSERT_NE(h.wait_for_log("good: send chat-1 token=yes").find("good: send chat-1 token=yes text=h"),
-            std::string::npos)
+  ASSERT_NE(
+      h.wait_for_log("good: send chat-1 token=yes").find("good: send chat-1 token=yes text=h"),
+      std::string::npos)
       << h.logs();
   std::this_thread::sleep_for(200ms);  // let the placeholder id reach the store
   h.proc->signal(SIGKILL);             // a crash, mid-turn

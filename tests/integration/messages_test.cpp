@@ -5,7 +5,6 @@
 namespace {
 using namespace pbtest;
 
-
 std::size_t count(const std::string& hay, const std::string& needle) {
   std::size_t n = 0;
   for (auto p = hay.find(needle); p != std::string::npos; p = hay.find(needle, p + 1)) ++n;
@@ -18,7 +17,7 @@ TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   auto r = h.post("/v1/messages",
-                R"({"channel":"ch","conversation":"chat-A","text":"scheduled report"})");
+                  R"({"channel":"ch","conversation":"chat-A","text":"scheduled report"})");
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_NE(r.body.find(R"("parts":1)"), std::string::npos) << r.body;
   EXPECT_NE(h.wait_for_log("send chat-A token=no text=scheduled report").find("send chat-A"),
@@ -27,7 +26,7 @@ TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
   std::string long_text;
   for (int i = 0; i < 500; ++i) long_text += "word" + std::to_string(i % 10) + " ";
   r = h.post("/v1/messages",
-           R"({"channel":"ch","conversation":"chat-B","text":")" + long_text + R"("})");
+             R"({"channel":"ch","conversation":"chat-B","text":")" + long_text + R"("})");
   EXPECT_EQ(r.status, 200u) << r.body;
   EXPECT_NE(r.body.find(R"("parts":2)"), std::string::npos) << r.body;
   std::string log = h.wait_for_log("[part 2/2");
@@ -37,23 +36,24 @@ TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
 TEST(Messages, RejectsBadRequests) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":"x"})", false)
-                .status,
-            401u);
+  EXPECT_EQ(
+      h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":"x"})", false).status,
+      401u);
   EXPECT_EQ(h.post("/v1/messages", "not json").status, 400u);
   EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","text":"x"})").status, 400u);
   EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":""})").status,
             400u);
-  EXPECT_EQ(h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":"x","bcc":1})")
-                .status,
-            400u);
+  EXPECT_EQ(
+      h.post("/v1/messages", R"({"channel":"ch","conversation":"c","text":"x","bcc":1})").status,
+      400u);
   EXPECT_EQ(h.post("/v1/messages", R"({"channel":"nope","conversation":"c","text":"x"})").status,
             404u);
 }
 
 TEST(Messages, TransientFailureIsRetried) {
-  host_fixture h("  - id: ch\n    plugin: good\n    agent: echo\n"
-                 "    config: {rate_limit_first_send: true}\n");
+  host_fixture h(
+      "  - id: ch\n    plugin: good\n    agent: echo\n"
+      "    config: {rate_limit_first_send: true}\n");
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   auto r = h.post("/v1/messages", R"({"channel":"ch","conversation":"chat-R","text":"again"})");
   EXPECT_EQ(r.status, 200u) << r.body;
@@ -67,10 +67,11 @@ TEST(Messages, StructuralFailureNoticeGoesToLastRouteFirstAndCallerSeesItsOwnErr
   // The user reaches the bot in chat-hook (an inbound message through the webhook).
   ASSERT_EQ(h.post("/hooks/ch/emit", "hi", false, {{"X-Event", "in-1"}}).status, 202u);
   h.wait_for_log("send chat-hook");
-  auto r = h.post("/v1/messages",
-                R"({"channel":"ch","conversation":"reject-1","text":"weekly","user":"user-hook",)"
-                R"("job":"weekly digest","fallbacks":[{"channel":"CH","conversation":"CHAT-HOOK"},)"
-                R"({"channel":"ch","conversation":"chat-fallback"}]})");
+  auto r =
+      h.post("/v1/messages",
+             R"({"channel":"ch","conversation":"reject-1","text":"weekly","user":"user-hook",)"
+             R"("job":"weekly digest","fallbacks":[{"channel":"CH","conversation":"CHAT-HOOK"},)"
+             R"({"channel":"ch","conversation":"chat-fallback"}]})");
   EXPECT_EQ(r.status, 502u) << r.body;
   EXPECT_NE(r.body.find(R"("code":"rejected")"), std::string::npos) << r.body;
   EXPECT_NE(r.body.find("cross-tenant route refused"), std::string::npos) << r.body;
@@ -88,10 +89,11 @@ TEST(Messages, StructuralFailureNoticeGoesToLastRouteFirstAndCallerSeesItsOwnErr
 TEST(Messages, EveryFailedNoticeRouteIsLoggedAndTheNextTried) {
   host_fixture h(channels);
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
-  auto r = h.post("/v1/messages",
-                R"({"channel":"ch","conversation":"reject-1","text":"alert","fallbacks":[)"
-                R"({"channel":"gone","conversation":"x"},{"channel":"ch","conversation":"reject-2"},)"
-                R"({"channel":"ch","conversation":"Reject-1"},{"channel":"ch","conversation":"chat-ok"}]})");
+  auto r = h.post(
+      "/v1/messages",
+      R"({"channel":"ch","conversation":"reject-1","text":"alert","fallbacks":[)"
+      R"({"channel":"gone","conversation":"x"},{"channel":"ch","conversation":"reject-2"},)"
+      R"({"channel":"ch","conversation":"Reject-1"},{"channel":"ch","conversation":"chat-ok"}]})");
   EXPECT_EQ(r.status, 502u) << r.body;
   std::string log = h.wait_for_log("failure notice delivered via ch chat-ok");
   EXPECT_NE(log.find("failure notice via gone skipped"), std::string::npos) << log;

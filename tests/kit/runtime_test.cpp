@@ -1,5 +1,5 @@
-#include "patchbay/kit/http_types.hpp"
 #include "patchbay/kit/runtime.hpp"
+#include "patchbay/kit/http_types.hpp"
 
 #include <gtest/gtest.h>
 

@@ -43,9 +43,9 @@ class fake_process {
       if (auto pos = a.find("{dir}"); pos != std::string::npos) a.replace(pos, 5, dir_.string());
       argv.push_back(a);
     }
-    proc_ = std::make_unique<pbtest::child_process>(argv, std::map<std::string, std::string>{},
-                                                    (dir_ / "out").string(),
-                                                    (dir_ / "err").string());
+    proc_ =
+        std::make_unique<pbtest::child_process>(argv, std::map<std::string, std::string>{},
+                                                (dir_ / "out").string(), (dir_ / "err").string());
     for (int i = 0; i < 1500; ++i) {  // generous: ~15 s (a TLS fake makes its keys first)
       std::string out = pbtest::read_file((dir_ / "out").string());
       auto nl = out.find('\n');

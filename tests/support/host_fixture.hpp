@@ -46,19 +46,20 @@ struct host_fixture {
   explicit host_fixture(const std::string& channels_yaml,
                         const std::string& agents_yaml = "  echo: { type: echo }\n",
                         const std::string& extra_host_yaml = "") {
-    dir = fs::temp_directory_path() / ("pb_it_" + std::to_string(::getpid()) + "_" +
-                                       std::to_string(counter()++));
+    dir = fs::temp_directory_path() /
+          ("pb_it_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
     fs::create_directories(dir);
-    std::ofstream(dir / "patchbay.yaml")
-        << "host:\n"
-           "  listen: \"127.0.0.1:0\"\n"
-           "  plugin_dirs: [\"" PB_ZOO_DIR "\"]\n"
-           "  state: { engine: sqlite, path: state.db }\n"
-           "  api_tokens: [\"${PB_IT_TOKEN}\"]\n"
-           "  log: { format: json, level: debug }\n"
-           "  shutdown_timeout_ms: 5000\n"
-        << extra_host_yaml << "agents:\n"
-        << agents_yaml << "channels:\n" << channels_yaml;
+    std::ofstream(dir / "patchbay.yaml") << "host:\n"
+                                            "  listen: \"127.0.0.1:0\"\n"
+                                            "  plugin_dirs: [\"" PB_ZOO_DIR
+                                            "\"]\n"
+                                            "  state: { engine: sqlite, path: state.db }\n"
+                                            "  api_tokens: [\"${PB_IT_TOKEN}\"]\n"
+                                            "  log: { format: json, level: debug }\n"
+                                            "  shutdown_timeout_ms: 5000\n"
+                                         << extra_host_yaml << "agents:\n"
+                                         << agents_yaml << "channels:\n"
+                                         << channels_yaml;
     launch();
   }
   // (Re)starts the host on the same config and state; the old process must be gone.
@@ -76,8 +77,10 @@ struct host_fixture {
     for (int i = 0; i < 1000 && base.empty(); ++i) {
       std::smatch m;
       std::string log = logs();
-      if (std::regex_search(log, m, re)) base = "http://" + m[1].str();
-      else std::this_thread::sleep_for(10ms);
+      if (std::regex_search(log, m, re))
+        base = "http://" + m[1].str();
+      else
+        std::this_thread::sleep_for(10ms);
     }
   }
   ~host_fixture() {

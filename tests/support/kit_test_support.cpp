@@ -116,7 +116,8 @@ std::string raw_client::read_until(const std::string& marker, std::chrono::milli
       pending_.erase(0, pos + marker.size());
       return out;
     }
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || read_some(left) <= 0) {
       std::string out = std::move(pending_);
       pending_.clear();
@@ -135,7 +136,8 @@ std::string raw_client::read_response(std::chrono::milliseconds timeout) {
   const auto cl = lower.find("content-length:");
   if (cl != std::string::npos) length = std::stoul(head.substr(cl + 15));
   while (pending_.size() < length) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0 || read_some(left) <= 0) break;
   }
   const std::size_t take = std::min(length, pending_.size());
@@ -147,7 +149,8 @@ std::string raw_client::read_response(std::chrono::milliseconds timeout) {
 bool raw_client::wait_closed(std::chrono::milliseconds timeout) {
   const auto deadline = std::chrono::steady_clock::now() + timeout;
   for (;;) {
-    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(deadline - std::chrono::steady_clock::now());
+    const auto left = std::chrono::duration_cast<std::chrono::milliseconds>(
+        deadline - std::chrono::steady_clock::now());
     if (left.count() <= 0) return false;
     const int r = read_some(left);
     if (r == 0 || r == -1) return true;
@@ -161,7 +164,8 @@ bool raw_client::wait_closed(std::chrono::milliseconds timeout) {
 silent_listener::silent_listener(int backlog) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
   auto addr = loopback(0);
-  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 || ::listen(fd_, backlog) != 0) {
+  if (::bind(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+      ::listen(fd_, backlog) != 0) {
     throw std::runtime_error("silent_listener: bind/listen failed");
   }
   port_ = bound_port(fd_);
@@ -173,21 +177,23 @@ silent_listener::~silent_listener() {
 
 // --- fetch ---
 
-fetch_result fetch(patchbay::kit::io_runtime& rt, patchbay::kit::http_client_request req, std::chrono::milliseconds wait) {
+fetch_result fetch(patchbay::kit::io_runtime& rt, patchbay::kit::http_client_request req,
+                   std::chrono::milliseconds wait) {
   struct shared_state {
     std::mutex mtx;
     std::condition_variable cv;
     fetch_result result;
   };
   auto state = std::make_shared<shared_state>();
-  patchbay::kit::http_fetch(rt, std::move(req), [state](std::string error, patchbay::kit::http_client_response response) {
-    std::lock_guard lock(state->mtx);
-    ++state->result.calls;
-    state->result.completed = true;
-    state->result.error = std::move(error);
-    state->result.response = std::move(response);
-    state->cv.notify_all();
-  });
+  patchbay::kit::http_fetch(
+      rt, std::move(req), [state](std::string error, patchbay::kit::http_client_response response) {
+        std::lock_guard lock(state->mtx);
+        ++state->result.calls;
+        state->result.completed = true;
+        state->result.error = std::move(error);
+        state->result.response = std::move(response);
+        state->cv.notify_all();
+      });
   std::unique_lock lock(state->mtx);
   state->cv.wait_for(lock, wait, [&] { return state->result.completed; });
   return state->result;

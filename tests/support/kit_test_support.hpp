@@ -81,8 +81,8 @@ fetch_result fetch(patchbay::kit::io_runtime& rt, patchbay::kit::http_client_req
 
 // A kit server on 127.0.0.1:0 with its own runtime.
 struct test_server {
-  explicit test_server(patchbay::kit::http_handler handler, patchbay::kit::http_server_options options = {},
-                       unsigned threads = 2)
+  explicit test_server(patchbay::kit::http_handler handler,
+                       patchbay::kit::http_server_options options = {}, unsigned threads = 2)
       : rt(threads) {
     options.listen = "127.0.0.1:0";
     server = std::make_unique<patchbay::kit::http_server>(rt, options, std::move(handler));

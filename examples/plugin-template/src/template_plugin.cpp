@@ -62,7 +62,8 @@ pb_capabilities loopback_capabilities() noexcept {
 uint64_t count_codepoints(std::string_view utf8) noexcept {
   uint64_t n = 0;
   for (char ch : utf8)
-    if ((static_cast<unsigned char>(ch) & 0xC0) != 0x80) ++n;  // count every byte that is not a continuation byte
+    if ((static_cast<unsigned char>(ch) & 0xC0) != 0x80)
+      ++n;  // count every byte that is not a continuation byte
   return n;
 }
 

@@ -51,10 +51,10 @@ using user_token_fn = std::function<void(const std::string& request_json,
                                          std::function<void(user_token_result)> done)>;
 
 struct agent_env {
-  kit::io_runtime* rt = nullptr;   // for HTTP requests, timers, child processes
+  kit::io_runtime* rt = nullptr;      // for HTTP requests, timers, child processes
   turns::scheduler* sched = nullptr;  // the router's executor (timers on the router's strand)
-  state::store* store = nullptr;   // conversation history etc. (instance key: "agent:<name>")
-  std::string name;                // the agent's configured name (for logs)
+  state::store* store = nullptr;      // conversation history etc. (instance key: "agent:<name>")
+  std::string name;                   // the agent's configured name (for logs)
   std::function<void(std::string payload_json)> deliver;
   std::function<void(std::string turn_id, std::string user_text)> fail;
   // Operator-facing health of the backend ("" = healthy), e.g. "crash loop: exited with code 3,

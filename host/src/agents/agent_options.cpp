@@ -41,7 +41,9 @@ const json::value* option_reader::take(std::string_view key) {
   return v == nullptr || v->is_null() ? nullptr : v;
 }
 
-void option_reader::problem(std::string text) { problems_.push_back(backend_ + ": " + text); }
+void option_reader::problem(const std::string& text) {
+  problems_.push_back(backend_ + ": " + text);
+}
 
 void option_reader::text(std::string_view key, std::string& out, bool required) {
   const json::value* v = take(key);

@@ -40,7 +40,7 @@ class option_reader {
 
  private:
   const boost::json::value* take(std::string_view key);
-  void problem(std::string text);
+  void problem(const std::string& text);
 
   std::string backend_;
   boost::json::value root_;

@@ -74,8 +74,10 @@ void echo_agent::step(const std::string& turn_id) {
   } else if (last) {
     out.done = true;
   }
-  if (last) runs_.erase(it);
-  else r.timer = sched_.schedule(opt_.delay, [this, turn_id] { step(turn_id); });
+  if (last)
+    runs_.erase(it);
+  else
+    r.timer = sched_.schedule(opt_.delay, [this, turn_id] { step(turn_id); });
   deliver_(turns::to_json(out));  // may end the turn; `r` is not used after this
 }
 

@@ -10,7 +10,7 @@ namespace {
 // The built-in echo agent behind the common interface.
 class echo_backend final : public agent {
  public:
-  echo_backend(turns::scheduler& sched, echo_options opt, agent_env env)
+  echo_backend(turns::scheduler& sched, echo_options opt, const agent_env& env)
       : echo_(sched, std::move(opt), env.deliver) {}
   bool start(const std::string& turn_id, const std::string& request_json,
              std::string& /*error_text*/) override {
@@ -41,11 +41,16 @@ std::unique_ptr<agent> make_echo_agent(std::string_view options_json, agent_env 
 std::unique_ptr<agent> make_agent(const config::agent_config& cfg, agent_env env,
                                   std::string& error) {
   std::unique_ptr<agent> a;
-  if (cfg.type == "echo") a = make_echo_agent(cfg.options_json, std::move(env), error);
-  else if (cfg.type == "http") a = make_http_agent(cfg.options_json, std::move(env), error);
-  else if (cfg.type == "openai") a = make_openai_agent(cfg.options_json, std::move(env), error);
-  else if (cfg.type == "process") a = make_process_agent(cfg.options_json, std::move(env), error);
-  else error = "unknown agent type '" + cfg.type + "'";
+  if (cfg.type == "echo")
+    a = make_echo_agent(cfg.options_json, std::move(env), error);
+  else if (cfg.type == "http")
+    a = make_http_agent(cfg.options_json, std::move(env), error);
+  else if (cfg.type == "openai")
+    a = make_openai_agent(cfg.options_json, std::move(env), error);
+  else if (cfg.type == "process")
+    a = make_process_agent(cfg.options_json, std::move(env), error);
+  else
+    error = "unknown agent type '" + cfg.type + "'";
   if (!a && error.empty()) error = "agent type '" + cfg.type + "' could not be built";
   return a;
 }

@@ -1,6 +1,6 @@
-// The `http` agent backend (docs/architecture.md §6): each turn is one POST of the turn's request JSON
-// to the configured URL; the answer body is a stream of thread_response payloads (NDJSON or SSE,
-// see http_agent_decoder.hpp), relayed as they arrive.
+// The `http` agent backend (docs/architecture.md §6): each turn is one POST of the turn's request
+// JSON to the configured URL; the answer body is a stream of thread_response payloads (NDJSON or
+// SSE, see http_agent_decoder.hpp), relayed as they arrive.
 //
 // Options: url (required), headers (map; values may be secrets: never logged, and redacted from
 // body excerpts), ca_file, connect/first_byte/idle/total_timeout_ms, max_in_flight, auth
@@ -52,7 +52,8 @@ http_options parse_http_options(std::string_view options_json, std::string& erro
   std::string auth;
   r.text("auth", auth);
   error = r.finish();
-  if (auth == "user_identity") o.user_identity = true;
+  if (auth == "user_identity")
+    o.user_identity = true;
   else if (!auth.empty() && auth != "headers")
     error += std::string(error.empty() ? "" : "; ") +
              "http agent: option 'auth' must be headers or user_identity";
@@ -207,7 +208,7 @@ class http_agent final : public agent {
     // `done` may run before http_fetch returns (runtime stopping): the call is admitted above.
     kit::http_fetch(
         rt, std::move(req),
-        [call, opt, calls](std::string error, kit::http_client_response resp) {
+        [call, opt, calls](const std::string& error, const kit::http_client_response& resp) {
           call->on_done(error, resp, *opt);
           calls->finished(call);
         });

@@ -17,8 +17,8 @@
 #include <string>
 #include <string_view>
 
-#include "agents/stream_lines.hpp"
 #include "agents/sse_parser.hpp"
+#include "agents/stream_lines.hpp"
 
 namespace patchbay::agents {
 

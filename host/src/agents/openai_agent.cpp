@@ -20,8 +20,8 @@
 #include <boost/json.hpp>
 
 #include "agents/backends.hpp"
-#include "agents/running_requests.hpp"
 #include "agents/openai_agent_protocol.hpp"
+#include "agents/running_requests.hpp"
 #include "agents/sse_parser.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "state/store.hpp"
@@ -259,15 +259,15 @@ class openai_agent final : public agent {
     }
     if (!user_tokens_or_refuse(env_.user_token, *calls_, call, error_text)) return false;
     // The user's token (cached, or exchanged now), then the request; never the api_key.
-    env_.user_token(request_json, [rt = env_.rt, opt = opt_, calls = calls_,
-                                   call](user_token_result r) {
-      if (!r.ok || call->cancelled.load()) {
-        call->end_without_token(r);
-        return calls->finished(call);
-      }
-      call->bearer = std::move(r.token);
-      send(*rt, opt, calls, call);
-    });
+    env_.user_token(request_json,
+                    [rt = env_.rt, opt = opt_, calls = calls_, call](user_token_result r) {
+                      if (!r.ok || call->cancelled.load()) {
+                        call->end_without_token(r);
+                        return calls->finished(call);
+                      }
+                      call->bearer = std::move(r.token);
+                      send(*rt, opt, calls, call);
+                    });
     return true;
   }
 
@@ -285,7 +285,7 @@ class openai_agent final : public agent {
     req.on_body_chunk = [call](std::string_view bytes) { return call->on_chunk(bytes); };
     // `done` may run before http_fetch returns (runtime stopping): the call is admitted above.
     kit::http_fetch(rt, std::move(req),
-                    [call, calls](std::string error, kit::http_client_response resp) {
+                    [call, calls](const std::string& error, const kit::http_client_response& resp) {
                       call->on_done(error, resp);
                       calls->finished(call);
                     });

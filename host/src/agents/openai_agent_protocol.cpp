@@ -82,7 +82,8 @@ options parse_options(std::string_view options_json, std::string& error) {
   r.integer("max_in_flight", o.max_in_flight, 1, 10'000);
   read_deadlines(r, o.deadlines);
   error = r.finish();
-  if (auth == "user_identity") o.user_identity = true;
+  if (auth == "user_identity")
+    o.user_identity = true;
   else if (!auth.empty() && auth != "api_key")
     error += std::string(error.empty() ? "" : "; ") +
              "openai agent: option 'auth' must be api_key or user_identity";

@@ -34,7 +34,8 @@ bool sse_parser::line(std::string_view l) {
   if (l.front() == ':') return true;  // comment (keep-alive)
   std::size_t colon = l.find(':');
   std::string_view field = l.substr(0, colon);
-  std::string_view value = colon == std::string_view::npos ? std::string_view{} : l.substr(colon + 1);
+  std::string_view value =
+      colon == std::string_view::npos ? std::string_view{} : l.substr(colon + 1);
   if (!value.empty() && value.front() == ' ') value.remove_prefix(1);
   if (field == "event") {
     name_ = value;

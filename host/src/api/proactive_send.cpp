@@ -1,15 +1,15 @@
 #include "api/proactive_send.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <random>
 
-#include "render/chunker.hpp"
 #include "messages/messages.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
+#include "render/chunker.hpp"
 #include "state/store.hpp"
 
 namespace patchbay::api {
@@ -23,7 +23,7 @@ constexpr std::size_t max_fallbacks = 8;
 constexpr std::size_t max_text_bytes = proactive_max_text_bytes;
 constexpr std::chrono::milliseconds max_retry_wait = 10s;
 
-kit::http_response reply(unsigned status, json::object body) {
+kit::http_response reply(unsigned status, const json::object& body) {
   kit::http_response r;
   r.status = status;
   r.body = json::serialize(body);
@@ -36,11 +36,16 @@ kit::http_response error_reply(unsigned status, std::string_view code, std::stri
 
 unsigned http_status_for(int32_t code) {
   switch (code) {
-    case PB_ERR_RATE_LIMITED: return 429;
-    case PB_ERR_INVALID_INPUT: return 422;
-    case PB_ERR_NOT_FOUND: return 404;
-    case PB_ERR_RETRYABLE: return 503;
-    default: return 502;  // the platform refused: a bad gateway from the caller's view
+    case PB_ERR_RATE_LIMITED:
+      return 429;
+    case PB_ERR_INVALID_INPUT:
+      return 422;
+    case PB_ERR_NOT_FOUND:
+      return 404;
+    case PB_ERR_RETRYABLE:
+      return 503;
+    default:
+      return 502;  // the platform refused: a bad gateway from the caller's view
   }
 }
 
@@ -55,9 +60,12 @@ bool read_route(const json::value& v, api::route& r, std::string& error, const s
       return false;
     }
     std::string s(val.get_string());
-    if (k == "channel") r.channel = std::move(s);
-    else if (k == "conversation") r.conversation = std::move(s);
-    else if (k == "thread") r.thread = std::move(s);
+    if (k == "channel")
+      r.channel = std::move(s);
+    else if (k == "conversation")
+      r.conversation = std::move(s);
+    else if (k == "thread")
+      r.thread = std::move(s);
     else {
       error = what + ": unknown field `" + std::string(k) + "`";
       return false;
@@ -80,7 +88,11 @@ std::string random_id() {
 // One proactive send: parts in order with retries, then (after a structural failure) the notice.
 struct send_job : std::enable_shared_from_this<send_job> {
   send_job(kit::io_runtime& rt, plugin::instance_directory& dir, state::store& store)
-      : rt(rt), dir(dir), store(store), strand(rt.make_strand()), timer(rt, strand),
+      : rt(rt),
+        dir(dir),
+        store(store),
+        strand(rt.make_strand()),
+        timer(rt, strand),
         retry({500ms, 2.0, max_retry_wait, 0.2}) {}
 
   kit::io_runtime& rt;
@@ -105,13 +117,15 @@ struct send_job : std::enable_shared_from_this<send_job> {
   void begin() {
     channel = dir.find(req.target.channel);
     if (!channel)
-      return ex->respond(error_reply(404, "unknown_channel",
-                                     "no running channel '" + req.target.channel + "'"));
+      return ex->respond(
+          error_reply(404, "unknown_channel", "no running channel '" + req.target.channel + "'"));
     auto caps = render::narrow(channel->module().caps, std::nullopt);
     auto chunks = render::chunk_text(req.text, render::chunk_options{caps.limit, caps.unit, true});
     if (!chunks.ok())
-      return ex->respond(error_reply(422, "cannot_split", "the text cannot be split for this "
-                                                          "channel: " + chunks.error));
+      return ex->respond(error_reply(422, "cannot_split",
+                                     "the text cannot be split for this "
+                                     "channel: " +
+                                         chunks.error));
     parts = std::move(chunks.parts);
     send_part();
   }
@@ -147,21 +161,23 @@ struct send_job : std::enable_shared_from_this<send_job> {
       auto wait = std::max(retry.next(), std::chrono::milliseconds(r.retry_after_ms));
       wait = std::min(wait, max_retry_wait);
       spdlog::warn("send {}: part {}/{} to {} failed ({}: {}); retry {} in {} ms", id, next + 1,
-                   parts.size(), req.target.channel, messages::error_class_name(r.code), r.message, attempts,
-                   wait.count());
+                   parts.size(), req.target.channel, messages::error_class_name(r.code), r.message,
+                   attempts, wait.count());
       timer.after(wait, [self = shared_from_this()](bool cancelled) {
         if (!cancelled) self->send_part();
       });
       return;
     }
     spdlog::error("send {}: part {}/{} to {} {} failed: {}: {}", id, next + 1, parts.size(),
-                  req.target.channel, req.target.conversation, messages::error_class_name(r.code), r.message);
+                  req.target.channel, req.target.conversation, messages::error_class_name(r.code),
+                  r.message);
     bool notify = api::structural_failure(r.code);
-    json::object body{{"error", {{"code", messages::error_class_name(r.code)}, {"message", r.message}}},
-                      {"id", id},
-                      {"parts_sent", next},
-                      {"message_ids", message_ids},
-                      {"failure_notice", notify ? "attempting" : "none"}};
+    json::object body{
+        {"error", {{"code", messages::error_class_name(r.code)}, {"message", r.message}}},
+        {"id", id},
+        {"parts_sent", next},
+        {"message_ids", message_ids},
+        {"failure_notice", notify ? "attempting" : "none"}};
     auto resp = reply(http_status_for(r.code), std::move(body));
     if (r.code == PB_ERR_RATE_LIMITED && r.retry_after_ms > 0)
       resp.headers.emplace_back("Retry-After", std::to_string((r.retry_after_ms + 999) / 1000));
@@ -195,7 +211,8 @@ struct send_job : std::enable_shared_from_this<send_job> {
             return;
           }
           spdlog::warn("send {}: failure notice via {} {} failed ({}: {}); trying the next route",
-                       self->id, route.channel, route.conversation, messages::error_class_name(r.code), r.message);
+                       self->id, route.channel, route.conversation,
+                       messages::error_class_name(r.code), r.message);
           self->next_notice();
         });
       });
@@ -244,8 +261,10 @@ std::optional<proactive_request> parse_proactive_request(std::string_view body,
     }
   }
   if (!read_route(target, req.target, error, "the target")) return std::nullopt;
-  if (req.text.empty()) error = "`text` is required and must not be empty";
-  else if (req.text.size() > max_text_bytes) error = "`text` exceeds 4 MiB";
+  if (req.text.empty())
+    error = "`text` is required and must not be empty";
+  else if (req.text.size() > max_text_bytes)
+    error = "`text` exceeds 4 MiB";
   if (!error.empty()) return std::nullopt;
   return req;
 }
@@ -270,8 +289,9 @@ std::optional<api::route> last_route(state::store& store, const std::string& use
   return r;
 }
 
-void start_proactive_send(kit::io_runtime& rt, plugin::instance_directory& channels, state::store& store,
-                          proactive_request req, std::shared_ptr<kit::http_exchange> ex) {
+void start_proactive_send(kit::io_runtime& rt, plugin::instance_directory& channels,
+                          state::store& store, proactive_request req,
+                          std::shared_ptr<kit::http_exchange> ex) {
   auto job = std::make_shared<send_job>(rt, channels, store);
   job->req = std::move(req);
   job->ex = std::move(ex);

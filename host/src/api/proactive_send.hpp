@@ -18,10 +18,10 @@
 #include <string>
 #include <vector>
 
-#include "plugin/instance_directory.hpp"
 #include "api/notice_routes.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
+#include "plugin/instance_directory.hpp"
 
 namespace patchbay::state {
 class store;
@@ -50,7 +50,8 @@ void remember_route(state::store& store, const std::string& user, const api::rou
 std::optional<api::route> last_route(state::store& store, const std::string& user);
 
 // Runs one send and answers `ex` (404 unknown channel, 503 not running, 200, 4xx/5xx by class).
-void start_proactive_send(kit::io_runtime& rt, plugin::instance_directory& channels, state::store& store,
-                          proactive_request req, std::shared_ptr<kit::http_exchange> ex);
+void start_proactive_send(kit::io_runtime& rt, plugin::instance_directory& channels,
+                          state::store& store, proactive_request req,
+                          std::shared_ptr<kit::http_exchange> ex);
 
 }  // namespace patchbay::api

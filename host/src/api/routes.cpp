@@ -2,14 +2,14 @@
 
 #include <boost/json.hpp>
 
-#include "app/logging.hpp"
 #include "api/proactive_send.hpp"
+#include "app/logging.hpp"
 #include "plugin/channel_instance.hpp"
 
 namespace patchbay::api {
 namespace {
 
-kit::http_response json_response(unsigned status, boost::json::object body) {
+kit::http_response json_response(unsigned status, const boost::json::object& body) {
   kit::http_response r;
   r.status = status;
   r.body = boost::json::serialize(body);
@@ -47,7 +47,8 @@ std::string label(std::string_view v) {
 
 kit::http_response metrics(api_context& ctx) {
   std::string m;
-  m += "# HELP patchbay_up 1 while the host process runs.\n# TYPE patchbay_up gauge\npatchbay_up 1\n";
+  m += "# HELP patchbay_up 1 while the host process runs.\n# TYPE patchbay_up gauge\npatchbay_up "
+       "1\n";
   auto up = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started_at);
   m += "# HELP patchbay_uptime_seconds Seconds since the host started.\n"
        "# TYPE patchbay_uptime_seconds gauge\npatchbay_uptime_seconds " +
@@ -56,14 +57,14 @@ kit::http_response metrics(api_context& ctx) {
        "# TYPE patchbay_channel_state gauge\n";
   auto channels = ctx.registry.snapshot();
   for (const auto& c : channels)
-    m += "patchbay_channel_state{channel=\"" + label(c.id) + "\",state=\"" + label(plugin::to_string(c.state)) +
-         "\"} 1\n";
+    m += "patchbay_channel_state{channel=\"" + label(c.id) + "\",state=\"" +
+         label(plugin::to_string(c.state)) + "\"} 1\n";
   m += "# HELP patchbay_inbound_total Inbound events handed over by plugins, by outcome.\n"
        "# TYPE patchbay_inbound_total counter\n";
   for (const auto& c : channels) {
     auto line = [&](const char* outcome, uint64_t n) {
-      m += "patchbay_inbound_total{channel=\"" + label(c.id) + "\",outcome=\"" + outcome +
-           "\"} " + std::to_string(n) + "\n";
+      m += "patchbay_inbound_total{channel=\"" + label(c.id) + "\",outcome=\"" + outcome + "\"} " +
+           std::to_string(n) + "\n";
     };
     line("accepted", c.inbound_accepted);
     line("duplicate", c.inbound_duplicates);
@@ -107,7 +108,8 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
   }
   if (path == "/metrics") return metrics(ctx);
   if (path.rfind("/v1/", 0) == 0) {
-    if (!ctx.api_tokens.empty() && !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
+    if (!ctx.api_tokens.empty() &&
+        !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
       auto r = error_response(401, "unauthorized", "missing or invalid bearer token");
       r.headers.emplace_back("WWW-Authenticate", "Bearer");
       return r;
@@ -160,7 +162,7 @@ void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   start_proactive_send(*ctx.rt, *ctx.channels, *ctx.store, std::move(*send), std::move(ex));
 }
 
-void handle_hook(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
+void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex) {
   const auto& req = ex->request();
   std::string_view rest = std::string_view(req.path).substr(std::string_view("/hooks/").size());
   std::string id(rest.substr(0, rest.find('/')));
@@ -181,20 +183,26 @@ void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   }
   boost::json::error_code ec;
   boost::json::value v = boost::json::parse(req.body, ec);
-  auto bad = [&](const std::string& msg) { ex->respond(error_response(400, "invalid_request", msg)); };
+  auto bad = [&](const std::string& msg) {
+    ex->respond(error_response(400, "invalid_request", msg));
+  };
   if (ec || !v.is_object()) return bad("body must be a JSON object: {\"text\": \"...\"}");
   const auto& o = v.get_object();
   turns::chat_request chat;
   for (const auto& [key, val] : o) {
     if (!val.is_string()) return bad(std::string("`").append(key).append("` must be a string"));
     std::string s(val.get_string());
-    if (key == "text") chat.text = std::move(s);
-    else if (key == "thread") chat.thread = std::move(s);
-    else if (key == "agent") chat.agent = std::move(s);
-    else return bad("unknown field `" + std::string(key) + "` (expected text, thread, agent)");
+    if (key == "text")
+      chat.text = std::move(s);
+    else if (key == "thread")
+      chat.thread = std::move(s);
+    else if (key == "agent")
+      chat.agent = std::move(s);
+    else
+      return bad("unknown field `" + std::string(key) + "` (expected text, thread, agent)");
   }
   if (chat.text.empty()) return bad("`text` is required and must not be empty");
-  if (chat.text.size() > 64 * 1024) return bad("`text` exceeds 64 KiB");
+  if (chat.text.size() > std::size_t{64} * 1024) return bad("`text` exceeds 64 KiB");
   if (chat.thread.size() > 256) return bad("`thread` exceeds 256 bytes");
   if (std::string err = ctx.turns->check_agent(chat.agent); !err.empty()) return bad(err);
   ctx.turns->start_chat(std::move(chat), std::move(ex));

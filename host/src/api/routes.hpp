@@ -6,10 +6,10 @@
 #include <string>
 #include <vector>
 
+#include "patchbay/kit/http_server.hpp"
 #include "plugin/channel_status.hpp"
 #include "plugin/instance_directory.hpp"
 #include "turns/turn_service.hpp"
-#include "patchbay/kit/http_server.hpp"
 
 namespace patchbay::api {
 
@@ -17,9 +17,9 @@ struct api_context {
   plugin::status_board& registry;
   std::vector<std::string> api_tokens;  // empty: /v1/* is open (loopback use)
   std::chrono::steady_clock::time_point started_at;
-  turns::turn_service* turns = nullptr;  // POST /v1/chat; null = not served (404)
+  turns::turn_service* turns = nullptr;            // POST /v1/chat; null = not served (404)
   plugin::instance_directory* channels = nullptr;  // /hooks/..., /v1/messages; null = 404
-  kit::io_runtime* rt = nullptr;          // POST /v1/messages (with `store`)
+  kit::io_runtime* rt = nullptr;                   // POST /v1/messages (with `store`)
   state::store* store = nullptr;
 };
 
@@ -35,7 +35,7 @@ void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex);
 
 // Any method on /hooks/<channel-id>[/...]: handed to that channel's plugin (no bearer token: the
 // plugin authenticates its platform). 404 for an unknown channel.
-void handle_hook(api_context& ctx, std::shared_ptr<kit::http_exchange> ex);
+void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex);
 
 // Constant-time check of "Authorization: Bearer <token>" against the configured tokens.
 bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization);

@@ -3,22 +3,22 @@
 #include <spdlog/spdlog.h>
 #include <unistd.h>
 
-#include <csignal>
 #include <condition_variable>
+#include <csignal>
 #include <filesystem>
 #include <future>
 #include <mutex>
 
-#include "api/routes.hpp"
-#include "plugin/channel_status.hpp"
 #include "api/proactive_send.hpp"
-#include "turns/turn_service.hpp"
+#include "api/routes.hpp"
 #include "identity/providers.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_instance.hpp"
+#include "plugin/channel_status.hpp"
 #include "plugin/loader.hpp"
 #include "state/store.hpp"
+#include "turns/turn_service.hpp"
 
 namespace patchbay::app {
 namespace fs = std::filesystem;
@@ -80,7 +80,7 @@ struct host_app::impl {
       c.next_attempt_unix_ms = st.next_attempt_unix_ms;
     });
     if (!changed) return;
-    auto level = st.state == PB_STATE_FAILED     ? spdlog::level::err
+    auto level = st.state == PB_STATE_FAILED ? spdlog::level::err
                  : st.state == PB_STATE_DEGRADED || st.state == PB_STATE_RECONNECTING
                      ? spdlog::level::warn
                      : spdlog::level::info;
@@ -89,7 +89,8 @@ struct host_app::impl {
                   st.attempt, std::max<int64_t>(0, st.next_attempt_unix_ms - now_ms()),
                   reason.empty() ? "" : ": ", reason);
     else
-      spdlog::log(level, "channel {}: {}{}{}", id, plugin::to_string(state), reason.empty() ? "" : ": ", reason);
+      spdlog::log(level, "channel {}: {}{}{}", id, plugin::to_string(state),
+                  reason.empty() ? "" : ": ", reason);
   }
 
   int run() {
@@ -102,8 +103,9 @@ struct host_app::impl {
       return 1;
     }
     if (cfg.host.state.engine == config::state_engine::postgres) {
-      spdlog::error("cannot start: state engine 'postgres' is not available in this build yet; "
-                    "fix: use host.state.engine: sqlite");
+      spdlog::error(
+          "cannot start: state engine 'postgres' is not available in this build yet; "
+          "fix: use host.state.engine: sqlite");
       return 1;
     }
 
@@ -133,13 +135,13 @@ struct host_app::impl {
         },
         identities);
     plugin::instance_directory channels;
-    api::api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels, &rt,
-                    store.get()};
+    api::api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels,
+                         &rt,      store.get()};
     kit::http_server_options hopt;
     hopt.listen = cfg.host.listen;
     // Everything takes at most max_body_bytes (1 MiB) but the proactive sends' long reports.
     hopt.max_body_bytes_for = [default_limit = hopt.max_body_bytes](std::string_view method,
-                                                                     std::string_view target) {
+                                                                    std::string_view target) {
       return method == "POST" && target == "/v1/messages" ? api::proactive_max_body_bytes
                                                           : default_limit;
     };
@@ -149,8 +151,10 @@ struct host_app::impl {
     try {
       http.start();
     } catch (const std::exception& e) {
-      spdlog::error("cannot start: HTTP server: {}; fix: change host.listen or stop the process "
-                    "using that port", e.what());
+      spdlog::error(
+          "cannot start: HTTP server: {}; fix: change host.listen or stop the process "
+          "using that port",
+          e.what());
       return 1;
     }
     spdlog::info("patchbay {} listening on http://{}", PATCHBAY_VERSION, http.local_endpoint());
@@ -193,8 +197,8 @@ struct host_app::impl {
   }
 
   std::vector<std::shared_ptr<plugin::channel_instance>> start_channels(
-      kit::io_runtime& rt, state::store& store, plugin::status_board& registry, turns::turn_service& turns,
-      plugin::instance_directory& directory) {
+      kit::io_runtime& rt, state::store& store, plugin::status_board& registry,
+      turns::turn_service& turns, plugin::instance_directory& directory) {
     std::vector<std::shared_ptr<plugin::channel_instance>> started;
     plugin::loader loader(plugin_search_path(cfg.host.plugin_dirs));
     for (const auto& ch : cfg.channels) {
@@ -228,9 +232,12 @@ struct host_app::impl {
       ev.status = [this, &registry, id](const pb_status& st) { on_status(registry, id, st); };
       ev.inbound_outcome = [&registry, id](pb_inbound_disposition d) {
         registry.update(id, [d](plugin::channel_status& c) {
-          if (d == PB_INBOUND_ACCEPTED) ++c.inbound_accepted;
-          else if (d == PB_INBOUND_DUPLICATE) ++c.inbound_duplicates;
-          else ++c.inbound_refused;
+          if (d == PB_INBOUND_ACCEPTED)
+            ++c.inbound_accepted;
+          else if (d == PB_INBOUND_DUPLICATE)
+            ++c.inbound_duplicates;
+          else
+            ++c.inbound_refused;
         });
       };
       ev.inbound = [id, &turns](const messages::inbound_message& m) {
@@ -247,8 +254,8 @@ struct host_app::impl {
       auto f = p->get_future();
       inst->start([p](const std::string& err) { p->set_value(err); });
       if (f.wait_for(cfg.host.shutdown_timeout) != std::future_status::ready) {
-        spdlog::error("channel {}: plugin {} did not return from create/start within {} ms",
-                      ch.id, out.module->name, cfg.host.shutdown_timeout.count());
+        spdlog::error("channel {}: plugin {} did not return from create/start within {} ms", ch.id,
+                      out.module->name, cfg.host.shutdown_timeout.count());
         mark(plugin::channel_state::failed, "start timed out");
         started.push_back(inst);  // still owned, shut down with the rest
         continue;

@@ -28,12 +28,12 @@ class json_formatter final : public spdlog::formatter {
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(ms));
     auto level = spdlog::level::to_string_view(msg.level);
-    std::string line = std::string("{\"ts\":\"") + ts + "\",\"level\":\"" +
-                       std::string(level.data(), level.size()) + "\",\"logger\":\"" +
-                       json_escape(std::string_view(msg.logger_name.data(), msg.logger_name.size())) +
-                       "\",\"msg\":\"" +
-                       json_escape(std::string_view(msg.payload.data(), msg.payload.size())) +
-                       "\"}\n";
+    std::string line =
+        std::string("{\"ts\":\"") + ts + "\",\"level\":\"" +
+        std::string(level.data(), level.size()) + "\",\"logger\":\"" +
+        json_escape(std::string_view(msg.logger_name.data(), msg.logger_name.size())) +
+        "\",\"msg\":\"" + json_escape(std::string_view(msg.payload.data(), msg.payload.size())) +
+        "\"}\n";
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
@@ -50,11 +50,21 @@ std::string json_escape(std::string_view s) {
     unsigned char c = static_cast<unsigned char>(s[i]);
     if (c < 0x80) {
       switch (c) {
-        case '"': out += "\\\""; break;
-        case '\\': out += "\\\\"; break;
-        case '\n': out += "\\n"; break;
-        case '\r': out += "\\r"; break;
-        case '\t': out += "\\t"; break;
+        case '"':
+          out += "\\\"";
+          break;
+        case '\\':
+          out += "\\\\";
+          break;
+        case '\n':
+          out += "\\n";
+          break;
+        case '\r':
+          out += "\\r";
+          break;
+        case '\t':
+          out += "\\t";
+          break;
         default:
           if (c < 0x20) {
             char buf[8];

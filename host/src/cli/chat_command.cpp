@@ -7,8 +7,8 @@
 #include <cstdio>
 #include <cstdlib>
 
-#include "cli/commands.hpp"
 #include "agents/sse_parser.hpp"
+#include "cli/commands.hpp"
 #include "patchbay/kit/http_client.hpp"
 
 namespace patchbay::cli {
@@ -53,8 +53,9 @@ int parse_chat_args(const args& in, chat_options& o) {
     }
   }
   if (o.text.empty()) {
-    std::fprintf(stderr, "usage: patchbay chat [--url URL] [--token TOKEN] [--thread ID] "
-                         "[--agent NAME] TEXT\n");
+    std::fprintf(stderr,
+                 "usage: patchbay chat [--url URL] [--token TOKEN] [--thread ID] "
+                 "[--agent NAME] TEXT\n");
     return 2;
   }
   return 0;
@@ -62,9 +63,12 @@ int parse_chat_args(const args& in, chat_options& o) {
 
 // What the arguments leave out: $PATCHBAY_URL (else the default listen address), $PATCHBAY_TOKEN.
 void apply_chat_defaults(chat_options& o) {
-  if (o.url.empty() && std::getenv("PATCHBAY_URL")) o.url = std::getenv("PATCHBAY_URL");
+  // Read at start-up of the command, before any thread runs: getenv is safe then.
+  const char* env_url = std::getenv("PATCHBAY_URL");      // NOLINT(concurrency-mt-unsafe)
+  const char* env_token = std::getenv("PATCHBAY_TOKEN");  // NOLINT(concurrency-mt-unsafe)
+  if (o.url.empty() && env_url) o.url = env_url;
   if (o.url.empty()) o.url = "http://127.0.0.1:8780";
-  if (o.token.empty() && std::getenv("PATCHBAY_TOKEN")) o.token = std::getenv("PATCHBAY_TOKEN");
+  if (o.token.empty() && env_token) o.token = env_token;
   while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
 }
 

@@ -7,8 +7,8 @@
 #include <iostream>
 
 #include "app/host_app.hpp"
-#include "config/config.hpp"
 #include "app/logging.hpp"
+#include "config/config.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "plugin/loader.hpp"
 
@@ -94,8 +94,8 @@ int cmd_run(const args& in) {
                  loaded.errors.size());
     return 1;
   }
-  logging::init({loaded.cfg->host.log.format == config::log_format::json,
-                 loaded.cfg->host.log.level});
+  logging::init(
+      {loaded.cfg->host.log.format == config::log_format::json, loaded.cfg->host.log.level});
   int rc = app::host_app(std::move(*loaded.cfg)).run();
   logging::shutdown();
   return rc;
@@ -122,8 +122,8 @@ int cmd_check_config(const args& in) {
     std::fprintf(stderr, "%s: %zu error(s)\n", a[0].c_str(), errors.size());
     return 1;
   }
-  std::printf("%s: OK (%zu channel(s), %zu agent(s))\n", a[0].c_str(),
-              loaded.cfg->channels.size(), loaded.cfg->agents.size());
+  std::printf("%s: OK (%zu channel(s), %zu agent(s))\n", a[0].c_str(), loaded.cfg->channels.size(),
+              loaded.cfg->agents.size());
   return 0;
 }
 
@@ -143,8 +143,13 @@ int cmd_plugins(const args& in) {
       const auto& m = *out.module;
       std::string abi = std::to_string(m.abi_major) + "." + std::to_string(m.abi_minor);
       if (json)
-        arr.push_back({{"file", f}, {"ok", true}, {"name", m.name}, {"version", m.version},
-                       {"abi", abi}, {"platform", m.platform}, {"description", m.description},
+        arr.push_back({{"file", f},
+                       {"ok", true},
+                       {"name", m.name},
+                       {"version", m.version},
+                       {"abi", abi},
+                       {"platform", m.platform},
+                       {"description", m.description},
                        {"capabilities", plugin::describe_capabilities(m.caps)}});
       else
         std::printf("ok      %s name=%s version=%s abi=%s platform=%s %s\n", f.c_str(),
@@ -153,8 +158,8 @@ int cmd_plugins(const args& in) {
     } else {
       all_ok = false;
       if (json)
-        arr.push_back({{"file", f}, {"ok", false}, {"reason", out.error->reason},
-                       {"fix", out.error->fix}});
+        arr.push_back(
+            {{"file", f}, {"ok", false}, {"reason", out.error->reason}, {"fix", out.error->fix}});
       else
         std::printf("refused %s %s; fix: %s\n", f.c_str(), out.error->reason.c_str(),
                     out.error->fix.c_str());
@@ -179,9 +184,12 @@ int cmd_status(const args& in) {
     return usage_error(e.what());
   }
   if (!a.empty()) return usage_error("unexpected argument " + a[0]);
-  if (url.empty()) url = std::getenv("PATCHBAY_URL") ? std::getenv("PATCHBAY_URL") : "";
+  // Read at start-up of the command, before any thread runs: getenv is safe then.
+  const char* env_url = std::getenv("PATCHBAY_URL");      // NOLINT(concurrency-mt-unsafe)
+  const char* env_token = std::getenv("PATCHBAY_TOKEN");  // NOLINT(concurrency-mt-unsafe)
+  if (url.empty() && env_url) url = env_url;
   if (url.empty()) url = "http://127.0.0.1:8780";
-  if (token.empty() && std::getenv("PATCHBAY_TOKEN")) token = std::getenv("PATCHBAY_TOKEN");
+  if (token.empty() && env_token) token = env_token;
   while (!url.empty() && url.back() == '/') url.pop_back();
 
   kit::http_client_request req;
@@ -214,8 +222,7 @@ int cmd_status(const args& in) {
                   std::string(o.at("state").as_string()).c_str(), reason.c_str());
     }
   } catch (const std::exception& e) {
-    std::fprintf(stderr, "patchbay status: unexpected answer from %s: %s\n", url.c_str(),
-                 e.what());
+    std::fprintf(stderr, "patchbay status: unexpected answer from %s: %s\n", url.c_str(), e.what());
     return 1;
   }
   return 0;

@@ -6,9 +6,9 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <string>
+#include <system_error>
 #include <vector>
 
 #include "cli/commands.hpp"
@@ -41,13 +41,15 @@ int run_external_command(const std::string& name, const args& rest) {
     const std::string beside = (self.parent_path() / program).string();
     if (::access(beside.c_str(), X_OK) == 0) {
       ::execv(beside.c_str(), argv.data());
-      std::fprintf(stderr, "patchbay: cannot run %s: %s\n", beside.c_str(), std::strerror(errno));
+      const std::string why = std::error_code(errno, std::generic_category()).message();
+      std::fprintf(stderr, "patchbay: cannot run %s: %s\n", beside.c_str(), why.c_str());
       return 1;
     }
   }
   ::execvp(program.c_str(), argv.data());
   if (errno == ENOENT) return -1;
-  std::fprintf(stderr, "patchbay: cannot run %s: %s\n", program.c_str(), std::strerror(errno));
+  const std::string why = std::error_code(errno, std::generic_category()).message();
+  std::fprintf(stderr, "patchbay: cannot run %s: %s\n", program.c_str(), why.c_str());
   return 1;
 }
 

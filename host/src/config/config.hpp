@@ -23,8 +23,8 @@ struct source_pos {
 
 struct config_error {
   source_pos pos;
-  std::string path;     // key path, e.g. "channels[1].agent"
-  std::string message;  // what is wrong and what is expected; never a secret value
+  std::string path;               // key path, e.g. "channels[1].agent"
+  std::string message;            // what is wrong and what is expected; never a secret value
   std::string to_string() const;  // "file:line:col: path: message"
 };
 
@@ -46,24 +46,24 @@ struct host_config {
   std::string listen = "127.0.0.1:8780";
   std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
   state_config state;
-  std::vector<std::string> api_tokens;   // secrets
+  std::vector<std::string> api_tokens;  // secrets
   log_config log;
   std::chrono::milliseconds shutdown_timeout{10'000};
-  std::chrono::milliseconds turn_timeout{120'000};   // no agent payload for this long → error
-  std::chrono::milliseconds sse_keepalive{15'000};   // keep-alive comment interval on /v1/chat
+  std::chrono::milliseconds turn_timeout{120'000};  // no agent payload for this long → error
+  std::chrono::milliseconds sse_keepalive{15'000};  // keep-alive comment interval on /v1/chat
 };
 
 struct agent_config {
   std::string name;
-  std::string type;         // echo, http, openai, process
-  std::string options_json; // the agent's remaining keys as a JSON object (may hold secrets)
+  std::string type;          // echo, http, openai, process
+  std::string options_json;  // the agent's remaining keys as a JSON object (may hold secrets)
   source_pos pos;
 };
 
 struct channel_config {
   std::string id;
-  std::string plugin;       // a plugin name (searched in plugin_dirs) or a path to a .so
-  std::string agent;        // name of an entry in `agents`
+  std::string plugin;  // a plugin name (searched in plugin_dirs) or a path to a .so
+  std::string agent;   // name of an entry in `agents`
   bool enabled = true;
   std::string config_json;  // the `config:` block as a JSON object (secrets substituted)
   std::string identity;     // identity provider its users bind with ("" = none; "nyxid")
@@ -90,7 +90,7 @@ struct identity_config {
 };
 
 struct config {
-  std::string file;         // absolute path of the loaded file
+  std::string file;  // absolute path of the loaded file
   host_config host;
   identity_config identity;
   std::vector<agent_config> agents;
@@ -100,7 +100,7 @@ struct config {
 };
 
 struct load_result {
-  std::optional<config> cfg;             // set when errors is empty
+  std::optional<config> cfg;  // set when errors is empty
   std::vector<config_error> errors;
 };
 

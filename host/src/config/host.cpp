@@ -87,10 +87,9 @@ void read_log(context& ctx, const field& f, log_config& out) {
 }  // namespace
 
 void read_host(context& ctx, const field& f, host_config& out) {
-  const auto entries =
-      map_entries(ctx, f, "a map",
-                  {"listen", "plugin_dirs", "state", "api_tokens", "log", "shutdown_timeout_ms",
-                   "turn_timeout_ms", "sse_keepalive_ms"});
+  const auto entries = map_entries(ctx, f, "a map",
+                                   {"listen", "plugin_dirs", "state", "api_tokens", "log",
+                                    "shutdown_timeout_ms", "turn_timeout_ms", "sse_keepalive_ms"});
   if (const field* listen = find_entry(entries, "listen")) read_listen(ctx, *listen, out.listen);
   if (const field* dirs = find_entry(entries, "plugin_dirs")) {
     for (auto& dir : read_string_list(ctx, *dirs, "directory path", "a list of directories")) {

@@ -9,7 +9,8 @@ namespace patchbay::config::detail {
 namespace {
 
 bool is_http_url(std::string_view s) {
-  return (s.rfind("http://", 0) == 0 && s.size() > 7) || (s.rfind("https://", 0) == 0 && s.size() > 8);
+  return (s.rfind("http://", 0) == 0 && s.size() > 7) ||
+         (s.rfind("https://", 0) == 0 && s.size() > 8);
 }
 
 void read_url(context& ctx, const field& f, std::string& out) {
@@ -34,10 +35,9 @@ void read_nonempty(context& ctx, const field& f, std::string& out) {
 
 void read_nyxid(context& ctx, const field& f, nyxid_identity_config& out) {
   out.pos = f.pos;
-  const auto entries =
-      map_entries(ctx, f, "a map",
-                  {"base_url", "client_id", "redirect_uri", "scope", "state_secret", "ca_file",
-                   "timeout_ms"});
+  const auto entries = map_entries(
+      ctx, f, "a map",
+      {"base_url", "client_id", "redirect_uri", "scope", "state_secret", "ca_file", "timeout_ms"});
   require_keys(ctx, f, entries, {"base_url", "client_id", "redirect_uri", "state_secret"});
   if (const field* e = find_entry(entries, "base_url")) {
     read_url(ctx, *e, out.base_url);

@@ -4,7 +4,8 @@
 
 namespace patchbay::identity {
 
-std::optional<std::string> access_token_cache::get(const std::string& binding_id, std::int64_t now_ms) {
+std::optional<std::string> access_token_cache::get(const std::string& binding_id,
+                                                   std::int64_t now_ms) {
   std::lock_guard lk(mu_);
   auto it = entries_.find(binding_id);
   if (it == entries_.end()) return std::nullopt;
@@ -15,8 +16,8 @@ std::optional<std::string> access_token_cache::get(const std::string& binding_id
   return it->second.token;
 }
 
-void access_token_cache::put(const std::string& binding_id, std::string token, std::int64_t expires_in_s,
-                      std::int64_t now_ms) {
+void access_token_cache::put(const std::string& binding_id, std::string token,
+                             std::int64_t expires_in_s, std::int64_t now_ms) {
   if (expires_in_s <= 0 || token.empty() || max_entries_ == 0) return;
   const std::int64_t life = std::min(expires_in_s, max_lifetime_s);
   // Short lifetimes keep at least half of themselves as the margin.
@@ -26,9 +27,10 @@ void access_token_cache::put(const std::string& binding_id, std::string token, s
     for (auto it = entries_.begin(); it != entries_.end();)
       it = now_ms >= it->second.use_until_ms ? entries_.erase(it) : std::next(it);
     while (entries_.size() >= max_entries_) {
-      auto oldest = std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
-        return a.second.use_until_ms < b.second.use_until_ms;
-      });
+      auto oldest =
+          std::min_element(entries_.begin(), entries_.end(), [](const auto& a, const auto& b) {
+            return a.second.use_until_ms < b.second.use_until_ms;
+          });
       entries_.erase(oldest);
     }
   }

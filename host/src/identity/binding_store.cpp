@@ -30,7 +30,7 @@ namespace {
 class kv_binding_store final : public binding_store,
                                public std::enable_shared_from_this<kv_binding_store> {
  public:
-  kv_binding_store(state::store& store, std::string provider)
+  kv_binding_store(state::store& store, const std::string& provider)
       : store_(store), instance_("identity:" + provider) {}
 
   std::optional<binding_record> get(const std::string& key) override {
@@ -41,14 +41,14 @@ class kv_binding_store final : public binding_store,
 
   void put(const std::string& key, const binding_record& rec, store_done done) override {
     std::string value = serialize_record(rec);
-    store_.kv_set(instance_, key, value,
-                  [self = shared_from_this(), key, value, done = std::move(done)](
-                      const std::string& err) {
-                    // Not durable, but the store's memory has it: forget it there too.
-                    if (!err.empty() && self->store_.kv_get(self->instance_, key) == value)
-                      self->store_.kv_delete(self->instance_, key, nullptr);
-                    done(err);
-                  });
+    store_.kv_set(
+        instance_, key, value,
+        [self = shared_from_this(), key, value, done = std::move(done)](const std::string& err) {
+          // Not durable, but the store's memory has it: forget it there too.
+          if (!err.empty() && self->store_.kv_get(self->instance_, key) == value)
+            self->store_.kv_delete(self->instance_, key, nullptr);
+          done(err);
+        });
   }
 
   void remove(const std::string& key, store_done done) override {

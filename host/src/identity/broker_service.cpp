@@ -22,12 +22,23 @@ std::string html_escape(std::string_view s) {
   std::string out;
   for (char c : s) {
     switch (c) {
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '&': out += "&amp;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
+      case '<':
+        out += "&lt;";
+        break;
+      case '>':
+        out += "&gt;";
+        break;
+      case '&':
+        out += "&amp;";
+        break;
+      case '"':
+        out += "&quot;";
+        break;
+      case '\'':
+        out += "&#39;";
+        break;
+      default:
+        out += c;
     }
   }
   return out;
@@ -56,7 +67,9 @@ broker_service::broker_service(kit::io_runtime& rt, broker_options opt,
                                std::shared_ptr<binding_store> store)
     : rt_(rt), opt_(std::move(opt)), store_(std::move(store)) {}
 
-std::int64_t broker_service::now_ms() const { return opt_.now_ms ? opt_.now_ms() : system_now_ms(); }
+std::int64_t broker_service::now_ms() const {
+  return opt_.now_ms ? opt_.now_ms() : system_now_ms();
+}
 
 void broker_service::call(std::string method, std::string url, std::string form,
                           std::function<void(http_answer)> done) {
@@ -83,14 +96,15 @@ void broker_service::run_command(command c, const subject& who,
   if (c == command::unbind) return unbind(who, std::move(reply));
 }
 
-void broker_service::init(const subject& who, std::function<void(std::string)> reply) {
+void broker_service::init(const subject& who, const std::function<void(std::string)>& reply) {
   // The link is personal (whoever opens it binds their NyxID to this sender): never in a group.
   if (!who.direct) return reply(texts::init_in_group());
   if (store_->get(who.key())) return reply(texts::init_already_bound());
   try {
     state_claims c{"nyxid", who.key(), random_token(), now_ms() / 1000 + state_lifetime_s};
     const std::string state = sign_state(c, opt_.state_secret);
-    const std::string challenge = pkce_challenge_s256(pkce_verifier_for(opt_.state_secret, c.nonce));
+    const std::string challenge =
+        pkce_challenge_s256(pkce_verifier_for(opt_.state_secret, c.nonce));
     spdlog::info("identity nyxid: {} asked for a binding link", who.key());
     reply(texts::init_link(authorize_url(opt_.client, state, challenge)));
   } catch (const std::exception& e) {
@@ -99,7 +113,7 @@ void broker_service::init(const subject& who, std::function<void(std::string)> r
   }
 }
 
-void broker_service::unbind(const subject& who, std::function<void(std::string)> reply) {
+void broker_service::unbind(const subject& who, const std::function<void(std::string)>& reply) {
   const std::string key = who.key();
   auto rec = store_->get(key);
   if (!rec) return reply(texts::unbind_not_bound());
@@ -118,7 +132,7 @@ void broker_service::unbind(const subject& who, std::function<void(std::string)>
   // Remote first: a local record without a remote binding heals itself; the reverse would leave
   // a live binding nobody can reach.
   call("DELETE", binding_url(opt_.client, rec->binding_id), "",
-       [key, local, reply](http_answer a) {
+       [key, local, reply](const http_answer& a) {
          const bool gone = a.error.empty() && ((a.status >= 200 && a.status < 300) ||
                                                a.status == 404 || a.status == 410);
          if (gone) return local(true);
@@ -129,7 +143,7 @@ void broker_service::unbind(const subject& who, std::function<void(std::string)>
 }
 
 void broker_service::remove_local(const std::string& key, const std::string& binding_id,
-                                  int attempts, std::function<void(revoke_result)> done) {
+                                  int attempts, const std::function<void(revoke_result)>& done) {
   auto now = store_->get(key);
   // Already gone, or bound again since (a newer binding is not this failure's to clear).
   if (!now || now->binding_id != binding_id) return done(revoke_result::removed);
@@ -169,9 +183,10 @@ void broker_service::token_for(const subject& who, std::function<void(token_resu
              const auto why = t.what == token_answer::kind::invalid_grant
                                   ? exchange_outcome::invalid_grant
                                   : exchange_outcome::invalid_scope;
-             spdlog::warn("identity nyxid: token exchange for {}: HTTP {} {} ({}); clearing the "
-                          "local binding",
-                          who.key(), a.status, t.error, t.error_description);
+             spdlog::warn(
+                 "identity nyxid: token exchange for {}: HTTP {} {} ({}); clearing the "
+                 "local binding",
+                 who.key(), a.status, t.error, t.error_description);
              self->tokens_.erase(id);
              return self->self_heal(who, id, why, std::move(done));
            }
@@ -188,9 +203,10 @@ void broker_service::self_heal(const subject& who, const std::string& binding_id
   remove_local(who.key(), binding_id, max_local_revoke_attempts,
                [who, why, done = std::move(done)](revoke_result r) {
                  if (r == revoke_result::failed)
-                   spdlog::error("identity nyxid: the local binding of {} could not be cleared; "
-                                 "the user was told to /unbind",
-                                 who.key());
+                   spdlog::error(
+                       "identity nyxid: the local binding of {} could not be cleared; "
+                       "the user was told to /unbind",
+                       who.key());
                  done({why, "", texts::healed(why, r, who.direct)});
                });
 }
@@ -212,12 +228,12 @@ void broker_service::handle_callback(std::string_view query,
   if (!p.error.empty() || p.code.empty()) {
     spdlog::info("identity nyxid: {}: authorization not granted ({})", claims.subject_key,
                  p.error.empty() ? "no code" : p.error);
-    return respond(callback_page(400, "Not bound",
-                                 "NyxID did not grant access. Send /init to the bot to try again."));
+    return respond(callback_page(
+        400, "Not bound", "NyxID did not grant access. Send /init to the bot to try again."));
   }
   if (store_->get(claims.subject_key))
-    return respond(callback_page(409, "Already bound",
-                                 "You are already bound. Send /unbind to the bot first, then /init."));
+    return respond(callback_page(
+        409, "Already bound", "You are already bound. Send /unbind to the bot first, then /init."));
   auto self = shared_from_this();
   const std::string key = claims.subject_key;
   call("POST", opt_.client.base_url + "/oauth/token",
@@ -234,7 +250,7 @@ void broker_service::handle_callback(std::string_view query,
 }
 
 void broker_service::finish_callback(const std::string& key, const token_answer& a,
-                                     std::function<void(kit::http_response)> respond) {
+                                     const std::function<void(kit::http_response)>& respond) {
   if (a.what != token_answer::kind::ok) {
     spdlog::warn("identity nyxid: code exchange for {}: {}", key,
                  a.error.empty() ? "unreadable answer" : a.error);
@@ -244,40 +260,42 @@ void broker_service::finish_callback(const std::string& key, const token_answer&
                                  "already). Send /init to the bot to try again."));
   }
   if (a.binding_id.empty()) {
-    spdlog::error("identity nyxid: NyxID returned no binding_id for {}: is the OAuth client "
-                  "broker-capable (scope urn:nyxid:scope:broker_binding)?",
-                  key);
+    spdlog::error(
+        "identity nyxid: NyxID returned no binding_id for {}: is the OAuth client "
+        "broker-capable (scope urn:nyxid:scope:broker_binding)?",
+        key);
     return respond(callback_page(502, "Not bound",
                                  "NyxID did not create a binding; the operator has been "
                                  "notified."));
   }
   auto self = shared_from_this();
   auto revoke_new = [self, id = a.binding_id] {
-    self->call("DELETE", binding_url(self->opt_.client, id), "", [](http_answer) {});
+    self->call("DELETE", binding_url(self->opt_.client, id), "", [](const http_answer&) {});
   };
   if (store_->get(key)) {  // another link of the same user completed meanwhile
     revoke_new();
-    return respond(callback_page(409, "Already bound",
-                                 "You are already bound. Send /unbind to the bot first, then /init."));
+    return respond(callback_page(
+        409, "Already bound", "You are already bound. Send /unbind to the bot first, then /init."));
   }
   const binding_record rec{a.binding_id, now_ms()};
   auto store_once = std::make_shared<std::function<void(int)>>();
   *store_once = [self, key, rec, respond, revoke_new, store_once](int attempts) {
-    self->store_->put(key, rec, [self, key, respond, revoke_new, store_once, attempts](
-                                    const std::string& err) {
-      if (err.empty()) {
-        spdlog::info("identity nyxid: {} bound", key);
-        *store_once = nullptr;  // breaks the self-reference
-        return respond(callback_page(200, "Bound",
-                                     "Your NyxID account is bound. You can go back to the chat."));
-      }
-      spdlog::warn("identity nyxid: storing the binding of {} failed: {}", key, err);
-      if (attempts > 1) return (*store_once)(attempts - 1);
-      revoke_new();  // nothing local points at it: do not leave it live at NyxID
-      *store_once = nullptr;
-      respond(callback_page(500, "Not bound",
+    self->store_->put(
+        key, rec, [self, key, respond, revoke_new, store_once, attempts](const std::string& err) {
+          if (err.empty()) {
+            spdlog::info("identity nyxid: {} bound", key);
+            *store_once = nullptr;  // breaks the self-reference
+            return respond(callback_page(
+                200, "Bound", "Your NyxID account is bound. You can go back to the chat."));
+          }
+          spdlog::warn("identity nyxid: storing the binding of {} failed: {}", key, err);
+          if (attempts > 1) return (*store_once)(attempts - 1);
+          revoke_new();  // nothing local points at it: do not leave it live at NyxID
+          *store_once = nullptr;
+          respond(
+              callback_page(500, "Not bound",
                             "The binding could not be saved. Send /init to the bot to try again."));
-    });
+        });
   };
   (*store_once)(2);
 }

@@ -1,6 +1,7 @@
-// Identity bindings with NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): the /init and /unbind
-// commands, the OAuth callback (code exchange → binding stored), and the token exchange that
-// turns a binding into the asking user's short-lived access token, with self-heal (policy.hpp).
+// Identity bindings with NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): the /init and
+// /unbind commands, the OAuth callback (code exchange → binding stored), and the token exchange
+// that turns a binding into the asking user's short-lived access token, with self-heal
+// (policy.hpp).
 //
 // Every call to NyxID has deadlines (the kit HTTP client, `timeout` for each phase and in total).
 // Tokens, codes, states and binding ids are never logged; logs name the subject key and NyxID's
@@ -19,10 +20,10 @@
 #include <string>
 #include <string_view>
 
+#include "identity/access_token_cache.hpp"
 #include "identity/binding_store.hpp"
 #include "identity/oauth_messages.hpp"
 #include "identity/policy.hpp"
-#include "identity/access_token_cache.hpp"
 #include "patchbay/kit/http_types.hpp"
 
 namespace patchbay::kit {
@@ -76,15 +77,15 @@ class broker_service : public std::enable_shared_from_this<broker_service> {
   };
   void call(std::string method, std::string url, std::string form,
             std::function<void(http_answer)> done);
-  void init(const subject& who, std::function<void(std::string)> reply);
-  void unbind(const subject& who, std::function<void(std::string)> reply);
+  void init(const subject& who, const std::function<void(std::string)>& reply);
+  void unbind(const subject& who, const std::function<void(std::string)>& reply);
   // Removes the local record of `key` if it still holds `binding_id` (up to `attempts` writes).
   void remove_local(const std::string& key, const std::string& binding_id, int attempts,
-                    std::function<void(revoke_result)> done);
+                    const std::function<void(revoke_result)>& done);
   void self_heal(const subject& who, const std::string& binding_id, exchange_outcome why,
                  std::function<void(token_result)> done);
   void finish_callback(const std::string& key, const token_answer& a,
-                       std::function<void(kit::http_response)> respond);
+                       const std::function<void(kit::http_response)>& respond);
   std::int64_t now_ms() const;
 
   kit::io_runtime& rt_;

@@ -52,7 +52,7 @@ std::optional<std::string> form_value(std::string_view query, std::string_view n
     const auto eq = pair.find('=');
     if (auto k = url_decode(pair.substr(0, eq)); k && *k == name)
       return eq == std::string_view::npos ? std::optional<std::string>("")
-                                           : url_decode(pair.substr(eq + 1));
+                                          : url_decode(pair.substr(eq + 1));
     if (amp == std::string_view::npos) break;
     query.remove_prefix(amp + 1);
   }
@@ -75,8 +75,9 @@ std::string code_grant_form(const broker_client& c, std::string_view code,
 }
 
 std::string token_exchange_form(const broker_client& c, std::string_view binding_id) {
-  return "grant_type=" + url_encode(token_exchange_grant) + "&subject_token=" +
-         url_encode(binding_id) + "&subject_token_type=" + url_encode(binding_id_token_type) +
+  return "grant_type=" + url_encode(token_exchange_grant) +
+         "&subject_token=" + url_encode(binding_id) +
+         "&subject_token_type=" + url_encode(binding_id_token_type) +
          "&client_id=" + url_encode(c.client_id);
 }
 
@@ -98,7 +99,8 @@ token_answer parse_token_answer(unsigned status, std::string_view body) {
   if (status >= 200 && status < 300) {
     if (!o) return a;
     a.access_token = str(*o, "access_token");
-    if (const auto* e = o->if_contains("expires_in"); e && e->is_int64()) a.expires_in_s = e->get_int64();
+    if (const auto* e = o->if_contains("expires_in"); e && e->is_int64())
+      a.expires_in_s = e->get_int64();
     a.binding_id = str(*o, "binding_id");
     a.what = a.access_token.empty() ? token_answer::kind::unreadable : token_answer::kind::ok;
     return a;
@@ -106,9 +108,12 @@ token_answer parse_token_answer(unsigned status, std::string_view body) {
   if (!o || str(*o, "error").empty()) return a;
   a.error = bounded(str(*o, "error"), 100);
   a.error_description = bounded(str(*o, "error_description"));
-  if (status == 400 && a.error == "invalid_grant") a.what = token_answer::kind::invalid_grant;
-  else if (status == 400 && a.error == "invalid_scope") a.what = token_answer::kind::invalid_scope;
-  else a.what = token_answer::kind::rejected;
+  if (status == 400 && a.error == "invalid_grant")
+    a.what = token_answer::kind::invalid_grant;
+  else if (status == 400 && a.error == "invalid_scope")
+    a.what = token_answer::kind::invalid_scope;
+  else
+    a.what = token_answer::kind::rejected;
   return a;
 }
 

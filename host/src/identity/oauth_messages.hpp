@@ -1,7 +1,7 @@
-// The OAuth broker's wire format (docs/protocols/nyxid-relay.md §3), without I/O: the authorize URL (PKCE S256 +
-// state), the form bodies of the authorization-code grant and of the RFC 8693 token exchange of
-// a binding id, their answers, and RFC 6749 error bodies ({error, error_description}; NyxID's
-// /api/v1 envelope is not used on /oauth/*). Pure functions; thread-safe.
+// The OAuth broker's wire format (docs/protocols/nyxid-relay.md §3), without I/O: the authorize URL
+// (PKCE S256 + state), the form bodies of the authorization-code grant and of the RFC 8693 token
+// exchange of a binding id, their answers, and RFC 6749 error bodies ({error, error_description};
+// NyxID's /api/v1 envelope is not used on /oauth/*). Pure functions; thread-safe.
 #pragma once
 
 #include <cstdint>
@@ -25,7 +25,7 @@ using common::url_encode;  // RFC 3986 percent-encoding (patchbay/common/url_enc
 std::optional<std::string> form_value(std::string_view query, std::string_view name);
 
 struct broker_client {
-  std::string base_url;      // no trailing '/'
+  std::string base_url;  // no trailing '/'
   std::string client_id;
   std::string redirect_uri;
   std::string scope;

@@ -11,7 +11,8 @@ bool is_space(char c) { return std::isspace(static_cast<unsigned char>(c)) != 0;
 bool iequals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   for (std::size_t i = 0; i < a.size(); ++i)
-    if (std::tolower(static_cast<unsigned char>(a[i])) != std::tolower(static_cast<unsigned char>(b[i])))
+    if (std::tolower(static_cast<unsigned char>(a[i])) !=
+        std::tolower(static_cast<unsigned char>(b[i])))
       return false;
   return true;
 }
@@ -79,8 +80,9 @@ std::string healed(exchange_outcome o, revoke_result r, bool direct) {
   }
   if (r == revoke_result::removed)
     return why + ". I cleared it, so /init will work now: " + send_init(direct) + ".";
-  return why + ", and the automatic clean-up failed. Send /unbind to clear it, then /init to "
-               "bind again.";
+  return why +
+         ", and the automatic clean-up failed. Send /unbind to clear it, then /init to "
+         "bind again.";
 }
 std::string exchange_unavailable() {
   return "NyxID could not be reached to use your identity; please try again in a moment.";

@@ -9,15 +9,16 @@
 namespace patchbay::identity {
 namespace json = boost::json;
 
-provider_registry::provider_registry(kit::io_runtime& rt, const config::config& cfg, state::store& store) {
+provider_registry::provider_registry(kit::io_runtime& rt, const config::config& cfg,
+                                     state::store& store) {
   if (const auto& n = cfg.identity.nyxid) {
     broker_options o;
     o.client = broker_client{n->base_url, n->client_id, n->redirect_uri, n->scope};
     o.state_secret = n->state_secret;
     o.ca_file = n->ca_file;
     o.timeout = n->timeout;
-    add("nyxid", std::make_shared<broker_service>(rt, std::move(o),
-                                                  make_kv_binding_store(store, "nyxid")));
+    add("nyxid",
+        std::make_shared<broker_service>(rt, std::move(o), make_kv_binding_store(store, "nyxid")));
   }
 }
 
@@ -53,7 +54,7 @@ bool provider_registry::handle_http(const std::shared_ptr<kit::http_exchange>& e
 }
 
 kit::http_handler with_identity_routes(kit::http_handler inner,
-                                       std::shared_ptr<const provider_registry> reg) {
+                                       const std::shared_ptr<const provider_registry>& reg) {
   if (!reg || reg->empty()) return inner;
   return [inner = std::move(inner), reg](std::shared_ptr<kit::http_exchange> ex) {
     if (!reg->handle_http(ex)) inner(std::move(ex));
@@ -126,10 +127,14 @@ std::optional<turn_asker> read_turn_asker(const std::string& request_json) {
 
 const char* conversation_kind_name(int kind) {
   switch (kind) {
-    case PB_CONVERSATION_DIRECT: return "direct";
-    case PB_CONVERSATION_GROUP: return "group";
-    case PB_CONVERSATION_THREAD: return "thread";
-    default: return "";
+    case PB_CONVERSATION_DIRECT:
+      return "direct";
+    case PB_CONVERSATION_GROUP:
+      return "group";
+    case PB_CONVERSATION_THREAD:
+      return "thread";
+    default:
+      return "";
   }
 }
 

@@ -44,7 +44,8 @@ class provider_registry {
 };
 
 // `inner` with the identity callback routes in front (no bearer token on them).
-kit::http_handler with_identity_routes(kit::http_handler inner, std::shared_ptr<const provider_registry> reg);
+kit::http_handler with_identity_routes(kit::http_handler inner,
+                                       const std::shared_ptr<const provider_registry>& reg);
 
 // The agent name under which the turn service runs /init and /unbind turns (not a configurable
 // name: it cannot collide with agents from the config).

@@ -1,7 +1,7 @@
 #include <boost/json.hpp>
 
-#include "patchbay/common/base64.hpp"
 #include "messages/messages.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace patchbay::messages {
 using common::base64_decode;
@@ -21,14 +21,17 @@ std::string to_json(const inbound_message& m) {
   o["text"] = m.text;
   json::array mentions;
   for (const auto& x : m.mentions)
-    mentions.push_back(json::object{{"user_id", x.user_id},
-                                    {"display_name", x.display_name},
-                                    {"is_bot_self", x.is_bot_self}});
+    mentions.push_back(json::object{
+        {"user_id", x.user_id}, {"display_name", x.display_name}, {"is_bot_self", x.is_bot_self}});
   o["mentions"] = std::move(mentions);
   json::array atts;
   for (const auto& a : m.attachments)
-    atts.push_back(json::object{{"kind", a.kind}, {"id", a.id}, {"name", a.name},
-                                {"mime_type", a.mime_type}, {"url", a.url}, {"size", a.size}});
+    atts.push_back(json::object{{"kind", a.kind},
+                                {"id", a.id},
+                                {"name", a.name},
+                                {"mime_type", a.mime_type},
+                                {"url", a.url},
+                                {"size", a.size}});
   o["attachments"] = std::move(atts);
   o["reply_context_b64"] = base64_encode(m.reply_context);
   o["sent_at_unix_ms"] = m.sent_at_unix_ms;

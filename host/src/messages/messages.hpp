@@ -59,17 +59,28 @@ struct op_result {
 // The name of a pb_error_code class, for logs and API errors ("rate_limited", ...).
 inline const char* error_class_name(int32_t code) {
   switch (code) {
-    case PB_OK: return "ok";
-    case PB_ERR_RETRYABLE: return "retryable";
-    case PB_ERR_RATE_LIMITED: return "rate_limited";
-    case PB_ERR_AUTH: return "auth";
-    case PB_ERR_REJECTED: return "rejected";
-    case PB_ERR_TOKEN_USED: return "token_used";
-    case PB_ERR_NOT_FOUND: return "not_found";
-    case PB_ERR_INVALID_INPUT: return "invalid_input";
-    case PB_ERR_INTERNAL: return "internal";
-    case PB_ERR_UNSUPPORTED: return "unsupported";
-    default: return "unknown";
+    case PB_OK:
+      return "ok";
+    case PB_ERR_RETRYABLE:
+      return "retryable";
+    case PB_ERR_RATE_LIMITED:
+      return "rate_limited";
+    case PB_ERR_AUTH:
+      return "auth";
+    case PB_ERR_REJECTED:
+      return "rejected";
+    case PB_ERR_TOKEN_USED:
+      return "token_used";
+    case PB_ERR_NOT_FOUND:
+      return "not_found";
+    case PB_ERR_INVALID_INPUT:
+      return "invalid_input";
+    case PB_ERR_INTERNAL:
+      return "internal";
+    case PB_ERR_UNSUPPORTED:
+      return "unsupported";
+    default:
+      return "unknown";
   }
 }
 

@@ -8,7 +8,7 @@ namespace patchbay::plugin {
 namespace {
 
 constexpr size_t max_key_bytes = 256;
-constexpr size_t max_value_bytes = 64 * 1024;
+constexpr size_t max_value_bytes = size_t{64} * 1024;
 constexpr size_t max_inbound_text = 1 << 20;
 constexpr size_t max_log_line = 4096;
 
@@ -212,8 +212,8 @@ void channel_instance::destroy_now() {
     }
     spdlog::error("[{}] plugin {} never completed {} (op {}); failing it", id_, module_->name,
                   op.what, op_id);
-    op.done(
-        messages::op_result{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}});
+    op.done(messages::op_result{
+        PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}});
   }
   if (auto fn = std::move(shutdown_done_)) fn();
 }
@@ -236,7 +236,9 @@ void channel_instance::start_op(const char* what, op_done done, Fn&& call) {
     std::lock_guard lk(registry_mu);
     op_registry[op_id] = weak_from_this();
   }
-  call(reinterpret_cast<void*>(static_cast<uintptr_t>(op_id)));
+  // The op id travels as the C ABI's opaque user data; it is never dereferenced.
+  call(reinterpret_cast<void*>(  // NOLINT(performance-no-int-to-ptr): an id, not an address
+      static_cast<uintptr_t>(op_id)));
 }
 
 void channel_instance::op_trampoline(void* ud, const pb_op_result* r) {

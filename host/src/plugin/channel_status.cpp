@@ -8,29 +8,46 @@ namespace patchbay::plugin {
 
 const char* to_string(channel_state s) {
   switch (s) {
-    case channel_state::pending: return "pending";
-    case channel_state::starting: return "starting";
-    case channel_state::connected: return "connected";
-    case channel_state::reconnecting: return "reconnecting";
-    case channel_state::degraded: return "degraded";
-    case channel_state::failed: return "failed";
-    case channel_state::stopped: return "stopped";
-    case channel_state::refused: return "refused";
-    case channel_state::disabled: return "disabled";
-    case channel_state::unknown: break;
+    case channel_state::pending:
+      return "pending";
+    case channel_state::starting:
+      return "starting";
+    case channel_state::connected:
+      return "connected";
+    case channel_state::reconnecting:
+      return "reconnecting";
+    case channel_state::degraded:
+      return "degraded";
+    case channel_state::failed:
+      return "failed";
+    case channel_state::stopped:
+      return "stopped";
+    case channel_state::refused:
+      return "refused";
+    case channel_state::disabled:
+      return "disabled";
+    case channel_state::unknown:
+      break;
   }
   return "unknown";
 }
 
 channel_state from_pb_state(int32_t s) {
   switch (s) {
-    case PB_STATE_STARTING: return channel_state::starting;
-    case PB_STATE_CONNECTED: return channel_state::connected;
-    case PB_STATE_RECONNECTING: return channel_state::reconnecting;
-    case PB_STATE_DEGRADED: return channel_state::degraded;
-    case PB_STATE_FAILED: return channel_state::failed;
-    case PB_STATE_STOPPED: return channel_state::stopped;
-    default: return channel_state::unknown;
+    case PB_STATE_STARTING:
+      return channel_state::starting;
+    case PB_STATE_CONNECTED:
+      return channel_state::connected;
+    case PB_STATE_RECONNECTING:
+      return channel_state::reconnecting;
+    case PB_STATE_DEGRADED:
+      return channel_state::degraded;
+    case PB_STATE_FAILED:
+      return channel_state::failed;
+    case PB_STATE_STOPPED:
+      return channel_state::stopped;
+    default:
+      return channel_state::unknown;
   }
 }
 
@@ -39,8 +56,7 @@ void status_board::add(channel_status st) {
   channels_.push_back(std::move(st));
 }
 
-void status_board::update(const std::string& id,
-                              const std::function<void(channel_status&)>& fn) {
+void status_board::update(const std::string& id, const std::function<void(channel_status&)>& fn) {
   std::lock_guard lk(mu_);
   for (auto& c : channels_)
     if (c.id == id) {

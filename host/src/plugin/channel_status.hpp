@@ -40,7 +40,7 @@ struct channel_status {
   std::string reason;
   int64_t since_unix_ms = 0;  // when `state` last changed
   bool start_attempted = false;
-  bool started = false;  // start() succeeded and the channel has not been stopped
+  bool started = false;       // start() succeeded and the channel has not been stopped
   std::string agent;          // the agent answering this channel's turns
   std::string agent_problem;  // that agent's health problem ("" = healthy), e.g. a crash loop
   uint64_t inbound_accepted = 0, inbound_duplicates = 0, inbound_refused = 0;

@@ -20,8 +20,8 @@ struct plugin_module {
   std::string path;  // canonical path of the shared object
   std::string name, version, platform, description;
   uint32_t abi_major = 0, abi_minor = 0;
-  pb_capabilities caps{};   // zero-filled copy of what the plugin declared
-  pb_plugin_vtable vt{};    // zero-filled copy; every function checked non-null
+  pb_capabilities caps{};         // zero-filled copy of what the plugin declared
+  pb_plugin_vtable vt{};          // zero-filled copy; every function checked non-null
   std::shared_ptr<void> library;  // the shared object (never unloaded, see loader.cpp)
 };
 

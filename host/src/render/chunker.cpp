@@ -7,9 +7,9 @@ namespace {
 
 // The marker text around the two numbers: lead = kLeadHead k "/" N kLeadTail, trail likewise.
 constexpr std::string_view kLeadHead = "[part ";
-constexpr std::string_view kLeadTail = " \xE2\x80\xA2 continued \xE2\x86\x91]\n\n";     // • ↑
+constexpr std::string_view kLeadTail = " \xE2\x80\xA2 continued \xE2\x86\x91]\n\n";  // • ↑
 constexpr std::string_view kTrailHead = "\n\n[part ";
-constexpr std::string_view kTrailTail = " \xE2\x80\xA2 continues \xE2\x86\x93]";        // • ↓
+constexpr std::string_view kTrailTail = " \xE2\x80\xA2 continues \xE2\x86\x93]";  // • ↓
 constexpr int kMaxPasses = 24;  // D strictly increases and never exceeds 20 (see the header)
 
 size_t digits(size_t n) noexcept {
@@ -45,15 +45,15 @@ struct marker_widths {
 
 // Code points that attach to the one before: a cut must not fall just before them.
 bool is_extend(char32_t c) noexcept {
-  return c == 0x200D ||                      // zero width joiner
-         (c >= 0x0300 && c <= 0x036F) ||     // combining diacritical marks
+  return c == 0x200D ||                   // zero width joiner
+         (c >= 0x0300 && c <= 0x036F) ||  // combining diacritical marks
          (c >= 0x1AB0 && c <= 0x1AFF) || (c >= 0x1DC0 && c <= 0x1DFF) ||
-         (c >= 0x20D0 && c <= 0x20FF) ||     // combining marks for symbols (keycaps)
-         (c >= 0xFE00 && c <= 0xFE0F) ||     // variation selectors (emoji presentation)
-         (c >= 0xFE20 && c <= 0xFE2F) ||     // combining half marks
-         (c >= 0x1F3FB && c <= 0x1F3FF) ||   // skin tone modifiers
-         (c >= 0xE0020 && c <= 0xE007F) ||   // emoji tag sequences
-         (c >= 0xE0100 && c <= 0xE01EF);     // variation selectors supplement
+         (c >= 0x20D0 && c <= 0x20FF) ||    // combining marks for symbols (keycaps)
+         (c >= 0xFE00 && c <= 0xFE0F) ||    // variation selectors (emoji presentation)
+         (c >= 0xFE20 && c <= 0xFE2F) ||    // combining half marks
+         (c >= 0x1F3FB && c <= 0x1F3FF) ||  // skin tone modifiers
+         (c >= 0xE0020 && c <= 0xE007F) ||  // emoji tag sequences
+         (c >= 0xE0100 && c <= 0xE01EF);    // variation selectors supplement
 }
 
 bool is_regional(char32_t c) noexcept { return c >= 0x1F1E6 && c <= 0x1F1FF; }

@@ -39,11 +39,11 @@
 //
 // ITERATION
 //   Marker width depends on the number of digits of N, and N on the marker width. The planner
-//   assumes D digits for N, starting from D0 = digits(ceil(measure(text) / limit)) (a lower bound on
-//   N's digits), cuts greedily, and stops when digits(N) <= D; otherwise it retries with
-//   D = digits(N) > D. So D strictly increases, and D <= 20 (N fits in size_t): at most 20 passes
-//   (in practice one; two when N crosses a power of ten), and a hard cap guards the loop anyway.
-//   Parts are rendered with the real N, whose digits are at most D, so no part exceeds the limit.
+//   assumes D digits for N, starting from D0 = digits(ceil(measure(text) / limit)) (a lower bound
+//   on N's digits), cuts greedily, and stops when digits(N) <= D; otherwise it retries with D =
+//   digits(N) > D. So D strictly increases, and D <= 20 (N fits in size_t): at most 20 passes (in
+//   practice one; two when N crosses a power of ten), and a hard cap guards the loop anyway. Parts
+//   are rendered with the real N, whose digits are at most D, so no part exceeds the limit.
 //
 // ERRORS
 //   chunk_result::error is non-empty (and parts empty) when the unit is unknown, or when the limit

@@ -10,11 +10,11 @@
 #include <functional>
 #include <memory>
 
-#include "turns/strand_scheduler.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/platform_renderer.hpp"
 #include "state/store.hpp"
 #include "turns/router.hpp"
+#include "turns/strand_scheduler.hpp"
 
 namespace patchbay::render {
 

@@ -3,8 +3,8 @@
 #include <algorithm>
 #include <cmath>
 
-#include "render/chunker.hpp"
 #include "patchbay/pb_messages.h"
+#include "render/chunker.hpp"
 
 namespace patchbay::render {
 using namespace std::chrono;
@@ -13,8 +13,8 @@ namespace {
 constexpr std::string_view error_prefix = "\xE2\x9A\xA0\xEF\xB8\x8F ";  // "⚠️ "
 
 const char* role_name(int r) {
-  static const char* names[] = {"placeholder", "stream edit", "final edit", "error edit", "part",
-                                "content"};
+  static const char* names[] = {"placeholder", "stream edit", "final edit",
+                                "error edit",  "part",        "content"};
   return names[r];
 }
 }  // namespace
@@ -60,8 +60,8 @@ void platform_renderer::on_content(std::string_view text, bool ephemeral) {
   if (terminal_ != terminal_kind::none || text.empty()) return;
   uint32_t flags = ephemeral && caps_.can_ephemeral ? PB_SEND_EPHEMERAL : 0;
   for (auto& part : parts_of(std::string(text)))
-    queue_.push_back(op{op_role::content, std::move(part), flags,
-                        flags ? target_.sender_id : std::string()});
+    queue_.push_back(
+        op{op_role::content, std::move(part), flags, flags ? target_.sender_id : std::string()});
   pump();
 }
 
@@ -84,7 +84,8 @@ void platform_renderer::on_error(std::string_view user_text) {
   pump();
 }
 
-// ---- scheduling -----------------------------------------------------------------------------------
+// ---- scheduling
+// -----------------------------------------------------------------------------------
 
 void platform_renderer::pump() {
   if (finished_ || current_ || retry_wait_) return;
@@ -192,7 +193,8 @@ void platform_renderer::finish() {
                                                       : turn_outcome::error);
 }
 
-// ---- operations -----------------------------------------------------------------------------------
+// ---- operations
+// -----------------------------------------------------------------------------------
 
 void platform_renderer::start(op o) {
   ++o.attempts;
@@ -208,7 +210,7 @@ void platform_renderer::start(op o) {
   c.sent_text = c.text;
   if (is_edit) {
     port_.edit(messages::edit_request{target_.conversation_id, rec_.placeholder_id,
-                                  target_.reply_context, c.text, target_.turn_id},
+                                      target_.reply_context, c.text, target_.turn_id},
                std::move(done));
     return;
   }
@@ -278,7 +280,8 @@ void platform_renderer::failed(op& o, const messages::op_result& r) {
   milliseconds delay{-1};
   if (o.attempts < policy_.max_attempts) {
     if (r.code == PB_ERR_RATE_LIMITED) {
-      delay = std::min(milliseconds(std::max<int64_t>(r.retry_after_ms, 0)), policy_.max_retry_after);
+      delay =
+          std::min(milliseconds(std::max<int64_t>(r.retry_after_ms, 0)), policy_.max_retry_after);
       if (delay.count() == 0) delay = policy_.base;
     } else if (r.code == PB_ERR_RETRYABLE) {
       double exp = std::min<double>(policy_.base.count() * std::pow(2.0, o.attempts - 1),
@@ -316,19 +319,17 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
       // No placeholder: the answer goes out as new messages at the end instead.
       editing_ = false;
       shown_ = 0;
-      port_.log(log_level::warn, "turn " + target_.turn_id + ": " + why +
-                                     "; the answer will be sent when complete");
+      port_.log(log_level::warn,
+                "turn " + target_.turn_id + ": " + why + "; the answer will be sent when complete");
       return;
     case op_role::stream_edit:
-      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND ||
-          r.code == PB_ERR_REJECTED) {
+      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND || r.code == PB_ERR_REJECTED) {
         editing_ = false;  // the rest goes out as new messages at the end
       }
       port_.log(log_level::warn, "turn " + target_.turn_id + ": " + why);
       return;
     case op_role::final_edit:
-      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND ||
-          r.code == PB_ERR_REJECTED) {
+      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND || r.code == PB_ERR_REJECTED) {
         // Deliver the unshown remainder as new messages rather than lose it.
         editing_ = false;
         std::vector<std::string> rest = parts_of(text_.substr(shown_));
@@ -339,8 +340,8 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
       port_.log(log_level::error, "turn " + target_.turn_id + ": " + why);
       return;
     case op_role::error_edit:
-      port_.log(log_level::error, "turn " + target_.turn_id + ": " + why +
-                                      "; the last flushed text stands");
+      port_.log(log_level::error,
+                "turn " + target_.turn_id + ": " + why + "; the last flushed text stands");
       return;
     case op_role::part:
     case op_role::content:

@@ -74,8 +74,8 @@ class renderer_port {
 };
 
 struct retry_policy {
-  int max_attempts = 4;                          // per operation, the first try included
-  std::chrono::milliseconds base{500};           // retryable: base * 2^(attempt-1), jittered
+  int max_attempts = 4;                 // per operation, the first try included
+  std::chrono::milliseconds base{500};  // retryable: base * 2^(attempt-1), jittered
   std::chrono::milliseconds cap{8'000};
   std::chrono::milliseconds max_retry_after{60'000};  // rate_limited waits at most this
 };
@@ -109,13 +109,13 @@ class platform_renderer {
   enum class op_role { placeholder, stream_edit, final_edit, error_edit, part, content };
   struct op {
     op_role role;
-    std::string text;      // fixed text; the placeholder/stream edit compute theirs at start
+    std::string text;  // fixed text; the placeholder/stream edit compute theirs at start
     uint32_t flags = 0;
     std::string recipient;
     int attempts = 0;
     bool sent_with_token = false;
     std::string sent_text;
-    size_t covers = 0;     // placeholder / stream edit: bytes of the answer this text shows
+    size_t covers = 0;  // placeholder / stream edit: bytes of the answer this text shows
   };
 
   void pump();
@@ -129,7 +129,7 @@ class platform_renderer {
   void arm(std::chrono::milliseconds delay);
   void persist();
 
-  std::string preview(size_t& covers);         // what the placeholder shows while streaming
+  std::string preview(size_t& covers);  // what the placeholder shows while streaming
   std::vector<std::string> parts_of(const std::string& text);
   std::string error_notice_for_placeholder();
   bool has_placeholder() const { return !rec_.placeholder_id.empty(); }
@@ -143,18 +143,18 @@ class platform_renderer {
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 
   turn_record rec_;
-  std::string text_;          // the whole streamed answer so far
-  size_t shown_ = 0;          // bytes of text_ the placeholder shows (confirmed by the platform)
+  std::string text_;  // the whole streamed answer so far
+  size_t shown_ = 0;  // bytes of text_ the placeholder shows (confirmed by the platform)
   std::deque<op> queue_;
   std::optional<op> current_;
   bool placeholder_planned_ = false;
-  bool editing_ = false;      // can_edit, until the platform says this message cannot be edited
+  bool editing_ = false;  // can_edit, until the platform says this message cannot be edited
   terminal_kind terminal_ = terminal_kind::none;
   std::string error_text_;
   bool final_planned_ = false;
   bool finished_ = false;
   bool timer_armed_ = false;
-  bool retry_wait_ = false;   // a failed op waits for its retry: nothing else may start
+  bool retry_wait_ = false;  // a failed op waits for its retry: nothing else may start
   uint64_t timer_gen_ = 0;
   int edits_used_ = 0;
   int64_t last_edit_ms_ = 0;

@@ -34,8 +34,8 @@ void sse_output::delta(std::string_view text) {
 }
 
 void sse_output::content(std::string_view text, bool ephemeral) {
-  event("output", json::serialize(json::object{{"text", text}, {"content", true},
-                                               {"ephemeral", ephemeral}}));
+  event("output",
+        json::serialize(json::object{{"text", text}, {"content", true}, {"ephemeral", ephemeral}}));
 }
 
 void sse_output::error(std::string_view user_text) {

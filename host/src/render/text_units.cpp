@@ -29,8 +29,7 @@ size_t ascii_run(std::string_view text, size_t pos, size_t max) noexcept {
 }
 
 bool known_unit(int32_t unit) noexcept {
-  return unit == 0 || unit == PB_UNIT_BYTES || unit == PB_UNIT_UTF16 ||
-         unit == PB_UNIT_CODEPOINTS;
+  return unit == 0 || unit == PB_UNIT_BYTES || unit == PB_UNIT_UTF16 || unit == PB_UNIT_CODEPOINTS;
 }
 
 uint32_t max_step_width(int32_t unit) noexcept {

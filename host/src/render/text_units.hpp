@@ -2,20 +2,19 @@
 //
 // UNITS
 //   PB_UNIT_BYTES       UTF-8 bytes
-//   PB_UNIT_UTF16       UTF-16 code units: 2 for a code point above U+FFFF (a surrogate pair), else 1
-//   PB_UNIT_CODEPOINTS  Unicode code points
-//   0 (unspecified) and any unknown value measure as PB_UNIT_CODEPOINTS; use known_unit() first
-//   when an unknown value must be an error.
+//   PB_UNIT_UTF16       UTF-16 code units: 2 for a code point above U+FFFF (a surrogate pair), else
+//   1 PB_UNIT_CODEPOINTS  Unicode code points 0 (unspecified) and any unknown value measure as
+//   PB_UNIT_CODEPOINTS; use known_unit() first when an unknown value must be an error.
 //
 // STEPS AND INVALID UTF-8
 //   Text is read left to right as a sequence of "steps". A step is either one well-formed UTF-8
-//   sequence (strict: Unicode Table 3-7, so no overlong forms, no surrogates U+D800..U+DFFF, nothing
-//   above U+10FFFF) or ONE invalid byte: any byte that does not begin a complete well-formed
-//   sequence. An invalid byte counts as one unit in every unit (1 byte; 1 UTF-16 unit and 1 code
-//   point, as its U+FFFD replacement would). Every text, valid or not, has exactly one such
-//   decomposition, and a position is a "step boundary" when it does not fall inside a well-formed
-//   sequence. Splitting only at step boundaries never cuts a code point, hence never separates the
-//   halves of a UTF-16 surrogate pair.
+//   sequence (strict: Unicode Table 3-7, so no overlong forms, no surrogates U+D800..U+DFFF,
+//   nothing above U+10FFFF) or ONE invalid byte: any byte that does not begin a complete
+//   well-formed sequence. An invalid byte counts as one unit in every unit (1 byte; 1 UTF-16 unit
+//   and 1 code point, as its U+FFFD replacement would). Every text, valid or not, has exactly one
+//   such decomposition, and a position is a "step boundary" when it does not fall inside a
+//   well-formed sequence. Splitting only at step boundaries never cuts a code point, hence never
+//   separates the halves of a UTF-16 surrogate pair.
 //
 // THREAD SAFETY: pure functions without state; safe from any thread.
 #pragma once

@@ -53,8 +53,9 @@ class sqlite_store final : public store {
  public:
   sqlite_store(const std::string& path, store_options opt) : opt_(std::move(opt)) {
     if (!opt_.clock) opt_.clock = system_clock_unix_s;
-    if (sqlite3_open_v2(path.c_str(), &db_, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
-                                                 SQLITE_OPEN_NOMUTEX, nullptr) != SQLITE_OK) {
+    if (sqlite3_open_v2(path.c_str(), &db_,
+                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                        nullptr) != SQLITE_OK) {
       std::string msg = db_ ? sqlite3_errmsg(db_) : "out of memory";
       sqlite3_close(db_);
       throw std::runtime_error("cannot open state database '" + path + "': " + msg);
@@ -133,8 +134,7 @@ class sqlite_store final : public store {
       rows.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE)
-      throw std::runtime_error(std::string("cannot read unfinished turns: ") +
-                               sqlite3_errmsg(db_));
+      throw std::runtime_error(std::string("cannot read unfinished turns: ") + sqlite3_errmsg(db_));
     return rows;
   }
 
@@ -151,8 +151,9 @@ class sqlite_store final : public store {
  private:
   struct statements {
     explicit statements(sqlite3* db)
-        : put(db, "INSERT INTO kv(instance, key, value) VALUES(?1, ?2, ?3) "
-                  "ON CONFLICT(instance, key) DO UPDATE SET value = excluded.value"),
+        : put(db,
+              "INSERT INTO kv(instance, key, value) VALUES(?1, ?2, ?3) "
+              "ON CONFLICT(instance, key) DO UPDATE SET value = excluded.value"),
           del(db, "DELETE FROM kv WHERE instance = ?1 AND key = ?2"),
           inbound(db, inbound_sql),
           turn(db, turn_upsert_sql),
@@ -207,8 +208,8 @@ class sqlite_store final : public store {
   // the first maintenance pass and while a pass has chunks left. Maintenance, when due by `clock`,
   // runs before the batch the writer woke for.
   void run_writer() {
-    auto idle_wait = std::max<std::chrono::seconds>(opt_.maintenance_interval,
-                                                    std::chrono::seconds(1));
+    auto idle_wait =
+        std::max<std::chrono::seconds>(opt_.maintenance_interval, std::chrono::seconds(1));
     for (;;) {
       std::vector<job> batch;
       bool closing;

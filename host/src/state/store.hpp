@@ -1,8 +1,9 @@
-// patchbay state store: the one interface the host keeps durable state through (instance key-values,
-// inbound dedup, per-turn rendering state). Engines: SQLite (embedded default). All methods are
-// thread-safe. Except unfinished_turns() (start-up only) none blocks on disk: key-value reads are
-// served from memory, writes are queued to the engine's single writer — in one order, whatever
-// their kind — and complete through a callback on the writer thread once durable (or failed).
+// patchbay state store: the one interface the host keeps durable state through (instance
+// key-values, inbound dedup, per-turn rendering state). Engines: SQLite (embedded default). All
+// methods are thread-safe. Except unfinished_turns() (start-up only) none blocks on disk: key-value
+// reads are served from memory, writes are queued to the engine's single writer — in one order,
+// whatever their kind — and complete through a callback on the writer thread once durable (or
+// failed).
 #pragma once
 
 #include <chrono>
@@ -30,17 +31,17 @@ int64_t system_clock_unix_s();
 // its own (the state layer knows nothing of the renderer); the host maps it to and from the
 // renderer's record.
 struct turn_row {
-  std::string turn_id;              // primary key
-  std::string instance;             // channel instance id, or "api"
+  std::string turn_id;   // primary key
+  std::string instance;  // channel instance id, or "api"
   std::string conversation_id;
   std::string thread_id;
   std::string reply_to_message_id;
-  std::string placeholder_id;       // "" until the placeholder message exists
-  std::string flushed_text;         // what the platform shows now
+  std::string placeholder_id;  // "" until the placeholder message exists
+  std::string flushed_text;    // what the platform shows now
   bool reply_token_spent = false;
-  bool terminal = false;            // the answer is decided; never reverts (see save_turn)
-  std::string outcome;              // "", "complete" or "error"
-  int64_t updated_at_unix_ms = 0;   // wall-clock ms; 0 = stamped by the store with its clock
+  bool terminal = false;           // the answer is decided; never reverts (see save_turn)
+  std::string outcome;             // "", "complete" or "error"
+  int64_t updated_at_unix_ms = 0;  // wall-clock ms; 0 = stamped by the store with its clock
 };
 
 struct store_options {
@@ -63,7 +64,8 @@ class store {
  public:
   virtual ~store() = default;
 
-  virtual std::optional<std::string> kv_get(const std::string& instance, const std::string& key) = 0;
+  virtual std::optional<std::string> kv_get(const std::string& instance,
+                                            const std::string& key) = 0;
   virtual void kv_set(const std::string& instance, const std::string& key, std::string value,
                       write_done done) = 0;
   virtual void kv_delete(const std::string& instance, const std::string& key, write_done done) = 0;

@@ -131,7 +131,9 @@ void router::fail_all(std::string_view user_text) {
   }
 }
 
-void router::finish(std::string turn_id, bool ok, std::string_view error_text) {
+// turn_id by value on purpose (NOLINT): callers pass references into the turn erased below.
+void router::finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param)
+                    bool ok, std::string_view error_text) {
   auto it = turns_.find(turn_id);
   if (it == turns_.end()) return;
   turn_spec spec = std::move(it->second.spec);
@@ -156,7 +158,9 @@ void router::finish(std::string turn_id, bool ok, std::string_view error_text) {
     rendering_[turn_id] = std::move(spec.output);
     out->when_rendered([this, key = spec.thread_key, turn_id] {
       // The output owns this callback: copy what we need, release the output last.
-      std::string k = key, id = turn_id;
+      // Deliberate copies: `key` and `turn_id` die with this callback, i.e. with `keep`.
+      std::string k = key,  // NOLINT(performance-unnecessary-copy-initialization): see above
+          id = turn_id;
       auto keep = rendering_.extract(id);
       advance(k, id);
     });

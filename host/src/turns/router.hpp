@@ -55,8 +55,8 @@ class turn_output {
 struct turn_spec {
   std::string turn_id;
   std::string thread_key;
-  std::string agent;            // agent name
-  std::string request_json;     // what the agent receives (turn, thread, sender, text, ...)
+  std::string agent;         // agent name
+  std::string request_json;  // what the agent receives (turn, thread, sender, text, ...)
   std::unique_ptr<turn_output> output;
 };
 
@@ -71,7 +71,7 @@ class agent_starter {
 
 struct router_limits {
   std::size_t max_queued_per_thread = 16;
-  std::size_t max_turns = 4096;                   // queued + running, all threads
+  std::size_t max_turns = 4096;                     // queued + running, all threads
   std::chrono::milliseconds idle_timeout{120'000};  // no payload for this long → error
   std::string timeout_text = "The agent did not answer in time. Please try again.";
   std::string busy_text = "Too many messages at once; please try again in a moment.";
@@ -113,12 +113,13 @@ class router {
   void advance(const std::string& thread_key, const std::string& turn_id);
   void arm_idle(turn_state& t);
   // Takes the id by value: callers pass references into the turn this erases.
-  void finish(std::string turn_id, bool ok, std::string_view error_text);
+  void finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param): see above
+              bool ok, std::string_view error_text);
 
   scheduler& sched_;
   agent_starter& agents_;
   router_limits limits_;
-  std::map<std::string, turn_state> turns_;                    // by turn id
+  std::map<std::string, turn_state> turns_;  // by turn id
   // thread key → turn ids; the head runs, or has ended and is still being rendered
   std::map<std::string, std::deque<std::string>> threads_;
   std::map<std::string, std::unique_ptr<turn_output>> rendering_;  // ended, not yet delivered

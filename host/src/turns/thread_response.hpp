@@ -1,5 +1,5 @@
-// thread_response: what an agent sends back for a turn (docs/architecture.md §4), one JSON object per
-// payload:
+// thread_response: what an agent sends back for a turn (docs/architecture.md §4), one JSON object
+// per payload:
 //   {"turn": "<turn id>", "delta": "text"}                 text appended to the streamed answer
 //   {"turn": "...", "content": "text", "ephemeral": false} a complete message of its own
 //   {"turn": "...", "error": "user-facing text"}           the turn failed (terminal)

@@ -1,7 +1,7 @@
 #include "turns/turn_service.hpp"
 
-#include <boost/json.hpp>
 #include <spdlog/spdlog.h>
+#include <boost/json.hpp>
 
 #include <cstdio>
 #include <future>
@@ -9,16 +9,16 @@
 #include <random>
 
 #include "agents/agent.hpp"
-#include "config/config.hpp"
-#include "render/platform_output.hpp"
 #include "api/proactive_send.hpp"
-#include "render/sse_output.hpp"
-#include "turns/strand_scheduler.hpp"
+#include "config/config.hpp"
 #include "identity/providers.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
+#include "render/platform_output.hpp"
+#include "render/sse_output.hpp"
 #include "state/store.hpp"
 #include "turns/router.hpp"
+#include "turns/strand_scheduler.hpp"
 
 namespace patchbay::turns {
 namespace json = boost::json;
@@ -52,8 +52,9 @@ struct turn_service::impl final : turns::agent_starter,
         keepalive(cfg.host.sse_keepalive),
         sched(rt, rt.make_strand()),
         router(sched, *this, limits_from(cfg)),
-        identities(shared_identities ? std::move(shared_identities)
-                                     : std::make_shared<identity::provider_registry>(rt, cfg, store)) {
+        identities(shared_identities
+                       ? std::move(shared_identities)
+                       : std::make_shared<identity::provider_registry>(rt, cfg, store)) {
     for (const auto& c : cfg.channels)
       if (!c.identity.empty()) channel_identity[c.id] = c.identity;
     std::random_device rd;
@@ -71,13 +72,15 @@ struct turn_service::impl final : turns::agent_starter,
     if (!agents.count("echo")) {  // the built-in default needs no configuration
       std::string err;
       config::agent_config echo{"echo", "echo", "{}", {}};
-      agents.emplace("echo", agent_entry{"echo", agents::make_agent(echo, env_for("echo"), err), err});
+      agents.emplace("echo",
+                     agent_entry{"echo", agents::make_agent(echo, env_for("echo"), err), err});
       if (default_agent.empty()) default_agent = "echo";
     }
     if (!identities->empty()) {  // /init and /unbind turns
       const std::string name(identity::command_agent_name);
-      agents.emplace(name, agent_entry{"identity",
-                                       identity::make_command_agent(resolver(), env_for(name)), ""});
+      agents.emplace(
+          name,
+          agent_entry{"identity", identity::make_command_agent(resolver(), env_for(name)), ""});
     }
   }
 
@@ -92,8 +95,8 @@ struct turn_service::impl final : turns::agent_starter,
       auto svc = identities->find(idp->second);
       if (!svc) return std::nullopt;
       return identity::resolved_subject{
-          svc, {ch->second.instance->module().platform, asker->channel, asker->sender,
-                asker->direct}};
+          svc,
+          {ch->second.instance->module().platform, asker->channel, asker->sender, asker->direct}};
     };
   }
 
@@ -118,8 +121,10 @@ struct turn_service::impl final : turns::agent_starter,
       });
     };
     env.report_health = [name, fn = on_health](std::string problem) {
-      if (!problem.empty()) spdlog::warn("agent {}: {}", name, problem);
-      else spdlog::info("agent {}: healthy again", name);
+      if (!problem.empty())
+        spdlog::warn("agent {}: {}", name, problem);
+      else
+        spdlog::info("agent {}: healthy again", name);
       if (fn) fn(name, problem);
     };
     // Runs the resolver on the router's strand: agents call it from start().
@@ -157,8 +162,9 @@ struct turn_service::impl final : turns::agent_starter,
   };
 
   // A platform driver that stays until its renderer has delivered everything.
-  std::shared_ptr<render::platform_driver> make_driver(const channel_entry& ch, render::turn_target target,
-                                               render::effective_caps caps) {
+  std::shared_ptr<render::platform_driver> make_driver(const channel_entry& ch,
+                                                       render::turn_target target,
+                                                       render::effective_caps caps) {
     auto d = std::make_shared<render::platform_driver>(
         ch.instance, std::move(target), caps, sched, store,
         [this](render::platform_driver* p) { draining.erase(p); }, alive);
@@ -181,8 +187,8 @@ struct turn_service::impl final : turns::agent_starter,
   std::map<render::platform_driver*, std::shared_ptr<render::platform_driver>> draining;
   std::map<std::string, agent_entry> agents;
   std::string default_agent;
-  std::shared_ptr<identity::provider_registry> identities;          // providers of identity bindings
-  std::map<std::string, std::string> channel_identity;  // channel id → provider
+  std::shared_ptr<identity::provider_registry> identities;  // providers of identity bindings
+  std::map<std::string, std::string> channel_identity;      // channel id → provider
   uint64_t id_prefix = 0;
   uint64_t seq = 0;
   bool stopping = false;
@@ -194,7 +200,7 @@ turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state
     : impl_(std::make_shared<impl>(rt, cfg, store, std::move(on_agent_health),
                                    std::move(identities))) {}
 
-void turn_service::add_channel(std::shared_ptr<plugin::channel_instance> channel,
+void turn_service::add_channel(const std::shared_ptr<plugin::channel_instance>& channel,
                                const std::string& agent) {
   impl_->sched.strand().post([w = std::weak_ptr(impl_), channel, agent] {
     if (auto self = w.lock()) self->channels[channel->id()] = impl::channel_entry{channel, agent};
@@ -219,8 +225,8 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
     }
     api::remember_route(self->store, m.sender_id, {channel_id, m.conversation_id, m.thread_id});
     std::string id = channel_id + ":" + m.event_id;
-    render::turn_target target{id, m.conversation_id, m.thread_id, m.message_id,
-                               m.reply_context, m.sender_id};
+    render::turn_target target{id,           m.conversation_id, m.thread_id,
+                               m.message_id, m.reply_context,   m.sender_id};
     auto caps = render::narrow(ch->second.instance->module().caps, m.capabilities);
     auto driver = self->make_driver(ch->second, target, caps);
     driver->persist(driver->renderer().record());  // unfinished from now on, until terminal
@@ -229,23 +235,23 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
     if (self->channel_identity.count(channel_id) &&
         identity::parse_command(m.text) != identity::command::none)
       agent = identity::command_agent_name;  // answered by the host, not the channel's agent
-    turns::turn_spec spec{id, thread, agent,
-                          json::serialize(json::object{{"turn", id},
-                                                       {"thread", thread},
-                                                       {"channel", channel_id},
-                                                       {"conversation", m.conversation_id},
-                                                       {"conversation_kind",
-                                                        identity::conversation_kind_name(
-                                                            m.conversation_kind)},
-                                                       {"sender", m.sender_id},
-                                                       {"sender_name", m.sender_name},
-                                                       // the message this turn answers (its
-                                                       // reply context; the opaque reply
-                                                       // token itself stays in the host)
-                                                       {"message", m.message_id},
-                                                       {"thread_id", m.thread_id},
-                                                       {"text", m.text}}),
-                          driver->make_output()};
+    turns::turn_spec spec{
+        id, thread, agent,
+        json::serialize(json::object{
+            {"turn", id},
+            {"thread", thread},
+            {"channel", channel_id},
+            {"conversation", m.conversation_id},
+            {"conversation_kind", identity::conversation_kind_name(m.conversation_kind)},
+            {"sender", m.sender_id},
+            {"sender_name", m.sender_name},
+            // the message this turn answers (its
+            // reply context; the opaque reply
+            // token itself stays in the host)
+            {"message", m.message_id},
+            {"thread_id", m.thread_id},
+            {"text", m.text}}),
+        driver->make_output()};
     if (self->router.admit(std::move(spec)) == turns::admission::duplicate_turn)
       self->draining.erase(driver.get());  // already answered or answering: nothing to render
   });
@@ -277,8 +283,8 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
         self->store.save_turn(done, nullptr);
         continue;
       }
-      render::turn_target target{row.turn_id, row.conversation_id, row.thread_id,
-                                 row.reply_to_message_id, "", ""};
+      render::turn_target target{
+          row.turn_id, row.conversation_id, row.thread_id, row.reply_to_message_id, "", ""};
       auto caps = render::narrow(ch->second.instance->module().caps, std::nullopt);
       auto driver = self->make_driver(ch->second, target, caps);
       render::turn_record rec;
@@ -299,7 +305,7 @@ std::string turn_service::check_agent(const std::string& name) const {
   return "unknown agent '" + name + "'";
 }
 
-void turn_service::start_chat(chat_request req, std::shared_ptr<kit::http_exchange> ex) {
+void turn_service::start_chat(chat_request req, const std::shared_ptr<kit::http_exchange>& ex) {
   impl_->sched.strand().post([w = std::weak_ptr(impl_), req = std::move(req), ex]() mutable {
     auto self = w.lock();
     if (!self) return;  // the exchange, dropped unanswered, answers 500
@@ -326,12 +332,11 @@ void turn_service::start_chat(chat_request req, std::shared_ptr<kit::http_exchan
           t->router.fail(id, "client disconnected");
         });
     });
-    turns::turn_spec spec{id, thread, agent,
-                          json::serialize(json::object{{"turn", id},
-                                                       {"thread", thread},
-                                                       {"text", req.text},
-                                                       {"channel", "api"}}),
-                          std::make_unique<render::sse_output>(stream, self->sched, self->keepalive)};
+    turns::turn_spec spec{
+        id, thread, agent,
+        json::serialize(
+            json::object{{"turn", id}, {"thread", thread}, {"text", req.text}, {"channel", "api"}}),
+        std::make_unique<render::sse_output>(stream, self->sched, self->keepalive)};
     auto adm = self->router.admit(std::move(spec));
     if (adm != turns::admission::accepted)  // the client got an error event saying why
       spdlog::warn("turn {}: refused ({})", id,

@@ -24,7 +24,7 @@ class provider_registry;
 namespace patchbay::state {
 class store;
 struct turn_row;
-}
+}  // namespace patchbay::state
 
 namespace patchbay::turns {
 
@@ -50,9 +50,10 @@ class turn_service {
   std::string check_agent(const std::string& name) const;
   // Starts an API turn streaming to `exchange` as SSE (answers the exchange itself, including
   // 503 when the router refuses the turn).
-  void start_chat(chat_request req, std::shared_ptr<kit::http_exchange> exchange);
+  void start_chat(chat_request req, const std::shared_ptr<kit::http_exchange>& exchange);
   // A started channel whose inbound messages become turns answered by `agent`.
-  void add_channel(std::shared_ptr<plugin::channel_instance> channel, const std::string& agent);
+  void add_channel(const std::shared_ptr<plugin::channel_instance>& channel,
+                   const std::string& agent);
   void remove_channel(const std::string& channel_id);
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);

@@ -322,19 +322,28 @@ class channel {
 
   // Begin connecting; return promptly. Throw to refuse to start.
   virtual void start() {}
+  // The completions and the responder are taken by value on purpose: an override owns them and
+  // usually moves them into asynchronous work; these defaults merely answer at once.
   // Stop gracefully, then call done() (at the latest by the deadline).
-  virtual void stop(std::chrono::milliseconds /*deadline*/, stop_completion done) { done(); }
+  virtual void stop(std::chrono::milliseconds /*deadline*/,
+                    stop_completion done) {  // NOLINT(performance-unnecessary-value-param): owned
+    done();
+  }
   virtual void send(const pb_outbound_message& msg, completion done) = 0;
-  virtual void edit(const pb_edit_request& /*req*/, completion done) {
+  virtual void edit(const pb_edit_request& /*req*/,
+                    completion done) {  // NOLINT(performance-unnecessary-value-param): owned
     done.fail(PB_ERR_UNSUPPORTED, "edit is not supported by this channel");
   }
-  virtual void typing(const pb_typing_request& /*req*/, completion done) {
+  virtual void typing(const pb_typing_request& /*req*/,
+                      completion done) {  // NOLINT(performance-unnecessary-value-param): owned
     done.fail(PB_ERR_UNSUPPORTED, "typing is not supported by this channel");
   }
 
   // An HTTP request the host received on /hooks/<channel-id>[/...] (webhooks, relay callbacks).
   // Answer through `respond` exactly once; see pb_http.h for deadlines and durability.
-  virtual void on_http(const http_request& /*req*/, http_responder respond) {
+  virtual void on_http(
+      const http_request& /*req*/,
+      http_responder respond) {  // NOLINT(performance-unnecessary-value-param): owned, see above
     respond.respond(404, R"({"error":"this channel takes no HTTP requests"})");
   }
 
@@ -355,7 +364,9 @@ struct thunks {
       if (args == nullptr || out == nullptr) throw plugin_error(PB_ERR_INVALID_INPUT, "null args");
       sdk::host h(host_api_slot(), args->host);
       create_info info{view(args->instance_id), view(args->config_json)};
-      *out = reinterpret_cast<pb_instance*>(new T(h, info));
+      // std::bad_alloc is caught by barrier() and becomes PB_ERR_INTERNAL (fail closed).
+      *out = reinterpret_cast<pb_instance*>(
+          new T(h, info));  // NOLINT(bugprone-unhandled-exception-at-new): inside barrier()
     });
   }
   static int32_t start(pb_instance* inst, pb_error_buf* err) noexcept {

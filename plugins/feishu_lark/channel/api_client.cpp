@@ -101,7 +101,7 @@ void api_client::fetch_token() {
   token_fetching_ = true;
   // The body holds the app secret: it goes on the wire only, never into a log.
   http(tenant_token_request(cfg_.app_id, cfg_.app_secret),
-       [self = shared_from_this()](std::string err, kit::http_client_response resp) {
+       [self = shared_from_this()](const std::string& err, const kit::http_client_response& resp) {
          self->token_fetching_ = false;
          token_result r;
          if (!err.empty())
@@ -195,7 +195,7 @@ void api_client::pump_rate_queue() {
   });
 }
 
-void api_client::send(pending_ptr p) {
+void api_client::send(const pending_ptr& p) {
   auto go = [self = shared_from_this(), p](std::optional<api_error> token_error) {
     if (token_error) {
       api_call_result r;
@@ -203,7 +203,7 @@ void api_client::send(pending_ptr p) {
       return p->done(std::move(r));
     }
     if (self->stopped_) return p->done(cancelled_result(p->op));
-    self->http(p->req, [self, p](std::string err, kit::http_client_response resp) {
+    self->http(p->req, [self, p](const std::string& err, kit::http_client_response resp) {
       self->on_answer(p, err, std::move(resp));
     });
   };
@@ -260,40 +260,41 @@ void api_client::schedule_identity(std::chrono::milliseconds delay) {
 }
 
 void api_client::fetch_identity() {
-  call(api_op::bot_info, bot_info_request(), {}, [self = shared_from_this()](api_call_result r) {
-    if (self->stopped_ || self->no_retries_) return;
-    bot_info_result b;
-    if (r.error.ok())
-      b = parse_bot_info_response(r.http_status, r.body);
-    else
-      b.error = r.error;
-    if (b.error.ok()) {
-      if (auto why = bot_inactive_reason(b.bot.activate_status)) {
-        self->set_health(false, "the bot cannot work: " + *why);
-        self->log(PB_LOG_ERROR, "bot info: " + *why + "; asking again in " +
-                                    std::to_string(self->cfg_.fatal_retry.count()) + " ms");
-        return self->schedule_identity(self->cfg_.fatal_retry);
-      }
-      self->identity_ = std::move(b.bot);
-      self->identity_backoff_.reset();
-      self->log(PB_LOG_INFO, "bot identity: " + self->identity_->app_name + " (" +
-                                 self->identity_->open_id + ")");
-      self->set_health(true, {});
-      if (self->hooks_.on_identity) self->hooks_.on_identity(*self->identity_);
-      return;
-    }
-    const bool fatal = credential_problem(b.error) || b.error.kind == error_kind::permission;
-    const auto delay = fatal ? self->cfg_.fatal_retry : self->identity_backoff_.next();
-    if (fatal && !credential_problem(b.error))
-      self->set_health(false, "bot info refused: " + b.error.message);
-    if (!fatal && self->hooks_.on_identity_retry)
-      self->hooks_.on_identity_retry("cannot reach the Open API: " + b.error.message,
-                                     self->identity_backoff_.failures(), delay);
-    self->log(
-        fatal ? PB_LOG_ERROR : PB_LOG_WARN,
-        "bot info: " + b.error.message + "; retrying in " + std::to_string(delay.count()) + " ms");
-    self->schedule_identity(delay);
-  });
+  call(api_op::bot_info, bot_info_request(), {},
+       [self = shared_from_this()](const api_call_result& r) {
+         if (self->stopped_ || self->no_retries_) return;
+         bot_info_result b;
+         if (r.error.ok())
+           b = parse_bot_info_response(r.http_status, r.body);
+         else
+           b.error = r.error;
+         if (b.error.ok()) {
+           if (auto why = bot_inactive_reason(b.bot.activate_status)) {
+             self->set_health(false, "the bot cannot work: " + *why);
+             self->log(PB_LOG_ERROR, "bot info: " + *why + "; asking again in " +
+                                         std::to_string(self->cfg_.fatal_retry.count()) + " ms");
+             return self->schedule_identity(self->cfg_.fatal_retry);
+           }
+           self->identity_ = std::move(b.bot);
+           self->identity_backoff_.reset();
+           self->log(PB_LOG_INFO, "bot identity: " + self->identity_->app_name + " (" +
+                                      self->identity_->open_id + ")");
+           self->set_health(true, {});
+           if (self->hooks_.on_identity) self->hooks_.on_identity(*self->identity_);
+           return;
+         }
+         const bool fatal = credential_problem(b.error) || b.error.kind == error_kind::permission;
+         const auto delay = fatal ? self->cfg_.fatal_retry : self->identity_backoff_.next();
+         if (fatal && !credential_problem(b.error))
+           self->set_health(false, "bot info refused: " + b.error.message);
+         if (!fatal && self->hooks_.on_identity_retry)
+           self->hooks_.on_identity_retry("cannot reach the Open API: " + b.error.message,
+                                          self->identity_backoff_.failures(), delay);
+         self->log(fatal ? PB_LOG_ERROR : PB_LOG_WARN, "bot info: " + b.error.message +
+                                                           "; retrying in " +
+                                                           std::to_string(delay.count()) + " ms");
+         self->schedule_identity(delay);
+       });
 }
 
 void api_client::stop_retries() {

@@ -35,11 +35,11 @@
 #include "feishu_lark/proto/open_api.hpp"
 #include "feishu_lark/proto/rate_limiter.hpp"
 #include "feishu_lark/proto/token_cache.hpp"
-#include "support/http_calls.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "support/http_calls.hpp"
 
 namespace patchbay::plugins::feishu_family {
 
@@ -108,7 +108,7 @@ class api_client : public std::enable_shared_from_this<api_client> {
   using pending_ptr = std::shared_ptr<pending>;
   void admit(pending_ptr p);
   void pump_rate_queue();
-  void send(pending_ptr p);
+  void send(const pending_ptr& p);
   void on_answer(pending_ptr p, const std::string& err, kit::http_client_response resp);
   void fetch_identity();
   void schedule_identity(std::chrono::milliseconds delay);

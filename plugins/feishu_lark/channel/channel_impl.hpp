@@ -49,12 +49,13 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   void edit(outbound_request r, sdk::completion done);
 
   // webhook_handler.cpp
-  void on_http(const sdk::http_request& req, sdk::http_responder respond);
+  void on_http(const sdk::http_request& req, const sdk::http_responder& respond);
 
   // family_channel.cpp
   void on_identity(const bot_identity& bot);
   void on_health(bool ok, const std::string& reason);
-  void on_ws_status(pb_channel_state state, std::string reason, uint32_t attempt, int64_t next);
+  void on_ws_status(pb_channel_state state, const std::string& reason, uint32_t attempt,
+                    int64_t next);
   void start_ws();
   void report(pb_channel_state state, const std::string& reason = {}, uint32_t attempt = 0,
               int64_t next = 0);

@@ -57,17 +57,17 @@ void family_channel::impl::init() {
     return s ? s->monotonic_ms() : 0;
   };
   api_client_hooks hooks;
-  hooks.log = [w](pb_log_level l, std::string t) {
+  hooks.log = [w](pb_log_level l, const std::string& t) {
     if (auto s = w.lock()) s->log(l, t);
   };
   hooks.monotonic_ms = mono;
-  hooks.on_health = [w](bool ok, std::string reason) {
+  hooks.on_health = [w](bool ok, const std::string& reason) {
     if (auto s = w.lock()) s->on_health(ok, reason);
   };
   hooks.on_identity = [w](const bot_identity& bot) {
     if (auto s = w.lock()) s->on_identity(bot);
   };
-  hooks.on_identity_retry = [w](std::string reason, uint32_t attempt,
+  hooks.on_identity_retry = [w](const std::string& reason, uint32_t attempt,
                                 std::chrono::milliseconds delay) {
     auto s = w.lock();
     if (!s || s->stopping_ || s->closed_ || !s->healthy_) return;
@@ -109,7 +109,7 @@ void family_channel::impl::start_ws() {
   if (ws_) return;
   std::weak_ptr<impl> w = shared_from_this();
   ws_hooks hooks;
-  hooks.on_event = [w](std::string payload, ws_ack_fn ack) {
+  hooks.on_event = [w](std::string payload, const ws_ack_fn& ack) {
     auto s = w.lock();
     if (!s) return ack(ack_failed, std::nullopt);
     s->inbound_->handle(std::move(payload), std::nullopt,
@@ -118,7 +118,7 @@ void family_channel::impl::start_ws() {
   hooks.on_status = [w](pb_channel_state st, std::string reason, uint32_t attempt, int64_t next) {
     if (auto s = w.lock()) s->on_ws_status(st, std::move(reason), attempt, next);
   };
-  hooks.log = [w](pb_log_level l, std::string t) {
+  hooks.log = [w](pb_log_level l, const std::string& t) {
     if (auto s = w.lock()) s->log(l, t);
   };
   hooks.now_unix_ms = [w]() -> int64_t {
@@ -138,7 +138,7 @@ void family_channel::impl::start_ws() {
   ws_->start();
 }
 
-void family_channel::impl::on_ws_status(pb_channel_state state, std::string reason,
+void family_channel::impl::on_ws_status(pb_channel_state state, const std::string& reason,
                                         uint32_t attempt, int64_t next) {
   last_ws_status_ = ws_status{state, reason, attempt, next};
   // Credentials refused by the Open API outrank what the connection says.

@@ -117,8 +117,8 @@ void inbound_handler::handle(std::string payload, std::optional<envelope> env,
   answer(true);
 }
 
-void inbound_handler::emit(std::string payload, inbound_message m, std::string event_key,
-                           inbound_answer answer) {
+void inbound_handler::emit(const std::string& payload, const inbound_message& m,
+                           const std::string& event_key, const inbound_answer& answer) {
   std::vector<pb_mention> mentions;
   mentions.reserve(m.mentions.size());
   for (const auto& x : m.mentions) {

@@ -29,10 +29,10 @@
 #include <optional>
 #include <string>
 
-#include "support/bounded_lru.hpp"
 #include "feishu_lark/proto/channel_config.hpp"
 #include "feishu_lark/proto/events.hpp"
 #include "patchbay/kit/runtime.hpp"
+#include "support/bounded_lru.hpp"
 #include "support/plugin_runtime.hpp"
 
 namespace patchbay::plugins::feishu_family {
@@ -61,7 +61,8 @@ class inbound_handler : public std::enable_shared_from_this<inbound_handler> {
 
  private:
   bool seen(const std::string& key, int64_t now);
-  void emit(std::string payload, inbound_message m, std::string event_key, inbound_answer answer);
+  void emit(const std::string& payload, const inbound_message& m, const std::string& event_key,
+            const inbound_answer& answer);
   void log(pb_log_level l, const std::string& s);
 
   kit::strand strand_;

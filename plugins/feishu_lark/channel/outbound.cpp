@@ -63,11 +63,13 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
         if (auto d = self->owed_.take(oid)) d->fail(static_cast<pb_error_code>(e.code), e.message);
         return;
       }
-      self->api_->call(api_op::send, std::move(req), r.chat_id, [self, oid](api_call_result res) {
-        if (!res.error.ok()) self->log(PB_LOG_WARN, "send failed: " + res.error.message);
-        complete(self->owed_.take(oid), api_op::send, res);
-        self->check_stopped();
-      });
+      self->api_->call(api_op::send, std::move(req), r.chat_id,
+                       [self, oid](const api_call_result& res) {
+                         if (!res.error.ok())
+                           self->log(PB_LOG_WARN, "send failed: " + res.error.message);
+                         complete(self->owed_.take(oid), api_op::send, res);
+                         self->check_stopped();
+                       });
     };
     if (r.reply_to.empty()) return send_to_chat({});
 
@@ -75,7 +77,7 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
     if (auto e = check_body_size(api_op::reply, req, m.msg_type); !e.ok())
       return fail(static_cast<pb_error_code>(e.code), e.message);
     self->api_->call(api_op::reply, std::move(req), r.chat_id,
-                     [self, oid, send_to_chat, chat = r.chat_id](api_call_result res) {
+                     [self, oid, send_to_chat, chat = r.chat_id](const api_call_result& res) {
                        if (res.error.kind == error_kind::not_found && !chat.empty() &&
                            !self->stopping_ && !self->closed_)
                          return send_to_chat(res.error.message);
@@ -102,7 +104,7 @@ void family_channel::impl::edit(outbound_request r, sdk::completion done) {
     if (auto e = check_body_size(api_op::edit, *req, m.msg_type); !e.ok())
       return fail(static_cast<pb_error_code>(e.code), e.message);
     self->api_->call(api_op::edit, std::move(*req), r.chat_id,
-                     [self, oid, id = r.message_id](api_call_result res) {
+                     [self, oid, id = r.message_id](const api_call_result& res) {
                        // 230072 (the 20-edit cap) and the other edit refusals arrive classified
                        // PB_ERR_UNSUPPORTED: the host then sends new messages instead.
                        if (!res.error.ok())

@@ -14,7 +14,8 @@
 
 namespace patchbay::plugins::feishu_family {
 
-void family_channel::impl::on_http(const sdk::http_request& req, sdk::http_responder respond) {
+void family_channel::impl::on_http(const sdk::http_request& req,
+                                   const sdk::http_responder& respond) {
   if (cfg_.mode != transport_mode::webhook)
     return respond.respond(404, R"({"error":"this channel receives events over its WebSocket"})");
   if (req.subpath != "" && req.subpath != "/")

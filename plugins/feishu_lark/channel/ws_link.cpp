@@ -1,8 +1,9 @@
-// ws_link: the open Feishu/Lark long connection (docs/protocols/feishu-lark.md §2.3–2.7) — ping right after
-// open and every PingInterval, liveness (no inbound frame for PingInterval + liveness_margin →
-// abort), pongs and their ClientConfig (validated), data frames (type=event reassembled and handed
-// to on_event; card and unknown types dropped without an ack; text messages ignored) and the ack
-// each event gets when the channel says it is durable. The class: ws_supervisor_impl.hpp.
+// ws_link: the open Feishu/Lark long connection (docs/protocols/feishu-lark.md §2.3–2.7) — ping
+// right after open and every PingInterval, liveness (no inbound frame for PingInterval +
+// liveness_margin → abort), pongs and their ClientConfig (validated), data frames (type=event
+// reassembled and handed to on_event; card and unknown types dropped without an ack; text messages
+// ignored) and the ack each event gets when the channel says it is durable. The class:
+// ws_supervisor_impl.hpp.
 #include <algorithm>
 
 #include "feishu_lark/channel/ws_supervisor_impl.hpp"
@@ -36,7 +37,8 @@ void supervisor_impl::on_liveness_timer() {
   if (conn_) conn_->abort();
 }
 
-void supervisor_impl::on_message(uint64_t gen, kit::ws_message_kind kind, std::string bytes) {
+void supervisor_impl::on_message(uint64_t gen, kit::ws_message_kind kind,
+                                 const std::string& bytes) {
   if (stopping_ || gen != gen_ || phase_ != phase::open) return;
   last_inbound_ms_ = now_ms();
   if (kind == kit::ws_message_kind::text) {

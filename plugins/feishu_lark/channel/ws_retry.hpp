@@ -13,8 +13,9 @@
 // fast loop, and never giving up either.
 //
 // The server's ClientConfig ReconnectCount / ReconnectInterval / ReconnectNonce are NOT inputs
-// here: the SDKs that obey a server-sent ReconnectCount give up silently (docs/protocols/feishu-lark.md §8,
-// openclaw #72828); this policy never gives up, and those values only inform the log.
+// here: the SDKs that obey a server-sent ReconnectCount give up silently
+// (docs/protocols/feishu-lark.md §8, openclaw #72828); this policy never gives up, and those values
+// only inform the log.
 //
 // Not thread-safe: owned by the supervisor's strand.
 #pragma once

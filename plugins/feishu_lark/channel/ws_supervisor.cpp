@@ -191,12 +191,11 @@ void supervisor_impl::on_open(uint64_t gen) {
   // integration tests read this line after 100 reconnects).
   publish();
   const ws_counters c = counters();
-  log(PB_LOG_DEBUG, "ws counters: cycles=" + std::to_string(c.cycles) +
-                        " opened=" + std::to_string(c.opened) +
-                        " live_connections=" + std::to_string(c.live_connections) +
-                        " kit_connections=" + std::to_string(kit::ws_live_connections()) +
-                        " pending_fragments=" + std::to_string(c.pending_fragments) +
-                        " armed_timers=" + std::to_string(c.armed_timers));
+  log(PB_LOG_DEBUG,
+      "ws counters: cycles=" + std::to_string(c.cycles) + " opened=" + std::to_string(c.opened) +
+          " live_connections=" + std::to_string(c.live_connections) +
+          " kit_connections=" + std::to_string(kit::ws_live_connections()) + " pending_fragments=" +
+          std::to_string(c.pending_fragments) + " armed_timers=" + std::to_string(c.armed_timers));
 }
 
 void supervisor_impl::on_closed(uint64_t gen, const kit::ws_close_info& info) {

@@ -64,9 +64,9 @@ struct ws_hooks {
 
 // For tests and debug logs: what the supervisor holds right now and has done so far.
 struct ws_counters {
-  uint64_t cycles = 0;          // connection attempts started (discovery included)
-  uint64_t opened = 0;          // connections that completed the handshake
-  uint64_t events = 0;          // complete events handed to on_event
+  uint64_t cycles = 0;  // connection attempts started (discovery included)
+  uint64_t opened = 0;  // connections that completed the handshake
+  uint64_t events = 0;  // complete events handed to on_event
   uint64_t acks_sent = 0;
   uint64_t pings_sent = 0;
   uint64_t pongs = 0;

@@ -104,7 +104,7 @@ class supervisor_impl final : public ws_supervisor,
   void send_ping();
   void on_ping_timer();
   void on_liveness_timer();
-  void on_message(uint64_t gen, kit::ws_message_kind kind, std::string bytes);
+  void on_message(uint64_t gen, kit::ws_message_kind kind, const std::string& bytes);
   void on_pong(const pbbp2::frame& f);
   void note_server_policy(const char* source);
   void on_data(pbbp2::frame f);

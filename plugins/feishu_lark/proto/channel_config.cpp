@@ -4,8 +4,8 @@
 
 #include <boost/json.hpp>
 
-#include "support/config_reader.hpp"
 #include "feishu_lark/proto/brand.hpp"
+#include "support/config_reader.hpp"
 
 namespace patchbay::plugins::feishu_family {
 namespace json = boost::json;

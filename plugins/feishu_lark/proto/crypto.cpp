@@ -54,7 +54,7 @@ std::optional<std::string> decrypt_event(std::string_view encrypt_key, std::stri
                   EVP_DecryptFinal_ex(ctx.get(), dst + n1, &n2) == 1;
   OPENSSL_cleanse(key.data(), key.size());
   if (!ok) return std::nullopt;
-  out.resize(static_cast<size_t>(n1 + n2));
+  out.resize(static_cast<size_t>(n1) + static_cast<size_t>(n2));
   return out;
 }
 

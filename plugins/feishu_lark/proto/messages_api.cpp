@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 
 #include "feishu_lark/proto/crypto.hpp"
-#include "patchbay/common/json_util.hpp"
 #include "patchbay/common/digest.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::feishu_family {
 namespace json_util = patchbay::common::json_util;
@@ -125,7 +125,9 @@ api_error check_body_size(api_op op, const api_request& r, std::string_view type
   return e;
 }
 
-std::string derive_uuid(std::string_view seed) { return patchbay::common::sha256_hex(seed).substr(0, 32); }
+std::string derive_uuid(std::string_view seed) {
+  return patchbay::common::sha256_hex(seed).substr(0, 32);
+}
 
 message_result parse_message_response(api_op op, int http_status, std::string_view body,
                                       std::string_view ratelimit_reset) {

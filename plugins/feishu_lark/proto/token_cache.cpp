@@ -7,7 +7,7 @@ namespace patchbay::plugins::feishu_family {
 void tenant_token_cache::store(std::string token, int64_t expire_s, int64_t now_ms) {
   token_ = std::move(token);
   // Clamp absurd values: the platform documents at most 2 h.
-  const int64_t life_ms = std::clamp<int64_t>(expire_s, 0, 7 * 24 * 3600) * 1000;
+  const int64_t life_ms = std::clamp<int64_t>(expire_s, 0, int64_t{7} * 24 * 3600) * 1000;
   expires_at_ms_ = now_ms + life_ms;
   last_fetch_ms_ = now_ms;
   fetched_ = true;

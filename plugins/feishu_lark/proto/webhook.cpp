@@ -3,8 +3,8 @@
 #include <boost/json.hpp>
 
 #include "feishu_lark/proto/crypto.hpp"
-#include "patchbay/common/json_util.hpp"
 #include "patchbay/common/digest.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::feishu_family {
 namespace json_util = patchbay::common::json_util;
@@ -110,7 +110,8 @@ webhook_verdict verify_webhook(const webhook_config& cfg, const webhook_headers&
   if (sig && !(challenge && cfg.allow_unsigned_challenge)) return *sig;  // unsigned
 
   // 3. verification token
-  if (!cfg.verification_token.empty() && !patchbay::common::equal_ct(env->token, cfg.verification_token))
+  if (!cfg.verification_token.empty() &&
+      !patchbay::common::equal_ct(env->token, cfg.verification_token))
     return reject(401, reject_reason::bad_token, "verification token does not match");
 
   if (challenge) {

@@ -5,8 +5,8 @@
 #include <boost/json.hpp>
 
 #include "feishu_lark/proto/crypto.hpp"
-#include "patchbay/common/json_util.hpp"
 #include "patchbay/common/base64.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::feishu_family {
 namespace json_util = patchbay::common::json_util;

@@ -65,7 +65,7 @@ void nyxid_channel::refresh_keys(const char* why) {
     return fetch_jwks(oidc_.current()->jwks_uri);
   if (!oidc_.needs_refresh(now)) return keys_settled(false, "OIDC discovery failed recently");
   call("GET", cfg_.base_url + std::string(discovery_path), {}, {}, cfg_.keys_timeout,
-       [self = shared_from_this()](std::string err, kit::http_client_response resp) {
+       [self = shared_from_this()](const std::string& err, const kit::http_client_response& resp) {
          const int64_t t = self->now_unix_ms();
          std::optional<oidc_discovery> doc;
          if (err.empty() && resp.status == 200) doc = parse_oidc_discovery(resp.body);
@@ -92,7 +92,7 @@ void nyxid_channel::refresh_keys(const char* why) {
 
 void nyxid_channel::fetch_jwks(const std::string& jwks_uri) {
   call("GET", jwks_uri, {}, {}, cfg_.keys_timeout,
-       [self = shared_from_this()](std::string err, kit::http_client_response resp) {
+       [self = shared_from_this()](const std::string& err, const kit::http_client_response& resp) {
          const int64_t t = self->now_unix_ms();
          if (!err.empty() || resp.status != 200) {
            self->jwks_.on_fetch_failed(t);
@@ -141,8 +141,8 @@ void nyxid_channel::schedule_refresh(std::chrono::milliseconds delay) {
 
 // ---- HTTP -------------------------------------------------------------------------------------
 
-void nyxid_channel::call(std::string method, std::string url, std::string bearer, std::string body,
-                         std::chrono::milliseconds total, fetch_done done) {
+void nyxid_channel::call(std::string method, std::string url, const std::string& bearer,
+                         std::string body, std::chrono::milliseconds total, fetch_done done) {
   kit::http_client_request req;
   req.method = std::move(method);
   req.url = std::move(url);

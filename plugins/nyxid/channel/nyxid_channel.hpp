@@ -18,18 +18,18 @@
 #include <memory>
 #include <string>
 
-#include "support/bounded_lru.hpp"
-#include "support/http_calls.hpp"
-#include "support/instance_core.hpp"
-#include "nyxid_config.hpp"
 #include "nyxid/proto/callback_verify.hpp"
 #include "nyxid/proto/jwks_cache.hpp"
 #include "nyxid/proto/oidc_cache.hpp"
 #include "nyxid/proto/replay_guard.hpp"
+#include "nyxid_config.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "support/bounded_lru.hpp"
+#include "support/http_calls.hpp"
+#include "support/instance_core.hpp"
 #include "support/plugin_runtime.hpp"
 
 namespace patchbay::plugins::nyxid {
@@ -63,7 +63,7 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel>,
   void fetch_jwks(const std::string& jwks_uri);
   void keys_settled(bool ok, const std::string& why);
   void schedule_refresh(std::chrono::milliseconds delay);
-  void call(std::string method, std::string url, std::string bearer, std::string body,
+  void call(std::string method, std::string url, const std::string& bearer, std::string body,
             std::chrono::milliseconds total, fetch_done done);
   void check_stopped();
   void finish_stop();
@@ -71,14 +71,15 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel>,
 
   // ---- nyxid_inbound.cpp ----
   void handle_callback(pending_callback cb);
-  void emit(pending_callback cb);
+  void emit(const pending_callback& cb);
   void drain_pending();
 
   // ---- nyxid_outbound.cpp ----
-  void reply(uint64_t owed, std::string inbound_id, std::string text, std::string bearer,
-             bool with_token, std::string token_key);
-  void proxy_send(uint64_t owed, std::string receive_id, std::string type, std::string fallback_id,
-                  std::string fallback_type, std::string text, std::string seed, bool is_retry);
+  void reply(uint64_t owed, const std::string& inbound_id, const std::string& text,
+             std::string bearer, bool with_token, const std::string& token_key);
+  void proxy_send(uint64_t owed, const std::string& receive_id, const std::string& type,
+                  const std::string& fallback_id, const std::string& fallback_type,
+                  std::string text, std::string seed, bool is_retry);
 
   // instance_core: rt_, strand_, host_, cfg_, closed_, owed_; log, monotonic_ms, now_unix_ms.
 

@@ -9,10 +9,10 @@
 //     message        → emit_inbound; 202 {"status":"accepted"} once the host answered ACCEPTED or
 //                      DUPLICATE, 503 when it REFUSED (nothing is acknowledged that is not durable)
 // The host answers 504 itself after 10 s; key fetches are bounded well below that.
-#include "nyxid_channel.hpp"
 #include "nyxid/proto/callback_body.hpp"
 #include "nyxid/proto/callback_timestamp.hpp"
 #include "nyxid/proto/platform_caps.hpp"
+#include "nyxid_channel.hpp"
 #include "reply_plan.hpp"
 
 namespace patchbay::plugins::nyxid {
@@ -52,7 +52,7 @@ void nyxid_channel::handle_callback(pending_callback cb) {
   }
   const callback_verdict v =
       verify_callback({cb.token, cb.message_id, cb.body}, verify_cfg_, jwks_, replay_, now);
-  if (v.ok()) return emit(std::move(cb));
+  if (v.ok()) return emit(cb);
   if (!cb.after_refetch && waits_for_keys(v.reason) && (v.refetch_jwks || keys_fetching_)) {
     if (pending_.size() >= cfg_.pending_callbacks) {
       log(PB_LOG_WARN, "callback from " + cb.remote +
@@ -77,7 +77,7 @@ void nyxid_channel::drain_pending() {
   for (auto& cb : waiting) handle_callback(std::move(cb));
 }
 
-void nyxid_channel::emit(pending_callback cb) {
+void nyxid_channel::emit(const pending_callback& cb) {
   callback_body_options opts;
   opts.trust_route_private = cfg_.trust_route_private;
   callback_inbound in = parse_callback_body(cb.body, opts);

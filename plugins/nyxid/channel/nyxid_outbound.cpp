@@ -16,9 +16,9 @@
 // The platform message id (Lark om_…) is returned as the message id: it is what edits need.
 // Operator logs carry the classified message (status, error, error_code, NyxID's message —
 // redacted), never a token or key.
-#include "nyxid_channel.hpp"
 #include "nyxid/proto/relay_api.hpp"
 #include "nyxid/proto/relay_errors.hpp"
+#include "nyxid_channel.hpp"
 #include "proxy_send.hpp"
 #include "rejected_routes.hpp"
 #include "reply_plan.hpp"
@@ -83,8 +83,8 @@ void nyxid_channel::send(std::string conversation, std::string reply_to, std::st
   });
 }
 
-void nyxid_channel::reply(uint64_t owed, std::string inbound_id, std::string text,
-                          std::string bearer, bool with_token, std::string key) {
+void nyxid_channel::reply(uint64_t owed, const std::string& inbound_id, const std::string& text,
+                          std::string bearer, bool with_token, const std::string& key) {
   auto body = reply_request_body(inbound_id, text);
   if (!body) {
     if (auto c = owed_.take(owed)) c->fail(PB_ERR_INTERNAL, "nyxid reply: cannot build the body");
@@ -93,7 +93,7 @@ void nyxid_channel::reply(uint64_t owed, std::string inbound_id, std::string tex
   call("POST", cfg_.base_url + std::string(reply_path), std::move(bearer), std::move(*body),
        cfg_.request_timeout,
        [self = shared_from_this(), owed, inbound_id, with_token, key](
-           std::string err, kit::http_client_response resp) {
+           const std::string& err, const kit::http_client_response& resp) {
          const relay_error e = classify_relay_result(
              relay_op::reply,
              with_token ? relay_credential::reply_token : relay_credential::api_key,
@@ -145,7 +145,8 @@ void nyxid_channel::edit(std::string message_id, std::string context, std::strin
     self->call("POST", self->cfg_.base_url + std::string(reply_update_path),
                with_key ? self->cfg_.api_key : std::move(token), std::move(*body),
                self->cfg_.request_timeout,
-               [self, owed, message_id, with_key](std::string err, kit::http_client_response resp) {
+               [self, owed, message_id, with_key](const std::string& err,
+                                                  const kit::http_client_response& resp) {
                  const relay_error e = classify_relay_result(
                      relay_op::update,
                      with_key ? relay_credential::api_key : relay_credential::reply_token,
@@ -167,9 +168,10 @@ void nyxid_channel::edit(std::string message_id, std::string context, std::strin
   });
 }
 
-void nyxid_channel::proxy_send(uint64_t owed, std::string receive_id, std::string type,
-                               std::string fallback_id, std::string fallback_type, std::string text,
-                               std::string seed, bool is_retry) {
+void nyxid_channel::proxy_send(uint64_t owed, const std::string& receive_id,
+                               const std::string& type, const std::string& fallback_id,
+                               const std::string& fallback_type, std::string text, std::string seed,
+                               bool is_retry) {
   // The same slug (any case) just rejected this recipient: do not ask again (a failure notice
   // of the send that was rejected, through another channel with the same slug).
   const std::string route = rejected_routes::key(cfg_.base_url, cfg_.proxy_slug, receive_id);
@@ -187,7 +189,7 @@ void nyxid_channel::proxy_send(uint64_t owed, std::string receive_id, std::strin
   call("POST", cfg_.base_url + req.path, cfg_.proxy_api_key, req.body, cfg_.request_timeout,
        [self = shared_from_this(), owed, route, receive_id, type, fallback_id, fallback_type,
         text = std::move(text), seed = std::move(seed),
-        is_retry](std::string err, kit::http_client_response resp) mutable {
+        is_retry](const std::string& err, const kit::http_client_response& resp) mutable {
          const proxy_result r =
              err.empty() ? classify_proxy_answer(static_cast<int>(resp.status), resp.body,
                                                  resp.header("x-ogw-ratelimit-reset"))

@@ -1,9 +1,9 @@
 #include "proxy_send.hpp"
 
-#include "patchbay/common/json_util.hpp"
 #include "feishu_lark/proto/messages_api.hpp"
 #include "nyxid/proto/relay_api.hpp"
 #include "nyxid/proto/relay_errors.hpp"
+#include "patchbay/common/json_util.hpp"
 #include "patchbay/pb_types.h"
 
 namespace patchbay::plugins::nyxid {

@@ -1,9 +1,11 @@
-// Proactive sends through NyxID's outbound proxy (docs/protocols/nyxid-relay.md §2.6), as pure functions:
+// Proactive sends through NyxID's outbound proxy (docs/protocols/nyxid-relay.md §2.6), as pure
+// functions:
 //
 //   POST {base}/api/v1/proxy/s/{slug}/open-apis/im/v1/messages?receive_id_type=<t>
 //   Authorization: Bearer <proxy_api_key>
 //   {"receive_id":…,"msg_type":"text","content":"{\"text\":…}","uuid":…}   (Lark's own body,
-//   built by feishu_lark/proto/messages_api; uuid from the host's turn id so a retry never posts twice)
+//   built by feishu_lark/proto/messages_api; uuid from the host's turn id so a retry never posts
+//   twice)
 //
 // Target: the conversation id, its receive_id_type from its shape (oc_ chat_id, ou_ open_id,
 // on_ union_id, '@' email, else user_id). A conversation may name a fallback recipient after a

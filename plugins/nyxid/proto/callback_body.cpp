@@ -8,9 +8,12 @@ namespace json_util = patchbay::common::json_util;
 
 const char* to_string(chat_kind k) {
   switch (k) {
-    case chat_kind::unknown: return "unknown";
-    case chat_kind::dm: return "dm";
-    case chat_kind::group: return "group";
+    case chat_kind::unknown:
+      return "unknown";
+    case chat_kind::dm:
+      return "dm";
+    case chat_kind::group:
+      return "group";
   }
   return "unknown";
 }
@@ -116,10 +119,11 @@ callback_inbound parse_callback_body(std::string_view body, const callback_body_
     in.sender_name = std::string(json_util::string_at(*s, "display_name"));
   }
   std::string missing;
-  for (auto [name, value] : {std::pair<const char*, const std::string*>{"message_id", &in.message_id},
-                             {"platform", &in.platform},
-                             {"conversation.platform_id", &in.chat_id},
-                             {"sender.platform_id", &in.sender_id}})
+  for (auto [name, value] :
+       {std::pair<const char*, const std::string*>{"message_id", &in.message_id},
+        {"platform", &in.platform},
+        {"conversation.platform_id", &in.chat_id},
+        {"sender.platform_id", &in.sender_id}})
     if (value->empty()) missing += missing.empty() ? name : std::string(", ") + name;
   if (!missing.empty()) {
     in.reason = "missing " + missing;
@@ -143,8 +147,7 @@ callback_inbound parse_callback_body(std::string_view body, const callback_body_
   if (content) in.text = std::string(json_util::string_at(*content, "text"));
   in.result = callback_inbound::status::ignored;
   if (in.content_type != "text") {
-    in.reason = in.content_type.empty() ? "no content type"
-                                        : "unsupported content type";
+    in.reason = in.content_type.empty() ? "no content type" : "unsupported content type";
     in.text.clear();  // card_action text is a JSON payload, not user text
   } else if (blank(in.text)) {
     in.reason = "empty text";

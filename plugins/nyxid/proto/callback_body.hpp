@@ -1,5 +1,6 @@
-// NyxID protocol: the callback body (`CallbackPayload`, docs/protocols/nyxid-relay.md §1.4) normalized into what
-// the plugin hands the host. Parse only after verify_callback() accepted the delivery.
+// NyxID protocol: the callback body (`CallbackPayload`, docs/protocols/nyxid-relay.md §1.4)
+// normalized into what the plugin hands the host. Parse only after verify_callback() accepted the
+// delivery.
 //
 //   chat identity   conversation.platform_id (conversation.id is the ROUTE: all chats on a
 //                   default route share it, §1.4)

@@ -1,7 +1,7 @@
-// NyxID protocol: the X-NyxID-Timestamp header of a callback (docs/protocols/nyxid-relay.md §1.2: RFC 3339, "the
-// docs advise rejecting anything older than 5 min"), and RFC 3339 parsing for the body's
-// `timestamp`. Checked by the plugin next to verify_callback(): a stale or future-dated delivery
-// is refused (401) like any other failed check.
+// NyxID protocol: the X-NyxID-Timestamp header of a callback (docs/protocols/nyxid-relay.md §1.2:
+// RFC 3339, "the docs advise rejecting anything older than 5 min"), and RFC 3339 parsing for the
+// body's `timestamp`. Checked by the plugin next to verify_callback(): a stale or future-dated
+// delivery is refused (401) like any other failed check.
 //
 //   missing    header absent (refused only when `require` is set; NyxID always sends it)
 //   malformed  not RFC 3339 (YYYY-MM-DDTHH:MM:SS[.frac](Z|±HH:MM); 't'/'z'/' ' accepted)

@@ -4,9 +4,9 @@
 #include <limits>
 #include <optional>
 
+#include "nyxid/proto/jws.hpp"
 #include "patchbay/common/digest.hpp"
 #include "patchbay/common/json_util.hpp"
-#include "nyxid/proto/jws.hpp"
 
 namespace patchbay::plugins::nyxid {
 namespace json = boost::json;
@@ -14,35 +14,64 @@ namespace json_util = patchbay::common::json_util;
 
 const char* to_string(callback_reject r) {
   switch (r) {
-    case callback_reject::none: return "none";
-    case callback_reject::body_too_large: return "body too large";
-    case callback_reject::missing_token: return "callback token missing";
-    case callback_reject::malformed_token: return "callback token malformed";
-    case callback_reject::alg_not_allowed: return "algorithm not allowed";
-    case callback_reject::missing_kid: return "token has no kid";
-    case callback_reject::unknown_kid: return "unknown kid";
-    case callback_reject::keys_unavailable: return "no verification keys";
-    case callback_reject::alg_key_mismatch: return "algorithm does not match the key";
-    case callback_reject::bad_signature: return "bad signature";
-    case callback_reject::bad_issuer: return "wrong issuer";
-    case callback_reject::bad_audience: return "wrong audience";
-    case callback_reject::missing_time_claim: return "exp or iat missing";
-    case callback_reject::expired: return "token expired";
-    case callback_reject::not_yet_valid: return "token not yet valid";
-    case callback_reject::issued_in_future: return "token issued in the future";
-    case callback_reject::lifetime_too_long: return "token lifetime too long";
-    case callback_reject::bad_token_type: return "wrong token_type";
-    case callback_reject::unexpected_api_key_id: return "api_key_id is not this channel's";
-    case callback_reject::body_not_json: return "body is not a JSON object";
-    case callback_reject::api_key_id_mismatch: return "api_key_id differs from the body";
-    case callback_reject::message_id_mismatch: return "message_id differs from the body";
-    case callback_reject::missing_message_id_header: return "X-NyxID-Message-Id missing";
-    case callback_reject::message_id_header_mismatch: return "message_id differs from the header";
-    case callback_reject::platform_mismatch: return "platform differs from the body";
-    case callback_reject::jti_mismatch: return "jti differs from correlation_id";
-    case callback_reject::body_hash_mismatch: return "body_sha256 mismatch";
-    case callback_reject::replayed_jti: return "jti replayed";
-    case callback_reject::replay_window_full: return "replay window full";
+    case callback_reject::none:
+      return "none";
+    case callback_reject::body_too_large:
+      return "body too large";
+    case callback_reject::missing_token:
+      return "callback token missing";
+    case callback_reject::malformed_token:
+      return "callback token malformed";
+    case callback_reject::alg_not_allowed:
+      return "algorithm not allowed";
+    case callback_reject::missing_kid:
+      return "token has no kid";
+    case callback_reject::unknown_kid:
+      return "unknown kid";
+    case callback_reject::keys_unavailable:
+      return "no verification keys";
+    case callback_reject::alg_key_mismatch:
+      return "algorithm does not match the key";
+    case callback_reject::bad_signature:
+      return "bad signature";
+    case callback_reject::bad_issuer:
+      return "wrong issuer";
+    case callback_reject::bad_audience:
+      return "wrong audience";
+    case callback_reject::missing_time_claim:
+      return "exp or iat missing";
+    case callback_reject::expired:
+      return "token expired";
+    case callback_reject::not_yet_valid:
+      return "token not yet valid";
+    case callback_reject::issued_in_future:
+      return "token issued in the future";
+    case callback_reject::lifetime_too_long:
+      return "token lifetime too long";
+    case callback_reject::bad_token_type:
+      return "wrong token_type";
+    case callback_reject::unexpected_api_key_id:
+      return "api_key_id is not this channel's";
+    case callback_reject::body_not_json:
+      return "body is not a JSON object";
+    case callback_reject::api_key_id_mismatch:
+      return "api_key_id differs from the body";
+    case callback_reject::message_id_mismatch:
+      return "message_id differs from the body";
+    case callback_reject::missing_message_id_header:
+      return "X-NyxID-Message-Id missing";
+    case callback_reject::message_id_header_mismatch:
+      return "message_id differs from the header";
+    case callback_reject::platform_mismatch:
+      return "platform differs from the body";
+    case callback_reject::jti_mismatch:
+      return "jti differs from correlation_id";
+    case callback_reject::body_hash_mismatch:
+      return "body_sha256 mismatch";
+    case callback_reject::replayed_jti:
+      return "jti replayed";
+    case callback_reject::replay_window_full:
+      return "replay window full";
   }
   return "unknown";
 }
@@ -63,7 +92,8 @@ std::optional<int64_t> numeric_date(const json::object& claims, std::string_view
   if (v->is_int64()) {
     out = v->get_int64();
   } else if (v->is_uint64()) {
-    if (v->get_uint64() <= static_cast<uint64_t>(bound)) out = static_cast<int64_t>(v->get_uint64());
+    if (v->get_uint64() <= static_cast<uint64_t>(bound))
+      out = static_cast<int64_t>(v->get_uint64());
   } else if (v->is_double()) {
     const double d = v->get_double();
     if (std::isfinite(d) && std::fabs(d) <= static_cast<double>(bound))
@@ -101,7 +131,8 @@ bool body_hash_ok(const json::object& claims, std::string_view body) {
   std::string claimed(json_util::string_at(claims, "body_sha256"));
   for (char& c : claimed)
     if (c >= 'A' && c <= 'F') c = static_cast<char>(c + 32);
-  return claimed.size() == 64 && patchbay::common::equal_ct(claimed, patchbay::common::sha256_hex(body));
+  return claimed.size() == 64 &&
+         patchbay::common::equal_ct(claimed, patchbay::common::sha256_hex(body));
 }
 
 }  // namespace
@@ -124,10 +155,14 @@ callback_verdict verify_callback(const callback_request& request,
   if (found.status == jwks_cache::lookup_status::unknown_kid)
     return reject(callback_reject::unknown_kid, keys.on_unknown_kid(now_ms));
   switch (verify_signature(*token, *found.key)) {
-    case sig_result::ok: break;
-    case sig_result::alg_not_allowed: return reject(callback_reject::alg_not_allowed);
-    case sig_result::alg_key_mismatch: return reject(callback_reject::alg_key_mismatch);
-    case sig_result::bad_signature: return reject(callback_reject::bad_signature);
+    case sig_result::ok:
+      break;
+    case sig_result::alg_not_allowed:
+      return reject(callback_reject::alg_not_allowed);
+    case sig_result::alg_key_mismatch:
+      return reject(callback_reject::alg_key_mismatch);
+    case sig_result::bad_signature:
+      return reject(callback_reject::bad_signature);
   }
   // 3. Issuer, audience, lifetime, type.
   const json::object& c = token->claims;
@@ -167,8 +202,7 @@ callback_verdict verify_callback(const callback_request& request,
   if (!same(message_id, json_util::string_at(b, "message_id")))
     return reject(callback_reject::message_id_mismatch);
   if (request.message_id_header.empty()) {
-    if (config.require_message_id_header)
-      return reject(callback_reject::missing_message_id_header);
+    if (config.require_message_id_header) return reject(callback_reject::missing_message_id_header);
   } else if (request.message_id_header != message_id) {
     return reject(callback_reject::message_id_header_mismatch);
   }
@@ -185,10 +219,14 @@ callback_verdict verify_callback(const callback_request& request,
   // 9. Replay.
   const int64_t keep_until_ms = (*exp + config.leeway_s) * 1000;
   switch (replay.record(jti, now_ms, keep_until_ms)) {
-    case replay_guard::result::fresh: break;
-    case replay_guard::result::replayed: return reject(callback_reject::replayed_jti);
-    case replay_guard::result::full: return reject(callback_reject::replay_window_full);
-    case replay_guard::result::invalid: return reject(callback_reject::jti_mismatch);
+    case replay_guard::result::fresh:
+      break;
+    case replay_guard::result::replayed:
+      return reject(callback_reject::replayed_jti);
+    case replay_guard::result::full:
+      return reject(callback_reject::replay_window_full);
+    case replay_guard::result::invalid:
+      return reject(callback_reject::jti_mismatch);
   }
   return {callback_verdict::status::accepted, callback_reject::none};
 }

@@ -1,5 +1,5 @@
-// NyxID protocol: verification of one inbound callback (docs/protocols/nyxid-relay.md §1.2–1.3), every check in
-// the note's order, the first failure deciding:
+// NyxID protocol: verification of one inbound callback (docs/protocols/nyxid-relay.md §1.2–1.3),
+// every check in the note's order, the first failure deciding:
 //   size bound → 1 X-NyxID-Callback-Token present → 2 JWT shape, alg RS256/ES256, kid known
 //   (JWKS cache), signature → 3 iss, aud, exp/nbf/iat with leeway (and an optional lifetime cap),
 //   token_type (and the configured api_key_id, if any) → 4 api_key_id == body.agent.api_key_id →
@@ -38,7 +38,7 @@ struct callback_verify_config {
   std::string token_type = "relay_callback";
   std::string expected_api_key_id;  // "" = any (still cross-checked against the body)
   int64_t leeway_s = 60;
-  int64_t max_lifetime_s = 0;  // exp - iat cap; 0 = unchecked (NyxID issues 300 s)
+  int64_t max_lifetime_s = 0;             // exp - iat cap; 0 = unchecked (NyxID issues 300 s)
   bool require_message_id_header = true;  // aevatar's default
   size_t max_body_bytes = 1 << 20;        // NyxID's own request limit
   jwt_limits jwt;

@@ -8,8 +8,8 @@
 #include <openssl/evp.h>
 #include <openssl/param_build.h>
 
-#include "patchbay/common/json_util.hpp"
 #include "patchbay/common/base64.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::nyxid {
 namespace json_util = patchbay::common::json_util;
@@ -50,10 +50,10 @@ std::shared_ptr<EVP_PKEY> from_params(const char* type, const OSSL_PARAM* params
 
 std::shared_ptr<EVP_PKEY> rsa_public_key(std::string_view n, std::string_view e) {
   if (n.empty() || e.empty() || e.size() > 8) return nullptr;
-  std::unique_ptr<BIGNUM, bn_free> bn_n(
-      BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()), static_cast<int>(n.size()), nullptr));
-  std::unique_ptr<BIGNUM, bn_free> bn_e(
-      BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()), static_cast<int>(e.size()), nullptr));
+  std::unique_ptr<BIGNUM, bn_free> bn_n(BN_bin2bn(reinterpret_cast<const unsigned char*>(n.data()),
+                                                  static_cast<int>(n.size()), nullptr));
+  std::unique_ptr<BIGNUM, bn_free> bn_e(BN_bin2bn(reinterpret_cast<const unsigned char*>(e.data()),
+                                                  static_cast<int>(e.size()), nullptr));
   if (!bn_n || !bn_e || BN_num_bits(bn_n.get()) < 2048 || BN_num_bits(bn_n.get()) > 8192)
     return nullptr;
   std::unique_ptr<OSSL_PARAM_BLD, bld_free> bld(OSSL_PARAM_BLD_new());
@@ -117,7 +117,8 @@ std::optional<public_key> parse_jwk(const boost::json::object& jwk) {
 }
 
 bool is_http_url(std::string_view s) {
-  return (s.rfind("https://", 0) == 0 && s.size() > 8) || (s.rfind("http://", 0) == 0 && s.size() > 7);
+  return (s.rfind("https://", 0) == 0 && s.size() > 8) ||
+         (s.rfind("http://", 0) == 0 && s.size() > 7);
 }
 
 }  // namespace
@@ -143,7 +144,7 @@ std::optional<jwks_result> parse_jwks(std::string_view document, const jwks_limi
 }
 
 std::optional<oidc_discovery> parse_oidc_discovery(std::string_view document) {
-  if (document.size() > 256 * 1024) return std::nullopt;
+  if (document.size() > std::size_t{256} * 1024) return std::nullopt;
   auto v = json_util::parse(document);
   if (!v || !v->is_object()) return std::nullopt;
   const auto& o = v->get_object();

@@ -1,5 +1,6 @@
-// NyxID protocol: the JWKS cache as a state machine without I/O (docs/protocols/nyxid-relay.md §1.3: "on an
-// unknown kid, refetch the JWKS at most once per 10 s; OIDC data is cached for 300 s").
+// NyxID protocol: the JWKS cache as a state machine without I/O (docs/protocols/nyxid-relay.md
+// §1.3: "on an unknown kid, refetch the JWKS at most once per 10 s; OIDC data is cached for 300
+// s").
 //
 // The plugin owns the HTTP: it asks `should_fetch(now)` / `on_unknown_kid(now)` whether to start
 // a fetch, calls `begin_fetch(now)` when it does, and feeds the outcome back with `on_fetched` or

@@ -11,10 +11,14 @@ namespace patchbay::plugins::nyxid {
 
 const char* to_string(sig_result r) {
   switch (r) {
-    case sig_result::ok: return "ok";
-    case sig_result::alg_not_allowed: return "algorithm not allowed";
-    case sig_result::alg_key_mismatch: return "algorithm does not match the key";
-    case sig_result::bad_signature: return "bad signature";
+    case sig_result::ok:
+      return "ok";
+    case sig_result::alg_not_allowed:
+      return "algorithm not allowed";
+    case sig_result::alg_key_mismatch:
+      return "algorithm does not match the key";
+    case sig_result::bad_signature:
+      return "bad signature";
   }
   return "unknown";
 }
@@ -64,7 +68,8 @@ std::optional<std::string> ecdsa_jose_to_der(std::string_view jose) {
 
 std::optional<std::string> ecdsa_der_to_jose(std::string_view der) {
   const auto* p = reinterpret_cast<const unsigned char*>(der.data());
-  std::unique_ptr<ECDSA_SIG, sig_free> sig(d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
+  std::unique_ptr<ECDSA_SIG, sig_free> sig(
+      d2i_ECDSA_SIG(nullptr, &p, static_cast<long>(der.size())));
   if (!sig || p != reinterpret_cast<const unsigned char*>(der.data()) + der.size())
     return std::nullopt;
   const BIGNUM* r = ECDSA_SIG_get0_r(sig.get());
@@ -84,7 +89,7 @@ sig_result verify_signature(const parsed_jwt& token, const public_key& key) {
     const auto der = ecdsa_jose_to_der(token.signature);
     if (!der) return sig_result::bad_signature;
     return digest_verify(key.pkey.get(), token.signing_input, *der) ? sig_result::ok
-                                                                   : sig_result::bad_signature;
+                                                                    : sig_result::bad_signature;
   }
   return digest_verify(key.pkey.get(), token.signing_input, token.signature)
              ? sig_result::ok

@@ -1,7 +1,7 @@
 #include "nyxid/proto/jwt.hpp"
 
-#include "patchbay/common/json_util.hpp"
 #include "patchbay/common/base64.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::nyxid {
 namespace json_util = patchbay::common::json_util;
@@ -9,14 +9,22 @@ using common::base64url_decode;
 
 const char* to_string(jwt_parse_error e) {
   switch (e) {
-    case jwt_parse_error::none: return "none";
-    case jwt_parse_error::too_large: return "token too large";
-    case jwt_parse_error::bad_shape: return "not a compact JWS";
-    case jwt_parse_error::bad_base64: return "bad base64url segment";
-    case jwt_parse_error::bad_header_json: return "header is not a JSON object";
-    case jwt_parse_error::bad_claims_json: return "claims are not a JSON object";
-    case jwt_parse_error::missing_alg: return "header has no alg";
-    case jwt_parse_error::crit_present: return "header has crit";
+    case jwt_parse_error::none:
+      return "none";
+    case jwt_parse_error::too_large:
+      return "token too large";
+    case jwt_parse_error::bad_shape:
+      return "not a compact JWS";
+    case jwt_parse_error::bad_base64:
+      return "bad base64url segment";
+    case jwt_parse_error::bad_header_json:
+      return "header is not a JSON object";
+    case jwt_parse_error::bad_claims_json:
+      return "claims are not a JSON object";
+    case jwt_parse_error::missing_alg:
+      return "header has no alg";
+    case jwt_parse_error::crit_present:
+      return "header has crit";
   }
   return "unknown";
 }

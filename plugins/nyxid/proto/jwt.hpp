@@ -20,7 +20,7 @@
 namespace patchbay::plugins::nyxid {
 
 struct jwt_limits {
-  size_t max_token_bytes = 8192;   // NyxID's callback tokens are well under 2 KB
+  size_t max_token_bytes = 8192;      // NyxID's callback tokens are well under 2 KB
   size_t max_signature_bytes = 1024;  // RSA-8192 at most
 };
 

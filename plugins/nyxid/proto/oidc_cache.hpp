@@ -1,7 +1,8 @@
 // NyxID protocol: the OIDC discovery document (`/.well-known/openid-configuration`: issuer and
-// jwks_uri) cached for 300 s (docs/protocols/nyxid-relay.md §1.3 item 2), as a state machine without I/O, the
-// companion of jwks_cache: before a JWKS fetch the plugin asks `needs_refresh(now)`; when it says
-// so it fetches the discovery document first and feeds the outcome back.
+// jwks_uri) cached for 300 s (docs/protocols/nyxid-relay.md §1.3 item 2), as a state machine
+// without I/O, the companion of jwks_cache: before a JWKS fetch the plugin asks
+// `needs_refresh(now)`; when it says so it fetches the discovery document first and feeds the
+// outcome back.
 //
 //   - nothing loaded, or the document is older than `ttl_ms`: a refresh is due;
 //   - a failed refresh keeps the previous document (its jwks_uri stays usable: the keys behind it

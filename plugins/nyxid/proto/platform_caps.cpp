@@ -23,13 +23,20 @@ relay_platform parse_platform(std::string_view name) {
 
 const char* to_string(relay_platform p) {
   switch (p) {
-    case relay_platform::unknown: return "unknown";
-    case relay_platform::lark: return "lark";
-    case relay_platform::feishu: return "feishu";
-    case relay_platform::telegram: return "telegram";
-    case relay_platform::discord: return "discord";
-    case relay_platform::slack: return "slack";
-    case relay_platform::device: return "device";
+    case relay_platform::unknown:
+      return "unknown";
+    case relay_platform::lark:
+      return "lark";
+    case relay_platform::feishu:
+      return "feishu";
+    case relay_platform::telegram:
+      return "telegram";
+    case relay_platform::discord:
+      return "discord";
+    case relay_platform::slack:
+      return "slack";
+    case relay_platform::device:
+      return "device";
   }
   return "unknown";
 }

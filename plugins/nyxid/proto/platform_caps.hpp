@@ -1,5 +1,6 @@
 // NyxID protocol: what one inbound message's platform allows behind the relay, as a per-message
-// narrowing of the plugin's capabilities (pb_inbound_message.capabilities; docs/architecture.md §3).
+// narrowing of the plugin's capabilities (pb_inbound_message.capabilities; docs/architecture.md
+// §3).
 //
 //   lark / feishu  can edit (/reply/update → PUT/PATCH on Lark), 30000 code points per message,
 //                  at most 20 edits (Lark 230072), 10 edits/s per message at NyxID (§4)

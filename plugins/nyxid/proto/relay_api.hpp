@@ -1,5 +1,6 @@
-// NyxID protocol: bodies of the relay API (docs/protocols/nyxid-relay.md §2.2, §2.3, §2.8) — what the plugin
-// POSTs and what it reads back. No HTTP here; the plugin sends these with the kit client.
+// NyxID protocol: bodies of the relay API (docs/protocols/nyxid-relay.md §2.2, §2.3, §2.8) — what
+// the plugin POSTs and what it reads back. No HTTP here; the plugin sends these with the kit
+// client.
 //
 //   POST /api/v1/channel-relay/reply         {"message_id":<inbound UUID>,"reply":{"text":…,
 //                                             "metadata":{…}|null}} → 200 {"message_id":<outbound

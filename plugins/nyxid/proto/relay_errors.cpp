@@ -1,31 +1,49 @@
 #include "nyxid/proto/relay_errors.hpp"
 
-#include "patchbay/common/json_util.hpp"
 #include "nyxid/proto/relay_api.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::nyxid {
 namespace json_util = patchbay::common::json_util;
 
 const char* to_string(relay_error_kind k) {
   switch (k) {
-    case relay_error_kind::none: return "none";
-    case relay_error_kind::token_already_used: return "token_already_used";
-    case relay_error_kind::token_expired: return "token_expired";
-    case relay_error_kind::token_not_used_yet: return "token_not_used_yet";
-    case relay_error_kind::unauthorized: return "unauthorized";
-    case relay_error_kind::forbidden: return "forbidden";
-    case relay_error_kind::not_found: return "not_found";
-    case relay_error_kind::validation: return "validation";
-    case relay_error_kind::bot_inactive: return "bot_inactive";
-    case relay_error_kind::device_channel: return "device_channel";
-    case relay_error_kind::conflict: return "conflict";
-    case relay_error_kind::rate_limited: return "rate_limited";
-    case relay_error_kind::edit_unsupported: return "edit_unsupported";
-    case relay_error_kind::platform_error: return "platform_error";
-    case relay_error_kind::server_error: return "server_error";
-    case relay_error_kind::unexpected_status: return "unexpected_status";
-    case relay_error_kind::not_sent: return "not_sent";
-    case relay_error_kind::no_answer: return "no_answer";
+    case relay_error_kind::none:
+      return "none";
+    case relay_error_kind::token_already_used:
+      return "token_already_used";
+    case relay_error_kind::token_expired:
+      return "token_expired";
+    case relay_error_kind::token_not_used_yet:
+      return "token_not_used_yet";
+    case relay_error_kind::unauthorized:
+      return "unauthorized";
+    case relay_error_kind::forbidden:
+      return "forbidden";
+    case relay_error_kind::not_found:
+      return "not_found";
+    case relay_error_kind::validation:
+      return "validation";
+    case relay_error_kind::bot_inactive:
+      return "bot_inactive";
+    case relay_error_kind::device_channel:
+      return "device_channel";
+    case relay_error_kind::conflict:
+      return "conflict";
+    case relay_error_kind::rate_limited:
+      return "rate_limited";
+    case relay_error_kind::edit_unsupported:
+      return "edit_unsupported";
+    case relay_error_kind::platform_error:
+      return "platform_error";
+    case relay_error_kind::server_error:
+      return "server_error";
+    case relay_error_kind::unexpected_status:
+      return "unexpected_status";
+    case relay_error_kind::not_sent:
+      return "not_sent";
+    case relay_error_kind::no_answer:
+      return "no_answer";
   }
   return "unknown";
 }
@@ -39,9 +57,12 @@ bool token_char(char c) {
 
 const char* op_name(relay_op op) {
   switch (op) {
-    case relay_op::reply: return "reply";
-    case relay_op::update: return "reply/update";
-    case relay_op::other: return "request";
+    case relay_op::reply:
+      return "reply";
+    case relay_op::update:
+      return "reply/update";
+    case relay_op::other:
+      return "request";
   }
   return "request";
 }
@@ -155,8 +176,8 @@ std::string redact_secrets(std::string_view text, size_t max) {
 }
 
 relay_error classify_relay_result(relay_op op, relay_credential credential,
-                                  relay_transport transport, int http_status,
-                                  std::string_view body, std::string_view retry_after) {
+                                  relay_transport transport, int http_status, std::string_view body,
+                                  std::string_view retry_after) {
   relay_error e;
   const bool spends = op == relay_op::reply && credential == relay_credential::reply_token;
   const std::string prefix = std::string("nyxid ") + op_name(op) + ": ";
@@ -171,8 +192,8 @@ relay_error classify_relay_result(relay_op op, relay_credential credential,
     e.outcome_unknown = op != relay_op::update;
     e.token_spent = spends;
     e.code = spends ? PB_ERR_TOKEN_USED : PB_ERR_RETRYABLE;
-    e.message = prefix + (spends ? "no answer after sending; reply token spent"
-                                 : "no answer after sending");
+    e.message = prefix +
+                (spends ? "no answer after sending; reply token spent" : "no answer after sending");
     return e;
   }
   e.http_status = http_status;

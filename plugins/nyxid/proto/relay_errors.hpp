@@ -76,8 +76,7 @@ struct relay_error {
 
 relay_error classify_relay_result(relay_op op, relay_credential credential,
                                   relay_transport transport, int http_status = 0,
-                                  std::string_view body = {},
-                                  std::string_view retry_after = {});
+                                  std::string_view body = {}, std::string_view retry_after = {});
 
 // Replaces anything shaped like a JWT ("eyJ…"), a NyxID key ("nyxid_…") or a Bearer credential
 // with "[redacted]", and clips the result to `max` bytes at a UTF-8 boundary.

@@ -1,5 +1,5 @@
-// NyxID protocol: the callback `jti` replay window (docs/protocols/nyxid-relay.md §1.3 step 9: "not seen before
-// within a 5–6 min window").
+// NyxID protocol: the callback `jti` replay window (docs/protocols/nyxid-relay.md §1.3 step 9: "not
+// seen before within a 5–6 min window").
 //
 // Each accepted jti is remembered until the later of (now + window) and (its exp + leeway), after
 // which a replay would be refused as expired anyway. The set is bounded: entries are pruned by

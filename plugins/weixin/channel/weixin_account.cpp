@@ -56,7 +56,8 @@ void weixin_account::load_state() {
 void weixin_account::notify_start(bool at_start) {
   if (stopping_) return;
   rest(path::notifystart, notify_body(cfg_.identity), cfg_.notify_start_timeout,
-       [self = shared_from_this(), at_start](std::string err, kit::http_client_response resp) {
+       [self = shared_from_this(), at_start](const std::string& err,
+                                             const kit::http_client_response& resp) {
          if (self->stopping_) return self->check_stopped();
          generic_response out;
          auto failure = classify_rest("notifyStart", err, resp.status, resp.body, out);
@@ -300,7 +301,7 @@ void weixin_account::stop(std::chrono::milliseconds deadline, sdk::stop_completi
     const auto timeout = std::min(self->cfg_.notify_stop_timeout, deadline / 2);
     self->rest(path::notifystop, notify_body(self->cfg_.identity),
                std::max(timeout, std::chrono::milliseconds(1)),
-               [self](std::string err, kit::http_client_response resp) {
+               [self](const std::string& err, const kit::http_client_response& resp) {
                  generic_response out;
                  if (auto f = classify_rest("notifyStop", err, resp.status, resp.body, out))
                    self->log(PB_LOG_WARN, f->message);

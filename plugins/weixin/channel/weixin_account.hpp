@@ -6,11 +6,11 @@
 // called from any thread and post to that strand. Host API calls go through a gate that close()
 // shuts, so nothing reaches the host after the instance is destroyed.
 //
-// Inbound order (docs/architecture.md §7, pb_host_api.h emit_inbound): the messages of one getupdates
-// answer are emitted in order; once the host has made every one durable (ACCEPTED or DUPLICATE),
-// the new get_updates_buf cursor is written to the instance store, and only once that write is
-// durable does the next poll carry it (that poll is what acknowledges the batch to iLink). A
-// refused message leaves the cursor where it was, so iLink redelivers the batch; the host's and
+// Inbound order (docs/architecture.md §7, pb_host_api.h emit_inbound): the messages of one
+// getupdates answer are emitted in order; once the host has made every one durable (ACCEPTED or
+// DUPLICATE), the new get_updates_buf cursor is written to the instance store, and only once that
+// write is durable does the next poll carry it (that poll is what acknowledges the batch to iLink).
+// A refused message leaves the cursor where it was, so iLink redelivers the batch; the host's and
 // the plugin's dedup make redeliveries harmless.
 //
 // Stop: the in-flight long poll is cancelled at once (kit http_cancel), notifyStop goes out with
@@ -22,12 +22,12 @@
 #include <memory>
 #include <string>
 
-#include "support/bounded_lru.hpp"
-#include "support/http_calls.hpp"
-#include "support/instance_core.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "patchbay/plugin.hpp"
+#include "support/bounded_lru.hpp"
+#include "support/http_calls.hpp"
+#include "support/instance_core.hpp"
 #include "support/plugin_runtime.hpp"
 #include "weixin/proto/session_guard.hpp"
 #include "weixin/proto/weixin_config.hpp"

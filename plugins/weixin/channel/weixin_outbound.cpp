@@ -1,6 +1,7 @@
 // weixin_account: the outbound REST calls (sendmessage, getconfig + sendtyping, notify*), the
 // context_token store and the bookkeeping that lets stop/close cancel and settle them.
-// None of these is gated by the long poll's session pause (docs/protocols/weixin-ilink.md §5.3/§5.4).
+// None of these is gated by the long poll's session pause (docs/protocols/weixin-ilink.md
+// §5.3/§5.4).
 #include "weixin_account.hpp"
 
 namespace patchbay::weixin {
@@ -75,24 +76,25 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
                   "no context_token for this user: iLink only delivers to users who wrote to "
                   "the bot");
     const std::string client_id = make_client_id(self->now_unix_ms(), self->random32());
-    self->rest(path::sendmessage,
-               sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),
-               self->cfg_.send_timeout,
-               [self, oid, client_id](std::string err, kit::http_client_response resp) {
-                 generic_response out;
-                 auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
-                 auto d = self->owed_.take(oid);
-                 if (failure) {
-                   self->log(PB_LOG_WARN, failure->message);
-                   if (d)
-                     d->fail(failure->code, failure->message,
-                             std::chrono::milliseconds(failure->retry_after_ms));
-                   return;
-                 }
-                 if (out.message_id.empty())
-                   self->log(PB_LOG_DEBUG, "sendmessage accepted without a message_id");
-                 if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);
-               });
+    self->rest(
+        path::sendmessage,
+        sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),
+        self->cfg_.send_timeout,
+        [self, oid, client_id](const std::string& err, const kit::http_client_response& resp) {
+          generic_response out;
+          auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
+          auto d = self->owed_.take(oid);
+          if (failure) {
+            self->log(PB_LOG_WARN, failure->message);
+            if (d)
+              d->fail(failure->code, failure->message,
+                      std::chrono::milliseconds(failure->retry_after_ms));
+            return;
+          }
+          if (out.message_id.empty())
+            self->log(PB_LOG_DEBUG, "sendmessage accepted without a message_id");
+          if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);
+        });
   });
 }
 
@@ -111,31 +113,33 @@ void weixin_account::typing(std::string user, std::string reply_context, sdk::co
       return self->send_typing(user, t->value, oid);
     // §4.2: a typing ticket per user from getconfig, refreshed at a random point within 24 h.
     const std::string token = self->context_token_for(user, reply_context);
-    self->rest(path::getconfig, getconfig_body(self->cfg_.identity, user, token), typing_timeout,
-               [self, user, oid, now](std::string err, kit::http_client_response resp) {
-                 generic_response out;
-                 auto failure = classify_rest("getconfig", err, resp.status, resp.body, out);
-                 if (!failure && (!out.status.has_ret || out.typing_ticket.empty()))
-                   failure = classified_error{PB_ERR_RETRYABLE, "getconfig: no typing_ticket"};
-                 const ticket* old = self->tickets_.get(user);
-                 if (failure && !old) {
-                   if (auto d = self->owed_.take(oid)) d->fail(failure->code, failure->message);
-                   return;
-                 }
-                 std::string value = failure ? old->value : out.typing_ticket;
-                 if (!failure) {
-                   const int64_t ttl = 1 + static_cast<int64_t>(self->random32() % ticket_ttl_ms);
-                   self->tickets_.put(user, ticket{value, now + ttl});
-                 }
-                 self->send_typing(user, value, oid);
-               });
+    self->rest(
+        path::getconfig, getconfig_body(self->cfg_.identity, user, token), typing_timeout,
+        [self, user, oid, now](const std::string& err, const kit::http_client_response& resp) {
+          generic_response out;
+          auto failure = classify_rest("getconfig", err, resp.status, resp.body, out);
+          if (!failure && (!out.status.has_ret || out.typing_ticket.empty()))
+            failure = classified_error{PB_ERR_RETRYABLE, "getconfig: no typing_ticket"};
+          const ticket* old = self->tickets_.get(user);
+          if (failure && !old) {
+            if (auto d = self->owed_.take(oid)) d->fail(failure->code, failure->message);
+            return;
+          }
+          std::string value = failure ? old->value : out.typing_ticket;
+          if (!failure) {
+            const int64_t ttl = 1 + static_cast<int64_t>(self->random32() % ticket_ttl_ms);
+            self->tickets_.put(user, ticket{value, now + ttl});
+          }
+          self->send_typing(user, value, oid);
+        });
   });
 }
 
 void weixin_account::send_typing(const std::string& user, const std::string& ticket_value,
                                  uint64_t owed_id) {
   rest(path::sendtyping, sendtyping_body(cfg_.identity, user, ticket_value, 1), typing_timeout,
-       [self = shared_from_this(), owed_id](std::string err, kit::http_client_response resp) {
+       [self = shared_from_this(), owed_id](const std::string& err,
+                                            const kit::http_client_response& resp) {
          generic_response out;
          auto failure = classify_rest("sendtyping", err, resp.status, resp.body, out);
          auto d = self->owed_.take(owed_id);

@@ -10,8 +10,8 @@
 
 #include "patchbay/plugin.hpp"
 #include "support/plugin_runtime.hpp"
-#include "weixin_account.hpp"
 #include "weixin/proto/weixin_config.hpp"
+#include "weixin_account.hpp"
 
 namespace {
 
@@ -21,7 +21,8 @@ namespace wx = patchbay::weixin;
 pb_capabilities weixin_capabilities() noexcept {
   pb_capabilities c = sdk::make_capabilities();
   // The server limit is undocumented: 2.4 k to 7 k characters reported as the failure point
-  // (docs/protocols/weixin-ilink.md §6), so stay conservatively below every report. The host chunks.
+  // (docs/protocols/weixin-ilink.md §6), so stay conservatively below every report. The host
+  // chunks.
   c.max_message_size = 2000;
   c.message_size_unit = PB_UNIT_CODEPOINTS;
   c.can_edit = PB_NO;     // iLink has no edit: the host buffers and sends once per part

@@ -18,15 +18,15 @@
 #include <cerrno>
 #include <chrono>
 #include <cstdio>
-#include <cstring>
 #include <filesystem>
 #include <iostream>
 #include <random>
 #include <string>
+#include <system_error>
 #include <thread>
 
-#include "weixin/proto/ilink_protocol.hpp"
 #include "patchbay/kit/http_client.hpp"
+#include "weixin/proto/ilink_protocol.hpp"
 
 namespace patchbay::weixin::login {
 namespace {
@@ -66,7 +66,7 @@ wx::client_identity identity() {
 std::vector<std::string> previous_tokens(const std::string& file) {
   std::FILE* f = std::fopen(file.c_str(), "rb");
   if (f == nullptr) return {};
-  std::string text(64 * 1024, '\0');
+  std::string text(std::size_t{64} * 1024, '\0');
   text.resize(std::fread(text.data(), 1, text.size(), f));
   std::fclose(f);
   boost::system::error_code ec;
@@ -82,7 +82,8 @@ bool write_credentials(const std::string& file, const boost::json::object& creds
   const std::string tmp = file + ".tmp";
   const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
   if (fd < 0) {
-    error = "cannot create " + tmp + ": " + std::strerror(errno);
+    const std::error_code why(errno, std::generic_category());
+    error = "cannot create " + tmp + ": " + why.message();
     return false;
   }
   ::fchmod(fd, 0600);  // also when the file existed with wider permissions
@@ -91,7 +92,8 @@ bool write_credentials(const std::string& file, const boost::json::object& creds
                   ::fsync(fd) == 0;
   ::close(fd);
   if (!ok || std::rename(tmp.c_str(), file.c_str()) != 0) {
-    error = "cannot write " + file + ": " + std::strerror(errno);
+    const std::error_code why(errno, std::generic_category());
+    error = "cannot write " + file + ": " + why.message();
     std::remove(tmp.c_str());
     return false;
   }

@@ -1,5 +1,7 @@
 #include "session_guard.hpp"
 
+#include <utility>
+
 namespace patchbay::weixin {
 namespace {
 
@@ -13,7 +15,9 @@ common::backoff_policy retry_policy(const guard_policy& p) {
 }  // namespace
 
 session_guard::session_guard(guard_policy p, std::function<double()> uniform01)
-    : p_(p), session_(session_policy(p), [] { return 0.0; }), retry_(retry_policy(p), uniform01) {}
+    : p_(p),
+      session_(session_policy(p), [] { return 0.0; }),
+      retry_(retry_policy(p), std::move(uniform01)) {}
 
 session_guard::decision session_guard::on_poll_ok(int64_t) {
   session_.reset();

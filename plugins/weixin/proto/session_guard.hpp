@@ -1,6 +1,7 @@
 // The session guard of one iLink account: from the outcomes of the long poll and of notifyStart it
 // decides what the poll loop does next and what the channel's status is. This is where the
-// "errcode -14 death loop" of the reference client (docs/protocols/weixin-ilink.md §5.2) is avoided:
+// "errcode -14 death loop" of the reference client (docs/protocols/weixin-ilink.md §5.2) is
+// avoided:
 //
 //   poll ok                   → poll again at once; both backoffs reset; status connected.
 //   poll -14 (ret or errcode) → the long poll pauses and notifyStart is called: at once for the

@@ -48,4 +48,5 @@ pb_capabilities caps() {
 
 }  // namespace
 
-PATCHBAY_PLUGIN(foreign_channel, "foreign", "0.0.1", "Test", "calls back from its own thread", caps())
+PATCHBAY_PLUGIN(foreign_channel, "foreign", "0.0.1", "Test", "calls back from its own thread",
+                caps())

@@ -16,9 +16,9 @@
 // with its outcome) so end-to-end tests can reconstruct what a user would have seen.
 #include <atomic>
 #include <cctype>
+#include <chrono>
 #include <cstdlib>
 #include <cstring>
-#include <chrono>
 #include <mutex>
 #include <string>
 #include <thread>
@@ -78,7 +78,8 @@ class good_channel final : public channel {
       return;
     }
     host().info(line);  // test plugin: no secrets in its messages
-    std::string id = "msg-" + std::to_string(++sent_) + ":" + std::string(view(msg.conversation_id));
+    std::string id =
+        "msg-" + std::to_string(++sent_) + ":" + std::string(view(msg.conversation_id));
     if (text == "late") {
       std::lock_guard lk(mu_);
       threads_.emplace_back([done, id] {
@@ -92,8 +93,9 @@ class good_channel final : public channel {
 
   void on_http(const http_request& req, http_responder respond) override {
     if (req.subpath == "/echo") {
-      respond.respond(200, std::string(req.method) + " " + std::string(req.query) + " " +
-                               std::string(req.body) + " x=" + std::string(req.header("x-test")),
+      respond.respond(200,
+                      std::string(req.method) + " " + std::string(req.query) + " " +
+                          std::string(req.body) + " x=" + std::string(req.header("x-test")),
                       "text/plain");
     } else if (req.subpath == "/emit") {
       std::string id(req.header("X-Event")), text(req.body);
@@ -104,9 +106,12 @@ class good_channel final : public channel {
       m.sender_id = str("user-hook");
       m.text = str(text);
       host().emit_inbound(m, [respond](pb_inbound_disposition d, const pb_error*) {
-        if (d == PB_INBOUND_ACCEPTED) respond.respond(202, R"({"status":"accepted"})");
-        else if (d == PB_INBOUND_DUPLICATE) respond.respond(200, R"({"status":"duplicate"})");
-        else respond.respond(503, R"({"status":"refused"})");
+        if (d == PB_INBOUND_ACCEPTED)
+          respond.respond(202, R"({"status":"accepted"})");
+        else if (d == PB_INBOUND_DUPLICATE)
+          respond.respond(200, R"({"status":"duplicate"})");
+        else
+          respond.respond(503, R"({"status":"refused"})");
       });
     } else if (req.subpath == "/never") {
       std::lock_guard lk(mu_);
@@ -117,7 +122,8 @@ class good_channel final : public channel {
   }
 
   void edit(const pb_edit_request& req, completion done) override {
-    std::string line = "edit " + std::string(view(req.message_id)) + " text=" + std::string(view(req.text));
+    std::string line =
+        "edit " + std::string(view(req.message_id)) + " text=" + std::string(view(req.text));
     if (fail_edits_after_ > 0 && ++edits_ > fail_edits_after_) {
       host().info(line + " -> rejected");
       done.fail(PB_ERR_REJECTED, "edit window exceeded");
@@ -144,10 +150,10 @@ class good_channel final : public channel {
       narrow.message_size_unit = PB_UNIT_CODEPOINTS;
       m.capabilities = &narrow;
     }
-    host().emit_inbound(m, [h = host(), id = std::string(event_id)](pb_inbound_disposition d,
-                                                                     const pb_error*) {
-      h.info("inbound " + id + " disposition " + std::to_string(d));
-    });
+    host().emit_inbound(
+        m, [h = host(), id = std::string(event_id)](pb_inbound_disposition d, const pb_error*) {
+          h.info("inbound " + id + " disposition " + std::to_string(d));
+        });
   }
   bool has(const char* needle) const { return config_.find(needle) != std::string::npos; }
   int int_option(const char* key) const {

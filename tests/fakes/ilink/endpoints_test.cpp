@@ -1,9 +1,9 @@
 // fake_ilink endpoints without sockets: sendmessage rules, getconfig/sendtyping, QR login, the
 // media CDN, and the control API's own checks.
 #include "cdn_store.hpp"
+#include "harness.hpp"
 #include "patchbay/common/base64.hpp"
 #include "patchbay/common/digest.hpp"
-#include "harness.hpp"
 
 namespace fakes_ilink_test {
 namespace {

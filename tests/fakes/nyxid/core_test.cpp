@@ -30,7 +30,7 @@ TEST(EditLimiter, BurstThenRefillAtTheConfiguredRate) {
 TEST(EditLimiter, BoundedAndDisableable) {
   nx::edit_limiter l(10, 2, 3);
   for (const char* k : {"a", "b", "c"}) EXPECT_TRUE(l.allow(k, 0));
-  EXPECT_FALSE(l.allow("d", 0));  // every bucket live: refuse rather than grow
+  EXPECT_FALSE(l.allow("d", 0));    // every bucket live: refuse rather than grow
   EXPECT_TRUE(l.allow("d", 1000));  // full buckets are forgotten first
   EXPECT_LE(l.size(), 3u);
   l.configure(0, 1);
@@ -135,7 +135,8 @@ TEST(InboundDriver, EachForgeryFailsItsCheck) {
   auto dup = h.inject(json::object{{"text", "two"}, {"forge", "duplicate_jti"}});
   EXPECT_EQ(dup.jti, first.jti);
   EXPECT_EQ(verify(h, dup, guard).reason, pn::callback_reject::replayed_jti);
-  auto bare = h.inject(json::object{{"text", "x"}, {"forge", json::array{"missing_reply_token", "missing_user_token"}}});
+  auto bare = h.inject(json::object{
+      {"text", "x"}, {"forge", json::array{"missing_reply_token", "missing_user_token"}}});
   EXPECT_TRUE(reply_token_of(bare).empty());
   EXPECT_TRUE(patchbay::kit::find_header(bare.headers, "X-NyxID-User-Token").empty());
   auto [st, err] = h.req("POST", "/_fake/inject", R"({"forge":"nope"})");

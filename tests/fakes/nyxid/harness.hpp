@@ -30,13 +30,12 @@ struct harness {
 
   nx::action call(std::string method, std::string target, std::string body = {},
                   kit::http_headers headers = {}) {
-    return fake.handle(
-        pbfake::make_request(std::move(method), std::move(target), std::move(body),
-                             std::move(headers)));
+    return fake.handle(pbfake::make_request(std::move(method), std::move(target), std::move(body),
+                                            std::move(headers)));
   }
   // A JSON answer (asserting an immediate one).
-  std::pair<unsigned, json::object> req(std::string method, std::string target, std::string body = {},
-                                        kit::http_headers headers = {}) {
+  std::pair<unsigned, json::object> req(std::string method, std::string target,
+                                        std::string body = {}, kit::http_headers headers = {}) {
     auto a = call(std::move(method), std::move(target), std::move(body), std::move(headers));
     EXPECT_EQ(a.what, nx::action::kind::respond);
     return {a.response.status, a.response.body.empty() ? json::object{} : obj(a.response.body)};

@@ -33,10 +33,12 @@ struct oauth : harness {
     return req("POST", "/oauth/token", form,
                {{"Content-Type", "application/x-www-form-urlencoded"}});
   }
-  std::pair<unsigned, json::object> exchange(const std::string& binding, const std::string& scope = "") {
-    return token("grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=" +
-                 binding + "&subject_token_type=urn%3Anyxid%3Aparams%3Aoauth%3Atoken-type%3Abinding-id" +
-                 "&client_id=" + client + (scope.empty() ? "" : "&scope=" + scope));
+  std::pair<unsigned, json::object> exchange(const std::string& binding,
+                                             const std::string& scope = "") {
+    return token(
+        "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange&subject_token=" +
+        binding + "&subject_token_type=urn%3Anyxid%3Aparams%3Aoauth%3Atoken-type%3Abinding-id" +
+        "&client_id=" + client + (scope.empty() ? "" : "&scope=" + scope));
   }
 };
 
@@ -46,8 +48,8 @@ TEST(OAuth, CodeFlowWithPkceCreatesABinding) {
   ASSERT_EQ(loc.rfind(h.redirect + "?code=", 0), 0u) << loc;
   EXPECT_NE(loc.find("&state=st8"), std::string::npos);
   const std::string code = *nx::form_param(loc.substr(loc.find('?') + 1), "code");
-  const std::string base = "grant_type=authorization_code&code=" + code + "&redirect_uri=" +
-                           nx::url_encode(h.redirect) + "&client_id=" + h.client;
+  const std::string base = "grant_type=authorization_code&code=" + code +
+                           "&redirect_uri=" + nx::url_encode(h.redirect) + "&client_id=" + h.client;
   auto bad = h.token(base + "&code_verifier=" + std::string(50, 'w'));
   EXPECT_EQ(bad.first, 400u);
   EXPECT_EQ(str(bad.second, "error"), "invalid_grant");
@@ -72,7 +74,8 @@ TEST(OAuth, CodeFlowWithPkceCreatesABinding) {
   auto rv = h.call("DELETE", "/oauth/bindings/" + binding + "?client_id=" + h.client);
   EXPECT_EQ(rv.response.status, 204u);
   EXPECT_EQ(str(h.exchange(binding).second, "error"), "invalid_grant");
-  EXPECT_EQ(h.call("DELETE", "/oauth/bindings/bnd_none?client_id=" + h.client).response.status, 204u);
+  EXPECT_EQ(h.call("DELETE", "/oauth/bindings/bnd_none?client_id=" + h.client).response.status,
+            204u);
 }
 
 TEST(OAuth, AuthorizeRefusesPlainPkceAndMissingState) {
@@ -85,9 +88,10 @@ TEST(OAuth, AuthorizeRefusesPlainPkceAndMissingState) {
 
 TEST(OAuth, BindingStatesSetByControl) {
   oauth h;
-  const std::vector<std::pair<std::string, std::string>> cases{
-      {"bound", ""}, {"revoked", "invalid_grant"}, {"unknown", "invalid_grant"},
-      {"scope_mismatch", "invalid_scope"}};
+  const std::vector<std::pair<std::string, std::string>> cases{{"bound", ""},
+                                                               {"revoked", "invalid_grant"},
+                                                               {"unknown", "invalid_grant"},
+                                                               {"scope_mismatch", "invalid_scope"}};
   for (const auto& [state, want] : cases) {
     auto [st, b] = h.req("POST", "/_fake/bindings", R"({"state":")" + state + R"("})");
     ASSERT_EQ(st, 200u);
@@ -105,14 +109,18 @@ TEST(OAuth, BindingStatesSetByControl) {
 TEST(Proxy, ScriptedLarkCodesThenSuccessAllRecorded) {
   harness h;
   const std::string key = str(obj(json::serialize(h.fake.startup_info("x"))), "api_key");
-  const std::string body = R"({"receive_id":"oc_1","msg_type":"text","content":"{\"text\":\"hi\"}"})";
+  const std::string body =
+      R"({"receive_id":"oc_1","msg_type":"text","content":"{\"text\":\"hi\"}"})";
   const auto send = [&](const std::string& slug) {
-    return h.req("POST", "/api/v1/proxy/s/" + slug + "/open-apis/im/v1/messages?receive_id_type=chat_id",
+    return h.req("POST",
+                 "/api/v1/proxy/s/" + slug + "/open-apis/im/v1/messages?receive_id_type=chat_id",
                  body, {{"Authorization", "Bearer " + key}});
   };
-  h.req("POST", "/_fake/fault", R"({"kind":"proxy","preset":"cross_tenant","slug":"API-LARK-BOT"})");
+  h.req("POST", "/_fake/fault",
+        R"({"kind":"proxy","preset":"cross_tenant","slug":"API-LARK-BOT"})");
   h.req("POST", "/_fake/fault", R"({"kind":"proxy","preset":"scope_forbidden","slug":"other"})");
-  h.req("POST", "/_fake/fault", R"({"kind":"proxy","code":230002,"http_status":200,"slug":"third"})");
+  h.req("POST", "/_fake/fault",
+        R"({"kind":"proxy","code":230002,"http_status":200,"slug":"third"})");
   auto a = send("api-lark-bot");
   EXPECT_EQ(a.first, 400u);
   EXPECT_EQ(a.second.at("code").as_int64(), 99992364);

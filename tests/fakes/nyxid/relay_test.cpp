@@ -55,10 +55,10 @@ TEST(Reply, PlatformFailureAndValidationStillBurnTheToken) {
 
   // A card on Telegram: 400 after consumption.
   auto d3 = h.inject(json::object{{"platform", "telegram"}, {"text", "hi"}});
-  auto card = h.req("POST", "/api/v1/channel-relay/reply",
-                    R"({"message_id":")" + d3.message_id +
-                        R"(","reply":{"text":"","metadata":{"card":{}}}})",
-                    {{"Authorization", "Bearer " + reply_token_of(d3)}});
+  auto card = h.req(
+      "POST", "/api/v1/channel-relay/reply",
+      R"({"message_id":")" + d3.message_id + R"(","reply":{"text":"","metadata":{"card":{}}}})",
+      {{"Authorization", "Bearer " + reply_token_of(d3)}});
   expect_envelope(card, 400, "validation_error", 1008,
                   "Validation error: metadata.card is only supported on Lark/Feishu (got "
                   "platform=telegram)");
@@ -101,8 +101,9 @@ TEST(Reply, ExpiredAndForgedTokens) {
   auto [st, minted] = h.req("POST", "/_fake/reply_token",
                             R"({"message_id":")" + d.message_id + R"(","unknown_kid":true})");
   EXPECT_EQ(h.reply(str(minted, "reply_token"), d.message_id).first, 401u);
-  auto [st2, wrong] = h.req("POST", "/_fake/reply_token",
-                            R"({"message_id":")" + d.message_id + R"(","claims":{"platform":"slack"}})");
+  auto [st2, wrong] =
+      h.req("POST", "/_fake/reply_token",
+            R"({"message_id":")" + d.message_id + R"(","claims":{"platform":"slack"}})");
   expect_envelope(h.reply(str(wrong, "reply_token"), d.message_id), 401, "unauthorized", 1001,
                   "Unauthorized: Reply token platform mismatch");
   expect_envelope(h.req("POST", "/api/v1/channel-relay/reply", "{}"), 401, "unauthorized", 1001,
@@ -165,10 +166,12 @@ TEST(Update, LarkEditErrorsMapLikeNyxID) {
   auto d = h.inject(json::object{{"text", "a"}});
   const std::string tok = reply_token_of(d);
   const std::string om = str(h.reply(tok, d.message_id).second, "platform_message_id");
-  const std::vector<std::pair<int, unsigned>> cases{{230020, 429}, {230072, 409}, {230001, 400}, {999, 502}};
+  const std::vector<std::pair<int, unsigned>> cases{
+      {230020, 429}, {230072, 409}, {230001, 400}, {999, 502}};
   for (auto [code, status] : cases) {
     h.req("POST", "/_fake/fault",
-          R"({"kind":"platform_error","endpoint":"reply_update","lark_code":)" + std::to_string(code) + "}");
+          R"({"kind":"platform_error","endpoint":"reply_update","lark_code":)" +
+              std::to_string(code) + "}");
     EXPECT_EQ(h.update(tok, om).first, status) << code;
   }
   EXPECT_EQ(h.update(tok, om).first, 200u);

@@ -30,7 +30,9 @@ struct ApiTest : ::testing::Test {
   }
 };
 
-TEST_F(ApiTest, HealthIsAlwaysOk) { EXPECT_EQ(api::handle_api_request(ctx, get("/healthz")).status, 200u); }
+TEST_F(ApiTest, HealthIsAlwaysOk) {
+  EXPECT_EQ(api::handle_api_request(ctx, get("/healthz")).status, 200u);
+}
 
 TEST_F(ApiTest, ReadyOnlyWhenEveryEnabledChannelStarted) {
   auto r = api::handle_api_request(ctx, get("/readyz"));

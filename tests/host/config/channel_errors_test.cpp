@@ -154,33 +154,34 @@ TEST_F(ConfigTest, AllErrorsAreCollectedInFileOrder) {
   const std::string f = data_path("many_errors.yaml");
   const auto r = load_config(f, &fake_lookup);
   EXPECT_FALSE(r.cfg);
-  EXPECT_EQ(texts(r),
-            (strings{
-                f + ":2:11: host.listen: invalid listen address 'localhost': missing ':port' "
-                    "(expected host:port, e.g. 127.0.0.1:8780 or [::1]:8780)",
-                f + ":3:3: host.lisen: unknown key 'lisen' (expected one of: listen, plugin_dirs, "
-                    "state, api_tokens, log, shutdown_timeout_ms, turn_timeout_ms, sse_keepalive_ms)",
-                f + ":4:20: host.state.engine: unknown state engine 'mysql' (expected one of: "
-                    "sqlite, postgres)",
-                f + ":5:18: host.log.format: unknown log format 'xml' (expected one of: text, "
-                    "json)",
-                f + ":5:30: host.log.level: unknown log level 'verbose' (expected one of: trace, "
-                    "debug, info, warn, error)",
-                f + ":6:24: host.shutdown_timeout_ms: expected a positive number of milliseconds "
-                    "(at most 86400000), got '-5'",
-                f + ":9:16: agents.bot.type: unknown agent type 'robot' (expected one of: echo, "
-                    "http, openai, process)",
-                f + ":14:14: channels[0].enabled: expected true or false, got 'maybe'",
-                f + ":15:9: channels[1].id: duplicate channel id 'a' (first defined at line 11)",
-                f + ":16:13: channels[1].plugin: invalid plugin 'Feishu' (expected a plugin name "
-                    "of a-z, 0-9, '_' and '-', or a path containing '/')",
-                f + ":17:12: channels[1].agent: unknown agent 'nobody' (defined agents: echo, "
-                    "bot)",
-                f + ":18:5: channels[2]: missing required key 'id'",
-                f + ":18:5: channels[2]: missing required key 'agent'",
-                f + ":19:5: channels[2].extra: unknown key 'extra' (expected one of: id, plugin, "
-                    "agent, enabled, config, identity)",
-            }));
+  EXPECT_EQ(
+      texts(r),
+      (strings{
+          f + ":2:11: host.listen: invalid listen address 'localhost': missing ':port' "
+              "(expected host:port, e.g. 127.0.0.1:8780 or [::1]:8780)",
+          f + ":3:3: host.lisen: unknown key 'lisen' (expected one of: listen, plugin_dirs, "
+              "state, api_tokens, log, shutdown_timeout_ms, turn_timeout_ms, sse_keepalive_ms)",
+          f + ":4:20: host.state.engine: unknown state engine 'mysql' (expected one of: "
+              "sqlite, postgres)",
+          f + ":5:18: host.log.format: unknown log format 'xml' (expected one of: text, "
+              "json)",
+          f + ":5:30: host.log.level: unknown log level 'verbose' (expected one of: trace, "
+              "debug, info, warn, error)",
+          f + ":6:24: host.shutdown_timeout_ms: expected a positive number of milliseconds "
+              "(at most 86400000), got '-5'",
+          f + ":9:16: agents.bot.type: unknown agent type 'robot' (expected one of: echo, "
+              "http, openai, process)",
+          f + ":14:14: channels[0].enabled: expected true or false, got 'maybe'",
+          f + ":15:9: channels[1].id: duplicate channel id 'a' (first defined at line 11)",
+          f + ":16:13: channels[1].plugin: invalid plugin 'Feishu' (expected a plugin name "
+              "of a-z, 0-9, '_' and '-', or a path containing '/')",
+          f + ":17:12: channels[1].agent: unknown agent 'nobody' (defined agents: echo, "
+              "bot)",
+          f + ":18:5: channels[2]: missing required key 'id'",
+          f + ":18:5: channels[2]: missing required key 'agent'",
+          f + ":19:5: channels[2].extra: unknown key 'extra' (expected one of: id, plugin, "
+              "agent, enabled, config, identity)",
+      }));
 }
 
 }  // namespace

@@ -156,7 +156,8 @@ TEST_F(ConfigTest, AnchorsAndAliasesWork) {
 
 TEST(HostDurations, TurnTimeoutAndKeepaliveAreConfigurable) {
   using patchbay::config::parse_config;
-  auto r = parse_config("host:\n  turn_timeout_ms: 5000\n  sse_keepalive_ms: 250\n", "t.yaml", "/tmp");
+  auto r =
+      parse_config("host:\n  turn_timeout_ms: 5000\n  sse_keepalive_ms: 250\n", "t.yaml", "/tmp");
   ASSERT_TRUE(r.cfg) << (r.errors.empty() ? "" : r.errors[0].to_string());
   EXPECT_EQ(r.cfg->host.turn_timeout, std::chrono::milliseconds(5000));
   EXPECT_EQ(r.cfg->host.sse_keepalive, std::chrono::milliseconds(250));

@@ -52,7 +52,8 @@ TEST_F(ConfigTest, UnknownKeysAtEveryLevel) {
                       "  state: {engine: sqlite, file: x}\n"
                       "  log: {colour: true}\n"),
             (strings{
-                "test.yaml:1:1: hots: unknown key 'hots' (expected one of: host, agents, channels, identity)",
+                "test.yaml:1:1: hots: unknown key 'hots' (expected one of: host, agents, channels, "
+                "identity)",
                 "test.yaml:3:3: host.lisen: unknown key 'lisen' (expected one of: listen, "
                 "plugin_dirs, state, api_tokens, log, shutdown_timeout_ms, turn_timeout_ms, "
                 "sse_keepalive_ms)",

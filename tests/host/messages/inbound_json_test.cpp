@@ -1,4 +1,5 @@
-// The stored (JSON) form of inbound messages round-trips every field, binary reply context included.
+// The stored (JSON) form of inbound messages round-trips every field, binary reply context
+// included.
 #include <gtest/gtest.h>
 
 #include "messages/messages.hpp"

@@ -70,7 +70,8 @@ class InstanceTest : public ::testing::Test {
     std::filesystem::remove(db_.string() + "-shm");
   }
 
-  std::shared_ptr<plugin::channel_instance> make(const std::string& plugin, const std::string& cfg) {
+  std::shared_ptr<plugin::channel_instance> make(const std::string& plugin,
+                                                 const std::string& cfg) {
     auto out = loader_.load(plugin);
     EXPECT_TRUE(out.module) << (out.error ? out.error->to_string() : "");
     if (!out.module) return nullptr;
@@ -132,7 +133,8 @@ TEST_F(InstanceTest, GoodPluginRoundTripsInboundAndOutbound) {
   EXPECT_EQ(limited.message, "slow down");
 
   std::promise<messages::op_result> ty;
-  inst->typing({"chat-1", "", "", "user-1"}, [&](const messages::op_result& r) { ty.set_value(r); });
+  inst->typing({"chat-1", "", "", "user-1"},
+               [&](const messages::op_result& r) { ty.set_value(r); });
   EXPECT_EQ(ty.get_future().get().code, PB_ERR_UNSUPPORTED);
 
   EXPECT_EQ(store_->kv_get("chan-good", "started").value_or(""), "yes");
@@ -227,7 +229,8 @@ TEST_F(InstanceTest, KvSurvivesReopen) {
 
 }  // namespace
 
-// ---- inbound HTTP (ABI minor 1) ------------------------------------------------------------------
+// ---- inbound HTTP (ABI minor 1)
+// ------------------------------------------------------------------
 
 namespace {
 kit::http_response call_http(plugin::channel_instance& inst, const std::string& subpath,

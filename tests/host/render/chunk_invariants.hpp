@@ -81,7 +81,8 @@ inline std::string violation(std::string_view text, const patchbay::render::chun
     if (!r.parts.empty()) return "error with parts";
     if (o.limit == 0 || total <= o.limit) return "error for a text that fits: " + r.error;
     if (!o.markers && o.limit >= 4) return "error without markers: " + r.error;
-    if (o.markers && o.limit >= guaranteed_limit(total, unit)) return "unexpected error: " + r.error;
+    if (o.markers && o.limit >= guaranteed_limit(total, unit))
+      return "unexpected error: " + r.error;
     return "";
   }
   if (text.empty()) return r.parts.empty() ? "" : "parts for an empty text";
@@ -108,7 +109,8 @@ inline std::string violation(std::string_view text, const patchbay::render::chun
     }
     if (piece.empty()) return where + "empty";
     joined.append(piece);
-    if (joined.size() > text.size() || !starts[joined.size()]) return where + "cut inside a sequence";
+    if (joined.size() > text.size() || !starts[joined.size()])
+      return where + "cut inside a sequence";
   }
   if (joined != text) return "the pieces do not give the text back";
   if (o.markers) {

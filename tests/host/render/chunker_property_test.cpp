@@ -49,27 +49,27 @@ struct generator {
   }
   void emoji(std::string& s) {
     static const char* const kEmoji[] = {
-        "\xF0\x9F\x98\x80",                                                  // 😀
-        "\xF0\x9D\x84\x9E",                                                  // 𝄞 (non-BMP)
-        "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD",                                  // 👍🏽
+        "\xF0\x9F\x98\x80",                  // 😀
+        "\xF0\x9D\x84\x9E",                  // 𝄞 (non-BMP)
+        "\xF0\x9F\x91\x8D\xF0\x9F\x8F\xBD",  // 👍🏽
         "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7",  // 👨‍👩‍👧
-        "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",                                  // 🇫🇷
-        "\xE2\x9D\xA4\xEF\xB8\x8F",                                          // ❤️
-        "1\xEF\xB8\x8F\xE2\x83\xA3",                                         // 1️⃣
+        "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",                                          // 🇫🇷
+        "\xE2\x9D\xA4\xEF\xB8\x8F",                                                  // ❤️
+        "1\xEF\xB8\x8F\xE2\x83\xA3",                                                 // 1️⃣
         "e\xCC\x81",                                                         // é (combining)
         "\xF0\x9F\x8F\xB4\xF3\xA0\x81\xA7\xF3\xA0\x81\xA2\xF3\xA0\x81\xBF",  // 🏴 + tags
     };
     s += kEmoji[below(std::size(kEmoji))];
   }
   void invalid(std::string& s) {
-    static const char* const kBad[] = {"\x80", "\xBF", "\xC0\xAF", "\xE2\x82", "\xED\xA0\x80",
-                                       "\xF0\x9F\x98", "\xF4\x90\x80\x80", "\xFF", "\xFE",
-                                       "\xC3"};
+    static const char* const kBad[] = {
+        "\x80", "\xBF", "\xC0\xAF", "\xE2\x82", "\xED\xA0\x80", "\xF0\x9F\x98", "\xF4\x90\x80\x80",
+        "\xFF", "\xFE", "\xC3"};
     s += kBad[below(std::size(kBad))];
   }
   void separator(std::string& s) {
-    static const char* const kSep[] = {" ", " ", " ", "\n", "\n\n", "\t", "  ", "\r\n",
-                                       "\r\n\r\n", "\n\n\n"};
+    static const char* const kSep[] = {" ",  " ",  " ",    "\n",       "\n\n",
+                                       "\t", "  ", "\r\n", "\r\n\r\n", "\n\n\n"};
     s += kSep[below(std::size(kSep))];
   }
 
@@ -79,21 +79,47 @@ struct generator {
     const int shape = static_cast<int>(below(9));
     while (s.size() < target) {
       switch (shape) {
-        case 0: word(s, 1 + below(12)); separator(s); break;          // prose
-        case 1: word(s, 50 + below(2000)); break;                     // no whitespace at all
-        case 2: cjk(s, 1 + below(80)); if (chance(20)) separator(s); break;
-        case 3: emoji(s); if (chance(15)) separator(s); break;
-        case 4: s += chance(90) ? "\n" : "\n\n\n"; break;            // only newlines
-        case 5: s += chance(95) ? " " : "\t"; break;                 // only spaces
-        case 6: for (size_t i = 0; i < 4; ++i) s += static_cast<char>(rng()); break;  // bytes
-        case 7: word(s, below(8)); invalid(s); if (chance(30)) separator(s); break;
+        case 0:
+          word(s, 1 + below(12));
+          separator(s);
+          break;  // prose
+        case 1:
+          word(s, 50 + below(2000));
+          break;  // no whitespace at all
+        case 2:
+          cjk(s, 1 + below(80));
+          if (chance(20)) separator(s);
+          break;
+        case 3:
+          emoji(s);
+          if (chance(15)) separator(s);
+          break;
+        case 4:
+          s += chance(90) ? "\n" : "\n\n\n";
+          break;  // only newlines
+        case 5:
+          s += chance(95) ? " " : "\t";
+          break;  // only spaces
+        case 6:
+          for (size_t i = 0; i < 4; ++i) s += static_cast<char>(rng());
+          break;  // bytes
+        case 7:
+          word(s, below(8));
+          invalid(s);
+          if (chance(30)) separator(s);
+          break;
         default: {  // mixed paragraphs of everything
           const size_t pick = below(6);
-          if (pick == 0) word(s, 1 + below(15));
-          else if (pick == 1) cjk(s, 1 + below(10));
-          else if (pick == 2) emoji(s);
-          else if (pick == 3) invalid(s);
-          else separator(s);
+          if (pick == 0)
+            word(s, 1 + below(15));
+          else if (pick == 1)
+            cjk(s, 1 + below(10));
+          else if (pick == 2)
+            emoji(s);
+          else if (pick == 3)
+            invalid(s);
+          else
+            separator(s);
         }
       }
     }
@@ -103,13 +129,20 @@ struct generator {
   uint32_t limit(size_t total, int32_t unit, bool markers) {
     const size_t g = markers ? chunk_check::guaranteed_limit(total, unit) : 4;
     switch (below(7)) {
-      case 0: return static_cast<uint32_t>(1 + below(g));  // may be too small: error allowed
-      case 1: return static_cast<uint32_t>(g + below(8));
-      case 2: return static_cast<uint32_t>(g + below(g));
-      case 3: return static_cast<uint32_t>(g + below(total + 1));
-      case 4: return static_cast<uint32_t>(total);          // fits exactly
-      case 5: return static_cast<uint32_t>(total > 1 ? total - 1 : 1);
-      default: return static_cast<uint32_t>(g + below(4 * g + 200));
+      case 0:
+        return static_cast<uint32_t>(1 + below(g));  // may be too small: error allowed
+      case 1:
+        return static_cast<uint32_t>(g + below(8));
+      case 2:
+        return static_cast<uint32_t>(g + below(g));
+      case 3:
+        return static_cast<uint32_t>(g + below(total + 1));
+      case 4:
+        return static_cast<uint32_t>(total);  // fits exactly
+      case 5:
+        return static_cast<uint32_t>(total > 1 ? total - 1 : 1);
+      default:
+        return static_cast<uint32_t>(g + below(4 * g + 200));
     }
   }
 };
@@ -156,8 +189,8 @@ TEST(ChunkerProperty, RandomTextsLimitsAndUnits) {
                      << " replays it as case 0): unit " << o.unit << " limit " << o.limit
                      << " markers " << o.markers << " text " << testing::PrintToString(text);
     if (r.ok() && r.parts.size() > 1) {
-      ASSERT_EQ(underfilled_part(r.parts, o), 0u) << "seed " << seed << " unit " << o.unit
-                                                  << " limit " << o.limit;
+      ASSERT_EQ(underfilled_part(r.parts, o), 0u)
+          << "seed " << seed << " unit " << o.unit << " limit " << o.limit;
     }
     splits += r.parts.size() > 1;
     errors += !r.ok();

@@ -87,7 +87,8 @@ TEST(ChunkerBreaks, ParagraphBeatsALaterLineBreakAndSpace) {
             (parts_t{"aaaa bbbb\n\n", "cc dd\neeee ffff gggg"}));
 }
 TEST(ChunkerBreaks, LineBreakBeatsALaterSpace) {
-  EXPECT_EQ(plain("aaaa bbbb cc\ndddd eeee ffff", 20), (parts_t{"aaaa bbbb cc\n", "dddd eeee ffff"}));
+  EXPECT_EQ(plain("aaaa bbbb cc\ndddd eeee ffff", 20),
+            (parts_t{"aaaa bbbb cc\n", "dddd eeee ffff"}));
 }
 TEST(ChunkerBreaks, LastSpaceThatFits) {
   EXPECT_EQ(plain("aaaa bbbb cccc dddd eeee", 20), (parts_t{"aaaa bbbb cccc dddd ", "eeee"}));
@@ -100,10 +101,12 @@ TEST(ChunkerBreaks, HardCutWithoutWhitespace) {
 }
 TEST(ChunkerBreaks, BreakInTheFirstHalfOfTheWindowIsNotUsed) {
   // The paragraph break after "aa" would leave a 4-character part: the last space wins instead.
-  EXPECT_EQ(plain("aa\n\nbbbbbbbb cccccccc dddd", 20), (parts_t{"aa\n\nbbbbbbbb ", "cccccccc dddd"}));
+  EXPECT_EQ(plain("aa\n\nbbbbbbbb cccccccc dddd", 20),
+            (parts_t{"aa\n\nbbbbbbbb ", "cccccccc dddd"}));
 }
 TEST(ChunkerBreaks, WhitespaceRunStaysWithTheEarlierPart) {
-  EXPECT_EQ(plain("aaaaaaaaaaaa\n\n\n\nbbbbbbbbb", 20), (parts_t{"aaaaaaaaaaaa\n\n\n\n", "bbbbbbbbb"}));
+  EXPECT_EQ(plain("aaaaaaaaaaaa\n\n\n\nbbbbbbbbb", 20),
+            (parts_t{"aaaaaaaaaaaa\n\n\n\n", "bbbbbbbbb"}));
   EXPECT_EQ(plain("aaaaaaaaaaaaaaa    bbbbbbbbb", 20),
             (parts_t{"aaaaaaaaaaaaaaa    ", "bbbbbbbbb"}));
 }
@@ -120,7 +123,8 @@ TEST(ChunkerBreaks, KeepsEmojiSequencesTogetherWhenItCan) {
   const std::string family =  // 👨‍👩‍👧
       "\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9\xE2\x80\x8D\xF0\x9F\x91\xA7";
   EXPECT_EQ(plain("abcdefgh" + family, 10), (parts_t{"abcdefgh", family}));
-  const std::string fr = "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7", de = "\xF0\x9F\x87\xA9\xF0\x9F\x87\xAA";
+  const std::string fr = "\xF0\x9F\x87\xAB\xF0\x9F\x87\xB7",
+                    de = "\xF0\x9F\x87\xA9\xF0\x9F\x87\xAA";
   EXPECT_EQ(plain("abcdefg" + fr + de, 10), (parts_t{"abcdefg" + fr, de}));
   const std::string heart = "\xE2\x9D\xA4\xEF\xB8\x8F";  // ❤️ (with VS16)
   EXPECT_EQ(plain("abcdefghi" + heart + "x", 10), (parts_t{"abcdefghi", heart + "x"}));
@@ -133,7 +137,8 @@ TEST(ChunkerBreaks, HugeClusterFallsBackToHardCuts) {
 
 TEST(ChunkerUnits, NeverSplitsASurrogatePairInUtf16) {
   const std::string grin = "\xF0\x9F\x98\x80";
-  EXPECT_EQ(plain("a" + rep(grin, 5), 4, kUtf16), (parts_t{"a" + grin, rep(grin, 2), rep(grin, 2)}));
+  EXPECT_EQ(plain("a" + rep(grin, 5), 4, kUtf16),
+            (parts_t{"a" + grin, rep(grin, 2), rep(grin, 2)}));
   EXPECT_EQ(plain(rep(grin, 10), 5, kUtf16), parts_t(5, rep(grin, 2)));
   const chunk_result r = chunk(rep(grin, 3), 1, kUtf16, false);
   EXPECT_FALSE(r.ok());
@@ -147,10 +152,14 @@ TEST(ChunkerUnits, BytesNeverSplitASequence) {
 }
 TEST(ChunkerUnits, InvalidBytesAreOneUnitEachAndValidSequencesStayWhole) {
   // ab € then a truncated € (two invalid bytes) then cd; 4-byte limit.
-  EXPECT_EQ(plain("ab\xE2\x82\xAC\xE2\x82" "cd", 4, kBytes),
-            (parts_t{"ab", "\xE2\x82\xAC\xE2", "\x82" "cd"}));
-  EXPECT_EQ(plain(std::string(10, '\xFF'), 4, kUtf16), (parts_t{"\xFF\xFF\xFF\xFF",
-                                                                "\xFF\xFF\xFF\xFF", "\xFF\xFF"}));
+  EXPECT_EQ(plain("ab\xE2\x82\xAC\xE2\x82"
+                  "cd",
+                  4, kBytes),
+            (parts_t{"ab", "\xE2\x82\xAC\xE2",
+                     "\x82"
+                     "cd"}));
+  EXPECT_EQ(plain(std::string(10, '\xFF'), 4, kUtf16),
+            (parts_t{"\xFF\xFF\xFF\xFF", "\xFF\xFF\xFF\xFF", "\xFF\xFF"}));
   for (int32_t unit : {kBytes, kUtf16, kCp}) {  // the invariants are checked inside chunk()
     EXPECT_TRUE(chunk(std::string(300, '\x80') + "\xED\xA0\x80\xC0\xAF", 70, unit).ok());
   }
@@ -199,8 +208,8 @@ struct count_model {
     while (dsum.size() <= m) dsum.push_back(dsum.back() + std::to_string(dsum.size()).size());
     if (m == 1) return limit;
     const size_t dm = std::to_string(m).size();
-    const size_t marks = (m - 1) * (lead_base + dm) + (dsum[m] - 1) +    // leads of parts 2..m
-                         (m - 1) * (trail_base + dm) + dsum[m - 1];      // trails of 1..m-1
+    const size_t marks = (m - 1) * (lead_base + dm) + (dsum[m] - 1) +  // leads of parts 2..m
+                         (m - 1) * (trail_base + dm) + dsum[m - 1];    // trails of 1..m-1
     return m * limit - marks;
   }
   size_t parts_for(size_t len) {
@@ -218,8 +227,11 @@ TEST(ChunkerCounts, ModelAgreesWithMeasuredMarkers) {
 }
 
 TEST(ChunkerCounts, ExactPartCountsAtDigitBoundaries) {
-  struct { size_t n; uint32_t limit; } cases[] = {
-      {1, 120}, {2, 120}, {9, 120}, {10, 120}, {11, 120}, {99, 400}, {100, 400}, {1000, 2500}};
+  struct {
+    size_t n;
+    uint32_t limit;
+  } cases[] = {{1, 120},  {2, 120},  {9, 120},   {10, 120},
+               {11, 120}, {99, 400}, {100, 400}, {1000, 2500}};
   for (int32_t unit : {kBytes, kUtf16, kCp}) {
     for (const auto& c : cases) {
       if (c.n == 1000 && unit != kCp) continue;  // 2.4 MB texts: once is enough

@@ -4,8 +4,8 @@
 
 #include <deque>
 
-#include "render/chunker.hpp"
 #include "patchbay/pb_messages.h"
+#include "render/chunker.hpp"
 #include "render/platform_renderer.hpp"
 
 namespace {
@@ -23,8 +23,8 @@ struct call {
 
 class fake_port final : public renderer_port {
  public:
-  std::deque<call> pending;    // operations the platform has not answered yet
-  std::vector<call> history;   // every operation, in order
+  std::deque<call> pending;   // operations the platform has not answered yet
+  std::vector<call> history;  // every operation, in order
   std::vector<turn_record> persisted;
   std::vector<std::pair<log_level, std::string>> logs;
   int64_t now = 1'000'000;
@@ -62,7 +62,8 @@ class fake_port final : public renderer_port {
     call c = std::move(pending.front());
     pending.pop_front();
     messages::op_result r;
-    r.message_id = id.empty() ? (c.is_edit ? c.req.message_id : "m" + std::to_string(next_id++)) : id;
+    r.message_id =
+        id.empty() ? (c.is_edit ? c.req.message_id : "m" + std::to_string(next_id++)) : id;
     c.done(r);
   }
   void fail(int32_t code, std::string msg = "no", int64_t retry_after = 0) {
@@ -95,16 +96,14 @@ effective_caps editing_caps(uint32_t limit = 0) {
   return c;
 }
 
-turn_target target() {
-  return turn_target{"t1", "chat-1", "", "in-msg-1", "TOKEN", "user-1"};
-}
+turn_target target() { return turn_target{"t1", "chat-1", "", "in-msg-1", "TOKEN", "user-1"}; }
 
 struct RendererTest : ::testing::Test {
   fake_port port;
   std::optional<turn_outcome> outcome;
   std::unique_ptr<platform_renderer> make(effective_caps caps, retry_policy rp = {}) {
-    return std::make_unique<platform_renderer>(target(), caps, port,
-                                               [this](turn_outcome o) { outcome = o; }, rp);
+    return std::make_unique<platform_renderer>(
+        target(), caps, port, [this](turn_outcome o) { outcome = o; }, rp);
   }
 };
 
@@ -240,7 +239,8 @@ TEST_F(RendererTest, NoEditChannelBuffersAndSendsOnceChunked) {
   c.reply_token = PB_REPLY_TOKEN_REUSABLE;
   auto r = make(c);
   std::string text;
-  for (int i = 0; i < 4; ++i) text += "one two three four five six seven eight nine ten eleven twelve ";
+  for (int i = 0; i < 4; ++i)
+    text += "one two three four five six seven eight nine ten eleven twelve ";
   for (size_t i = 0; i < text.size(); i += 7) r->on_delta(text.substr(i, 7));
   EXPECT_TRUE(port.pending.empty());
   r->on_complete();
@@ -292,7 +292,8 @@ TEST_F(RendererTest, RetryableBacksOffBoundedThenLogsUndeliverable) {
   EXPECT_EQ(port.history.size(), 3u);
   EXPECT_EQ(outcome, turn_outcome::complete);
   bool logged = false;
-  for (auto& [l, t] : port.logs) logged |= l == log_level::error && t.find("undeliverable") != std::string::npos;
+  for (auto& [l, t] : port.logs)
+    logged |= l == log_level::error && t.find("undeliverable") != std::string::npos;
   EXPECT_TRUE(logged);
 }
 

@@ -16,11 +16,21 @@ constexpr int32_t kBytes = PB_UNIT_BYTES, kUtf16 = PB_UNIT_UTF16, kCp = PB_UNIT_
 utf8_step at0(std::string_view s) { return decode_utf8(s, 0); }
 
 TEST(DecodeUtf8, WellFormedSequencesAtTheirRangeEdges) {
-  struct { const char* bytes; char32_t cp; uint32_t size; } cases[] = {
-      {"\x00", 0x0, 1},          {"\x7F", 0x7F, 1},         {"\xC2\x80", 0x80, 2},
-      {"\xDF\xBF", 0x7FF, 2},    {"\xE0\xA0\x80", 0x800, 3}, {"\xED\x9F\xBF", 0xD7FF, 3},
-      {"\xEE\x80\x80", 0xE000, 3}, {"\xEF\xBF\xBF", 0xFFFF, 3},
-      {"\xF0\x90\x80\x80", 0x10000, 4}, {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4},
+  struct {
+    const char* bytes;
+    char32_t cp;
+    uint32_t size;
+  } cases[] = {
+      {"\x00", 0x0, 1},
+      {"\x7F", 0x7F, 1},
+      {"\xC2\x80", 0x80, 2},
+      {"\xDF\xBF", 0x7FF, 2},
+      {"\xE0\xA0\x80", 0x800, 3},
+      {"\xED\x9F\xBF", 0xD7FF, 3},
+      {"\xEE\x80\x80", 0xE000, 3},
+      {"\xEF\xBF\xBF", 0xFFFF, 3},
+      {"\xF0\x90\x80\x80", 0x10000, 4},
+      {"\xF4\x8F\xBF\xBF", 0x10FFFF, 4},
   };
   for (const auto& c : cases) {
     const std::string s = c.cp == 0 ? std::string(1, '\0') : std::string(c.bytes);
@@ -44,8 +54,9 @@ TEST(DecodeUtf8, IllFormedInputIsOneInvalidByte) {
       "\xF5\x80\x80\x80",  // never a lead byte
       "\xFF",              //
       "\xE2\x82",          // truncated at the end of the text
-      "\xE2\x82" "a",      // truncated, then ASCII
-      "\xF0\x9F\x98",      // truncated emoji
+      "\xE2\x82"
+      "a",             // truncated, then ASCII
+      "\xF0\x9F\x98",  // truncated emoji
   };
   for (const char* c : cases) {
     const utf8_step st = at0(c);
@@ -56,7 +67,9 @@ TEST(DecodeUtf8, IllFormedInputIsOneInvalidByte) {
 }
 
 TEST(DecodeUtf8, DecodesInTheMiddleOfAText) {
-  const std::string s = "a\xE2\x82\xAC" "b";  // a€b
+  const std::string s =
+      "a\xE2\x82\xAC"
+      "b";  // a€b
   EXPECT_EQ(decode_utf8(s, 1).cp, U'\u20AC');
   EXPECT_EQ(decode_utf8(s, 1).size, 3u);
   EXPECT_FALSE(decode_utf8(s, 2).valid);  // a continuation byte on its own
@@ -64,17 +77,26 @@ TEST(DecodeUtf8, DecodesInTheMiddleOfAText) {
 }
 
 TEST(Measure, EachUnit) {
-  struct { std::string text; size_t bytes, utf16, cps; } cases[] = {
+  struct {
+    std::string text;
+    size_t bytes, utf16, cps;
+  } cases[] = {
       {"", 0, 0, 0},
       {"hello", 5, 5, 5},
-      {"h\xC3\xA9llo", 6, 5, 5},                                  // héllo
-      {"\xE4\xB8\xAD\xE6\x96\x87", 6, 2, 2},                      // 中文
-      {"\xF0\x9F\x98\x80", 4, 2, 1},                              // 😀 (a surrogate pair)
-      {"\xF0\x9D\x84\x9E" "x", 5, 3, 2},                          // 𝄞x
+      {"h\xC3\xA9llo", 6, 5, 5},              // héllo
+      {"\xE4\xB8\xAD\xE6\x96\x87", 6, 2, 2},  // 中文
+      {"\xF0\x9F\x98\x80", 4, 2, 1},          // 😀 (a surrogate pair)
+      {"\xF0\x9D\x84\x9E"
+       "x",
+       5, 3, 2},                                                   // 𝄞x
       {"\xF0\x9F\x91\xA8\xE2\x80\x8D\xF0\x9F\x91\xA9", 11, 5, 3},  // 👨‍👩
-      {"\xFF\xFE" "a\x80", 4, 4, 4},                              // invalid bytes: 1 each
-      {"\xED\xA0\x80", 3, 3, 3},                                  // encoded surrogate: 3 invalid
-      {"\xE2\x82" "a", 3, 3, 3},
+      {"\xFF\xFE"
+       "a\x80",
+       4, 4, 4},                  // invalid bytes: 1 each
+      {"\xED\xA0\x80", 3, 3, 3},  // encoded surrogate: 3 invalid
+      {"\xE2\x82"
+       "a",
+       3, 3, 3},
   };
   for (const auto& c : cases) {
     SCOPED_TRACE(testing::PrintToString(c.text));
@@ -107,14 +129,20 @@ TEST(Units, KnownAndWidest) {
 }
 
 TEST(StepBoundary, NeverInsideAWellFormedSequence) {
-  const std::string s = "a\xE2\x82\xAC\xF0\x9F\x98\x80" "b";  // a € 😀 b
+  const std::string s =
+      "a\xE2\x82\xAC\xF0\x9F\x98\x80"
+      "b";  // a € 😀 b
   const bool expected[] = {true, true, false, false, true, false, false, false, true, true};
   for (size_t i = 0; i <= s.size(); ++i) EXPECT_EQ(is_step_boundary(s, i), expected[i]) << i;
   EXPECT_FALSE(is_step_boundary(s, s.size() + 1));
 }
 
 TEST(StepBoundary, InvalidBytesAreStepsOfTheirOwn) {
-  const std::string s = "\xE2\x82" "a" "\x80\x80\x80\x80" "\xED\xA0\x80";
+  const std::string s =
+      "\xE2\x82"
+      "a"
+      "\x80\x80\x80\x80"
+      "\xED\xA0\x80";
   for (size_t i = 0; i <= s.size(); ++i) EXPECT_TRUE(is_step_boundary(s, i)) << i;
   // A stray continuation byte right after a complete sequence is not part of it.
   const std::string t = "\xC3\xA9\x80";
@@ -123,7 +151,9 @@ TEST(StepBoundary, InvalidBytesAreStepsOfTheirOwn) {
 }
 
 TEST(FitPrefix, EachUnitStopsBeforeACharacterThatDoesNotFit) {
-  const std::string s = "ab\xF0\x9F\x98\x80" "c";  // ab😀c
+  const std::string s =
+      "ab\xF0\x9F\x98\x80"
+      "c";  // ab😀c
   EXPECT_EQ(fit_prefix(s, 0, kBytes).bytes, 0u);
   EXPECT_EQ(fit_prefix(s, 2, kBytes).bytes, 2u);
   EXPECT_EQ(fit_prefix(s, 5, kBytes).bytes, 2u);  // 😀 needs 4 bytes
@@ -141,8 +171,9 @@ TEST(FitPrefix, EachUnitStopsBeforeACharacterThatDoesNotFit) {
 TEST(FitPrefix, AgreesWithAnIndependentMeasureOnRandomText) {
   const uint32_t seed = 0xC0FFEE;
   std::mt19937 rng(seed);
-  const char* pieces[] = {"a", " ", "\n", "\xC3\xA9", "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
-                          "\xFF", "\x80", "\xE2\x82", "\xED\xA0\x80"};
+  const char* pieces[] = {
+      "a",    " ",    "\n",       "\xC3\xA9",    "\xE4\xB8\xAD", "\xF0\x9F\x98\x80",
+      "\xFF", "\x80", "\xE2\x82", "\xED\xA0\x80"};
   for (int i = 0; i < 500; ++i) {
     std::string s;
     const int n = static_cast<int>(rng() % 40);

@@ -16,8 +16,8 @@ namespace {
 using namespace patchbay::state;
 
 struct StoreTest : ::testing::Test {
-  std::filesystem::path db = std::filesystem::temp_directory_path() /
-                             ("pb_store_" + std::to_string(::getpid()) + ".db");
+  std::filesystem::path db =
+      std::filesystem::temp_directory_path() / ("pb_store_" + std::to_string(::getpid()) + ".db");
   void SetUp() override { std::filesystem::remove(db); }
   void TearDown() override {
     for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + s);
@@ -151,9 +151,8 @@ TEST_F(StoreTest, FullQueueFailsFastAndClosedStoreRefuses) {
   auto s = open_sqlite_store(db.string(), opt);
   std::atomic<int> failed{0}, ok{0};
   for (int i = 0; i < 2000; ++i)
-    s->kv_set("i", "k" + std::to_string(i), "v", [&](const std::string& e) {
-      (e.empty() ? ok : failed)++;
-    });
+    s->kv_set("i", "k" + std::to_string(i), "v",
+              [&](const std::string& e) { (e.empty() ? ok : failed)++; });
   s->close();
   EXPECT_EQ(ok + failed, 2000);
   EXPECT_GT(failed.load(), 0);  // a queue of one cannot absorb a burst of 2000

@@ -44,8 +44,8 @@ struct TurnStoreTest : ::testing::Test {
     sqlite3* c = nullptr;
     EXPECT_EQ(sqlite3_open_v2(db.c_str(), &c, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
     sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(c, "SELECT turn_id, terminal FROM turns ORDER BY turn_id", -1,
-                                 &s, nullptr),
+    EXPECT_EQ(sqlite3_prepare_v2(c, "SELECT turn_id, terminal FROM turns ORDER BY turn_id", -1, &s,
+                                 nullptr),
               SQLITE_OK);
     std::vector<std::pair<std::string, bool>> out;
     while (sqlite3_step(s) == SQLITE_ROW)
@@ -214,8 +214,9 @@ TEST_F(TurnStoreTest, TerminalNeverReverts) {
   sqlite3* c = nullptr;
   ASSERT_EQ(sqlite3_open_v2(db.c_str(), &c, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
   sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(c, "SELECT terminal, outcome, flushed_text, placeholder_id FROM "
-                                  "turns WHERE turn_id = 't'",
+  ASSERT_EQ(sqlite3_prepare_v2(c,
+                               "SELECT terminal, outcome, flushed_text, placeholder_id FROM "
+                               "turns WHERE turn_id = 't'",
                                -1, &q, nullptr),
             SQLITE_OK);
   ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
@@ -253,10 +254,10 @@ TEST_F(TurnStoreTest, OldTerminalTurnsArePrunedUnfinishedNever) {
   // One day and a second later: the next write wakes the writer, the pass is due and runs first.
   now->store(t0 + 24 * 3600 + 1);
   EXPECT_EQ(save_sync(*s, row("new-done", true)), "");
-  EXPECT_EQ(stored_turn_ids(),
-            (std::vector<std::string>{"edge-done", "new-done", "old-open"}));
+  EXPECT_EQ(stored_turn_ids(), (std::vector<std::string>{"edge-done", "new-done", "old-open"}));
 
-  // 9 min after the last pass: a turn that is prunable at once (stamped 1970) stays, no pass is due.
+  // 9 min after the last pass: a turn that is prunable at once (stamped 1970) stays, no pass is
+  // due.
   now->store(t0 + 24 * 3600 + 1 + 9 * 60);
   s->save_turn(row("x", true, 1), nullptr);
   EXPECT_EQ(save_sync(*s, row("y")), "");
@@ -265,8 +266,8 @@ TEST_F(TurnStoreTest, OldTerminalTurnsArePrunedUnfinishedNever) {
 
   now->store(t0 + 24 * 3600 + 1 + 10 * 60);  // 10 min after the last pass: due
   EXPECT_EQ(save_sync(*s, row("z")), "");
-  EXPECT_EQ(stored_turn_ids(), (std::vector<std::string>{"edge-done", "new-done", "old-open",
-                                                         "y", "z"}));
+  EXPECT_EQ(stored_turn_ids(),
+            (std::vector<std::string>{"edge-done", "new-done", "old-open", "y", "z"}));
 
   // Much later, across a reopen (the first pass runs at open): every finished turn is gone, the
   // unfinished ones stay however old they are.

@@ -57,7 +57,9 @@ struct server_env {
     server.reset();
     rt.stop();
   }
-  std::string url(const std::string& target) const { return "http://" + server->local_endpoint() + target; }
+  std::string url(const std::string& target) const {
+    return "http://" + server->local_endpoint() + target;
+  }
   io_runtime rt;
   std::unique_ptr<http_server> server;
 };
@@ -202,8 +204,9 @@ TEST(KitHttpClient, HeadRequestDoesNotWaitForABody) {
 
 TEST(KitHttpClient, BadUrls) {
   io_runtime rt(1);
-  for (const char* url : {"ftp://example.com/", "http://", "http:///path", "example.com/x", "http://host:99999/",
-                          "http://host:0/", "http://[::1/", "http://::1/", "http://user@host/", "http://host:/"}) {
+  for (const char* url :
+       {"ftp://example.com/", "http://", "http:///path", "example.com/x", "http://host:99999/",
+        "http://host:0/", "http://[::1/", "http://::1/", "http://user@host/", "http://host:/"}) {
     auto r = fetch(rt, quick(url));
     ASSERT_TRUE(r.completed) << url;
     EXPECT_EQ(r.error.rfind("bad url: ", 0), 0u) << url << " -> " << r.error;
@@ -228,7 +231,8 @@ TEST(KitHttpClient, BlockingFetch) {
   EXPECT_EQ(response.status, 200u);
   EXPECT_EQ(response.body, "blocking x=1");
 
-  http_fetch_blocking(quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"), error, response);
+  http_fetch_blocking(quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"),
+                      error, response);
   EXPECT_EQ(error, "connection refused");
 }
 
@@ -297,7 +301,8 @@ TEST(KitHttpClient, FetchOnAStoppedRuntimeCompletesAtOnce) {
   auto rt = std::make_unique<io_runtime>(1);
   rt->stop();
   done_record rec;
-  http_fetch(*rt, quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"), rec.callback());
+  http_fetch(*rt, quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"),
+             rec.callback());
   EXPECT_EQ(rec.calls.load(), 1);  // before http_fetch returned
   EXPECT_EQ(rec.error, "aborted");
   done_record bad;
@@ -338,8 +343,8 @@ class tls_server {
     X509_gmtime_adj(X509_getm_notAfter(cert_.get()), 3600);
     X509_set_pubkey(cert_.get(), key_.get());
     X509_NAME* name = X509_get_subject_name(cert_.get());
-    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC, reinterpret_cast<const unsigned char*>("patchbay-test"), -1,
-                               -1, 0);
+    X509_NAME_add_entry_by_txt(name, "CN", MBSTRING_ASC,
+                               reinterpret_cast<const unsigned char*>("patchbay-test"), -1, -1, 0);
     X509_set_issuer_name(cert_.get(), name);
     add_ext(NID_basic_constraints, "critical,CA:TRUE");
     add_ext(NID_subject_alt_name, "IP:127.0.0.1");
@@ -373,7 +378,8 @@ class tls_server {
   // The certificate as a PEM file, to be trusted through ca_file.
   std::string ca_file() {
     if (ca_path_.empty()) {
-      ca_path_ = testing::TempDir() + "kit_tls_ca_" + std::to_string(::getpid()) + "_" + std::to_string(port_) + ".pem";
+      ca_path_ = testing::TempDir() + "kit_tls_ca_" + std::to_string(::getpid()) + "_" +
+                 std::to_string(port_) + ".pem";
       FILE* f = std::fopen(ca_path_.c_str(), "w");
       PEM_write_X509(f, cert_.get());
       std::fclose(f);
@@ -409,7 +415,8 @@ class tls_server {
           if (n <= 0) break;
           request.append(buf, static_cast<std::size_t>(n));
         }
-        const std::string reply = "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\ntls ok";
+        const std::string reply =
+            "HTTP/1.1 200 OK\r\nContent-Length: 6\r\nConnection: close\r\n\r\ntls ok";
         SSL_write(ssl, reply.data(), static_cast<int>(reply.size()));
         SSL_shutdown(ssl);
       }

@@ -38,7 +38,9 @@ struct stop_probe {
 struct open_stream {
   slot<http_stream> streams;
   http_handler handler() {
-    return [this](std::shared_ptr<http_exchange> ex) { streams.put(ex->start_stream(200, "text/event-stream")); };
+    return [this](std::shared_ptr<http_exchange> ex) {
+      streams.put(ex->start_stream(200, "text/event-stream"));
+    };
   }
 };
 
@@ -104,7 +106,7 @@ TEST(KitHttpServerStop, IdleKeepAliveConnectionsDoNotDelayOnStopped) {
   raw_client idle(srv.port);
   ASSERT_TRUE(idle.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_NE(idle.read_response().find("200"), std::string::npos);  // now idle, kept alive
-  raw_client silent(srv.port);                                       // connected, sent nothing
+  raw_client silent(srv.port);                                     // connected, sent nothing
   ASSERT_TRUE(kit_test::wait_until([&] { return silent.connected(); }));
   std::this_thread::sleep_for(50ms);  // let the server accept it
   stop_probe probe;

@@ -104,7 +104,8 @@ TEST(KitHttpServer, KeepAliveServesTwoRequestsOnOneConnection) {
   const auto second = c.read_response();
   EXPECT_NE(second.find("reply to /two"), std::string::npos) << second;
   // Pipelined: both answered in order.
-  ASSERT_TRUE(c.send("GET /three HTTP/1.1\r\nHost: x\r\n\r\nGET /four HTTP/1.1\r\nHost: x\r\n\r\n"));
+  ASSERT_TRUE(
+      c.send("GET /three HTTP/1.1\r\nHost: x\r\n\r\nGET /four HTTP/1.1\r\nHost: x\r\n\r\n"));
   EXPECT_NE(c.read_response().find("reply to /three"), std::string::npos);
   EXPECT_NE(c.read_response().find("reply to /four"), std::string::npos);
   std::lock_guard lock(mtx);
@@ -125,10 +126,12 @@ TEST(KitHttpServer, OversizeBodyGets413) {
   std::atomic<int> handled{0};
   http_server_options opt;
   opt.max_body_bytes = 1024;
-  test_server srv([&](std::shared_ptr<http_exchange> ex) {
-    ++handled;
-    ex->respond({});
-  }, opt);
+  test_server srv(
+      [&](std::shared_ptr<http_exchange> ex) {
+        ++handled;
+        ex->respond({});
+      },
+      opt);
 
   raw_client c(srv.port);
   const std::string body(5000, 'x');
@@ -338,7 +341,9 @@ TEST(KitHttpServer, StreamBufferLimitRejectsWrites) {
   slot<http_stream> streams;
   http_server_options opt;
   opt.max_stream_buffer_bytes = 1000;
-  test_server srv([&](std::shared_ptr<http_exchange> ex) { streams.put(ex->start_stream(200, "text/plain")); }, opt);
+  test_server srv(
+      [&](std::shared_ptr<http_exchange> ex) { streams.put(ex->start_stream(200, "text/plain")); },
+      opt);
   raw_client c(srv.port);
   ASSERT_TRUE(c.send("GET / HTTP/1.1\r\nHost: x\r\n\r\n"));
   auto s = streams.get();
@@ -368,7 +373,7 @@ TEST(KitHttpServer, StopClosesIdleAtOnceAndInFlightStreamAfterGrace) {
 
   const auto t0 = std::chrono::steady_clock::now();
   srv.server->stop(300ms);
-  srv.server->stop(300ms);  // idempotent
+  srv.server->stop(300ms);                                  // idempotent
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 200ms);  // returns at once
   EXPECT_TRUE(idle.wait_closed(2s));
   // The stream keeps flowing during the grace period...

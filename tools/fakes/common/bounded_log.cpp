@@ -8,7 +8,7 @@ namespace patchbay::fakes::common {
 namespace json = boost::json;
 
 namespace {
-constexpr std::size_t max_body_json = 64 * 1024;
+constexpr std::size_t max_body_json = std::size_t{64} * 1024;
 }  // namespace
 
 json::object logged_headers(const kit::http_headers& headers, const name_filter& is_secret,

@@ -7,10 +7,11 @@ namespace patchbay::fakes::common {
 fake_http_server::fake_http_server(kit::io_runtime& rt, const kit::http_server_options& options,
                                    std::shared_ptr<served_state> state)
     : state_(std::move(state)) {
-  server_ = std::make_unique<kit::http_server>(
-      rt, options, [w = std::weak_ptr<served_state>(state_)](auto ex) {
-        if (auto s = w.lock()) s->on_request(std::move(ex));
-      });
+  server_ = std::make_unique<kit::http_server>(rt, options,
+                                               [w = std::weak_ptr<served_state>(state_)](auto ex) {
+                                                 if (auto s = w.lock())
+                                                   s->on_request(std::move(ex));
+                                               });
 }
 
 fake_http_server::~fake_http_server() {

@@ -137,7 +137,7 @@ kit::http_response fake_feishu::discovery(const kit::http_request& req, std::uin
 outcome fake_feishu::upgrade(const kit::http_request& req, std::uint64_t log_id) {
   outcome o;
   const auto refuse = [&](unsigned http_status, std::string status, std::string msg,
-                          std::string autherrcode) {
+                          const std::string& autherrcode) {
     kit::http_headers h{{"Handshake-Status", status}, {"Handshake-Msg", msg}};
     if (!autherrcode.empty()) h.emplace_back("Handshake-Autherrcode", autherrcode);
     o.response = answer(log_id, http_status,
@@ -200,7 +200,7 @@ bool fake_feishu::connection_alive(std::uint64_t conn) const {
 kit::http_response fake_feishu::webhook_done(const webhook_job& job, const std::string& error,
                                              unsigned status, const std::string& body) {
   json::object o{{"status", status},
-                 {"body", body.substr(0, 64 * 1024)},
+                 {"body", body.substr(0, std::size_t{64} * 1024)},
                  {"event_id", job.event_id},
                  {"message_id", job.message_id}};
   if (!error.empty()) o["error"] = error;

@@ -138,7 +138,7 @@ class fake_feishu {
   void deliver_to(event_record& e, connection& c, std::vector<ws_command>& out);
   void send_frame(connection& c, const plugins::feishu_family::pbbp2::frame& f,
                   std::vector<ws_command>& out);
-  std::vector<ws_command> for_app_conns(std::string_view app_id, ws_command proto);
+  std::vector<ws_command> for_app_conns(std::string_view app_id, const ws_command& proto);
 
   // control_api.cpp: /_fake/
   outcome control(const kit::http_request& req);

@@ -18,8 +18,8 @@ namespace {
 
 constexpr std::string_view messages_prefix = "/open-apis/im/v1/messages";
 // The platform's limits (§5: "150 KB" / "30 KB"); the plugin keeps a safety margin below them.
-constexpr std::size_t text_body_limit = 150 * 1024;
-constexpr std::size_t rich_body_limit = 30 * 1024;
+constexpr std::size_t text_body_limit = std::size_t{150} * 1024;
+constexpr std::size_t rich_body_limit = std::size_t{30} * 1024;
 
 bool known_msg_type(std::string_view t) {
   for (const auto* k : {"text", "post", "image", "file", "audio", "media", "sticker", "interactive",
@@ -149,7 +149,7 @@ json::object fake_feishu::message_json(const stored_message& m) const {
 // Send (reply_to empty) or reply; the body rules of §3.3/§3.4.
 kit::http_response fake_feishu::send_message(api_ctx& c, const std::string& reply_to) {
   const auto& b = c.body;
-  const auto bad = [&](std::string what) {
+  const auto bad = [&](const std::string& what) {
     return api_error(c.log_id, 400, 230001, "invalid request parameter: ext=" + what);
   };
   const std::string msg_type = str(b, "msg_type");
@@ -186,9 +186,10 @@ kit::http_response fake_feishu::send_message(api_ctx& c, const std::string& repl
       return bad("invalid receive_id");
     }
     // A user recipient gets the p2p chat the platform keeps with the bot (stable per user).
-    m.chat_id = type == "chat_id"
-                    ? rid
-                    : "oc_" + patchbay::common::sha256_hex(c.app->creds.app_id + "\n" + rid).substr(0, 32);
+    m.chat_id =
+        type == "chat_id"
+            ? rid
+            : "oc_" + patchbay::common::sha256_hex(c.app->creds.app_id + "\n" + rid).substr(0, 32);
   } else {
     const auto* target = messages_.find(reply_to);
     if (!target || target->app_id != c.app->creds.app_id) {

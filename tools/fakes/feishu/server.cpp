@@ -108,7 +108,7 @@ struct state final : common::locked_fake<fake_feishu>, std::enable_shared_from_t
     }
   }
 
-  void accept(std::shared_ptr<kit::http_exchange> ex, std::uint64_t id) {
+  void accept(const std::shared_ptr<kit::http_exchange>& ex, std::uint64_t id) {
     kit::ws_session_handlers h;
     const std::weak_ptr<state> w = weak_from_this();
     h.on_open = [w, id](kit::ws_session& s) {
@@ -119,7 +119,7 @@ struct state final : common::locked_fake<fake_feishu>, std::enable_shared_from_t
         st->exec(cmds);
       }
     };
-    h.on_message = [w, id](kit::ws_session&, kit::ws_message_kind, std::string payload) {
+    h.on_message = [w, id](kit::ws_session&, kit::ws_message_kind, const std::string& payload) {
       if (auto st = w.lock()) {
         std::lock_guard lock(st->mtx);
         auto cmds = st->fake.on_frame(id, payload);
@@ -161,11 +161,11 @@ struct state final : common::locked_fake<fake_feishu>, std::enable_shared_from_t
     e.handle = std::move(session);
   }
 
-  void run_webhook(std::shared_ptr<kit::http_exchange> ex, webhook_job job) {
+  void run_webhook(const std::shared_ptr<kit::http_exchange>& ex, webhook_job job) {
     auto request = job.request;
     kit::http_fetch(rt, std::move(request),
                     [w = weak_from_this(), ex, job = std::move(job)](
-                        std::string error, kit::http_client_response resp) {
+                        const std::string& error, const kit::http_client_response& resp) {
                       auto st = w.lock();
                       if (!st) return;
                       kit::http_response r;

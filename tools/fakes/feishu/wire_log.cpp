@@ -8,7 +8,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_body_text = 4 * 1024;
+constexpr std::size_t max_body_text = std::size_t{4} * 1024;
 
 // Request bodies may carry AppSecret / app_secret: never recorded.
 bool secret_field(std::string_view k) {

@@ -154,7 +154,8 @@ std::vector<ws_command> fake_feishu::tick() {
   return out;
 }
 
-std::vector<ws_command> fake_feishu::for_app_conns(std::string_view app_id, ws_command proto) {
+std::vector<ws_command> fake_feishu::for_app_conns(std::string_view app_id,
+                                                   const ws_command& proto) {
   std::vector<ws_command> out;
   for (const auto& [app, ids] : open_by_app_) {
     if (!app_id.empty() && app != app_id) continue;

@@ -3,8 +3,8 @@
 #include <boost/json/array.hpp>
 #include <boost/json/value.hpp>
 
-#include "render/text_units.hpp"
 #include "fake_ilink.hpp"
+#include "render/text_units.hpp"
 #include "validate.hpp"
 
 namespace patchbay::fakes::ilink {

@@ -3,9 +3,9 @@
 #include <boost/json/serialize.hpp>
 #include <boost/json/value.hpp>
 
+#include "fake_ilink.hpp"
 #include "patchbay/common/base64.hpp"
 #include "patchbay/common/digest.hpp"
-#include "fake_ilink.hpp"
 #include "validate.hpp"
 
 namespace patchbay::fakes::ilink {
@@ -90,7 +90,8 @@ kit::http_response fake_ilink::stage_media(const json::object& body) {
       {"encrypt_query_param", param},
       {"full_url", base_url_ + "/c2c/download?encrypted_query_param=" + param},
       {"aeskey", key_hex},
-      {"aes_key_raw_base64", patchbay::common::base64_encode(key)},  // decodes to 16 raw bytes (images)
+      {"aes_key_raw_base64",
+       patchbay::common::base64_encode(key)},  // decodes to 16 raw bytes (images)
       {"aes_key_hex_base64",
        patchbay::common::base64_encode(key_hex)},  // decodes to 32 hex chars (file/voice/video)
       {"ciphertext_size", size},

@@ -33,7 +33,7 @@ std::optional<std::string> aes_ecb(std::string_view in, std::string_view key, bo
       EVP_CipherFinal_ex(ctx.get(), o + n1, &n2) != 1) {
     return std::nullopt;
   }
-  out.resize(static_cast<std::size_t>(n1 + n2));
+  out.resize(static_cast<std::size_t>(n1) + static_cast<std::size_t>(n2));
   return out;
 }
 

@@ -19,7 +19,7 @@ constexpr std::size_t max_accounts = 100'000;
 constexpr std::size_t max_tracked_tokens = 200'000;
 constexpr std::size_t max_known_users = 10'000;
 
-kit::http_response json_answer(json::object o, unsigned status = 200) {
+kit::http_response json_answer(const json::object& o, unsigned status = 200) {
   kit::http_response r;
   r.status = status;
   r.body = json::serialize(o);

@@ -24,7 +24,7 @@ std::int64_t system_now_ms() {
 
 }  // namespace
 
-fake_ilink::fake_ilink(settings s, std::uint64_t seed, clock_fn now)
+fake_ilink::fake_ilink(const settings& s, std::uint64_t seed, clock_fn now)
     : settings_(s),
       initial_settings_(s),
       now_(now ? std::move(now) : clock_fn(system_now_ms)),
@@ -170,7 +170,8 @@ outcome fake_ilink::stall_over(std::uint64_t ticket) {
   return route(s.req, s.log_id, true);
 }
 
-kit::http_response fake_ilink::reply(std::uint64_t log_id, json::object answer, unsigned status) {
+kit::http_response fake_ilink::reply(std::uint64_t log_id, const json::object& answer,
+                                     unsigned status) {
   log_.answered(log_id, status, &answer);
   kit::http_response r;
   r.status = status;

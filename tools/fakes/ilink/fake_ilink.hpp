@@ -65,7 +65,7 @@ class fake_ilink {
  public:
   using clock_fn = std::function<std::int64_t()>;  // milliseconds since the epoch
 
-  fake_ilink(settings s, std::uint64_t seed, clock_fn now = {});
+  fake_ilink(const settings& s, std::uint64_t seed, clock_fn now = {});
 
   // The URL clients reach this server at (QR "baseurl", CDN upload URLs).
   void set_base_url(std::string url) { base_url_ = std::move(url); }
@@ -128,7 +128,8 @@ class fake_ilink {
   outcome route(const kit::http_request& req, std::uint64_t log_id, bool after_stall);
   account* account_by_token(const kit::http_request& req);
   account* find_account(std::string_view account_id);
-  kit::http_response reply(std::uint64_t log_id, boost::json::object answer, unsigned status = 200);
+  kit::http_response reply(std::uint64_t log_id, const boost::json::object& answer,
+                           unsigned status = 200);
   kit::http_response reply_text(std::uint64_t log_id, unsigned status, std::string body,
                                 std::string content_type = "text/plain");
   kit::http_response session_timeout(std::uint64_t log_id, bool with_ret);

@@ -50,7 +50,7 @@ std::uint64_t id_source::message_id() {
 
 std::string encode_cursor(std::uint32_t account_index, std::uint64_t seq, std::uint64_t counter) {
   return patchbay::common::base64_encode("fake-ilink:v1:" + std::to_string(account_index) + ":" +
-                             std::to_string(seq) + ":" + std::to_string(counter));
+                                         std::to_string(seq) + ":" + std::to_string(counter));
 }
 
 std::optional<cursor> decode_cursor(std::string_view buf) {

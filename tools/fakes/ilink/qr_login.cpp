@@ -31,7 +31,7 @@ bool terminal(std::string_view state) {
          state == "binded_redirect";
 }
 
-kit::http_response control_answer(json::object o, unsigned status = 200) {
+kit::http_response control_answer(const json::object& o, unsigned status = 200) {
   kit::http_response r;
   r.status = status;
   r.body = json::serialize(o);

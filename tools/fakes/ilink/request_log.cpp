@@ -8,7 +8,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::size_t max_body_text = 16 * 1024;
+constexpr std::size_t max_body_text = std::size_t{16} * 1024;
 
 }  // namespace
 
@@ -61,9 +61,15 @@ json::array request_log::to_json(const std::string& account_filter) const {
   json::array out;
   for (const auto& [id, r] : entries_) {
     if (!account_filter.empty() && r.account != account_filter) continue;
-    json::object o{{"id", id},           {"time_ms", r.time_ms}, {"method", r.method},
-                   {"path", r.path},       {"query", r.query},     {"account", r.account},
-                   {"headers", r.headers}, {"body", r.body},       {"answered", r.answered},
+    json::object o{{"id", id},
+                   {"time_ms", r.time_ms},
+                   {"method", r.method},
+                   {"path", r.path},
+                   {"query", r.query},
+                   {"account", r.account},
+                   {"headers", r.headers},
+                   {"body", r.body},
+                   {"answered", r.answered},
                    {"status", r.status}};
     o["errcode"] = r.errcode ? json::value(*r.errcode) : json::value(nullptr);
     if (r.dropped) o["dropped"] = true;

@@ -26,7 +26,8 @@ struct request_record {
   std::string query;
   std::string account;  // "" when the token was missing or unknown
   boost::json::object headers;
-  boost::json::value body;  // parsed JSON (up to 64 KiB), else the text cut at 16 KiB; CDN: "<N bytes>"
+  boost::json::value
+      body;  // parsed JSON (up to 64 KiB), else the text cut at 16 KiB; CDN: "<N bytes>"
   // Set when answered:
   bool answered = false;
   bool dropped = false;

@@ -21,7 +21,8 @@ std::string default_chat(std::string_view platform, bool group, id_source& ids) 
   if (platform == "telegram")
     return group ? "-100" + std::to_string(1000000000 + ids.next(999999999))
                  : std::to_string(100000000 + ids.next(899999999));
-  if (platform == "discord") return std::to_string(1100000000000000000ull + ids.next(99999999999999999ull));
+  if (platform == "discord")
+    return std::to_string(1100000000000000000ull + ids.next(99999999999999999ull));
   if (platform == "slack") return (group ? "C" : "D") + ids.alnum(10);
   return "chat-" + ids.hex(8);
 }
@@ -53,12 +54,13 @@ json::object raw_event(std::string_view platform, bool group, const std::string&
                                                                 {"user_id", ids.hex(8)}}},
                                      {"sender_type", "user"},
                                      {"tenant_key", tenant}}},
-             {"message", json::object{{"message_id", platform_msg_id},
-                                      {"chat_id", chat},
-                                      {"chat_type", group ? "group" : "p2p"},
-                                      {"message_type", "text"},
-                                      {"create_time", std::to_string(now_ms)},
-                                      {"content", json::serialize(json::object{{"text", text}})}}}}}};
+             {"message",
+              json::object{{"message_id", platform_msg_id},
+                           {"chat_id", chat},
+                           {"chat_type", group ? "group" : "p2p"},
+                           {"message_type", "text"},
+                           {"create_time", std::to_string(now_ms)},
+                           {"content", json::serialize(json::object{{"text", text}})}}}}}};
   }
   if (platform == "telegram") {
     return json::object{
@@ -141,8 +143,8 @@ std::optional<inject_request> read_inject_request(const json::object& req, callb
   r.platform =
       lower(json_util::string_at(req, "platform").empty() ? "lark"
                                                           : json_util::string_at(req, "platform"));
-  static const std::vector<std::string> platforms{"lark", "feishu", "telegram", "discord", "slack",
-                                                  "device"};
+  static const std::vector<std::string> platforms{"lark",    "feishu", "telegram",
+                                                  "discord", "slack",  "device"};
   if (std::find(platforms.begin(), platforms.end(), r.platform) == platforms.end()) {
     error = "platform must be lark, feishu, telegram, discord, slack or device";
     return std::nullopt;
@@ -242,7 +244,8 @@ json::object callback_body(const json::object& req, callback_context& ctx, const
   body["sender"] = std::move(snd);
   body["content"] = std::move(content);
   if (!json_util::string_at(req, "reply_to_platform_message_id").empty())
-    body["reply_to_platform_message_id"] = json_util::string_at(req, "reply_to_platform_message_id");
+    body["reply_to_platform_message_id"] =
+        json_util::string_at(req, "reply_to_platform_message_id");
   if (!json_util::string_at(req, "thread_id").empty())
     body["thread_id"] = json_util::string_at(req, "thread_id");
   body["timestamp"] = rfc3339(now_ms);
@@ -274,8 +277,8 @@ std::string callback_token(callback_context& ctx, const inject_request& r,
       {"platform",
        forged("wrong_platform") ? (platform == "slack" ? "discord" : "slack") : platform},
       {"body_sha256", patchbay::common::sha256_hex(body_bytes)}};
-  std::string token = forged("unknown_kid") ? sign_jwt(ctx.keys.unpublished(), claims)
-                                            : ctx.keys.sign(claims);
+  std::string token =
+      forged("unknown_kid") ? sign_jwt(ctx.keys.unpublished(), claims) : ctx.keys.sign(claims);
   if (forged("bad_signature")) {
     const auto dot = token.rfind('.');
     char& c = token[dot + 10];  // a middle character: stays canonical base64url
@@ -291,14 +294,16 @@ void add_headers(delivery& d, const json::object& req, callback_context& ctx,
   const std::int64_t now = now_ms / 1000;
   if (!forged("missing_token")) d.headers.emplace_back("X-NyxID-Callback-Token", token);
   if (ctx.legacy_signature)
-    d.headers.emplace_back("X-NyxID-Signature", patchbay::common::hex(
-                                 patchbay::common::hmac_sha256(patchbay::common::sha256_hex(r.key->key), d.body)));
+    d.headers.emplace_back("X-NyxID-Signature",
+                           patchbay::common::hex(patchbay::common::hmac_sha256(
+                               patchbay::common::sha256_hex(r.key->key), d.body)));
   if (!forged("missing_message_id_header"))
     d.headers.emplace_back("X-NyxID-Message-Id",
                            forged("wrong_message_id") ? ctx.ids.uuid() : in.message_id);
   d.headers.emplace_back("X-NyxID-Timestamp", rfc3339(now_ms));
   d.headers.emplace_back("X-NyxID-Platform", r.platform);
-  if (!forged("missing_user_token") && !(req.contains("user_token") && req.at("user_token") == false)) {
+  if (!forged("missing_user_token") &&
+      !(req.contains("user_token") && req.at("user_token") == false)) {
     json::object user{{"iss", ctx.issuer},
                       {"sub", "bot-owner-" + r.api_key_id.substr(0, 8)},
                       {"aud", "nyxid"},

@@ -1,6 +1,6 @@
-// patchbay-fake-nyxid: the inbound driver's message factory (docs/protocols/nyxid-relay.md §1, §5 "Inbound
-// driver"). From one POST /_fake/inject body it makes the inbound message (NyxID UUID, route,
-// the platform's own message id), its single-use reply token, the callback JWT (`jti` =
+// patchbay-fake-nyxid: the inbound driver's message factory (docs/protocols/nyxid-relay.md §1, §5
+// "Inbound driver"). From one POST /_fake/inject body it makes the inbound message (NyxID UUID,
+// route, the platform's own message id), its single-use reply token, the callback JWT (`jti` =
 // `correlation_id`, `body_sha256` of the exact bytes) and the whole delivery: URL, the §1.2
 // headers and the body bytes — optionally forged so that one check of §1.3 fails.
 //
@@ -42,8 +42,8 @@ struct callback_context {
   key_store& keys;
   id_source& ids;
   std::string issuer;
-  std::string callback_url;     // default target
-  std::string api_key_id;       // default agent key
+  std::string callback_url;  // default target
+  std::string api_key_id;    // default agent key
   std::string default_route_type = "private";
   std::int64_t callback_ttl_s = 300;
   std::int64_t user_token_ttl_s = 900;

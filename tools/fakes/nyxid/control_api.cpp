@@ -21,10 +21,9 @@ action respond(kit::http_response r) {
 }
 
 const std::vector<std::string> fault_kinds{"status", "delay", "drop", "platform_error", "proxy"};
-const std::vector<std::string> fault_endpoints{"reply",     "reply_update", "token",
-                                               "authorize", "revoke",       "binding",
-                                               "register",  "jwks",         "discovery",
-                                               "proxy",     "any"};
+const std::vector<std::string> fault_endpoints{"reply",     "reply_update", "token",    "authorize",
+                                               "revoke",    "binding",      "register", "jwks",
+                                               "discovery", "proxy",        "any"};
 
 }  // namespace
 
@@ -69,10 +68,14 @@ action fake_nyxid::control(const kit::http_request& req) {
   if (p == "faults" && get) {
     json::array a;
     for (const auto& f : faults_) {
-      a.push_back(json::object{{"kind", f.kind},       {"endpoint", f.endpoint},
-                               {"count", f.count},     {"status", f.status},
-                               {"ms", f.ms},           {"error", f.error},
-                               {"error_code", f.error_code}, {"message", f.message},
+      a.push_back(json::object{{"kind", f.kind},
+                               {"endpoint", f.endpoint},
+                               {"count", f.count},
+                               {"status", f.status},
+                               {"ms", f.ms},
+                               {"error", f.error},
+                               {"error_code", f.error_code},
+                               {"message", f.message},
                                {"lark_code", f.lark_code}});
     }
     return respond(json_response(200, {{"faults", std::move(a)}, {"proxy", proxy_.rules_json()}}));
@@ -108,7 +111,8 @@ action fake_nyxid::control(const kit::http_request& req) {
   if (p == "rotate_keys" && post) {
     const bool keep_old = !(body.contains("keep_old") && body.at("keep_old") == false);
     const std::string alg(json_util::string_at(body, "alg"));
-    if (!alg.empty() && alg != "RS256" && alg != "ES256") return respond(bad("alg: RS256 or ES256"));
+    if (!alg.empty() && alg != "RS256" && alg != "ES256")
+      return respond(bad("alg: RS256 or ES256"));
     const std::string kid = keys_.rotate(keep_old, alg.empty() ? "RS256" : alg);
     json::array kids;
     for (const auto& k : keys_.published_kids()) kids.push_back(json::string(k));
@@ -126,7 +130,8 @@ action fake_nyxid::control(const kit::http_request& req) {
     reset();
     return respond(json_response(200, {{"ok", true}}));
   }
-  return respond(json_response(404, {{"error", "no such control endpoint: " + req.method + " " + req.path}}));
+  return respond(
+      json_response(404, {{"error", "no such control endpoint: " + req.method + " " + req.path}}));
 }
 
 action fake_nyxid::inject(const json::object& body) {
@@ -173,7 +178,8 @@ action fake_nyxid::redeliver(const json::object& body) {
   c.url = it->second.url;
   c.platform = it->second.platform;
   c.forge = {"redelivery"};
-  c.answer = json::object{{"message_id", c.message_id}, {"correlation_id", c.jti}, {"redelivery", true}};
+  c.answer =
+      json::object{{"message_id", c.message_id}, {"correlation_id", c.jti}, {"redelivery", true}};
   callbacks_.push_back(c);
   action a;
   a.what = action::kind::deliver;
@@ -200,7 +206,8 @@ kit::http_response fake_nyxid::arm_fault(const json::object& body) {
   f.endpoint = json_util::string_at(body, "endpoint").empty()
                    ? std::string(kind == "platform_error" ? "reply" : "any")
                    : std::string(json_util::string_at(body, "endpoint"));
-  if (std::find(fault_endpoints.begin(), fault_endpoints.end(), f.endpoint) == fault_endpoints.end())
+  if (std::find(fault_endpoints.begin(), fault_endpoints.end(), f.endpoint) ==
+      fault_endpoints.end())
     return bad("unknown endpoint");
   if (kind == "platform_error" && f.endpoint != "reply" && f.endpoint != "reply_update")
     return bad("platform_error applies to reply or reply_update");
@@ -242,7 +249,8 @@ json::object fake_nyxid::config_json() const {
 kit::http_response fake_nyxid::set_config(const json::object& body) {
   // Validate everything first: all or nothing.
   for (const auto& [k, v] : body) {
-    const bool is_bool = k == "legacy_signature" || k == "omit_platform_message_id" || k == "require_state";
+    const bool is_bool =
+        k == "legacy_signature" || k == "omit_platform_message_id" || k == "require_state";
     const bool is_string = k == "callback_url" || k == "default_route_type";
     if (is_bool && !v.is_bool()) return bad(std::string(k) + " must be a boolean");
     if (is_string && !v.is_string()) return bad(std::string(k) + " must be a string");
@@ -255,13 +263,15 @@ kit::http_response fake_nyxid::set_config(const json::object& body) {
   auto num = [&](const char* k, auto& field) {
     if (const auto* v = body.if_contains(k)) field = *json_util::as_int(*v);
   };
-  if (const auto* v = body.if_contains("callback_url")) cb_.callback_url = std::string(v->get_string());
+  if (const auto* v = body.if_contains("callback_url"))
+    cb_.callback_url = std::string(v->get_string());
   if (const auto* v = body.if_contains("default_route_type"))
     cb_.default_route_type = std::string(v->get_string());
   if (const auto* v = body.if_contains("legacy_signature")) cb_.legacy_signature = v->get_bool();
   if (const auto* v = body.if_contains("omit_platform_message_id"))
     relay_.settings().omit_platform_message_id = v->get_bool();
-  if (const auto* v = body.if_contains("require_state")) oauth_.settings().require_state = v->get_bool();
+  if (const auto* v = body.if_contains("require_state"))
+    oauth_.settings().require_state = v->get_bool();
   num("callback_timeout_ms", callback_timeout_ms_);
   num("callback_ttl_s", cb_.callback_ttl_s);
   num("user_token_ttl_s", cb_.user_token_ttl_s);

@@ -18,7 +18,8 @@ namespace patchbay::fakes::nyxid {
 
 class edit_limiter {
  public:
-  edit_limiter(std::int64_t per_second = 10, std::int64_t burst = 20, std::size_t max_keys = 100'000)
+  edit_limiter(std::int64_t per_second = 10, std::int64_t burst = 20,
+               std::size_t max_keys = 100'000)
       : per_second_(per_second), burst_(burst), max_keys_(max_keys) {}
 
   void configure(std::int64_t per_second, std::int64_t burst);

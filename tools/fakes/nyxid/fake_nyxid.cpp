@@ -34,12 +34,12 @@ fake_nyxid::fake_nyxid(startup_options options, std::uint64_t seed, clock_fn now
       proxy_(ids_),
       cb_{relay_, keys_, ids_, "", options_.callback_url, ""} {
   const auto& key = relay_.add_api_key(
-      "patchbay-agent", options_.api_key.empty() ? std::nullopt
-                                                 : std::optional<std::string>(options_.api_key));
+      "patchbay-agent",
+      options_.api_key.empty() ? std::nullopt : std::optional<std::string>(options_.api_key));
   api_key_id_ = key.id;
   cb_.api_key_id = key.id;
-  client_id_ = oauth_.add_client(std::string("openid ") + std::string(broker_scope) + " proxy")
-                   .client_id;
+  client_id_ =
+      oauth_.add_client(std::string("openid ") + std::string(broker_scope) + " proxy").client_id;
   set_base_url(base_url_);
 }
 
@@ -103,7 +103,7 @@ std::string fake_nyxid::credential_kind(std::string_view authorization) const {
   return "other";
 }
 
-action fake_nyxid::finish(std::uint64_t seq, unsigned status, json::object body,
+action fake_nyxid::finish(std::uint64_t seq, unsigned status, const json::object& body,
                           const std::string& fault_kind) {
   log_.answered(seq, status, &body);
   if (auto* r = log_.find(seq); r && !fault_kind.empty()) r->fault = fault_kind;
@@ -115,15 +115,24 @@ action fake_nyxid::finish(std::uint64_t seq, unsigned status, json::object body,
 action fake_nyxid::api(const kit::http_request& req) {
   std::string endpoint = "other";
   const std::string& p = req.path;
-  if (p == "/.well-known/openid-configuration") endpoint = "discovery";
-  else if (p == "/.well-known/jwks.json") endpoint = "jwks";
-  else if (p == "/api/v1/channel-relay/reply") endpoint = "reply";
-  else if (p == "/api/v1/channel-relay/reply/update") endpoint = "reply_update";
-  else if (p.rfind(proxy_prefix, 0) == 0) endpoint = "proxy";
-  else if (p == "/oauth/authorize") endpoint = "authorize";
-  else if (p == "/oauth/token") endpoint = "token";
-  else if (p == "/oauth/register") endpoint = "register";
-  else if (p.rfind("/oauth/bindings/", 0) == 0) endpoint = req.method == "DELETE" ? "revoke" : "binding";
+  if (p == "/.well-known/openid-configuration")
+    endpoint = "discovery";
+  else if (p == "/.well-known/jwks.json")
+    endpoint = "jwks";
+  else if (p == "/api/v1/channel-relay/reply")
+    endpoint = "reply";
+  else if (p == "/api/v1/channel-relay/reply/update")
+    endpoint = "reply_update";
+  else if (p.rfind(proxy_prefix, 0) == 0)
+    endpoint = "proxy";
+  else if (p == "/oauth/authorize")
+    endpoint = "authorize";
+  else if (p == "/oauth/token")
+    endpoint = "token";
+  else if (p == "/oauth/register")
+    endpoint = "register";
+  else if (p.rfind("/oauth/bindings/", 0) == 0)
+    endpoint = req.method == "DELETE" ? "revoke" : "binding";
   const std::uint64_t seq = log_.add(req, endpoint, now());
   if (auto* r = log_.find(seq)) r->credential = credential_kind(req.header("authorization"));
 
@@ -164,7 +173,8 @@ action fake_nyxid::api(const kit::http_request& req) {
     a = oauth_call(req, seq, endpoint);
   } else {
     a = finish(seq, 404,
-               json::object{{"error", "not_found"}, {"error_code", 1003},
+               json::object{{"error", "not_found"},
+                            {"error_code", 1003},
                             {"message", "Not found: " + req.method + " " + req.path}},
                "");
   }
@@ -219,7 +229,8 @@ action fake_nyxid::proxy_call(const kit::http_request& req, std::uint64_t seq) {
   p.query = req.query;
   p.body = req.body;
   p.credential = credential_kind(req.header("authorization"));
-  bool ok = p.credential == "api_key" || p.credential == "access_token" || p.credential == "user_token";
+  bool ok =
+      p.credential == "api_key" || p.credential == "access_token" || p.credential == "user_token";
   if (ok && p.credential == "api_key") {
     const auto* k = relay_.key_by_secret(req.header("authorization").substr(7));
     ok = k && k->active;
@@ -229,7 +240,8 @@ action fake_nyxid::proxy_call(const kit::http_request& req, std::uint64_t seq) {
   }
   if (!ok) {
     return finish(seq, 401,
-                  json::object{{"error", "unauthorized"}, {"error_code", 1001},
+                  json::object{{"error", "unauthorized"},
+                               {"error_code", 1001},
                                {"message", "Unauthorized: Invalid or missing credentials"}},
                   "");
   }

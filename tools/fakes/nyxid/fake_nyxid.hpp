@@ -43,9 +43,10 @@ struct action {
 };
 
 struct fault {
-  std::string kind;      // status, delay, drop, platform_error
-  std::string endpoint;  // reply, reply_update, token, authorize, revoke, jwks, discovery, proxy, any
-  int count = 1;         // -1: until reset
+  std::string kind;  // status, delay, drop, platform_error
+  std::string
+      endpoint;   // reply, reply_update, token, authorize, revoke, jwks, discovery, proxy, any
+  int count = 1;  // -1: until reset
   unsigned status = 0;
   std::int64_t ms = 0;
   std::string error;
@@ -55,9 +56,9 @@ struct fault {
 };
 
 struct startup_options {
-  std::string issuer;          // "" = the base URL
-  std::string callback_url;    // default target of injected callbacks
-  std::string api_key;         // "" = generated
+  std::string issuer;        // "" = the base URL
+  std::string callback_url;  // default target of injected callbacks
+  std::string api_key;       // "" = generated
   std::string proxy_slug = "api-lark-bot";
   std::string key_alg = "RS256";
 };
@@ -97,9 +98,11 @@ class fake_nyxid {
 
   std::int64_t now() const { return now_(); }
   // Takes a fault matching `endpoint` and one of `kinds`, honouring its count.
-  std::optional<fault> take_fault(std::string_view endpoint, std::initializer_list<const char*> kinds);
+  std::optional<fault> take_fault(std::string_view endpoint,
+                                  std::initializer_list<const char*> kinds);
   action api(const kit::http_request& req);
-  action finish(std::uint64_t seq, unsigned status, boost::json::object body, const std::string& fault_kind);
+  action finish(std::uint64_t seq, unsigned status, const boost::json::object& body,
+                const std::string& fault_kind);
   action relay_call(const kit::http_request& req, std::uint64_t seq, bool update);
   action proxy_call(const kit::http_request& req, std::uint64_t seq);
   action oauth_call(const kit::http_request& req, std::uint64_t seq, std::string_view endpoint);

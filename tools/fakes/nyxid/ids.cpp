@@ -33,8 +33,10 @@ std::string id_source::platform_message_id(std::string_view platform) {
   const std::string p = lower(platform);
   if (p == "lark" || p == "feishu") return "om_" + hex(32);
   if (p == "telegram") return std::to_string(++counter_);
-  if (p == "discord") return std::to_string(1200000000000000000ull + rng_() % 100000000000000000ull);
-  if (p == "slack") return std::to_string(1700000000 + ++counter_) + "." + std::to_string(100000 + rng_() % 900000);
+  if (p == "discord")
+    return std::to_string(1200000000000000000ull + rng_() % 100000000000000000ull);
+  if (p == "slack")
+    return std::to_string(1700000000 + ++counter_) + "." + std::to_string(100000 + rng_() % 900000);
   return "msg_" + hex(16);
 }
 

@@ -1,5 +1,6 @@
 // patchbay-fake-nyxid: identifiers in the shapes NyxID and the platforms behind it use
-// (docs/protocols/nyxid-relay.md §1.4, §2.2, §3), plus the small text helpers the fake's handlers share.
+// (docs/protocols/nyxid-relay.md §1.4, §2.2, §3), plus the small text helpers the fake's handlers
+// share.
 //
 // id_source is seeded, so a test that fixes --seed gets the same ids and keys every run. Not
 // thread-safe (owned by fake_nyxid).
@@ -21,13 +22,14 @@ class id_source {
  public:
   explicit id_source(std::uint64_t seed) : rng_(seed) {}
 
-  std::string uuid();                          // UUIDv4, lower case
-  std::string hex(std::size_t n);              // n lower-case hex chars
-  std::string alnum(std::size_t n);            // n chars of [A-Za-z0-9]
+  std::string uuid();                // UUIDv4, lower case
+  std::string hex(std::size_t n);    // n lower-case hex chars
+  std::string alnum(std::size_t n);  // n chars of [A-Za-z0-9]
   std::string api_key() { return "nyxid_ag_" + alnum(40); }
   std::string binding_id() { return "bnd_" + alnum(24); }
   // The platform's own message id for a message the fake "sent" on `platform`:
-  // lark/feishu om_<32 hex>, telegram a decimal, discord a snowflake, slack a ts "1700000000.000100".
+  // lark/feishu om_<32 hex>, telegram a decimal, discord a snowflake, slack a ts
+  // "1700000000.000100".
   std::string platform_message_id(std::string_view platform);
   std::uint64_t next(std::uint64_t bound) { return rng_() % bound; }
 

@@ -1,16 +1,16 @@
 #include "jose_signer.hpp"
 
-#include <boost/json/serialize.hpp>
 #include <openssl/bn.h>
 #include <openssl/core_names.h>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <boost/json/serialize.hpp>
 
 #include <stdexcept>
 
-#include "patchbay/common/base64.hpp"
 #include "nyxid/proto/jws.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace patchbay::fakes::nyxid {
 
@@ -66,16 +66,18 @@ json::object public_jwk(const signing_key& key) {
   } else {
     o["kty"] = "EC";
     o["crv"] = "P-256";
-    o["x"] = patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, 32));
-    o["y"] = patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 32));
+    o["x"] =
+        patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_X, 32));
+    o["y"] =
+        patchbay::common::base64url_encode(bn_param(key.pkey.get(), OSSL_PKEY_PARAM_EC_PUB_Y, 32));
   }
   return o;
 }
 
 std::string sign_compact(const signing_key& key, std::string_view header_json,
                          std::string_view claims_json) {
-  const std::string input =
-      patchbay::common::base64url_encode(header_json) + "." + patchbay::common::base64url_encode(claims_json);
+  const std::string input = patchbay::common::base64url_encode(header_json) + "." +
+                            patchbay::common::base64url_encode(claims_json);
   std::string sig = evp_sign(key.pkey.get(), input);
   if (key.alg == "ES256") {
     auto jose = nyx::ecdsa_der_to_jose(sig);

@@ -11,7 +11,8 @@ namespace patchbay::fakes::nyxid {
 namespace json = boost::json;
 namespace nyx = patchbay::plugins::nyxid;
 
-key_store::key_store(std::string kid_prefix, std::string_view alg) : prefix_(std::move(kid_prefix)) {
+key_store::key_store(std::string kid_prefix, std::string_view alg)
+    : prefix_(std::move(kid_prefix)) {
   keys_.push_back(make_signing_key(prefix_ + "-" + std::to_string(++serial_), alg));
 }
 

@@ -1,7 +1,7 @@
-// patchbay-fake-nyxid: the signing side of NyxID's JOSE (docs/protocols/nyxid-relay.md §1.3, §2.4) — the keys the
-// fake signs callback JWTs, reply tokens and access tokens with, the JWKS it publishes, and key
-// rotation. The verifying side is the plugin's (nyxid_proto); the fake uses nyxid_proto too, to
-// check the reply tokens it gets back.
+// patchbay-fake-nyxid: the signing side of NyxID's JOSE (docs/protocols/nyxid-relay.md §1.3, §2.4)
+// — the keys the fake signs callback JWTs, reply tokens and access tokens with, the JWKS it
+// publishes, and key rotation. The verifying side is the plugin's (nyxid_proto); the fake uses
+// nyxid_proto too, to check the reply tokens it gets back.
 //
 // Keys are made with OpenSSL at start (RSA-2048 for RS256, EC P-256 for ES256; not derived from
 // the seed). rotate() makes a new active key; the previous ones stay in the JWKS unless

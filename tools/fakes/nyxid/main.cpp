@@ -37,17 +37,22 @@ struct options {
 };
 
 int parse_args(int argc, char** argv, options& o) {
-  return common::parse_command_line(
-      argc, argv, "patchbay-fake-nyxid", usage, o.process, {},
-      [&](std::string_view a, std::string_view v) {
-        if (a == "--callback-url") o.fake.callback_url = std::string(v);
-        else if (a == "--issuer") o.fake.issuer = std::string(v);
-        else if (a == "--api-key") o.fake.api_key = std::string(v);
-        else if (a == "--proxy-slug") o.fake.proxy_slug = std::string(v);
-        else if (a == "--key-alg" && (v == "RS256" || v == "ES256")) o.fake.key_alg = std::string(v);
-        else return false;
-        return true;
-      });
+  return common::parse_command_line(argc, argv, "patchbay-fake-nyxid", usage, o.process, {},
+                                    [&](std::string_view a, std::string_view v) {
+                                      if (a == "--callback-url")
+                                        o.fake.callback_url = std::string(v);
+                                      else if (a == "--issuer")
+                                        o.fake.issuer = std::string(v);
+                                      else if (a == "--api-key")
+                                        o.fake.api_key = std::string(v);
+                                      else if (a == "--proxy-slug")
+                                        o.fake.proxy_slug = std::string(v);
+                                      else if (a == "--key-alg" && (v == "RS256" || v == "ES256"))
+                                        o.fake.key_alg = std::string(v);
+                                      else
+                                        return false;
+                                      return true;
+                                    });
 }
 
 int run(int argc, char** argv) {

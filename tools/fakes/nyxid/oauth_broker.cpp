@@ -6,8 +6,8 @@
 
 #include <sstream>
 
-#include "patchbay/common/json_util.hpp"
 #include "patchbay/common/base64.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
@@ -38,9 +38,9 @@ std::map<std::string, std::string> fields(std::string_view body, std::string_vie
         if (val.is_string()) f[std::string(k)] = std::string(val.get_string());
     return f;
   }
-  for (const char* name : {"grant_type", "code", "code_verifier", "redirect_uri", "client_id",
-                           "subject_token", "subject_token_type", "scope", "requested_token_type",
-                           "audience"}) {
+  for (const char* name :
+       {"grant_type", "code", "code_verifier", "redirect_uri", "client_id", "subject_token",
+        "subject_token_type", "scope", "requested_token_type", "audience"}) {
     if (auto v = form_param(body, name)) f[name] = *v;
   }
   return f;
@@ -74,8 +74,8 @@ oauth_broker::oauth_broker(oauth_settings settings, key_store& keys, id_source& 
 const oauth_broker::client& oauth_broker::add_client(std::string scope,
                                                      std::vector<std::string> redirect_uris,
                                                      bool broker) {
-  clients_.push_back(client{"nyx_client_" + ids_.alnum(20), std::move(redirect_uris),
-                            std::move(scope), broker});
+  clients_.push_back(
+      client{"nyx_client_" + ids_.alnum(20), std::move(redirect_uris), std::move(scope), broker});
   return clients_.back();
 }
 
@@ -90,8 +90,8 @@ oauth_answer oauth_broker::authorize(std::string_view query, std::int64_t now_ms
   const client* c = find_client(q("client_id"));
   if (!c) return oauth_error(400, "invalid_client", "Unknown client_id");
   const std::string redirect = q("redirect_uri");
-  bool redirect_ok = !redirect.empty() && (redirect.rfind("http://", 0) == 0 ||
-                                           redirect.rfind("https://", 0) == 0);
+  bool redirect_ok = !redirect.empty() &&
+                     (redirect.rfind("http://", 0) == 0 || redirect.rfind("https://", 0) == 0);
   if (redirect_ok && !c->redirect_uris.empty()) {
     redirect_ok = false;
     for (const auto& r : c->redirect_uris) redirect_ok = redirect_ok || r == redirect;
@@ -107,7 +107,8 @@ oauth_answer oauth_broker::authorize(std::string_view query, std::int64_t now_ms
                  (state.empty() ? "" : "&state=" + url_encode(state));
     return a;
   };
-  if (q("response_type") != "code") return back("unsupported_response_type", "response_type must be code");
+  if (q("response_type") != "code")
+    return back("unsupported_response_type", "response_type must be code");
   if (settings_.require_state && state.empty()) return back("invalid_request", "state is required");
   const std::string challenge = q("code_challenge");
   if (challenge.empty()) return back("invalid_request", "code_challenge is required");
@@ -120,8 +121,9 @@ oauth_answer oauth_broker::authorize(std::string_view query, std::int64_t now_ms
     return back("access_denied", "The user denied the request");
   }
   const std::string code = ids_.alnum(32);
-  codes_[code] = pending_code{c->client_id, redirect, q("scope"), challenge, subject_,
-                              now_ms + settings_.code_ttl_s * 1000, false};
+  codes_[code] = pending_code{c->client_id, redirect, q("scope"),
+                              challenge,    subject_, now_ms + settings_.code_ttl_s * 1000,
+                              false};
   while (codes_.size() > 10'000) codes_.erase(codes_.begin());
   oauth_answer a;
   a.status = 302;
@@ -177,10 +179,10 @@ oauth_answer oauth_broker::code_grant(const std::map<std::string, std::string>& 
   }
   oauth_answer a;
   a.body = json::object{
-      {"access_token", access_token(p.subject, p.scope, p.client_id,
-                                    binding_id.is_string() ? std::string(binding_id.get_string())
-                                                           : std::string(),
-                                    settings_.access_ttl_s, now_ms)},
+      {"access_token",
+       access_token(p.subject, p.scope, p.client_id,
+                    binding_id.is_string() ? std::string(binding_id.get_string()) : std::string(),
+                    settings_.access_ttl_s, now_ms)},
       {"token_type", "Bearer"},
       {"expires_in", settings_.access_ttl_s},
       {"id_token", keys_.sign(json::object{{"iss", settings_.issuer},
@@ -204,15 +206,17 @@ oauth_answer oauth_broker::exchange_grant(const std::map<std::string, std::strin
   static const std::string grant_failed = "External token verification failed: invalid_grant";
   const client* c = find_client(get("client_id"));
   auto it = bindings_.find(get("subject_token"));
-  if (!c || !c->broker || it == bindings_.end()) return oauth_error(400, "invalid_grant", grant_failed);
+  if (!c || !c->broker || it == bindings_.end())
+    return oauth_error(400, "invalid_grant", grant_failed);
   binding& b = it->second;
   if (b.client_id != c->client_id || b.state == "revoked" || b.state == "unknown")
     return oauth_error(400, "invalid_grant", grant_failed);
   const std::vector<std::string> wanted = split_scope(get("scope"));
   if (b.state == "scope_mismatch") {
-    return oauth_error(400, "invalid_scope", "Invalid scope: Scope '" +
-                                                 (wanted.empty() ? std::string("proxy") : wanted[0]) +
-                                                 "' is not allowed for this binding");
+    return oauth_error(400, "invalid_scope",
+                       "Invalid scope: Scope '" +
+                           (wanted.empty() ? std::string("proxy") : wanted[0]) +
+                           "' is not allowed for this binding");
   }
   for (const auto& s : wanted) {
     bool allowed = false;
@@ -225,23 +229,26 @@ oauth_answer oauth_broker::exchange_grant(const std::map<std::string, std::strin
   b.last_used_ms = now_ms;
   ++b.exchanges;
   oauth_answer a;
-  a.body = json::object{
-      {"access_token", access_token(b.subject, scope, c->client_id, b.id, settings_.exchange_ttl_s,
-                                    now_ms)},
-      {"token_type", "Bearer"},
-      {"expires_in", settings_.exchange_ttl_s},
-      {"scope", scope},
-      {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"}};
+  a.body = json::object{{"access_token", access_token(b.subject, scope, c->client_id, b.id,
+                                                      settings_.exchange_ttl_s, now_ms)},
+                        {"token_type", "Bearer"},
+                        {"expires_in", settings_.exchange_ttl_s},
+                        {"scope", scope},
+                        {"issued_token_type", "urn:ietf:params:oauth:token-type:access_token"}};
   return a;
 }
 
 std::string oauth_broker::access_token(const std::string& subject, const std::string& scope,
                                        const std::string& client_id, const std::string& binding_id,
                                        std::int64_t ttl_s, std::int64_t now_ms) {
-  json::object claims{{"iss", settings_.issuer}, {"sub", subject},
-                      {"aud", "nyxid"},          {"iat", now_ms / 1000},
-                      {"exp", now_ms / 1000 + ttl_s}, {"jti", ids_.uuid()},
-                      {"scope", scope},          {"token_type", "access"},
+  json::object claims{{"iss", settings_.issuer},
+                      {"sub", subject},
+                      {"aud", "nyxid"},
+                      {"iat", now_ms / 1000},
+                      {"exp", now_ms / 1000 + ttl_s},
+                      {"jti", ids_.uuid()},
+                      {"scope", scope},
+                      {"token_type", "access"},
                       {"client_id", client_id}};
   if (!binding_id.empty()) claims["binding_id"] = binding_id;
   return keys_.sign(claims);
@@ -249,7 +256,8 @@ std::string oauth_broker::access_token(const std::string& subject, const std::st
 
 oauth_answer oauth_broker::register_client(std::string_view body) {
   auto v = json_util::parse(body);
-  if (!v || !v->is_object()) return oauth_error(400, "invalid_client_metadata", "Body must be JSON");
+  if (!v || !v->is_object())
+    return oauth_error(400, "invalid_client_metadata", "Body must be JSON");
   const json::object& o = v->get_object();
   std::vector<std::string> uris;
   if (const auto* r = o.if_contains("redirect_uris"); r && r->is_array())

@@ -1,6 +1,7 @@
-// patchbay-fake-nyxid: NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): client registration, authorize
-// with PKCE S256 and state, the authorization-code grant (which creates a binding), the RFC 8693
-// token exchange of a binding id for a short-lived access token, reading and revoking bindings.
+// patchbay-fake-nyxid: NyxID's OAuth broker (docs/protocols/nyxid-relay.md §3): client
+// registration, authorize with PKCE S256 and state, the authorization-code grant (which creates a
+// binding), the RFC 8693 token exchange of a binding id for a short-lived access token, reading and
+// revoking bindings.
 //
 // Binding states, settable by the control API: bound (token exchange works), revoked and
 // unknown (→ 400 invalid_grant), scope_mismatch (→ 400 invalid_scope "Scope '<s>' is not
@@ -29,7 +30,8 @@ namespace patchbay::fakes::nyxid {
 
 inline constexpr std::string_view token_exchange_grant =
     "urn:ietf:params:oauth:grant-type:token-exchange";
-inline constexpr std::string_view binding_token_type = "urn:nyxid:params:oauth:token-type:binding-id";
+inline constexpr std::string_view binding_token_type =
+    "urn:nyxid:params:oauth:token-type:binding-id";
 inline constexpr std::string_view broker_scope = "urn:nyxid:scope:broker_binding";
 
 struct oauth_settings {

@@ -115,13 +115,13 @@ proxy_answer proxy_script::handle(const proxy_request& req, std::int64_t now_ms)
   } else if (is_messages && iequals(req.method, "POST")) {
     // Send (no id) or reply (om_…/reply): a new Lark message.
     rec.message_id = "om_" + ids_.hex(32);
-    a.body = json::object{{"code", 0},
-                          {"msg", "success"},
-                          {"data", json::object{{"message_id", rec.message_id},
-                                                {"msg_type", rec.msg_type},
-                                                {"chat_id", rec.receive_id_type == "chat_id"
-                                                                ? rec.receive_id
-                                                                : std::string()}}}};
+    a.body = json::object{
+        {"code", 0},
+        {"msg", "success"},
+        {"data", json::object{{"message_id", rec.message_id},
+                              {"msg_type", rec.msg_type},
+                              {"chat_id", rec.receive_id_type == "chat_id" ? rec.receive_id
+                                                                           : std::string()}}}};
   } else {
     // PUT/PATCH edits, GETs and anything else: success without data of interest.
     a.body = json::object{{"code", 0}, {"msg", "success"}, {"data", json::object{}}};

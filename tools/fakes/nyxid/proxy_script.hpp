@@ -1,5 +1,6 @@
-// patchbay-fake-nyxid: the outbound proxy `ANY /api/v1/proxy/s/{slug}/{*path}` (docs/protocols/nyxid-relay.md
-// §2.6, §5 "Proxy"): Lark im/v1/messages answered like Lark (send → {"code":0,"data":
+// patchbay-fake-nyxid: the outbound proxy `ANY /api/v1/proxy/s/{slug}/{*path}`
+// (docs/protocols/nyxid-relay.md §2.6, §5 "Proxy"): Lark im/v1/messages answered like Lark (send →
+// {"code":0,"data":
 // {"message_id":"om_…"}}, PUT/PATCH edits, reply), scriptable failures, and a record of every
 // proxied request (successful or not) in arrival order.
 //

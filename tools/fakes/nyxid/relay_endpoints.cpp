@@ -1,9 +1,9 @@
-// relay_ledger: POST /api/v1/channel-relay/reply and /reply/update (docs/protocols/nyxid-relay.md §2.1–§2.3),
-// every check in the note's order, the first failure deciding.
+// relay_ledger: POST /api/v1/channel-relay/reply and /reply/update (docs/protocols/nyxid-relay.md
+// §2.1–§2.3), every check in the note's order, the first failure deciding.
 #include <boost/json/serialize.hpp>
 
-#include "patchbay/common/json_util.hpp"
 #include "patchbay/common/base64.hpp"
+#include "patchbay/common/json_util.hpp"
 #include "relay_ledger.hpp"
 
 namespace patchbay::fakes::nyxid {
@@ -107,12 +107,12 @@ relay_answer platform_error(const platform_failure& f, std::string_view platform
   }
   std::string message = f.message;
   if (message.empty()) {
-    message = status >= 500 && status != 502 ? "An internal error occurred"
-                                             : "Channel platform error: " + std::string(platform) +
-                                                   (edit ? " edit message" : " send message") +
-                                                   " failed (code " +
-                                                   std::to_string(f.lark_code ? f.lark_code : 230001) +
-                                                   "): fake platform failure";
+    message = status >= 500 && status != 502
+                  ? "An internal error occurred"
+                  : "Channel platform error: " + std::string(platform) +
+                        (edit ? " edit message" : " send message") + " failed (code " +
+                        std::to_string(f.lark_code ? f.lark_code : 230001) +
+                        "): fake platform failure";
   }
   return envelope(status, error, code, std::move(message));
 }
@@ -223,7 +223,7 @@ relay_answer relay_ledger::reply(std::string_view authorization, std::string_vie
       auto it = conversations_.find(in->conversation_id);
       const conversation* conv = it == conversations_.end() ? nullptr : &it->second;
       if (check_route(conv, in->conversation_id, in->platform, &*tok, fail)) {  // 4–10
-        if (used_jtis_.count(tok->jti)) {                                      // 11
+        if (used_jtis_.count(tok->jti)) {                                       // 11
           fail = unauthorized("Reply token already used");
         } else {
           const std::int64_t exp = json_util::int_at(tok->claims, "exp").value_or(0);
@@ -286,9 +286,9 @@ relay_answer relay_ledger::reply(std::string_view authorization, std::string_vie
   return a;
 }
 
-relay_answer relay_ledger::record_reply(const inbound& in, std::string text,
-                                        json::value metadata, std::string credential,
-                                        std::string jti, std::int64_t now_ms) {
+relay_answer relay_ledger::record_reply(const inbound& in, std::string text, json::value metadata,
+                                        std::string credential, std::string jti,
+                                        std::int64_t now_ms) {
   outbound o;
   o.message_id = ids_.uuid();
   o.platform_message_id = ids_.platform_message_id(in.platform);

@@ -53,9 +53,9 @@ relay_ledger::conversation& relay_ledger::route_for(std::string_view platform,
                                                     std::string_view chat_type,
                                                     std::string_view default_type,
                                                     std::string_view api_key_id) {
-  const std::string index =
-      std::string(platform) + "\n" + (per_chat ? std::string(chat_id) : std::string("*")) + "\n" +
-      std::string(api_key_id);
+  const std::string index = std::string(platform) + "\n" +
+                            (per_chat ? std::string(chat_id) : std::string("*")) + "\n" +
+                            std::string(api_key_id);
   if (auto it = route_index_.find(index); it != route_index_.end())
     return conversations_.at(it->second);
   conversation c;
@@ -148,8 +148,9 @@ std::string relay_ledger::set_state(const json::object& body) {
       it->second.scope_conflict = v->get_bool();
     touched = true;
   }
-  return touched ? "" : "nothing to change (api_key_active, bot_active, conversation_active, "
-                        "scope_conflict)";
+  return touched ? ""
+                 : "nothing to change (api_key_active, bot_active, conversation_active, "
+                   "scope_conflict)";
 }
 
 json::object relay_ledger::state_json() const {
@@ -157,7 +158,8 @@ json::object relay_ledger::state_json() const {
   for (const auto& k : api_keys_)
     keys.push_back(json::object{{"id", k.id}, {"name", k.name}, {"active", k.active}});
   for (const auto& [platform, id] : bots_)
-    bots.push_back(json::object{{"platform", platform}, {"id", id}, {"active", bot_active_.at(id)}});
+    bots.push_back(
+        json::object{{"platform", platform}, {"id", id}, {"active", bot_active_.at(id)}});
   for (const auto& [id, c] : conversations_) {
     convs.push_back(json::object{{"id", id},
                                  {"platform", c.platform},

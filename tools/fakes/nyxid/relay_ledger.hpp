@@ -1,8 +1,8 @@
-// patchbay-fake-nyxid: the relay's state and its two write endpoints (docs/protocols/nyxid-relay.md §2.1–§2.4,
-// §5 "State to keep"): agent API keys, bots per platform, conversations (routes), inbound
-// messages, outbound rows, the reply-token ledger (used JTIs), the per-message edit limiter, and
-// POST /api/v1/channel-relay/reply and /reply/update with the note's check order, statuses and
-// {error, error_code, message} envelopes.
+// patchbay-fake-nyxid: the relay's state and its two write endpoints (docs/protocols/nyxid-relay.md
+// §2.1–§2.4, §5 "State to keep"): agent API keys, bots per platform, conversations (routes),
+// inbound messages, outbound rows, the reply-token ledger (used JTIs), the per-message edit
+// limiter, and POST /api/v1/channel-relay/reply and /reply/update with the note's check order,
+// statuses and {error, error_code, message} envelopes.
 //
 // The reply token's JTI is consumed at check 11, before body validation and the platform send:
 // a 400 or 502 after it (or a platform fault injected through `platform_hook`) still burns it.
@@ -57,7 +57,7 @@ struct platform_failure {
   unsigned status = 502;
   std::string error = "channel_platform_error";
   std::int64_t error_code = 10005;
-  std::string message;  // "" = the default text for the status
+  std::string message;         // "" = the default text for the status
   std::int64_t lark_code = 0;  // when set for an edit: mapped as lark.rs classify_edit_error
 };
 using platform_hook = std::function<std::optional<platform_failure>(std::string_view endpoint)>;
@@ -75,8 +75,8 @@ class relay_ledger {
     std::string platform;
     std::string bot_id;
     std::string api_key_id;
-    std::string type;      // private / group / channel (the route's, §1.4)
-    std::string chat_id;   // "" for a default (*) route
+    std::string type;     // private / group / channel (the route's, §1.4)
+    std::string chat_id;  // "" for a default (*) route
     bool active = true;
     bool scope_conflict = false;  // check 9 → 409
   };
@@ -96,7 +96,7 @@ class relay_ledger {
     std::string conversation_id;
     std::string platform;
     std::string chat_id;
-    std::string reply_to;  // the inbound platform message id it quotes
+    std::string reply_to;    // the inbound platform message id it quotes
     std::string first_text;  // as sent by /reply
     std::string text;        // current text (after edits)
     boost::json::value metadata;

@@ -1,7 +1,7 @@
 #include "request_log.hpp"
 
-#include "patchbay/common/json_util.hpp"
 #include "ids.hpp"
+#include "patchbay/common/json_util.hpp"
 
 namespace patchbay::fakes::nyxid {
 
@@ -40,7 +40,7 @@ json::value body_value(const kit::http_request& req) {
     }
     return o;
   }
-  return json::string(req.body.substr(0, 16 * 1024));
+  return json::string(req.body.substr(0, std::size_t{16} * 1024));
 }
 
 }  // namespace
@@ -63,7 +63,8 @@ void request_log::answered(std::uint64_t seq, unsigned status, const json::objec
   if (!body) return;
   r->error = std::string(json_util::string_at(*body, "error"));
   r->message = std::string(json_util::string_at(*body, "message"));
-  if (r->message.empty()) r->message = std::string(json_util::string_at(*body, "error_description"));
+  if (r->message.empty())
+    r->message = std::string(json_util::string_at(*body, "error_description"));
 }
 
 json::array request_log::to_json(std::string_view endpoint_filter) const {

@@ -33,11 +33,10 @@ struct state final : common::locked_fake<fake_nyxid>, std::enable_shared_from_th
       case action::kind::delay: {
         const std::uint64_t id = next_delay++;
         auto t = std::make_unique<kit::timer>(rt);
-        t->after(std::chrono::milliseconds(a.delay_ms),
-                 [w = weak_from_this(), id](bool cancelled) {
-                   if (cancelled) return;
-                   if (auto s = w.lock()) s->delay_over(id);
-                 });
+        t->after(std::chrono::milliseconds(a.delay_ms), [w = weak_from_this(), id](bool cancelled) {
+          if (cancelled) return;
+          if (auto s = w.lock()) s->delay_over(id);
+        });
         delayed[id] = held{std::move(ex), std::move(t)};
         // The answer itself was computed now; keep it with the exchange.
         pending_answers[id] = std::move(a.response);
@@ -62,7 +61,7 @@ struct state final : common::locked_fake<fake_nyxid>, std::enable_shared_from_th
 
   // Requires mtx. The HTTP client never calls back inline (except while the runtime stops,
   // which happens without mtx held), so taking mtx in `done` is safe.
-  void deliver(action a, std::shared_ptr<kit::http_exchange> ex) {
+  void deliver(action a, const std::shared_ptr<kit::http_exchange>& ex) {
     kit::http_client_request r;
     r.method = "POST";
     r.url = a.callback.url;
@@ -73,12 +72,12 @@ struct state final : common::locked_fake<fake_nyxid>, std::enable_shared_from_th
     r.first_byte_timeout = std::chrono::milliseconds(a.timeout_ms);
     r.idle_timeout = std::chrono::milliseconds(a.timeout_ms);
     r.total_timeout = std::chrono::milliseconds(a.timeout_ms);
-    r.max_body_bytes = 64 * 1024;
+    r.max_body_bytes = std::size_t{64} * 1024;
     const std::uint64_t ticket = a.ticket;
     spdlog::info("callback {} -> {} ({} bytes)", ticket, a.callback.url, a.callback.body.size());
     kit::http_fetch(rt, std::move(r),
-                    [w = weak_from_this(), ticket, ex](std::string error,
-                                                       kit::http_client_response resp) {
+                    [w = weak_from_this(), ticket, ex](const std::string& error,
+                                                       const kit::http_client_response& resp) {
                       auto s = w.lock();
                       if (!s) return;
                       std::lock_guard lock(s->mtx);

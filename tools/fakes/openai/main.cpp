@@ -78,8 +78,8 @@ int main(int argc, char** argv) {
   kit::http_server_options opt;
   opt.listen = listen;
   opt.max_body_bytes = 8 << 20;
-  kit::http_server server(rt, opt,
-                          [&fake](std::shared_ptr<kit::http_exchange> ex) { fake.handle(ex); });
+  kit::http_server server(
+      rt, opt, [&fake](const std::shared_ptr<kit::http_exchange>& ex) { fake.handle(ex); });
   try {
     server.start();
   } catch (const std::exception& e) {

@@ -14,10 +14,10 @@ using http_headers = std::vector<std::pair<std::string, std::string>>;
 std::string_view find_header(const http_headers& headers, std::string_view name);
 
 struct http_request {
-  std::string method;          // "GET", "POST", ...
-  std::string target;          // as sent: path plus optional ?query
-  std::string path;            // target without the query, percent-decoding NOT applied
-  std::string query;           // after '?', without it; "" when absent
+  std::string method;  // "GET", "POST", ...
+  std::string target;  // as sent: path plus optional ?query
+  std::string path;    // target without the query, percent-decoding NOT applied
+  std::string query;   // after '?', without it; "" when absent
   http_headers headers;
   std::string body;
   std::string remote_address;  // "127.0.0.1:54321"

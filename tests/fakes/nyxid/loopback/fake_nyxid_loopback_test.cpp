@@ -15,9 +15,9 @@
 
 #include "child_process.hpp"
 #include "kit_test_support.hpp"
-#include "patchbay/common/base64.hpp"
 #include "nyxid/proto/callback_verify.hpp"
 #include "nyxid/proto/jwks.hpp"
+#include "patchbay/common/base64.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 
@@ -76,8 +76,9 @@ struct bot {
                                  std::chrono::system_clock::now().time_since_epoch())
                                  .count();
     std::lock_guard l(mu);
-    auto v = pn::verify_callback({q.header("X-NyxID-Callback-Token"), q.header("X-NyxID-Message-Id"), q.body},
-                                 cfg, cache, guard, now);
+    auto v = pn::verify_callback(
+        {q.header("X-NyxID-Callback-Token"), q.header("X-NyxID-Message-Id"), q.body}, cfg, cache,
+        guard, now);
     verdicts.push_back(v.reason);
     kit::http_response r;
     r.status = static_cast<unsigned>(v.http_status());
@@ -97,10 +98,12 @@ class FakeNyxid : public ::testing::Test {
                                  "--callback-url", hooks_->hook_url()},
         std::map<std::string, std::string>{}, dir_ + "/out", dir_ + "/err");
     std::string out;
-    kit_test::wait_until([&] {
-      out = pbtest::read_file(dir_ + "/out");
-      return out.find('\n') != std::string::npos || child_->wait(0ms) != -1;
-    }, 20s);
+    kit_test::wait_until(
+        [&] {
+          out = pbtest::read_file(dir_ + "/out");
+          return out.find('\n') != std::string::npos || child_->wait(0ms) != -1;
+        },
+        20s);
     ASSERT_NE(out.find('\n'), std::string::npos) << pbtest::read_file(dir_ + "/err");
     first_ = obj(out.substr(0, out.find('\n')));
     base_ = str(first_, "base_url");
@@ -231,7 +234,8 @@ TEST_F(FakeNyxid, ReplyTokenIsSingleUseEvenWhenTheSendFails) {
   kit::http_client_request r;
   r.method = "POST";
   r.url = base_ + "/api/v1/channel-relay/reply";
-  r.body = json::serialize(json::object{{"message_id", str(m3, "message_id")}, {"reply", {{"text", "x"}}}});
+  r.body = json::serialize(
+      json::object{{"message_id", str(m3, "message_id")}, {"reply", {{"text", "x"}}}});
   r.headers = {{"Authorization", "Bearer " + str(m3, "reply_token")}};
   r.first_byte_timeout = 300ms;
   auto timed_out = kit_test::fetch(rt_, r);
@@ -269,8 +273,10 @@ TEST_F(FakeNyxid, EditsTelegramUnsupportedAndRateLimited) {
 TEST_F(FakeNyxid, ProxyScripting) {
   const std::string key = str(first_, "api_key");
   jcall("POST", "/_fake/fault", R"({"kind":"proxy","preset":"cross_tenant"})");
-  const std::string body = R"({"receive_id":"oc_1","msg_type":"text","content":"{\"text\":\"r\"}"})";
-  const std::string path = "/api/v1/proxy/s/api-lark-bot/open-apis/im/v1/messages?receive_id_type=chat_id";
+  const std::string body =
+      R"({"receive_id":"oc_1","msg_type":"text","content":"{\"text\":\"r\"}"})";
+  const std::string path =
+      "/api/v1/proxy/s/api-lark-bot/open-apis/im/v1/messages?receive_id_type=chat_id";
   auto a = jcall("POST", path, body, {{"Authorization", "Bearer " + key}});
   EXPECT_EQ(a.first, 400u);
   EXPECT_EQ(a.second.at("code").as_int64(), 99992364);
@@ -283,7 +289,8 @@ TEST_F(FakeNyxid, ProxyScripting) {
 std::string s256(const std::string& v) {
   unsigned char d[SHA256_DIGEST_LENGTH];
   SHA256(reinterpret_cast<const unsigned char*>(v.data()), v.size(), d);
-  return patchbay::common::base64url_encode(std::string_view(reinterpret_cast<const char*>(d), sizeof d));
+  return patchbay::common::base64url_encode(
+      std::string_view(reinterpret_cast<const char*>(d), sizeof d));
 }
 
 TEST_F(FakeNyxid, OAuthCodeExchangeTokenExchangeAndRevoke) {
@@ -301,23 +308,28 @@ TEST_F(FakeNyxid, OAuthCodeExchangeTokenExchangeAndRevoke) {
   const kit::http_headers form{{"Content-Type", "application/x-www-form-urlencoded"}};
   auto tok = jcall("POST", "/oauth/token",
                    "grant_type=authorization_code&code=" + code + "&code_verifier=" + verifier +
-                       "&redirect_uri=" + redirect + "&client_id=" + client, form);
+                       "&redirect_uri=" + redirect + "&client_id=" + client,
+                   form);
   ASSERT_EQ(tok.first, 200u) << json::serialize(tok.second);
   const std::string binding = str(tok.second, "binding_id");
   const auto exchange = [&](const std::string& b) {
     return jcall("POST", "/oauth/token",
                  "grant_type=urn%3Aietf%3Aparams%3Aoauth%3Agrant-type%3Atoken-exchange"
                  "&subject_token_type=urn%3Anyxid%3Aparams%3Aoauth%3Atoken-type%3Abinding-id"
-                 "&subject_token=" + b + "&client_id=" + client + "&scope=proxy", form);
+                 "&subject_token=" +
+                     b + "&client_id=" + client + "&scope=proxy",
+                 form);
   };
   auto ex = exchange(binding);
   ASSERT_EQ(ex.first, 200u) << json::serialize(ex.second);
   // The exchanged token works on the proxy.
-  auto p = jcall("POST", "/api/v1/proxy/s/api-lark-bot/open-apis/im/v1/messages?receive_id_type=open_id",
-                 R"({"receive_id":"ou_1","msg_type":"text","content":"{}"})",
-                 {{"Authorization", "Bearer " + str(ex.second, "access_token")}});
+  auto p =
+      jcall("POST", "/api/v1/proxy/s/api-lark-bot/open-apis/im/v1/messages?receive_id_type=open_id",
+            R"({"receive_id":"ou_1","msg_type":"text","content":"{}"})",
+            {{"Authorization", "Bearer " + str(ex.second, "access_token")}});
   EXPECT_EQ(p.first, 200u);
-  jcall("POST", "/_fake/bindings", R"({"binding_id":")" + binding + R"(","state":"scope_mismatch"})");
+  jcall("POST", "/_fake/bindings",
+        R"({"binding_id":")" + binding + R"(","state":"scope_mismatch"})");
   EXPECT_EQ(str(exchange(binding).second, "error"), "invalid_scope");
   jcall("POST", "/_fake/bindings", R"({"binding_id":")" + binding + R"(","state":"unknown"})");
   EXPECT_EQ(str(exchange(binding).second, "error"), "invalid_grant");

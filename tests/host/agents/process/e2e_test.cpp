@@ -67,11 +67,14 @@ TEST(ProcessAgentEndToEnd, CrashLoopShowsInChannelStatus) {
   const std::string agents =
       "  bot:\n"
       "    type: process\n"
-      "    command: [sh, \"" + proctest::script("crash_at_start.sh") + "\"]\n"
+      "    command: [sh, \"" +
+      proctest::script("crash_at_start.sh") +
+      "\"]\n"
       "    restart_backoff: { initial_ms: 50, cap_ms: 100, jitter: 0 }\n"
       "    crash_loop: { restarts: 2, window_ms: 60000 }\n";
   // The good test plugin emits a message at start: the first turn spawns the process.
-  host_fixture h("  - id: ch\n    plugin: \"" PB_GOOD_PLUGIN "\"\n    agent: bot\n"
+  host_fixture h("  - id: ch\n    plugin: \"" PB_GOOD_PLUGIN
+                 "\"\n    agent: bot\n"
                  "    config: {emit_on_start: true}\n",
                  agents);
   ASSERT_FALSE(h.base.empty()) << h.logs();

@@ -24,24 +24,26 @@ namespace kit = patchbay::kit;
 
 // The `http` agent's endpoint: answers every turn with one delta and done.
 struct agent_server {
-  agent_server() : server(rt, opts(), [this](std::shared_ptr<kit::http_exchange> ex) {
-    const auto& req = ex->request();
-    std::string turn;
-    boost::system::error_code ec;
-    auto v = json::parse(req.body, ec);
-    if (!ec && v.is_object() && v.as_object().contains("turn"))
-      turn = std::string(v.at("turn").as_string());
-    {
-      std::lock_guard lk(mu);
-      authorizations.emplace_back(req.header("Authorization"));
-      bodies.push_back(req.body);
-    }
-    kit::http_response r;
-    r.content_type = "application/x-ndjson";
-    r.body = json::serialize(json::object{{"turn", turn}, {"delta", "agent answered with a user token"}}) +
-             "\n" + json::serialize(json::object{{"turn", turn}, {"done", true}}) + "\n";
-    ex->respond(std::move(r));
-  }) {
+  agent_server()
+      : server(rt, opts(), [this](std::shared_ptr<kit::http_exchange> ex) {
+          const auto& req = ex->request();
+          std::string turn;
+          boost::system::error_code ec;
+          auto v = json::parse(req.body, ec);
+          if (!ec && v.is_object() && v.as_object().contains("turn"))
+            turn = std::string(v.at("turn").as_string());
+          {
+            std::lock_guard lk(mu);
+            authorizations.emplace_back(req.header("Authorization"));
+            bodies.push_back(req.body);
+          }
+          kit::http_response r;
+          r.content_type = "application/x-ndjson";
+          r.body = json::serialize(json::object{{"turn", turn},
+                                                {"delta", "agent answered with a user token"}}) +
+                   "\n" + json::serialize(json::object{{"turn", turn}, {"done", true}}) + "\n";
+          ex->respond(std::move(r));
+        }) {
     server.start();
   }
   static kit::http_server_options opts() {
@@ -76,8 +78,7 @@ class IdentityE2E : public ::testing::Test {
         "  - id: chan\n    plugin: good\n    agent: user\n    identity: nyxid\n",
         "  user: { type: http, url: \"http://" + agent.server.local_endpoint() +
             "/turn\", auth: user_identity }\n",
-        "identity:\n  nyxid:\n    base_url: \"" + fake.base_url + "\"\n    client_id: \"" +
-            client +
+        "identity:\n  nyxid:\n    base_url: \"" + fake.base_url + "\"\n    client_id: \"" + client +
             "\"\n    redirect_uri: \"http://127.0.0.1:9/oauth/nyxid/callback\"\n"
             "    state_secret: \"${PB_IT_SECRET}\"\n    timeout_ms: 10000\n");
     ASSERT_FALSE(host->base.empty()) << host->logs();
@@ -86,7 +87,8 @@ class IdentityE2E : public ::testing::Test {
 
   // The plugin's user writes `text` in a DM (the good plugin's /emit hook).
   void say(const std::string& text) {
-    auto r = host->post("/hooks/chan/emit", text, false, {{"X-Event", "e" + std::to_string(++seq)}});
+    auto r =
+        host->post("/hooks/chan/emit", text, false, {{"X-Event", "e" + std::to_string(++seq)}});
     ASSERT_EQ(r.status, 202u) << r.body;
   }
   // Waits until the host's log holds `needle` at least `n` times.
@@ -100,7 +102,8 @@ class IdentityE2E : public ::testing::Test {
     std::regex re(R"((http://127\.0\.0\.1:\d+/oauth/authorize\?[A-Za-z0-9%&=._~\-]+))");
     std::string last;
     const std::string log = host->logs();
-    for (auto it = std::sregex_iterator(log.begin(), log.end(), re); it != std::sregex_iterator(); ++it)
+    for (auto it = std::sregex_iterator(log.begin(), log.end(), re); it != std::sregex_iterator();
+         ++it)
       last = (*it)[1].str();
     EXPECT_FALSE(last.empty());
     kit::http_client_request req;
@@ -143,9 +146,9 @@ TEST_F(IdentityE2E, BindTokenTurnSelfHealAndRebind) {
   // NyxID revokes the binding: the next turn heals it, and /init works again.
   auto bindings = fake.list("/_fake/bindings", "bindings");
   ASSERT_EQ(bindings.size(), 1u);
-  fake.call("POST", "/_fake/bindings",
-            {{"binding_id", pbfake::fake_process::str(bindings[0], "binding_id")},
-             {"state", "revoked"}});
+  fake.call(
+      "POST", "/_fake/bindings",
+      {{"binding_id", pbfake::fake_process::str(bindings[0], "binding_id")}, {"state", "revoked"}});
   say("hello again");
   ASSERT_TRUE(seen("I cleared it, so /init will work now")) << host->logs();
   EXPECT_EQ(agent.count(), 1u);

@@ -1,8 +1,8 @@
-// The identity service against the real fake NyxID broker (patchbay-fake-nyxid, docs/protocols/nyxid-relay.md
-// §3) on loopback: token exchange and its cache, self-heal for revoked, not-found and
-// scope-mismatch bindings with the store failing never, once (healed on the retry) and always
-// (degraded text naming /unbind, exactly two attempts), /init (DM, group, already bound), the
-// OAuth callback (good, bad and expired state), and /unbind.
+// The identity service against the real fake NyxID broker (patchbay-fake-nyxid,
+// docs/protocols/nyxid-relay.md §3) on loopback: token exchange and its cache, self-heal for
+// revoked, not-found and scope-mismatch bindings with the store failing never, once (healed on the
+// retry) and always (degraded text naming /unbind, exactly two attempts), /init (DM, group, already
+// bound), the OAuth callback (good, bad and expired state), and /unbind.
 #include <gtest/gtest.h>
 
 #include <boost/json.hpp>
@@ -23,9 +23,9 @@ class BrokerService : public ::testing::Test {
   void SetUp() override {
     ASSERT_FALSE(fake.base_url.empty()) << fake.logs();
     id::broker_options o;
-    o.client = id::broker_client{fake.base_url, pbfake::fake_process::str(fake.first_line, "oauth_client_id"),
-                                 "http://127.0.0.1:9/oauth/nyxid/callback",
-                                 "openid urn:nyxid:scope:broker_binding proxy"};
+    o.client = id::broker_client{
+        fake.base_url, pbfake::fake_process::str(fake.first_line, "oauth_client_id"),
+        "http://127.0.0.1:9/oauth/nyxid/callback", "openid urn:nyxid:scope:broker_binding proxy"};
     o.state_secret = "test-state-secret-0123456789";
     o.timeout = 10s;
     o.now_ms = [this] { return clock_ms.load(); };
@@ -121,7 +121,8 @@ class SelfHeal : public BrokerService, public ::testing::WithParamInterface<heal
 
 TEST_P(SelfHeal, ClearsLocallyAndSaysSoOnlyWhenItWorked) {
   const heal_case& c = GetParam();
-  const std::string id = *c.fake_state ? fake_binding(c.fake_state) : std::string("bnd_never_issued");
+  const std::string id =
+      *c.fake_state ? fake_binding(c.fake_state) : std::string("bnd_never_issued");
   store->set(dm.key(), id);
   store->fail_removes = c.fail_removes;
   auto r = token_for(*svc, dm);

@@ -54,7 +54,8 @@ TEST(OAuthMessages, TokenAnswers) {
   EXPECT_EQ(ok.what, token_answer::kind::ok);
   EXPECT_EQ(ok.access_token, "at");
   EXPECT_EQ(ok.expires_in_s, 300);
-  auto code = parse_token_answer(200, R"({"access_token":"at","expires_in":900,"binding_id":"bnd_9"})");
+  auto code =
+      parse_token_answer(200, R"({"access_token":"at","expires_in":900,"binding_id":"bnd_9"})");
   EXPECT_EQ(code.binding_id, "bnd_9");
   auto nullb = parse_token_answer(200, R"({"access_token":"at","binding_id":null})");
   EXPECT_EQ(nullb.what, token_answer::kind::ok);
@@ -65,11 +66,13 @@ TEST(OAuthMessages, TokenAnswers) {
 
 TEST(OAuthMessages, Rfc6749Errors) {
   auto g = parse_token_answer(
-      400, R"({"error":"invalid_grant","error_description":"External token verification failed: invalid_grant"})");
+      400,
+      R"({"error":"invalid_grant","error_description":"External token verification failed: invalid_grant"})");
   EXPECT_EQ(g.what, token_answer::kind::invalid_grant);
   EXPECT_EQ(g.error, "invalid_grant");
   auto s = parse_token_answer(
-      400, R"({"error":"invalid_scope","error_description":"Invalid scope: Scope 'proxy' is not allowed for this binding"})");
+      400,
+      R"({"error":"invalid_scope","error_description":"Invalid scope: Scope 'proxy' is not allowed for this binding"})");
   EXPECT_EQ(s.what, token_answer::kind::invalid_scope);
   EXPECT_EQ(parse_token_answer(401, R"({"error":"invalid_client"})").what,
             token_answer::kind::rejected);

@@ -74,8 +74,9 @@ TEST(SignedState, TamperedPayloadIsRefused) {
   // Someone else's key, re-encoded with the original signature.
   state_claims other = sample();
   other.subject_key = "lark:chan-1:ou_attacker";
-  const std::string forged_payload = sign_state(other, "guessed-key-0123456789").substr(
-      0, sign_state(other, "guessed-key-0123456789").find('.'));
+  const std::string forged_payload =
+      sign_state(other, "guessed-key-0123456789")
+          .substr(0, sign_state(other, "guessed-key-0123456789").find('.'));
   state_claims out;
   EXPECT_EQ(verify_state(forged_payload + token.substr(dot), secret, 1'000'000, out),
             state_check::bad_signature);
@@ -98,8 +99,8 @@ TEST(SignedState, MalformedInput) {
   EXPECT_EQ(verify_state(std::string(5000, 'a') + ".b", secret, 0, out), state_check::malformed);
   // Correctly signed, but not the claims' JSON.
   const std::string payload = patchbay::common::base64url_encode("[1,2]");
-  const std::string sig = patchbay::common::base64url_encode(
-      patchbay::common::hmac_sha256(patchbay::common::hmac_sha256(secret, "patchbay identity state v1"), payload));
+  const std::string sig = patchbay::common::base64url_encode(patchbay::common::hmac_sha256(
+      patchbay::common::hmac_sha256(secret, "patchbay identity state v1"), payload));
   EXPECT_EQ(verify_state(payload + "." + sig, secret, 0, out), state_check::malformed);
 }
 

@@ -48,9 +48,9 @@ TEST(SelfHeal, TextsSayClearedOnlyWhenRemoved) {
   EXPECT_NE(texts::healed(exchange_outcome::invalid_scope, revoke_result::removed, true)
                 .find("permission"),
             std::string::npos);
-  EXPECT_NE(texts::healed(exchange_outcome::invalid_grant, revoke_result::removed, true)
-                .find("revoked"),
-            std::string::npos);
+  EXPECT_NE(
+      texts::healed(exchange_outcome::invalid_grant, revoke_result::removed, true).find("revoked"),
+      std::string::npos);
 }
 
 TEST(Texts, CommandAnswers) {

@@ -33,8 +33,7 @@ class fake_feishu : public pbfake::fake_process {
     if (const auto* a = first_line.if_contains("apps"); a && a->is_array())
       for (const auto& x : a->as_array())
         apps.push_back({str(x, "app_id"), str(x, "app_secret"), str(x, "encrypt_key"),
-                        str(x, "verification_token"), str(x, "bot_open_id"),
-                        str(x, "bot_name")});
+                        str(x, "verification_token"), str(x, "bot_open_id"), str(x, "bot_name")});
   }
 
   json::object inject(json::object body) const {
@@ -87,8 +86,8 @@ class fake_feishu : public pbfake::fake_process {
   }
   bool acked_ok(const std::string& event_id) const {
     auto e = event(event_id);
-    return e.is_object() && e.as_object().if_contains("acked") &&
-           e.at("acked").is_bool() && e.at("acked").as_bool() && num(e, "ack_code") == 200;
+    return e.is_object() && e.as_object().if_contains("acked") && e.at("acked").is_bool() &&
+           e.at("acked").as_bool() && num(e, "ack_code") == 200;
   }
   // Bot messages that reply to `message_id`, or were sent to `chat_id` (either may be empty).
   std::vector<json::object> bot_messages(const std::string& reply_to,
@@ -127,8 +126,8 @@ class fake_feishu : public pbfake::fake_process {
 inline std::string config_yaml(const fake_feishu& fake, const app& a, const std::string& mode,
                                const std::string& extra = "") {
   std::string y = "      app_id: \"" + a.app_id + "\"\n      app_secret: \"" + a.app_secret +
-                  "\"\n      domain: \"" + fake.base_url + "\"\n      ca_file: \"" +
-                  fake.ca_file + "\"\n      mode: " + mode + "\n";
+                  "\"\n      domain: \"" + fake.base_url + "\"\n      ca_file: \"" + fake.ca_file +
+                  "\"\n      mode: " + mode + "\n";
   if (mode == "webhook")
     y += "      encrypt_key: \"" + a.encrypt_key + "\"\n      verification_token: \"" +
          a.verification_token + "\"\n";
@@ -138,8 +137,7 @@ inline std::string config_yaml(const fake_feishu& fake, const app& a, const std:
 // One channel block: `plugin_path` (PB_FEISHU_PLUGIN / PB_LARK_PLUGIN) bound to `a`.
 inline std::string channel_yaml(const std::string& id, const std::string& plugin_path,
                                 const fake_feishu& fake, const app& a, const std::string& mode,
-                                const std::string& extra = "",
-                                const std::string& agent = "echo") {
+                                const std::string& extra = "", const std::string& agent = "echo") {
   return "  - id: " + id + "\n    plugin: \"" + plugin_path + "\"\n    agent: " + agent +
          "\n    config:\n" + config_yaml(fake, a, mode, extra);
 }

@@ -43,7 +43,8 @@ TEST(FeishuDriver, EventIsAckedOnlyAfterTheHostMadeItDurable) {
   EXPECT_FALSE(e.at("acked").as_bool()) << json::serialize(e);
   // Durable now: acked 200, with biz_rt.
   in.host.answer_inbound(0, PB_INBOUND_ACCEPTED);
-  ASSERT_TRUE(wait_for([&] { return fake.acked_ok(event_id); })) << json::serialize(fake.event(event_id));
+  ASSERT_TRUE(wait_for([&] { return fake.acked_ok(event_id); }))
+      << json::serialize(fake.event(event_id));
   EXPECT_FALSE(str(fake.event(event_id), "ack_biz_rt").empty());
 }
 

@@ -93,14 +93,15 @@ TEST(FeishuE2E, LongAnswerIsChunkedWithinTheLimit) {
         return squeeze(all) == squeeze(text);
       },
       40))
-      << [&] {
-           std::string d;
-           for (const auto& m : fake.bot_messages("", chat))
-             d += str(m, "message_id") + " " + std::to_string(codepoints(str(m, "text"))) +
-                  " codepoints, edits " + std::to_string(num(m, "edits")) + ": " +
-                  str(m, "text").substr(0, 80) + "\n";
-           return d;
-         }()
+      <<
+      [&] {
+        std::string d;
+        for (const auto& m : fake.bot_messages("", chat))
+          d += str(m, "message_id") + " " + std::to_string(codepoints(str(m, "text"))) +
+               " codepoints, edits " + std::to_string(num(m, "edits")) + ": " +
+               str(m, "text").substr(0, 80) + "\n";
+        return d;
+      }()
       << h.logs();
   auto parts = fake.bot_messages("", chat);
   EXPECT_GE(parts.size(), 3u);
@@ -175,10 +176,8 @@ TEST(FeishuE2E, WebhookModeAnswersChallengeAndEventsAndRefusesForgeries) {
   EXPECT_EQ(num(ch, "status"), 200) << json::serialize(ch);
   EXPECT_NE(str(ch, "body").find("challenge"), std::string::npos);
 
-  auto ev = fake.webhook(json::object{{"url", url},
-                                      {"kind", "event"},
-                                      {"text", "over the webhook"},
-                                      {"chat_type", "p2p"}});
+  auto ev = fake.webhook(json::object{
+      {"url", url}, {"kind", "event"}, {"text", "over the webhook"}, {"chat_type", "p2p"}});
   EXPECT_EQ(num(ev, "status"), 200) << json::serialize(ev) << h.logs();
   ASSERT_TRUE(answered_with(fake, str(ev, "message_id"), "over the webhook")) << h.logs();
 

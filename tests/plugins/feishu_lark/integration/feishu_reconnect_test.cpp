@@ -64,8 +64,7 @@ TEST(FeishuReconnect, BackoffGrowsAcrossFailuresAndResetsAfterStability) {
   fake.fault(json::object{{"kind", "refuse_handshake"}, {"handshake_status", 500}, {"count", 4}});
   const size_t before = discovery_times(fake).size();
   fake.fault(json::object{{"kind", "drop"}});
-  ASSERT_TRUE(wait_for([&] { return discovery_times(fake).size() >= before + 5; }, 30))
-      << h.logs();
+  ASSERT_TRUE(wait_for([&] { return discovery_times(fake).size() >= before + 5; }, 30)) << h.logs();
   ASSERT_TRUE(connected(h)) << h.logs();
   auto t = discovery_times(fake);
   // Gaps between the attempts after the drop: 200, 400, 800, 1600 ms (+ the attempt's own time).
@@ -102,9 +101,9 @@ TEST(FeishuReconnect, BackoffGrowsAcrossFailuresAndResetsAfterStability) {
 TEST(FeishuReconnect, StalledSocketIsDetected) {
   fake_feishu fake;
   fake.config(json::object{{"ping_interval_s", 1}});
-  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket",
-                              fast_reconnect_yaml()),
-                 echo);
+  host_fixture h(
+      channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket", fast_reconnect_yaml()),
+      echo);
   ASSERT_TRUE(connected(h)) << h.logs();
   ASSERT_EQ(fake.opened_connections(), 1u);
   // The server stops reading and answering pings but keeps the TCP connection open.
@@ -152,11 +151,12 @@ TEST(FeishuReconnect, BotIdentitySurvivesTenReconnects) {
     fake.fault(json::object{{"kind", "drop"}});
     ASSERT_TRUE(wait_for([&] {
       return fake.opened_connections() >= i + 1 && fake.open_connections() == 1;
-    })) << "cycle " << i << h.logs();
+    })) << "cycle "
+        << i << h.logs();
   }
   // Mentions of the bot are still recognised: its open_id was not wiped by a reconnect.
-  auto asked = fake.inject_text("still there?",
-                                json::object{{"chat_type", "group"}, {"mention_bot", true}});
+  auto asked =
+      fake.inject_text("still there?", json::object{{"chat_type", "group"}, {"mention_bot", true}});
   EXPECT_TRUE(wait_for([&] { return !fake.bot_messages(str(asked, "message_id")).empty(); }))
       << h.logs();
   EXPECT_EQ(fake.requests_to("/open-apis/bot/v3/info").size(), 1u);

@@ -1,5 +1,5 @@
-// Webhook cryptography: the protocol note's test vectors (docs/protocols/feishu-lark.md §7), round trips and
-// malformed input.
+// Webhook cryptography: the protocol note's test vectors (docs/protocols/feishu-lark.md §7), round
+// trips and malformed input.
 #include <gtest/gtest.h>
 
 #include "feishu_lark/proto/crypto.hpp"
@@ -43,13 +43,14 @@ TEST(Crypto, MalformedCiphertextIsRejected) {
   EXPECT_FALSE(crypto::decrypt_event("test key", ""));
   EXPECT_FALSE(crypto::decrypt_event("test key", "not base64!"));
   // IV only, no ciphertext block.
-  EXPECT_FALSE(crypto::decrypt_event("test key", patchbay::common::base64_encode(std::string(16, 'a'))));
+  EXPECT_FALSE(
+      crypto::decrypt_event("test key", patchbay::common::base64_encode(std::string(16, 'a'))));
   // Not a multiple of the block size.
-  EXPECT_FALSE(crypto::decrypt_event("test key", patchbay::common::base64_encode(std::string(40, 'a'))));
+  EXPECT_FALSE(
+      crypto::decrypt_event("test key", patchbay::common::base64_encode(std::string(40, 'a'))));
   // A flipped last byte breaks the PKCS#7 padding.
   auto raw = *patchbay::common::base64_decode("P37w+VZImNgPEO1RBhJ6RtKl7n6zymIbEG1pReEzghk=");
   raw.back() = static_cast<char>(raw.back() ^ 0x55);
   const auto broken = crypto::decrypt_event("test key", patchbay::common::base64_encode(raw));
   EXPECT_TRUE(!broken || *broken != "hello world");
 }
-

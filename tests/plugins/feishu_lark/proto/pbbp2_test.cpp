@@ -1,5 +1,5 @@
-// pbbp2 codec: byte layouts derived from the SDKs (docs/protocols/feishu-lark.md §2.3 check bytes, re-checked
-// there against node-sdk's own encoder), round trips, and malformed input.
+// pbbp2 codec: byte layouts derived from the SDKs (docs/protocols/feishu-lark.md §2.3 check bytes,
+// re-checked there against node-sdk's own encoder), round trips, and malformed input.
 #include <gtest/gtest.h>
 
 #include <cstdint>

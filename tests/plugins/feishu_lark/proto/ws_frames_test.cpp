@@ -76,14 +76,16 @@ TEST(Ack, PayloadAndEveryFieldEchoed) {
   EXPECT_EQ(fam::ack_payload(500), R"({"code":500})");
   const std::string card_answer = R"({"toast":{"type":"info","content":"ok"}})";
   const std::string with_data = fam::ack_payload(200, std::string_view(card_answer));
-  EXPECT_EQ(with_data, R"({"code":200,"data":")" + patchbay::common::base64_encode(card_answer) + "\"}");
+  EXPECT_EQ(with_data,
+            R"({"code":200,"data":")" + patchbay::common::base64_encode(card_answer) + "\"}");
 
   pb::frame in;
   in.seq_id = 18446744073709551615ull;
   in.log_id = 42;
   in.service = 9;
   in.method = pb::method_data;
-  in.payload_type = "x";  // node echoes present optional fields (docs/protocols/feishu-lark.md §2.3)
+  in.payload_type =
+      "x";  // node echoes present optional fields (docs/protocols/feishu-lark.md §2.3)
   in.log_id_new = "abc";
   pb::add_header(in, "type", "event");
   pb::add_header(in, "message_id", "m");

@@ -4,8 +4,8 @@
 
 #include <boost/json.hpp>
 
-#include "patchbay/pb_types.h"
 #include "nyxid/channel/proxy_send.hpp"
+#include "patchbay/pb_types.h"
 
 namespace nx = patchbay::plugins::nyxid;
 namespace json = boost::json;

@@ -11,10 +11,10 @@
 #include <thread>
 #include <vector>
 
-#include "render/chunker.hpp"
-#include "render/text_units.hpp"
 #include "fake_nyxid_process.hpp"
 #include "host_fixture.hpp"
+#include "render/chunker.hpp"
+#include "render/text_units.hpp"
 
 namespace {
 
@@ -336,8 +336,9 @@ TEST(NyxidE2E, BothRoutesRejectingAreSwallowedAndTheCallerKeepsItsError) {
   running r(with_proxy, [](const fake_nyxid& f) {
     return channel(f, "proxy_api_key: \"" + f.api_key() + "\", proxy_slug: \"other-bot\"", "nx2");
   });
-  r.fake.call("POST", "/_fake/fault",
-              {{"kind", "proxy"}, {"preset", "cross_tenant"}, {"slug", r.fake.slug()}, {"count", -1}});
+  r.fake.call(
+      "POST", "/_fake/fault",
+      {{"kind", "proxy"}, {"preset", "cross_tenant"}, {"slug", r.fake.slug()}, {"count", -1}});
   r.fake.call("POST", "/_fake/fault",
               {{"kind", "proxy"}, {"preset", "cross_app"}, {"slug", "other-bot"}, {"count", -1}});
   json::object body{{"channel", "nx"},
@@ -350,8 +351,7 @@ TEST(NyxidE2E, BothRoutesRejectingAreSwallowedAndTheCallerKeepsItsError) {
   EXPECT_EQ(resp.status, 502u) << resp.body;  // rejected by the platform, as for one route
   EXPECT_NE(resp.body.find("rejected"), std::string::npos) << resp.body;
   EXPECT_NE(resp.body.find("99992364"), std::string::npos) << resp.body;  // the primary's
-  ASSERT_TRUE(wait_for([&] { return !proxied(r.fake, "other-bot").empty(); }))
-      << r.host->logs();
+  ASSERT_TRUE(wait_for([&] { return !proxied(r.fake, "other-bot").empty(); })) << r.host->logs();
   EXPECT_EQ(num(proxied(r.fake, "other-bot")[0], "code"), 99992361);
   // Each failed notice route is logged, then the end of the plan.
   const std::string log = r.host->wait_for_log("the failure notice reached no route");
@@ -369,13 +369,14 @@ TEST(NyxidE2E, SlugsEqualIgnoringCaseAreTriedOnce) {
     return channel(f, "proxy_api_key: \"" + f.api_key() + "\", proxy_slug: \"" + upper + "\"",
                    "nx2");
   });
-  r.fake.call("POST", "/_fake/fault",
-              {{"kind", "proxy"}, {"preset", "cross_tenant"}, {"slug", r.fake.slug()}, {"count", -1}});
-  json::object body{{"channel", "nx"},
-                    {"conversation", "oc_same"},
-                    {"text", "monthly report"},
-                    {"fallbacks", json::array{json::object{{"channel", "nx2"},
-                                                           {"conversation", "oc_same"}}}}};
+  r.fake.call(
+      "POST", "/_fake/fault",
+      {{"kind", "proxy"}, {"preset", "cross_tenant"}, {"slug", r.fake.slug()}, {"count", -1}});
+  json::object body{
+      {"channel", "nx"},
+      {"conversation", "oc_same"},
+      {"text", "monthly report"},
+      {"fallbacks", json::array{json::object{{"channel", "nx2"}, {"conversation", "oc_same"}}}}};
   auto resp = r.host->post("/v1/messages", json::serialize(body));
   EXPECT_GE(resp.status, 400u) << resp.body;
   const std::string log = r.host->wait_for_log("the failure notice reached no route");

@@ -13,18 +13,18 @@ namespace json = boost::json;
 using status = nyx::callback_inbound::status;
 
 json::object base(const char* platform = "lark") {
-  return json::object{{"message_id", "m-1"},
-                      {"correlation_id", "c-1"},
-                      {"platform", platform},
-                      {"reply_token", "eyJ.secret.token"},
-                      {"agent", {{"api_key_id", "k-1"}, {"name", "bot"}}},
-                      {"conversation", {{"id", "route-1"}, {"platform_id", "oc_chat"},
-                                        {"type", "private"}}},
-                      {"sender", {{"platform_id", "ou_1"}, {"display_name", "Ann"}}},
-                      {"content", {{"type", "text"}, {"text", "hi there"}}},
-                      {"thread_id", "t-1"},
-                      {"reply_to_platform_message_id", "om_parent"},
-                      {"timestamp", "2026-06-01T00:00:00Z"}};
+  return json::object{
+      {"message_id", "m-1"},
+      {"correlation_id", "c-1"},
+      {"platform", platform},
+      {"reply_token", "eyJ.secret.token"},
+      {"agent", {{"api_key_id", "k-1"}, {"name", "bot"}}},
+      {"conversation", {{"id", "route-1"}, {"platform_id", "oc_chat"}, {"type", "private"}}},
+      {"sender", {{"platform_id", "ou_1"}, {"display_name", "Ann"}}},
+      {"content", {{"type", "text"}, {"text", "hi there"}}},
+      {"thread_id", "t-1"},
+      {"reply_to_platform_message_id", "om_parent"},
+      {"timestamp", "2026-06-01T00:00:00Z"}};
 }
 
 nyx::callback_inbound parse(const json::object& o, nyx::callback_body_options opt = {}) {
@@ -35,8 +35,8 @@ TEST(callback_body, text_message_fields) {
   auto b = base();
   b["raw_platform_data"] = {
       {"header", {{"tenant_key", "tk-1"}}},
-      {"event", {{"message", {{"message_id", "om_1"}, {"chat_id", "oc_chat"},
-                              {"chat_type", "p2p"}}}}}};
+      {"event",
+       {{"message", {{"message_id", "om_1"}, {"chat_id", "oc_chat"}, {"chat_type", "p2p"}}}}}};
   auto in = parse(b);
   ASSERT_EQ(in.result, status::message) << in.reason;
   EXPECT_EQ(in.message_id, "m-1");

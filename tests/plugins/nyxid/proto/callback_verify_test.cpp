@@ -1,5 +1,6 @@
 // verify_callback(): a genuine NyxID callback (RS256 and ES256, keys generated at test time) is
-// accepted, and each check of docs/protocols/nyxid-relay.md §1.3 refuses alone, with its own reason.
+// accepted, and each check of docs/protocols/nyxid-relay.md §1.3 refuses alone, with its own
+// reason.
 #include <gtest/gtest.h>
 
 #include <functional>
@@ -8,8 +9,8 @@
 
 #include "nyxid/proto/callback_verify.hpp"
 #include "nyxid/proto/jwks.hpp"
-#include "test_signer.hpp"
 #include "patchbay/common/digest.hpp"
+#include "test_signer.hpp"
 
 namespace {
 
@@ -43,30 +44,25 @@ class callback_verify : public ::testing::Test {
   }
 
   static json::object body() {
-    return json::object{{"message_id", "msg-uuid-1"},
-                        {"correlation_id", "jti-1"},
-                        {"platform", "lark"},
-                        {"reply_token", "eyJreply.token.x"},
-                        {"agent", {{"api_key_id", "key-1"}, {"name", "bot"}}},
-                        {"conversation", {{"id", "route-1"}, {"platform_id", "oc_1"},
-                                          {"type", "private"}}},
-                        {"sender", {{"platform_id", "ou_1"}}},
-                        {"content", {{"type", "text"}, {"text", "hello"}}},
-                        {"timestamp", "2026-06-01T00:00:00Z"}};
+    return json::object{
+        {"message_id", "msg-uuid-1"},
+        {"correlation_id", "jti-1"},
+        {"platform", "lark"},
+        {"reply_token", "eyJreply.token.x"},
+        {"agent", {{"api_key_id", "key-1"}, {"name", "bot"}}},
+        {"conversation", {{"id", "route-1"}, {"platform_id", "oc_1"}, {"type", "private"}}},
+        {"sender", {{"platform_id", "ou_1"}}},
+        {"content", {{"type", "text"}, {"text", "hello"}}},
+        {"timestamp", "2026-06-01T00:00:00Z"}};
   }
 
   static json::object claims(const std::string& body_bytes) {
-    return json::object{{"iss", issuer},
-                        {"aud", "channel-relay/callback"},
-                        {"exp", t0_s + 300},
-                        {"iat", t0_s},
-                        {"jti", "jti-1"},
-                        {"token_type", "relay_callback"},
-                        {"api_key_id", "key-1"},
-                        {"message_id", "msg-uuid-1"},
-                        {"platform", "lark"},
-                        {"body_sha256", patchbay::common::sha256_hex(
-                                            body_bytes)}};
+    return json::object{
+        {"iss", issuer},         {"aud", "channel-relay/callback"},
+        {"exp", t0_s + 300},     {"iat", t0_s},
+        {"jti", "jti-1"},        {"token_type", "relay_callback"},
+        {"api_key_id", "key-1"}, {"message_id", "msg-uuid-1"},
+        {"platform", "lark"},    {"body_sha256", patchbay::common::sha256_hex(body_bytes)}};
   }
 
   // A genuine delivery, then optionally altered: the body before hashing, the claims before
@@ -86,8 +82,8 @@ class callback_verify : public ::testing::Test {
   }
 
   nyx::callback_verdict verify(const delivery& d) {
-    return nyx::verify_callback({d.token, d.header_message_id, d.body}, config_, cache_,
-                                replay_, now_ms_);
+    return nyx::verify_callback({d.token, d.header_message_id, d.body}, config_, cache_, replay_,
+                                now_ms_);
   }
   callback_reject reason(const delivery& d) { return verify(d).reason; }
 
@@ -101,8 +97,8 @@ TEST_F(callback_verify, genuine_rs256_and_es256_callbacks_pass) {
   auto v = verify(make());
   EXPECT_TRUE(v.ok()) << nyx::to_string(v.reason);
   EXPECT_EQ(v.http_status(), 202);
-  auto e = verify(make({}, [](json::object& c) { c["jti"] = "jti-2"; },
-                       &ec_key("ec-1")));
+  auto e = verify(make(
+      {}, [](json::object& c) { c["jti"] = "jti-2"; }, &ec_key("ec-1")));
   // jti-2 must match the body's correlation id too.
   EXPECT_EQ(e.reason, callback_reject::jti_mismatch);
   auto ok = verify(make([](json::object& b) { b["correlation_id"] = "jti-2"; },
@@ -163,17 +159,18 @@ TEST_F(callback_verify, leeway_and_tolerated_variants_pass) {
                           }))
                   .ok());
   // aud as an array; platform in another case; uppercase hex hash.
-  EXPECT_TRUE(verify(make([](json::object& b) {
-                            b["correlation_id"] = "b";
-                            b["platform"] = "Lark";
-                          },
-                          [](json::object& c) {
-                            c["jti"] = "b";
-                            c["aud"] = json::array{"x", "channel-relay/callback"};
-                            std::string h(c["body_sha256"].as_string());
-                            for (char& ch : h) ch = static_cast<char>(std::toupper(ch));
-                            c["body_sha256"] = h;
-                          }))
+  EXPECT_TRUE(verify(make(
+                         [](json::object& b) {
+                           b["correlation_id"] = "b";
+                           b["platform"] = "Lark";
+                         },
+                         [](json::object& c) {
+                           c["jti"] = "b";
+                           c["aud"] = json::array{"x", "channel-relay/callback"};
+                           std::string h(c["body_sha256"].as_string());
+                           for (char& ch : h) ch = static_cast<char>(std::toupper(ch));
+                           c["body_sha256"] = h;
+                         }))
                   .ok());
 }
 
@@ -249,8 +246,8 @@ TEST_F(callback_verify, wrong_key_kid_and_algorithm_confusion) {
                     json::serialize(body())}),
             callback_reject::malformed_token);
   // No kid.
-  EXPECT_EQ(reason({nyxid_test::sign_raw(rsa_key("rsa-1"), R"({"alg":"RS256"})", cj),
-                    "msg-uuid-1", json::serialize(body())}),
+  EXPECT_EQ(reason({nyxid_test::sign_raw(rsa_key("rsa-1"), R"({"alg":"RS256"})", cj), "msg-uuid-1",
+                    json::serialize(body())}),
             callback_reject::missing_kid);
   // Tampered claims after signing.
   auto d = make();

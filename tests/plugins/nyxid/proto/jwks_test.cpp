@@ -2,16 +2,16 @@
 // fake clock, and the replay guard's bounds.
 #include <gtest/gtest.h>
 
-#include <boost/json/serialize.hpp>
 #include <openssl/ec.h>
 #include <openssl/evp.h>
 #include <openssl/rsa.h>
+#include <boost/json/serialize.hpp>
 
-#include "patchbay/common/base64.hpp"
 #include "nyxid/proto/jwks.hpp"
 #include "nyxid/proto/jwks_cache.hpp"
 #include "nyxid/proto/jws.hpp"
 #include "nyxid/proto/replay_guard.hpp"
+#include "patchbay/common/base64.hpp"
 #include "test_signer.hpp"
 
 namespace {

@@ -12,12 +12,12 @@
 #include <cstdlib>
 #include <string>
 
-#include "patchbay/common/base64.hpp"
 #include "nyxid/proto/callback_body.hpp"
 #include "nyxid/proto/callback_verify.hpp"
 #include "nyxid/proto/jwks.hpp"
 #include "nyxid/proto/jws.hpp"
 #include "nyxid/proto/jwt.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace {
 
@@ -33,10 +33,9 @@ namespace nyx = patchbay::plugins::nyxid;
 const nyx::jwks_cache& fixed_keys() {
   static nyx::jwks_cache cache = [] {
     nyx::jwks_cache c;
-    auto r = nyx::parse_jwks(
-        R"({"keys":[{"kty":"EC","crv":"P-256","kid":"fixed","use":"sig",)"
-        R"("x":"axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY",)"
-        R"("y":"T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"}]})");
+    auto r = nyx::parse_jwks(R"({"keys":[{"kty":"EC","crv":"P-256","kid":"fixed","use":"sig",)"
+                             R"("x":"axfR8uEsQkf4vOblY6RA8ncDfYEt6zOg9KE5RdiYwpY",)"
+                             R"("y":"T-NC4v4af5uO5-tKfA-eFivOM1drMV7Oy7ZAaDe_UfU"}]})");
     if (!r || r->keys.size() != 1) fail("fixed key did not load");
     c.begin_fetch(0);
     c.on_fetched(std::move(r->keys), 0);
@@ -56,7 +55,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   if (auto t = nyx::parse_jwt(bytes)) {
     const size_t last = bytes.rfind('.');
     if (t->signing_input != bytes.substr(0, last)) fail("signing input differs");
-    if (patchbay::common::base64url_encode(t->signature) != bytes.substr(last + 1)) fail("signature differs");
+    if (patchbay::common::base64url_encode(t->signature) != bytes.substr(last + 1))
+      fail("signature differs");
     if (const auto* key = fixed_keys().find("fixed", 1).key)
       if (nyx::verify_signature(*t, *key) == nyx::sig_result::ok) fail("forged signature passed");
   }

@@ -1,5 +1,5 @@
-// Relay API bodies and answers, the error classification table (docs/protocols/nyxid-relay.md §2.2–2.3, §2.8),
-// secret redaction, and per-platform capabilities.
+// Relay API bodies and answers, the error classification table (docs/protocols/nyxid-relay.md
+// §2.2–2.3, §2.8), secret redaction, and per-platform capabilities.
 #include <gtest/gtest.h>
 
 #include <boost/json/parse.hpp>
@@ -137,10 +137,11 @@ TEST(relay_errors, classification_table) {
        PB_ERR_UNSUPPORTED, relay_error_kind::edit_unsupported, false, true},
       {"edit 501 bare", U, key, T, 501, "", PB_ERR_UNSUPPORTED, relay_error_kind::edit_unsupported,
        false, true},
-      {"edit flood", U, tok, T, 429, env("rate_limited", 1005, "Rate limited"),
-       PB_ERR_RATE_LIMITED, relay_error_kind::rate_limited, false, false},
+      {"edit flood", U, tok, T, 429, env("rate_limited", 1005, "Rate limited"), PB_ERR_RATE_LIMITED,
+       relay_error_kind::rate_limited, false, false},
       {"edit before send", U, tok, T, 401,
-       env("unauthorized", 1001, "Unauthorized: reply token must be used to send before it can edit"),
+       env("unauthorized", 1001,
+           "Unauthorized: reply token must be used to send before it can edit"),
        PB_ERR_AUTH, relay_error_kind::token_not_used_yet, false, true},
       {"edit 404", U, key, T, 404, env("not_found", 1003, "Not found: Outbound message not found"),
        PB_ERR_NOT_FOUND, relay_error_kind::not_found, false, true},
@@ -166,10 +167,9 @@ TEST(relay_errors, classification_table) {
 }
 
 TEST(relay_errors, message_retry_after_and_outcome) {
-  auto e = nyx::classify_relay_result(relay_op::reply, relay_credential::reply_token,
-                                      relay_transport::answered, 401,
-                                      env("unauthorized", 1001,
-                                          "Unauthorized: Reply token already used"));
+  auto e = nyx::classify_relay_result(
+      relay_op::reply, relay_credential::reply_token, relay_transport::answered, 401,
+      env("unauthorized", 1001, "Unauthorized: Reply token already used"));
   EXPECT_EQ(e.message,
             "nyxid reply: HTTP 401 unauthorized (1001): Unauthorized: Reply token already used; "
             "reply token spent");
@@ -189,7 +189,8 @@ TEST(relay_errors, message_retry_after_and_outcome) {
 TEST(relay_errors, secrets_never_reach_the_message) {
   const std::string jwt = "eyJhbGciOiJSUzI1NiJ9.eyJqdGkiOiJ4In0.c2lnbmF0dXJl";
   const std::string body = env("unauthorized", 1001,
-                               ("bad token " + jwt + " key nyxid_ag_0123456789abcdef Bearer "
+                               ("bad token " + jwt +
+                                " key nyxid_ag_0123456789abcdef Bearer "
                                 "abc.def")
                                    .c_str());
   const auto e = nyx::classify_relay_result(relay_op::reply, relay_credential::reply_token,

@@ -44,7 +44,8 @@ std::string sign(const test_key& key, boost::json::object claims, boost::json::o
 
 std::string unsigned_token(std::string_view header_json, std::string_view claims_json,
                            std::string_view signature) {
-  return patchbay::common::base64url_encode(header_json) + "." + patchbay::common::base64url_encode(claims_json) + "." +
+  return patchbay::common::base64url_encode(header_json) + "." +
+         patchbay::common::base64url_encode(claims_json) + "." +
          patchbay::common::base64url_encode(signature);
 }
 

@@ -80,7 +80,11 @@ inline std::string channel_yaml(const fake_ilink& fake, const account& acct,
          acct.account_id + "\"\n" + extra_config;
 }
 
-inline std::string str(const json::value& v, const char* key) { return pbfake::fake_process::str(v, key); }
-inline int64_t num(const json::value& v, const char* key) { return pbfake::fake_process::num(v, key); }
+inline std::string str(const json::value& v, const char* key) {
+  return pbfake::fake_process::str(v, key);
+}
+inline int64_t num(const json::value& v, const char* key) {
+  return pbfake::fake_process::num(v, key);
+}
 
 }  // namespace wxtest

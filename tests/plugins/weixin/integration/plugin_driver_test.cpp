@@ -27,9 +27,7 @@ TEST(WeixinDriver, TypingFetchesATicketOnceAndSendsTyping) {
   instance in(config_for(fake, fake.accounts[0]));
   ASSERT_EQ(in.create_rc, PB_OK) << in.create_error;
   fake.inject("kim@im.wechat", "hi");
-  ASSERT_TRUE(fake_ilink::wait_for([&] {
-    return in.host.inbound_count() == 1;
-  }));
+  ASSERT_TRUE(fake_ilink::wait_for([&] { return in.host.inbound_count() == 1; }));
   auto first = in.typing("kim@im.wechat", "kim@im.wechat");
   EXPECT_EQ(first.code, PB_OK) << first.message << in.host.all_logs();
   auto second = in.typing("kim@im.wechat", "kim@im.wechat");
@@ -83,9 +81,7 @@ TEST(WeixinDriver, ManyInstancesShareTheRuntimeAndStopCleanly) {
   instance again(config_for(fake, fake.accounts[0]));
   ASSERT_EQ(again.create_rc, PB_OK);
   fake.inject("lee@im.wechat", "again", fake.accounts[0].account_id);
-  EXPECT_TRUE(fake_ilink::wait_for([&] {
-    return again.host.inbound_count() == 1;
-  }));
+  EXPECT_TRUE(fake_ilink::wait_for([&] { return again.host.inbound_count() == 1; }));
 }
 
 }  // namespace

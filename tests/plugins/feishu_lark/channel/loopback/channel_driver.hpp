@@ -1,6 +1,7 @@
 // feishu_channel_tests' driver: the real lark (or feishu) plugin .so on the test host
 // (tests/support/plugin_driver.hpp) through its C ABI, plus signed, encrypted webhook deliveries
-// built the way the platform builds them (docs/protocols/feishu-lark.md §7). One test program includes it.
+// built the way the platform builds them (docs/protocols/feishu-lark.md §7). One test program
+// includes it.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -24,11 +25,12 @@ using outcome = pbdrv::op_outcome;
 inline std::string line(const pbdrv::inbound_record& r) {
   std::string mentions;
   for (const auto& m : r.mentions) {
-    if (m == "*self") mentions += "*";
-    else mentions += m;
+    if (m == "*self")
+      mentions += "*";
+    else
+      mentions += m;
   }
-  return r.event_id + "|" + r.conversation_id + "|" + r.text + "|" + r.message_id + "|" +
-         mentions;
+  return r.event_id + "|" + r.conversation_id + "|" + r.text + "|" + r.message_id + "|" + mentions;
 }
 
 // One instance of the lark plugin (webhook mode by default) or `plugin_path` on the test host
