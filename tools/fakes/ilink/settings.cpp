@@ -58,10 +58,12 @@ bool one_of(std::string_view v, std::initializer_list<std::string_view> allowed)
 std::string apply_patch(settings& target, const json::object& patch) {
   settings s = target;
   constexpr std::int64_t day = 24LL * 3600 * 1000;
-  for (const auto& [key, v] : patch) {
+  for (const auto& entry : patch) {
+    // Named members, not a structured binding: clang before 16 cannot capture a binding.
+    const json::value& v = entry.value();
     std::int64_t n = 0;
     auto int_in = [&](std::int64_t lo, std::int64_t hi) { return read_int(v, lo, hi, n); };
-    const std::string k(key);
+    const std::string k(entry.key());
     if (k == "hold_ms" && int_in(0, day)) {
       s.hold_ms = n;
     } else if (k == "longpolling_timeout_ms" && int_in(0, day)) {
