@@ -6,7 +6,7 @@ set -uo pipefail
 cd "${1:-$(dirname "$0")/..}" || exit 2
 status=0
 
-outside=$(git grep -n -I -E '(^|[^a-z])shared/(protocols|design)/|ARCHITECTURE\.md|/work/' -- . \
+outside=$(git grep -n -I -E '(^|[^a-z])shared/(protocols|design)/|ARCHITECTURE\.md|/wor[k]/' -- . \
   ':!tools/check-docs.sh' 2>/dev/null)
 if [ -n "$outside" ]; then
   echo "references to documents outside the repository:"
