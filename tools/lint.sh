@@ -2,9 +2,10 @@
 # The habits CI enforces:
 #   1. formatting: every C/C++ file as .clang-format says (clang-format --dry-run -Werror);
 #   2. clang-tidy with the checks of .clang-tidy on every source of the product (host, kit,
-#      common, plugin-api, plugins, fakes; tests and benchmarks are not linted). The checks in
-#      ENFORCED fail the run (bugprone-exception-escape verifies the fail-closed barrier at the
-#      plugin boundary); the others are reported and counted, and join ENFORCED once clean.
+#      common, plugin-api, plugins, fakes; tests and benchmarks are not linted). Every finding
+#      fails the run (bugprone-exception-escape verifies the fail-closed barrier at the plugin
+#      boundary). ENFORCED (a clang-tidy glob, default '*') narrows that while a new check is
+#      being cleaned up; its findings are still listed and counted.
 # Uses BUILD/compile_commands.json (default build/, from `cmake --preset dev`).
 #   tools/lint.sh [--format-only] [BUILD]
 set -euo pipefail
@@ -26,7 +27,7 @@ if [ ! -f "$build/compile_commands.json" ]; then
   echo "lint: $build/compile_commands.json missing (configure with: cmake --preset dev)" >&2
   exit 2
 fi
-enforced=${ENFORCED:-bugprone-exception-escape,bugprone-use-after-move,bugprone-unhandled-exception-at-new,bugprone-dangling-handle,modernize-use-override,modernize-use-nullptr,misc-unused-using-decls}
+enforced=${ENFORCED:-*}
 echo "lint: clang-tidy ($jobs jobs; enforced: $enforced)"
 start=$(date +%s)
 report=$(mktemp)

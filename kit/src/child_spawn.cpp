@@ -64,7 +64,7 @@ std::vector<std::string> merged_environment(const child_options& o) {
     for (const auto& [k, v] : o.env) replaced = replaced || k == key;
     if (!replaced) env.emplace_back(kv);
   }
-  for (const auto& [k, v] : o.env) env.push_back(k + "=" + v);
+  for (const auto& [k, v] : o.env) env.push_back(std::string(k).append("=").append(v));
   return env;
 }
 

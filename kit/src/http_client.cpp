@@ -214,7 +214,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
   bool finished_ = false;
 
   beast::flat_buffer buf_;
-  std::array<char, 16 * 1024> body_buf_;
+  std::array<char, std::size_t{16} * 1024> body_buf_;
 };
 
 net::awaitable<std::string> fetch_op::perform() {

@@ -10,7 +10,7 @@
 
 namespace patchbay::agents {
 
-std::unique_ptr<agent> make_echo_agent(std::string_view options_json, agent_env env,
+std::unique_ptr<agent> make_echo_agent(std::string_view options_json, const agent_env& env,
                                        std::string& error);
 std::unique_ptr<agent> make_http_agent(std::string_view options_json, agent_env env,
                                        std::string& error);

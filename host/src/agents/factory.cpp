@@ -31,18 +31,18 @@ class echo_backend final : public agent {
 
 }  // namespace
 
-std::unique_ptr<agent> make_echo_agent(std::string_view options_json, agent_env env,
+std::unique_ptr<agent> make_echo_agent(std::string_view options_json, const agent_env& env,
                                        std::string& error) {
   auto opt = parse_echo_options(options_json, error);
   if (!error.empty()) return nullptr;
-  return std::make_unique<echo_backend>(*env.sched, std::move(opt), std::move(env));
+  return std::make_unique<echo_backend>(*env.sched, std::move(opt), env);
 }
 
 std::unique_ptr<agent> make_agent(const config::agent_config& cfg, agent_env env,
                                   std::string& error) {
   std::unique_ptr<agent> a;
   if (cfg.type == "echo")
-    a = make_echo_agent(cfg.options_json, std::move(env), error);
+    a = make_echo_agent(cfg.options_json, env, error);
   else if (cfg.type == "http")
     a = make_http_agent(cfg.options_json, std::move(env), error);
   else if (cfg.type == "openai")

@@ -178,7 +178,7 @@ struct send_job : std::enable_shared_from_this<send_job> {
         {"parts_sent", next},
         {"message_ids", message_ids},
         {"failure_notice", notify ? "attempting" : "none"}};
-    auto resp = reply(http_status_for(r.code), std::move(body));
+    auto resp = reply(http_status_for(r.code), body);
     if (r.code == PB_ERR_RATE_LIMITED && r.retry_after_ms > 0)
       resp.headers.emplace_back("Retry-After", std::to_string((r.retry_after_ms + 999) / 1000));
     ex->respond(std::move(resp));  // the caller hears the primary's own error first

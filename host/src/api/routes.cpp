@@ -2,8 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "api/metrics.hpp"
 #include "api/proactive_send.hpp"
-#include "app/logging.hpp"
 #include "plugin/channel_instance.hpp"
 
 namespace patchbay::api {
@@ -30,53 +30,6 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
     diff |= static_cast<unsigned char>(x ^ y);
   }
   return diff == 0;
-}
-
-std::string label(std::string_view v) {
-  std::string out;
-  for (char c : v) {
-    if (c == '\\' || c == '"') out += '\\';
-    if (c == '\n') {
-      out += "\\n";
-      continue;
-    }
-    out += c;
-  }
-  return out;
-}
-
-kit::http_response metrics(api_context& ctx) {
-  std::string m;
-  m += "# HELP patchbay_up 1 while the host process runs.\n# TYPE patchbay_up gauge\npatchbay_up "
-       "1\n";
-  auto up = std::chrono::duration<double>(std::chrono::steady_clock::now() - ctx.started_at);
-  m += "# HELP patchbay_uptime_seconds Seconds since the host started.\n"
-       "# TYPE patchbay_uptime_seconds gauge\npatchbay_uptime_seconds " +
-       std::to_string(up.count()) + "\n";
-  m += "# HELP patchbay_channel_state Current state of each channel (1 for the active state).\n"
-       "# TYPE patchbay_channel_state gauge\n";
-  auto channels = ctx.registry.snapshot();
-  for (const auto& c : channels)
-    m += "patchbay_channel_state{channel=\"" + label(c.id) + "\",state=\"" +
-         label(plugin::to_string(c.state)) + "\"} 1\n";
-  m += "# HELP patchbay_inbound_total Inbound events handed over by plugins, by outcome.\n"
-       "# TYPE patchbay_inbound_total counter\n";
-  for (const auto& c : channels) {
-    auto line = [&](const char* outcome, uint64_t n) {
-      m += "patchbay_inbound_total{channel=\"" + label(c.id) + "\",outcome=\"" + outcome + "\"} " +
-           std::to_string(n) + "\n";
-    };
-    line("accepted", c.inbound_accepted);
-    line("duplicate", c.inbound_duplicates);
-    line("refused", c.inbound_refused);
-  }
-  m += "# HELP patchbay_log_dropped_total Log lines dropped because the log queue was full.\n"
-       "# TYPE patchbay_log_dropped_total counter\npatchbay_log_dropped_total " +
-       std::to_string(logging::dropped_lines()) + "\n";
-  kit::http_response r;
-  r.content_type = "text/plain; version=0.0.4";
-  r.body = std::move(m);
-  return r;
 }
 
 }  // namespace
@@ -106,7 +59,7 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
     if (ctx.registry.ready(&why)) return json_response(200, {{"ready", true}});
     return json_response(503, {{"ready", false}, {"reason", why}});
   }
-  if (path == "/metrics") return metrics(ctx);
+  if (path == "/metrics") return metrics_response(ctx);
   if (path.rfind("/v1/", 0) == 0) {
     if (!ctx.api_tokens.empty() &&
         !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
@@ -126,8 +79,7 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
 kit::http_handler make_api_handler(api_context& ctx) {
   return [&ctx](std::shared_ptr<kit::http_exchange> ex) {
     const auto& req = ex->request();
-    if (req.path.rfind("/hooks/", 0) == 0 && ctx.channels != nullptr)
-      return handle_hook(ctx, std::move(ex));
+    if (req.path.rfind("/hooks/", 0) == 0 && ctx.channels != nullptr) return handle_hook(ctx, ex);
     if (req.path == "/v1/messages" && ctx.channels != nullptr && ctx.rt != nullptr &&
         ctx.store != nullptr) {
       if (req.method != "POST") {
@@ -205,7 +157,7 @@ void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   if (chat.text.size() > std::size_t{64} * 1024) return bad("`text` exceeds 64 KiB");
   if (chat.thread.size() > 256) return bad("`thread` exceeds 256 bytes");
   if (std::string err = ctx.turns->check_agent(chat.agent); !err.empty()) return bad(err);
-  ctx.turns->start_chat(std::move(chat), std::move(ex));
+  ctx.turns->start_chat(std::move(chat), ex);
 }
 
 }  // namespace patchbay::api

@@ -11,12 +11,11 @@
 
 #include "api/proactive_send.hpp"
 #include "api/routes.hpp"
+#include "app/channel_set.hpp"
 #include "identity/providers.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
-#include "plugin/channel_instance.hpp"
 #include "plugin/channel_status.hpp"
-#include "plugin/loader.hpp"
 #include "state/store.hpp"
 #include "turns/turn_service.hpp"
 
@@ -26,7 +25,8 @@ using namespace std::chrono;
 
 std::vector<std::string> plugin_search_path(const std::vector<std::string>& configured) {
   std::vector<std::string> dirs = configured;
-  if (const char* env = std::getenv("PATCHBAY_PLUGIN_PATH")) {
+  // The host never sets environment variables, so reading one cannot race a writer.
+  if (const char* env = std::getenv("PATCHBAY_PLUGIN_PATH")) {  // NOLINT(concurrency-mt-unsafe)
     std::string s = env;
     for (size_t pos = 0; pos <= s.size();) {
       size_t next = s.find(':', pos);
@@ -66,32 +66,6 @@ struct host_app::impl {
   }
 
   int64_t now_ms() { return plugin::system_clock_source().now_unix_ms(); }
-
-  void on_status(plugin::status_board& reg, const std::string& id, const pb_status& st) {
-    std::string reason(plugin::to_view(st.reason).substr(0, 1024));
-    const auto state = plugin::from_pb_state(st.state);
-    bool changed = false;
-    reg.update(id, [&](plugin::channel_status& c) {
-      changed = c.state != state || c.reason != reason || c.attempt != st.attempt;
-      if (c.state != state) c.since_unix_ms = now_ms();
-      c.state = state;
-      c.reason = reason;
-      c.attempt = st.attempt;
-      c.next_attempt_unix_ms = st.next_attempt_unix_ms;
-    });
-    if (!changed) return;
-    auto level = st.state == PB_STATE_FAILED ? spdlog::level::err
-                 : st.state == PB_STATE_DEGRADED || st.state == PB_STATE_RECONNECTING
-                     ? spdlog::level::warn
-                     : spdlog::level::info;
-    if (st.state == PB_STATE_RECONNECTING)
-      spdlog::log(level, "channel {}: reconnecting (attempt {}, next try in {} ms){}{}", id,
-                  st.attempt, std::max<int64_t>(0, st.next_attempt_unix_ms - now_ms()),
-                  reason.empty() ? "" : ": ", reason);
-    else
-      spdlog::log(level, "channel {}: {}{}{}", id, plugin::to_string(state),
-                  reason.empty() ? "" : ": ", reason);
-  }
 
   int run() {
     std::unique_ptr<state::store> store;
@@ -170,12 +144,21 @@ struct host_app::impl {
     });
 
     auto interrupted = turns.read_unfinished();  // the previous run's, before any turn of ours
-    auto started = start_channels(rt, *store, registry, turns, channels);
+    channel_set running({rt, *store, registry, turns, channels},
+                        plugin_search_path(cfg.host.plugin_dirs), cfg.host.shutdown_timeout);
+    for (const auto& ch : cfg.channels) {
+      if (!ch.enabled) continue;
+      {
+        std::lock_guard lk(mu);
+        if (stop_requested) break;
+      }
+      running.start(ch);
+    }
     turns.recover(std::move(interrupted));
     registry.set_startup_complete(true);
     std::string why;
     if (registry.ready(&why))
-      spdlog::info("ready: {} channel(s) started", started.size());
+      spdlog::info("ready: {} channel(s) started", running.size());
     else
       spdlog::warn("not ready: {}", why);
 
@@ -185,7 +168,7 @@ struct host_app::impl {
     }
     registry.set_startup_complete(false);  // /readyz answers 503 from here on
     turns.shutdown();                      // running turns end with an error the user sees
-    stop_channels(started, registry);
+    running.stop_all(cfg.host.shutdown_timeout);
     // In-flight responses get a second to finish; wait for that before stopping the runtime.
     auto http_stopped = std::make_shared<std::promise<void>>();
     http.stop(milliseconds(1000), [http_stopped] { http_stopped->set_value(); });
@@ -194,113 +177,6 @@ struct host_app::impl {
     rt.stop();
     spdlog::info("patchbay stopped");
     return 0;
-  }
-
-  std::vector<std::shared_ptr<plugin::channel_instance>> start_channels(
-      kit::io_runtime& rt, state::store& store, plugin::status_board& registry,
-      turns::turn_service& turns, plugin::instance_directory& directory) {
-    std::vector<std::shared_ptr<plugin::channel_instance>> started;
-    plugin::loader loader(plugin_search_path(cfg.host.plugin_dirs));
-    for (const auto& ch : cfg.channels) {
-      if (!ch.enabled) continue;
-      {
-        std::lock_guard lk(mu);
-        if (stop_requested) break;
-      }
-      auto mark = [&](plugin::channel_state state, const std::string& reason) {
-        registry.update(ch.id, [&](plugin::channel_status& c) {
-          c.state = state;
-          c.reason = reason;
-          c.start_attempted = true;
-          c.since_unix_ms = now_ms();
-        });
-      };
-      auto out = loader.load(ch.plugin);
-      if (!out.module) {
-        spdlog::error("channel {}: plugin refused: {}", ch.id, out.error->to_string());
-        mark(plugin::channel_state::refused, out.error->reason);
-        continue;
-      }
-      registry.update(ch.id, [&](plugin::channel_status& c) {
-        c.plugin = out.module->name;
-        c.plugin_version = out.module->version;
-        c.platform = out.module->platform;
-      });
-      mark(plugin::channel_state::starting, "");
-      plugin::instance_events ev;
-      std::string id = ch.id;
-      ev.status = [this, &registry, id](const pb_status& st) { on_status(registry, id, st); };
-      ev.inbound_outcome = [&registry, id](pb_inbound_disposition d) {
-        registry.update(id, [d](plugin::channel_status& c) {
-          if (d == PB_INBOUND_ACCEPTED)
-            ++c.inbound_accepted;
-          else if (d == PB_INBOUND_DUPLICATE)
-            ++c.inbound_duplicates;
-          else
-            ++c.inbound_refused;
-        });
-      };
-      ev.inbound = [id, &turns](const messages::inbound_message& m) {
-        spdlog::debug("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
-                      m.conversation_id);
-        turns.on_inbound(id, m);
-      };
-      auto inst = plugin::channel_instance::make(rt, out.module, ch.id, ch.config_json, store,
-                                                 std::move(ev));
-      // The promise is shared: a plugin that answers after we gave up must not touch freed memory.
-      turns.add_channel(inst, ch.agent);  // before start: a plugin may emit while starting
-      directory.add(ch.id, inst);         // hooks answer 503 until it runs
-      auto p = std::make_shared<std::promise<std::string>>();
-      auto f = p->get_future();
-      inst->start([p](const std::string& err) { p->set_value(err); });
-      if (f.wait_for(cfg.host.shutdown_timeout) != std::future_status::ready) {
-        spdlog::error("channel {}: plugin {} did not return from create/start within {} ms", ch.id,
-                      out.module->name, cfg.host.shutdown_timeout.count());
-        mark(plugin::channel_state::failed, "start timed out");
-        started.push_back(inst);  // still owned, shut down with the rest
-        continue;
-      }
-      if (std::string err = f.get(); !err.empty()) {
-        turns.remove_channel(ch.id);
-        spdlog::error("channel {}: {} (plugin {} at {})", ch.id, err, out.module->name,
-                      out.module->path);
-        mark(plugin::channel_state::failed, err);
-        continue;
-      }
-      registry.update(ch.id, [](plugin::channel_status& c) {
-        c.started = true;
-        if (c.state == plugin::channel_state::starting || c.state == plugin::channel_state::pending)
-          c.state = plugin::channel_state::starting;
-      });
-      spdlog::info("channel {}: started (plugin {} {} at {})", ch.id, out.module->name,
-                   out.module->version, out.module->path);
-      started.push_back(std::move(inst));
-    }
-    return started;
-  }
-
-  void stop_channels(std::vector<std::shared_ptr<plugin::channel_instance>>& started,
-                     plugin::status_board& registry) {
-    auto deadline = steady_clock::now() + cfg.host.shutdown_timeout;
-    for (auto it = started.rbegin(); it != started.rend(); ++it) {
-      auto& inst = *it;
-      auto left = duration_cast<milliseconds>(deadline - steady_clock::now());
-      if (left < milliseconds(100)) left = milliseconds(100);
-      auto p = std::make_shared<std::promise<void>>();
-      auto f = p->get_future();
-      inst->shutdown(left, [p] { p->set_value(); });
-      // The instance enforces `left` on the plugin; the extra second covers draining callbacks.
-      if (f.wait_for(left + seconds(1)) != std::future_status::ready) {
-        spdlog::error("channel {}: did not shut down in time; continuing", inst->id());
-        continue;
-      }
-      registry.update(inst->id(), [&](plugin::channel_status& c) {
-        c.started = false;
-        c.state = plugin::channel_state::stopped;
-        c.since_unix_ms = now_ms();
-      });
-      spdlog::info("channel {}: shut down", inst->id());
-    }
   }
 };
 

@@ -71,8 +71,9 @@ class kv_binding_store final : public binding_store,
 
 }  // namespace
 
-std::shared_ptr<binding_store> make_kv_binding_store(state::store& store, std::string provider) {
-  return std::make_shared<kv_binding_store>(store, std::move(provider));
+std::shared_ptr<binding_store> make_kv_binding_store(state::store& store,
+                                                     const std::string& provider) {
+  return std::make_shared<kv_binding_store>(store, provider);
 }
 
 }  // namespace patchbay::identity

@@ -40,7 +40,8 @@ class binding_store {
 
 // Over state::store key-values. A removal that fails puts the record back into the store's
 // in-memory view, so what get() says matches what is durable.
-std::shared_ptr<binding_store> make_kv_binding_store(state::store& store, std::string provider);
+std::shared_ptr<binding_store> make_kv_binding_store(state::store& store,
+                                                     const std::string& provider);
 
 // The JSON a record is stored as ({"binding_id", "bound_at"}); parse is tolerant (see get()).
 std::string serialize_record(const binding_record& rec);

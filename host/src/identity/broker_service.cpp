@@ -91,9 +91,9 @@ void broker_service::call(std::string method, std::string url, std::string form,
 }
 
 void broker_service::run_command(command c, const subject& who,
-                                 std::function<void(std::string)> reply) {
-  if (c == command::init) return init(who, std::move(reply));
-  if (c == command::unbind) return unbind(who, std::move(reply));
+                                 const std::function<void(std::string)>& reply) {
+  if (c == command::init) return init(who, reply);
+  if (c == command::unbind) return unbind(who, reply);
 }
 
 void broker_service::init(const subject& who, const std::function<void(std::string)>& reply) {

@@ -60,7 +60,7 @@ class broker_service : public std::enable_shared_from_this<broker_service> {
   broker_service(kit::io_runtime& rt, broker_options opt, std::shared_ptr<binding_store> store);
 
   // /init or /unbind from `who`; `reply` gets the user-facing answer.
-  void run_command(command c, const subject& who, std::function<void(std::string)> reply);
+  void run_command(command c, const subject& who, const std::function<void(std::string)>& reply);
   // The access token for a turn of `who` (cached per binding), or the text telling them why not.
   void token_for(const subject& who, std::function<void(token_result)> done);
   // GET /oauth/nyxid/callback?<query>: verifies the state, exchanges the code, stores the

@@ -72,7 +72,9 @@ bool is_elf(const fs::path& p) {
 }
 
 // Minimum sizes a v1.0 plugin must fill in: everything defined in minor 0.
-constexpr size_t min_descriptor = PB_SIZE_THROUGH(pb_plugin_descriptor, vtable);
+// (sizeof of a pointer member is what the ABI means here, hence the NOLINT.)
+constexpr size_t min_descriptor =
+    PB_SIZE_THROUGH(pb_plugin_descriptor, vtable);  // NOLINT(bugprone-sizeof-expression)
 constexpr size_t min_caps = PB_SIZE_THROUGH(pb_capabilities, max_edits_per_message);
 constexpr size_t min_vtable = PB_SIZE_THROUGH(pb_plugin_vtable, typing);
 
@@ -113,7 +115,8 @@ refusal open_library(const std::string& key, boost::dll::shared_library& lib) {
   boost::system::error_code lec;
   lib.load(fs::path(key), boost::dll::load_mode::rtld_now | boost::dll::load_mode::rtld_local, lec);
   if (lec || !lib.is_loaded()) {
-    const char* dl = ::dlerror();
+    // Loads are serialized (one loader, one control thread), so no other dlopen races this.
+    const char* dl = ::dlerror();  // NOLINT(concurrency-mt-unsafe)
     return refused(key, "cannot be loaded: " + (dl ? std::string(dl) : lec.message()),
                    "rebuild the plugin for this system; `ldd " + key + "` shows missing libraries");
   }

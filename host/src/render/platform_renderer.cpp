@@ -181,8 +181,8 @@ void platform_renderer::plan_final() {
   // No placeholder to edit: the buffered (or unshown) text and the notice as new messages.
   std::string rest = has_placeholder() ? text_.substr(shown_) : text_;
   std::string notice = std::string(error_prefix) + error_text_;
-  for (auto& p : parts_of(rest.empty() ? notice : rest + "\n\n" + notice))
-    queue_.push_back(op{op_role::part, std::move(p)});
+  if (!rest.empty()) notice = rest.append("\n\n").append(notice);
+  for (auto& p : parts_of(notice)) queue_.push_back(op{op_role::part, std::move(p)});
 }
 
 void platform_renderer::finish() {
@@ -284,8 +284,9 @@ void platform_renderer::failed(op& o, const messages::op_result& r) {
           std::min(milliseconds(std::max<int64_t>(r.retry_after_ms, 0)), policy_.max_retry_after);
       if (delay.count() == 0) delay = policy_.base;
     } else if (r.code == PB_ERR_RETRYABLE) {
-      double exp = std::min<double>(policy_.base.count() * std::pow(2.0, o.attempts - 1),
-                                    static_cast<double>(policy_.cap.count()));
+      double exp = std::min<double>(
+          static_cast<double>(policy_.base.count()) * std::pow(2.0, o.attempts - 1),
+          static_cast<double>(policy_.cap.count()));
       delay = milliseconds(static_cast<int64_t>(exp * (0.5 + 0.5 * port_.random01())));
     } else if (r.code == PB_ERR_TOKEN_USED && o.sent_with_token) {
       delay = milliseconds(0);  // once more, without the spent token (start() leaves it out now)

@@ -49,6 +49,7 @@ class turn_output {
   // so now; otherwise when_rendered(fn) must call `fn` exactly once later, on the router's
   // executor, never from inside when_rendered itself.
   virtual bool rendered() const { return true; }
+  // NOLINTNEXTLINE(performance-unnecessary-value-param): overrides keep the callback
   virtual void when_rendered(std::function<void()> /*fn*/) {}
 };
 

@@ -435,6 +435,7 @@ struct thunks {
 
 // Called by the entry point: remembers the host API and refuses an incompatible host.
 inline bool accept_host(const pb_host_info* info) noexcept {
+  // NOLINTNEXTLINE(bugprone-sizeof-expression): the size of the pointer member is meant
   if (info == nullptr || info->struct_size < PB_SIZE_THROUGH(pb_host_info, host_api)) return false;
   if (info->abi_major != PB_ABI_MAJOR || info->host_api == nullptr) return false;
   host_api_slot() = info->host_api;

@@ -148,7 +148,7 @@ void api_client::admit(pending_ptr p) {
     return;
   }
   const int64_t wait = limiter_.acquire(p->chat_id, now());
-  if (wait == 0) return send(std::move(p));
+  if (wait == 0) return send(p);
   rate_queue_.push_back(std::move(p));
   std::weak_ptr<api_client> w = shared_from_this();
   rate_timer_.after(std::chrono::milliseconds(wait), [w](bool cancelled) {
@@ -170,7 +170,7 @@ void api_client::pump_rate_queue() {
     }
     const int64_t wait = limiter_.acquire(p->chat_id, t);
     if (wait == 0) {
-      send(std::move(p));
+      send(p);
       continue;
     }
     if (t - p->queued_at_ms + wait > cfg_.api_timeout.count()) {

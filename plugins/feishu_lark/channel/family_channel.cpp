@@ -42,7 +42,7 @@ void family_channel::edit(const pb_edit_request& req, sdk::completion done) {
   impl_->edit(std::move(r), std::move(done));
 }
 void family_channel::on_http(const sdk::http_request& req, sdk::http_responder respond) {
-  impl_->on_http(req, std::move(respond));
+  impl_->on_http(req, respond);
 }
 
 // ---- impl --------------------------------------------------------------------------------------
@@ -109,14 +109,15 @@ void family_channel::impl::start_ws() {
   if (ws_) return;
   std::weak_ptr<impl> w = shared_from_this();
   ws_hooks hooks;
-  hooks.on_event = [w](std::string payload, const ws_ack_fn& ack) {
+  hooks.on_event = [w](const std::string& payload, const ws_ack_fn& ack) {
     auto s = w.lock();
     if (!s) return ack(ack_failed, std::nullopt);
-    s->inbound_->handle(std::move(payload), std::nullopt,
+    s->inbound_->handle(payload, std::nullopt,
                         [ack](bool ok) { ack(ok ? ack_ok : ack_failed, std::nullopt); });
   };
-  hooks.on_status = [w](pb_channel_state st, std::string reason, uint32_t attempt, int64_t next) {
-    if (auto s = w.lock()) s->on_ws_status(st, std::move(reason), attempt, next);
+  hooks.on_status = [w](pb_channel_state st, const std::string& reason, uint32_t attempt,
+                        int64_t next) {
+    if (auto s = w.lock()) s->on_ws_status(st, reason, attempt, next);
   };
   hooks.log = [w](pb_log_level l, const std::string& t) {
     if (auto s = w.lock()) s->log(l, t);

@@ -75,8 +75,8 @@ bool inbound_handler::seen(const std::string& key, int64_t now) {
   return false;
 }
 
-void inbound_handler::handle(std::string payload, std::optional<envelope> env,
-                             inbound_answer answer) {
+void inbound_handler::handle(const std::string& payload, std::optional<envelope> env,
+                             const inbound_answer& answer) {
   if (!env) {
     std::string error;
     env = parse_envelope(payload, &error);
@@ -110,7 +110,7 @@ void inbound_handler::handle(std::string payload, std::optional<envelope> env,
             "message " + d.msg->message_id + " already delivered (event " + env->event_id + ")");
         break;
       }
-      return emit(std::move(payload), std::move(*d.msg), event_key, std::move(answer));
+      return emit(payload, *d.msg, event_key, answer);
     }
   }
   if (!event_key.empty()) seen_.put(event_key, now);
@@ -130,6 +130,7 @@ void inbound_handler::emit(const std::string& payload, const inbound_message& m,
     mentions.push_back(pm);
   }
   std::vector<const pb_mention*> mention_ptrs;
+  mention_ptrs.reserve(mentions.size());
   for (const auto& pm : mentions) mention_ptrs.push_back(&pm);
 
   pb_inbound_message msg{};

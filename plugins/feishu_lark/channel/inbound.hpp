@@ -57,7 +57,8 @@ class inbound_handler : public std::enable_shared_from_this<inbound_handler> {
 
   void set_bot_open_id(std::string id) { bot_open_id_ = std::move(id); }
   // `env` when the caller already parsed it (webhook); otherwise parsed from `payload`.
-  void handle(std::string payload, std::optional<envelope> env, inbound_answer answer);
+  void handle(const std::string& payload, std::optional<envelope> env,
+              const inbound_answer& answer);
 
  private:
   bool seen(const std::string& key, int64_t now);

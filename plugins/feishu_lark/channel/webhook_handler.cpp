@@ -41,7 +41,7 @@ void family_channel::impl::on_http(const sdk::http_request& req,
   auto ev = std::get<webhook_event>(std::move(v));
   strand_.post([self = shared_from_this(), ev = std::move(ev), respond]() mutable {
     if (self->closed_) return respond.respond(503, R"({"error":"channel stopped"})");
-    self->inbound_->handle(std::move(ev.json), std::move(ev.env), [respond](bool ack) {
+    self->inbound_->handle(ev.json, std::move(ev.env), [respond](bool ack) {
       if (ack) return respond.respond(200, R"({"msg":"success"})");
       respond.respond(503, R"({"error":"not stored; deliver again later"})");
     });

@@ -163,8 +163,8 @@ void supervisor_impl::connect(const std::string& url) {
     post_weak(w, [gen](supervisor_impl& s) { s.on_open(gen); });
   };
   h.on_message = [w, gen](kit::ws_message_kind kind, std::string payload) {
-    post_weak(w, [gen, kind, payload = std::move(payload)](supervisor_impl& s) mutable {
-      s.on_message(gen, kind, std::move(payload));
+    post_weak(w, [gen, kind, payload = std::move(payload)](supervisor_impl& s) {
+      s.on_message(gen, kind, payload);
     });
   };
   h.on_close = [w, gen](const kit::ws_close_info& info) {

@@ -76,7 +76,7 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel>,
 
   // ---- nyxid_outbound.cpp ----
   void reply(uint64_t owed, const std::string& inbound_id, const std::string& text,
-             std::string bearer, bool with_token, const std::string& token_key);
+             const std::string& bearer, bool with_token, const std::string& token_key);
   void proxy_send(uint64_t owed, const std::string& receive_id, const std::string& type,
                   const std::string& fallback_id, const std::string& fallback_type,
                   std::string text, std::string seed, bool is_retry);

@@ -55,12 +55,10 @@ void nyxid_channel::send(std::string conversation, std::string reply_to, std::st
       case send_route::reply_with_token: {
         std::string key = token_key(plan.token);
         self->spent_tokens_.put(key, true);
-        return self->reply(owed, plan.inbound_message_id, std::move(text), std::move(plan.token),
-                           true, std::move(key));
+        return self->reply(owed, plan.inbound_message_id, text, plan.token, true, key);
       }
       case send_route::reply_with_api_key:
-        return self->reply(owed, plan.inbound_message_id, std::move(text), self->cfg_.api_key,
-                           false, {});
+        return self->reply(owed, plan.inbound_message_id, text, self->cfg_.api_key, false, {});
       case send_route::proxy: {
         auto target = parse_proxy_target(conversation, self->cfg_.fallback_receive_id_type);
         if (!target)
@@ -84,13 +82,13 @@ void nyxid_channel::send(std::string conversation, std::string reply_to, std::st
 }
 
 void nyxid_channel::reply(uint64_t owed, const std::string& inbound_id, const std::string& text,
-                          std::string bearer, bool with_token, const std::string& key) {
+                          const std::string& bearer, bool with_token, const std::string& key) {
   auto body = reply_request_body(inbound_id, text);
   if (!body) {
     if (auto c = owed_.take(owed)) c->fail(PB_ERR_INTERNAL, "nyxid reply: cannot build the body");
     return;
   }
-  call("POST", cfg_.base_url + std::string(reply_path), std::move(bearer), std::move(*body),
+  call("POST", cfg_.base_url + std::string(reply_path), bearer, std::move(*body),
        cfg_.request_timeout,
        [self = shared_from_this(), owed, inbound_id, with_token, key](
            const std::string& err, const kit::http_client_response& resp) {
@@ -143,8 +141,7 @@ void nyxid_channel::edit(std::string message_id, std::string context, std::strin
     auto body = update_request_body(message_id, text);
     const bool with_key = cred == edit_credential::api_key;
     self->call("POST", self->cfg_.base_url + std::string(reply_update_path),
-               with_key ? self->cfg_.api_key : std::move(token), std::move(*body),
-               self->cfg_.request_timeout,
+               with_key ? self->cfg_.api_key : token, std::move(*body), self->cfg_.request_timeout,
                [self, owed, message_id, with_key](const std::string& err,
                                                   const kit::http_client_response& resp) {
                  const relay_error e = classify_relay_result(

@@ -189,7 +189,8 @@ void weixin_account::handle_messages(updates_response r) {
           if (d == PB_INBOUND_REFUSED) {
             self->batch_refused_ = true;
             self->seen_.erase(key);  // let the redelivery through
-            self->log(PB_LOG_WARN, "host refused message " + key + ": " + why);
+            self->log(PB_LOG_WARN,
+                      std::string("host refused message ").append(key).append(": ").append(why));
           }
           if (--self->batch_pending_ == 0)
             self->on_batch_emitted(self->batch_cursor_, self->batch_refused_);

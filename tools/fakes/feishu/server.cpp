@@ -102,9 +102,9 @@ struct state final : common::locked_fake<fake_feishu>, std::enable_shared_from_t
       }
     }
     if (o.what == outcome::kind::upgrade) {
-      accept(std::move(ex), o.conn);
+      accept(ex, o.conn);
     } else {
-      run_webhook(std::move(ex), std::move(*o.webhook));
+      run_webhook(ex, std::move(*o.webhook));
     }
   }
 

@@ -153,7 +153,7 @@ kit::http_response fake_ilink::send_message(request_ctx& c) {
     if (f->ret) o["ret"] = *f->ret;
     if (f->errcode) o["errcode"] = *f->errcode;
     o["errmsg"] = f->errmsg;
-    return reply(c.log_id, std::move(o));
+    return reply(c.log_id, o);
   }
   auto fail = [&](int ret, std::string_view errmsg) {
     return reply(c.log_id, {{"ret", ret}, {"errmsg", errmsg}});
@@ -209,7 +209,7 @@ kit::http_response fake_ilink::send_message(request_ctx& c) {
   } else {
     ok["message_id"] = id;
   }
-  return reply(c.log_id, std::move(ok));
+  return reply(c.log_id, ok);
 }
 
 kit::http_response fake_ilink::get_config(request_ctx& c) {

@@ -194,7 +194,7 @@ kit::http_response fake_ilink::session_timeout(std::uint64_t log_id, bool with_r
   if (with_ret) o["ret"] = -14;
   o["errcode"] = -14;
   o["errmsg"] = "session timeout";
-  return reply(log_id, std::move(o));
+  return reply(log_id, o);
 }
 
 kit::http_response fake_ilink::bad_request(std::uint64_t log_id, const std::string& what) {

@@ -94,7 +94,7 @@ kit::http_response fake_ilink::qr_status(const kit::http_request& req, std::uint
       o["ilink_user_id"] = a->creds.user_id;
     }
   }
-  return reply(log_id, std::move(o));
+  return reply(log_id, o);
 }
 
 void fake_ilink::qr_apply(qr_code& q, const json::object& body) {
@@ -149,7 +149,7 @@ kit::http_response fake_ilink::qr_control(const json::object& body) {
                                 {"bot_token", a->creds.bot_token},
                                 {"user_id", a->creds.user_id}};
   }
-  return control_answer(std::move(o));
+  return control_answer(o);
 }
 
 }  // namespace patchbay::fakes::ilink

@@ -147,7 +147,7 @@ action fake_nyxid::api(const kit::http_request& req) {
               {"error_code", f->error_code ? f->error_code : 1000},
               {"message", f->message.empty() ? "An internal error occurred" : f->message}};
     }
-    return finish(seq, f->status ? f->status : 500, std::move(body), "status");
+    return finish(seq, f->status ? f->status : 500, body, "status");
   }
 
   action a;
@@ -216,7 +216,7 @@ action fake_nyxid::relay_call(const kit::http_request& req, std::uint64_t seq, b
     rec->jti = r.jti;
     if (!r.credential.empty()) rec->credential = r.credential;
   }
-  return finish(seq, r.status, std::move(r.body), applied);
+  return finish(seq, r.status, r.body, applied);
 }
 
 action fake_nyxid::proxy_call(const kit::http_request& req, std::uint64_t seq) {
@@ -246,7 +246,7 @@ action fake_nyxid::proxy_call(const kit::http_request& req, std::uint64_t seq) {
                   "");
   }
   proxy_answer a = proxy_.handle(p, now());
-  return finish(seq, a.status, std::move(a.body), "");
+  return finish(seq, a.status, a.body, "");
 }
 
 action fake_nyxid::oauth_call(const kit::http_request& req, std::uint64_t seq,
@@ -280,7 +280,7 @@ action fake_nyxid::oauth_call(const kit::http_request& req, std::uint64_t seq,
     a.response.content_type = "";
     return a;
   }
-  a = finish(seq, o.status, std::move(o.body), "");
+  a = finish(seq, o.status, o.body, "");
   if (endpoint == "token") a.response.headers.emplace_back("Cache-Control", "no-store");
   return a;
 }

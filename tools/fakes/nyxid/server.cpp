@@ -43,7 +43,7 @@ struct state final : common::locked_fake<fake_nyxid>, std::enable_shared_from_th
         break;
       }
       case action::kind::deliver:
-        deliver(std::move(a), std::move(ex));
+        deliver(std::move(a), ex);
         break;
     }
   }

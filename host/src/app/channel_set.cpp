@@ -1,0 +1,141 @@
+#include "app/channel_set.hpp"
+
+#include <spdlog/spdlog.h>
+
+#include <future>
+
+namespace patchbay::app {
+using namespace std::chrono;
+
+namespace {
+int64_t now_ms() { return plugin::system_clock_source().now_unix_ms(); }
+}  // namespace
+
+channel_set::channel_set(channel_set_deps deps, std::vector<std::string> plugin_dirs,
+                         milliseconds start_timeout)
+    : deps_(deps), loader_(std::move(plugin_dirs)), start_timeout_(start_timeout) {}
+
+void channel_set::on_status(const std::string& id, const pb_status& st) {
+  std::string reason(plugin::to_view(st.reason).substr(0, 1024));
+  const auto state = plugin::from_pb_state(st.state);
+  bool changed = false;
+  deps_.board.update(id, [&](plugin::channel_status& c) {
+    changed = c.state != state || c.reason != reason || c.attempt != st.attempt;
+    if (c.state != state) c.since_unix_ms = now_ms();
+    c.state = state;
+    c.reason = reason;
+    c.attempt = st.attempt;
+    c.next_attempt_unix_ms = st.next_attempt_unix_ms;
+  });
+  if (!changed) return;
+  auto level = st.state == PB_STATE_FAILED ? spdlog::level::err
+               : st.state == PB_STATE_DEGRADED || st.state == PB_STATE_RECONNECTING
+                   ? spdlog::level::warn
+                   : spdlog::level::info;
+  if (st.state == PB_STATE_RECONNECTING)
+    spdlog::log(level, "channel {}: reconnecting (attempt {}, next try in {} ms){}{}", id,
+                st.attempt, std::max<int64_t>(0, st.next_attempt_unix_ms - now_ms()),
+                reason.empty() ? "" : ": ", reason);
+  else
+    spdlog::log(level, "channel {}: {}{}{}", id, plugin::to_string(state),
+                reason.empty() ? "" : ": ", reason);
+}
+
+bool channel_set::start(const config::channel_config& ch) {
+  auto& board = deps_.board;
+  auto mark = [&](plugin::channel_state state, const std::string& reason) {
+    board.update(ch.id, [&](plugin::channel_status& c) {
+      c.state = state;
+      c.reason = reason;
+      c.start_attempted = true;
+      c.since_unix_ms = now_ms();
+    });
+  };
+  auto out = loader_.load(ch.plugin);
+  if (!out.module) {
+    spdlog::error("channel {}: plugin refused: {}", ch.id, out.error->to_string());
+    mark(plugin::channel_state::refused, out.error->reason);
+    return false;
+  }
+  board.update(ch.id, [&](plugin::channel_status& c) {
+    c.plugin = out.module->name;
+    c.plugin_version = out.module->version;
+    c.platform = out.module->platform;
+  });
+  mark(plugin::channel_state::starting, "");
+  plugin::instance_events ev;
+  const std::string& id = ch.id;
+  ev.status = [this, id](const pb_status& st) { on_status(id, st); };
+  ev.inbound_outcome = [&board, id](pb_inbound_disposition d) {
+    board.update(id, [d](plugin::channel_status& c) {
+      if (d == PB_INBOUND_ACCEPTED)
+        ++c.inbound_accepted;
+      else if (d == PB_INBOUND_DUPLICATE)
+        ++c.inbound_duplicates;
+      else
+        ++c.inbound_refused;
+    });
+  };
+  ev.inbound = [id, &turns = deps_.turns](const messages::inbound_message& m) {
+    spdlog::debug("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
+                  m.conversation_id);
+    turns.on_inbound(id, m);
+  };
+  auto inst = plugin::channel_instance::make(deps_.rt, out.module, ch.id, ch.config_json,
+                                             deps_.store, std::move(ev));
+  deps_.turns.add_channel(inst, ch.agent);  // before start: a plugin may emit while starting
+  deps_.directory.add(ch.id, inst);         // hooks answer 503 until it runs
+  // The promise is shared: a plugin that answers after we gave up must not touch freed memory.
+  auto p = std::make_shared<std::promise<std::string>>();
+  auto f = p->get_future();
+  inst->start([p](const std::string& err) { p->set_value(err); });
+  if (f.wait_for(start_timeout_) != std::future_status::ready) {
+    spdlog::error("channel {}: plugin {} did not return from create/start within {} ms", ch.id,
+                  out.module->name, start_timeout_.count());
+    mark(plugin::channel_state::failed, "start timed out");
+    started_.push_back(inst);  // still owned, shut down with the rest
+    return true;
+  }
+  if (std::string err = f.get(); !err.empty()) {
+    deps_.turns.remove_channel(ch.id);
+    spdlog::error("channel {}: {} (plugin {} at {})", ch.id, err, out.module->name,
+                  out.module->path);
+    mark(plugin::channel_state::failed, err);
+    return false;
+  }
+  board.update(ch.id, [](plugin::channel_status& c) {
+    c.started = true;
+    if (c.state == plugin::channel_state::starting || c.state == plugin::channel_state::pending)
+      c.state = plugin::channel_state::starting;
+  });
+  spdlog::info("channel {}: started (plugin {} {} at {})", ch.id, out.module->name,
+               out.module->version, out.module->path);
+  started_.push_back(std::move(inst));
+  return true;
+}
+
+void channel_set::stop_one(plugin::channel_instance& inst, milliseconds left) {
+  left = std::max(left, milliseconds(100));
+  auto p = std::make_shared<std::promise<void>>();
+  auto f = p->get_future();
+  inst.shutdown(left, [p] { p->set_value(); });
+  // The instance enforces `left` on the plugin; the extra second covers draining callbacks.
+  if (f.wait_for(left + seconds(1)) != std::future_status::ready) {
+    spdlog::error("channel {}: did not shut down in time; continuing", inst.id());
+    return;
+  }
+  deps_.board.update(inst.id(), [&](plugin::channel_status& c) {
+    c.started = false;
+    c.state = plugin::channel_state::stopped;
+    c.since_unix_ms = now_ms();
+  });
+  spdlog::info("channel {}: shut down", inst.id());
+}
+
+void channel_set::stop_all(milliseconds budget) {
+  auto deadline = steady_clock::now() + budget;
+  for (auto it = started_.rbegin(); it != started_.rend(); ++it)
+    stop_one(**it, duration_cast<milliseconds>(deadline - steady_clock::now()));
+}
+
+}  // namespace patchbay::app
