@@ -212,8 +212,9 @@ void channel_instance::destroy_now() {
     }
     spdlog::error("[{}] plugin {} never completed {} (op {}); failing it", id_, module_->name,
                   op.what, op_id);
-    op.done(messages::op_result{
-        PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}});
+    messages::op_result r{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}};
+    if (events_.op_outcome) events_.op_outcome(op.what, r);
+    op.done(r);
   }
   if (auto fn = std::move(shutdown_done_)) fn();
 }
@@ -223,7 +224,9 @@ void channel_instance::destroy_now() {
 template <class Fn>
 void channel_instance::start_op(const char* what, op_done done, Fn&& call) {
   if (phase_ != phase::running) {
-    done(messages::op_result{PB_ERR_RETRYABLE, "channel " + id_ + " is not running", 0, {}});
+    messages::op_result r{PB_ERR_RETRYABLE, "channel " + id_ + " is not running", 0, {}};
+    if (events_.op_outcome) events_.op_outcome(what, r);
+    done(r);
     return;
   }
   uint64_t op_id;
@@ -286,6 +289,7 @@ void channel_instance::complete_op(uint64_t op_id, messages::op_result r) {
     op = std::move(it->second);
     ops_.erase(it);
   }
+  if (events_.op_outcome) events_.op_outcome(op.what, r);
   strand_.post([done = std::move(op.done), r = std::move(r)] { done(r); });
 }
 

@@ -42,6 +42,10 @@ struct instance_events {
   std::function<void(const messages::inbound_message&)> inbound;
   // Every emit_inbound outcome, for counters.
   std::function<void(pb_inbound_disposition)> inbound_outcome;
+  // Every send/edit/typing result, once, before its caller sees it: `what` is "send", "edit" or
+  // "typing" (also for results the host answers itself: cancelled at stop, ...). Any thread;
+  // must not block.
+  std::function<void(std::string_view what, const messages::op_result&)> op_outcome;
 };
 
 class channel_instance final : public host_services,
