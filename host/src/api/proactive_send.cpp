@@ -1,12 +1,15 @@
 #include "api/proactive_send.hpp"
 
 #include <spdlog/spdlog.h>
+
 #include <boost/json.hpp>
+#include "patchbay/common/log_subject.hpp"
 
 #include <random>
 
 #include "messages/messages.hpp"
 #include "patchbay/common/backoff.hpp"
+#include "patchbay/common/log_subject.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
 #include "render/chunker.hpp"
@@ -148,8 +151,9 @@ struct send_job : std::enable_shared_from_this<send_job> {
       attempts = 0;
       retry.reset();
       if (++next < parts.size()) return send_part();
-      spdlog::info("send {}: delivered to {} {} in {} part(s)", id, req.target.channel,
-                   req.target.conversation, parts.size());
+      spdlog::info("{}send {}: delivered to {} in {} part(s)",
+                   common::log_tag({.channel = req.target.channel}), id, req.target.conversation,
+                   parts.size());
       return ex->respond(reply(200, {{"delivered", true},
                                      {"id", id},
                                      {"channel", req.target.channel},
@@ -160,17 +164,17 @@ struct send_job : std::enable_shared_from_this<send_job> {
     if (transient && attempts < max_attempts_per_part) {
       auto wait = std::max(retry.next(), std::chrono::milliseconds(r.retry_after_ms));
       wait = std::min(wait, max_retry_wait);
-      spdlog::warn("send {}: part {}/{} to {} failed ({}: {}); retry {} in {} ms", id, next + 1,
-                   parts.size(), req.target.channel, messages::error_class_name(r.code), r.message,
-                   attempts, wait.count());
+      spdlog::warn("{}send {}: part {}/{} failed ({}: {}); retry {} in {} ms",
+                   common::log_tag({.channel = req.target.channel}), id, next + 1, parts.size(),
+                   messages::error_class_name(r.code), r.message, attempts, wait.count());
       timer.after(wait, [self = shared_from_this()](bool cancelled) {
         if (!cancelled) self->send_part();
       });
       return;
     }
-    spdlog::error("send {}: part {}/{} to {} {} failed: {}: {}", id, next + 1, parts.size(),
-                  req.target.channel, req.target.conversation, messages::error_class_name(r.code),
-                  r.message);
+    spdlog::error("{}send {}: part {}/{} to {} failed: {}: {}",
+                  common::log_tag({.channel = req.target.channel}), id, next + 1, parts.size(),
+                  req.target.conversation, messages::error_class_name(r.code), r.message);
     bool notify = api::structural_failure(r.code);
     json::object body{
         {"error", {{"code", messages::error_class_name(r.code)}, {"message", r.message}}},
@@ -194,8 +198,8 @@ struct send_job : std::enable_shared_from_this<send_job> {
       const auto& route = plan[plan_next++];
       auto ch = dir.find(route.channel);
       if (!ch) {
-        spdlog::warn("send {}: failure notice via {} skipped: channel not running", id,
-                     route.channel);
+        spdlog::warn("{}send {}: failure notice skipped: channel not running",
+                     common::log_tag({.channel = route.channel}), id);
         continue;
       }
       messages::outbound_message m;
@@ -206,12 +210,12 @@ struct send_job : std::enable_shared_from_this<send_job> {
       ch->send(std::move(m), [self = shared_from_this(), route](const messages::op_result& r) {
         self->strand.post([self, route, r] {
           if (r.ok()) {
-            spdlog::info("send {}: failure notice delivered via {} {}", self->id, route.channel,
-                         route.conversation);
+            spdlog::info("{}send {}: failure notice delivered to {}",
+                         common::log_tag({.channel = route.channel}), self->id, route.conversation);
             return;
           }
-          spdlog::warn("send {}: failure notice via {} {} failed ({}: {}); trying the next route",
-                       self->id, route.channel, route.conversation,
+          spdlog::warn("{}send {}: failure notice to {} failed ({}: {}); trying the next route",
+                       common::log_tag({.channel = route.channel}), self->id, route.conversation,
                        messages::error_class_name(r.code), r.message);
           self->next_notice();
         });

@@ -1,9 +1,11 @@
 #include "app/logging.hpp"
 
+#include "patchbay/common/log_subject.hpp"
 #include "patchbay/kit/diagnostics.hpp"
 
 #include <spdlog/async.h>
 #include <spdlog/formatter.h>
+#include <spdlog/pattern_formatter.h>
 #include <spdlog/sinks/stdout_color_sinks.h>
 
 #include <chrono>
@@ -12,7 +14,8 @@
 namespace patchbay::logging {
 namespace {
 
-// {"ts":"2026-11-22T10:00:00.123Z","level":"info","logger":"host","msg":"..."}
+// {"ts":"2026-11-22T10:00:00.123Z","level":"info","logger":"host","channel":"...","turn":"...",
+//  "msg":"..."} (channel and turn only when the line has them)
 class json_formatter final : public spdlog::formatter {
  public:
   void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
@@ -28,17 +31,46 @@ class json_formatter final : public spdlog::formatter {
                   tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec,
                   static_cast<int>(ms));
     auto level = spdlog::level::to_string_view(msg.level);
-    std::string line =
-        std::string("{\"ts\":\"") + ts + "\",\"level\":\"" +
-        std::string(level.data(), level.size()) + "\",\"logger\":\"" +
-        json_escape(std::string_view(msg.logger_name.data(), msg.logger_name.size())) +
-        "\",\"msg\":\"" + json_escape(std::string_view(msg.payload.data(), msg.payload.size())) +
-        "\"}\n";
+    auto p = common::log_untag(std::string_view(msg.payload.data(), msg.payload.size()));
+    std::string line = std::string("{\"ts\":\"") + ts + "\",\"level\":\"";
+    line.append(level.data(), level.size()).append("\",\"logger\":\"");
+    line += json_escape(std::string_view(msg.logger_name.data(), msg.logger_name.size()));
+    if (!p.channel.empty()) line.append("\",\"channel\":\"").append(json_escape(p.channel));
+    if (!p.turn.empty()) line.append("\",\"turn\":\"").append(json_escape(p.turn));
+    line.append("\",\"msg\":\"").append(json_escape(p.text)).append("\"}\n");
     dest.append(line.data(), line.data() + line.size());
   }
   std::unique_ptr<spdlog::formatter> clone() const override {
     return std::make_unique<json_formatter>();
   }
+};
+
+// Text lines: the tag becomes "[channel=<id> turn=<id>] " in front of the message; the rest is
+// the pattern's.
+class text_formatter final : public spdlog::formatter {
+ public:
+  explicit text_formatter(std::string pattern)
+      : pattern_(std::move(pattern)),
+        inner_(std::make_unique<spdlog::pattern_formatter>(pattern_)) {}
+  void format(const spdlog::details::log_msg& msg, spdlog::memory_buf_t& dest) override {
+    std::string_view payload(msg.payload.data(), msg.payload.size());
+    if (payload.empty() || !common::log_is_tagged(payload)) return inner_->format(msg, dest);
+    auto p = common::log_untag(payload);
+    std::string text = "[";
+    if (!p.channel.empty()) text.append("channel=").append(p.channel);
+    if (!p.turn.empty()) text.append(p.channel.empty() ? "" : " ").append("turn=").append(p.turn);
+    text.append("] ").append(p.text);
+    spdlog::details::log_msg copy = msg;
+    copy.payload = spdlog::string_view_t(text.data(), text.size());
+    inner_->format(copy, dest);
+  }
+  std::unique_ptr<spdlog::formatter> clone() const override {
+    return std::make_unique<text_formatter>(pattern_);
+  }
+
+ private:
+  std::string pattern_;
+  std::unique_ptr<spdlog::pattern_formatter> inner_;
 };
 
 }  // namespace
@@ -96,13 +128,14 @@ std::string json_escape(std::string_view s) {
 void init(const options& opt) {
   spdlog::drop_all();
   if (!spdlog::thread_pool()) spdlog::init_thread_pool(opt.queue_size, 1);
-  auto sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
+  std::shared_ptr<spdlog::sinks::sink> sink = opt.sink;
+  if (!sink) sink = std::make_shared<spdlog::sinks::stderr_color_sink_mt>();
   auto logger = std::make_shared<spdlog::async_logger>(
       "patchbay", sink, spdlog::thread_pool(), spdlog::async_overflow_policy::overrun_oldest);
   if (opt.json)
     logger->set_formatter(std::make_unique<json_formatter>());
   else
-    logger->set_pattern("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v");
+    logger->set_formatter(std::make_unique<text_formatter>("%Y-%m-%dT%H:%M:%S.%e %^%-5l%$ %v"));
   logger->set_level(spdlog::level::from_str(opt.level));
   logger->flush_on(spdlog::level::warn);
   spdlog::set_default_logger(logger);

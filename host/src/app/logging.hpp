@@ -16,6 +16,7 @@ struct options {
   bool json = false;
   std::string level = "info";  // trace, debug, info, warn, error
   std::size_t queue_size = 8192;
+  std::shared_ptr<spdlog::sinks::sink> sink;  // null: stderr (tests pass their own)
 };
 
 // Installs the default logger (stderr), and routes the kit's diagnostics (exceptions it swallows,
@@ -26,6 +27,10 @@ void init(const options& opt);
 void shutdown();
 // Lines dropped because the queue was full, since start.
 uint64_t dropped_lines();
+
+// Lines about a channel or a turn start with common::log_tag({.channel = id, .turn = turn}) (see
+// patchbay/common/log_subject.hpp): the formatters print the ids as the JSON fields "channel" and
+// "turn", or as a text prefix "[channel=<id> turn=<id>] ".
 
 // Escapes a string for inclusion inside a JSON string literal (no surrounding quotes); invalid
 // UTF-8 bytes become U+FFFD.

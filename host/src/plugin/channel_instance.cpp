@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "patchbay/common/log_subject.hpp"
+
 #include <vector>
 
 namespace patchbay::plugin {
@@ -146,8 +148,8 @@ void channel_instance::shutdown(std::chrono::milliseconds deadline, std::functio
     self->stop_timer_->after(deadline, [w = std::weak_ptr(self), gen, deadline](bool cancelled) {
       auto s = w.lock();
       if (!s || cancelled) return;
-      spdlog::warn("[{}] plugin {} did not finish stop within {} ms; destroying it anyway", s->id_,
-                   s->module_->name, deadline.count());
+      spdlog::warn("{}plugin {} did not finish stop within {} ms; destroying it anyway",
+                   common::log_tag({.channel = s->id_}), s->module_->name, deadline.count());
       s->finish_stop(gen);
     });
     self->module_->vt.stop(self->inst_, static_cast<uint32_t>(deadline.count()),
@@ -210,8 +212,8 @@ void channel_instance::destroy_now() {
       std::lock_guard lk(registry_mu);
       op_registry.erase(op_id);
     }
-    spdlog::error("[{}] plugin {} never completed {} (op {}); failing it", id_, module_->name,
-                  op.what, op_id);
+    spdlog::error("{}plugin {} never completed {} (op {}); failing it",
+                  common::log_tag({.channel = id_}), module_->name, op.what, op_id);
     messages::op_result r{PB_ERR_INTERNAL, "channel stopped before the operation completed", 0, {}};
     if (events_.op_outcome) events_.op_outcome(op.what, r);
     op.done(r);
@@ -339,7 +341,7 @@ void channel_instance::typing(messages::typing_request req, op_done done) {
 void channel_instance::log(int32_t level, std::string_view text) {
   if (!accepting_) return;
   if (text.size() > max_log_line) text = text.substr(0, max_log_line);
-  spdlog::log(to_spd(level), "[{}] {}: {}", id_, module_->name, text);
+  spdlog::log(to_spd(level), "{}{}: {}", common::log_tag({.channel = id_}), module_->name, text);
 }
 
 void channel_instance::report_status(const pb_status& st) {
@@ -383,7 +385,8 @@ void channel_instance::write_kv(std::string_view key, std::optional<std::string_
 // `err` empty = durable. Without a callback a failure is only logged.
 void channel_instance::answer_kv(pb_kv_done_fn done, void* ud, int32_t code, std::string err) {
   if (done == nullptr) {
-    if (!err.empty()) spdlog::warn("[{}] instance store write failed: {}", id_, err);
+    if (!err.empty())
+      spdlog::warn("{}instance store write failed: {}", common::log_tag({.channel = id_}), err);
     return;
   }
   strand_.post([self = shared_from_this(), done, ud, code, err = std::move(err)] {

@@ -2,6 +2,7 @@
 // make it durable (dedup by event id), then answer the plugin and pass the message on.
 #include <spdlog/spdlog.h>
 
+#include "patchbay/common/log_subject.hpp"
 #include "plugin/channel_instance.hpp"
 
 namespace patchbay::plugin {
@@ -97,7 +98,8 @@ void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_
   auto m = std::make_shared<messages::inbound_message>();
   m->channel_id = id_;
   if (std::string why = convert(raw, *m); !why.empty()) {
-    spdlog::warn("[{}] plugin {} emitted a malformed inbound message: {}", id_, module_->name, why);
+    spdlog::warn("{}plugin {} emitted a malformed inbound message: {}",
+                 common::log_tag({.channel = id_}), module_->name, why);
     return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT,
                           "malformed inbound message: " + why);
   }
@@ -105,7 +107,8 @@ void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_
       id_, m->event_id, messages::to_json(*m),
       [self = shared_from_this(), m, done, ud](state::inbound_outcome o, const std::string& err) {
         if (o == state::inbound_outcome::failed) {
-          spdlog::error("[{}] inbound event could not be stored: {}", self->id_, err);
+          spdlog::error("{}inbound event could not be stored: {}",
+                        common::log_tag({.channel = self->id_}), err);
           return self->answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RETRYABLE,
                                       "host could not store the event");
         }
@@ -117,7 +120,8 @@ void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_
             if (self->events_.inbound) self->events_.inbound(*m);
           });
         else if (!fresh)
-          spdlog::debug("[{}] duplicate inbound event ignored", self->id_);
+          spdlog::debug("{}duplicate inbound event ignored",
+                        common::log_tag({.channel = self->id_}));
       });
 }
 

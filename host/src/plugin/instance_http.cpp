@@ -3,6 +3,7 @@
 // the instance is destroyed first; a late or second `respond` is ignored.
 #include <spdlog/spdlog.h>
 
+#include "patchbay/common/log_subject.hpp"
 #include "plugin/channel_instance.hpp"
 
 namespace patchbay::plugin {
@@ -37,7 +38,8 @@ void respond_trampoline(void* ud, const pb_http_response* resp) {
   auto& call = **holder;
   pb_http_response r{};
   if (!read_sized(resp, PB_SIZE_THROUGH(pb_http_response, body), r)) {
-    spdlog::error("[{}] plugin answered an HTTP request with a malformed response", call.channel);
+    spdlog::error("{}plugin answered an HTTP request with a malformed response",
+                  common::log_tag({.channel = call.channel}));
     return call.finish(error_reply(500, "plugin_error", "malformed plugin response"));
   }
   kit::http_response out;
@@ -47,8 +49,8 @@ void respond_trampoline(void* ud, const pb_http_response* resp) {
     out.headers.emplace_back(to_view(r.headers[i].name), to_view(r.headers[i].value));
   out.body = to_view(r.body);
   if (call.fired.load())
-    spdlog::warn("[{}] plugin answered an HTTP request after the host had (status {}); ignored",
-                 call.channel, out.status);
+    spdlog::warn("{}plugin answered an HTTP request after the host had (status {}); ignored",
+                 common::log_tag({.channel = call.channel}), out.status);
   call.finish(std::move(out));
 }
 
@@ -69,9 +71,9 @@ void channel_instance::http(kit::http_request req, http_done done) {
         [call, id = self->id_, ms = self->http_deadline_.count()](bool cancelled) {
           if (cancelled || call->fired.load()) return;
           spdlog::error(
-              "[{}] plugin did not answer an HTTP request within {} ms; "
+              "{}plugin did not answer an HTTP request within {} ms; "
               "answered 504",
-              id, ms);
+              common::log_tag({.channel = id}), ms);
           call->finish(error_reply(504, "plugin_timeout", "the channel did not answer in time"));
         });
     {

@@ -2,6 +2,8 @@
 
 #include <spdlog/spdlog.h>
 
+#include "patchbay/common/log_subject.hpp"
+
 #include <chrono>
 
 namespace patchbay::render {
@@ -112,8 +114,9 @@ void platform_driver::persist(const render::turn_record& rec) {
   row.terminal = rec.terminal;
   row.outcome = rec.outcome;
   row.updated_at_unix_ms = 0;  // the store stamps wall-clock time
-  store_.save_turn(row, [id = rec.turn_id](const std::string& err) {
-    if (!err.empty()) spdlog::error("turn {}: state not saved: {}", id, err);
+  store_.save_turn(row, [channel = channel_->id(), id = rec.turn_id](const std::string& err) {
+    if (!err.empty())
+      spdlog::error("{}turn state not saved: {}", common::log_tag({channel, id}), err);
   });
 }
 
@@ -122,7 +125,7 @@ void platform_driver::log(render::log_level level, const std::string& text) {
            : level == render::log_level::warn ? spdlog::level::warn
            : level == render::log_level::info ? spdlog::level::info
                                               : spdlog::level::debug;
-  spdlog::log(l, "[{}] {}", channel_->id(), text);
+  spdlog::log(l, "{}{}", common::log_tag({channel_->id(), target_.turn_id}), text);
 }
 
 double platform_driver::random01() {
