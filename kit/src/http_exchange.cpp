@@ -145,12 +145,13 @@ class exchange_impl final : public http_exchange {
                                                std::weak_ptr<server_core>&, std::uint64_t&);
 
   exchange_impl(std::weak_ptr<connection_base> conn, std::weak_ptr<server_core> core,
-                std::uint64_t id, http_request req, std::size_t max_stream)
+                std::uint64_t id, http_request req, std::size_t max_stream, body_reservation body)
       : conn_(std::move(conn)),
         core_(std::move(core)),
         id_(id),
         req_(std::move(req)),
-        max_stream_(max_stream) {}
+        max_stream_(max_stream),
+        body_(std::move(body)) {}
 
   ~exchange_impl() override {
     if (!answered_.exchange(true)) {
@@ -192,6 +193,7 @@ class exchange_impl final : public http_exchange {
   const std::uint64_t id_;
   const http_request req_;
   const std::size_t max_stream_;
+  body_reservation body_;  // req_.body's share of the server's body budget
   std::atomic<bool> answered_{false};
 };
 
@@ -209,9 +211,10 @@ bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn,
 
 std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn,
                                              std::weak_ptr<server_core> core, std::uint64_t id,
-                                             http_request req, std::size_t max_stream) {
+                                             http_request req, std::size_t max_stream,
+                                             body_reservation body) {
   return std::make_shared<exchange_impl>(std::move(conn), std::move(core), id, std::move(req),
-                                         max_stream);
+                                         max_stream, std::move(body));
 }
 
 }  // namespace patchbay::kit::server_detail

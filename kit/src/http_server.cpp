@@ -178,6 +178,7 @@ server_core::server_core(detail::runtime_context& r, http_server_options o, http
       opt(std::move(o)),
       handler(std::move(h)),
       acceptor_strand(net::make_strand(ioc)),
+      bodies(std::make_shared<body_budget>(opt.max_total_body_bytes)),
       drain(std::make_shared<drain_token>(r)),
       drain_weak(drain) {}
 
@@ -231,35 +232,34 @@ void server_core::admit(tcp::socket sock) {
   const auto remote_ep = sock.remote_endpoint(ec);
   if (ec) return;  // already gone
   sock.set_option(tcp::no_delay(true), ec);
-  std::shared_ptr<connection_base> conn;
+  const std::string client = remote_ep.address().to_string();
   std::shared_ptr<drain_token> token;
-  std::optional<tcp::socket> refused;  // set instead of conn when over the limit
+  std::shared_ptr<admission_slot> slot;  // null when past every limit
   {
     std::lock_guard lock(mtx);
     if (stopping) return;
     token = drain;
-    if (conns.size() < opt.max_connections) {
-      conn =
-          make_connection(shared_from_this(), token, std::move(sock), endpoint_string(remote_ep));
-      conns.emplace(conn.get(), conn);
-    } else {
-      refused.emplace(std::move(sock));
-    }
+    slot = take_slot(client);
   }
-  if (refused) {
-    // Over the limit: a short 503 (fits in the socket buffer, so the write cannot stall), then
+  if (!slot) {
+    // Past every limit: a short 503 (fits in the socket buffer, so the write cannot stall), then
     // close.
-    static constexpr std::string_view busy =
-        "HTTP/1.1 503 Service Unavailable\r\nContent-Type: application/json\r\nContent-Length: "
-        "27\r\n"
-        "Connection: close\r\n\r\n{\"error\":\"too many clients\"}";
-    auto sp = std::make_shared<tcp::socket>(std::move(*refused));
-    net::async_write(*sp, net::buffer(busy), [sp, token](const error_code&, std::size_t) {
-      error_code ignored;
-      sp->shutdown(tcp::socket::shutdown_both, ignored);
-      sp->close(ignored);
-    });
+    auto sp = std::make_shared<tcp::socket>(std::move(sock));
+    net::async_write(*sp, net::buffer(too_many_clients_response()),
+                     [sp, token](const error_code&, std::size_t) {
+                       error_code ignored;
+                       sp->shutdown(tcp::socket::shutdown_both, ignored);
+                       sp->close(ignored);
+                     });
     return;
+  }
+  // Made outside the lock: the slot's and the connection's destructors take it.
+  auto conn = make_connection(shared_from_this(), token, std::move(slot), std::move(sock),
+                              endpoint_string(remote_ep));
+  {
+    std::lock_guard lock(mtx);
+    if (stopping) return;  // (conn, destroyed after the lock is released, closes the socket)
+    conns.emplace(conn.get(), conn);
   }
   conn->start();
 }

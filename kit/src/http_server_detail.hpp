@@ -3,14 +3,18 @@
 //
 // http_server.cpp: the acceptor and server_core, the stop completion, the public class.
 // http_exchange.cpp: the exchange and stream objects the application holds, and stream_impl.
-// http_connection.cpp: one coroutine per connection on the connection's own strand (read,
-//                  dispatch, write, stream, stop), plain or TLS.
+// http_admission.cpp: who may connect and how much body memory requests may take (the admission
+//                  counts, the slots connections hold in them, the body budget).
+// http_connection.hpp/.cpp: one coroutine per connection on the connection's own strand (its life:
+//                  serve, dispatch, upgrade, stop), plain or TLS;
+//   http_connection_read.cpp:  reading a request (header, screen, admission rules, body);
+//   http_connection_write.cpp: writing the answer (response, stream, errors and lingering).
 // ws_server.cpp:   ws_accept() and the WebSocket sessions an upgraded connection turns into (they
 //                  are connections too: counted, stopped and drained like the others).
 //
 // All per-connection state is touched only on the connection's strand, except the stream's send
 // queue, which has its own mutex because http_stream::write() is synchronous and callable from any
-// thread.
+// thread, and the admission counts and body budget (the core's mutex, an atomic).
 #pragma once
 
 #include "patchbay/kit/http_server.hpp"
@@ -33,6 +37,7 @@
 #include <string_view>
 #include <unordered_map>
 #include <utility>
+#include <vector>
 
 namespace patchbay::kit::detail {
 class runtime_context;
@@ -49,6 +54,8 @@ using tcp = net::ip::tcp;
 
 class connection_base;
 class drain_token;
+class admission_slot;
+struct server_core;
 class ws_upgrade;  // an accepted WebSocket upgrade on its way to its connection (ws_server.cpp)
 
 std::string endpoint_string(const tcp::endpoint& ep);
@@ -59,6 +66,71 @@ inline http_response simple_response(unsigned status, std::string_view message) 
   r.body = "{\"error\":\"" + std::string(message) + "\"}";
   return r;
 }
+
+// ---------------------------------------------------------------------------------------------
+// Admission (http_admission.cpp)
+
+// True when `path` is one of the priority paths (an entry ending in '/' is a prefix).
+bool is_priority_path(const std::vector<std::string>& priority, std::string_view path);
+
+// The bytes all request bodies in flight may take together. Thread-safe.
+class body_budget {
+ public:
+  explicit body_budget(std::size_t limit) : limit_(limit) {}
+  // Takes `n` bytes; false (and nothing taken) when that would pass the limit.
+  bool take(std::size_t n);
+  void give(std::size_t n);
+  std::size_t used() const { return used_.load(); }
+
+ private:
+  const std::size_t limit_;
+  std::atomic<std::size_t> used_{0};
+};
+
+// One request's share of the body budget, released on destruction. Move-only.
+class body_reservation {
+ public:
+  body_reservation() = default;
+  explicit body_reservation(std::shared_ptr<body_budget> budget) : budget_(std::move(budget)) {}
+  body_reservation(body_reservation&& o) noexcept
+      : budget_(std::move(o.budget_)), bytes_(std::exchange(o.bytes_, 0)) {}
+  body_reservation& operator=(body_reservation&& o) noexcept;
+  body_reservation(const body_reservation&) = delete;
+  body_reservation& operator=(const body_reservation&) = delete;
+  ~body_reservation() { release(); }
+
+  // Makes the share at least `total` bytes; false when the budget cannot give that much.
+  bool grow_to(std::size_t total);
+  void release();
+  std::size_t bytes() const { return bytes_; }
+
+ private:
+  std::shared_ptr<body_budget> budget_;
+  std::size_t bytes_ = 0;
+};
+
+// A connection's place in the admission counts: a general one (counted for its client address
+// too) or one of the reserve. Released when the last holder lets go: the connection, or the
+// WebSocket session it became.
+class admission_slot {
+ public:
+  admission_slot(std::shared_ptr<server_core> core, std::string client, bool reserve)
+      : core_(std::move(core)), client_(std::move(client)), reserve_(reserve) {}
+  ~admission_slot();
+  admission_slot(const admission_slot&) = delete;
+  admission_slot& operator=(const admission_slot&) = delete;
+  // A reserve connection: one request, only to a priority path, read under reserve_header_timeout.
+  bool reserve() const { return reserve_; }
+
+ private:
+  std::shared_ptr<server_core> core_;
+  const std::string client_;
+  const bool reserve_;
+};
+
+// The 503 written to a connection refused at accept (past every limit), and its body.
+std::string_view too_many_clients_body();
+const std::string& too_many_clients_response();
 
 // Shared by http_server::impl, the accept loop and every connection.
 struct server_core : std::enable_shared_from_this<server_core> {
@@ -72,8 +144,14 @@ struct server_core : std::enable_shared_from_this<server_core> {
   std::optional<tcp::acceptor> acceptor;   // touched only on acceptor_strand once started
   std::shared_ptr<net::ssl::context> tls;  // set by start() when the options ask for TLS
 
+  const std::shared_ptr<body_budget> bodies;  // max_total_body_bytes
+
   std::mutex mtx;  // guards everything below
   std::unordered_map<const connection_base*, std::weak_ptr<connection_base>> conns;
+  // Admission counts (admission_slot): general connections, per client address, reserve ones.
+  std::size_t general_in_use = 0;
+  std::size_t reserve_in_use = 0;
+  std::unordered_map<std::string, std::size_t> per_client;
   std::string local;
   bool started = false;
   bool stopping = false;
@@ -86,6 +164,8 @@ struct server_core : std::enable_shared_from_this<server_core> {
   void start();
   void stop(std::chrono::milliseconds grace, std::function<void()> on_stopped);
   void admit(tcp::socket sock);
+  // Under mtx: the slot for a new connection from `client`, or null when past every limit.
+  std::shared_ptr<admission_slot> take_slot(const std::string& client);
   // Registers a connection made from another (an upgraded one). False when stopping: the caller
   // then closes it.
   bool adopt(const std::shared_ptr<connection_base>& conn);
@@ -139,9 +219,11 @@ class stream_impl {
 };
 
 // The exchange handed to the handler (defined in http_exchange.cpp).
+// It holds `body` (the request's share of the body budget) until destroyed.
 std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn,
                                              std::weak_ptr<server_core> core, std::uint64_t id,
-                                             http_request req, std::size_t max_stream);
+                                             http_request req, std::size_t max_stream,
+                                             body_reservation body);
 
 // ---------------------------------------------------------------------------------------------
 // What the rest of the server sees of a connection; the implementation (with Beast) is in
@@ -149,8 +231,9 @@ std::shared_ptr<http_exchange> make_exchange(std::weak_ptr<connection_base> conn
 
 class connection_base : public std::enable_shared_from_this<connection_base> {
  public:
-  connection_base(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain)
-      : drain_(std::move(drain)), core_(std::move(core)) {}
+  connection_base(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
+                  std::shared_ptr<admission_slot> slot)
+      : drain_(std::move(drain)), core_(std::move(core)), slot_(std::move(slot)) {}
   // Unregisters from the core; the drain token goes last, after the derived class closed the
   // socket.
   virtual ~connection_base();
@@ -177,6 +260,7 @@ class connection_base : public std::enable_shared_from_this<connection_base> {
  protected:
   std::shared_ptr<drain_token> drain_;  // first member: released last
   std::shared_ptr<server_core> core_;
+  std::shared_ptr<admission_slot> slot_;  // released (after the socket closed) before the core
 };
 
 // For ws_accept(): marks `ex` answered and returns its connection, server and request id. False
@@ -187,6 +271,7 @@ bool claim_for_upgrade(http_exchange& ex, std::weak_ptr<connection_base>& conn,
 // Creates the connection for an accepted socket (not yet started). Defined in http_connection.cpp.
 std::shared_ptr<connection_base> make_connection(std::shared_ptr<server_core> core,
                                                  std::shared_ptr<drain_token> drain,
+                                                 std::shared_ptr<admission_slot> slot,
                                                  tcp::socket sock, std::string remote);
 
 }  // namespace patchbay::kit::server_detail

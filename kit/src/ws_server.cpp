@@ -173,8 +173,9 @@ template <class Stream>
 class session final : public connection_base {
  public:
   session(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
-          std::shared_ptr<ws_upgrade> up, Stream stream, upgrade_request req)
-      : connection_base(std::move(core), std::move(drain)),
+          std::shared_ptr<admission_slot> slot, std::shared_ptr<ws_upgrade> up, Stream stream,
+          upgrade_request req)
+      : connection_base(std::move(core), std::move(drain), std::move(slot)),
         ex_(beast::get_lowest_layer(stream).get_executor()),
         up_(std::move(up)),
         req_(std::move(req)),
@@ -286,9 +287,10 @@ namespace {
 
 template <class Stream>
 void start_session(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
-                   std::shared_ptr<ws_upgrade> up, Stream stream, upgrade_request req) {
-  auto s = std::make_shared<session<Stream>>(core, std::move(drain), up, std::move(stream),
-                                             std::move(req));
+                   std::shared_ptr<admission_slot> slot, std::shared_ptr<ws_upgrade> up,
+                   Stream stream, upgrade_request req) {
+  auto s = std::make_shared<session<Stream>>(core, std::move(drain), std::move(slot), up,
+                                             std::move(stream), std::move(req));
   if (!core->adopt(s)) {
     fail_upgrade(*up, "server stopping");
     return;
@@ -299,17 +301,17 @@ void start_session(std::shared_ptr<server_core> core, std::shared_ptr<drain_toke
 }  // namespace
 
 void start_ws_session(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
-                      std::shared_ptr<ws_upgrade> up, beast::tcp_stream stream,
-                      upgrade_request req) {
-  start_session(std::move(core), std::move(drain), std::move(up), std::move(stream),
-                std::move(req));
+                      std::shared_ptr<admission_slot> slot, std::shared_ptr<ws_upgrade> up,
+                      beast::tcp_stream stream, upgrade_request req) {
+  start_session(std::move(core), std::move(drain), std::move(slot), std::move(up),
+                std::move(stream), std::move(req));
 }
 
 void start_ws_session(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
-                      std::shared_ptr<ws_upgrade> up, beast::ssl_stream<beast::tcp_stream> stream,
-                      upgrade_request req) {
-  start_session(std::move(core), std::move(drain), std::move(up), std::move(stream),
-                std::move(req));
+                      std::shared_ptr<admission_slot> slot, std::shared_ptr<ws_upgrade> up,
+                      beast::ssl_stream<beast::tcp_stream> stream, upgrade_request req) {
+  start_session(std::move(core), std::move(drain), std::move(slot), std::move(up),
+                std::move(stream), std::move(req));
 }
 
 }  // namespace server_detail

@@ -17,12 +17,13 @@ namespace patchbay::kit::server_detail {
 using upgrade_request = boost::beast::http::request<boost::beast::http::string_body>;
 
 // On the connection's strand, which becomes the session's. Sends the 101 and runs the session; it
-// registers with the server (and holds `drain`) like any connection.
+// registers with the server (and holds `drain`, and the connection's admission `slot`) like any
+// connection.
 void start_ws_session(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
-                      std::shared_ptr<ws_upgrade> up, boost::beast::tcp_stream stream,
-                      upgrade_request req);
+                      std::shared_ptr<admission_slot> slot, std::shared_ptr<ws_upgrade> up,
+                      boost::beast::tcp_stream stream, upgrade_request req);
 void start_ws_session(std::shared_ptr<server_core> core, std::shared_ptr<drain_token> drain,
-                      std::shared_ptr<ws_upgrade> up,
+                      std::shared_ptr<admission_slot> slot, std::shared_ptr<ws_upgrade> up,
                       boost::beast::ssl_stream<boost::beast::tcp_stream> stream,
                       upgrade_request req);
 

@@ -62,8 +62,20 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 
 // --- raw_client ---
 
-raw_client::raw_client(unsigned short port) {
+raw_client::raw_client(unsigned short port) : raw_client(port, nullptr) {}
+
+raw_client::raw_client(unsigned short port, const char* source_ip) {
   fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
+  if (source_ip != nullptr) {
+    sockaddr_in src{};
+    src.sin_family = AF_INET;
+    if (::inet_pton(AF_INET, source_ip, &src.sin_addr) != 1 ||
+        ::bind(fd_, reinterpret_cast<sockaddr*>(&src), sizeof src) != 0) {
+      ::close(fd_);
+      fd_ = -1;
+      return;
+    }
+  }
   auto addr = loopback(port);
   if (::connect(fd_, reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0) {
     ::close(fd_);

@@ -32,6 +32,8 @@ bool wait_until(const std::function<bool()>& pred, std::chrono::milliseconds tim
 class raw_client {
  public:
   explicit raw_client(unsigned short port);
+  // From `source_ip` (another loopback address, e.g. "127.0.0.2": a second client address).
+  raw_client(unsigned short port, const char* source_ip);
   ~raw_client();
   raw_client(const raw_client&) = delete;
   raw_client& operator=(const raw_client&) = delete;

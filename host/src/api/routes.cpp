@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "api/auth.hpp"
 #include "api/metrics.hpp"
 #include "api/proactive_send.hpp"
 #include "plugin/channel_instance.hpp"
@@ -21,27 +22,10 @@ kit::http_response error_response(unsigned status, const std::string& code,
   return json_response(status, {{"error", {{"code", code}, {"message", message}}}});
 }
 
-bool equal_constant_time(std::string_view a, std::string_view b) {
-  unsigned char diff = a.size() == b.size() ? 0 : 1;
-  size_t n = std::max(a.size(), b.size());
-  for (size_t i = 0; i < n; ++i) {
-    unsigned char x = i < a.size() ? static_cast<unsigned char>(a[i]) : 0;
-    unsigned char y = i < b.size() ? static_cast<unsigned char>(b[i]) : 0;
-    diff |= static_cast<unsigned char>(x ^ y);
-  }
-  return diff == 0;
-}
+// Seconds a platform is asked to wait before retrying a callback for a channel that is not running.
+constexpr const char* hook_retry_after = "5";
 
 }  // namespace
-
-bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization) {
-  constexpr std::string_view prefix = "Bearer ";
-  if (authorization.substr(0, prefix.size()) != prefix) return false;
-  auto presented = authorization.substr(prefix.size());
-  bool ok = false;
-  for (const auto& t : tokens) ok |= !t.empty() && equal_constant_time(presented, t);
-  return ok;
-}
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req) {
   const std::string& path = req.path;
@@ -59,14 +43,10 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
     if (ctx.registry.ready(&why)) return json_response(200, {{"ready", true}});
     return json_response(503, {{"ready", false}, {"reason", why}});
   }
+  // (The server's screen refused these already; checked again for callers without it.)
+  if (auto refused = refuse_without_token(ctx, req)) return std::move(*refused);
   if (path == "/metrics") return metrics_response(ctx);
   if (path.rfind("/v1/", 0) == 0) {
-    if (!ctx.api_tokens.empty() &&
-        !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
-      auto r = error_response(401, "unauthorized", "missing or invalid bearer token");
-      r.headers.emplace_back("WWW-Authenticate", "Bearer");
-      return r;
-    }
     if (path == "/v1/channels") {
       kit::http_response r;
       r.body = ctx.registry.to_json();
@@ -103,11 +83,7 @@ kit::http_handler make_api_handler(api_context& ctx) {
 
 void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   const auto& req = ex->request();
-  if (!ctx.api_tokens.empty() && !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
-    auto r = error_response(401, "unauthorized", "missing or invalid bearer token");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return ex->respond(std::move(r));
-  }
+  if (auto refused = refuse_without_token(ctx, req)) return ex->respond(std::move(*refused));
   std::string err;
   auto send = parse_proactive_request(req.body, err);
   if (!send) return ex->respond(error_response(400, "invalid_request", err));
@@ -120,19 +96,27 @@ void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex
   std::string id(rest.substr(0, rest.find('/')));
   std::string subpath(rest.substr(id.size()));
   auto inst = id.empty() ? nullptr : ctx.channels->find(id);
-  if (!inst) return ex->respond(error_response(404, "not_found", "no channel takes /hooks/" + id));
+  if (!inst) {
+    if (id.empty() || !ctx.channels->expected(id))
+      return ex->respond(error_response(404, "not_found", "no channel takes /hooks/" + id));
+    // Configured but not running (starting, failed, stopping): the platform should retry.
+    auto r = error_response(503, "channel_not_running", "channel " + id + " is not running");
+    r.headers.emplace_back("Retry-After", hook_retry_after);
+    return ex->respond(std::move(r));
+  }
   kit::http_request copy = req;
   copy.path = std::move(subpath);
-  inst->http(std::move(copy), [ex](kit::http_response r) { ex->respond(std::move(r)); });
+  inst->http(std::move(copy), [ex](kit::http_response r) {
+    // A 503 (the channel is not running, or stopped before answering) says when to come back.
+    if (r.status == 503 && kit::find_header(r.headers, "Retry-After").empty())
+      r.headers.emplace_back("Retry-After", hook_retry_after);
+    ex->respond(std::move(r));
+  });
 }
 
 void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   const auto& req = ex->request();
-  if (!ctx.api_tokens.empty() && !bearer_authorized(ctx.api_tokens, req.header("Authorization"))) {
-    auto r = error_response(401, "unauthorized", "missing or invalid bearer token");
-    r.headers.emplace_back("WWW-Authenticate", "Bearer");
-    return ex->respond(std::move(r));
-  }
+  if (auto refused = refuse_without_token(ctx, req)) return ex->respond(std::move(*refused));
   boost::json::error_code ec;
   boost::json::value v = boost::json::parse(req.body, ec);
   auto bad = [&](const std::string& msg) {

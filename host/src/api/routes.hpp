@@ -21,6 +21,7 @@ struct api_context {
   plugin::instance_directory* channels = nullptr;  // /hooks/..., /v1/messages; null = 404
   kit::io_runtime* rt = nullptr;                   // POST /v1/messages (with `store`)
   state::store* store = nullptr;
+  bool metrics_require_token = false;  // GET /metrics needs the bearer token too (api/auth.hpp)
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);
@@ -34,10 +35,9 @@ void handle_chat(api_context& ctx, std::shared_ptr<kit::http_exchange> ex);
 void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex);
 
 // Any method on /hooks/<channel-id>[/...]: handed to that channel's plugin (no bearer token: the
-// plugin authenticates its platform). 404 for an unknown channel.
+// plugin authenticates its platform). 404 for an id that is not configured; 503
+// channel_not_running with Retry-After for a configured channel that is not running (starting,
+// failed, stopping).
 void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex);
-
-// Constant-time check of "Authorization: Bearer <token>" against the configured tokens.
-bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization);
 
 }  // namespace patchbay::api

@@ -9,8 +9,8 @@
 #include <future>
 #include <mutex>
 
-#include "api/proactive_send.hpp"
 #include "api/routes.hpp"
+#include "api/server_options.hpp"
 #include "app/channel_set.hpp"
 #include "identity/providers.hpp"
 #include "patchbay/kit/http_server.hpp"
@@ -109,16 +109,13 @@ struct host_app::impl {
         },
         identities);
     plugin::instance_directory channels;
-    api::api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels,
-                         &rt,      store.get()};
-    kit::http_server_options hopt;
-    hopt.listen = cfg.host.listen;
-    // Everything takes at most max_body_bytes (1 MiB) but the proactive sends' long reports.
-    hopt.max_body_bytes_for = [default_limit = hopt.max_body_bytes](std::string_view method,
-                                                                    std::string_view target) {
-      return method == "POST" && target == "/v1/messages" ? api::proactive_max_body_bytes
-                                                          : default_limit;
-    };
+    // Every configured channel is known before any starts: /hooks/<id> answers 503 (not 404)
+    // until it runs.
+    for (const auto& ch : cfg.channels) channels.expect(ch.id);
+    api::api_context api{
+        registry, cfg.host.api_tokens, steady_clock::now(),           &turns, &channels,
+        &rt,      store.get(),         cfg.host.metrics_require_token};
+    const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
     // GET /oauth/<provider>/callback of identity bindings, without the API token.
     kit::http_server http(rt, hopt,
                           identity::with_identity_routes(api::make_api_handler(api), identities));

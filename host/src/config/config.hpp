@@ -42,6 +42,14 @@ struct state_config {
   std::string url;                   // postgres: libpq connection string (secret)
 };
 
+// `host.http`: the HTTP server's limits (see kit::http_server_options and docs/architecture.md).
+struct http_limits_config {
+  std::size_t max_connections = 1024;            // served normally, in total
+  std::size_t max_connections_per_client = 512;  // from one client address; 0: no such limit
+  std::size_t reserve_connections = 64;          // beyond those: /healthz, /readyz, /hooks/ only
+  std::size_t max_total_body_bytes = std::size_t{64} << 20;  // all request bodies in flight
+};
+
 struct host_config {
   std::string listen = "127.0.0.1:8780";
   std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
@@ -51,6 +59,8 @@ struct host_config {
   std::chrono::milliseconds shutdown_timeout{10'000};
   std::chrono::milliseconds turn_timeout{120'000};  // no agent payload for this long → error
   std::chrono::milliseconds sse_keepalive{15'000};  // keep-alive comment interval on /v1/chat
+  http_limits_config http;
+  bool metrics_require_token = false;  // host.metrics.require_token: /metrics needs a token
 };
 
 struct agent_config {

@@ -132,6 +132,9 @@ std::optional<std::string> listen_address_problem(std::string_view text);
 // --- section readers (host.cpp, agents.cpp, channels.cpp) ---------------------------------------
 
 void read_host(context& ctx, const field& f, host_config& out);
+// host_http.cpp: `host.http` and `host.metrics`.
+void read_host_http(context& ctx, const field& f, http_limits_config& out);
+void read_host_metrics(context& ctx, const field& f, bool& require_token);
 void read_agents(context& ctx, const field& f, std::vector<agent_config>& out);
 void read_channels(context& ctx, const field& f, const std::vector<agent_config>& agents,
                    std::vector<channel_config>& out);

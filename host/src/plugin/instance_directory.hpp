@@ -1,6 +1,8 @@
-// The running channel instances by id: filled by the host as channels are created, read by the
-// HTTP routes (/hooks/<channel-id>, POST /v1/messages). Thread-safe. Holds weak references: a
-// destroyed channel is not found.
+// The channel instances by id: filled by the host as channels are configured and created, read by
+// the HTTP routes (/hooks/<channel-id>, POST /v1/messages). Thread-safe. Knows the configured ids
+// before any channel starts (expect), so that a callback for a channel that is configured but not
+// running (yet, or any more) can be told apart from one for an unknown id. Holds weak references
+// to the instances: a destroyed channel is not found, but stays expected.
 #pragma once
 
 #include <map>
@@ -16,10 +18,17 @@ namespace patchbay::plugin {
 
 class instance_directory {
  public:
+  // `id` is configured: expected() is true from now on, before its instance exists.
+  void expect(const std::string& id) {
+    std::lock_guard lk(mu_);
+    map_.try_emplace(id);
+  }
+  // The instance of `id` (which is expected from now on).
   void add(const std::string& id, std::weak_ptr<plugin::channel_instance> inst) {
     std::lock_guard lk(mu_);
     map_[id] = std::move(inst);
   }
+  // `id` is no longer configured.
   void remove(const std::string& id) {
     std::lock_guard lk(mu_);
     map_.erase(id);
@@ -28,6 +37,10 @@ class instance_directory {
     std::lock_guard lk(mu_);
     auto it = map_.find(id);
     return it == map_.end() ? nullptr : it->second.lock();
+  }
+  bool expected(const std::string& id) const {
+    std::lock_guard lk(mu_);
+    return map_.count(id) != 0;
   }
 
  private:

@@ -1,6 +1,8 @@
-// HTTP API routes without sockets: health, readiness transitions, auth, metrics format.
+// HTTP API routes without sockets: health, readiness transitions, auth (the bearer scheme, the
+// screen, the /metrics switch), metrics format, odd paths.
 #include <gtest/gtest.h>
 
+#include "api/auth.hpp"
 #include "api/routes.hpp"
 
 namespace {
@@ -71,6 +73,60 @@ TEST_F(ApiTest, UnknownRouteAndWrongMethod) {
   auto post = get("/healthz");
   post.method = "POST";
   EXPECT_EQ(api::handle_api_request(ctx, post).status, 405u);
+}
+
+TEST_F(ApiTest, BearerSchemeIsCaseInsensitiveAndMayBeFollowedBySeveralSpaces) {
+  const std::vector<std::string> tokens{"s3cret-token"};
+  EXPECT_TRUE(api::bearer_authorized(tokens, "Bearer s3cret-token"));
+  EXPECT_TRUE(api::bearer_authorized(tokens, "bearer s3cret-token"));
+  EXPECT_TRUE(api::bearer_authorized(tokens, "BEARER s3cret-token"));
+  EXPECT_TRUE(api::bearer_authorized(tokens, "Bearer   s3cret-token"));
+  EXPECT_FALSE(api::bearer_authorized(tokens, "Bearer"));
+  EXPECT_FALSE(api::bearer_authorized(tokens, "Bearer "));
+  EXPECT_FALSE(api::bearer_authorized(tokens, "Bearers3cret-token"));
+  EXPECT_FALSE(api::bearer_authorized(tokens, "Bearer\ts3cret-token"));
+  EXPECT_FALSE(api::bearer_authorized(tokens, "Basic s3cret-token"));
+  EXPECT_FALSE(api::bearer_authorized(tokens, "Bearer s3cret-token "));
+  EXPECT_FALSE(api::bearer_authorized({""}, "Bearer "));
+  EXPECT_EQ(api::handle_api_request(ctx, get("/v1/channels", "bearer  s3cret-token")).status, 200u);
+}
+
+TEST_F(ApiTest, ScreenRefusesV1WithoutTokenOnTheHeaderAlone) {
+  auto screen = api::make_api_screen(ctx);
+  auto post = get("/v1/messages");
+  post.method = "POST";
+  auto refused = screen(post);
+  ASSERT_TRUE(refused.has_value());
+  EXPECT_EQ(refused->status, 401u);
+  EXPECT_EQ(kit::find_header(refused->headers, "WWW-Authenticate"), "Bearer");
+  EXPECT_EQ(refused->body.find("s3cret"), std::string::npos);
+  EXPECT_FALSE(screen(get("/v1/messages", "Bearer s3cret-token")).has_value());
+  EXPECT_FALSE(screen(get("/healthz")).has_value());
+  EXPECT_FALSE(screen(get("/hooks/alpha/events")).has_value());
+  EXPECT_FALSE(screen(get("/metrics")).has_value());
+  // Without tokens configured /v1/* is open.
+  api::api_context open{reg, {}, std::chrono::steady_clock::now()};
+  EXPECT_FALSE(api::make_api_screen(open)(post).has_value());
+}
+
+TEST_F(ApiTest, MetricsCanBePutBehindTheToken) {
+  EXPECT_EQ(api::handle_api_request(ctx, get("/metrics")).status, 200u);  // default: open
+  ctx.metrics_require_token = true;
+  EXPECT_EQ(api::handle_api_request(ctx, get("/metrics")).status, 401u);
+  EXPECT_TRUE(api::make_api_screen(ctx)(get("/metrics")).has_value());
+  EXPECT_EQ(api::handle_api_request(ctx, get("/metrics", "Bearer wrong")).status, 401u);
+  EXPECT_EQ(api::handle_api_request(ctx, get("/metrics", "Bearer s3cret-token")).status, 200u);
+  EXPECT_EQ(api::handle_api_request(ctx, get("/healthz")).status, 200u);
+}
+
+TEST_F(ApiTest, OddPathsAreNotFoundOrNeedTheToken) {
+  for (const char* path : {"//healthz", "/healthz/", "/HEALTHZ", "/healthz%00", "/./metrics",
+                           "/metrics/../v1/channels", "*", "http://x/healthz"})
+    EXPECT_EQ(api::handle_api_request(ctx, get(path)).status, 404u) << path;
+  for (const char* path : {"/v1/../healthz", "/v1//channels", "/v1/%2e%2e/metrics"})
+    EXPECT_EQ(api::handle_api_request(ctx, get(path)).status, 401u) << path;
+  EXPECT_EQ(api::handle_api_request(ctx, get("/v1/../healthz", "Bearer s3cret-token")).status,
+            404u);
 }
 
 }  // namespace

@@ -167,3 +167,33 @@ TEST(HostDurations, TurnTimeoutAndKeepaliveAreConfigurable) {
             "t.yaml:2:20: host.turn_timeout_ms: expected a number of milliseconds from 1000 to "
             "86400000, got '10'");
 }
+
+TEST(HostHttpLimits, DefaultsAndConfiguredValues) {
+  using patchbay::config::parse_config;
+  auto d = parse_config("host: {}\n", "t.yaml", "/tmp");
+  ASSERT_TRUE(d.cfg);
+  EXPECT_EQ(d.cfg->host.http.max_connections, 1024u);
+  EXPECT_EQ(d.cfg->host.http.max_connections_per_client, 512u);
+  EXPECT_EQ(d.cfg->host.http.reserve_connections, 64u);
+  EXPECT_EQ(d.cfg->host.http.max_total_body_bytes, std::size_t{64} << 20);
+  EXPECT_FALSE(d.cfg->host.metrics_require_token);
+  auto r = parse_config(
+      "host:\n  http:\n    max_connections: 10\n    max_connections_per_client: 0\n"
+      "    reserve_connections: 2\n    max_total_body_bytes: 2097152\n"
+      "  metrics:\n    require_token: true\n",
+      "t.yaml", "/tmp");
+  ASSERT_TRUE(r.cfg) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  EXPECT_EQ(r.cfg->host.http.max_connections, 10u);
+  EXPECT_EQ(r.cfg->host.http.max_connections_per_client, 0u);
+  EXPECT_EQ(r.cfg->host.http.reserve_connections, 2u);
+  EXPECT_EQ(r.cfg->host.http.max_total_body_bytes, 2097152u);
+  EXPECT_TRUE(r.cfg->host.metrics_require_token);
+  auto bad = parse_config("host:\n  http: {max_connections: 0, nope: 1}\n", "t.yaml", "/tmp");
+  ASSERT_EQ(bad.errors.size(), 2u);
+  EXPECT_NE(bad.errors[0].to_string().find("host.http.max_connections: expected a number of "
+                                           "connections from 1 to 1000000"),
+            std::string::npos)
+      << bad.errors[0].to_string();
+  EXPECT_NE(bad.errors[1].to_string().find("unknown key 'nope'"), std::string::npos)
+      << bad.errors[1].to_string();
+}

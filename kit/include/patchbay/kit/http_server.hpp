@@ -4,16 +4,21 @@
 // keep-alive, write). The handler is called on the connection's strand and answers through the
 // exchange, from any thread, at any later time: with one response, or with a stream (chunked
 // transfer encoding, for Server-Sent Events), or by upgrading to WebSocket (ws_server.hpp).
-// Optionally TLS (tls_cert_file/tls_key_file). Bounded: max connections, max header and body sizes
-// (413 past the body limit, 431 past the header limit), and a stream's unsent bytes.
+// Optionally TLS (tls_cert_file/tls_key_file). Bounded: max connections (in total and per client
+// address, with a reserve kept for priority paths), max header and body sizes (413 past the body
+// limit, 431 past the header limit), the bytes all request bodies in flight may take together
+// (503), and a stream's unsent bytes. An optional screen answers a request on its header alone,
+// before any body byte is read (e.g. 401 without a valid token).
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <functional>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "patchbay/kit/http_types.hpp"
 
@@ -52,12 +57,36 @@ using http_handler = std::function<void(std::shared_ptr<http_exchange>)>;
 struct http_server_options {
   std::string listen = "127.0.0.1:8780";  // "host:port"; port 0 picks a free port
   std::size_t max_body_bytes = 1 << 20;
-  // Optional: the body limit of one request, chosen from its method and target once its header
-  // was read (e.g. a larger one for a bulk endpoint); return max_body_bytes for the default.
-  // Over the limit: 413, as for max_body_bytes. Called on the connection's strand; must not block.
-  std::function<std::size_t(std::string_view method, std::string_view target)> max_body_bytes_for;
+  // Optional: the body limit of one request, chosen from its method and path (the target without
+  // its query) once its header was read (e.g. a larger one for a bulk endpoint); return
+  // max_body_bytes for the default. Over the limit: 413, as for max_body_bytes. Called on the
+  // connection's strand; must not block.
+  std::function<std::size_t(std::string_view method, std::string_view path)> max_body_bytes_for;
+  // The bytes the bodies of all requests in flight may take together. A request whose
+  // Content-Length (or chunked body, as it grows) would take the total over it is answered 503
+  // with Retry-After and Connection: close, before its body is read (no 100 Continue). A request's
+  // share is released when its exchange is destroyed (or when it fails before reaching the
+  // handler).
+  std::size_t max_total_body_bytes = std::size_t{64} << 20;
+  // Optional: called on the connection's strand once a request's header is read, before any body
+  // byte is read and before a 100 Continue is sent. `head` is the request without its body.
+  // Returning a response answers at once with it (Connection: close), without reading the body
+  // and without calling the handler; nullopt lets the request through. Must not block.
+  std::function<std::optional<http_response>(const http_request& head)> screen;
   std::size_t max_header_bytes = 16 << 10;
+  // Connections served normally, in total.
   std::size_t max_connections = 1024;
+  // Connections served normally from one client address (IP, any port); 0: no per-client limit.
+  std::size_t max_connections_per_client = 0;
+  // Connections beyond max_connections (or beyond their client's limit) kept for requests to a
+  // priority path: such a connection has its request header read within reserve_header_timeout,
+  // is served only when the path is a priority one (one request, then Connection: close), and
+  // gets 503 otherwise. Past the reserve too: 503 at once.
+  std::size_t reserve_connections = 0;
+  // Priority paths: an entry ending in '/' is a prefix ("/hooks/"), any other must equal the path
+  // ("/healthz").
+  std::vector<std::string> priority_paths;
+  std::chrono::milliseconds reserve_header_timeout{2'000};
   std::size_t max_stream_buffer_bytes = 1 << 20;
   std::chrono::milliseconds header_timeout{10'000};
   std::chrono::milliseconds body_timeout{30'000};
