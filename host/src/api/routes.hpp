@@ -21,6 +21,7 @@ struct api_context {
   plugin::instance_directory* channels = nullptr;  // /hooks/..., /v1/messages; null = 404
   kit::io_runtime* rt = nullptr;                   // POST /v1/messages (with `store`)
   state::store* store = nullptr;
+  std::chrono::milliseconds channel_grace{60'000};  // GET /healthz/channels (api/health.hpp)
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

@@ -12,6 +12,7 @@
 #include "api/proactive_send.hpp"
 #include "api/routes.hpp"
 #include "app/channel_set.hpp"
+#include "app/health_watch.hpp"
 #include "identity/providers.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
@@ -111,6 +112,7 @@ struct host_app::impl {
     plugin::instance_directory channels;
     api::api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels,
                          &rt,      store.get()};
+    api.channel_grace = cfg.host.health.channel_grace;
     kit::http_server_options hopt;
     hopt.listen = cfg.host.listen;
     // Everything takes at most max_body_bytes (1 MiB) but the proactive sends' long reports.
@@ -155,6 +157,7 @@ struct host_app::impl {
       running.start(ch);
     }
     turns.recover(std::move(interrupted));
+    health_watch watch(rt, registry, cfg.host.health);
     registry.set_startup_complete(true);
     std::string why;
     if (registry.ready(&why))
@@ -167,6 +170,7 @@ struct host_app::impl {
       cv.wait(lk, [&] { return stop_requested; });
     }
     registry.set_startup_complete(false);  // /readyz answers 503 from here on
+    watch.stop();                          // stopping channels is no failure to report
     turns.shutdown();                      // running turns end with an error the user sees
     running.stop_all(cfg.host.shutdown_timeout);
     // In-flight responses get a second to finish; wait for that before stopping the runtime.

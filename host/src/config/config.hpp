@@ -42,6 +42,14 @@ struct state_config {
   std::string url;                   // postgres: libpq connection string (secret)
 };
 
+// `host.health`: when a channel counts as unhealthy, and how often the host says so.
+struct health_config {
+  // GET /healthz/channels answers 503 for an enabled channel not `connected` for longer than this.
+  std::chrono::milliseconds channel_grace{60'000};
+  // A failing channel is logged at error level at least once per this interval.
+  std::chrono::milliseconds report_interval{300'000};
+};
+
 struct host_config {
   std::string listen = "127.0.0.1:8780";
   std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
@@ -51,6 +59,7 @@ struct host_config {
   std::chrono::milliseconds shutdown_timeout{10'000};
   std::chrono::milliseconds turn_timeout{120'000};  // no agent payload for this long → error
   std::chrono::milliseconds sse_keepalive{15'000};  // keep-alive comment interval on /v1/chat
+  health_config health;
 };
 
 struct agent_config {

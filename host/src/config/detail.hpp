@@ -132,6 +132,7 @@ std::optional<std::string> listen_address_problem(std::string_view text);
 // --- section readers (host.cpp, agents.cpp, channels.cpp) ---------------------------------------
 
 void read_host(context& ctx, const field& f, host_config& out);
+void read_health(context& ctx, const field& f, health_config& out);  // health.cpp
 void read_agents(context& ctx, const field& f, std::vector<agent_config>& out);
 void read_channels(context& ctx, const field& f, const std::vector<agent_config>& agents,
                    std::vector<channel_config>& out);

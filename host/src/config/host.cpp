@@ -87,9 +87,10 @@ void read_log(context& ctx, const field& f, log_config& out) {
 }  // namespace
 
 void read_host(context& ctx, const field& f, host_config& out) {
-  const auto entries = map_entries(ctx, f, "a map",
-                                   {"listen", "plugin_dirs", "state", "api_tokens", "log",
-                                    "shutdown_timeout_ms", "turn_timeout_ms", "sse_keepalive_ms"});
+  const auto entries =
+      map_entries(ctx, f, "a map",
+                  {"listen", "plugin_dirs", "state", "api_tokens", "log", "shutdown_timeout_ms",
+                   "turn_timeout_ms", "sse_keepalive_ms", "health"});
   if (const field* listen = find_entry(entries, "listen")) read_listen(ctx, *listen, out.listen);
   if (const field* dirs = find_entry(entries, "plugin_dirs")) {
     for (auto& dir : read_string_list(ctx, *dirs, "directory path", "a list of directories")) {
@@ -104,6 +105,7 @@ void read_host(context& ctx, const field& f, host_config& out) {
     out.api_tokens = read_string_list(ctx, *tokens, "API token", "a list of API tokens");
   }
   if (const field* log = find_entry(entries, "log")) read_log(ctx, *log, out.log);
+  if (const field* health = find_entry(entries, "health")) read_health(ctx, *health, out.health);
   struct duration_key {
     const char* name;
     std::chrono::milliseconds host_config::*member;

@@ -160,7 +160,8 @@ TEST_F(ConfigTest, AllErrorsAreCollectedInFileOrder) {
           f + ":2:11: host.listen: invalid listen address 'localhost': missing ':port' "
               "(expected host:port, e.g. 127.0.0.1:8780 or [::1]:8780)",
           f + ":3:3: host.lisen: unknown key 'lisen' (expected one of: listen, plugin_dirs, "
-              "state, api_tokens, log, shutdown_timeout_ms, turn_timeout_ms, sse_keepalive_ms)",
+              "state, api_tokens, log, shutdown_timeout_ms, turn_timeout_ms, sse_keepalive_ms, "
+              "health)",
           f + ":4:20: host.state.engine: unknown state engine 'mysql' (expected one of: "
               "sqlite, postgres)",
           f + ":5:18: host.log.format: unknown log format 'xml' (expected one of: text, "
