@@ -116,6 +116,7 @@ struct throwing_services final : plugin::host_services {
     throw std::bad_alloc();
   }
   void report_status(const pb_status&) override {}
+  void report_liveness(const pb_liveness&) override {}
   int32_t kv_get(std::string_view, pb_kv_value_fn, void*) override { return 0; }
   void kv_write(std::string_view, std::optional<std::string_view>, pb_kv_done_fn, void*) override {
     throw std::runtime_error("store exploded");

@@ -29,7 +29,11 @@
   PB_SA(sizeof(pb_typing_request) == 72, "pb_typing_request");                                     \
   PB_SA(sizeof(pb_op_result) == 32, "pb_op_result");                                               \
   PB_SA(sizeof(pb_status) == 40 && offsetof(pb_status, reason) == 24, "pb_status");                \
-  PB_SA(sizeof(pb_host_api) == 72 && offsetof(pb_host_api, monotonic_ms) == 64, "pb_host_api");    \
+  PB_SA(sizeof(pb_host_api) == 80 && offsetof(pb_host_api, monotonic_ms) == 64 &&                  \
+            offsetof(pb_host_api, report_liveness) == 72,                                          \
+        "pb_host_api (minor 2 appends report_liveness)");                                          \
+  PB_SA(sizeof(pb_liveness) == 12 && offsetof(pb_liveness, window_ms) == 8,                        \
+        "pb_liveness (minor 2)");                                                                  \
   PB_SA(sizeof(pb_plugin_vtable) == 72 && offsetof(pb_plugin_vtable, typing) == 56 &&              \
             offsetof(pb_plugin_vtable, http) == 64,                                                \
         "pb_plugin_vtable (minor 1 appends http)");                                                \

@@ -56,6 +56,7 @@ struct mini_host {
   std::vector<std::string> logs;
   std::vector<pb_status> statuses;  // reason cleared (not owned); see reasons
   std::vector<std::string> reasons;
+  std::vector<pb_liveness> liveness;  // every report_liveness (ABI minor 2), in order
   std::vector<inbound_record> inbound;
   // false: every inbound message is answered at once: ACCEPTED (DUPLICATE for an event id seen
   // before), or `refuse_code` REFUSED while refuse_inbound is set. true: answers wait for
@@ -139,6 +140,13 @@ struct mini_host {
       if (s.state == state) return true;
     return false;
   }
+  // The liveness proofs of `kind` reported so far (0: any kind).
+  size_t liveness_count(int32_t kind = 0) {
+    std::lock_guard lock(mu);
+    size_t n = 0;
+    for (const auto& p : liveness) n += kind == 0 || p.kind == kind ? 1 : 0;
+    return n;
+  }
   std::vector<int32_t> states() {
     std::lock_guard lock(mu);
     std::vector<int32_t> out;
@@ -216,6 +224,10 @@ inline const pb_host_api* host_api() {
       copy.reason = {};
       of(h)->statuses.push_back(copy);
       of(h)->reasons.push_back(text(st->reason));
+    };
+    a.report_liveness = [](pb_host* h, const pb_liveness* p) {
+      std::lock_guard lock(of(h)->mu);
+      of(h)->liveness.push_back(*p);
     };
     a.kv_get = [](pb_host* h, pb_str key, pb_kv_value_fn fn, void* ud) -> int32_t {
       std::string v;

@@ -87,7 +87,10 @@ class loopback_channel final : public sdk::channel {
 
   // Begin connecting and return at once. I/O: a real plugin posts its connect loop to its
   // io_context here and reports every transition (STARTING, CONNECTED, RECONNECTING with the
-  // attempt and the next try, DEGRADED, FAILED) through report_status as it happens.
+  // attempt and the next try, DEGRADED, FAILED) through report_status as it happens, and every
+  // proof that the platform is alive (a pong, a poll answer, an event) through
+  // report_liveness(kind, window): the host shows the channel degraded when the next proof does
+  // not come within the window (a plugin that never calls it is trusted on its status).
   void start() override {
     host().info("loopback channel started");  // ids and states are fine in logs; secrets are not
     host().report_status(PB_STATE_CONNECTED);

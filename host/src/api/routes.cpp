@@ -3,6 +3,7 @@
 #include <boost/json.hpp>
 
 #include "api/auth.hpp"
+#include "api/health.hpp"
 #include "api/metrics.hpp"
 #include "api/proactive_send.hpp"
 #include "plugin/channel_instance.hpp"
@@ -38,6 +39,8 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
     }
   }
   if (path == "/healthz") return json_response(200, {{"status", "ok"}});
+  if (path == "/healthz/channels")
+    return channel_health_response(ctx.registry, ctx.channel_grace, req);
   if (path == "/readyz") {
     std::string why;
     if (ctx.registry.ready(&why)) return json_response(200, {{"ready", true}});

@@ -22,6 +22,7 @@ struct api_context {
   kit::io_runtime* rt = nullptr;                   // POST /v1/messages (with `store`)
   state::store* store = nullptr;
   bool metrics_require_token = false;  // GET /metrics needs the bearer token too (api/auth.hpp)
+  std::chrono::milliseconds channel_grace{60'000};  // GET /healthz/channels (api/health.hpp)
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

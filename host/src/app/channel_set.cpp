@@ -66,15 +66,11 @@ bool channel_set::start(const config::channel_config& ch) {
   plugin::instance_events ev;
   const std::string& id = ch.id;
   ev.status = [this, id](const pb_status& st) { on_status(id, st); };
-  ev.inbound_outcome = [&board, id](pb_inbound_disposition d) {
-    board.update(id, [d](plugin::channel_status& c) {
-      if (d == PB_INBOUND_ACCEPTED)
-        ++c.inbound_accepted;
-      else if (d == PB_INBOUND_DUPLICATE)
-        ++c.inbound_duplicates;
-      else
-        ++c.inbound_refused;
-    });
+  ev.inbound_outcome = [&board, id](pb_inbound_disposition d) { board.record_inbound(id, d); };
+  // Health evidence: liveness proofs and every outbound result (channel_status.hpp).
+  ev.liveness = [&board, id](const pb_liveness& proof) { board.record_liveness(id, proof); };
+  ev.op_outcome = [&board, id](std::string_view what, const messages::op_result& r) {
+    board.record_op(id, what, r);
   };
   ev.inbound = [id, &turns = deps_.turns](const messages::inbound_message& m) {
     spdlog::debug("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
@@ -85,6 +81,14 @@ bool channel_set::start(const config::channel_config& ch) {
                                              deps_.store, std::move(ev));
   deps_.turns.add_channel(inst, ch.agent);  // before start: a plugin may emit while starting
   deps_.directory.add(ch.id, inst);         // hooks answer 503 until it runs
+  board.set_in_flight_probe(ch.id, [w = std::weak_ptr(inst)] {
+    plugin::status_board::in_flight_reading r;
+    if (auto i = w.lock()) {
+      const auto f = i->in_flight();
+      r = {f.count, f.oldest_age_ms};
+    }
+    return r;
+  });
   // The promise is shared: a plugin that answers after we gave up must not touch freed memory.
   auto p = std::make_shared<std::promise<std::string>>();
   auto f = p->get_future();

@@ -12,6 +12,7 @@
 #include "api/routes.hpp"
 #include "api/server_options.hpp"
 #include "app/channel_set.hpp"
+#include "app/health_watch.hpp"
 #include "identity/providers.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
@@ -116,6 +117,7 @@ struct host_app::impl {
         registry, cfg.host.api_tokens, steady_clock::now(),           &turns, &channels,
         &rt,      store.get(),         cfg.host.metrics_require_token};
     const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
+    api.channel_grace = cfg.host.health.channel_grace;
     // GET /oauth/<provider>/callback of identity bindings, without the API token.
     kit::http_server http(rt, hopt,
                           identity::with_identity_routes(api::make_api_handler(api), identities));
@@ -152,6 +154,7 @@ struct host_app::impl {
       running.start(ch);
     }
     turns.recover(std::move(interrupted));
+    health_watch watch(rt, registry, cfg.host.health);
     registry.set_startup_complete(true);
     std::string why;
     if (registry.ready(&why))
@@ -164,6 +167,7 @@ struct host_app::impl {
       cv.wait(lk, [&] { return stop_requested; });
     }
     registry.set_startup_complete(false);  // /readyz answers 503 from here on
+    watch.stop();                          // stopping channels is no failure to report
     turns.shutdown();                      // running turns end with an error the user sees
     running.stop_all(cfg.host.shutdown_timeout);
     // In-flight responses get a second to finish; wait for that before stopping the runtime.

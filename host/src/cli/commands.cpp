@@ -8,6 +8,7 @@
 
 #include "app/host_app.hpp"
 #include "app/logging.hpp"
+#include "cli/status_table.hpp"
 #include "config/config.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "plugin/loader.hpp"
@@ -61,7 +62,8 @@ void print_usage(bool to_stderr) {
       "  patchbay run -c FILE             start the host with a configuration file\n"
       "  patchbay check-config FILE       validate a configuration (and resolve its plugins)\n"
       "  patchbay plugins [--json] [DIR...]  list plugins found, or why each was refused\n"
-      "  patchbay status [--url URL] [--token TOKEN]  show channel status of a running host\n"
+      "  patchbay status [--json] [--url URL] [--token TOKEN]\n"
+      "                                   channel status of a running host (a table; --json: raw)\n"
       "  patchbay chat [--url URL] [--token TOKEN] [--thread ID] [--agent NAME] TEXT\n"
       "                                   one turn through the host's API, streamed\n"
       "  patchbay version                 print the version and plugin ABI\n"
@@ -177,6 +179,7 @@ int cmd_plugins(const args& in) {
 int cmd_status(const args& in) {
   args a = in;
   std::string url, token;
+  const bool raw_json = take_flag(a, "--json");
   try {
     url = take_option(a, "--url");
     token = take_option(a, "--token");
@@ -209,18 +212,15 @@ int cmd_status(const args& in) {
                  resp.body.substr(0, 300).c_str());
     return 1;
   }
+  if (raw_json) {
+    std::printf("%s\n", resp.body.c_str());
+    return 0;
+  }
   try {
-    auto v = boost::json::parse(resp.body);
-    for (const auto& c : v.at("channels").as_array()) {
-      const auto& o = c.as_object();
-      std::string reason(o.at("reason").as_string());
-      if (const auto* problem = o.if_contains("agent_problem"); problem && problem->is_string())
-        reason += (reason.empty() ? "" : "; ") + std::string("agent: ") +
-                  std::string(problem->get_string());
-      std::printf("%-20s %-10s %-13s %s\n", std::string(o.at("id").as_string()).c_str(),
-                  std::string(o.at("plugin").as_string()).c_str(),
-                  std::string(o.at("state").as_string()).c_str(), reason.c_str());
-    }
+    const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
+    std::fputs(render_status_table(boost::json::parse(resp.body), now).c_str(), stdout);
   } catch (const std::exception& e) {
     std::fprintf(stderr, "patchbay status: unexpected answer from %s: %s\n", url.c_str(), e.what());
     return 1;

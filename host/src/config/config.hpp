@@ -50,6 +50,14 @@ struct http_limits_config {
   std::size_t max_total_body_bytes = std::size_t{64} << 20;  // all request bodies in flight
 };
 
+// `host.health`: when a channel counts as unhealthy, and how often the host says so.
+struct health_config {
+  // GET /healthz/channels answers 503 for an enabled channel not `connected` for longer than this.
+  std::chrono::milliseconds channel_grace{60'000};
+  // A failing channel is logged at error level at least once per this interval.
+  std::chrono::milliseconds report_interval{300'000};
+};
+
 struct host_config {
   std::string listen = "127.0.0.1:8780";
   std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
@@ -61,6 +69,7 @@ struct host_config {
   std::chrono::milliseconds sse_keepalive{15'000};  // keep-alive comment interval on /v1/chat
   http_limits_config http;
   bool metrics_require_token = false;  // host.metrics.require_token: /metrics needs a token
+  health_config health;
 };
 
 struct agent_config {

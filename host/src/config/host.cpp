@@ -90,7 +90,7 @@ void read_host(context& ctx, const field& f, host_config& out) {
   const auto entries =
       map_entries(ctx, f, "a map",
                   {"listen", "plugin_dirs", "state", "api_tokens", "log", "shutdown_timeout_ms",
-                   "turn_timeout_ms", "sse_keepalive_ms", "http", "metrics"});
+                   "turn_timeout_ms", "sse_keepalive_ms", "http", "metrics", "health"});
   if (const field* listen = find_entry(entries, "listen")) read_listen(ctx, *listen, out.listen);
   if (const field* dirs = find_entry(entries, "plugin_dirs")) {
     for (auto& dir : read_string_list(ctx, *dirs, "directory path", "a list of directories")) {
@@ -108,6 +108,7 @@ void read_host(context& ctx, const field& f, host_config& out) {
   if (const field* http = find_entry(entries, "http")) read_host_http(ctx, *http, out.http);
   if (const field* metrics = find_entry(entries, "metrics"))
     read_host_metrics(ctx, *metrics, out.metrics_require_token);
+  if (const field* health = find_entry(entries, "health")) read_health(ctx, *health, out.health);
   struct duration_key {
     const char* name;
     std::chrono::milliseconds host_config::*member;

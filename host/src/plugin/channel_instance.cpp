@@ -235,7 +235,7 @@ void channel_instance::start_op(const char* what, op_done done, Fn&& call) {
   {
     std::lock_guard lk(mu_);
     op_id = next_op_id.fetch_add(1);
-    ops_.emplace(op_id, pending_op{std::move(done), what});
+    ops_.emplace(op_id, pending_op{std::move(done), what, clock_.monotonic_ms()});
   }
   {
     std::lock_guard lk(registry_mu);
@@ -396,6 +396,21 @@ void channel_instance::answer_kv(pb_kv_done_fn done, void* ud, int32_t code, std
     }
     self->paid();
   });
+}
+
+void channel_instance::report_liveness(const pb_liveness& proof) {
+  if (!accepting_) return;
+  if (events_.liveness) events_.liveness(proof);
+}
+
+in_flight_ops channel_instance::in_flight() {
+  in_flight_ops out;
+  const int64_t now = clock_.monotonic_ms();
+  std::lock_guard lk(mu_);
+  out.count = ops_.size();
+  for (const auto& [op_id, op] : ops_)
+    out.oldest_age_ms = std::max(out.oldest_age_ms, now - op.started_ms);
+  return out;
 }
 
 int64_t channel_instance::now_unix_ms() { return clock_.now_unix_ms(); }

@@ -46,6 +46,15 @@ struct instance_events {
   // "typing" (also for results the host answers itself: cancelled at stop, ...). Any thread;
   // must not block.
   std::function<void(std::string_view what, const messages::op_result&)> op_outcome;
+  // The plugin proved the connection alive (ABI minor 2 report_liveness). Any thread; must not
+  // block.
+  std::function<void(const pb_liveness&)> liveness;
+};
+
+// The send/edit/typing calls a channel's plugin has started and not completed yet.
+struct in_flight_ops {
+  uint64_t count = 0;
+  int64_t oldest_age_ms = 0;  // age of the oldest one (monotonic clock); 0 when none
 };
 
 class channel_instance final : public host_services,
@@ -71,6 +80,8 @@ class channel_instance final : public host_services,
   void send(messages::outbound_message msg, op_done done);
   void edit(messages::edit_request req, op_done done);
   void typing(messages::typing_request req, op_done done);
+  // What the plugin has not completed yet (any thread; a short lock).
+  in_flight_ops in_flight();
   // An inbound HTTP request for this channel (ABI minor 1); `req.path` must already be the part
   // after /hooks/<id> ("" or "/..."). `done` runs exactly once, on any thread: the plugin's
   // answer, 404 when the plugin takes no HTTP, 503 when the channel is not running or stops
@@ -93,12 +104,14 @@ class channel_instance final : public host_services,
   void refuse_kv_write(pb_kv_done_fn done, void* ud, std::string_view why) override;
   int64_t now_unix_ms() override;
   int64_t monotonic_ms() override;
+  void report_liveness(const pb_liveness& proof) override;
 
  private:
   enum class phase { idle, running, stopping, destroyed };
   struct pending_op {
     op_done done;
     std::string what;
+    int64_t started_ms = 0;  // monotonic
   };
 
   channel_instance(kit::io_runtime& rt, std::shared_ptr<const plugin_module> module, std::string id,

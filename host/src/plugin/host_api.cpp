@@ -127,9 +127,18 @@ int64_t api_monotonic(pb_host* h) noexcept {
   return s ? s->monotonic_ms() : 0;
 }
 
-const pb_host_api table{sizeof(pb_host_api), &api_log,    &api_emit_inbound,
-                        &api_report_status,  &api_kv_get, &api_kv_set,
-                        &api_kv_delete,      &api_now,    &api_monotonic};
+void api_report_liveness(pb_host* h, const pb_liveness* proof) noexcept {
+  try {
+    pb_liveness copy;
+    if (auto* s = svc(h); s && read_sized(proof, PB_SIZE_THROUGH(pb_liveness, window_ms), copy))
+      s->report_liveness(copy);
+  } catch (...) {
+  }
+}
+
+const pb_host_api table{
+    sizeof(pb_host_api), &api_log, &api_emit_inbound, &api_report_status,  &api_kv_get, &api_kv_set,
+    &api_kv_delete,      &api_now, &api_monotonic,    &api_report_liveness};
 
 const pb_host_info info{sizeof(pb_host_info), PB_ABI_MAJOR, PB_ABI_MINOR, PATCHBAY_VERSION, &table};
 

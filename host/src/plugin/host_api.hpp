@@ -37,6 +37,8 @@ class host_services {
   virtual void refuse_kv_write(pb_kv_done_fn done, void* user_data, std::string_view why) = 0;
   virtual int64_t now_unix_ms() = 0;
   virtual int64_t monotonic_ms() = 0;
+  // ABI minor 2: the platform proved the connection alive (already copied and size-checked).
+  virtual void report_liveness(const pb_liveness& proof) = 0;
 };
 
 // The one way the host copies a struct the plugin filled in (the growth rule of pb_types.h):

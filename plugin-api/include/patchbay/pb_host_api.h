@@ -129,6 +129,20 @@ typedef struct pb_host_api {
    * THREAD: any thread (see THREADS).
    * RETURNS: the time; 0 with a NULL host. */
   int64_t (*monotonic_ms)(pb_host* host);
+
+  /* ---- minor 2 ---- */
+  /* Report that the platform just proved the connection alive (a pong, a poll answer, an event,
+   * an API call that worked), and for how long that proof counts (`proof->window_ms`). The host
+   * keeps the time of the latest proof; a channel reported CONNECTED whose latest proof is older
+   * than its window is shown `degraded` ("no sign of life for N s"). A plugin that never calls
+   * this is trusted on the state it reports. Cheap (no I/O, one short lock): call it on every
+   * proof, or at most a few times a second. Check PB_HAS_FIELD(api, pb_host_api,
+   * report_liveness) first: a host of an older minor does not have it.
+   * OWNERSHIP: `proof` is borrowed for this call (the host copies it).
+   * THREAD: any thread (see THREADS).
+   * RETURNS: nothing. A NULL host or proof, or one whose struct_size is below minor 2's
+   *   (PB_SIZE_THROUGH(pb_liveness, window_ms)), is ignored. */
+  void (*report_liveness)(pb_host* host, const pb_liveness* proof);
 } pb_host_api;
 
 #ifdef __cplusplus

@@ -131,6 +131,29 @@ typedef struct pb_status {
   pb_str reason;                /* operator-facing, no secrets; may be empty */
 } pb_status;
 
+/* ---- minor 2 ---- */
+
+/* What proved the platform connection alive (pb_host_api.report_liveness). */
+typedef enum pb_liveness_kind {
+  PB_LIVENESS_CONNECTED = 1, /* a connection or session was just established (handshake done) */
+  PB_LIVENESS_PONG = 2,      /* the platform answered our ping / heartbeat */
+  PB_LIVENESS_POLL = 3,      /* a (long) poll was answered, an empty answer included */
+  PB_LIVENESS_EVENT = 4,     /* the platform delivered an event, a frame or a verified callback */
+  PB_LIVENESS_API_OK = 5     /* an API call to the platform succeeded */
+} pb_liveness_kind;
+
+/* Proof that the platform connection is alive, with how long it counts for. A plugin that
+ * reports CONNECTED and also reports liveness is shown `degraded` by the host when no proof came
+ * for longer than the latest `window_ms` ("no sign of life for N s"); one that never reports
+ * liveness is trusted on its reported state. */
+typedef struct pb_liveness {
+  uint32_t struct_size;
+  int32_t kind;       /* pb_liveness_kind (a value this host does not know still counts) */
+  uint32_t window_ms; /* the channel counts as dead when the next proof does not come within this
+                         many ms (e.g. ping interval x 3; long-poll hold + margin); 0 = this proof
+                         sets no deadline (the previous window, if any, stays) */
+} pb_liveness;
+
 #ifdef __cplusplus
 } /* extern "C" */
 #endif

@@ -43,8 +43,9 @@ extern "C" {
 #endif
 
 #define PB_ABI_MAJOR 1
-/* Minor history: 0 = first release; 1 = pb_plugin_vtable.http (inbound HTTP, pb_http.h). */
-#define PB_ABI_MINOR 1
+/* Minor history: 0 = first release; 1 = pb_plugin_vtable.http (inbound HTTP, pb_http.h);
+ * 2 = pb_host_api.report_liveness with pb_liveness (pb_messages.h). */
+#define PB_ABI_MINOR 2
 
 /* Preprocessor helpers: expand the arguments, then stringize / paste them. */
 #define PB_STRINGIFY_(x) #x

@@ -126,6 +126,23 @@ class host {
     if (api_ && api_->report_status) api_->report_status(host_, &st);
   }
 
+  // Tells the host the platform just proved the connection alive (ABI minor 2): `kind` says how,
+  // `window` how long until the next proof must come before the host shows the channel degraded
+  // ("no sign of life"); a zero window sets no deadline. A no-op on a host older than minor 2,
+  // which then trusts the reported state alone. Cheap; any thread.
+  void report_liveness(pb_liveness_kind kind,
+                       std::chrono::milliseconds window = {}) const noexcept {
+    if (api_ == nullptr || !PB_HAS_FIELD(api_, pb_host_api, report_liveness) ||
+        api_->report_liveness == nullptr)
+      return;
+    pb_liveness p{};
+    p.struct_size = sizeof p;
+    p.kind = kind;
+    const auto ms = window.count();
+    p.window_ms = ms <= 0 ? 0 : ms >= 0xFFFFFFFFLL ? 0xFFFFFFFFu : static_cast<uint32_t>(ms);
+    api_->report_liveness(host_, &p);
+  }
+
   using inbound_done = std::function<void(pb_inbound_disposition, const pb_error*)>;
   // Hands a message to the host; `done` runs on a host thread once it is durable / duplicate /
   // refused. `msg.struct_size` is set for you.

@@ -109,6 +109,7 @@ void api_client::fetch_token() {
          else
            r = parse_tenant_token_response(static_cast<int>(resp.status), resp.body);
          if (r.error.ok()) {
+           if (self->hooks_.on_api_ok) self->hooks_.on_api_ok();
            self->tokens_.store(std::move(r.token), r.expire_s, self->now());
            if (self->identity_) self->set_health(true, {});
          } else {
@@ -240,6 +241,7 @@ void api_client::on_answer(pending_ptr p, const std::string& err, kit::http_clie
       limiter_.block_app_until(until);
   }
   if (credential_problem(r.error)) set_health(false, r.error.message);
+  if (r.error.ok() && hooks_.on_api_ok) hooks_.on_api_ok();
   p->done(std::move(r));
 }
 

@@ -56,6 +56,8 @@ struct api_client_hooks {
       on_identity_retry;
   // An HTTP request finished and nothing is in flight or queued any more (stop waits for it).
   std::function<void()> on_idle;
+  // A call (the token fetch included) got a successful answer: the platform is reachable.
+  std::function<void()> on_api_ok;
 };
 
 // The outcome of one call: `error.ok()` and the raw answer body on success.

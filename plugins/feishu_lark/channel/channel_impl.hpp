@@ -59,6 +59,8 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   void start_ws();
   void report(pb_channel_state state, const std::string& reason = {}, uint32_t attempt = 0,
               int64_t next = 0);
+  // Liveness evidence for the host (ABI minor 2; a no-op on an older host).
+  void alive(pb_liveness_kind kind, std::chrono::milliseconds window);
   void check_stopped();
   void finish_stop();
 

@@ -76,6 +76,12 @@ void family_channel::impl::init() {
   hooks.on_idle = [w] {
     if (auto s = w.lock()) s->check_stopped();
   };
+  // An API call that worked proves the platform reachable, but sets no deadline: in websocket
+  // mode the connection's own window governs; in webhook mode nothing arrives unasked, so a
+  // quiet account has no proof to give and is trusted on its state.
+  hooks.on_api_ok = [w] {
+    if (auto s = w.lock()) s->alive(PB_LIVENESS_API_OK, {});
+  };
   api_ = std::make_shared<api_client>(rt_, strand_, cfg_, std::move(hooks));
   inbound_ = std::make_shared<inbound_handler>(strand_, cfg_, host_, mono);
 }
@@ -83,6 +89,10 @@ void family_channel::impl::init() {
 void family_channel::impl::report(pb_channel_state state, const std::string& reason,
                                   uint32_t attempt, int64_t next) {
   host_->with([&](const sdk::host& h) { h.report_status(state, reason, attempt, next); });
+}
+
+void family_channel::impl::alive(pb_liveness_kind kind, std::chrono::milliseconds window) {
+  host_->with([&](const sdk::host& h) { h.report_liveness(kind, window); });
 }
 
 void family_channel::impl::start() {
@@ -121,6 +131,9 @@ void family_channel::impl::start_ws() {
   };
   hooks.log = [w](pb_log_level l, const std::string& t) {
     if (auto s = w.lock()) s->log(l, t);
+  };
+  hooks.on_alive = [w](pb_liveness_kind kind, std::chrono::milliseconds window) {
+    if (auto s = w.lock()) s->alive(kind, window);
   };
   hooks.now_unix_ms = [w]() -> int64_t {
     auto s = w.lock();

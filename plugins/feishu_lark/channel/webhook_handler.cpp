@@ -28,6 +28,7 @@ void family_channel::impl::on_http(const sdk::http_request& req,
   webhook_verdict v = verify_webhook(cfg_.webhook, h, req.body, now_s);
 
   if (auto* c = std::get_if<webhook_challenge>(&v)) {
+    alive(PB_LIVENESS_EVENT, {});  // a verified request from the platform
     log(PB_LOG_INFO, "webhook url_verification answered");
     return respond.respond(200, c->response_body);
   }
@@ -39,6 +40,7 @@ void family_channel::impl::on_http(const sdk::http_request& req,
                            std::string(R"({"error":")") + to_string(r->reason) + "\"}");
   }
   auto ev = std::get<webhook_event>(std::move(v));
+  alive(PB_LIVENESS_EVENT, {});  // verified: the platform reaches us
   strand_.post([self = shared_from_this(), ev = std::move(ev), respond]() mutable {
     if (self->closed_) return respond.respond(503, R"({"error":"channel stopped"})");
     self->inbound_->handle(ev.json, std::move(ev.env), [respond](bool ack) {

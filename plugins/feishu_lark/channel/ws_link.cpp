@@ -10,6 +10,11 @@
 
 namespace patchbay::plugins::feishu_family::ws_detail {
 
+void supervisor_impl::alive(pb_liveness_kind kind) {
+  if (!hooks_.on_alive || stopped_) return;
+  hooks_.on_alive(kind, std::max(ping_interval() * 3, liveness_limit()));
+}
+
 void supervisor_impl::send_ping() {
   if (conn_ && conn_->send_binary(pbbp2::encode(make_ping(service_id_)))) ++stats_.pings_sent;
 }
@@ -67,6 +72,7 @@ void supervisor_impl::on_message(uint64_t gen, kit::ws_message_kind kind,
 
 void supervisor_impl::on_pong(const pbbp2::frame& f) {
   ++stats_.pongs;
+  alive(PB_LIVENESS_PONG);
   const auto p = parse_pong(f);
   if (!p) return;
   if (!p->error.empty()) {
@@ -101,6 +107,7 @@ void supervisor_impl::note_server_policy(const char* source) {
 }
 
 void supervisor_impl::on_data(pbbp2::frame f) {
+  alive(PB_LIVENESS_EVENT);
   if (classify_data_frame(f) == data_disposition::drop_without_ack) {
     log(PB_LOG_DEBUG, "data frame of type '" +
                           std::string(pbbp2::header_value(f, pbbp2::header_key::type)) +

@@ -184,6 +184,7 @@ void supervisor_impl::on_open(uint64_t gen) {
   reassembler_.clear();
   log(PB_LOG_INFO, "long connection open (service_id " + std::to_string(service_id_) + ")");
   status(PB_STATE_CONNECTED, "connected", 0, 0);
+  alive(PB_LIVENESS_CONNECTED);
   send_ping();
   arm(ping_timer_, ping_interval(), &supervisor_impl::on_ping_timer);
   arm(liveness_timer_, liveness_limit(), &supervisor_impl::on_liveness_timer);

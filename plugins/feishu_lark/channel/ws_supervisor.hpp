@@ -16,6 +16,9 @@
 // limit …) or a fatal handshake verdict (Handshake-Status 403 / 514+1000040350) — report status
 // `failed` with the reason and retry only after fatal_retry, never in a fast loop.
 //
+// Liveness goes out through on_alive (the open, every pong, every data frame) with the window
+// PingInterval x 3 (at least PingInterval + liveness_margin), for the host's watchdog.
+//
 // Status goes out through on_status: connecting (STARTING, first attempt), connected,
 // reconnecting (attempt, next try in unix ms, reason), failed (reason, next try). Logs name the
 // cause (discovery code and msg, handshake status, close code, "no frame for N ms") and never
@@ -58,6 +61,9 @@ struct ws_hooks {
                      int64_t next_attempt_unix_ms)>
       on_status;
   std::function<void(pb_log_level level, std::string text)> log;
+  // The platform proved the connection alive: the handshake (connected), a pong, an event frame.
+  // `window`: how long until the next proof is due (PingInterval x 3).
+  std::function<void(pb_liveness_kind kind, std::chrono::milliseconds window)> on_alive;
   std::function<int64_t()> now_unix_ms;   // wall clock, for next_attempt_unix_ms
   std::function<int64_t()> monotonic_ms;  // for the stability gate and fragment expiry
 };

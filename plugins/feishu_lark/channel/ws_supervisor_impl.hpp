@@ -101,6 +101,8 @@ class supervisor_impl final : public ws_supervisor,
   // ---- the open connection (ws_link.cpp) ----
   milliseconds ping_interval() const { return std::chrono::seconds(config_.ping_interval_s); }
   milliseconds liveness_limit() const { return ping_interval() + cfg_.liveness_margin; }
+  // Tells on_alive: the window is three pings (never shorter than our own liveness limit).
+  void alive(pb_liveness_kind kind);
   void send_ping();
   void on_ping_timer();
   void on_liveness_timer();

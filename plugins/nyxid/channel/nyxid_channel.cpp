@@ -11,8 +11,6 @@ namespace patchbay::plugins::nyxid {
 namespace {
 
 constexpr std::string_view discovery_path = "/.well-known/openid-configuration";
-// Keys are cached 300 s (jwks_cache); refresh a minute early so no callback waits for them.
-constexpr std::chrono::milliseconds refresh_every{240'000};
 
 }  // namespace
 
@@ -35,6 +33,11 @@ void nyxid_channel::report(pb_channel_state state, const std::string& reason) {
   reported_state_ = state;
   reported_reason_ = reason;
   host_->with([&](const sdk::host& h) { h.report_status(state, reason); });
+}
+
+void nyxid_channel::alive(pb_liveness_kind kind) {
+  const auto window = 2 * cfg_.key_refresh + cfg_.keys_timeout;
+  host_->with([&](const sdk::host& h) { h.report_liveness(kind, window); });
 }
 
 void nyxid_channel::start() {
@@ -116,7 +119,8 @@ void nyxid_channel::keys_settled(bool ok, const std::string& why) {
     if (!keys_ok_) log(PB_LOG_INFO, why);
     keys_ok_ = true;
     if (!stopping_) report(PB_STATE_CONNECTED);
-    schedule_refresh(refresh_every);
+    alive(PB_LIVENESS_API_OK);
+    schedule_refresh(cfg_.key_refresh);
   } else {
     jwks_.on_fetch_failed(now_unix_ms());  // idempotent: the fetch is over whichever step failed
     const auto delay = key_backoff_.next();

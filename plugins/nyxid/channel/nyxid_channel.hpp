@@ -68,6 +68,10 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel>,
   void check_stopped();
   void finish_stop();
   void report(pb_channel_state state, const std::string& reason = {});
+  // Liveness evidence for the host (ABI minor 2): the signing keys loaded (every key_refresh),
+  // a verified callback, a reply, edit or proxy send that worked. The relay has no heartbeat, so
+  // the window is two key refreshes plus a fetch's deadline: one failed refresh is tolerated.
+  void alive(pb_liveness_kind kind);
 
   // ---- nyxid_inbound.cpp ----
   void handle_callback(pending_callback cb);

@@ -24,6 +24,7 @@ constexpr std::string_view known_keys[] = {"base_url",
                                            "request_timeout_ms",
                                            "keys_timeout_ms",
                                            "jwks_refetch_interval_ms",
+                                           "key_refresh_ms",
                                            "replay_window_ms",
                                            "replay_capacity",
                                            "spent_token_capacity",
@@ -73,6 +74,9 @@ nyxid_config parse_config(std::string_view text) {
   // The host answers a callback itself after 10 s: a key fetch (discovery + JWKS) must end before.
   c.keys_timeout = std::chrono::milliseconds(cr::get_int(o, "keys_timeout_ms", 4'000, 100, 4'500));
   c.jwks_refetch_interval_ms = cr::get_int(o, "jwks_refetch_interval_ms", 10'000, 1'000, 300'000);
+  // Keys are cached 300 s (jwks_cache): refreshed before that, so no callback waits for them.
+  c.key_refresh =
+      std::chrono::milliseconds(cr::get_int(o, "key_refresh_ms", 240'000, 200, 280'000));
   c.replay_window_ms = cr::get_int(o, "replay_window_ms", 360'000, 300'000, 3'600'000);
   c.replay_capacity =
       static_cast<size_t>(cr::get_int(o, "replay_capacity", 100'000, 100, 10'000'000));

@@ -11,6 +11,9 @@
 //   connect_timeout_ms, request_timeout_ms (/reply, /reply/update, proxy), keys_timeout_ms
 //                      (OIDC + JWKS, kept below the host's 10 s answer deadline)
 //   jwks_refetch_interval_ms (unknown kid: at most one JWKS refetch per interval, default 10 s),
+//   key_refresh_ms     how often the signing keys are fetched again (default 240 s, below the
+//                      keys' 300 s cache life); also the channel's heartbeat: its liveness window
+//                      is 2 x key_refresh_ms + keys_timeout_ms
 //   replay_window_ms, replay_capacity, spent_token_capacity, pending_callbacks (waiting for a
 //                      JWKS refetch), timestamp_max_age_ms, require_timestamp
 //   fallback_receive_id_type  the type a `230002 bot not in chat` retry uses for the fallback id
@@ -39,7 +42,8 @@ struct nyxid_config {
   std::chrono::milliseconds connect_timeout{5'000};
   std::chrono::milliseconds request_timeout{15'000};
   std::chrono::milliseconds keys_timeout{4'000};
-  int64_t jwks_refetch_interval_ms = 10'000;  // unknown kid: at most one refetch per interval
+  int64_t jwks_refetch_interval_ms = 10'000;       // unknown kid: at most one refetch per interval
+  std::chrono::milliseconds key_refresh{240'000};  // keys fetched again (cached 300 s)
   int64_t replay_window_ms = 360'000;
   size_t replay_capacity = 100'000;
   size_t spent_token_capacity = 4'096;

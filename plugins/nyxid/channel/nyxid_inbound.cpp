@@ -52,7 +52,10 @@ void nyxid_channel::handle_callback(pending_callback cb) {
   }
   const callback_verdict v =
       verify_callback({cb.token, cb.message_id, cb.body}, verify_cfg_, jwks_, replay_, now);
-  if (v.ok()) return emit(cb);
+  if (v.ok()) {
+    alive(PB_LIVENESS_EVENT);  // a callback NyxID signed: the relay reaches us
+    return emit(cb);
+  }
   if (!cb.after_refetch && waits_for_keys(v.reason) && (v.refetch_jwks || keys_fetching_)) {
     if (pending_.size() >= cfg_.pending_callbacks) {
       log(PB_LOG_WARN, "callback from " + cb.remote +

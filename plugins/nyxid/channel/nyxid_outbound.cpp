@@ -100,6 +100,7 @@ void nyxid_channel::reply(uint64_t owed, const std::string& inbound_id, const st
          if (with_token && !e.token_spent) self->spent_tokens_.erase(key);  // still unused
          auto c = self->owed_.take(owed);
          if (e.ok()) {
+           self->alive(PB_LIVENESS_API_OK);
            auto r = parse_reply_response(resp.body);
            if (!r)
              self->log(PB_LOG_WARN, "nyxid reply to " + inbound_id +
@@ -151,6 +152,7 @@ void nyxid_channel::edit(std::string message_id, std::string context, std::strin
                      resp.header("Retry-After"));
                  auto c = self->owed_.take(owed);
                  if (e.ok()) {
+                   self->alive(PB_LIVENESS_API_OK);
                    if (c) c->succeed(message_id);
                    return;
                  }
@@ -192,6 +194,7 @@ void nyxid_channel::proxy_send(uint64_t owed, const std::string& receive_id,
                                                  resp.header("x-ogw-ratelimit-reset"))
                          : proxy_transport_failure(err);
          if (r.ok()) {
+           self->alive(PB_LIVENESS_API_OK);
            rejected_routes::shared().forget(route);
            if (auto c = self->owed_.take(owed)) c->succeed(r.message_id);
            return;

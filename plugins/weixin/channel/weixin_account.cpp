@@ -62,6 +62,7 @@ void weixin_account::notify_start(bool at_start) {
          generic_response out;
          auto failure = classify_rest("notifyStart", err, resp.status, resp.body, out);
          const int64_t now = self->monotonic_ms();
+         if (!failure) self->alive(PB_LIVENESS_API_OK);
          if (at_start) {
            if (failure) {
              self->log(PB_LOG_WARN, failure->message + " (at start; polling anyway)");
@@ -142,6 +143,7 @@ void weixin_account::on_poll_done(const std::string& error, const kit::http_clie
         poll_timeout_ = std::chrono::milliseconds(
             std::clamp<int64_t>(r->longpolling_timeout_ms, 1'000, 600'000));
       guard_.on_poll_ok(now);
+      alive(PB_LIVENESS_POLL);
       report_health(std::chrono::milliseconds(0));
       return handle_messages(std::move(*r));
     }
@@ -251,6 +253,11 @@ void weixin_account::apply(session_guard::decision d) {
   timer_.after(d.delay, [run](bool cancelled) {
     if (!cancelled) run();
   });
+}
+
+void weixin_account::alive(pb_liveness_kind kind) {
+  const auto window = 2 * poll_timeout_ + poll_margin(poll_timeout_);
+  host_->with([&](const sdk::host& h) { h.report_liveness(kind, window); });
 }
 
 void weixin_account::report_health(std::chrono::milliseconds next_delay) {

@@ -72,6 +72,10 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   void on_batch_emitted(const std::string& new_cursor, bool refused);
   void apply(session_guard::decision d);
   void report_health(std::chrono::milliseconds next_delay);
+  // Liveness evidence for the host (ABI minor 2): every getupdates answer (an empty one
+  // included), a notifyStart or a send that worked. The window is two long-poll holds plus the
+  // poll's margin: one hold may pass without an answer (the client's own timeout), not two.
+  void alive(pb_liveness_kind kind);
   void check_stopped();
   void finish_stop();
 

@@ -91,6 +91,7 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
                       std::chrono::milliseconds(failure->retry_after_ms));
             return;
           }
+          self->alive(PB_LIVENESS_API_OK);
           if (out.message_id.empty())
             self->log(PB_LOG_DEBUG, "sendmessage accepted without a message_id");
           if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);

@@ -8,6 +8,10 @@
 //   conversation "reject-*" (any case) on send → rejected ("cross-tenant route refused"), logged;
 //   text "fail-rate" on send → rate_limited with retry-after 1500 ms;
 //   text "late" on send → completed 20 ms later from a plugin thread.
+//   text "fail-auth", or a conversation "noauth-*", on send → auth error ("token refused by the
+//   platform").
+//   "liveness_window_ms": N  start() reports liveness (ABI minor 2: connected, window N ms) once;
+//                            every successful send reports liveness (api ok, same window).
 // Inbound HTTP (/hooks/<id>/...): "/echo" answers 200 with the method, query and body;
 // "/emit" emits the body as an inbound text (event id from the X-Event header) and answers 202 only
 // once the host made it durable (200 "duplicate" for a duplicate, 503 when refused); "/never" keeps
@@ -37,12 +41,15 @@ class good_channel final : public channel {
     narrow_limit_ = int_option("narrow_limit");
     fail_edits_after_ = int_option("fail_edits_after");
     rate_limit_next_send_ = has("\"rate_limit_first_send\":true");
+    liveness_window_ = std::chrono::milliseconds(int_option("liveness_window_ms"));
     host().info("created instance " + std::string(info.instance_id));
   }
   ~good_channel() override { join(); }
 
   void start() override {
     host().report_status(PB_STATE_CONNECTED);
+    if (liveness_window_.count() > 0)
+      host().report_liveness(PB_LIVENESS_CONNECTED, liveness_window_);
     host().kv_set("started", "yes");
     if (has("emit_on_start")) {
       emit("evt-1", "hello");
@@ -77,6 +84,12 @@ class good_channel final : public channel {
       done.fail(PB_ERR_RATE_LIMITED, "slow down", std::chrono::milliseconds(1500));
       return;
     }
+    if (text == "fail-auth" || conv == "noauth-") {
+      host().info(line + " -> auth");
+      done.fail(PB_ERR_AUTH, "token refused by the platform");
+      return;
+    }
+    if (liveness_window_.count() > 0) host().report_liveness(PB_LIVENESS_API_OK, liveness_window_);
     host().info(line);  // test plugin: no secrets in its messages
     std::string id =
         "msg-" + std::to_string(++sent_) + ":" + std::string(view(msg.conversation_id));
@@ -177,6 +190,7 @@ class good_channel final : public channel {
   std::string config_;
   int narrow_limit_ = 0;
   int fail_edits_after_ = 0;
+  std::chrono::milliseconds liveness_window_{0};
   std::atomic<int> edits_{0};
   std::atomic<bool> rate_limit_next_send_{false};
   std::atomic<int> sent_{0};

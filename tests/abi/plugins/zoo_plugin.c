@@ -237,6 +237,8 @@ static const pb_plugin_descriptor g_desc = {
     PB_ABI_MINOR + 1,
 #elif defined(ZOO_MINOR0)
     0,
+#elif defined(ZOO_MINOR1) /* built against ABI 1.1: never reports liveness (minor 2) */
+    1,
 #else
     PB_ABI_MINOR,
 #endif

@@ -197,3 +197,25 @@ TEST(HostHttpLimits, DefaultsAndConfiguredValues) {
   EXPECT_NE(bad.errors[1].to_string().find("unknown key 'nope'"), std::string::npos)
       << bad.errors[1].to_string();
 }
+
+TEST(HostHealth, GraceAndReportIntervalAreConfigurable) {
+  using patchbay::config::parse_config;
+  auto defaults = parse_config("host: {}\n", "t.yaml", "/tmp");
+  ASSERT_TRUE(defaults.cfg);
+  EXPECT_EQ(defaults.cfg->host.health.channel_grace, std::chrono::milliseconds(60000));
+  EXPECT_EQ(defaults.cfg->host.health.report_interval, std::chrono::milliseconds(300000));
+  auto r = parse_config("host:\n  health: {channel_grace_ms: 1500, report_interval_ms: 2000}\n",
+                        "t.yaml", "/tmp");
+  ASSERT_TRUE(r.cfg) << (r.errors.empty() ? "" : r.errors[0].to_string());
+  EXPECT_EQ(r.cfg->host.health.channel_grace, std::chrono::milliseconds(1500));
+  EXPECT_EQ(r.cfg->host.health.report_interval, std::chrono::milliseconds(2000));
+  auto bad =
+      parse_config("host:\n  health: {report_interval_ms: 10, grace: 1}\n", "t.yaml", "/tmp");
+  ASSERT_EQ(bad.errors.size(), 2u);
+  EXPECT_EQ(bad.errors[0].to_string(),
+            "t.yaml:2:32: host.health.report_interval_ms: expected a number of milliseconds from "
+            "1000 to 86400000, got '10'");
+  EXPECT_EQ(bad.errors[1].to_string(),
+            "t.yaml:2:36: host.health.grace: unknown key 'grace' (expected one of: "
+            "channel_grace_ms, report_interval_ms)");
+}

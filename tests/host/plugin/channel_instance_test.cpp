@@ -8,6 +8,7 @@
 #include <filesystem>
 #include <future>
 #include <mutex>
+#include <thread>
 
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_instance.hpp"
@@ -26,6 +27,8 @@ struct recorder {
   std::vector<std::string> reasons;
   std::vector<messages::inbound_message> inbound;
   std::vector<pb_inbound_disposition> outcomes;
+  std::vector<pb_liveness> proofs;
+  std::vector<std::pair<std::string, int32_t>> ops;  // op_outcome: (what, code)
 
   plugin::instance_events events() {
     plugin::instance_events ev;
@@ -43,6 +46,16 @@ struct recorder {
     ev.inbound_outcome = [this](pb_inbound_disposition d) {
       std::lock_guard lk(mu);
       outcomes.push_back(d);
+      cv.notify_all();
+    };
+    ev.liveness = [this](const pb_liveness& p) {
+      std::lock_guard lk(mu);
+      proofs.push_back(p);
+      cv.notify_all();
+    };
+    ev.op_outcome = [this](std::string_view what, const messages::op_result& r) {
+      std::lock_guard lk(mu);
+      ops.emplace_back(std::string(what), r.code);
       cv.notify_all();
     };
     return ev;
@@ -207,6 +220,43 @@ TEST_F(InstanceTest, NeverCompletedSendIsFailedAtDestroy) {
   auto f = p.get_future();
   ASSERT_EQ(f.wait_for(5s), std::future_status::ready);
   EXPECT_EQ(f.get().code, PB_ERR_INTERNAL);
+}
+
+TEST_F(InstanceTest, LivenessProofsAndOutcomesReachTheHost) {
+  auto inst = make("good", R"({"liveness_window_ms":4000})");
+  ASSERT_TRUE(inst);
+  EXPECT_EQ(start(*inst), "");
+  ASSERT_TRUE(rec_.wait([&] { return rec_.proofs.size() == 1; }));
+  EXPECT_EQ(rec_.proofs[0].kind, PB_LIVENESS_CONNECTED);
+  EXPECT_EQ(rec_.proofs[0].window_ms, 4000u);
+  EXPECT_TRUE(send(*inst, "hi").ok());
+  EXPECT_EQ(send(*inst, "fail-auth").code, PB_ERR_AUTH);
+  ASSERT_TRUE(rec_.wait([&] { return rec_.proofs.size() == 2 && rec_.ops.size() == 2; }));
+  EXPECT_EQ(rec_.proofs[1].kind, PB_LIVENESS_API_OK);
+  EXPECT_EQ(rec_.ops[0], (std::pair<std::string, int32_t>{"send", PB_OK}));
+  EXPECT_EQ(rec_.ops[1], (std::pair<std::string, int32_t>{"send", PB_ERR_AUTH}));
+  EXPECT_EQ(inst->in_flight().count, 0u);
+  shutdown(*inst);
+}
+
+TEST_F(InstanceTest, InFlightCountsWhatThePluginHasNotCompleted) {
+  auto inst = make("zoo_send_never", "{}");
+  EXPECT_EQ(start(*inst), "");
+  EXPECT_EQ(inst->in_flight().count, 0u);
+  std::promise<messages::op_result> p;
+  messages::outbound_message m;
+  m.conversation_id = "c";
+  inst->send(m, [&](const messages::op_result& r) { p.set_value(r); });
+  for (int i = 0; i < 500 && inst->in_flight().count == 0; ++i) std::this_thread::sleep_for(10ms);
+  std::this_thread::sleep_for(30ms);
+  const auto f = inst->in_flight();
+  EXPECT_EQ(f.count, 1u);
+  EXPECT_GE(f.oldest_age_ms, 20);  // generous: at least the sleep, never an upper bound
+  shutdown(*inst);
+  EXPECT_EQ(inst->in_flight().count, 0u);  // failed at destroy
+  EXPECT_EQ(p.get_future().get().code, PB_ERR_INTERNAL);
+  ASSERT_TRUE(rec_.wait([&] { return rec_.ops.size() == 1; }));
+  EXPECT_EQ(rec_.ops[0].second, PB_ERR_INTERNAL);
 }
 
 TEST_F(InstanceTest, StopDeadlineIsEnforced) {
