@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/registry.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "plugin/channel_status.hpp"
 #include "plugin/instance_directory.hpp"
@@ -21,7 +22,8 @@ struct api_context {
   plugin::instance_directory* channels = nullptr;  // /hooks/..., /v1/messages; null = 404
   kit::io_runtime* rt = nullptr;                   // POST /v1/messages (with `store`)
   state::store* store = nullptr;
-  bool metrics_require_token = false;  // GET /metrics needs the bearer token too (api/auth.hpp)
+  bool metrics_require_token = false;    // GET /metrics needs the bearer token too (api/auth.hpp)
+  metrics::registry* metrics = nullptr;  // GET /metrics beyond the status board; /hooks counts
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);
