@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Installs the Debian packages patchbay needs to build, test and package. Idempotent: packages
 # already present are skipped, and apt is not touched at all when nothing is missing.
+# `prometheus` is there for its `promtool`: the metrics test runs `promtool check metrics` on a
+# scrape of GET /metrics (the Prometheus service itself need not run).
 set -euo pipefail
 
 packages=(
@@ -11,6 +13,7 @@ packages=(
   libgtest-dev libgmock-dev libbenchmark-dev
   dpkg-dev
   clang-format clang-tidy
+  prometheus
 )
 
 missing=()

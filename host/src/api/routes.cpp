@@ -99,9 +99,12 @@ void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex
   std::string id(rest.substr(0, rest.find('/')));
   std::string subpath(rest.substr(id.size()));
   auto inst = id.empty() ? nullptr : ctx.channels->find(id);
+  // Counted per configured channel only (an id from a URL makes no label).
+  auto counters = ctx.metrics != nullptr && !id.empty() ? ctx.metrics->find_channel(id) : nullptr;
   if (!inst) {
     if (id.empty() || !ctx.channels->expected(id))
       return ex->respond(error_response(404, "not_found", "no channel takes /hooks/" + id));
+    if (counters) counters->hook_answer(503);
     // Configured but not running (starting, failed, stopping): the platform should retry.
     auto r = error_response(503, "channel_not_running", "channel " + id + " is not running");
     r.headers.emplace_back("Retry-After", hook_retry_after);
@@ -109,10 +112,11 @@ void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex
   }
   kit::http_request copy = req;
   copy.path = std::move(subpath);
-  inst->http(std::move(copy), [ex](kit::http_response r) {
+  inst->http(std::move(copy), [ex, counters](kit::http_response r) {
     // A 503 (the channel is not running, or stopped before answering) says when to come back.
     if (r.status == 503 && kit::find_header(r.headers, "Retry-After").empty())
       r.headers.emplace_back("Retry-After", hook_retry_after);
+    if (counters) counters->hook_answer(r.status);
     ex->respond(std::move(r));
   });
 }

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "metrics/registry.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "plugin/channel_status.hpp"
 #include "plugin/instance_directory.hpp"
@@ -23,6 +24,7 @@ struct api_context {
   state::store* store = nullptr;
   bool metrics_require_token = false;  // GET /metrics needs the bearer token too (api/auth.hpp)
   std::chrono::milliseconds channel_grace{60'000};  // GET /healthz/channels (api/health.hpp)
+  metrics::registry* metrics = nullptr;  // GET /metrics beyond the status board; /hooks counts
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

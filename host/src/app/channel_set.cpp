@@ -4,6 +4,8 @@
 
 #include <future>
 
+#include "app/channel_metrics.hpp"
+
 namespace patchbay::app {
 using namespace std::chrono;
 
@@ -77,6 +79,7 @@ bool channel_set::start(const config::channel_config& ch) {
                   m.conversation_id);
     turns.on_inbound(id, m);
   };
+  if (deps_.metrics) ev = counted_events(std::move(ev), deps_.metrics->channel(ch.id));
   auto inst = plugin::channel_instance::make(deps_.rt, out.module, ch.id, ch.config_json,
                                              deps_.store, std::move(ev));
   deps_.turns.add_channel(inst, ch.agent);  // before start: a plugin may emit while starting

@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "config/config.hpp"
+#include "metrics/registry.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_instance.hpp"
 #include "plugin/channel_status.hpp"
@@ -28,6 +29,7 @@ struct channel_set_deps {
   plugin::status_board& board;
   turns::turn_service& turns;
   plugin::instance_directory& directory;
+  metrics::registry* metrics = nullptr;  // per-channel counters; null = not counted
 };
 
 class channel_set {

@@ -14,6 +14,7 @@
 #include "app/channel_set.hpp"
 #include "app/health_watch.hpp"
 #include "identity/providers.hpp"
+#include "metrics/registry.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_status.hpp"
@@ -100,6 +101,7 @@ struct host_app::impl {
     // Identity-binding providers: one set, shared by the turn service (/init, /unbind, user
     // tokens) and the HTTP callback routes.
     auto identities = std::make_shared<identity::provider_registry>(rt, cfg, *store);
+    metrics::registry counts;  // outlives the turn service, the channels and the HTTP server
     // An agent's health (e.g. a process agent's crash loop) shows on every channel it answers.
     turns::turn_service turns(
         rt, cfg, *store,
@@ -108,16 +110,17 @@ struct host_app::impl {
             if (c.agent == agent)
               registry.update(c.id, [&](plugin::channel_status& s) { s.agent_problem = problem; });
         },
-        identities);
+        identities, &counts);
     plugin::instance_directory channels;
     // Every configured channel is known before any starts: /hooks/<id> answers 503 (not 404)
     // until it runs.
     for (const auto& ch : cfg.channels) channels.expect(ch.id);
-    api::api_context api{
-        registry, cfg.host.api_tokens, steady_clock::now(),           &turns, &channels,
-        &rt,      store.get(),         cfg.host.metrics_require_token};
-    const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
+    api::api_context api{registry, cfg.host.api_tokens, steady_clock::now(), &turns, &channels,
+                         &rt,      store.get()};
+    api.metrics_require_token = cfg.host.metrics_require_token;
     api.channel_grace = cfg.host.health.channel_grace;
+    api.metrics = &counts;
+    const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
     // GET /oauth/<provider>/callback of identity bindings, without the API token.
     kit::http_server http(rt, hopt,
                           identity::with_identity_routes(api::make_api_handler(api), identities));
@@ -143,7 +146,7 @@ struct host_app::impl {
     });
 
     auto interrupted = turns.read_unfinished();  // the previous run's, before any turn of ours
-    channel_set running({rt, *store, registry, turns, channels},
+    channel_set running({rt, *store, registry, turns, channels, &counts},
                         plugin_search_path(cfg.host.plugin_dirs), cfg.host.shutdown_timeout);
     for (const auto& ch : cfg.channels) {
       if (!ch.enabled) continue;

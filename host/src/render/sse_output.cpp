@@ -6,14 +6,21 @@ namespace patchbay::render {
 namespace json = boost::json;
 
 sse_output::sse_output(std::shared_ptr<kit::http_stream> stream, turns::scheduler& sched,
-                       std::chrono::milliseconds keepalive)
-    : stream_(std::move(stream)), sched_(sched), keepalive_(keepalive) {
+                       std::chrono::milliseconds keepalive, metrics::gauge* clients)
+    : stream_(std::move(stream)), sched_(sched), keepalive_(keepalive), clients_(clients) {
+  if (clients_ != nullptr) clients_->add();
   arm();
 }
 
 sse_output::~sse_output() {
   if (timer_) sched_.cancel(timer_);
+  close();
+}
+
+void sse_output::close() {
   stream_->close();
+  if (clients_ != nullptr) clients_->sub();
+  clients_ = nullptr;
 }
 
 void sse_output::arm() {
@@ -40,12 +47,12 @@ void sse_output::content(std::string_view text, bool ephemeral) {
 
 void sse_output::error(std::string_view user_text) {
   event("error", json::serialize(json::object{{"message", user_text}}));
-  stream_->close();
+  close();
 }
 
 void sse_output::complete() {
   event("complete", "{}");
-  stream_->close();
+  close();
 }
 
 }  // namespace patchbay::render

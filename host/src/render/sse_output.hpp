@@ -3,12 +3,15 @@
 //   event: error     data: {"message": "..."}      terminal
 //   event: complete  data: {}                      terminal
 // plus a keep-alive comment line every `keepalive` so proxies keep the stream open.
+// `clients` (optional, outliving the output) counts the open streams: +1 while this output's
+// stream is open, -1 when it closes (terminal event) or the output goes away.
 // Threading: called on the router's strand only.
 #pragma once
 
 #include <chrono>
 #include <memory>
 
+#include "metrics/instruments.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "turns/router.hpp"
 
@@ -17,7 +20,7 @@ namespace patchbay::render {
 class sse_output final : public turns::turn_output {
  public:
   sse_output(std::shared_ptr<kit::http_stream> stream, turns::scheduler& sched,
-             std::chrono::milliseconds keepalive);
+             std::chrono::milliseconds keepalive, metrics::gauge* clients = nullptr);
   ~sse_output() override;
   void delta(std::string_view text) override;
   void content(std::string_view text, bool ephemeral) override;
@@ -27,11 +30,13 @@ class sse_output final : public turns::turn_output {
  private:
   void event(const char* name, const std::string& data_json);
   void arm();
+  void close();
 
   std::shared_ptr<kit::http_stream> stream_;
   turns::scheduler& sched_;
   std::chrono::milliseconds keepalive_;
   uint64_t timer_ = 0;
+  metrics::gauge* clients_;  // null once released (or never counted)
 };
 
 }  // namespace patchbay::render

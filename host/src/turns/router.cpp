@@ -11,8 +11,14 @@ namespace {
 constexpr std::size_t finished_memory = 4096;
 }  // namespace
 
-router::router(scheduler& sched, agent_starter& agents, router_limits limits)
-    : sched_(sched), agents_(agents), limits_(std::move(limits)) {}
+router::router(scheduler& sched, agent_starter& agents, router_limits limits,
+               turn_observer* observer)
+    : sched_(sched), agents_(agents), limits_(std::move(limits)), observer_(observer) {}
+
+void router::publish_load() {
+  queued_.store(turns_.size() - running_count_, std::memory_order_relaxed);
+  running_.store(running_count_, std::memory_order_relaxed);
+}
 
 router::~router() {
   for (auto& [id, t] : turns_)
@@ -26,6 +32,7 @@ admission router::admit(turn_spec turn) {
   }
   if (turns_.size() >= limits_.max_turns) {
     ++stats_.refused;
+    if (observer_) observer_->refused(turn);
     if (turn.output) turn.output->error(limits_.busy_text);
     return admission::router_full;
   }
@@ -33,14 +40,17 @@ admission router::admit(turn_spec turn) {
   // The running turn does not count against the thread's queue.
   if (qit != threads_.end() && qit->second.size() > limits_.max_queued_per_thread) {
     ++stats_.refused;
+    if (observer_) observer_->refused(turn);
     if (turn.output) turn.output->error(limits_.busy_text);
     return admission::thread_full;
   }
   auto& queue = threads_[turn.thread_key];
   std::string id = turn.turn_id, key = turn.thread_key;
   queue.push_back(id);
-  turns_.emplace(id, turn_state{std::move(turn)});
+  auto& admitted = turns_.emplace(id, turn_state{std::move(turn)}).first->second;
   ++stats_.admitted;
+  if (observer_) observer_->admitted(admitted.spec);
+  publish_load();
   if (queue.size() == 1) start_next(key);
   return admission::accepted;
 }
@@ -53,13 +63,15 @@ void router::start_next(const std::string& thread_key) {
     turn_state& t = it->second;
     if (t.running) return;
     t.running = true;
+    ++running_count_;
+    publish_load();
     std::string error_text;
     arm_idle(t);
     if (agents_.start(t.spec, error_text)) return;
     spdlog::warn("turn {}: agent {} could not start it: {}", t.spec.turn_id, t.spec.agent,
                  error_text);
     // finish() pops this turn and starts the next one of the thread.
-    finish(t.spec.turn_id, false,
+    finish(t.spec.turn_id, turn_end::start_failed,
            error_text.empty() ? "The agent could not be started." : error_text);
     return;
   }
@@ -76,7 +88,7 @@ void router::arm_idle(turn_state& t) {
     spdlog::warn("turn {}: no answer from agent {} for {} ms; ending it with an error", id,
                  it->second.spec.agent, limits_.idle_timeout.count());
     agents_.cancel(id);
-    finish(id, false, limits_.timeout_text);
+    finish(id, turn_end::timed_out, limits_.timeout_text);
   });
 }
 
@@ -103,12 +115,17 @@ std::string router::deliver(std::string_view payload) {
   turn_state& t = it->second;
   arm_idle(t);
   turn_output& out = *t.spec.output;
+  const bool has_output = (r.delta && !r.delta->empty()) || r.content;
+  if (has_output && !t.output_seen) {
+    t.output_seen = true;
+    if (observer_) observer_->first_output(t.spec);
+  }
   if (r.delta && !r.delta->empty()) out.delta(*r.delta);
   if (r.content) out.content(*r.content, r.ephemeral);
   if (r.error) {
-    finish(r.turn, false, *r.error);
+    finish(r.turn, turn_end::agent_error, *r.error);
   } else if (r.done) {
-    finish(r.turn, true, {});
+    finish(r.turn, turn_end::completed, {});
   }
   return {};
 }
@@ -119,7 +136,7 @@ void router::fail(const std::string& turn_id, std::string_view user_text) {
     if (finished_recently_.count(turn_id)) ++stats_.duplicate_terminal;
     return;
   }
-  finish(turn_id, false, user_text);
+  finish(turn_id, turn_end::failed, user_text);
 }
 
 void router::fail_all(std::string_view user_text) {
@@ -127,25 +144,28 @@ void router::fail_all(std::string_view user_text) {
   for (const auto& [id, t] : turns_) ids.push_back(id);
   for (const auto& id : ids) {
     agents_.cancel(id);
-    finish(id, false, user_text);
+    finish(id, turn_end::failed, user_text);
   }
 }
 
 // turn_id by value on purpose (NOLINT): callers pass references into the turn erased below.
 void router::finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param)
-                    bool ok, std::string_view error_text) {
+                    turn_end how, std::string_view error_text) {
   auto it = turns_.find(turn_id);
   if (it == turns_.end()) return;
   turn_spec spec = std::move(it->second.spec);
   if (it->second.timer) sched_.cancel(it->second.timer);
+  if (it->second.running) --running_count_;
   turns_.erase(it);
+  publish_load();
+  if (observer_) observer_->ended(spec, how);
   finished_recently_.insert(turn_id);
   finished_order_.push_back(turn_id);
   if (finished_order_.size() > finished_memory) {
     finished_recently_.erase(finished_order_.front());
     finished_order_.pop_front();
   }
-  if (ok) {
+  if (how == turn_end::completed) {
     ++stats_.completed;
     spec.output->complete();
   } else {

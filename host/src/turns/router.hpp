@@ -13,6 +13,7 @@
 // may call back from any thread only through the scheduler (see turn_sink in agent.hpp).
 #pragma once
 
+#include <atomic>
 #include <chrono>
 #include <cstdint>
 #include <deque>
@@ -85,9 +86,34 @@ struct router_stats {
 
 enum class admission { accepted, thread_full, router_full, duplicate_turn };
 
+// How a turn ended: the agent's done, the agent's error payload, silence past the idle deadline,
+// fail()/fail_all() (agent failure, client gone, shutdown), or the agent could not start it.
+enum class turn_end { completed, agent_error, timed_out, failed, start_failed };
+
+// Hears what happens to admitted turns, for metrics. Called on the router's executor, in this
+// order per turn: admitted, first_output (at most once: the first delta or content), ended
+// (exactly once, before the output sees the terminal event); or only refused (a full router or
+// thread queue; duplicates of a known turn are not reported).
+class turn_observer {
+ public:
+  virtual ~turn_observer() = default;
+  virtual void refused(const turn_spec& t) = 0;
+  virtual void admitted(const turn_spec& t) = 0;
+  virtual void first_output(const turn_spec& t) = 0;
+  virtual void ended(const turn_spec& t, turn_end how) = 0;
+};
+
+// How many turns the router holds: waiting in a thread queue, and running (started, no terminal
+// yet). Readable from any thread (e.g. a metrics scrape) while the router works.
+struct router_load {
+  std::size_t queued = 0, running = 0;
+};
+
 class router {
  public:
-  router(scheduler& sched, agent_starter& agents, router_limits limits = {});
+  // `observer` (optional) must outlive the router.
+  router(scheduler& sched, agent_starter& agents, router_limits limits = {},
+         turn_observer* observer = nullptr);
   ~router();
 
   // A refused turn (other than a duplicate) still gets its one terminal event: error(busy_text).
@@ -102,11 +128,16 @@ class router {
   void fail_all(std::string_view user_text);
   std::size_t active() const { return turns_.size(); }
   const router_stats& stats() const { return stats_; }
+  // Thread-safe (relaxed atomics mirrored from the router's own state).
+  router_load load() const {
+    return {queued_.load(std::memory_order_relaxed), running_.load(std::memory_order_relaxed)};
+  }
 
  private:
   struct turn_state {
     turn_spec spec;
     bool running = false;
+    bool output_seen = false;  // a delta or content reached the output
     uint64_t timer = 0;
   };
 
@@ -115,11 +146,13 @@ class router {
   void arm_idle(turn_state& t);
   // Takes the id by value: callers pass references into the turn this erases.
   void finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param): see above
-              bool ok, std::string_view error_text);
+              turn_end how, std::string_view error_text);
+  void publish_load();  // mirrors the queued/running counts into the atomics load() reads
 
   scheduler& sched_;
   agent_starter& agents_;
   router_limits limits_;
+  turn_observer* observer_;
   std::map<std::string, turn_state> turns_;  // by turn id
   // thread key → turn ids; the head runs, or has ended and is still being rendered
   std::map<std::string, std::deque<std::string>> threads_;
@@ -128,6 +161,8 @@ class router {
   std::unordered_set<std::string> finished_recently_;
   std::deque<std::string> finished_order_;
   router_stats stats_;
+  std::size_t running_count_ = 0;
+  std::atomic<std::size_t> queued_{0}, running_{0};
 };
 
 }  // namespace patchbay::turns

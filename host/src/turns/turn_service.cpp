@@ -12,6 +12,7 @@
 #include "api/proactive_send.hpp"
 #include "config/config.hpp"
 #include "identity/providers.hpp"
+#include "metrics/registry.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
 #include "render/platform_output.hpp"
@@ -19,6 +20,7 @@
 #include "state/store.hpp"
 #include "turns/router.hpp"
 #include "turns/strand_scheduler.hpp"
+#include "turns/turn_meter.hpp"
 
 namespace patchbay::turns {
 namespace json = boost::json;
@@ -45,13 +47,16 @@ struct turn_service::impl final : turns::agent_starter,
   }
 
   impl(kit::io_runtime& rt, const config::config& cfg, state::store& store,
-       agent_health_fn on_health, std::shared_ptr<identity::provider_registry> shared_identities)
+       agent_health_fn on_health, std::shared_ptr<identity::provider_registry> shared_identities,
+       metrics::registry* shared_metrics)
       : on_health(std::move(on_health)),
         rt(rt),
         store(store),
         keepalive(cfg.host.sse_keepalive),
+        counts(shared_metrics != nullptr ? *shared_metrics : own_metrics),
+        meter(counts),
         sched(rt, rt.make_strand()),
-        router(sched, *this, limits_from(cfg)),
+        router(sched, *this, limits_from(cfg), &meter),
         identities(shared_identities
                        ? std::move(shared_identities)
                        : std::make_shared<identity::provider_registry>(rt, cfg, store)) {
@@ -115,9 +120,13 @@ struct turn_service::impl final : turns::agent_starter,
         if (auto a = live.lock(); a && *a) router.deliver(payload);
       });
     };
-    env.fail = [this, live, st](std::string turn_id, std::string text) {
-      st.post([this, live, turn_id = std::move(turn_id), text = std::move(text)] {
-        if (auto a = live.lock(); a && *a && router.has_turn(turn_id)) router.fail(turn_id, text);
+    env.fail = [this, live, st, errors = counts.agent(name)](std::string turn_id,
+                                                             std::string text) {
+      st.post([this, live, errors, turn_id = std::move(turn_id), text = std::move(text)] {
+        if (auto a = live.lock(); a && *a && router.has_turn(turn_id)) {
+          errors->error(metrics::agent_error_kind::failure);
+          router.fail(turn_id, text);
+        }
       });
     };
     env.report_health = [name, fn = on_health](std::string problem) {
@@ -181,6 +190,9 @@ struct turn_service::impl final : turns::agent_starter,
   state::store& store;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   std::chrono::milliseconds keepalive;
+  metrics::registry own_metrics;  // used when the host passed none
+  metrics::registry& counts;
+  turn_meter meter;  // the router's observer: declared before it, so it outlives it
   strand_scheduler sched;
   turns::router router;
   std::map<std::string, channel_entry> channels;
@@ -196,9 +208,10 @@ struct turn_service::impl final : turns::agent_starter,
 
 turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store,
                            agent_health_fn on_agent_health,
-                           std::shared_ptr<identity::provider_registry> identities)
+                           std::shared_ptr<identity::provider_registry> identities,
+                           metrics::registry* counts)
     : impl_(std::make_shared<impl>(rt, cfg, store, std::move(on_agent_health),
-                                   std::move(identities))) {}
+                                   std::move(identities), counts)) {}
 
 void turn_service::add_channel(const std::shared_ptr<plugin::channel_instance>& channel,
                                const std::string& agent) {
@@ -300,6 +313,8 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
 
 turn_service::~turn_service() = default;
 
+turns::router_load turn_service::router_load() const { return impl_->router.load(); }
+
 std::string turn_service::check_agent(const std::string& name) const {
   if (name.empty() || impl_->agents.count(name)) return {};
   return "unknown agent '" + name + "'";
@@ -336,7 +351,8 @@ void turn_service::start_chat(chat_request req, const std::shared_ptr<kit::http_
         id, thread, agent,
         json::serialize(
             json::object{{"turn", id}, {"thread", thread}, {"text", req.text}, {"channel", "api"}}),
-        std::make_unique<render::sse_output>(stream, self->sched, self->keepalive)};
+        std::make_unique<render::sse_output>(stream, self->sched, self->keepalive,
+                                             &self->counts.sse_clients())};
     auto adm = self->router.admit(std::move(spec));
     if (adm != turns::admission::accepted)  // the client got an error event saying why
       spdlog::warn("turn {}: refused ({})", id,

@@ -14,12 +14,16 @@
 #include "messages/messages.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
+#include "turns/router.hpp"
 
 namespace patchbay::plugin {
 class channel_instance;
 }
 namespace patchbay::identity {
 class provider_registry;
+}
+namespace patchbay::metrics {
+class registry;
 }
 namespace patchbay::state {
 class store;
@@ -40,10 +44,12 @@ class turn_service {
   // from any thread.
   using agent_health_fn = std::function<void(const std::string& agent, const std::string& problem)>;
   // `identities`: the providers of identity bindings (shared with the HTTP callback routes);
-  // null = built here from `cfg`.
+  // null = built here from `cfg`. `metrics`: where turns, agent errors and SSE clients are
+  // counted (must outlive the service); null = a private registry nobody reads.
   turn_service(kit::io_runtime& rt, const config::config& cfg, state::store& store,
                agent_health_fn on_agent_health = {},
-               std::shared_ptr<identity::provider_registry> identities = nullptr);
+               std::shared_ptr<identity::provider_registry> identities = nullptr,
+               metrics::registry* metrics = nullptr);
   ~turn_service();
 
   // Checks the agent name: "" when usable, else the error text for a 400.
@@ -65,6 +71,8 @@ class turn_service {
   void recover(std::vector<state::turn_row> rows);
   // Stops taking turns; running ones end with an error. Blocks until done (not on the strand).
   void shutdown();
+  // Turns queued and running in the router, now. Any thread (a metrics scrape).
+  turns::router_load router_load() const;
 
  private:
   struct impl;

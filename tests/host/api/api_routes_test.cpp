@@ -2,8 +2,10 @@
 // screen, the /metrics switch), metrics format, odd paths.
 #include <gtest/gtest.h>
 
+#include "../metrics/exposition_check.hpp"
 #include "api/auth.hpp"
 #include "api/routes.hpp"
+#include "metrics/registry.hpp"
 
 namespace {
 using namespace patchbay;
@@ -66,6 +68,37 @@ TEST_F(ApiTest, MetricsArePrometheusText) {
   EXPECT_NE(r.body.find("patchbay_channel_state{channel=\"alpha\",state=\"pending\"} 1"),
             std::string::npos);
   EXPECT_NE(r.body.find("# TYPE patchbay_inbound_total counter"), std::string::npos);
+}
+
+TEST_F(ApiTest, MetricsCarryEveryStateAndTheRegistryCountsWellFormed) {
+  metrics::registry counts;
+  ctx.metrics = &counts;
+  counts.channel("alpha")->inbound(metrics::inbound_outcome::accepted);
+  counts.channel("alpha")->outbound("send", PB_ERR_RATE_LIMITED);
+  counts.channel("alpha")->hook_answer(401);
+  counts.turns().started.add();
+  auto r = api::handle_api_request(ctx, get("/metrics"));
+  ASSERT_EQ(r.status, 200u);
+  const std::string& t = r.body;
+  // The state gauge is 0/1 for every known state, so alerts can use `== 1`.
+  EXPECT_NE(t.find("patchbay_channel_state{channel=\"alpha\",state=\"pending\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("patchbay_channel_state{channel=\"alpha\",state=\"connected\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("patchbay_channel_state{channel=\"off\",state=\"disabled\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("patchbay_inbound_total{channel=\"alpha\",outcome=\"accepted\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("patchbay_inbound_total{channel=\"off\",outcome=\"accepted\"} 0\n"),
+            std::string::npos);
+  EXPECT_NE(
+      t.find("patchbay_outbound_total{channel=\"alpha\",kind=\"send\",class=\"rate_limited\"} 1\n"),
+      std::string::npos);
+  EXPECT_NE(t.find("patchbay_hook_requests_total{channel=\"alpha\",code=\"401\"} 1\n"),
+            std::string::npos);
+  EXPECT_NE(t.find("patchbay_turns_started_total 1\n"), std::string::npos);
+  EXPECT_NE(t.find("patchbay_log_dropped_total "), std::string::npos);
+  EXPECT_EQ(metrics_check::check_exposition(t), "") << t;
 }
 
 TEST_F(ApiTest, UnknownRouteAndWrongMethod) {
