@@ -92,9 +92,12 @@ TEST(KitHttpLimits, ScreenRefusesLargeUnauthenticatedPostsWithoutReadingTheirBod
   {
     std::lock_guard lock(mtx);
     ASSERT_EQ(screened.size(), static_cast<std::size_t>(n));
-    EXPECT_EQ(screened[0].path, "/v1/messages");
-    EXPECT_EQ(screened[0].query, "i=0");
-    EXPECT_TRUE(screened[0].body.empty());
+    // Connections are screened in whatever order they arrive: every one by its head alone.
+    for (const auto& head : screened) {
+      EXPECT_EQ(head.path, "/v1/messages");
+      EXPECT_EQ(head.query.rfind("i=", 0), 0u) << head.query;
+      EXPECT_TRUE(head.body.empty());
+    }
   }
 
   // With the token: 100 Continue, then the body reaches the handler.
@@ -252,8 +255,10 @@ TEST(KitHttpLimits, ClientOverItsLimitGetsOnlyPriorityPathsFromTheReserve) {
   EXPECT_LT(std::chrono::steady_clock::now() - t0, 4s);
 
   // Once one of its connections is gone the client is served normally again.
+  // (Which held exchange belongs to which hog depends on arrival order: answer all four; the
+  // three hogs still open keep their connections, the closed one's goes away.)
   hogs.front().reset();
-  s.held.get(0)->respond({});
+  for (std::size_t i = 0; i < 4; ++i) s.held.get(i)->respond({});
   ASSERT_TRUE(wait_until([&] { return status_line(s.get("/v1/x")) == "HTTP/1.1 200 OK"; }));
 }
 
@@ -276,7 +281,7 @@ TEST(KitHttpLimits, FullServerKeepsItsReserveForPriorityPaths) {
           answer = s.get(path, "127.0.0.3");
           return answer.find("too many clients") == std::string::npos;
         },
-        1500ms);
+        5000ms);
     return answer;
   };
   EXPECT_EQ(status_line(get_from_reserve("/healthz")), "HTTP/1.1 200 OK");
@@ -285,9 +290,17 @@ TEST(KitHttpLimits, FullServerKeepsItsReserveForPriorityPaths) {
   EXPECT_EQ(status_line(other), "HTTP/1.1 503 Service Unavailable");
   EXPECT_NE(other.find("too many connections"), std::string::npos) << other;
   // A silent connection holds the reserve (for its header deadline): past it, 503 at accept.
-  raw_client silent(s.srv.port);
+  // (The previous request's reserve slot may still be held for a moment: a silent client that got
+  // the accept-time 503 instead tries again.)
+  std::unique_ptr<raw_client> silent;
+  ASSERT_TRUE(wait_until(
+      [&] {
+        silent = std::make_unique<raw_client>(s.srv.port);
+        return silent->read_until("too many clients", 300ms).empty();
+      },
+      5000ms));
   EXPECT_TRUE(wait_until(
-      [&] { return s.get("/healthz").find("too many clients") != std::string::npos; }, 1500ms));
+      [&] { return s.get("/healthz").find("too many clients") != std::string::npos; }, 5000ms));
 }
 
 TEST(KitHttpLimits, TooManyClientsAnswerSaysItsLengthExactly) {
