@@ -1,5 +1,7 @@
 #include "api/auth.hpp"
 
+#include "patchbay/common/ascii.hpp"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -18,21 +20,12 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
   return diff == 0;
 }
 
-bool iequals_ascii(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
 }  // namespace
 
 bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization) {
   constexpr std::string_view scheme = "bearer";
   if (authorization.size() <= scheme.size() ||
-      !iequals_ascii(authorization.substr(0, scheme.size()), scheme) ||
+      !common::iequals_ascii(authorization.substr(0, scheme.size()), scheme) ||
       authorization[scheme.size()] != ' ')
     return false;
   auto presented = authorization.substr(scheme.size());

@@ -1,24 +1,14 @@
 #include "api/notice_routes.hpp"
 
+#include "patchbay/common/ascii.hpp"
 #include "patchbay/pb_types.h"
 
 namespace patchbay::api {
-namespace {
-
-bool iequal(std::string_view a, std::string_view b) {
-  if (a.size() != b.size()) return false;
-  for (size_t i = 0; i < a.size(); ++i) {
-    auto lower = [](char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c - 'A' + 'a') : c; };
-    if (lower(a[i]) != lower(b[i])) return false;
-  }
-  return true;
-}
-
-}  // namespace
 
 bool equal_routes(const route& a, const route& b) {
-  return iequal(a.channel, b.channel) && iequal(a.conversation, b.conversation) &&
-         iequal(a.thread, b.thread);
+  return common::iequals_ascii(a.channel, b.channel) &&
+         common::iequals_ascii(a.conversation, b.conversation) &&
+         common::iequals_ascii(a.thread, b.thread);
 }
 
 bool structural_failure(int32_t code) {
