@@ -63,6 +63,12 @@ has runtime "$tmp/runtime.files" "usr/share/doc/patchbay/examples/patchbay.yaml"
 packaged_yaml="$(dpkg-deb --fsys-tarfile "$runtime" | tar -xOf - ./etc/patchbay/patchbay.yaml)"
 grep -q 'path: /var/lib/patchbay/' <<<"$packaged_yaml" || fail "/etc/patchbay/patchbay.yaml keeps state outside /var/lib/patchbay"
 lacks_prefix runtime "$tmp/runtime.files" "usr/$includedir/"
+# The unit speaks sd_notify (READY/RELOADING/STOPPING/WATCHDOG) and reloads on SIGHUP.
+unit_path="$(grep -E '^(usr/)?lib/systemd/system/patchbay\.service$' "$tmp/runtime.files" | head -n1)"
+packaged_unit="$(dpkg-deb --fsys-tarfile "$runtime" | tar -xOf - "./$unit_path")"
+for line in 'Type=notify' 'ExecReload=/bin/kill -HUP $MAINPID' 'WatchdogSec='; do
+  grep -qF "$line" <<<"$packaged_unit" || fail "the systemd unit lacks $line"
+done
 
 has dev "$tmp/dev.files" "usr/$includedir/patchbay/pb_plugin.h"
 has dev "$tmp/dev.files" "usr/$includedir/patchbay/plugin.hpp"

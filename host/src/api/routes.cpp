@@ -6,6 +6,7 @@
 #include "api/health.hpp"
 #include "api/metrics.hpp"
 #include "api/proactive_send.hpp"
+#include "api/reload_route.hpp"
 #include "plugin/channel_instance.hpp"
 
 namespace patchbay::api {
@@ -72,6 +73,7 @@ kit::http_handler make_api_handler(api_context& ctx) {
       }
       return handle_messages(ctx, std::move(ex));
     }
+    if (req.path == "/v1/reload" && ctx.reload) return handle_reload(ctx, std::move(ex));
     if (req.path == "/v1/chat" && ctx.turns != nullptr) {
       if (req.method != "POST") {
         auto r = error_response(405, "method_not_allowed", "use POST");

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <vector>
 
@@ -25,6 +26,9 @@ struct api_context {
   bool metrics_require_token = false;  // GET /metrics needs the bearer token too (api/auth.hpp)
   std::chrono::milliseconds channel_grace{60'000};  // GET /healthz/channels (api/health.hpp)
   metrics::registry* metrics = nullptr;  // GET /metrics beyond the status board; /hooks counts
+  // POST /v1/reload (api/reload_route.hpp): asks the host to reload; `done(status, json)` runs
+  // once, on any thread, with the outcome. Empty = not served (404).
+  std::function<void(std::function<void(unsigned status, std::string json)> done)> reload;
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

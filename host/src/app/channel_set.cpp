@@ -2,6 +2,7 @@
 
 #include <spdlog/spdlog.h>
 
+#include <algorithm>
 #include <future>
 
 #include "app/channel_metrics.hpp"
@@ -137,6 +138,22 @@ void channel_set::stop_one(plugin::channel_instance& inst, milliseconds left) {
     c.since_unix_ms = now_ms();
   });
   spdlog::info("channel {}: shut down", inst.id());
+}
+
+bool channel_set::running(const std::string& id) const {
+  return std::any_of(started_.begin(), started_.end(),
+                     [&](const auto& inst) { return inst->id() == id; });
+}
+
+void channel_set::stop(const std::string& id, milliseconds budget) {
+  auto it = std::find_if(started_.begin(), started_.end(),
+                         [&](const auto& inst) { return inst->id() == id; });
+  if (it == started_.end()) return;
+  auto inst = *it;
+  started_.erase(it);
+  deps_.directory.add(id, {});  // still configured: hooks answer 503 until it runs again
+  stop_one(*inst, budget);
+  deps_.turns.remove_channel(id);
 }
 
 void channel_set::stop_all(milliseconds budget) {

@@ -2,8 +2,12 @@
 // within a deadline), stops one or all of them (reverse start order), and keeps the status board,
 // the turn service and the instance directory in step.
 //
-// Thread safety: used from the host's control thread only (start-up, stop); the callbacks it
-// installs on each instance run on runtime threads and only touch thread-safe objects.
+// A reload (app/reload.hpp) also stops single channels, checks a plugin before replacing a running
+// channel, and changes the plugin directories and the start deadline.
+//
+// Thread safety: used from the host's control thread only (start-up, reloads, stop); the
+// callbacks it installs on each instance run on runtime threads and only touch thread-safe
+// objects.
 #pragma once
 
 #include <chrono>
@@ -44,6 +48,19 @@ class channel_set {
   // Stops every channel in reverse start order, within `budget` altogether.
   void stop_all(std::chrono::milliseconds budget);
   std::size_t size() const { return started_.size(); }
+
+  // Whether channel `id` runs here (started, or still starting past its deadline).
+  bool running(const std::string& id) const;
+  // Stops channel `id` (if it runs here) within `budget`, marks it stopped on the board and takes
+  // its instance out of the turn service and the instance directory (the id stays expected there:
+  // a reload that removes the channel removes it).
+  void stop(const std::string& id, std::chrono::milliseconds budget);
+  // Loads (or finds) the plugin `ch` names without starting anything.
+  plugin::load_outcome check_plugin(const config::channel_config& ch) {
+    return loader_.load(ch.plugin);
+  }
+  void set_plugin_dirs(std::vector<std::string> dirs) { loader_.set_dirs(std::move(dirs)); }
+  void set_start_timeout(std::chrono::milliseconds t) { start_timeout_ = t; }
 
  private:
   void stop_one(plugin::channel_instance& inst, std::chrono::milliseconds deadline);

@@ -13,6 +13,8 @@
 #include "api/server_options.hpp"
 #include "app/channel_set.hpp"
 #include "app/health_watch.hpp"
+#include "app/reload.hpp"
+#include "app/sd_notify.hpp"
 #include "identity/providers.hpp"
 #include "metrics/registry.hpp"
 #include "patchbay/kit/http_server.hpp"
@@ -51,11 +53,18 @@ std::vector<std::string> plugin_search_path(const std::vector<std::string>& conf
 }
 
 struct host_app::impl {
+  using reload_done = std::function<void(const reload_outcome&)>;
+  // Callers waiting for one reload at most; more are answered "busy" at once.
+  static constexpr std::size_t max_reload_waiters = 64;
+
   config::config cfg;
   std::mutex mu;
   std::condition_variable cv;
   bool stop_requested = false;
+  bool reload_requested = false;
+  std::vector<reload_done> reload_waiters;  // bounded by max_reload_waiters
   std::atomic<int> signals_seen{0};
+  std::shared_ptr<const sd_notifier> notifier = std::make_shared<const sd_notifier>();
 
   explicit impl(config::config c) : cfg(std::move(c)) {}
 
@@ -67,7 +76,73 @@ struct host_app::impl {
     cv.notify_all();
   }
 
-  int64_t now_ms() { return plugin::system_clock_source().now_unix_ms(); }
+  // Posts a reload for the control thread; requests made before it starts are coalesced into
+  // one. `done` (may be empty) runs once with the outcome, on the control thread.
+  void request_reload(reload_done done) {
+    {
+      std::lock_guard lk(mu);
+      reload_requested = true;
+      if (!done) {
+        // SIGHUP: nobody waits for the outcome.
+      } else if (reload_waiters.size() < max_reload_waiters) {
+        reload_waiters.push_back(std::move(done));
+        done = nullptr;
+      }
+    }
+    cv.notify_all();
+    if (done) {  // too many waiting; a reload is on its way for them
+      reload_outcome o;
+      o.status = reload_outcome::result::busy;
+      done(o);
+    }
+  }
+
+  // The control thread between start-up and stop: runs reloads as they are requested.
+  void serve(reloader& reloads, const plugin::status_board& registry, const std::string& endpoint) {
+    for (;;) {
+      std::vector<reload_done> waiters;
+      {
+        std::unique_lock lk(mu);
+        cv.wait(lk, [&] { return stop_requested || reload_requested; });
+        if (stop_requested) break;
+        reload_requested = false;  // later requests: one more reload, they may see a newer file
+        waiters.swap(reload_waiters);
+      }
+      notifier->notify("RELOADING=1\n" + sd_notifier::monotonic_usec() +
+                       "\nSTATUS=reloading the configuration");
+      reload_outcome out = reloads.reload_file();
+      notifier->notify("READY=1\n" + sd_notifier::status_line(status_summary(registry, endpoint) +
+                                                              "; " + out.summary()));
+      for (auto& w : waiters) w(out);
+    }
+    // Whoever still waits gets an answer: the host is stopping.
+    std::vector<reload_done> waiters;
+    {
+      std::lock_guard lk(mu);
+      waiters.swap(reload_waiters);
+    }
+    reload_outcome stopping;
+    stopping.status = reload_outcome::result::stopping;
+    for (auto& w : waiters) w(stopping);
+  }
+
+  // One line for systemd's STATUS=: "3/4 channels started (not started: x); listening on ...".
+  static std::string status_summary(const plugin::status_board& registry,
+                                    const std::string& endpoint) {
+    std::size_t enabled = 0, started = 0;
+    std::string missing;
+    for (const auto& c : registry.snapshot()) {
+      if (!c.enabled) continue;
+      ++enabled;
+      if (c.started && c.state != plugin::channel_state::failed)
+        ++started;
+      else
+        missing += (missing.empty() ? "" : ", ") + c.id;
+    }
+    std::string s = std::to_string(started) + "/" + std::to_string(enabled) + " channels started";
+    if (!missing.empty()) s += " (not started: " + missing + ")";
+    return s + "; listening on " + endpoint;
+  }
 
   int run() {
     std::unique_ptr<state::store> store;
@@ -87,16 +162,7 @@ struct host_app::impl {
 
     kit::io_runtime rt(2);
     plugin::status_board registry;
-    for (const auto& ch : cfg.channels) {
-      plugin::channel_status st;
-      st.id = ch.id;
-      st.plugin = ch.plugin;
-      st.enabled = ch.enabled;
-      st.state = ch.enabled ? plugin::channel_state::pending : plugin::channel_state::disabled;
-      st.since_unix_ms = now_ms();
-      st.agent = ch.agent;
-      registry.add(std::move(st));
-    }
+    for (const auto& ch : cfg.channels) registry.add(initial_status(ch));
 
     // Identity-binding providers: one set, shared by the turn service (/init, /unbind, user
     // tokens) and the HTTP callback routes.
@@ -121,6 +187,12 @@ struct host_app::impl {
     api.channel_grace = cfg.host.health.channel_grace;
     api.metrics = &counts;
     const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
+    // POST /v1/reload: answered on the control thread once the reload ran.
+    api.reload = [this](std::function<void(unsigned, std::string)> done) {
+      request_reload([done = std::move(done)](const reload_outcome& o) {
+        done(o.http_status(), o.to_json());
+      });
+    };
     // GET /oauth/<provider>/callback of identity bindings, without the API token.
     kit::http_server http(rt, hopt,
                           identity::with_identity_routes(api::make_api_handler(api), identities));
@@ -144,6 +216,11 @@ struct host_app::impl {
       spdlog::info("received signal {}, stopping", sig);
       request_stop();
     });
+    // SIGHUP (systemd's ExecReload): a reload, run once the channels were brought up.
+    kit::signal_watch hangups(rt, {SIGHUP}, [this](int) {
+      spdlog::info("received SIGHUP: reloading the configuration from {}", cfg.file);
+      request_reload(nullptr);
+    });
 
     auto interrupted = turns.read_unfinished();  // the previous run's, before any turn of ours
     channel_set running({rt, *store, registry, turns, channels, &counts},
@@ -164,11 +241,13 @@ struct host_app::impl {
       spdlog::info("ready: {} channel(s) started", running.size());
     else
       spdlog::warn("not ready: {}", why);
+    const std::string endpoint = http.local_endpoint();
+    notifier->notify("READY=1\n" + sd_notifier::status_line(status_summary(registry, endpoint)));
+    sd_watchdog watchdog(rt, notifier);
 
-    {
-      std::unique_lock lk(mu);
-      cv.wait(lk, [&] { return stop_requested; });
-    }
+    reloader reloads(cfg, running, registry, turns, channels);
+    serve(reloads, registry, endpoint);
+    notifier->notify("STOPPING=1\nSTATUS=stopping");
     registry.set_startup_complete(false);  // /readyz answers 503 from here on
     watch.stop();                          // stopping channels is no failure to report
     turns.shutdown();                      // running turns end with an error the user sees

@@ -2,6 +2,8 @@
 //
 // run() blocks the calling thread (never an io thread) until stop is requested (SIGINT/SIGTERM or
 // request_stop()), then stops channels in reverse start order within host.shutdown_timeout_ms.
+// Meanwhile that thread (the control thread) runs the reloads SIGHUP and POST /v1/reload ask for
+// (app/reload.hpp), and tells systemd about start-up, reloads and stop (app/sd_notify.hpp).
 #pragma once
 
 #include <atomic>

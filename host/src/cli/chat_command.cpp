@@ -5,9 +5,9 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
-#include <cstdlib>
 
 #include "agents/sse_parser.hpp"
+#include "cli/api_endpoint.hpp"
 #include "cli/commands.hpp"
 #include "patchbay/kit/http_client.hpp"
 
@@ -59,17 +59,6 @@ int parse_chat_args(const args& in, chat_options& o) {
     return 2;
   }
   return 0;
-}
-
-// What the arguments leave out: $PATCHBAY_URL (else the default listen address), $PATCHBAY_TOKEN.
-void apply_chat_defaults(chat_options& o) {
-  // Read at start-up of the command, before any thread runs: getenv is safe then.
-  const char* env_url = std::getenv("PATCHBAY_URL");      // NOLINT(concurrency-mt-unsafe)
-  const char* env_token = std::getenv("PATCHBAY_TOKEN");  // NOLINT(concurrency-mt-unsafe)
-  if (o.url.empty() && env_url) o.url = env_url;
-  if (o.url.empty()) o.url = "http://127.0.0.1:8780";
-  if (o.token.empty() && env_token) o.token = env_token;
-  while (!o.url.empty() && o.url.back() == '/') o.url.pop_back();
 }
 
 kit::http_client_request make_chat_request(const chat_options& o) {
@@ -136,16 +125,6 @@ class chat_printer {
   bool printed_ = false, ended_with_newline_ = true;
 };
 
-// The message of a JSON error answer: {"error":{"code":"...","message":"..."}}; "" if none.
-std::string error_answer_message(const std::string& body) {
-  json::error_code ec;
-  json::value v = json::parse(body, ec);
-  if (!ec && v.is_object() && v.as_object().contains("error") && v.at("error").is_object() &&
-      v.at("error").as_object().contains("message") && v.at("error").at("message").is_string())
-    return std::string(v.at("error").at("message").get_string());
-  return "";
-}
-
 // The exit code once the request is over, after saying what went wrong if anything did.
 int chat_exit_code(chat_end ending, const std::string& url, const std::string& err,
                    const kit::http_client_response& resp, const std::string& error_body) {
@@ -171,7 +150,7 @@ int chat_exit_code(chat_end ending, const std::string& url, const std::string& e
 int cmd_chat(const args& in) {
   chat_options o;
   if (int rc = parse_chat_args(in, o); rc != 0) return rc;
-  apply_chat_defaults(o);
+  apply_endpoint_defaults(o.url, o.token);
   kit::http_client_request req = make_chat_request(o);
 
   chat_printer printer;

@@ -66,6 +66,7 @@ void print_usage(bool to_stderr) {
       "                                   channel status of a running host (a table; --json: raw)\n"
       "  patchbay chat [--url URL] [--token TOKEN] [--thread ID] [--agent NAME] TEXT\n"
       "                                   one turn through the host's API, streamed\n"
+      "  patchbay reload [--url URL] [--token TOKEN]  re-read a running host's configuration\n"
       "  patchbay version                 print the version and plugin ABI\n"
       "  patchbay NAME [ARGS...]          run the external command patchbay-NAME (beside this\n"
       "                                   binary or on PATH), e.g. patchbay weixin-login\n"

@@ -19,6 +19,7 @@ int main(int argc, char** argv) {
     if (cmd == "version" || cmd == "--version") return cmd_version(rest);
     if (cmd == "status") return cmd_status(rest);
     if (cmd == "chat") return cmd_chat(rest);
+    if (cmd == "reload") return cmd_reload(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       print_usage(false);
       return 0;

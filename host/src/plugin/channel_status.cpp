@@ -104,6 +104,12 @@ void status_board::add(channel_status st) {
   channels_.push_back(std::move(st));
 }
 
+void status_board::remove(const std::string& id) {
+  std::lock_guard lk(mu_);
+  std::erase_if(channels_, [&](const channel_status& c) { return c.id == id; });
+  probes_.erase(id);
+}
+
 void status_board::update(const std::string& id, const std::function<void(channel_status&)>& fn) {
   std::lock_guard lk(mu_);
   channel_status* c = find(id);

@@ -115,6 +115,8 @@ class status_board {
   explicit status_board(std::function<int64_t()> now_unix_ms = {});
 
   void add(channel_status st);
+  // Drops the channel's entry (a reload removed the channel); unknown ids are ignored.
+  void remove(const std::string& id);
   // Applies `fn` to the channel's entry under the lock; unknown ids are ignored. Keeps the
   // derived fields in step: down_since_unix_ms, and last_error when the state turns into a
   // problem (reconnecting, degraded, failed, refused) with a reason.

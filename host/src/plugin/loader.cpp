@@ -8,12 +8,12 @@
 #include <algorithm>
 #include <cstring>
 #include <filesystem>
-#include <fstream>
 #include <mutex>
 #include <optional>
 #include <type_traits>
 #include <vector>
 
+#include "plugin/elf_check.hpp"
 #include "plugin/host_api.hpp"
 
 namespace patchbay::plugin {
@@ -61,16 +61,6 @@ bool valid_name(const char* s) {
   return true;
 }
 
-bool is_elf(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  char magic[4] = {};
-  f.read(magic, 4);
-  return f.gcount() == 4 && std::memcmp(magic,
-                                        "\x7f"
-                                        "ELF",
-                                        4) == 0;
-}
-
 // Minimum sizes a v1.0 plugin must fill in: everything defined in minor 0.
 // (sizeof of a pointer member is what the ABI means here, hence the NOLINT.)
 constexpr size_t min_descriptor =
@@ -99,14 +89,15 @@ void retain_forever(std::shared_ptr<boost::dll::shared_library> lib) {
 
 using refusal = std::optional<load_error>;
 
-// The file exists and is an ELF shared object.
-refusal check_file(const std::string& key) {
+// The file exists and is a complete ELF shared object for this host (elf_check.hpp): a file still
+// being copied, cut short or built for another machine is refused here, before dlopen could
+// crash the process on it.
+refusal check_file(const std::string& key, file_identity& id) {
   std::error_code ec;
   if (!fs::exists(key, ec))
     return refused(key, "file not found", "check the path, or build/install the plugin");
-  if (!fs::is_regular_file(key, ec) || !is_elf(key))
-    return refused(key, "not a shared object (no ELF header)",
-                   "point `plugin:` at a .so built with patchbay_add_plugin()");
+  if (auto problem = check_elf_file(key, &id))
+    return refused(key, std::move(problem->reason), std::move(problem->fix));
   return std::nullopt;
 }
 
@@ -220,12 +211,15 @@ refusal copy_tables(const std::string& key, const pb_plugin_descriptor& d, plugi
 }
 
 // Loads `key` (a canonical path): check, open, find the entry, call it once, validate and copy.
-// On success the library is retained for the life of the process.
-load_outcome load_uncached(const std::string& key) {
+// Once dlopen succeeded the library is retained for the life of the process (its initializers,
+// and perhaps its entry, ran) and `opened` is set: the outcome is final for this file.
+load_outcome load_uncached(const std::string& key, file_identity& id, bool& opened) {
   auto fail = [](load_error e) { return load_outcome{nullptr, std::move(e)}; };
-  if (auto why = check_file(key)) return fail(std::move(*why));
+  if (auto why = check_file(key, id)) return fail(std::move(*why));
   auto lib = std::make_shared<boost::dll::shared_library>();
   if (auto why = open_library(key, *lib)) return fail(std::move(*why));
+  opened = true;
+  retain_forever(lib);
   pb_entry_fn entry = nullptr;
   if (auto why = find_entry(key, *lib, entry)) return fail(std::move(*why));
   const pb_plugin_descriptor* d = entry(host_info());
@@ -233,7 +227,6 @@ load_outcome load_uncached(const std::string& key) {
   auto m = std::make_shared<plugin_module>();
   if (auto why = copy_tables(key, *d, *m)) return fail(std::move(*why));
   m->library = lib;
-  retain_forever(lib);
   return load_outcome{std::move(m), std::nullopt};
 }
 
@@ -288,10 +281,26 @@ load_outcome loader::load_file(const std::string& path) {
   std::error_code ec;
   fs::path canon = fs::weakly_canonical(fs::path(path), ec);
   std::string key = ec ? path : canon.string();
-  if (auto it = cache_.find(key); it != cache_.end()) return it->second;
-  load_outcome out = load_uncached(key);
-  cache_[key] = out;
+  if (auto it = cache_.find(key); it != cache_.end()) {
+    // Loaded before: valid only while the file on disk is still the one that was loaded.
+    auto now = identify_file(key);
+    if (now && *now == it->second.id) return it->second.out;
+    return refuse(key,
+                  std::string("plugin file ") + (now ? "changed" : "removed") +
+                      " since it was loaded (a library cannot be unloaded, and running a second "
+                      "build of it beside the first is refused)",
+                  "restart the host to use the new build; channels already running keep the "
+                  "build they loaded");
+  }
+  file_identity id;
+  bool opened = false;
+  load_outcome out = load_uncached(key, id, opened);
+  // Refusals before dlopen (missing, incomplete, not ELF, unresolved symbols) are not kept:
+  // a later load (a reload after the file was fixed) checks the file again.
+  if (opened) cache_[key] = cached{out, id};
   return out;
 }
+
+void loader::set_dirs(std::vector<std::string> plugin_dirs) { dirs_ = std::move(plugin_dirs); }
 
 }  // namespace patchbay::plugin

@@ -3,7 +3,16 @@
 // A refusal is a value naming the file, the reason and the fix; it never throws and never
 // affects other plugins. A library that loaded successfully stays loaded until the process exits.
 //
-// Thread safety: a loader is used from one thread (start-up); plugin_module is immutable.
+// Before dlopen the file is checked (elf_check.hpp): an incomplete or foreign file is refused
+// instead of crashing the process. A file that was loaded is remembered by its canonical path and
+// identity (device, inode, size, modification time); loading it again returns the same module
+// while the file is unchanged, and is refused once the file was replaced or rewritten (libraries
+// are never unloaded, so the new build cannot replace the old one in this process). Files refused
+// before dlopen are checked afresh on every load, so a fixed or newly copied file loads later
+// (e.g. on a config reload).
+//
+// Thread safety: a loader is used from one thread (start-up, then the host's control thread);
+// plugin_module is immutable.
 #pragma once
 
 #include <map>
@@ -13,6 +22,7 @@
 #include <vector>
 
 #include "patchbay/pb_plugin.h"
+#include "plugin/elf_check.hpp"
 
 namespace patchbay::plugin {
 
@@ -49,12 +59,18 @@ class loader {
   std::vector<std::string> scan() const;
 
   const std::vector<std::string>& dirs() const { return dirs_; }
+  // Searched by later load(name) calls (a reload with other host.plugin_dirs).
+  void set_dirs(std::vector<std::string> plugin_dirs);
 
  private:
   load_outcome load_file(const std::string& path);
 
+  struct cached {
+    load_outcome out;  // the module, or why the opened library was refused
+    file_identity id;  // the file that was opened
+  };
   std::vector<std::string> dirs_;
-  std::map<std::string, load_outcome> cache_;  // by canonical path
+  std::map<std::string, cached> cache_;  // files that were opened, by canonical path
 };
 
 // "limit=30000 codepoints edit=yes typing=no ephemeral=no reply_token=none edit_interval=500ms

@@ -18,6 +18,7 @@
 #include "render/platform_output.hpp"
 #include "render/sse_output.hpp"
 #include "state/store.hpp"
+#include "turns/agent_table.hpp"
 #include "turns/router.hpp"
 #include "turns/strand_scheduler.hpp"
 #include "turns/turn_meter.hpp"
@@ -64,29 +65,17 @@ struct turn_service::impl final : turns::agent_starter,
       if (!c.identity.empty()) channel_identity[c.id] = c.identity;
     std::random_device rd;
     id_prefix = (static_cast<uint64_t>(rd()) << 32) ^ rd();
-    for (const auto& a : cfg.agents) {
-      std::string err;
-      auto backend = agents::make_agent(a, env_for(a.name), err);
-      if (!backend) {
-        // Unusable agents stay listed: their turns end with an error naming the problem.
-        spdlog::error("agent {} (type {}): {}", a.name, a.type, err);
-      }
-      agents.emplace(a.name, agent_entry{a.type, std::move(backend), err});
-      if (default_agent.empty()) default_agent = a.name;
-    }
-    if (!agents.count("echo")) {  // the built-in default needs no configuration
-      std::string err;
-      config::agent_config echo{"echo", "echo", "{}", {}};
-      agents.emplace("echo",
-                     agent_entry{"echo", agents::make_agent(echo, env_for("echo"), err), err});
-      if (default_agent.empty()) default_agent = "echo";
-    }
+    agents.configure(cfg.agents, agent_factory());
     if (!identities->empty()) {  // /init and /unbind turns
       const std::string name(identity::command_agent_name);
-      agents.emplace(
-          name,
-          agent_entry{"identity", identity::make_command_agent(resolver(), env_for(name)), ""});
+      agents.add_fixed(name, "identity", identity::make_command_agent(resolver(), env_for(name)));
     }
+  }
+
+  turns::agent_table::factory agent_factory() {
+    return [this](const config::agent_config& a, std::string& err) {
+      return agents::make_agent(a, env_for(a.name), err);
+    };
   }
 
   // Who asks in a channel turn on a channel with identity bindings (on the router's strand).
@@ -143,27 +132,19 @@ struct turn_service::impl final : turns::agent_starter,
 
   // turns::agent_starter
   bool start(const turns::turn_spec& t, std::string& error_text) override {
-    auto it = agents.find(t.agent);
-    if (it == agents.end()) {
-      error_text = "Unknown agent '" + t.agent + "'.";
-      return false;
-    }
-    if (!it->second.backend) {
-      error_text = "The agent '" + t.agent + "' is not available (" + it->second.problem + ").";
-      return false;
-    }
-    return it->second.backend->start(t.turn_id, t.request_json, error_text);
+    return agents.start(t.agent, t.turn_id, t.request_json, error_text);
   }
-  void cancel(const std::string& turn_id) override {
-    for (auto& [name, e] : agents)
-      if (e.backend) e.backend->cancel(turn_id);
-  }
+  void cancel(const std::string& turn_id) override { agents.cancel(turn_id); }
 
-  struct agent_entry {
-    std::string type;
-    std::unique_ptr<agents::agent> backend;  // null when its options were invalid
-    std::string problem;                     // why it is null
-  };
+  // While replaced agents still finish turns: stop each once its last turn ended.
+  void sweep_retired() {
+    if (agents.sweep() == 0 || sweeping) return;
+    sweeping = true;
+    sched.schedule(std::chrono::seconds(1), [this] {
+      sweeping = false;
+      if (!stopping) sweep_retired();
+    });
+  }
 
   struct channel_entry {
     std::shared_ptr<plugin::channel_instance> instance;
@@ -197,8 +178,8 @@ struct turn_service::impl final : turns::agent_starter,
   turns::router router;
   std::map<std::string, channel_entry> channels;
   std::map<render::platform_driver*, std::shared_ptr<render::platform_driver>> draining;
-  std::map<std::string, agent_entry> agents;
-  std::string default_agent;
+  turns::agent_table agents{[this](const std::string& id) { return router.has_turn(id); }};
+  bool sweeping = false;  // a sweep of retired agents is scheduled
   std::shared_ptr<identity::provider_registry> identities;  // providers of identity bindings
   std::map<std::string, std::string> channel_identity;      // channel id → provider
   uint64_t id_prefix = 0;
@@ -311,12 +292,30 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
   });
 }
 
+void turn_service::reconfigure(const config::config& cfg) {
+  auto done = std::make_shared<std::promise<void>>();
+  auto f = done->get_future();
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), cfg, done] {
+    auto self = w.lock();
+    if (!self) return done->set_value();
+    if (!self->stopping) {
+      self->agents.configure(cfg.agents, self->agent_factory());
+      self->channel_identity.clear();
+      for (const auto& c : cfg.channels)
+        if (!c.identity.empty()) self->channel_identity[c.id] = c.identity;
+      self->sweep_retired();
+    }
+    done->set_value();
+  });
+  f.wait_for(5s);
+}
+
 turn_service::~turn_service() = default;
 
 turns::router_load turn_service::router_load() const { return impl_->router.load(); }
 
 std::string turn_service::check_agent(const std::string& name) const {
-  if (name.empty() || impl_->agents.count(name)) return {};
+  if (name.empty() || impl_->agents.has(name)) return {};
   return "unknown agent '" + name + "'";
 }
 
@@ -332,7 +331,7 @@ void turn_service::start_chat(chat_request req, const std::shared_ptr<kit::http_
       return;
     }
     std::string id = make_turn_id(self->id_prefix, ++self->seq);
-    std::string agent = req.agent.empty() ? self->default_agent : req.agent;
+    std::string agent = req.agent.empty() ? self->agents.default_agent() : req.agent;
     std::string thread = "api:" + (req.thread.empty() ? id : req.thread);
     auto stream = ex->start_stream(200, "text/event-stream",
                                    {{"Cache-Control", "no-cache"}, {"X-Patchbay-Turn", id}});
@@ -367,8 +366,7 @@ void turn_service::shutdown() {
     auto self = w.lock();
     if (!self) return done->set_value();
     self->stopping = true;
-    for (auto& [name, e] : self->agents)  // deliberate: backends notify nothing
-      if (e.backend) e.backend->stop();
+    self->agents.stop_all();  // deliberate: backends notify nothing
     self->router.fail_all("The gateway is shutting down; please ask again in a moment.");
     done->set_value();
   });

@@ -61,6 +61,11 @@ class turn_service {
   void add_channel(const std::shared_ptr<plugin::channel_instance>& channel,
                    const std::string& agent);
   void remove_channel(const std::string& channel_id);
+  // A reload (docs/architecture.md §12): applies `cfg`'s agents (added ones usable at once,
+  // changed ones replaced for new turns while running turns finish on the old backend, removed
+  // ones take no new turn) and its channels' identity providers. Blocks until applied on the
+  // service's strand (bounded); call from the host's control thread, not the strand.
+  void reconfigure(const config::config& cfg);
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
   // After a restart: every turn the previous run left unfinished ends with an error the user
