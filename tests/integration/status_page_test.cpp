@@ -2,8 +2,10 @@
 // channels on fake platforms: weixin on the fake iLink, feishu on the fake Feishu (TLS, long
 // connection). The rendered rows name each channel, its plugin and `connected`; when the fake
 // Feishu goes away its row turns `reconnecting` while weixin stays connected; without the API
-// token the page shows the token form and no rows. Screenshots are kept under
-// <build>/test-artifacts/. Skipped (with the reason) where `chromium` is not on PATH.
+// token the page shows the token form and no rows. And against a canned /v1/channels (a kit test
+// server serving the page): every field of the status JSON is rendered, "—" where a host does
+// not send it, and strings from the JSON are shown as text, never as markup. Screenshots are
+// kept under <build>/test-artifacts/. Skipped (with the reason) where `chromium` is not on PATH.
 #include <unistd.h>
 
 #include <cstdlib>
@@ -13,9 +15,11 @@
 #include <sstream>
 #include <string>
 
+#include "api/status_page/status_page.hpp"
 #include "fake_feishu.hpp"
 #include "fake_ilink_process.hpp"
 #include "host_fixture.hpp"
+#include "kit_test_support.hpp"
 
 namespace {
 using namespace std::chrono_literals;
@@ -98,11 +102,14 @@ std::string channel_state(host_fixture& h, const std::string& id) {
   return fstest::channel_state(h, id);
 }
 
+#define SKIP_WITHOUT_CHROMIUM(bin)                                                            \
+  const std::string bin = find_on_path("chromium");                                           \
+  if (bin.empty())                                                                            \
+  GTEST_SKIP() << "chromium is not on PATH: the status page is not tested in a browser here " \
+                  "(tools/install-deps.sh installs Debian's `chromium`)"
+
 TEST(StatusPageBrowser, RowsShowChannelsAndAConnectionDropTurnsReconnecting) {
-  const std::string chromium = find_on_path("chromium");
-  if (chromium.empty())
-    GTEST_SKIP() << "chromium is not on PATH: the status page is not tested in a browser here "
-                    "(tools/install-deps.sh installs Debian's `chromium`)";
+  SKIP_WITHOUT_CHROMIUM(chromium);
 
   wxtest::fake_ilink ilink({"--hold-ms", "2000"});
   fstest::fake_feishu feishu;
@@ -167,6 +174,102 @@ TEST(StatusPageBrowser, RowsShowChannelsAndAConnectionDropTurnsReconnecting) {
   const fs::path reconnecting_png = artifacts / "status-page-reconnecting.png";
   EXPECT_TRUE(browser.screenshot(with_token, reconnecting_png)) << browser.last_error;
   std::cout << "status page screenshot: " << reconnecting_png.string() << "\n";
+}
+
+// A /v1/channels answer with every field a host may send (and one channel of an older host
+// without the newer ones), hostile strings included.
+std::string canned_channels() {
+  namespace json = boost::json;
+  const auto now = std::chrono::duration_cast<std::chrono::milliseconds>(
+                       std::chrono::system_clock::now().time_since_epoch())
+                       .count();
+  json::object full{
+      {"id", "full<img src=x onerror=\"document.title='pwned'\">"},
+      {"plugin", "feishu"},
+      {"plugin_version", "1.2.3"},
+      {"platform", "Feishu"},
+      {"enabled", true},
+      {"state", "degraded"},
+      {"reason", "<b>platform refuses our credentials</b>"},
+      {"since_unix_ms", now - 125000},
+      {"started", true},
+      {"inbound", {{"accepted", 40}, {"duplicates", 1}, {"refused", 0}}},
+      {"agent_problem", "agent crash loop"},
+      {"last_inbound_unix_ms", now - 5000},
+      {"last_liveness_unix_ms", now - 1000},
+      {"liveness_window_ms", 90000},
+      {"last_error",
+       {{"text", "token refused <script>alert(1)</script>"}, {"unix_ms", now - 60000}}},
+      {"attempt", 2},
+      {"next_attempt_unix_ms", now + 600000},
+      {"outbound",
+       {{"sends", {{"ok", 3}, {"auth", 1}}},
+        {"edits", {{"ok", 5}}},
+        {"in_flight", 1},
+        {"oldest_in_flight_ms", 4000},
+        {"last_failure",
+         {{"what", "send"}, {"class", "auth"}, {"text", "bad token"}, {"unix_ms", now - 30000}}}}},
+      {"reported_state", "connected"},
+      {"inbound_last_minute", 7}};
+  json::object old{
+      {"id", "old-host"},     {"plugin", "weixin"},
+      {"plugin_version", ""}, {"platform", "Weixin"},
+      {"enabled", true},      {"state", "connected"},
+      {"reason", ""},         {"since_unix_ms", now - 3000},
+      {"started", true},      {"inbound", {{"accepted", 0}, {"duplicates", 0}, {"refused", 0}}}};
+  return json::serialize(json::object{{"channels", json::array{full, old}}});
+}
+
+TEST(StatusPageBrowser, EveryFieldIsRenderedAndStringsStayText) {
+  SKIP_WITHOUT_CHROMIUM(chromium);
+  const std::string body = canned_channels();
+  kit_test::test_server server([&](std::shared_ptr<patchbay::kit::http_exchange> ex) {
+    if (auto page = patchbay::api::status_page_response(ex->request())) return ex->respond(*page);
+    patchbay::kit::http_response r;
+    if (ex->request().path == "/v1/channels")
+      r.body = body;
+    else
+      r.status = 404;
+    ex->respond(std::move(r));
+  });
+  headless_chromium browser(chromium);
+  const std::string dom = browser.dump_dom(server.url("/status"));
+  auto rows = rows_of(dom);
+  ASSERT_EQ(rows.size(), 2u) << dom;
+  // Markup in the JSON is shown as text: no element made of it, no script run.
+  EXPECT_EQ(dom.find("<img"), std::string::npos) << dom;
+  EXPECT_EQ(dom.find("<b>"), std::string::npos) << dom;
+  EXPECT_EQ(dom.find("<script>alert"), std::string::npos) << dom;
+  EXPECT_EQ(dom.find("pwned</title>"), std::string::npos) << dom;
+  EXPECT_NE(dom.find("&lt;b&gt;platform refuses our credentials&lt;/b&gt;"), std::string::npos);
+  EXPECT_NE(dom.find("token refused &lt;script&gt;alert(1)&lt;/script&gt;"), std::string::npos);
+
+  std::string full;
+  for (const auto& [id, r] : rows)
+    if (id.rfind("full", 0) == 0) full = r.html;
+  ASSERT_FALSE(full.empty()) << dom;
+  for (const char* want :
+       {">feishu 1.2.3<", "platform Feishu", ">degraded<", "agent: agent crash loop",
+        "class=\"rate\">7<", "attempt 2, next in ", "sends: ok 3, auth 1; edits: ok 5",
+        "1 in flight (oldest 4s)", "last failure: send: bad token (", "plugin reports connected",
+        "(window 1m 30s)"})
+    EXPECT_NE(full.find(want), std::string::npos) << want << " in " << full;
+  // Times are relative to the browser's clock (virtual time moves it a little): patterns.
+  for (const char* want : {R"(class="since">2m \d+s<)", R"(class="last-inbound">\d+s ago<)",
+                           R"(class="last-error">token refused .*<span class="note">1m \d+s ago<)",
+                           R"(last sign of life \d+s ago)"})
+    EXPECT_TRUE(std::regex_search(full, std::regex(want))) << want << " in " << full;
+  // An older host's channel: the newer fields are absent and shown as "—".
+  const std::string& old = rows["old-host"].html;
+  EXPECT_NE(old.find(">weixin<"), std::string::npos) << old;
+  EXPECT_NE(old.find("class=\"last-inbound\">—<"), std::string::npos) << old;
+  EXPECT_NE(old.find("class=\"last-error\">—<"), std::string::npos) << old;
+  EXPECT_NE(old.find("class=\"reconnect\">—<"), std::string::npos) << old;
+  EXPECT_NE(old.find("class=\"outbound\">—<"), std::string::npos) << old;
+  const fs::path png = fs::path(PB_ARTIFACT_DIR) / "status-page-all-fields.png";
+  fs::create_directories(png.parent_path());
+  EXPECT_TRUE(browser.screenshot(server.url("/status"), png)) << browser.last_error;
+  std::cout << "status page screenshot: " << png.string() << "\n";
 }
 
 }  // namespace

@@ -125,7 +125,7 @@
       .join(", ");
   }
 
-  function outbound(c) {
+  function outbound(c, now) {
     const o = c.outbound;
     if (!o || typeof o !== "object") return [DASH, ""];
     const sends = counts(o.sends) || "none";
@@ -135,6 +135,12 @@
       note = o.in_flight + " in flight";
       if (o.in_flight > 0 && isNum(o.oldest_in_flight_ms))
         note += " (oldest " + duration(o.oldest_in_flight_ms) + ")";
+    }
+    const f = o.last_failure;
+    if (f && typeof f === "object" && typeof f.text === "string" && f.text) {
+      let failure = "last failure: " + (typeof f.what === "string" && f.what ? f.what + ": " : "") + f.text;
+      if (isNum(f.unix_ms) && f.unix_ms > 0) failure += " (" + ago(f.unix_ms, now) + ")";
+      note = note ? note + "; " + failure : failure;
     }
     return ["sends: " + sends + (edits ? "; edits: " + edits : ""), note];
   }
@@ -155,6 +161,14 @@
     const version = typeof c.plugin_version === "string" && c.plugin_version ? " " + c.plugin_version : "";
     tr.appendChild(cell((c.plugin || DASH) + version, c.platform ? "platform " + c.platform : "", "plugin"));
     const stateTd = cell(state, c.reason || "", stateClass(state));
+    if (typeof c.reported_state === "string" && c.reported_state && c.reported_state !== state)
+      stateTd.appendChild(el("span", "plugin reports " + c.reported_state, "note"));
+    if (isNum(c.last_liveness_unix_ms) && c.last_liveness_unix_ms > 0) {
+      let life = "last sign of life " + ago(c.last_liveness_unix_ms, now);
+      if (isNum(c.liveness_window_ms) && c.liveness_window_ms > 0)
+        life += " (window " + duration(c.liveness_window_ms) + ")";
+      stateTd.appendChild(el("span", life, "note"));
+    }
     if (c.agent_problem) stateTd.appendChild(el("span", "agent: " + c.agent_problem, "note"));
     tr.appendChild(stateTd);
     tr.appendChild(cell(isNum(c.since_unix_ms) && c.since_unix_ms > 0 ? duration(now - c.since_unix_ms) : DASH, "", "since"));
@@ -163,7 +177,7 @@
     const [errText, errWhen] = lastError(c, now);
     tr.appendChild(cell(errText, errWhen, "last-error"));
     tr.appendChild(cell(reconnect(c, now), "", "reconnect"));
-    const [out, outNote] = outbound(c);
+    const [out, outNote] = outbound(c, now);
     tr.appendChild(cell(out, outNote, "outbound"));
     return tr;
   }
