@@ -159,12 +159,12 @@ start "fake NyxID on $nyxid_listen" fake-nyxid \
 nyxid=$(first_line fake-nyxid "${pids[0]}" "the fake NyxID server on $nyxid_listen")
 feishu_url=$(jq -r .base_url <<<"$feishu")
 feishu_ca=$(jq -r .ca_file <<<"$feishu") # the fake serves TLS with a CA of its own
+ilink_url=$(jq -r .base_url <<<"$ilink")
+nyxid_url=$(jq -r .base_url <<<"$nyxid")
 for u in "$feishu_url" "$ilink_url" "$nyxid_url"; do
   [[ $u == http*://127.0.0.1:* ]] || fail "a fake printed no usable base_url: '$u'"
 done
 [ -f "$feishu_ca" ] || fail "the fake Feishu/Lark server printed no CA file: '$feishu_ca'"
-ilink_url=$(jq -r .base_url <<<"$ilink")
-nyxid_url=$(jq -r .base_url <<<"$nyxid")
 
 # The ${ENV} variables examples/patchbay.yaml references, from the fakes' first lines. Pointing
 # the same config at the real platforms means setting these to real values (README.md).
