@@ -319,5 +319,6 @@ iLink (Weixin) on $ilink_url and NyxID on $nyxid_url. From a second terminal:
   and the status page in a browser: $api/status
 Logs: $logs. Ctrl-C stops patchbay and the fakes.
 EOF
-wait "$host_pid" || true
-echo "demo: patchbay exited"
+rc=0
+wait "$host_pid" || rc=$?
+fail "patchbay exited on its own (exit code $rc): $(tail -n3 "$logs/patchbay.err")"
