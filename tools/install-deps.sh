@@ -7,6 +7,7 @@ set -euo pipefail
 
 packages=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates python3 file
+  jq  # tools/demo-run.sh reads the fakes' first lines and control answers
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libsqlite3-dev
@@ -14,6 +15,7 @@ packages=(
   dpkg-dev
   clang-format clang-tidy
   prometheus
+  chromium  # headless, for the status page test (tests/integration/status_page_test.cpp)
 )
 
 missing=()

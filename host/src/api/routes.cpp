@@ -7,6 +7,7 @@
 #include "api/metrics.hpp"
 #include "api/proactive_send.hpp"
 #include "api/reload_route.hpp"
+#include "api/status_page/status_page.hpp"
 #include "plugin/channel_instance.hpp"
 
 namespace patchbay::api {
@@ -50,6 +51,7 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
   // (The server's screen refused these already; checked again for callers without it.)
   if (auto refused = refuse_without_token(ctx, req)) return std::move(*refused);
   if (path == "/metrics") return metrics_response(ctx);
+  if (auto page = status_page_response(req)) return *page;  // /status: no token, no secret
   if (path.rfind("/v1/", 0) == 0) {
     if (path == "/v1/channels") {
       kit::http_response r;
