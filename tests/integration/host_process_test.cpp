@@ -72,13 +72,15 @@ TEST(HostProcess, RefusedPluginDoesNotStopTheOthers) {
   EXPECT_EQ(h.proc->wait(20s), 0) << h.logs();
   std::string logs = h.logs();
   // One line names the file, the reason and the fix.
-  EXPECT_NE(logs.find("channel broken: plugin refused: " PB_ZOO_DIR "/patchbay_zoo_major2.so: ABI "
+  EXPECT_NE(logs.find(R"("channel":"broken","msg":"plugin refused: )" PB_ZOO_DIR
+                      "/patchbay_zoo_major2.so: ABI "
                       "major mismatch"),
             std::string::npos)
       << logs;
   EXPECT_NE(logs.find("; fix: use a build of the plugin for ABI 1"), std::string::npos);
-  // Reverse order: second stops before first.
-  auto s2 = logs.find("channel second: shut down"), s1 = logs.find("channel first: shut down");
+  // Reverse order: second stops before first. Channel lines carry the channel as a JSON field.
+  auto s2 = logs.find(R"("channel":"second","msg":"shut down")"),
+       s1 = logs.find(R"("channel":"first","msg":"shut down")");
   ASSERT_NE(s1, std::string::npos);
   ASSERT_NE(s2, std::string::npos);
   EXPECT_LT(s2, s1);

@@ -84,7 +84,9 @@ TEST(PluginFiles, TruncatedOrGarbagePluginIsRefusedByEveryCommandNeverCrashes) {
   ASSERT_FALSE(h.base.empty()) << h.logs();
   EXPECT_TRUE(h.wait_status("/healthz", 200));
   const std::string log = h.wait_for_log("not ready");
-  EXPECT_EQ(count(log, "channel cutty: plugin refused: " + cut + ": " + truncated_line), 1u) << log;
+  EXPECT_EQ(
+      count(log, R"("channel":"cutty","msg":"plugin refused: )" + cut + ": " + truncated_line), 1u)
+      << log;
   h.proc->signal(SIGTERM);
   EXPECT_EQ(h.proc->wait(20s), 0) << h.logs();
 

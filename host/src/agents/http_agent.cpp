@@ -25,6 +25,7 @@
 #include "agents/http_agent_decoder.hpp"
 #include "agents/running_requests.hpp"
 #include "agents/stream_lines.hpp"
+#include "patchbay/common/log_subject.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "turns/thread_response.hpp"
 
@@ -88,8 +89,8 @@ struct http_call : http_call_base {
       auto secrets = opt.secrets;
       if (!bearer.empty()) secrets.push_back(bearer);
       std::string ex = excerpt(raw.text(), secrets);
-      spdlog::warn("agent {}: turn {}: the agent answered HTTP {}: {}", agent_name, turn_id,
-                   resp.status, ex.empty() ? "(empty body)" : ex);
+      spdlog::warn("{}agent {}: the agent answered HTTP {}: {}", common::log_tag({.turn = turn_id}),
+                   agent_name, resp.status, ex.empty() ? "(empty body)" : ex);
       return end("the agent answered HTTP " + std::to_string(resp.status) +
                  (ex.empty() ? "" : ": " + ex));
     }
@@ -128,7 +129,7 @@ struct http_call : http_call_base {
 
   void end(const std::string& text) {
     if (text.rfind("the agent answered HTTP", 0) != 0)
-      spdlog::warn("agent {}: turn {}: {}", agent_name, turn_id, text);
+      spdlog::warn("{}agent {}: {}", common::log_tag({.turn = turn_id}), agent_name, text);
     fail(turn_id, text);
   }
 

@@ -23,6 +23,7 @@
 #include "agents/openai_agent_protocol.hpp"
 #include "agents/running_requests.hpp"
 #include "agents/sse_parser.hpp"
+#include "patchbay/common/log_subject.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "state/store.hpp"
 #include "turns/thread_response.hpp"
@@ -94,7 +95,8 @@ struct openai_call : http_call_base {
       return false;
     }
     if (c.unreadable) {
-      spdlog::debug("agent {}: turn {}: skipped an unreadable stream event", name, turn_id);
+      spdlog::debug("{}agent {}: skipped an unreadable stream event",
+                    common::log_tag({.turn = turn_id}), name);
       return true;
     }
     if (!c.delta.empty()) {
@@ -103,8 +105,8 @@ struct openai_call : http_call_base {
     }
     if (!c.finish_reason.empty()) {
       if (c.finish_reason != "stop")
-        spdlog::info("agent {}: turn {}: the model finished with reason '{}'", name, turn_id,
-                     c.finish_reason);
+        spdlog::info("{}agent {}: the model finished with reason '{}'",
+                     common::log_tag({.turn = turn_id}), name, c.finish_reason);
       complete();
       return false;
     }
@@ -117,8 +119,9 @@ struct openai_call : http_call_base {
     if (resp.status != 0 && !is_success_status(resp.status)) {
       auto e = oa::parse_error(raw.text());
       std::string rid(resp.header("x-request-id"));
-      spdlog::warn("agent {}: turn {}: the model service answered HTTP {} (request id {}): {}",
-                   name, turn_id, resp.status, rid.empty() ? "-" : rid, scrub(raw.text()));
+      spdlog::warn("{}agent {}: the model service answered HTTP {} (request id {}): {}",
+                   common::log_tag({.turn = turn_id}), name, resp.status, rid.empty() ? "-" : rid,
+                   scrub(raw.text()));
       return end_with(oa::text_for_status(resp.status, e));
     }
     const auto kind = classify_transport(error);
@@ -188,7 +191,7 @@ struct openai_call : http_call_base {
   }
 
   void log_problem(const std::string& what) {
-    spdlog::warn("agent {}: turn {}: {}", name, turn_id, what);
+    spdlog::warn("{}agent {}: {}", common::log_tag({.turn = turn_id}), name, what);
   }
 
   std::string scrub(std::string_view text) const {

@@ -6,6 +6,7 @@
 #include <future>
 
 #include "app/channel_metrics.hpp"
+#include "patchbay/common/log_subject.hpp"
 
 namespace patchbay::app {
 using namespace std::chrono;
@@ -36,11 +37,12 @@ void channel_set::on_status(const std::string& id, const pb_status& st) {
                    ? spdlog::level::warn
                    : spdlog::level::info;
   if (st.state == PB_STATE_RECONNECTING)
-    spdlog::log(level, "channel {}: reconnecting (attempt {}, next try in {} ms){}{}", id,
-                st.attempt, std::max<int64_t>(0, st.next_attempt_unix_ms - now_ms()),
+    spdlog::log(level, "{}reconnecting (attempt {}, next try in {} ms){}{}",
+                common::log_tag({.channel = id}), st.attempt,
+                std::max<int64_t>(0, st.next_attempt_unix_ms - now_ms()),
                 reason.empty() ? "" : ": ", reason);
   else
-    spdlog::log(level, "channel {}: {}{}{}", id, plugin::to_string(state),
+    spdlog::log(level, "{}{}{}{}", common::log_tag({.channel = id}), plugin::to_string(state),
                 reason.empty() ? "" : ": ", reason);
 }
 
@@ -56,7 +58,8 @@ bool channel_set::start(const config::channel_config& ch) {
   };
   auto out = loader_.load(ch.plugin);
   if (!out.module) {
-    spdlog::error("channel {}: plugin refused: {}", ch.id, out.error->to_string());
+    spdlog::error("{}plugin refused: {}", common::log_tag({.channel = ch.id}),
+                  out.error->to_string());
     mark(plugin::channel_state::refused, out.error->reason);
     return false;
   }
@@ -76,8 +79,8 @@ bool channel_set::start(const config::channel_config& ch) {
     board.record_op(id, what, r);
   };
   ev.inbound = [id, &turns = deps_.turns](const messages::inbound_message& m) {
-    spdlog::debug("channel {}: inbound message {} in conversation {} stored", id, m.event_id,
-                  m.conversation_id);
+    spdlog::debug("{}inbound message {} in conversation {} stored",
+                  common::log_tag({.channel = id}), m.event_id, m.conversation_id);
     turns.on_inbound(id, m);
   };
   if (deps_.metrics) ev = counted_events(std::move(ev), deps_.metrics->channel(ch.id));
@@ -98,16 +101,16 @@ bool channel_set::start(const config::channel_config& ch) {
   auto f = p->get_future();
   inst->start([p](const std::string& err) { p->set_value(err); });
   if (f.wait_for(start_timeout_) != std::future_status::ready) {
-    spdlog::error("channel {}: plugin {} did not return from create/start within {} ms", ch.id,
-                  out.module->name, start_timeout_.count());
+    spdlog::error("{}plugin {} did not return from create/start within {} ms",
+                  common::log_tag({.channel = ch.id}), out.module->name, start_timeout_.count());
     mark(plugin::channel_state::failed, "start timed out");
     started_.push_back(inst);  // still owned, shut down with the rest
     return true;
   }
   if (std::string err = f.get(); !err.empty()) {
     deps_.turns.remove_channel(ch.id);
-    spdlog::error("channel {}: {} (plugin {} at {})", ch.id, err, out.module->name,
-                  out.module->path);
+    spdlog::error("{}{} (plugin {} at {})", common::log_tag({.channel = ch.id}), err,
+                  out.module->name, out.module->path);
     mark(plugin::channel_state::failed, err);
     return false;
   }
@@ -116,8 +119,8 @@ bool channel_set::start(const config::channel_config& ch) {
     if (c.state == plugin::channel_state::starting || c.state == plugin::channel_state::pending)
       c.state = plugin::channel_state::starting;
   });
-  spdlog::info("channel {}: started (plugin {} {} at {})", ch.id, out.module->name,
-               out.module->version, out.module->path);
+  spdlog::info("{}started (plugin {} {} at {})", common::log_tag({.channel = ch.id}),
+               out.module->name, out.module->version, out.module->path);
   started_.push_back(std::move(inst));
   return true;
 }
@@ -129,7 +132,8 @@ void channel_set::stop_one(plugin::channel_instance& inst, milliseconds left) {
   inst.shutdown(left, [p] { p->set_value(); });
   // The instance enforces `left` on the plugin; the extra second covers draining callbacks.
   if (f.wait_for(left + seconds(1)) != std::future_status::ready) {
-    spdlog::error("channel {}: did not shut down in time; continuing", inst.id());
+    spdlog::error("{}did not shut down in time; continuing",
+                  common::log_tag({.channel = inst.id()}));
     return;
   }
   deps_.board.update(inst.id(), [&](plugin::channel_status& c) {
@@ -137,7 +141,7 @@ void channel_set::stop_one(plugin::channel_instance& inst, milliseconds left) {
     c.state = plugin::channel_state::stopped;
     c.since_unix_ms = now_ms();
   });
-  spdlog::info("channel {}: shut down", inst.id());
+  spdlog::info("{}shut down", common::log_tag({.channel = inst.id()}));
 }
 
 bool channel_set::running(const std::string& id) const {

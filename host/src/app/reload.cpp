@@ -6,6 +6,7 @@
 #include <algorithm>
 
 #include "app/host_app.hpp"
+#include "patchbay/common/log_subject.hpp"
 
 namespace patchbay::app {
 namespace json = boost::json;
@@ -154,7 +155,7 @@ reload_outcome reloader::reload_file() {
 
 void reloader::stop_channels(const std::vector<std::string>& ids) {
   for (const auto& id : ids) {
-    spdlog::info("channel {}: stopping (reload)", id);
+    spdlog::info("{}stopping (reload)", common::log_tag({.channel = id}));
     channels_.stop(id, running_.host.shutdown_timeout);
   }
 }
@@ -212,8 +213,8 @@ reload_outcome reloader::apply(config::config next) {
       auto check = channels_.check_plugin(*ch);
       if (!check.module) {
         const std::string why = check.error->to_string();
-        spdlog::error("channel {}: not restarted, keeps running as before: plugin refused: {}", id,
-                      why);
+        spdlog::error("{}not restarted, keeps running as before: plugin refused: {}",
+                      common::log_tag({.channel = id}), why);
         out.kept.emplace_back(id, why);
         *ch = *find_channel(running_, id);
         continue;

@@ -2,6 +2,7 @@
 
 #include <boost/json.hpp>
 
+#include "agents/host_answer_agent.hpp"
 #include "config/config.hpp"
 #include "patchbay/pb_messages.h"
 #include "turns/thread_response.hpp"
@@ -71,14 +72,6 @@ std::string text_of(const std::string& request_json) {
   return t && t->is_string() ? std::string(t->get_string()) : std::string();
 }
 
-void answer(const agents::agent_env& env, const std::string& turn_id, std::string text) {
-  turns::thread_response r;
-  r.turn = turn_id;
-  r.content = std::move(text);
-  r.done = true;
-  env.deliver(turns::to_json(r));
-}
-
 class command_agent final : public agents::agent {
  public:
   command_agent(subject_resolver resolve, agents::agent_env env)
@@ -94,7 +87,7 @@ class command_agent final : public agents::agent {
     }
     // A late answer for a turn the router gave up on is dropped by the router.
     r->service->run_command(c, r->who, [env = env_, turn_id](std::string text) {
-      answer(env, turn_id, std::move(text));
+      agents::answer_with_text(env, turn_id, std::move(text));
     });
     return true;
   }

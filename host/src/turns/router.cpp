@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include <vector>
+#include "patchbay/common/log_subject.hpp"
 
 namespace patchbay::turns {
 
@@ -68,8 +69,8 @@ void router::start_next(const std::string& thread_key) {
     std::string error_text;
     arm_idle(t);
     if (agents_.start(t.spec, error_text)) return;
-    spdlog::warn("turn {}: agent {} could not start it: {}", t.spec.turn_id, t.spec.agent,
-                 error_text);
+    spdlog::warn("{}agent {} could not start it: {}", common::log_tag({.turn = t.spec.turn_id}),
+                 t.spec.agent, error_text);
     // finish() pops this turn and starts the next one of the thread.
     finish(t.spec.turn_id, turn_end::start_failed,
            error_text.empty() ? "The agent could not be started." : error_text);
@@ -85,8 +86,9 @@ void router::arm_idle(turn_state& t) {
     if (it == turns_.end()) return;
     it->second.timer = 0;
     ++stats_.timed_out;
-    spdlog::warn("turn {}: no answer from agent {} for {} ms; ending it with an error", id,
-                 it->second.spec.agent, limits_.idle_timeout.count());
+    spdlog::warn("{}no answer from agent {} for {} ms; ending it with an error",
+                 common::log_tag({.turn = id}), it->second.spec.agent,
+                 limits_.idle_timeout.count());
     agents_.cancel(id);
     finish(id, turn_end::timed_out, limits_.timeout_text);
   });
@@ -105,7 +107,7 @@ std::string router::deliver(std::string_view payload) {
   if (it == turns_.end() || !it->second.running) {
     if (finished_recently_.count(r.turn)) {
       if (r.terminal()) ++stats_.duplicate_terminal;
-      spdlog::debug("turn {}: payload after the turn ended ignored", r.turn);
+      spdlog::debug("{}payload after the turn ended ignored", common::log_tag({.turn = r.turn}));
       return "turn already ended";
     }
     ++stats_.unknown_turn;

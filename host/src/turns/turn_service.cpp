@@ -9,10 +9,12 @@
 #include <random>
 
 #include "agents/agent.hpp"
+#include "agents/host_answer_agent.hpp"
 #include "api/proactive_send.hpp"
 #include "config/config.hpp"
 #include "identity/providers.hpp"
 #include "metrics/registry.hpp"
+#include "patchbay/common/log_subject.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
 #include "render/platform_output.hpp"
@@ -66,6 +68,8 @@ struct turn_service::impl final : turns::agent_starter,
     std::random_device rd;
     id_prefix = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     agents.configure(cfg.agents, agent_factory());
+    const std::string host_answer(agents::host_answer_agent_name);
+    agents.add_fixed(host_answer, "host", agents::make_host_answer_agent(env_for(host_answer)));
     if (!identities->empty()) {  // /init and /unbind turns
       const std::string name(identity::command_agent_name);
       agents.add_fixed(name, "identity", identity::make_command_agent(resolver(), env_for(name)));
@@ -177,6 +181,7 @@ struct turn_service::impl final : turns::agent_starter,
   strand_scheduler sched;
   turns::router router;
   std::map<std::string, channel_entry> channels;
+  std::vector<front_stage> front;  // the inbound path's front stages, in order
   std::map<render::platform_driver*, std::shared_ptr<render::platform_driver>> draining;
   turns::agent_table agents{[this](const std::string& id) { return router.has_turn(id); }};
   bool sweeping = false;  // a sweep of retired agents is scheduled
@@ -213,8 +218,17 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
     if (!self) return;
     auto ch = self->channels.find(channel_id);
     if (ch == self->channels.end() || self->stopping) {
-      spdlog::warn("channel {}: inbound {} arrived while the channel takes no turns; not answered",
-                   channel_id, m.event_id);
+      spdlog::warn("{}inbound {} arrived while the channel takes no turns; not answered",
+                   common::log_tag({.channel = channel_id}), m.event_id);
+      return;
+    }
+    std::optional<front_verdict> verdict;
+    const std::string& platform = ch->second.instance->module().platform;
+    for (const auto& stage : self->front)
+      if ((verdict = stage(front_input{channel_id, platform, m}))) break;
+    if (verdict && verdict->what == front_verdict::kind::drop) {
+      spdlog::debug("{}inbound {} not answered: {}", common::log_tag({.channel = channel_id}),
+                    m.event_id, verdict->reason);
       return;
     }
     api::remember_route(self->store, m.sender_id, {channel_id, m.conversation_id, m.thread_id});
@@ -225,29 +239,42 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
     auto driver = self->make_driver(ch->second, target, caps);
     driver->persist(driver->renderer().record());  // unfinished from now on, until terminal
     std::string thread = channel_id + "\x1f" + m.conversation_id + "\x1f" + m.thread_id;
+    // The host's own answers (commands, notices) run beside the conversation's turns, never
+    // queued behind a running one (a /stop must not wait for the turn it stops).
+    if (verdict && verdict->what == front_verdict::kind::host_answer) thread += "\x1fhost";
     std::string agent = ch->second.agent;
-    if (self->channel_identity.count(channel_id) &&
-        identity::parse_command(m.text) != identity::command::none)
+    if (verdict && verdict->what == front_verdict::kind::agent && !verdict->agent.empty())
+      agent = verdict->agent;
+    if (verdict && verdict->what == front_verdict::kind::host_answer)
+      agent = agents::host_answer_agent_name;
+    else if (self->channel_identity.count(channel_id) &&
+             identity::parse_command(m.text) != identity::command::none)
       agent = identity::command_agent_name;  // answered by the host, not the channel's agent
-    turns::turn_spec spec{
-        id, thread, agent,
-        json::serialize(json::object{
-            {"turn", id},
-            {"thread", thread},
-            {"channel", channel_id},
-            {"conversation", m.conversation_id},
-            {"conversation_kind", identity::conversation_kind_name(m.conversation_kind)},
-            {"sender", m.sender_id},
-            {"sender_name", m.sender_name},
-            // the message this turn answers (its
-            // reply context; the opaque reply
-            // token itself stays in the host)
-            {"message", m.message_id},
-            {"thread_id", m.thread_id},
-            {"text", m.text}}),
-        driver->make_output()};
+    json::object request{
+        {"turn", id},
+        {"thread", thread},
+        {"channel", channel_id},
+        {"conversation", m.conversation_id},
+        {"conversation_kind", identity::conversation_kind_name(m.conversation_kind)},
+        {"sender", m.sender_id},
+        {"sender_name", m.sender_name},
+        // the message this turn answers (its
+        // reply context; the opaque reply
+        // token itself stays in the host)
+        {"message", m.message_id},
+        {"thread_id", m.thread_id},
+        {"text", m.text}};
+    if (verdict && verdict->what == front_verdict::kind::host_answer)
+      request[agents::host_answer_key] = verdict->text;
+    turns::turn_spec spec{id, thread, agent, json::serialize(request), driver->make_output()};
     if (self->router.admit(std::move(spec)) == turns::admission::duplicate_turn)
       self->draining.erase(driver.get());  // already answered or answering: nothing to render
+  });
+}
+
+void turn_service::add_front_stage(front_stage stage) {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), stage = std::move(stage)]() mutable {
+    if (auto self = w.lock()) self->front.push_back(std::move(stage));
   });
 }
 
@@ -269,8 +296,8 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
     for (const auto& row : rows) {
       auto ch = self->channels.find(row.instance);
       if (ch == self->channels.end()) {
-        spdlog::warn("turn {}: its channel {} is not running; closing it without a notice",
-                     row.turn_id, row.instance);
+        spdlog::warn("{}its channel {} is not running; closing it without a notice",
+                     common::log_tag({.turn = row.turn_id}), row.instance);
         state::turn_row done = row;
         done.terminal = true;
         done.outcome = "error";
@@ -341,7 +368,7 @@ void turn_service::start_chat(chat_request req, const std::shared_ptr<kit::http_
         s->sched.strand().post([weak, id] {
           auto t = weak.lock();
           if (!t || !t->router.has_turn(id)) return;
-          spdlog::info("turn {}: client went away; ending the turn", id);
+          spdlog::info("{}client went away; ending the turn", common::log_tag({.turn = id}));
           t->cancel(id);
           t->router.fail(id, "client disconnected");
         });
@@ -354,7 +381,7 @@ void turn_service::start_chat(chat_request req, const std::shared_ptr<kit::http_
                                              &self->counts.sse_clients())};
     auto adm = self->router.admit(std::move(spec));
     if (adm != turns::admission::accepted)  // the client got an error event saying why
-      spdlog::warn("turn {}: refused ({})", id,
+      spdlog::warn("{}refused ({})", common::log_tag({.turn = id}),
                    adm == turns::admission::thread_full ? "thread busy" : "router full");
   });
 }

@@ -14,6 +14,7 @@
 #include "messages/messages.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
+#include "turns/inbound_front.hpp"
 #include "turns/router.hpp"
 
 namespace patchbay::plugin {
@@ -66,6 +67,9 @@ class turn_service {
   // ones take no new turn) and its channels' identity providers. Blocks until applied on the
   // service's strand (bounded); call from the host's control thread, not the strand.
   void reconfigure(const config::config& cfg);
+  // Adds a stage to the front of the inbound path (turns/inbound_front.hpp), after those added
+  // before it. Call before channels start (any thread; applied on the service's strand in order).
+  void add_front_stage(front_stage stage);
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
   // After a restart: every turn the previous run left unfinished ends with an error the user
