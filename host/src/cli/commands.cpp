@@ -8,6 +8,7 @@
 
 #include "app/host_app.hpp"
 #include "app/logging.hpp"
+#include "cli/api_endpoint.hpp"
 #include "cli/status_table.hpp"
 #include "config/config.hpp"
 #include "patchbay/kit/http_client.hpp"
@@ -188,13 +189,7 @@ int cmd_status(const args& in) {
     return usage_error(e.what());
   }
   if (!a.empty()) return usage_error("unexpected argument " + a[0]);
-  // Read at start-up of the command, before any thread runs: getenv is safe then.
-  const char* env_url = std::getenv("PATCHBAY_URL");      // NOLINT(concurrency-mt-unsafe)
-  const char* env_token = std::getenv("PATCHBAY_TOKEN");  // NOLINT(concurrency-mt-unsafe)
-  if (url.empty() && env_url) url = env_url;
-  if (url.empty()) url = "http://127.0.0.1:8780";
-  if (token.empty() && env_token) token = env_token;
-  while (!url.empty() && url.back() == '/') url.pop_back();
+  apply_endpoint_defaults(url, token);
 
   kit::http_client_request req;
   req.url = url + "/v1/channels";
