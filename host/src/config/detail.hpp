@@ -128,6 +128,9 @@ bool exceeds_value_cap(context& ctx, const field& f, std::size_t other_keys = 0)
 // Why `text` is not a valid "host:port" listen address, or nullopt when it is. The reason never
 // quotes the text.
 std::optional<std::string> listen_address_problem(std::string_view text);
+// True when a valid listen address only accepts connections from this machine: 127.0.0.0/8,
+// [::1] or the name localhost.
+bool listen_is_loopback(std::string_view text);
 
 // --- section readers (host.cpp, agents.cpp, channels.cpp) ---------------------------------------
 

@@ -104,6 +104,13 @@ void read_host(context& ctx, const field& f, host_config& out) {
   if (const field* tokens = find_entry(entries, "api_tokens")) {
     out.api_tokens = read_string_list(ctx, *tokens, "API token", "a list of API tokens");
   }
+  // Secure by default: /v1/* (agents, proactive sends, reloads) is never open to a network.
+  if (out.api_tokens.empty() && !listen_is_loopback(out.listen)) {
+    const field* listen = find_entry(entries, "listen");
+    ctx.error(listen ? listen->pos : f.pos, listen ? listen->path : f.path,
+              "the API would be reachable beyond this machine without a token: set "
+              "host.api_tokens (e.g. [\"${PATCHBAY_TOKEN}\"]) or listen on 127.0.0.1");
+  }
   if (const field* log = find_entry(entries, "log")) read_log(ctx, *log, out.log);
   if (const field* http = find_entry(entries, "http")) read_host_http(ctx, *http, out.http);
   if (const field* metrics = find_entry(entries, "metrics"))

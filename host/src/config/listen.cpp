@@ -83,4 +83,14 @@ std::optional<std::string> listen_address_problem(std::string_view text) {
   return port_problem(text.substr(colon + 1));
 }
 
+bool listen_is_loopback(std::string_view text) {
+  if (text.rfind("[::1]:", 0) == 0) return true;
+  const auto colon = text.rfind(':');
+  if (colon == std::string_view::npos || text.front() == '[') return false;
+  const std::string host(text.substr(0, colon));
+  if (host == "localhost") return true;
+  in_addr out{};
+  return inet_pton(AF_INET, host.c_str(), &out) == 1 && (ntohl(out.s_addr) >> 24) == 127;
+}
+
 }  // namespace patchbay::config::detail

@@ -5,6 +5,7 @@ namespace pbtest {
 namespace {
 
 using namespace patchbay::config;
+using strings = std::vector<std::string>;
 
 // config_json of a channel whose config is `{v: <scalar>}`.
 std::string config_value(const std::string& scalar) {
@@ -77,9 +78,25 @@ TEST_F(ConfigTest, NestedStructuresAndKeys) {
   EXPECT_EQ(config_value("[]"), "[]");
 }
 
+// With a token, so that only the address's syntax decides (see ListenBeyondLoopbackNeedsAToken).
 bool listen_ok(const std::string& addr) {
-  const auto r = parse("host: {listen: \"" + addr + "\"}\n");
+  const auto r = parse("host: {listen: \"" + addr + "\", api_tokens: [t]}\n");
   return r.cfg.has_value();
+}
+
+TEST_F(ConfigTest, ListenBeyondLoopbackNeedsAToken) {
+  for (const char* addr : {"127.0.0.1:8780", "127.9.8.7:1", "localhost:1", "[::1]:8780"})
+    EXPECT_TRUE(parse("host: {listen: \"" + std::string(addr) + "\"}\n").cfg) << addr;
+  for (const char* addr : {"0.0.0.0:8780", "[::]:0", "10.0.0.1:80", "gw.example.com:443",
+                           "128.0.0.1:80", "[::ffff:127.0.0.1]:1"}) {
+    EXPECT_EQ(errors_of("host:\n  listen: \"" + std::string(addr) + "\"\n"),
+              strings{"test.yaml:2:11: host.listen: the API would be reachable beyond this machine "
+                      "without a token: set host.api_tokens (e.g. [\"${PATCHBAY_TOKEN}\"]) or "
+                      "listen on 127.0.0.1"})
+        << addr;
+    EXPECT_TRUE(parse("host: {listen: \"" + std::string(addr) + "\", api_tokens: [t]}\n").cfg)
+        << addr;
+  }
 }
 
 TEST_F(ConfigTest, ListenAcceptsHostPortForms) {
