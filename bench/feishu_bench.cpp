@@ -4,6 +4,9 @@
 //      durable → ack), and until every echo reply was posted (→ echo agent → Open API). The
 //      bench raises the plugin's client-side rate limits, which would otherwise pace the
 //      replies at the platform's limits (1000/min per app).
+//      Also: the host's CPU time per message, the latency per reply (p50/p99: the fake pushing the
+//      event → the reply posted, both on the fake's clock) and the TCP connections opened to the
+//      fake meanwhile (from /proc/net/tcp, the bench's own control calls taken off).
 //   2. reconnect cost: C cycles of the fake dropping the connection with a 1 ms backoff; per
 //      cycle the time from the drop to the next open connection (discovery + TCP + TLS + upgrade,
 //      on the fake's clock), and the host's RSS, threads and fds before and after.
@@ -79,6 +82,12 @@ void events_per_second(const fs::path& dir, size_t events) {
     std::fprintf(stderr, "the plugin did not connect\n%s", s.host->logs().c_str());
     return;
   }
+  const pid_t pid = s.host->proc->pid();
+  const unsigned fake_port = unsigned(std::stoul(s.fake.base.substr(s.fake.base.rfind(':') + 1)));
+  std::set<unsigned> before, seen;
+  add_tcp_client_ports(fake_port, before);
+  const size_t calls0 = g_calls;
+  const double cpu0 = cpu_ms(pid);
   const auto t0 = clk::now();
   json::object body{{"count", events}, {"chat_type", "p2p"}, {"text", "bench event"}};
   if (!s.fake.control("/_fake/inject", "POST", json::serialize(body)).is_object()) return;
@@ -86,6 +95,7 @@ void events_per_second(const fs::path& dir, size_t events) {
   size_t acked = 0;
   wait_for(
       [&] {
+        add_tcp_client_ports(fake_port, seen);
         acked = 0;
         for (const auto& e : s.list("/_fake/events", "events"))
           if (num(e, "ack_code") == 200) ++acked;
@@ -96,16 +106,45 @@ void events_per_second(const fs::path& dir, size_t events) {
   size_t replies = 0;
   wait_for(
       [&] {
+        add_tcp_client_ports(fake_port, seen);
         replies = s.list("/_fake/messages", "messages").size();
         return replies >= events;
       },
       300s);
   const double t_replied = seconds_since(t0);
+  const double cpu = cpu_ms(pid) - cpu0;
+  add_tcp_client_ports(fake_port, seen);
+  size_t fresh = 0;
+  for (unsigned port : seen) fresh += before.count(port) == 0 ? 1 : 0;
+  const size_t own_calls = g_calls - calls0;
+  const size_t opened = fresh > own_calls ? fresh - own_calls : 0;
+  // Per reply: the fake's first push of the event it answers → the reply's creation.
+  std::map<std::string, int64_t> pushed;
+  for (const auto& e : s.list("/_fake/events", "events")) {
+    const auto* d = e.as_object().if_contains("deliveries");
+    if (d && d->is_array() && !d->as_array().empty())
+      pushed[str(e, "message_id")] = num(d->as_array().front(), "time_ms");
+  }
+  std::vector<int64_t> lat;
+  for (const auto& m : s.list("/_fake/messages", "messages")) {
+    const auto it = pushed.find(str(m, "reply_to"));
+    if (it != pushed.end()) lat.push_back(num(m, "create_time_ms") - it->second);
+  }
+  std::sort(lat.begin(), lat.end());
+  const auto pct = [&](double p) {
+    return lat.empty() ? 0LL
+                       : static_cast<long long>(
+                             lat[std::min(lat.size() - 1, size_t(p * double(lat.size())))]);
+  };
   std::printf(
       "one connection: %zu events injected in %.2f s; %zu acked after %.2f s: %.0f events/s "
       "(frame -> plugin -> host durable -> ack); %zu replies after %.2f s: %.0f replies/s "
       "(-> echo agent -> Open API)\n",
       events, injected, acked, t_acked, acked / t_acked, replies, t_replied, replies / t_replied);
+  std::printf(
+      "host CPU %.0f ms: %.3f ms/message; reply latency (push -> reply posted) p50 %lld ms, p99 "
+      "%lld ms over %zu replies; TCP connections opened to the fake by the host: %zu\n",
+      cpu, replies ? cpu / double(replies) : 0.0, pct(0.50), pct(0.99), lat.size(), opened);
 }
 
 void reconnect_cost(const fs::path& dir, size_t cycles) {

@@ -92,7 +92,9 @@ void http_pool::give_back(std::unique_ptr<client_conn> c) {
     } else if (idle_total_ >= opt_.max_idle_total) {
       evict_oldest_locked(evicted);
     }
-    idle_[c->key].push_back(idle_conn{std::move(c), clock::now(), ++order_});
+    // (Looked up again: the eviction may have erased this origin's emptied list.)
+    const std::string key = c->key;
+    idle_[key].push_back(idle_conn{std::move(c), clock::now(), ++order_});
     ++idle_total_;
     if (!sweep_armed_) {
       sweep_armed_ = true;
