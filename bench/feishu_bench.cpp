@@ -4,14 +4,14 @@
 //      durable → ack), and until every echo reply was posted (→ echo agent → Open API). The
 //      bench raises the plugin's client-side rate limits, which would otherwise pace the
 //      replies at the platform's limits (1000/min per app).
-//      Also: the host's CPU time per message, the latency per reply (p50/p99: the fake pushing the
-//      event → the reply posted, both on the fake's clock) and the TCP connections opened to the
-//      fake meanwhile (from /proc/net/tcp, the bench's own control calls taken off).
+//      Also: the host's CPU time per message and the TCP connections opened to the fake meanwhile
+//      (from /proc/net/tcp, the bench's own control calls taken off); then S messages one at a
+//      time, each waited for: inject → reply posted, p50/p99.
 //   2. reconnect cost: C cycles of the fake dropping the connection with a 1 ms backoff; per
 //      cycle the time from the drop to the next open connection (discovery + TCP + TLS + upgrade,
 //      on the fake's clock), and the host's RSS, threads and fds before and after.
 //
-//   feishu_bench [--events N] [--cycles C]
+//   feishu_bench [--events N] [--cycles C] [--singles S]
 //
 // A plain program (not Google Benchmark): it orchestrates processes. Built with
 // PATCHBAY_BUILD_BENCH=ON: build-bench/bench/feishu_bench.
@@ -74,7 +74,7 @@ struct feishu_setup {
   }
 };
 
-void events_per_second(const fs::path& dir, size_t events) {
+void events_per_second(const fs::path& dir, size_t events, size_t singles) {
   feishu_setup s(dir,
                  "      rate_app_per_minute: 1000000\n      rate_app_burst: 100000\n"
                  "      rate_chat_per_second: 10000\n      rate_chat_burst: 100000\n");
@@ -118,17 +118,38 @@ void events_per_second(const fs::path& dir, size_t events) {
   for (unsigned port : seen) fresh += before.count(port) == 0 ? 1 : 0;
   const size_t own_calls = g_calls - calls0;
   const size_t opened = fresh > own_calls ? fresh - own_calls : 0;
-  // Per reply: the fake's first push of the event it answers → the reply's creation.
-  std::map<std::string, int64_t> pushed;
-  for (const auto& e : s.list("/_fake/events", "events")) {
-    const auto* d = e.as_object().if_contains("deliveries");
-    if (d && d->is_array() && !d->as_array().empty())
-      pushed[str(e, "message_id")] = num(d->as_array().front(), "time_ms");
-  }
+  std::printf(
+      "one connection: %zu events injected in %.2f s; %zu acked after %.2f s: %.0f events/s "
+      "(frame -> plugin -> host durable -> ack); %zu replies after %.2f s: %.0f replies/s "
+      "(-> echo agent -> Open API)\n",
+      events, injected, acked, t_acked, acked / t_acked, replies, t_replied, replies / t_replied);
+  std::printf(
+      "host CPU %.0f ms: %.3f ms/message; TCP connections opened to the fake by the host: %zu\n",
+      cpu, replies ? cpu / double(replies) : 0.0, opened);
+
+  // Latency, one message at a time: injected (bench clock) -> reply posted (fake's clock; both
+  // wall clocks of this machine, in ms).
   std::vector<int64_t> lat;
-  for (const auto& m : s.list("/_fake/messages", "messages")) {
-    const auto it = pushed.find(str(m, "reply_to"));
-    if (it != pushed.end()) lat.push_back(num(m, "create_time_ms") - it->second);
+  const auto wall_ms = [] {
+    return std::chrono::duration_cast<std::chrono::milliseconds>(
+               std::chrono::system_clock::now().time_since_epoch())
+        .count();
+  };
+  json::object one{{"count", 1}, {"chat_type", "p2p"}, {"text", "bench single"}};
+  for (size_t i = 0; i < singles; ++i) {
+    const int64_t sent = wall_ms();
+    auto r = s.fake.control("/_fake/inject", "POST", json::serialize(one));
+    if (!r.is_object()) return;
+    const std::string id = str(r, "message_id");
+    int64_t created = 0;
+    wait_for(
+        [&] {
+          for (const auto& m : s.list("/_fake/messages", "messages"))
+            if (str(m, "reply_to") == id) created = num(m, "create_time_ms");
+          return created != 0;
+        },
+        60s);
+    if (created != 0) lat.push_back(created - sent);
   }
   std::sort(lat.begin(), lat.end());
   const auto pct = [&](double p) {
@@ -136,15 +157,8 @@ void events_per_second(const fs::path& dir, size_t events) {
                        : static_cast<long long>(
                              lat[std::min(lat.size() - 1, size_t(p * double(lat.size())))]);
   };
-  std::printf(
-      "one connection: %zu events injected in %.2f s; %zu acked after %.2f s: %.0f events/s "
-      "(frame -> plugin -> host durable -> ack); %zu replies after %.2f s: %.0f replies/s "
-      "(-> echo agent -> Open API)\n",
-      events, injected, acked, t_acked, acked / t_acked, replies, t_replied, replies / t_replied);
-  std::printf(
-      "host CPU %.0f ms: %.3f ms/message; reply latency (push -> reply posted) p50 %lld ms, p99 "
-      "%lld ms over %zu replies; TCP connections opened to the fake by the host: %zu\n",
-      cpu, replies ? cpu / double(replies) : 0.0, pct(0.50), pct(0.99), lat.size(), opened);
+  std::printf("one message at a time: inject -> reply posted p50 %lld ms, p99 %lld ms (%zu)\n",
+              pct(0.50), pct(0.99), lat.size());
 }
 
 void reconnect_cost(const fs::path& dir, size_t cycles) {
@@ -197,18 +211,20 @@ void reconnect_cost(const fs::path& dir, size_t cycles) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  size_t events = 2000, cycles = 100;
+  size_t events = 2000, cycles = 100, singles = 200;
   for (int i = 1; i + 1 < argc; i += 2) {
     std::string a = argv[i];
     if (a == "--events")
       events = std::stoul(argv[i + 1]);
     else if (a == "--cycles")
       cycles = std::stoul(argv[i + 1]);
+    else if (a == "--singles")
+      singles = std::stoul(argv[i + 1]);
   }
   const fs::path dir = fs::temp_directory_path() / ("pb_fs_bench_" + std::to_string(::getpid()));
   fs::create_directories(dir / "events");
   fs::create_directories(dir / "reconnect");
-  events_per_second(dir / "events", events);
+  events_per_second(dir / "events", events, singles);
   reconnect_cost(dir / "reconnect", cycles);
   fs::remove_all(dir);
   return 0;

@@ -122,7 +122,7 @@ TEST(KitHttpPool, AnIdleConnectionTheServerClosedIsReplacedAndTheRequestSentOnce
   io_runtime rt(1);
   ASSERT_EQ(fetch(rt, quick(server.srv.url("/first"))).error, "");
   ASSERT_EQ(http_pool_stats_of(rt).idle, 1u);
-  std::this_thread::sleep_for(600ms);  // well past the server's idle timeout
+  std::this_thread::sleep_for(1000ms);  // well past the server's idle timeout
   // A POST (not retry-safe): it must go out on a fresh connection, once.
   auto r = fetch(rt, quick(server.srv.url("/second"), "POST"));
   ASSERT_EQ(r.error, "");
