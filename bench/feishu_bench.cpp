@@ -136,6 +136,10 @@ void events_per_second(const fs::path& dir, size_t events, size_t singles) {
         .count();
   };
   json::object one{{"count", 1}, {"chat_type", "p2p"}, {"text", "bench single"}};
+  std::set<unsigned> before1, seen1;
+  add_tcp_client_ports(fake_port, before1);
+  const size_t calls1 = g_calls;
+  const double cpu1 = cpu_ms(pid);
   for (size_t i = 0; i < singles; ++i) {
     const int64_t sent = wall_ms();
     auto r = s.fake.control("/_fake/inject", "POST", json::serialize(one));
@@ -144,6 +148,7 @@ void events_per_second(const fs::path& dir, size_t events, size_t singles) {
     int64_t created = 0;
     wait_for(
         [&] {
+          add_tcp_client_ports(fake_port, seen1);
           for (const auto& m : s.list("/_fake/messages", "messages"))
             if (str(m, "reply_to") == id) created = num(m, "create_time_ms");
           return created != 0;
@@ -157,8 +162,16 @@ void events_per_second(const fs::path& dir, size_t events, size_t singles) {
                        : static_cast<long long>(
                              lat[std::min(lat.size() - 1, size_t(p * double(lat.size())))]);
   };
-  std::printf("one message at a time: inject -> reply posted p50 %lld ms, p99 %lld ms (%zu)\n",
-              pct(0.50), pct(0.99), lat.size());
+  const double cpu_singles = cpu_ms(pid) - cpu1;
+  add_tcp_client_ports(fake_port, seen1);
+  size_t fresh1 = 0;
+  for (unsigned port : seen1) fresh1 += before1.count(port) == 0 ? 1 : 0;
+  const size_t own1 = g_calls - calls1;
+  std::printf(
+      "one message at a time: inject -> reply posted p50 %lld ms, p99 %lld ms (%zu); host CPU "
+      "%.3f ms/message; TCP connections opened to the fake by the host: %zu\n",
+      pct(0.50), pct(0.99), lat.size(), lat.empty() ? 0.0 : cpu_singles / double(lat.size()),
+      fresh1 > own1 ? fresh1 - own1 : 0);
 }
 
 void reconnect_cost(const fs::path& dir, size_t cycles) {
