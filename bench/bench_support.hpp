@@ -8,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include <atomic>
 #include <chrono>
 #include <cstdio>
 #include <filesystem>
@@ -15,6 +16,8 @@
 #include <map>
 #include <memory>
 #include <regex>
+#include <set>
+#include <sstream>
 #include <string>
 #include <thread>
 #include <vector>
@@ -28,6 +31,9 @@ namespace json = boost::json;
 using namespace std::chrono_literals;
 using clk = std::chrono::steady_clock;
 
+// How many call()s were made: each is one TCP connection (http_fetch_blocking pools nothing).
+inline std::atomic<std::size_t> g_calls{0};
+
 // A blocking call; null (and a line on stderr) unless it answered 200 with JSON.
 inline json::value call(const std::string& url, const std::string& method = "GET",
                         const std::string& body = "", const std::string& ca_file = "") {
@@ -40,6 +46,7 @@ inline json::value call(const std::string& url, const std::string& method = "GET
   if (!body.empty()) req.headers.emplace_back("Content-Type", "application/json");
   std::string err;
   patchbay::kit::http_client_response resp;
+  ++g_calls;
   patchbay::kit::http_fetch_blocking(req, err, resp);
   if (!err.empty() || resp.status != 200) {
     std::fprintf(stderr, "%s %s: %s HTTP %u\n", method.c_str(), url.c_str(), err.c_str(),
@@ -59,6 +66,43 @@ inline long proc_status(pid_t pid, const std::string& field) {
   return -1;
 }
 inline long rss_kb(pid_t pid) { return proc_status(pid, "VmRSS"); }
+
+// CPU time (user + system) the process used so far, in milliseconds (/proc/PID/stat).
+inline double cpu_ms(pid_t pid) {
+  std::ifstream in("/proc/" + std::to_string(pid) + "/stat");
+  std::string all((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const auto close = all.rfind(')');  // the command name may hold spaces
+  if (close == std::string::npos) return -1;
+  std::istringstream rest(all.substr(close + 2));
+  std::string field;
+  unsigned long long utime = 0, stime = 0;
+  for (int i = 3; i <= 15 && rest >> field; ++i) {
+    if (i == 14) utime = std::stoull(field);
+    if (i == 15) stime = std::stoull(field);
+  }
+  return 1000.0 * double(utime + stime) / double(::sysconf(_SC_CLK_TCK));
+}
+
+// The client ports of the TCP connections to 127.0.0.1:`server_port` the kernel knows now, in any
+// state (TIME_WAIT included, so connections closed in the last minute count), from either side's
+// entry in /proc/net/tcp. Sampled during a run, it counts the connections opened meanwhile.
+inline void add_tcp_client_ports(unsigned server_port, std::set<unsigned>& out) {
+  std::ifstream in("/proc/net/tcp");
+  std::string line;
+  std::getline(in, line);  // header
+  while (std::getline(in, line)) {
+    std::istringstream f(line);
+    std::string sl, local, remote;
+    f >> sl >> local >> remote;
+    const auto port_of = [](const std::string& a) {
+      const auto c = a.find(':');
+      return c == std::string::npos ? 0u : unsigned(std::stoul(a.substr(c + 1), nullptr, 16));
+    };
+    const unsigned lp = port_of(local), rp = port_of(remote);
+    if (lp == server_port && rp != 0) out.insert(rp);  // the server's side
+    if (rp == server_port) out.insert(lp);             // the client's side
+  }
+}
 
 template <class Pred>
 bool wait_for(Pred pred, std::chrono::seconds limit) {

@@ -12,6 +12,7 @@
 #include <cstdint>
 #include <functional>
 #include <map>
+#include <memory>
 #include <mutex>
 
 namespace patchbay::kit {
@@ -19,6 +20,8 @@ class io_runtime;
 }
 
 namespace patchbay::kit::detail {
+
+class http_pool;
 
 class stop_hooks {
  public:
@@ -51,6 +54,12 @@ class runtime_context : public stop_hooks, public boost::asio::io_context {
   // Runs `fn` exactly once: on a runtime thread; or, if the runtime stops first, from the thread
   // that stops it; if it is already stopping, right here. Exceptions are reported, not thrown.
   void post_or_on_stop(std::function<void()> fn);
+
+  // The HTTP client's keep-alive connections (http_pool.hpp: created on first use, closed by its
+  // own stop hook). A member, so it goes before the io_context its sockets and timer belong to;
+  // everything else holds it weakly.
+  std::mutex http_pool_mtx;
+  std::shared_ptr<http_pool> http_pool_ptr;
 
  private:
   friend class patchbay::kit::io_runtime;

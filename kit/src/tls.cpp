@@ -1,13 +1,14 @@
 // TLS set-up shared by the kit's clients and server; see tls.hpp.
 #include "tls.hpp"
 
+#include "tls_contexts.hpp"
+
 #include <boost/asio/error.hpp>
 #include <boost/asio/ssl/error.hpp>
 #include <boost/asio/ssl/host_name_verification.hpp>
 
 #include <openssl/x509_vfy.h>
 
-#include <mutex>
 #include <stdexcept>
 
 namespace patchbay::kit::detail {
@@ -16,39 +17,9 @@ namespace net = boost::asio;
 namespace ssl = net::ssl;
 using error_code = boost::system::error_code;
 
-namespace {
-
-std::shared_ptr<ssl::context> make_client_context(const std::string& ca_file, std::string& error) {
-  auto ctx = std::make_shared<ssl::context>(ssl::context::tls_client);
-  SSL_CTX_set_min_proto_version(ctx->native_handle(), TLS1_2_VERSION);
-  error_code ec;
-  if (ca_file.empty()) {
-    ctx->set_default_verify_paths(ec);
-    if (ec) {
-      error = "cannot load the system trust store: " + ec.message();
-      return nullptr;
-    }
-  } else {
-    ctx->load_verify_file(ca_file, ec);
-    if (ec) {
-      error = "cannot load ca_file '" + ca_file + "': " + ec.message();
-      return nullptr;
-    }
-  }
-  ctx->set_verify_mode(ssl::verify_peer, ec);
-  return ctx;
-}
-
-}  // namespace
-
 std::shared_ptr<ssl::context> tls_context(const std::string& ca_file, std::string& error) {
-  if (!ca_file.empty()) return make_client_context(ca_file, error);
-  static std::mutex mtx;
-  // Intentionally leaked: must stay valid for connections still running during static destruction.
-  static auto* shared_default = new std::shared_ptr<ssl::context>();
-  std::lock_guard lock(mtx);
-  if (!*shared_default) *shared_default = make_client_context({}, error);
-  return *shared_default;
+  auto tls = client_tls_for(ca_file, error);
+  return tls ? tls->shared_context() : nullptr;
 }
 
 std::shared_ptr<ssl::context> server_tls_context(const std::string& cert_file,

@@ -19,10 +19,10 @@
 
 namespace patchbay::kit::detail {
 
-// A client context trusting `ca_file` (PEM bundle), or the system store when it is empty. The
-// system-store context is built once and shared (an SSL_CTX is safe to share once configured); a
-// ca_file context is built per call so that a replaced file is picked up. Null (and `error` set)
-// when the trust store cannot be loaded.
+// A client context trusting `ca_file` (PEM bundle), or the system store when it is empty: the
+// shared one of that trust configuration (tls_contexts.hpp: built once, a ca_file read again only
+// when it changed; an SSL_CTX is safe to share once configured). Null (and `error` set) when the
+// trust store cannot be loaded.
 std::shared_ptr<boost::asio::ssl::context> tls_context(const std::string& ca_file,
                                                        std::string& error);
 

@@ -97,6 +97,7 @@ void weixin_account::poll() {
   req.idle_timeout = std::chrono::seconds(30);
   req.total_timeout = req.first_byte_timeout + std::chrono::seconds(30);
   req.max_body_bytes = 16 << 20;
+  req.reuse_connection = false;  // a long poll: a connection of its own, not a pooled one
   poll_cancel_ = std::make_shared<kit::http_cancel>();
   req.cancel = poll_cancel_;
   std::weak_ptr<weixin_account> w = shared_from_this();

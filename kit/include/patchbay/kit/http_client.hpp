@@ -3,10 +3,20 @@
 // Every request has a deadline for each phase (resolve+connect, TLS handshake, first byte,
 // idle between body reads) and a total deadline; nothing waits forever. HTTPS verifies the peer
 // certificate and host name (SNI set), against the system store or `ca_file`.
+//
+// Connections are reused: each io_runtime keeps a pool of idle keep-alive connections per origin
+// (scheme, host, port, trust configuration), bounded per origin and in total, closed after an idle
+// timeout and when the runtime stops (http_pool_options). A request that found its pooled
+// connection closed by the server before any byte of the answer arrived is sent once more on a
+// fresh connection when that is safe: an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS,
+// TRACE) or `retry_safe`; otherwise it fails with the error seen. Every deadline covers both
+// attempts as it covers one. TLS contexts are shared per trust configuration (a ca_file is read
+// once, and again when it changes) and TLS sessions are resumed on fresh connections.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -58,6 +68,15 @@ struct http_client_request {
   std::function<bool(std::string_view)> on_body_chunk;
   // If set, cancel->cancel() ends the request early with error "cancelled" (see http_cancel).
   std::shared_ptr<http_cancel> cancel;
+  // Take an idle pooled connection and give it back after the answer. false: a connection of its
+  // own, closed after this request (long polls, which would hold a pooled connection for minutes).
+  // A request with on_body_chunk (a streamed body) always has its own connection.
+  bool reuse_connection = true;
+  // The caller vouches that sending this request twice does no harm (e.g. a POST whose body
+  // carries an idempotency key such as Feishu's `uuid`): it may then be resent on a fresh
+  // connection like a GET when its pooled connection turns out dead. Methods GET, HEAD, PUT,
+  // DELETE, OPTIONS and TRACE are always retry-safe.
+  bool retry_safe = false;
 };
 
 struct http_client_response {
@@ -79,9 +98,35 @@ using http_client_callback = std::function<void(std::string error, http_client_r
 // that `done` takes while stopping the runtime or, after it began stopping, calling http_fetch.
 void http_fetch(io_runtime& rt, http_client_request request, http_client_callback done);
 
-// Blocking convenience for command-line tools (runs its own small io_context). Never call it on
-// an io thread.
+// Blocking convenience for command-line tools (runs its own small io_context, so nothing is
+// pooled; TLS contexts and sessions are shared all the same). Never call it on an io thread.
 void http_fetch_blocking(http_client_request request, std::string& error,
                          http_client_response& response);
+
+// The bounds of a runtime's connection pool.
+struct http_pool_options {
+  std::size_t max_idle_per_origin = 8;  // past it, the origin's oldest idle connection closes
+  std::size_t max_idle_total = 64;      // past it, the oldest idle connection overall closes
+  std::chrono::milliseconds idle_timeout{30'000};  // an idle connection closes after this
+  std::size_t max_requests_per_connection = 1000;  // then the connection is closed, not pooled
+};
+
+// What a runtime's pool did since it was created (counters) and holds now (idle).
+struct http_pool_stats {
+  std::uint64_t opened = 0;       // fresh connections established (TCP connected)
+  std::uint64_t reused = 0;       // requests sent on a pooled connection
+  std::uint64_t stale = 0;        // pooled connections found closed or failing before an answer
+  std::uint64_t retried = 0;      // requests resent on a fresh connection after a stale one
+  std::uint64_t expired = 0;      // idle connections closed by the idle timeout
+  std::uint64_t tls_resumed = 0;  // fresh TLS connections that resumed a session
+  std::size_t idle = 0;           // idle connections in the pool now
+};
+
+// Sets the bounds of `rt`'s pool (idle connections past the new bounds close at once). Any thread.
+void http_pool_configure(io_runtime& rt, const http_pool_options& options);
+// `rt`'s pool figures (tests, benches). Any thread.
+http_pool_stats http_pool_stats_of(io_runtime& rt);
+// How many times a ca_file was read into a TLS context, in this process (tests, benches).
+std::uint64_t http_tls_ca_file_loads() noexcept;
 
 }  // namespace patchbay::kit
