@@ -131,9 +131,12 @@ struct turn_service::impl final : turns::agent_starter,
     auto epoch = store.kv_get(epoch_instance, "epoch:" + base);
     uint64_t n = 0;
     if (epoch) n = std::strtoull(epoch->c_str(), nullptr, 10);
+    // Memory reads see the new epoch at once; a failed write only loses it across a restart.
     store.kv_set(epoch_instance, "epoch:" + base, std::to_string(n + 1),
-                 [base](const std::string& err) {
-                   if (!err.empty()) spdlog::warn("cannot store a new thread epoch: {}", err);
+                 [channel = m.channel_id](const std::string& err) {
+                   if (!err.empty())
+                     spdlog::warn("{}cannot store a new thread epoch (/new): {}",
+                                  common::log_tag({.channel = channel}), err);
                  });
   }
 
