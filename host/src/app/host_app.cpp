@@ -177,6 +177,8 @@ struct host_app::impl {
               registry.update(c.id, [&](plugin::channel_status& s) { s.agent_problem = problem; });
         },
         identities, &counts);
+    // The inbound path's front stages, in order (turns/inbound_front.hpp): the built-in commands.
+    turns.add_front_stage(turns.commands_stage());
     plugin::instance_directory channels;
     // Every configured channel is known before any starts: /hooks/<id> answers 503 (not 404)
     // until it runs.

@@ -97,8 +97,8 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
     channel_config channel;
     channel.pos = item.pos;
     channel.config_json = "{}";
-    const auto entries =
-        map_entries(ctx, item, "a map", {"id", "plugin", "agent", "enabled", "config", "identity"});
+    const auto entries = map_entries(
+        ctx, item, "a map", {"id", "plugin", "agent", "enabled", "config", "identity", "commands"});
     require_keys(ctx, item, entries, {"id", "plugin", "agent"});
     if (const field* id = find_entry(entries, "id")) read_id(ctx, *id, seen, channel.id);
     if (const field* plugin = find_entry(entries, "plugin")) read_plugin(ctx, *plugin, channel);
@@ -116,6 +116,8 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
       if (auto value = read_choice(ctx, *identity, "identity provider", {"nyxid"}))
         channel.identity = std::move(*value);
     }
+    if (const field* commands = find_entry(entries, "commands"))
+      read_commands(ctx, *commands, channel.commands);
     out.push_back(std::move(channel));
   }
 }

@@ -79,16 +79,28 @@ struct agent_config {
   source_pos pos;
 };
 
+// A channel's built-in chat commands (host/src/commands/): `commands:` of a channel entry.
+struct commands_config {
+  bool enabled = true;  // false: /help /new /stop /whoami are normal text for the agent
+  std::string prefix = "/";
+  std::vector<std::string> admins;  // sender ids who may /stop anyone's turn
+  // The command words (without the prefix), by command.
+  std::string help = "help", new_thread = "new", stop = "stop", whoami = "whoami";
+  std::string init = "init", unbind = "unbind";  // identity bindings (channels with `identity:`)
+  source_pos pos;
+};
+
 struct channel_config {
   std::string id;
   std::string plugin;  // a plugin name (searched in plugin_dirs) or a path to a .so
   std::string agent;   // name of an entry in `agents`
   bool enabled = true;
-  std::string config_json;  // the `config:` block as a JSON object (secrets substituted)
-  std::string identity;     // identity provider its users bind with ("" = none; "nyxid")
-  source_pos pos;           // where the channel entry starts
-  source_pos plugin_pos;    // where its `plugin:` value is
-  source_pos identity_pos;  // where its `identity:` value is
+  std::string config_json;   // the `config:` block as a JSON object (secrets substituted)
+  std::string identity;      // identity provider its users bind with ("" = none; "nyxid")
+  commands_config commands;  // built-in chat commands (defaults when the key is absent)
+  source_pos pos;            // where the channel entry starts
+  source_pos plugin_pos;     // where its `plugin:` value is
+  source_pos identity_pos;   // where its `identity:` value is
 };
 
 // The `identity:` section: per-user identity bindings (host/src/identity/). NyxID's OAuth broker

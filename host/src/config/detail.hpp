@@ -147,4 +147,7 @@ void read_identity(context& ctx, const field& f, identity_config& out);
 void check_channel_identities(context& ctx, const std::vector<channel_config>& channels,
                               const identity_config& identity);
 
+// commands.cpp: a channel's `commands:` block.
+void read_commands(context& ctx, const field& f, commands_config& out);
+
 }  // namespace patchbay::config::detail

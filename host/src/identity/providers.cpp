@@ -64,12 +64,21 @@ kit::http_handler with_identity_routes(kit::http_handler inner,
 
 namespace {
 
-std::string text_of(const std::string& request_json) {
+std::string field_of(const std::string& request_json, const char* key) {
   json::error_code ec;
   json::value v = json::parse(request_json, ec);
   if (ec || !v.is_object()) return {};
-  const auto* t = v.get_object().if_contains("text");
+  const auto* t = v.get_object().if_contains(key);
   return t && t->is_string() ? std::string(t->get_string()) : std::string();
+}
+
+// The command the commands dispatcher (host/src/commands/) named in the request ("init" or
+// "unbind"), else the text read as "/init" or "/unbind".
+command command_of(const std::string& request_json) {
+  const std::string named = field_of(request_json, "command");
+  if (named == "init") return command::init;
+  if (named == "unbind") return command::unbind;
+  return parse_command(field_of(request_json, "text"));
 }
 
 class command_agent final : public agents::agent {
@@ -80,7 +89,7 @@ class command_agent final : public agents::agent {
   bool start(const std::string& turn_id, const std::string& request_json,
              std::string& error_text) override {
     auto r = resolve_(request_json);
-    const command c = parse_command(text_of(request_json));
+    const command c = command_of(request_json);
     if (!r || c == command::none) {
       error_text = "This channel has no identity bindings.";
       return false;

@@ -143,6 +143,10 @@ class channel_instance final : public host_services,
   // The answers to emit_inbound and kv writes: posted on the strand (never inside the plugin's
   // call, in order, never during another plugin call), each paying what its call owed.
   void intake_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done, void* ud);
+  void check_fingerprint(const std::shared_ptr<messages::inbound_message>& m,
+                         pb_inbound_done_fn done, void* ud);
+  void accept_inbound(const std::shared_ptr<messages::inbound_message>& m, pb_inbound_done_fn done,
+                      void* ud);
   void answer_inbound(pb_inbound_done_fn done, void* ud, pb_inbound_disposition d, int32_t code,
                       std::string why);
   void write_kv(std::string_view key, std::optional<std::string_view> value, pb_kv_done_fn done,

@@ -1,9 +1,11 @@
 // channel_instance::emit_inbound: validate and copy what the plugin hands over (it is borrowed),
-// make it durable (dedup by event id), then answer the plugin and pass the message on.
+// make it durable (dedup by event id, then by the fallback fingerprint), then answer the plugin and
+// pass the message on.
 #include <spdlog/spdlog.h>
 
 #include "patchbay/common/log_subject.hpp"
 #include "plugin/channel_instance.hpp"
+#include "state/inbound_fingerprint.hpp"
 
 namespace patchbay::plugin {
 namespace {
@@ -112,17 +114,45 @@ void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_
           return self->answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RETRYABLE,
                                       "host could not store the event");
         }
-        bool fresh = o == state::inbound_outcome::accepted;
-        self->answer_inbound(done, ud, fresh ? PB_INBOUND_ACCEPTED : PB_INBOUND_DUPLICATE, PB_OK,
-                             {});
-        if (fresh && self->events_.inbound)
-          self->strand_.post([self, m] {
-            if (self->events_.inbound) self->events_.inbound(*m);
-          });
-        else if (!fresh)
+        if (o == state::inbound_outcome::duplicate) {
           spdlog::debug("{}duplicate inbound event ignored",
                         common::log_tag({.channel = self->id_}));
+          return self->answer_inbound(done, ud, PB_INBOUND_DUPLICATE, PB_OK, {});
+        }
+        self->check_fingerprint(m, done, ud);
       });
+}
+
+// The fallback dedup (state/inbound_fingerprint.hpp) of a message whose event id was new: the same
+// message re-pushed under new event and message ids is a duplicate too.
+void channel_instance::check_fingerprint(const std::shared_ptr<messages::inbound_message>& m,
+                                         pb_inbound_done_fn done, void* ud) {
+  auto fp = state::inbound_fingerprint(*m);
+  if (!fp) return accept_inbound(m, done, ud);
+  store_.record_fingerprint(
+      id_, *fp,
+      [self = shared_from_this(), m, done, ud](state::inbound_outcome o, const std::string& err) {
+        if (o == state::inbound_outcome::duplicate) {
+          spdlog::info("{}inbound event {} repeats message {} under new ids; not answered again",
+                       common::log_tag({.channel = self->id_}), m->event_id, m->message_id);
+          return self->answer_inbound(done, ud, PB_INBOUND_DUPLICATE, PB_OK, {});
+        }
+        // The event id is stored already: refusing now would make the re-push a duplicate that
+        // is never answered, so a failed fingerprint write only costs the fallback check.
+        if (o == state::inbound_outcome::failed)
+          spdlog::warn("{}fallback dedup key not stored ({}); answering the message",
+                       common::log_tag({.channel = self->id_}), err);
+        self->accept_inbound(m, done, ud);
+      });
+}
+
+void channel_instance::accept_inbound(const std::shared_ptr<messages::inbound_message>& m,
+                                      pb_inbound_done_fn done, void* ud) {
+  answer_inbound(done, ud, PB_INBOUND_ACCEPTED, PB_OK, {});
+  if (events_.inbound)
+    strand_.post([self = shared_from_this(), m] {
+      if (self->events_.inbound) self->events_.inbound(*m);
+    });
 }
 
 }  // namespace patchbay::plugin

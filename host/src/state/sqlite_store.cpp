@@ -109,6 +109,17 @@ class sqlite_store final : public store {
     enqueue(inbound_write{instance, event_id, std::move(payload_json), std::move(done)});
   }
 
+  // A fingerprint is kept as an event id of its own kind, "\x1f" "fp:" + hex: a control character
+  // no platform's event id starts with, so the two namespaces do not meet.
+  void record_fingerprint(const std::string& instance, const std::string& fingerprint,
+                          inbound_done done) override {
+    enqueue(inbound_write{instance,
+                          "\x1f"
+                          "fp:" +
+                              fingerprint,
+                          "{}", std::move(done)});
+  }
+
   void save_turn(const turn_row& row, write_done done) override {
     enqueue(turn_write{row, std::move(done)});
   }

@@ -75,6 +75,12 @@ class store {
   virtual void record_inbound(const std::string& instance, const std::string& event_id,
                               std::string payload_json, inbound_done done) = 0;
 
+  // The fallback dedup key (state/inbound_fingerprint.hpp) of a message whose event id was
+  // accepted: recorded like an event id, in a namespace of its own, with the same TTL and pruning;
+  // completes `duplicate` when the same (instance, fingerprint) was recorded within the TTL.
+  virtual void record_fingerprint(const std::string& instance, const std::string& fingerprint,
+                                  inbound_done done) = 0;
+
   // Upserts the row by turn_id, through the writer queue like every other write. Once a turn is
   // stored as terminal it stays terminal: a later non-terminal save of it is ignored (and completes
   // successfully), later terminal saves update it but keep the first terminal outcome; a spent

@@ -24,6 +24,8 @@ struct front_verdict {
   };
   kind what = kind::agent;
   std::string agent;
+  // host_answer: the answer. agent: "" or the command the agent is asked to run (the turn
+  // request's "command", e.g. "init" for the identity command agent).
   std::string text;
   std::string reason;
 };

@@ -141,6 +141,27 @@ void router::fail(const std::string& turn_id, std::string_view user_text) {
   finish(turn_id, turn_end::failed, user_text);
 }
 
+std::vector<const turn_spec*> router::running_in(std::string_view base) const {
+  std::vector<const turn_spec*> out;
+  for (auto it = threads_.lower_bound(std::string(base));
+       it != threads_.end() && it->first.compare(0, base.size(), base) == 0; ++it) {
+    const std::string& key = it->first;
+    if (key.size() != base.size() && key[base.size()] != '\x1f') continue;
+    if (it->second.empty()) continue;
+    auto t = turns_.find(it->second.front());
+    if (t != turns_.end() && t->second.running) out.push_back(&t->second.spec);
+  }
+  return out;
+}
+
+bool router::stop(const std::string& turn_id, std::string_view user_text) {
+  auto it = turns_.find(turn_id);
+  if (it == turns_.end() || !it->second.running) return false;
+  agents_.cancel(turn_id);
+  finish(turn_id, turn_end::failed, user_text);
+  return true;
+}
+
 void router::fail_all(std::string_view user_text) {
   std::vector<std::string> ids;
   for (const auto& [id, t] : turns_) ids.push_back(id);

@@ -23,6 +23,7 @@
 #include <string>
 #include <string_view>
 #include <unordered_set>
+#include <vector>
 
 #include "turns/thread_response.hpp"
 
@@ -124,6 +125,12 @@ class router {
   void fail(const std::string& turn_id, std::string_view user_text);
 
   bool has_turn(const std::string& turn_id) const { return turns_.count(turn_id) != 0; }
+  // The running turns of thread `base` and of the threads whose key is `base` + '\x1f' + more
+  // (its epochs and side threads). Valid until the router changes.
+  std::vector<const turn_spec*> running_in(std::string_view base) const;
+  // Stops a running turn on request (/stop): its agent is told (cancel) and the turn ends with
+  // one terminal error(user_text). False when the turn is not running.
+  bool stop(const std::string& turn_id, std::string_view user_text);
   // Ends every admitted turn (running or queued) with `user_text`: shutdown.
   void fail_all(std::string_view user_text);
   std::size_t active() const { return turns_.size(); }

@@ -11,6 +11,7 @@
 #include "agents/agent.hpp"
 #include "agents/host_answer_agent.hpp"
 #include "api/proactive_send.hpp"
+#include "commands/dispatcher.hpp"
 #include "config/config.hpp"
 #include "identity/providers.hpp"
 #include "metrics/registry.hpp"
@@ -32,6 +33,9 @@ using namespace std::chrono_literals;
 namespace {
 
 // Turn ids: unique across restarts without coordination (random 64-bit prefix per process).
+// The state-store namespace of the per-conversation thread epochs (/new).
+constexpr const char* epoch_instance = "commands";
+
 std::string make_turn_id(uint64_t prefix, uint64_t seq) {
   char buf[48];
   std::snprintf(buf, sizeof buf, "api-%016llx-%llu", static_cast<unsigned long long>(prefix),
@@ -42,6 +46,7 @@ std::string make_turn_id(uint64_t prefix, uint64_t seq) {
 }  // namespace
 
 struct turn_service::impl final : turns::agent_starter,
+                                  commands::host_ops,
                                   std::enable_shared_from_this<turn_service::impl> {
   static turns::router_limits limits_from(const config::config& cfg) {
     turns::router_limits l;
@@ -63,8 +68,7 @@ struct turn_service::impl final : turns::agent_starter,
         identities(shared_identities
                        ? std::move(shared_identities)
                        : std::make_shared<identity::provider_registry>(rt, cfg, store)) {
-    for (const auto& c : cfg.channels)
-      if (!c.identity.empty()) channel_identity[c.id] = c.identity;
+    read_channels(cfg);
     std::random_device rd;
     id_prefix = (static_cast<uint64_t>(rd()) << 32) ^ rd();
     agents.configure(cfg.agents, agent_factory());
@@ -74,6 +78,77 @@ struct turn_service::impl final : turns::agent_starter,
       const std::string name(identity::command_agent_name);
       agents.add_fixed(name, "identity", identity::make_command_agent(resolver(), env_for(name)));
     }
+  }
+
+  // The channels' identity providers and command settings.
+  void read_channels(const config::config& cfg) {
+    channel_identity.clear();
+    channel_commands.clear();
+    for (const auto& c : cfg.channels) {
+      if (!c.identity.empty()) channel_identity[c.id] = c.identity;
+      channel_commands[c.id] = c.commands;
+    }
+  }
+
+  // A conversation thread's key without its epoch: channel, conversation, platform thread.
+  static std::string base_thread(const std::string& channel_id,
+                                 const messages::inbound_message& m) {
+    return channel_id + "\x1f" + m.conversation_id + "\x1f" + m.thread_id;
+  }
+  // The thread key turns of `base` use now: after a /new, the base with its epoch.
+  std::string current_thread(const std::string& base) {
+    auto epoch = store.kv_get(epoch_instance, "epoch:" + base);
+    return epoch && !epoch->empty() && *epoch != "0" ? base +
+                                                           "\x1f"
+                                                           "e" +
+                                                           *epoch
+                                                     : base;
+  }
+
+  // commands::host_ops (on the strand)
+  commands::stop_report stop_running(
+      const messages::inbound_message& m,
+      const std::function<bool(const std::string&)>& may_stop) override {
+    commands::stop_report report;
+    std::vector<std::string> ids;
+    for (const auto* t : router.running_in(base_thread(m.channel_id, m))) {
+      if (t->agent == agents::host_answer_agent_name || t->agent == identity::command_agent_name)
+        continue;
+      auto asker = identity::read_turn_asker(t->request_json);
+      if (asker && may_stop(asker->sender))
+        ids.push_back(t->turn_id);
+      else
+        ++report.refused;
+    }
+    for (const auto& id : ids) {
+      spdlog::info("{}stopped by /stop of {}", common::log_tag({.turn = id}), m.sender_id);
+      if (router.stop(id, commands::texts::stopped_turn())) ++report.stopped;
+    }
+    return report;
+  }
+  void start_new_thread(const messages::inbound_message& m) override {
+    const std::string base = base_thread(m.channel_id, m);
+    auto epoch = store.kv_get(epoch_instance, "epoch:" + base);
+    uint64_t n = 0;
+    if (epoch) n = std::strtoull(epoch->c_str(), nullptr, 10);
+    // Memory reads see the new epoch at once; a failed write only loses it across a restart.
+    store.kv_set(epoch_instance, "epoch:" + base, std::to_string(n + 1),
+                 [channel = m.channel_id](const std::string& err) {
+                   if (!err.empty())
+                     spdlog::warn("{}cannot store a new thread epoch (/new): {}",
+                                  common::log_tag({.channel = channel}), err);
+                 });
+  }
+
+  std::optional<front_verdict> commands_verdict(const front_input& in) {
+    auto cmd = channel_commands.find(in.channel_id);
+    const config::commands_config defaults;
+    const config::commands_config& cfg = cmd == channel_commands.end() ? defaults : cmd->second;
+    const bool identity = channel_identity.count(in.channel_id) != 0 && !identities->empty();
+    return commands::dispatch(
+        commands::request{in.channel_id, in.platform, in.message, cfg,
+                          identity ? identity::command_agent_name : std::string_view()},
+        *this);
   }
 
   turns::agent_table::factory agent_factory() {
@@ -187,6 +262,7 @@ struct turn_service::impl final : turns::agent_starter,
   bool sweeping = false;  // a sweep of retired agents is scheduled
   std::shared_ptr<identity::provider_registry> identities;  // providers of identity bindings
   std::map<std::string, std::string> channel_identity;      // channel id → provider
+  std::map<std::string, config::commands_config> channel_commands;  // channel id → commands
   uint64_t id_prefix = 0;
   uint64_t seq = 0;
   bool stopping = false;
@@ -238,7 +314,7 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
     auto caps = render::narrow(ch->second.instance->module().caps, m.capabilities);
     auto driver = self->make_driver(ch->second, target, caps);
     driver->persist(driver->renderer().record());  // unfinished from now on, until terminal
-    std::string thread = channel_id + "\x1f" + m.conversation_id + "\x1f" + m.thread_id;
+    std::string thread = self->current_thread(impl::base_thread(channel_id, m));
     // The host's own answers (commands, notices) run beside the conversation's turns, never
     // queued behind a running one (a /stop must not wait for the turn it stops).
     if (verdict && verdict->what == front_verdict::kind::host_answer) thread += "\x1fhost";
@@ -247,9 +323,6 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
       agent = verdict->agent;
     if (verdict && verdict->what == front_verdict::kind::host_answer)
       agent = agents::host_answer_agent_name;
-    else if (self->channel_identity.count(channel_id) &&
-             identity::parse_command(m.text) != identity::command::none)
-      agent = identity::command_agent_name;  // answered by the host, not the channel's agent
     json::object request{
         {"turn", id},
         {"thread", thread},
@@ -266,6 +339,8 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
         {"text", m.text}};
     if (verdict && verdict->what == front_verdict::kind::host_answer)
       request[agents::host_answer_key] = verdict->text;
+    else if (verdict && verdict->what == front_verdict::kind::agent && !verdict->text.empty())
+      request["command"] = verdict->text;  // e.g. the identity command agent's "init"
     turns::turn_spec spec{id, thread, agent, json::serialize(request), driver->make_output()};
     if (self->router.admit(std::move(spec)) == turns::admission::duplicate_turn)
       self->draining.erase(driver.get());  // already answered or answering: nothing to render
@@ -276,6 +351,14 @@ void turn_service::add_front_stage(front_stage stage) {
   impl_->sched.strand().post([w = std::weak_ptr(impl_), stage = std::move(stage)]() mutable {
     if (auto self = w.lock()) self->front.push_back(std::move(stage));
   });
+}
+
+front_stage turn_service::commands_stage() {
+  return [w = std::weak_ptr(impl_)](const front_input& in) -> std::optional<front_verdict> {
+    auto self = w.lock();  // stages run on the service's strand
+    if (!self) return std::nullopt;
+    return self->commands_verdict(in);
+  };
 }
 
 std::vector<state::turn_row> turn_service::read_unfinished() {
@@ -327,9 +410,7 @@ void turn_service::reconfigure(const config::config& cfg) {
     if (!self) return done->set_value();
     if (!self->stopping) {
       self->agents.configure(cfg.agents, self->agent_factory());
-      self->channel_identity.clear();
-      for (const auto& c : cfg.channels)
-        if (!c.identity.empty()) self->channel_identity[c.id] = c.identity;
+      self->read_channels(cfg);
       self->sweep_retired();
     }
     done->set_value();

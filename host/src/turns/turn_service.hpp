@@ -70,6 +70,10 @@ class turn_service {
   // Adds a stage to the front of the inbound path (turns/inbound_front.hpp), after those added
   // before it. Call before channels start (any thread; applied on the service's strand in order).
   void add_front_stage(front_stage stage);
+  // The built-in chat commands (/help /new /stop /whoami /init /unbind; host/src/commands/) as a
+  // front stage, to add with add_front_stage after the access gate. It acts on this service's
+  // turns (/stop, /new) and reads its channels' `commands:` and `identity:` settings.
+  front_stage commands_stage();
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
   // After a restart: every turn the previous run left unfinished ends with an error the user

@@ -179,3 +179,57 @@ TEST_F(RouterTest, FailEndsARunningTurnExactlyOnce) {
 }
 
 }  // namespace
+
+namespace {
+
+TEST_F(RouterTest, StopCancelsTheAgentAndEndsTheTurnWithOneTerminal) {
+  ASSERT_EQ(admit("t1",
+                  "ch\x1f"
+                  "conv\x1f"),
+            admission::accepted);
+  ASSERT_EQ(admit("t2",
+                  "ch\x1f"
+                  "conv\x1f"),
+            admission::accepted);  // queued behind t1
+  r.deliver(payload("t1", R"("delta":"half an ans")"));
+  ASSERT_TRUE(r.stop("t1", "Stopped."));
+  EXPECT_EQ(agents.cancelled, std::vector<std::string>{"t1"});
+  EXPECT_EQ(ev["t1"].log, (std::vector<std::string>{"delta:half an ans", "error:Stopped."}));
+  // The agent's late terminal is ignored; a second stop finds nothing.
+  EXPECT_EQ(r.deliver(payload("t1", R"("done":true)")), "turn already ended");
+  EXPECT_FALSE(r.stop("t1", "Stopped."));
+  EXPECT_EQ(ev["t1"].log.size(), 2u);
+  // The next turn of the thread starts; a queued turn cannot be stopped.
+  EXPECT_EQ(agents.started, (std::vector<std::string>{"t1", "t2"}));
+  EXPECT_FALSE(r.stop("nope", "Stopped."));
+}
+
+TEST_F(RouterTest, RunningInFindsTheThreadAndItsEpochsOnly) {
+  admit("a",
+        "ch\x1f"
+        "c1\x1f");
+  admit("b",
+        "ch\x1f"
+        "c1\x1f\x1f"
+        "e1");
+  admit("c",
+        "ch\x1f"
+        "c1\x1f"
+        "t");  // another thread id: not part of thread ""
+  admit("d",
+        "ch\x1f"
+        "c10\x1f");  // another conversation sharing the prefix
+  admit("q",
+        "ch\x1f"
+        "c1\x1f");  // queued behind a: not running
+  std::vector<std::string> ids;
+  for (const auto* t : r.running_in("ch\x1f"
+                                    "c1\x1f"))
+    ids.push_back(t->turn_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"a", "b"}));
+  EXPECT_TRUE(r.running_in("ch\x1f"
+                           "c2\x1f")
+                  .empty());
+}
+
+}  // namespace

@@ -110,7 +110,8 @@ outcome fake_feishu::inject(const json::object& body) {
     e.event_id = g.event_id;
     e.message_id = g.message_id;
     e.chat_id = g.chat_id;
-    e.payload = build_message_event(app->creds, g, epoch_ms());
+    e.payload =
+        build_message_event(app->creds, g, g.create_time_ms ? g.create_time_ms : epoch_ms());
     e.fragments = g.fragments;
     e.duplicate = g.duplicate;
     e.ack_timeout_ms = settings_.ack_timeout_ms;
@@ -183,7 +184,8 @@ outcome fake_feishu::webhook(const json::object& body) {
   } else {
     complete_inject(f, ids_);
     f.token = token;
-    plaintext = build_message_event(app->creds, f, epoch_ms());
+    plaintext =
+        build_message_event(app->creds, f, f.create_time_ms ? f.create_time_ms : epoch_ms());
     if (w.tamper.empty()) remember_inbound(*app, f);
     job.event_id = f.event_id;
     job.message_id = f.message_id;

@@ -78,6 +78,10 @@ std::string parse_inject(const json::object& b, inject_fields& f) {
     if (!v->is_bool()) return "duplicate must be a bool";
     f.duplicate = v->get_bool();
   }
+  if (const auto* v = b.if_contains("create_time_ms")) {
+    if (!v->is_int64() || v->get_int64() <= 0) return "create_time_ms must be a positive integer";
+    f.create_time_ms = v->get_int64();
+  }
   if (const auto* v = b.if_contains("fragments")) {
     if (!v->is_int64() || v->get_int64() < 1 || v->get_int64() > 1024)
       return "fragments must be an integer in [1, 1024]";

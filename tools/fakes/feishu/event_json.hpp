@@ -32,7 +32,8 @@ struct inject_fields {
   std::string message_id;  // default: fresh om_
   std::string parent_id;   // optional: a reply to this message
   bool duplicate = false;
-  std::string token;  // header.token / token ("" on the long connection, as observed)
+  std::int64_t create_time_ms = 0;  // 0: the time of the injection
+  std::string token;                // header.token / token ("" on the long connection, as observed)
 };
 
 // Reads the inject fields of a control request; "" or what is wrong.

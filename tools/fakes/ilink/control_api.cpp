@@ -188,7 +188,14 @@ outcome fake_ilink::inject(const json::object& body) {
     return out;
   }
 
-  const std::int64_t t = now();
+  std::int64_t t = now();
+  if (const auto* v = body.if_contains("create_time_ms")) {
+    if (!v->is_int64() || v->get_int64() <= 0) {
+      out.act.response = error_answer(400, "'create_time_ms' must be a positive integer");
+      return out;
+    }
+    t = v->get_int64();  // a re-push under a new message id keeps the original's time
+  }
   const std::uint64_t id = message_id ? *message_id : ids_.message_id();
   if (context_token.empty()) context_token = ids_.context_token();
   json::array items;

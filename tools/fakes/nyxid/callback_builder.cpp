@@ -248,7 +248,8 @@ json::object callback_body(const json::object& req, callback_context& ctx, const
         json_util::string_at(req, "reply_to_platform_message_id");
   if (!json_util::string_at(req, "thread_id").empty())
     body["thread_id"] = json_util::string_at(req, "thread_id");
-  body["timestamp"] = rfc3339(now_ms);
+  // `timestamp_ms` pins the message's time (a re-push under new ids keeps the original's).
+  body["timestamp"] = rfc3339(json_util::int_at(req, "timestamp_ms").value_or(now_ms));
   if (const json::value* raw = req.if_contains("raw")) {
     if (!raw->is_null()) body["raw_platform_data"] = *raw;  // null: omitted
   } else {

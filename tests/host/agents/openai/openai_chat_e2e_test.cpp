@@ -5,6 +5,7 @@
 
 #include "child_process.hpp"
 #include "fake_openai_process.hpp"
+#include "fake_process.hpp"
 #include "host_fixture.hpp"
 
 namespace {
@@ -53,6 +54,41 @@ TEST(OpenaiAgentChat, HistoryAndRateLimitThroughTheHost) {
   const std::string log = h.wait_for_log("HTTP 429");
   EXPECT_NE(log.find("HTTP 429"), std::string::npos) << log;
   EXPECT_EQ(log.find(pbtest::secret), std::string::npos);
+}
+
+}  // namespace
+
+namespace {
+
+// /new in a channel conversation: the next turn of the `openai` agent starts without the
+// conversation's history (a new thread key), and the /new itself never reaches the model.
+TEST(OpenaiAgentChat, NewCommandStartsTheNextTurnWithoutHistory) {
+  fake_openai fake(pbtest::secret);
+  ASSERT_FALSE(fake.base_url.empty());
+  pbtest::host_fixture h("  - id: chan\n    plugin: good\n    agent: gpt\n",
+                         "  gpt:\n    type: openai\n    base_url: \"" + fake.base_url +
+                             "\"\n    model: fake-gpt\n    api_key: \"${PB_IT_SECRET}\"\n"
+                             "    history_turns: 4\n");
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(pbfake::wait_for([&] { return h.get("/readyz").status == 200; }, 20)) << h.logs();
+  int seq = 0;
+  auto say = [&](const std::string& text, const std::string& answer) {
+    auto r = h.post("/hooks/chan/emit", text, false, {{"X-Event", "e" + std::to_string(++seq)}});
+    ASSERT_EQ(r.status, 202u) << r.body;
+    ASSERT_TRUE(
+        pbfake::wait_for([&] { return h.logs().find("text=" + answer) != std::string::npos; }, 20))
+        << h.logs();
+  };
+  say("first question", "echo: first question");
+  say("second question", "echo: second question");
+  say("/new", "Started a new conversation.");
+  say("third question", "echo: third question");
+  auto reqs = fake.chat_requests();
+  ASSERT_EQ(reqs.size(), 3u);  // /new never reached the model
+  EXPECT_EQ(messages_of(reqs[1]),
+            (std::vector<std::string>{"user: first question", "assistant: echo: first question",
+                                      "user: second question"}));
+  EXPECT_EQ(messages_of(reqs[2]), std::vector<std::string>{"user: third question"});
 }
 
 }  // namespace

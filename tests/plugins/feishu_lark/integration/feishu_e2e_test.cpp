@@ -147,6 +147,33 @@ TEST(FeishuE2E, DuplicateAndRepushedEventsAreAnsweredOnce) {
   EXPECT_EQ(fake.bot_messages(str(first, "message_id")).size(), 1u);
 }
 
+// A re-push under a new event id AND a new message id (same chat, sender, text and create time)
+// is caught by the host's fallback dedup key: answered once. The same words sent again later (a
+// new create time) are a new message and answered again.
+TEST(FeishuE2E, RepushUnderNewEventAndMessageIdsIsAnsweredOnce) {
+  fake_feishu fake;
+  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket"),
+                 echo_agent(1, 0));
+  ASSERT_TRUE(connected(h, "fs")) << h.logs();
+  const int64_t t = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  json::object same{
+      {"chat_id", "oc_repush"}, {"sender_open_id", "ou_repush"}, {"create_time_ms", t}};
+  auto first = fake.inject_text("answer me once", same);
+  ASSERT_TRUE(answered_with(fake, str(first, "message_id"), "answer me once")) << h.logs();
+  auto again = fake.inject_text("answer me once", same);  // fresh event and message ids
+  ASSERT_NE(str(again, "message_id"), str(first, "message_id"));
+  EXPECT_TRUE(wait_for([&] { return fake.acked_ok(str(again, "event_id")); }));
+  same["create_time_ms"] = t + 60'000;
+  auto later = fake.inject_text("answer me once", same);
+  ASSERT_TRUE(answered_with(fake, str(later, "message_id"), "answer me once")) << h.logs();
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(fake.bot_messages("", "oc_repush").size(), 2u);
+  EXPECT_TRUE(fake.bot_messages(str(again, "message_id")).empty());
+  EXPECT_NE(h.logs().find("repeats message"), std::string::npos);
+}
+
 TEST(FeishuE2E, GroupMessagesAreAnsweredOnlyWhenTheBotIsMentioned) {
   fake_feishu fake;
   host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket"),

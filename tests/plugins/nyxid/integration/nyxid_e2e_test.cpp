@@ -89,6 +89,30 @@ TEST(NyxidE2E, LarkMessageGetsPlaceholderEditsAndFinalText) {
   EXPECT_EQ(r.host->logs().find(token), std::string::npos);
 }
 
+// NyxID delivers the same platform message again under a new NyxID message id (and a new
+// platform message id): answered once. The same words with a new timestamp are answered again.
+TEST(NyxidE2E, RepushUnderNewIdsIsAnsweredOnce) {
+  running r;
+  const int64_t t = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  json::object same{{"platform", "lark"},       {"chat_type", "dm"},
+                    {"chat_id", "oc_repush"},   {"sender_id", "ou_repush"},
+                    {"text", "answer me once"}, {"timestamp_ms", t}};
+  auto first = r.inject(same);
+  EXPECT_EQ(num(first, "callback_status"), 202) << json::serialize(first);
+  ASSERT_TRUE(wait_for([&] { return r.fake.sent().size() == 1; })) << r.host->logs();
+  auto again = r.inject(same);
+  EXPECT_EQ(num(again, "callback_status"), 202) << json::serialize(again);  // acked
+  ASSERT_NE(str(again, "message_id"), str(first, "message_id"));
+  same["timestamp_ms"] = t + 60'000;
+  r.inject(same);
+  ASSERT_TRUE(wait_for([&] { return r.fake.sent().size() >= 2; })) << r.host->logs();
+  std::this_thread::sleep_for(std::chrono::milliseconds(500));
+  EXPECT_EQ(r.fake.sent().size(), 2u) << json::serialize(r.fake.sent());
+  EXPECT_NE(r.host->logs().find("repeats message"), std::string::npos);
+}
+
 TEST(NyxidE2E, AgentFailureEditsThePlaceholderNeverReusesTheToken) {
   running r;
   auto a =

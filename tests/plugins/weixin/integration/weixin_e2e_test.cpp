@@ -133,6 +133,31 @@ TEST(WeixinE2E, DuplicateDeliveryIsAnsweredOnce) {
   EXPECT_EQ(h.proc->wait(20s), 0);
 }
 
+// The same message pushed again under a new message id and context token (same sender, text and
+// create time) is answered once; the same words with a new create time are a new message.
+TEST(WeixinE2E, RepushUnderANewMessageIdIsAnsweredOnce) {
+  fake_ilink fake({"--hold-ms", "300"});
+  host_fixture h(channel_yaml(fake, fake.accounts[0]));
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(fake_ilink::wait_for([&] { return !fake.requests_to("getupdates").empty(); }));
+  const int64_t t = std::chrono::duration_cast<std::chrono::milliseconds>(
+                        std::chrono::system_clock::now().time_since_epoch())
+                        .count();
+  json::object body{{"from", "dave@im.wechat"}, {"text", "answer me once"}, {"create_time_ms", t}};
+  auto first = fake.call("POST", "/_fake/inject", body);
+  ASSERT_TRUE(fake_ilink::wait_for([&] { return sent_to(fake, "dave@im.wechat").size() == 1; }))
+      << h.logs();
+  auto again = fake.call("POST", "/_fake/inject", body);
+  ASSERT_NE(num(again, "message_id"), num(first, "message_id"));
+  std::string log = h.wait_for_log("repeats message");
+  EXPECT_NE(log.find("repeats message"), std::string::npos) << log;
+  body["create_time_ms"] = t + 60'000;
+  fake.call("POST", "/_fake/inject", body);
+  ASSERT_TRUE(fake_ilink::wait_for([&] { return sent_to(fake, "dave@im.wechat").size() >= 2; }));
+  std::this_thread::sleep_for(500ms);
+  EXPECT_EQ(sent_to(fake, "dave@im.wechat").size(), 2u) << h.logs();
+}
+
 patchbay::kit::http_client_response post_message(host_fixture& h, const json::object& body) {
   patchbay::kit::http_client_request req;
   req.method = "POST";
