@@ -87,6 +87,9 @@ inline const char* error_class_name(int32_t code) {
 // One outbound operation as the durable queue keeps it: a send, or an edit (`edit` set).
 struct outbound_op {
   bool is_edit = false;
+  // The reply token is single-use: spent the moment the platform saw it, whatever it answered,
+  // so a retry goes without it.
+  bool single_use_token = false;
   outbound_message send;
   edit_request edit;
 };

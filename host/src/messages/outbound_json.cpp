@@ -11,6 +11,7 @@ namespace json = boost::json;
 
 std::string to_json(const outbound_op& op) {
   json::object o;
+  if (op.single_use_token) o["single_use_token"] = true;
   if (op.is_edit) {
     const auto& e = op.edit;
     o["op"] = "edit";
@@ -44,6 +45,8 @@ std::optional<outbound_op> outbound_op_from_json(std::string_view text, std::str
     auto rc = common::base64_decode(str("reply_context_b64"));
     if (!rc) throw std::runtime_error("reply_context_b64 is not base64");
     outbound_op op;
+    const auto* su = o.if_contains("single_use_token");
+    op.single_use_token = su && su->is_bool() && su->get_bool();
     std::string kind = str("op");
     if (kind == "edit") {
       op.is_edit = true;

@@ -182,11 +182,15 @@ void worker::on_result(const std::string& key, int64_t id, const messages::op_re
   if (!found) return finish(key, r);  // dropped while in flight: the platform's answer stands
   outbound_row row = std::move(*found);
   if (r.ok()) {
+    // The caller hears it first, then the row goes: what the caller records about the result
+    // (a placeholder's message id) is written before the row's removal, in the writer's order.
+    finish(key, r);
     queue_.remove(id, nullptr);
-    return finish(key, r);
+    return;
   }
   row.last_error = error_text(r);
   row.state = outbound_state::pending;
+  if (r.code == PB_ERR_RATE_LIMITED || r.code == PB_ERR_RETRYABLE) drop_spent_token(row);
   if (r.code == PB_ERR_RATE_LIMITED) {
     auto delay = std::clamp(milliseconds(r.retry_after_ms), policy_.base, policy_.max_retry_after);
     row.next_attempt_unix_ms = env_.now_ms() + delay.count();
@@ -232,6 +236,16 @@ void worker::on_result(const std::string& key, int64_t id, const messages::op_re
   log(3, "outbound op " + std::to_string(id) + " (" + state::to_string(row.kind) + " of turn " +
              row.turn_id + ") is a dead letter: " + row.last_error);
   finish(key, r);
+}
+
+// A single-use reply token was spent the moment the platform saw the op: retries go without it.
+void worker::drop_spent_token(outbound_row& row) {
+  auto op = messages::outbound_op_from_json(row.payload, nullptr);
+  if (!op || !op->single_use_token) return;
+  std::string& token = op->is_edit ? op->edit.reply_context : op->send.reply_context;
+  if (token.empty()) return;
+  token.clear();
+  row.payload = messages::to_json(*op);
 }
 
 std::string worker::retry(int64_t id) {

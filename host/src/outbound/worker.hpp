@@ -9,7 +9,9 @@
 //    tried again, as often as it takes; these waits do not count toward the retry budget.
 //  - retryable: backoff with jitter (base · 2^(n-1), capped); after `max_attempts` failed attempts
 //    the row becomes a dead letter with the last error.
-//  - token_used: sent once more at once, without the reply token (the payload is updated).
+//  - token_used: sent once more at once, without the reply token (the payload is updated); an op
+//    whose token is single-use (outbound_op::single_use_token) is retried without it after any
+//    failure: the platform saw it.
 //  - unsupported: the row is removed (the renderer falls back: it sends new messages instead of
 //    edits); every other class (auth, rejected, not_found, invalid_input, internal): dead at once.
 //  - A channel that is not running: the op waits (checked every `unavailable_wait`).
@@ -105,6 +107,7 @@ class worker {
   void on_result(const std::string& key, int64_t id, const messages::op_result& r);
   void wait(const std::string& key, entry& e, std::chrono::milliseconds delay);
   void finish(const std::string& key, const messages::op_result& r);
+  void drop_spent_token(state::outbound_row& row);
   void log(int level, const std::string& text) const;
 
   worker_env env_;

@@ -209,9 +209,12 @@ void platform_renderer::start(op o) {
   if (c.role == op_role::placeholder || c.role == op_role::stream_edit) c.text = preview(c.covers);
   c.sent_text = c.text;
   if (is_edit) {
+    op_kind kind = c.role == op_role::stream_edit  ? op_kind::edit
+                   : c.role == op_role::final_edit ? op_kind::final_edit
+                                                   : op_kind::notice;
     port_.edit(messages::edit_request{target_.conversation_id, rec_.placeholder_id,
                                       target_.reply_context, c.text, target_.turn_id},
-               std::move(done));
+               kind, std::move(done));
     return;
   }
   messages::outbound_message m;
@@ -232,7 +235,10 @@ void platform_renderer::start(op o) {
       persist();
     }
   }
-  port_.send(std::move(m), std::move(done));
+  op_kind kind = c.role == op_role::placeholder ? op_kind::placeholder
+                 : c.role == op_role::part && terminal_ == terminal_kind::error ? op_kind::notice
+                                                                                : op_kind::send;
+  port_.send(std::move(m), kind, std::move(done));
 }
 
 void platform_renderer::on_result(const messages::op_result& r) {
@@ -278,7 +284,7 @@ void platform_renderer::succeeded(op& o, const messages::op_result& r) {
 
 void platform_renderer::failed(op& o, const messages::op_result& r) {
   milliseconds delay{-1};
-  if (o.attempts < policy_.max_attempts) {
+  if (o.attempts < policy_.max_attempts && !policy_.port_retries) {
     if (r.code == PB_ERR_RATE_LIMITED) {
       delay =
           std::min(milliseconds(std::max<int64_t>(r.retry_after_ms, 0)), policy_.max_retry_after);

@@ -276,6 +276,28 @@ TEST_F(WorkerTest, TokenUsedIsSentOnceMoreWithoutTheToken) {
   EXPECT_EQ(results[0].code, PB_ERR_TOKEN_USED);
 }
 
+TEST_F(WorkerTest, ASingleUseTokenIsNotSentAgainAfterAFailedAttempt) {
+  state::outbound_row r;
+  r.instance = "ch";
+  r.ordering_key = "k";
+  r.turn_id = "ch:e1";
+  messages::outbound_op op;
+  op.single_use_token = true;
+  op.send.conversation_id = "C";
+  op.send.text = "hi";
+  op.send.reply_context = "ONCE";
+  w->submit(r, op, [this](const messages::op_result& res) { results.push_back(res); });
+  settle();
+  EXPECT_EQ(platform.pending[0].msg.reply_context, "ONCE");
+  platform.fail(PB_ERR_RATE_LIMITED, 1000);
+  sched.advance(1000);
+  ASSERT_EQ(platform.pending.size(), 1u);
+  EXPECT_EQ(platform.pending[0].msg.reply_context, "");  // spent: the platform saw it
+  platform.ok();
+  ASSERT_EQ(results.size(), 1u);
+  EXPECT_TRUE(results[0].ok());
+}
+
 TEST_F(WorkerTest, AChannelOverItsCapRefusesAtOnce) {
   outbound::worker_policy p;
   p.channel_cap = 2;
