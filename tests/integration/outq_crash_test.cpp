@@ -116,6 +116,22 @@ TEST(OutboundQueueCrash, KilledFiveTimesWithRepliesQueuedEveryMessageIsAnsweredE
   auto q = h.get("/v1/queue", pbtest::token);
   EXPECT_EQ(q.status, 200u) << q.body;
   EXPECT_NE(q.body.find("\"ops\":[]"), std::string::npos) << q.body;
+  // The same through the command line, and a refusal for an op that does not exist.
+  std::string out, err;
+  EXPECT_EQ(pbtest::run_command({PB_PATCHBAY_BIN, "queue", "list", "--url", h.base}, out, err,
+                                {{"PATCHBAY_TOKEN", pbtest::token}}),
+            0)
+      << err;
+  EXPECT_NE(out.find("the outbound queue is empty"), std::string::npos) << out;
+  EXPECT_EQ(pbtest::run_command({PB_PATCHBAY_BIN, "queue", "drop", "987654", "--url", h.base}, out,
+                                err, {{"PATCHBAY_TOKEN", pbtest::token}}),
+            1);
+  EXPECT_NE(err.find("HTTP 404"), std::string::npos) << err;
+  EXPECT_EQ(pbtest::run_command({PB_PATCHBAY_BIN, "queue", "frob"}, out, err), 2);
+  // Status and metrics carry the queue's figures.
+  EXPECT_NE(h.get("/v1/channels", pbtest::token).body.find("\"oldest_queued_ms\""),
+            std::string::npos);
+  EXPECT_NE(h.get("/metrics").body.find("patchbay_outbound_queue_ops"), std::string::npos);
 }
 
 TEST(OutboundQueueCrash, ARateLimitBurstIsWaitedOutAndEveryReplyDelivered) {

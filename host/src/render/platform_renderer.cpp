@@ -351,9 +351,22 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
                 "turn " + target_.turn_id + ": " + why + "; the last flushed text stands");
       return;
     case op_role::part:
-    case op_role::content:
-      port_.log(log_level::error, "turn " + target_.turn_id + ": undeliverable: " + why);
+    case op_role::content: {
+      // A platform that refuses one part for good (a spent reply budget, refused credentials)
+      // refuses the rest as well: they fail here, once, instead of one doomed send each.
+      size_t dropped = 0;
+      if (o.role == op_role::part && (r.code == PB_ERR_REJECTED || r.code == PB_ERR_AUTH)) {
+        auto rest = std::remove_if(queue_.begin(), queue_.end(),
+                                   [](const op& x) { return x.role == op_role::part; });
+        dropped = static_cast<size_t>(std::distance(rest, queue_.end()));
+        queue_.erase(rest, queue_.end());
+      }
+      port_.log(log_level::error, "turn " + target_.turn_id + ": undeliverable: " + why +
+                                      (dropped ? "; the " + std::to_string(dropped) +
+                                                     " later part(s) of this answer are not sent"
+                                               : std::string()));
       return;
+    }
   }
 }
 

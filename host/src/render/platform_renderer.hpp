@@ -14,6 +14,8 @@
 //  - Failed operations are classified: rate_limited waits retry-after, retryable backs off with
 //    jitter for a bounded number of attempts, token_used is retried once without the token,
 //    everything else is not retried; what cannot be delivered is logged, never dropped silently.
+//    With retry_policy::port_retries (the host: the durable outbound queue's worker retries and
+//    waits) every failure that reaches the renderer is final and only the fallbacks apply.
 //  - The terminal state is persisted the moment the terminal event arrives, before any final
 //    operation or retry runs, so a restart or redelivery never renders the answer twice.
 //

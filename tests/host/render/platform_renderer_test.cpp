@@ -445,3 +445,34 @@ TEST(RendererKinds, PortRetriesMeansFailuresAreFinalHere) {
   EXPECT_EQ(port.history.size(), 1u);
   EXPECT_EQ(outcome, turn_outcome::complete);
 }
+
+// A part the platform refuses for good (iLink: the context token's reply budget is spent) ends
+// the answer's remaining parts with one log line, instead of one doomed send (and log) each.
+TEST(RendererKinds, ARefusedPartEndsTheRemainingPartsOnce) {
+  fake_port port;
+  retry_policy rp;
+  rp.port_retries = true;
+  effective_caps c;  // no edit: the answer goes out chunked at the end
+  c.limit = 120;
+  c.unit = PB_UNIT_CODEPOINTS;
+  c.reply_token = PB_REPLY_TOKEN_NONE;
+  std::optional<turn_outcome> outcome;
+  platform_renderer r(
+      target(), c, port, [&](turn_outcome o) { outcome = o; }, rp);
+  std::string answer;
+  for (int i = 0; i < 12; ++i) answer += "paragraph number " + std::to_string(i) + "\n\n";
+  r.on_delta(answer);
+  r.on_complete();
+  port.ok();                                   // part 1
+  port.fail(PB_ERR_REJECTED, "budget spent");  // part 2
+  EXPECT_TRUE(port.pending.empty());
+  EXPECT_EQ(port.history.size(), 2u);
+  EXPECT_EQ(outcome, turn_outcome::complete);
+  size_t lines = 0;
+  for (const auto& [level, text] : port.logs)
+    if (text.find("undeliverable") != std::string::npos) {
+      ++lines;
+      EXPECT_NE(text.find("later part(s) of this answer are not sent"), std::string::npos) << text;
+    }
+  EXPECT_EQ(lines, 1u);
+}
