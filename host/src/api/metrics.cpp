@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "api/queue_routes.hpp"
 #include "app/logging.hpp"
 #include "metrics/exposition.hpp"
 
@@ -93,6 +94,28 @@ kit::http_response metrics_response(api_context& ctx) {
     w.sample("patchbay_router_turns_running", {}, uint64_t{load.running});
   }
   reg.write_turns(w);
+
+  if (ctx.store != nullptr) {  // the durable outbound queue, per channel that has rows
+    const int64_t now_ms = std::chrono::duration_cast<std::chrono::milliseconds>(
+                               std::chrono::system_clock::now().time_since_epoch())
+                               .count();
+    const auto figures = queue_stats(*ctx.store, now_ms);
+    w.family("patchbay_outbound_queue_ops",
+             "Operations in the durable outbound queue: live (pending or in flight) and dead "
+             "letters.",
+             metric_type::gauge);
+    for (const auto& [id, f] : figures) {
+      w.sample("patchbay_outbound_queue_ops", {{"channel", id}, {"state", "live"}}, f.depth);
+      w.sample("patchbay_outbound_queue_ops", {{"channel", id}, {"state", "dead"}}, f.dead);
+    }
+    w.family("patchbay_outbound_queue_oldest_age_seconds",
+             "Age of the channel's oldest live operation in the durable outbound queue (0 when "
+             "none).",
+             metric_type::gauge);
+    for (const auto& [id, f] : figures)
+      w.sample("patchbay_outbound_queue_oldest_age_seconds", {{"channel", id}},
+               static_cast<double>(f.oldest_age_ms) / 1000.0);
+  }
 
   w.family("patchbay_log_dropped_total", "Log lines dropped because the log queue was full.",
            metric_type::counter);

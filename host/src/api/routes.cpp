@@ -6,6 +6,7 @@
 #include "api/health.hpp"
 #include "api/metrics.hpp"
 #include "api/proactive_send.hpp"
+#include "api/queue_routes.hpp"
 #include "api/reload_route.hpp"
 #include "api/status_page/status_page.hpp"
 #include "plugin/channel_instance.hpp"
@@ -76,6 +77,8 @@ kit::http_handler make_api_handler(api_context& ctx) {
       return handle_messages(ctx, std::move(ex));
     }
     if (req.path == "/v1/reload" && ctx.reload) return handle_reload(ctx, std::move(ex));
+    if (req.path == "/v1/queue" || req.path.rfind("/v1/queue/", 0) == 0)
+      return handle_queue(ctx, ex);
     if (req.path == "/v1/chat" && ctx.turns != nullptr) {
       if (req.method != "POST") {
         auto r = error_response(405, "method_not_allowed", "use POST");

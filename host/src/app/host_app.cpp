@@ -9,6 +9,7 @@
 #include <future>
 #include <mutex>
 
+#include "api/queue_routes.hpp"
 #include "api/routes.hpp"
 #include "api/server_options.hpp"
 #include "app/channel_set.hpp"
@@ -163,6 +164,13 @@ struct host_app::impl {
     kit::io_runtime rt(2);
     plugin::status_board registry;
     for (const auto& ch : cfg.channels) registry.add(initial_status(ch));
+    // The durable outbound queue's depth per channel in /v1/channels (read from memory).
+    registry.set_queue_probe([st = store.get(), &registry] {
+      std::map<std::string, plugin::status_board::queue_reading> out;
+      for (const auto& [id, f] : api::queue_stats(*st, registry.now_unix_ms()))
+        out[id] = {f.depth, f.dead, f.oldest_age_ms};
+      return out;
+    });
 
     // Identity-binding providers: one set, shared by the turn service (/init, /unbind, user
     // tokens) and the HTTP callback routes.

@@ -84,6 +84,19 @@ inline const char* error_class_name(int32_t code) {
   }
 }
 
+// One outbound operation as the durable queue keeps it: a send, or an edit (`edit` set).
+struct outbound_op {
+  bool is_edit = false;
+  // The reply token is single-use: spent the moment the platform saw it, whatever it answered,
+  // so a retry goes without it.
+  bool single_use_token = false;
+  outbound_message send;
+  edit_request edit;
+};
+// Its JSON form (reply_context as base64); nullopt (with `error`) for a malformed text.
+std::string to_json(const outbound_op& op);
+std::optional<outbound_op> outbound_op_from_json(std::string_view json, std::string* error);
+
 // JSON form of an inbound message (what the state store keeps). reply_context is base64.
 std::string to_json(const inbound_message& m);
 std::optional<inbound_message> inbound_from_json(std::string_view json, std::string* error);

@@ -196,14 +196,22 @@ void status_board::set_in_flight_probe(const std::string& id,
     probes_.erase(id);
 }
 
+void status_board::set_queue_probe(std::function<std::map<std::string, queue_reading>()> probe) {
+  std::lock_guard lk(mu_);
+  queue_probe_ = std::move(probe);
+}
+
 std::vector<channel_status> status_board::snapshot() const {
   std::vector<channel_status> out;
   std::map<std::string, std::function<in_flight_reading()>> probes;
+  std::function<std::map<std::string, queue_reading>()> queue_probe;
   {
     std::lock_guard lk(mu_);
     out = channels_;
     probes = probes_;
+    queue_probe = queue_probe_;
   }
+  const auto queues = queue_probe ? queue_probe() : std::map<std::string, queue_reading>{};
   const int64_t now = now_();
   for (auto& c : out) {
     c.reported_state = c.state;
@@ -221,6 +229,11 @@ std::vector<channel_status> status_board::snapshot() const {
       const auto r = it->second();
       c.outbound.in_flight = r.count;
       c.outbound.oldest_in_flight_ms = r.oldest_age_ms;
+    }
+    if (auto it = queues.find(c.id); it != queues.end()) {
+      c.outbound.queued = it->second.live;
+      c.outbound.dead = it->second.dead;
+      c.outbound.oldest_queued_ms = it->second.oldest_age_ms;
     }
   }
   return out;
@@ -260,7 +273,10 @@ std::string status_board::to_json() const {
     json::object outbound{{"sends", by_class(c.outbound.sends)},
                           {"edits", by_class(c.outbound.edits)},
                           {"in_flight", c.outbound.in_flight},
-                          {"oldest_in_flight_ms", c.outbound.oldest_in_flight_ms}};
+                          {"oldest_in_flight_ms", c.outbound.oldest_in_flight_ms},
+                          {"queued", c.outbound.queued},
+                          {"dead", c.outbound.dead},
+                          {"oldest_queued_ms", c.outbound.oldest_queued_ms}};
     if (const auto& f = c.outbound.last_failure)
       outbound["last_failure"] = json::object{
           {"what", f->what}, {"class", f->error_class}, {"text", f->text}, {"unix_ms", f->unix_ms}};

@@ -71,6 +71,11 @@ struct outbound_tally {
   // plugin has not completed (there is no outbound queue yet), and the oldest one's age.
   uint64_t in_flight = 0;
   int64_t oldest_in_flight_ms = 0;
+  // The durable outbound queue's rows of this channel (docs/architecture.md §7), read when a
+  // snapshot is taken: live (pending or in flight), dead letters, the oldest live row's age.
+  uint64_t queued = 0;
+  uint64_t dead = 0;
+  int64_t oldest_queued_ms = 0;
 };
 
 struct channel_status {
@@ -133,6 +138,12 @@ class status_board {
     int64_t oldest_age_ms = 0;
   };
   void set_in_flight_probe(const std::string& id, std::function<in_flight_reading()> probe);
+  // How to read the durable outbound queue, per channel id (unset: 0).
+  struct queue_reading {
+    uint64_t live = 0, dead = 0;
+    int64_t oldest_age_ms = 0;
+  };
+  void set_queue_probe(std::function<std::map<std::string, queue_reading>()> probe);
 
   // Every channel as the evidence shows it (see the top of this file), at `now`.
   std::vector<channel_status> snapshot() const;
@@ -149,6 +160,7 @@ class status_board {
   mutable std::mutex mu_;
   std::vector<channel_status> channels_;
   std::map<std::string, std::function<in_flight_reading()>> probes_;
+  std::function<std::map<std::string, queue_reading>()> queue_probe_;
   bool startup_complete_ = false;
 };
 

@@ -3,6 +3,7 @@
 #include <spdlog/spdlog.h>
 
 #include "patchbay/common/log_subject.hpp"
+#include "patchbay/pb_types.h"
 
 #include <chrono>
 
@@ -26,25 +27,33 @@ class forwarding_output final : public turns::turn_output {
 
 }  // namespace
 
-platform_driver::platform_driver(std::shared_ptr<plugin::channel_instance> channel,
+platform_driver::platform_driver(std::string channel_id, std::string ordering_key,
                                  render::turn_target target, render::effective_caps caps,
                                  turns::strand_scheduler& sched, state::store& store,
+                                 outbound::worker& worker,
                                  std::function<void(platform_driver*)> on_idle,
                                  std::shared_ptr<const bool> sched_alive)
-    : channel_(std::move(channel)),
+    : channel_id_(std::move(channel_id)),
+      ordering_key_(std::move(ordering_key)),
+      worker_(worker),
       target_(target),
       sched_(sched),
       store_(store),
       on_idle_(std::move(on_idle)),
+      single_use_token_(caps.reply_token == PB_REPLY_TOKEN_SINGLE_USE),
       rng_(std::chrono::steady_clock::now().time_since_epoch().count() | 1),
       sched_alive_(std::move(sched_alive)) {
+  render::retry_policy policy;
+  policy.port_retries = true;  // the outbound worker retries, waits and dead-letters
   renderer_ = std::make_unique<render::platform_renderer>(
-      std::move(target), caps, *this, [this](render::turn_outcome) {
+      std::move(target), caps, *this,
+      [this](render::turn_outcome) {
         // Finishing happens inside the renderer: look again once the call stack unwound.
         sched_.strand().post([w = weak_from_this()] {
           if (auto s = w.lock()) s->check_idle();
         });
-      });
+      },
+      policy);
 }
 
 platform_driver::~platform_driver() {
@@ -67,7 +76,8 @@ void platform_driver::check_idle() {
   }
 }
 
-// Plugin completions arrive on the channel's strand: hop to ours before touching the renderer.
+// The worker completes on our strand, inside its own bookkeeping: answer the renderer from a
+// fresh handler, so the renderer's next op never re-enters the worker mid-way.
 render::renderer_port::op_done platform_driver::on_strand(op_done done) {
   return [w = weak_from_this(), done = std::move(done)](const messages::op_result& r) {
     auto s = w.lock();
@@ -79,12 +89,65 @@ render::renderer_port::op_done platform_driver::on_strand(op_done done) {
   };
 }
 
-void platform_driver::send(messages::outbound_message msg, op_done done) {
-  channel_->send(std::move(msg), on_strand(std::move(done)));
+namespace {
+state::outbound_kind kind_of(render::op_kind k) {
+  switch (k) {
+    case render::op_kind::placeholder:
+      return state::outbound_kind::placeholder;
+    case render::op_kind::send:
+      return state::outbound_kind::send;
+    case render::op_kind::edit:
+      return state::outbound_kind::edit;
+    case render::op_kind::final_edit:
+      return state::outbound_kind::final_edit;
+    case render::op_kind::notice:
+      break;
+  }
+  return state::outbound_kind::notice;
+}
+}  // namespace
+
+void platform_driver::submit(const messages::outbound_op& op, render::op_kind kind, op_done done) {
+  if (!*sched_alive_) return;  // the turn service is gone (and its worker with it)
+  state::outbound_row row;
+  row.instance = channel_id_;
+  row.ordering_key = ordering_key_;
+  row.turn_id = target_.turn_id;
+  row.kind = kind_of(kind);
+  row.idempotency_key = target_.turn_id + "#" + std::to_string(++op_seq_);
+  std::optional<state::turn_row> also = std::move(terminal_row_);
+  terminal_row_.reset();
+  op_done answer = on_strand(std::move(done));
+  if (kind == render::op_kind::placeholder) {
+    // The placeholder's id is saved before the worker removes the op's row (it calls us first):
+    // after a crash the turn shows that it had a visible message, and which one to edit.
+    answer = [w = weak_from_this(), text = op.send.text,
+              answer = std::move(answer)](const messages::op_result& r) {
+      if (auto s = w.lock(); s && r.ok() && !r.message_id.empty()) {
+        render::turn_record rec = s->renderer_->record();
+        rec.placeholder_id = r.message_id;
+        rec.flushed_text = text;
+        s->store_.save_turn(s->to_row(rec), nullptr);
+      }
+      answer(r);
+    };
+  }
+  worker_.submit(std::move(row), op, std::move(answer), also ? &*also : nullptr);
 }
 
-void platform_driver::edit(messages::edit_request req, op_done done) {
-  channel_->edit(std::move(req), on_strand(std::move(done)));
+void platform_driver::send(messages::outbound_message msg, render::op_kind kind, op_done done) {
+  messages::outbound_op op;
+  op.single_use_token = single_use_token_;
+  op.send = std::move(msg);
+  submit(op, kind, std::move(done));
+}
+
+void platform_driver::edit(messages::edit_request req, render::op_kind kind, op_done done) {
+  messages::outbound_op op;
+  op.single_use_token = single_use_token_;
+  op.is_edit = true;
+  op.edit = std::move(req);
+  submit(op, kind, std::move(done));
 }
 
 void platform_driver::arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) {
@@ -101,10 +164,10 @@ int64_t platform_driver::now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-void platform_driver::persist(const render::turn_record& rec) {
+state::turn_row platform_driver::to_row(const render::turn_record& rec) const {
   state::turn_row row;
   row.turn_id = rec.turn_id;
-  row.instance = channel_->id();
+  row.instance = channel_id_;
   row.conversation_id = target_.conversation_id;
   row.thread_id = target_.thread_id;
   row.reply_to_message_id = target_.reply_to_message_id;
@@ -114,9 +177,28 @@ void platform_driver::persist(const render::turn_record& rec) {
   row.terminal = rec.terminal;
   row.outcome = rec.outcome;
   row.updated_at_unix_ms = 0;  // the store stamps wall-clock time
-  store_.save_turn(row, [channel = channel_->id(), id = rec.turn_id](const std::string& err) {
+  return row;
+}
+
+void platform_driver::persist(const render::turn_record& rec) {
+  auto saved = [channel = channel_id_, id = rec.turn_id](const std::string& err) {
     if (!err.empty())
       spdlog::error("{}turn state not saved: {}", common::log_tag({channel, id}), err);
+  };
+  if (!rec.terminal) {
+    terminal_row_.reset();
+    store_.save_turn(to_row(rec), saved);
+    return;
+  }
+  // Terminal: saved together with the op the renderer decides next in this same handler (its
+  // final edit, part or notice); if it decides none, saved alone right after.
+  terminal_row_ = to_row(rec);
+  sched_.strand().post([w = weak_from_this(), saved] {
+    auto s = w.lock();
+    if (!s || !s->terminal_row_) return;
+    auto row = std::move(*s->terminal_row_);
+    s->terminal_row_.reset();
+    s->store_.save_turn(row, saved);
   });
 }
 
@@ -125,7 +207,7 @@ void platform_driver::log(render::log_level level, const std::string& text) {
            : level == render::log_level::warn ? spdlog::level::warn
            : level == render::log_level::info ? spdlog::level::info
                                               : spdlog::level::debug;
-  spdlog::log(l, "{}{}", common::log_tag({channel_->id(), target_.turn_id}), text);
+  spdlog::log(l, "{}{}", common::log_tag({channel_id_, target_.turn_id}), text);
 }
 
 double platform_driver::random01() {

@@ -1,6 +1,9 @@
 // A turn rendered to the chat platform it came from: the platform renderer, driven on the turn
-// service's strand, with a port that sends and edits through the channel's plugin instance,
-// persists turn state in the store and arms strand timers.
+// service's strand, with a port that hands every send and edit to the durable outbound queue's
+// worker (recorded before it is attempted; retries, pacing and order per thread are the worker's),
+// persists turn state in the store and arms strand timers. A terminal turn state is saved in the
+// same transaction as the first operation decided after it, so a crash never leaves a finished
+// turn without its final operation.
 //
 // The renderer outlives the router's view of the turn: the router's terminal event is where the
 // final edits and parts START. The driver keeps itself alive (in the service's draining set)
@@ -9,8 +12,10 @@
 
 #include <functional>
 #include <memory>
+#include <optional>
+#include <string>
 
-#include "plugin/channel_instance.hpp"
+#include "outbound/worker.hpp"
 #include "render/platform_renderer.hpp"
 #include "state/store.hpp"
 #include "turns/router.hpp"
@@ -22,9 +27,10 @@ class platform_driver final : public render::renderer_port,
                               public std::enable_shared_from_this<platform_driver> {
  public:
   // `on_idle` runs (on the strand) once the renderer finished and has nothing outstanding.
-  platform_driver(std::shared_ptr<plugin::channel_instance> channel, render::turn_target target,
+  // `ordering_key`: the turn's thread; its ops go out in order after earlier ops of the thread.
+  platform_driver(std::string channel_id, std::string ordering_key, render::turn_target target,
                   render::effective_caps caps, turns::strand_scheduler& sched, state::store& store,
-                  std::function<void(platform_driver*)> on_idle,
+                  outbound::worker& worker, std::function<void(platform_driver*)> on_idle,
                   std::shared_ptr<const bool> sched_alive);
   ~platform_driver() override;
 
@@ -36,8 +42,8 @@ class platform_driver final : public render::renderer_port,
   std::unique_ptr<turns::turn_output> make_output();
 
   // renderer_port
-  void send(messages::outbound_message msg, op_done done) override;
-  void edit(messages::edit_request req, op_done done) override;
+  void send(messages::outbound_message msg, render::op_kind kind, op_done done) override;
+  void edit(messages::edit_request req, render::op_kind kind, op_done done) override;
   void arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) override;
   int64_t now_ms() override;
   void persist(const render::turn_record& rec) override;
@@ -47,14 +53,21 @@ class platform_driver final : public render::renderer_port,
  private:
   void check_idle();
   op_done on_strand(op_done done);
+  void submit(const messages::outbound_op& op, render::op_kind kind, op_done done);
+  state::turn_row to_row(const render::turn_record& rec) const;
 
-  std::shared_ptr<plugin::channel_instance> channel_;
+  std::string channel_id_;
+  std::string ordering_key_;
+  outbound::worker& worker_;
+  std::optional<state::turn_row> terminal_row_;  // saved with the next op (or alone, posted)
+  int op_seq_ = 0;
   render::turn_target target_;
   turns::strand_scheduler& sched_;
   state::store& store_;
   std::function<void(platform_driver*)> on_idle_;
   std::function<void()> on_rendered_;
   std::unique_ptr<render::platform_renderer> renderer_;
+  bool single_use_token_ = false;  // the channel's reply token is spent by the first attempt
   uint64_t timer_ = 0;
   uint64_t rng_;
   // False once the scheduler is gone (a queued handler may hold the last reference to a driver

@@ -209,9 +209,12 @@ void platform_renderer::start(op o) {
   if (c.role == op_role::placeholder || c.role == op_role::stream_edit) c.text = preview(c.covers);
   c.sent_text = c.text;
   if (is_edit) {
+    op_kind kind = c.role == op_role::stream_edit  ? op_kind::edit
+                   : c.role == op_role::final_edit ? op_kind::final_edit
+                                                   : op_kind::notice;
     port_.edit(messages::edit_request{target_.conversation_id, rec_.placeholder_id,
                                       target_.reply_context, c.text, target_.turn_id},
-               std::move(done));
+               kind, std::move(done));
     return;
   }
   messages::outbound_message m;
@@ -232,7 +235,10 @@ void platform_renderer::start(op o) {
       persist();
     }
   }
-  port_.send(std::move(m), std::move(done));
+  op_kind kind = c.role == op_role::placeholder ? op_kind::placeholder
+                 : c.role == op_role::part && terminal_ == terminal_kind::error ? op_kind::notice
+                                                                                : op_kind::send;
+  port_.send(std::move(m), kind, std::move(done));
 }
 
 void platform_renderer::on_result(const messages::op_result& r) {
@@ -278,7 +284,7 @@ void platform_renderer::succeeded(op& o, const messages::op_result& r) {
 
 void platform_renderer::failed(op& o, const messages::op_result& r) {
   milliseconds delay{-1};
-  if (o.attempts < policy_.max_attempts) {
+  if (o.attempts < policy_.max_attempts && !policy_.port_retries) {
     if (r.code == PB_ERR_RATE_LIMITED) {
       delay =
           std::min(milliseconds(std::max<int64_t>(r.retry_after_ms, 0)), policy_.max_retry_after);
@@ -345,9 +351,22 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
                 "turn " + target_.turn_id + ": " + why + "; the last flushed text stands");
       return;
     case op_role::part:
-    case op_role::content:
-      port_.log(log_level::error, "turn " + target_.turn_id + ": undeliverable: " + why);
+    case op_role::content: {
+      // A platform that refuses one part for good (a spent reply budget, refused credentials)
+      // refuses the rest as well: they fail here, once, instead of one doomed send each.
+      size_t dropped = 0;
+      if (o.role == op_role::part && (r.code == PB_ERR_REJECTED || r.code == PB_ERR_AUTH)) {
+        auto rest = std::remove_if(queue_.begin(), queue_.end(),
+                                   [](const op& x) { return x.role == op_role::part; });
+        dropped = static_cast<size_t>(std::distance(rest, queue_.end()));
+        queue_.erase(rest, queue_.end());
+      }
+      port_.log(log_level::error, "turn " + target_.turn_id + ": undeliverable: " + why +
+                                      (dropped ? "; the " + std::to_string(dropped) +
+                                                     " later part(s) of this answer are not sent"
+                                               : std::string()));
       return;
+    }
   }
 }
 

@@ -14,6 +14,8 @@
 //  - Failed operations are classified: rate_limited waits retry-after, retryable backs off with
 //    jitter for a bounded number of attempts, token_used is retried once without the token,
 //    everything else is not retried; what cannot be delivered is logged, never dropped silently.
+//    With retry_policy::port_retries (the host: the durable outbound queue's worker retries and
+//    waits) every failure that reaches the renderer is final and only the fallbacks apply.
 //  - The terminal state is persisted the moment the terminal event arrives, before any final
 //    operation or retry runs, so a restart or redelivery never renders the answer twice.
 //
@@ -57,14 +59,18 @@ struct turn_record {
 
 enum class log_level { debug, info, warn, error };
 
+// What an operation is for (the durable outbound queue keeps it with the op; recovery after a
+// restart learns the placeholder's id from a resumed `placeholder` send).
+enum class op_kind { placeholder, send, edit, final_edit, notice };
+
 // The renderer's only window on the world. Implemented by the host (plugin instance, strand
 // timers, state store) and by tests (a scripted fake platform and a fake clock).
 class renderer_port {
  public:
   using op_done = std::function<void(const messages::op_result&)>;
   virtual ~renderer_port() = default;
-  virtual void send(messages::outbound_message msg, op_done done) = 0;
-  virtual void edit(messages::edit_request req, op_done done) = 0;
+  virtual void send(messages::outbound_message msg, op_kind kind, op_done done) = 0;
+  virtual void edit(messages::edit_request req, op_kind kind, op_done done) = 0;
   // Runs `fn` after `delay`. Arming again replaces the previous arm (which then never runs).
   virtual void arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   virtual int64_t now_ms() = 0;
@@ -78,6 +84,9 @@ struct retry_policy {
   std::chrono::milliseconds base{500};  // retryable: base * 2^(attempt-1), jittered
   std::chrono::milliseconds cap{8'000};
   std::chrono::milliseconds max_retry_after{60'000};  // rate_limited waits at most this
+  // The port retries itself (the durable outbound queue: rate limits waited out, backoff, token
+  // dropped on token_used): a failure reaching the renderer is final, never retried here.
+  bool port_retries = false;
 };
 
 enum class turn_outcome { complete, error };

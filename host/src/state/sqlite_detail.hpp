@@ -5,8 +5,12 @@
 #include <sqlite3.h>
 
 #include <cstdint>
+#include <functional>
+#include <memory>
 #include <stdexcept>
 #include <string>
+
+#include "state/outbound_queue.hpp"
 
 namespace patchbay::state::sqlite_detail {
 
@@ -23,6 +27,12 @@ inline constexpr const char* schema[] = {
     "terminal INTEGER NOT NULL, outcome TEXT NOT NULL, updated_at_unix_ms INTEGER NOT NULL)",
     // Serves both the start-up scan (terminal = 0) and pruning (terminal = 1, by age).
     "CREATE INDEX IF NOT EXISTS turns_state_age ON turns(terminal, updated_at_unix_ms)",
+    // The durable outbound queue (outbound_queue.hpp). Confirmed rows are deleted; dead ones stay.
+    "CREATE TABLE IF NOT EXISTS outbound_ops (id INTEGER PRIMARY KEY, instance TEXT NOT NULL, "
+    "ordering_key TEXT NOT NULL, turn_id TEXT NOT NULL, kind TEXT NOT NULL, "
+    "payload TEXT NOT NULL, idempotency_key TEXT NOT NULL, state TEXT NOT NULL, "
+    "attempts INTEGER NOT NULL, next_attempt_unix_ms INTEGER NOT NULL, "
+    "last_error TEXT NOT NULL, created_unix_ms INTEGER NOT NULL)",
 };
 
 // A key older than the TTL cutoff (?5) is recorded afresh; a younger one is left alone (0 changes).
@@ -46,10 +56,15 @@ inline constexpr const char* turn_upsert_sql =
     "terminal = excluded.terminal, updated_at_unix_ms = excluded.updated_at_unix_ms "
     "WHERE turns.terminal = 0 OR excluded.terminal <> 0";
 
+// With the stored inbound message of a channel turn (turn id = "<instance>:<event id>"), so a
+// turn that never showed anything can be run again after a restart.
 inline constexpr const char* unfinished_sql =
-    "SELECT turn_id, instance, conversation_id, thread_id, reply_to_message_id, placeholder_id, "
-    "flushed_text, reply_token_spent, terminal, outcome, updated_at_unix_ms FROM turns "
-    "WHERE terminal = 0 ORDER BY updated_at_unix_ms, turn_id";
+    "SELECT t.turn_id, t.instance, t.conversation_id, t.thread_id, t.reply_to_message_id, "
+    "t.placeholder_id, t.flushed_text, t.reply_token_spent, t.terminal, t.outcome, "
+    "t.updated_at_unix_ms, coalesce(i.payload, '') FROM turns t LEFT JOIN inbound_events i "
+    "ON i.instance = t.instance AND i.event_id = substr(t.turn_id, length(t.instance) + 2) "
+    "AND substr(t.turn_id, 1, length(t.instance) + 1) = t.instance || ':' "
+    "WHERE t.terminal = 0 ORDER BY t.updated_at_unix_ms, t.turn_id";
 
 // Maintenance deletes in chunks, one short transaction each, so a large backlog (say, after a long
 // downtime) never holds queued writes back for long: the writer interleaves chunks with batches.
@@ -90,5 +105,16 @@ class stmt {
  private:
   sqlite3_stmt* s_ = nullptr;
 };
+
+// A write of another part of the engine (the outbound queue), run by the store's writer thread
+// inside its batch transaction, in the one order of all writes: returns SQLITE_DONE on success.
+using custom_apply = std::function<int(sqlite3*)>;
+using custom_submit = std::function<void(custom_apply, write_done)>;
+
+// The outbound queue of a SQLite store (sqlite_outbound.cpp): reads its live rows from `db` now
+// (on the calling thread, before the writer starts) and prepares its statements; later writes go
+// through `submit`. `clock_s`: unix seconds for created stamps. Destroy before closing `db`.
+std::unique_ptr<outbound_queue> open_sqlite_outbound(sqlite3* db, custom_submit submit,
+                                                     std::function<int64_t()> clock_s);
 
 }  // namespace patchbay::state::sqlite_detail

@@ -47,7 +47,11 @@ struct turn_write {
   turn_row row;
   write_done done;
 };
-using job = std::variant<kv_write, inbound_write, turn_write>;
+struct custom_write {  // the outbound queue's
+  custom_apply apply;
+  write_done done;
+};
+using job = std::variant<kv_write, inbound_write, turn_write, custom_write>;
 
 class sqlite_store final : public store {
  public:
@@ -67,6 +71,12 @@ class sqlite_store final : public store {
       for (const char* sql : schema) exec(sql);
       load_kv();
       st_ = std::make_unique<statements>(db_);
+      outbound_ = open_sqlite_outbound(
+          db_,
+          [this](custom_apply a, write_done d) {
+            enqueue(custom_write{std::move(a), std::move(d)});
+          },
+          opt_.clock);
     } catch (const std::exception& e) {
       sqlite3_close(db_);
       throw std::runtime_error("cannot initialise state database '" + path + "': " + e.what());
@@ -76,6 +86,7 @@ class sqlite_store final : public store {
 
   ~sqlite_store() override {
     close();
+    outbound_.reset();
     st_.reset();  // statements are finalized before the connection closes
     sqlite3_close(db_);
   }
@@ -142,12 +153,15 @@ class sqlite_store final : public store {
       r.terminal = s.integer(8) != 0;
       r.outcome = s.text(9);
       r.updated_at_unix_ms = s.integer(10);
+      r.inbound_payload = s.text(11);
       rows.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE)
       throw std::runtime_error(std::string("cannot read unfinished turns: ") + sqlite3_errmsg(db_));
     return rows;
   }
+
+  outbound_queue& outbound() override { return *outbound_; }
 
   void close() override {
     {
@@ -192,6 +206,8 @@ class sqlite_store final : public store {
       if (k->done) k->done(why);
     } else if (auto* t = std::get_if<turn_write>(&j)) {
       if (t->done) t->done(why);
+    } else if (auto* c = std::get_if<custom_write>(&j)) {
+      if (c->done) c->done(why);
     } else {
       auto& in = std::get<inbound_write>(j);
       if (in.done) in.done(inbound_outcome::failed, why);
@@ -296,6 +312,8 @@ class sqlite_store final : public store {
       s.bind(10, r.outcome);
       s.bind(11, r.updated_at_unix_ms != 0 ? r.updated_at_unix_ms : now_s * 1000);
       rc = s.step();
+    } else if (auto* c = std::get_if<custom_write>(&j)) {
+      rc = c->apply(db_);
     } else {
       auto& in = std::get<inbound_write>(j);
       stmt& s = st.inbound;
@@ -337,6 +355,8 @@ class sqlite_store final : public store {
           in->done(changed[i] ? inbound_outcome::accepted : inbound_outcome::duplicate, {});
       } else if (auto* k = std::get_if<kv_write>(&batch[i])) {
         if (k->done) k->done({});
+      } else if (auto* c = std::get_if<custom_write>(&batch[i])) {
+        if (c->done) c->done({});
       } else {
         auto& t = std::get<turn_write>(batch[i]);
         if (t.done) t.done({});
@@ -357,6 +377,7 @@ class sqlite_store final : public store {
   std::optional<int64_t> last_maintenance_;
   bool prune_backlog_ = false;
   std::unique_ptr<statements> st_;  // used by the writer thread only
+  std::unique_ptr<outbound_queue> outbound_;
   std::thread writer_;
 };
 

@@ -15,6 +15,8 @@
 #include <string>
 #include <vector>
 
+#include "state/outbound_queue.hpp"
+
 namespace patchbay::state {
 
 // Empty string = success (durable); otherwise an operator-facing error text.
@@ -42,6 +44,9 @@ struct turn_row {
   bool terminal = false;           // the answer is decided; never reverts (see save_turn)
   std::string outcome;             // "", "complete" or "error"
   int64_t updated_at_unix_ms = 0;  // wall-clock ms; 0 = stamped by the store with its clock
+  // unfinished_turns() only: the stored inbound message of a channel turn (messages/ JSON form),
+  // "" when the turn is not a channel turn or its dedup key expired. Not written by save_turn.
+  std::string inbound_payload;
 };
 
 struct store_options {
@@ -92,6 +97,9 @@ class store {
   // calling thread and may block on disk and on a commit in progress; sees the saves that have
   // completed, not those still queued. Throws std::runtime_error if the read fails.
   virtual std::vector<turn_row> unfinished_turns() = 0;
+
+  // The durable outbound queue, written through the same writer (outbound_queue.hpp).
+  virtual outbound_queue& outbound() = 0;
 
   // Completes queued writes, then stops the writer. Later writes fail with "store closed".
   virtual void close() = 0;

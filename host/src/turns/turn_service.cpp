@@ -7,6 +7,7 @@
 #include <future>
 #include <map>
 #include <random>
+#include <set>
 
 #include "agents/agent.hpp"
 #include "agents/host_answer_agent.hpp"
@@ -15,6 +16,7 @@
 #include "config/config.hpp"
 #include "identity/providers.hpp"
 #include "metrics/registry.hpp"
+#include "outbound/worker.hpp"
 #include "patchbay/common/log_subject.hpp"
 #include "plugin/channel_instance.hpp"
 #include "render/capabilities.hpp"
@@ -91,9 +93,13 @@ struct turn_service::impl final : turns::agent_starter,
   }
 
   // A conversation thread's key without its epoch: channel, conversation, platform thread.
+  static std::string thread_key(const std::string& channel_id, const std::string& conversation,
+                                const std::string& thread) {
+    return channel_id + "\x1f" + conversation + "\x1f" + thread;
+  }
   static std::string base_thread(const std::string& channel_id,
                                  const messages::inbound_message& m) {
-    return channel_id + "\x1f" + m.conversation_id + "\x1f" + m.thread_id;
+    return thread_key(channel_id, m.conversation_id, m.thread_id);
   }
   // The thread key turns of `base` use now: after a /new, the base with its epoch.
   std::string current_thread(const std::string& base) {
@@ -230,15 +236,161 @@ struct turn_service::impl final : turns::agent_starter,
     std::string agent;
   };
 
+  // The outbound worker's way to the platforms: the running channel instances; their completions
+  // hop from the channel's strand onto ours.
+  struct channel_sink final : outbound::op_sink {
+    explicit channel_sink(impl& s) : self(s) {}
+    bool available(const std::string& id) override { return self.channels.count(id) != 0; }
+    outbound::op_done hop(outbound::op_done done) {
+      return [st = self.sched.strand(), live = std::weak_ptr<bool>(self.alive),
+              done = std::move(done)](const messages::op_result& r) {
+        st.post([live, done, r] {
+          if (auto a = live.lock(); a && *a) done(r);
+        });
+      };
+    }
+    void send(const std::string& id, messages::outbound_message m,
+              outbound::op_done done) override {
+      auto ch = self.channels.find(id);
+      if (ch == self.channels.end())
+        return done(messages::op_result{PB_ERR_RETRYABLE, "channel not running", 0, {}});
+      ch->second.instance->send(std::move(m), hop(std::move(done)));
+    }
+    void edit(const std::string& id, messages::edit_request r, outbound::op_done done) override {
+      auto ch = self.channels.find(id);
+      if (ch == self.channels.end())
+        return done(messages::op_result{PB_ERR_RETRYABLE, "channel not running", 0, {}});
+      ch->second.instance->edit(std::move(r), hop(std::move(done)));
+    }
+    impl& self;
+  };
+
+  outbound::worker_env worker_env() {
+    outbound::worker_env env;
+    env.sched = &sched;
+    env.post = [st = sched.strand()](std::function<void()> fn) { st.post(std::move(fn)); };
+    env.now_ms = [] {
+      using namespace std::chrono;
+      return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    };
+    env.random01 = [this] { return jitter(rng); };
+    env.log = [](int level, const std::string& text) {
+      auto l = level >= 3   ? spdlog::level::err
+               : level == 2 ? spdlog::level::warn
+               : level == 1 ? spdlog::level::info
+                            : spdlog::level::debug;
+      spdlog::log(l, "{}", text);
+    };
+    return env;
+  }
+
   // A platform driver that stays until its renderer has delivered everything.
-  std::shared_ptr<render::platform_driver> make_driver(const channel_entry& ch,
+  std::shared_ptr<render::platform_driver> make_driver(const std::string& channel_id,
                                                        render::turn_target target,
                                                        render::effective_caps caps) {
+    std::string key = thread_key(channel_id, target.conversation_id, target.thread_id);
     auto d = std::make_shared<render::platform_driver>(
-        ch.instance, std::move(target), caps, sched, store,
+        channel_id, std::move(key), std::move(target), caps, sched, store, *worker,
         [this](render::platform_driver* p) { draining.erase(p); }, alive);
     draining.emplace(d.get(), d);
     return d;
+  }
+
+  // The front stages' verdict on an inbound message (turns/inbound_front.hpp): nullopt = the
+  // channel's agent answers it.
+  std::optional<front_verdict> decide(const std::string& channel_id, const channel_entry& ch,
+                                      const messages::inbound_message& m) {
+    const std::string& platform = ch.instance->module().platform;
+    for (const auto& stage : front)
+      if (auto verdict = stage(front_input{channel_id, platform, m})) return verdict;
+    return std::nullopt;
+  }
+
+  // A durable inbound message becomes a turn (on the strand): admitted to the router under its
+  // thread, rendered back to its channel. Also how a turn that never showed anything before a
+  // restart is run again (decided afresh by the front stages).
+  void start_turn(const std::string& channel_id, const channel_entry& ch,
+                  const messages::inbound_message& m, const std::optional<front_verdict>& verdict) {
+    if (verdict && verdict->what == front_verdict::kind::drop) {
+      spdlog::debug("{}inbound {} not answered: {}", common::log_tag({.channel = channel_id}),
+                    m.event_id, verdict->reason);
+      return;
+    }
+    const bool host_answer = verdict && verdict->what == front_verdict::kind::host_answer;
+    api::remember_route(store, m.sender_id, {channel_id, m.conversation_id, m.thread_id});
+    std::string id = channel_id + ":" + m.event_id;
+    render::turn_target target{id,           m.conversation_id, m.thread_id,
+                               m.message_id, m.reply_context,   m.sender_id};
+    auto caps = render::narrow(ch.instance->module().caps, m.capabilities);
+    auto driver = make_driver(channel_id, target, caps);
+    driver->persist(driver->renderer().record());  // unfinished from now on, until terminal
+    std::string thread = current_thread(base_thread(channel_id, m));
+    // The host's own answers (commands, notices) run beside the conversation's turns, never
+    // queued behind a running one (a /stop must not wait for the turn it stops).
+    if (host_answer) thread += "\x1fhost";
+    std::string agent = ch.agent;
+    if (verdict && verdict->what == front_verdict::kind::agent && !verdict->agent.empty())
+      agent = verdict->agent;
+    if (host_answer) agent = agents::host_answer_agent_name;
+    json::object request{
+        {"turn", id},
+        {"thread", thread},
+        {"channel", channel_id},
+        {"conversation", m.conversation_id},
+        {"conversation_kind", identity::conversation_kind_name(m.conversation_kind)},
+        {"sender", m.sender_id},
+        {"sender_name", m.sender_name},
+        // the message this turn answers (its reply context; the opaque reply token itself
+        // stays in the host)
+        {"message", m.message_id},
+        {"thread_id", m.thread_id},
+        {"text", m.text}};
+    if (host_answer)
+      request[agents::host_answer_key] = verdict->text;
+    else if (verdict && verdict->what == front_verdict::kind::agent && !verdict->text.empty())
+      request["command"] = verdict->text;  // e.g. the identity command agent's "init"
+    turns::turn_spec spec{id, thread, agent, json::serialize(request), driver->make_output()};
+    if (router.admit(std::move(spec)) == turns::admission::duplicate_turn)
+      draining.erase(driver.get());  // already answered or answering: nothing to render
+  }
+
+  // Recovery of a turn cut mid-way: one notice, once the ops it had queued went out (a resumed
+  // placeholder tells which message to edit).
+  struct cut_turn {
+    state::turn_row row;
+    int open_ops = 0;
+  };
+  void notify_cut(const state::turn_row& row) {
+    auto ch = channels.find(row.instance);
+    if (ch == channels.end()) return;
+    render::turn_target target{
+        row.turn_id, row.conversation_id, row.thread_id, row.reply_to_message_id, "", ""};
+    auto caps = render::narrow(ch->second.instance->module().caps, std::nullopt);
+    auto driver = make_driver(row.instance, target, caps);
+    render::turn_record rec;
+    rec.placeholder_id = row.placeholder_id;
+    rec.flushed_text = row.flushed_text;
+    rec.reply_token_spent = row.reply_token_spent;
+    driver->renderer().resume(rec);
+    driver->renderer().on_error(
+        "The gateway restarted while answering this message; please send it again.");
+  }
+  void on_recovered_op(const state::outbound_row& op, const messages::op_result& r) {
+    if (!r.ok())
+      spdlog::warn("{}queued {} from before the restart failed: {}",
+                   common::log_tag({op.instance, op.turn_id}), state::to_string(op.kind),
+                   r.message);
+    auto it = cut_turns.find(op.turn_id);
+    if (it == cut_turns.end()) return;
+    if (op.kind == state::outbound_kind::placeholder && r.ok() &&
+        it->second.row.placeholder_id.empty() && !r.message_id.empty()) {
+      it->second.row.placeholder_id = r.message_id;
+      store.save_turn(it->second.row, nullptr);  // before the worker removes the op's row
+    }
+    if (--it->second.open_ops > 0) return;
+    auto row = std::move(it->second.row);
+    cut_turns.erase(it);
+    notify_cut(row);
   }
 
   // Declaration order is destruction order in reverse: agents, drivers and the router cancel
@@ -258,6 +410,13 @@ struct turn_service::impl final : turns::agent_starter,
   std::map<std::string, channel_entry> channels;
   std::vector<front_stage> front;  // the inbound path's front stages, in order
   std::map<render::platform_driver*, std::shared_ptr<render::platform_driver>> draining;
+  std::mt19937_64 rng{std::random_device{}()};
+  std::uniform_real_distribution<double> jitter{0.0, 1.0};
+  channel_sink sink{*this};
+  // Declared after `sched` and `channels` (it uses both) and destroyed before them.
+  std::unique_ptr<outbound::worker> worker =
+      std::make_unique<outbound::worker>(worker_env(), store.outbound(), sink);
+  std::map<std::string, cut_turn> cut_turns;  // recovery: waiting for their resumed ops
   turns::agent_table agents{[this](const std::string& id) { return router.has_turn(id); }};
   bool sweeping = false;  // a sweep of retired agents is scheduled
   std::shared_ptr<identity::provider_registry> identities;  // providers of identity bindings
@@ -298,52 +457,7 @@ void turn_service::on_inbound(const std::string& channel_id, const messages::inb
                    common::log_tag({.channel = channel_id}), m.event_id);
       return;
     }
-    std::optional<front_verdict> verdict;
-    const std::string& platform = ch->second.instance->module().platform;
-    for (const auto& stage : self->front)
-      if ((verdict = stage(front_input{channel_id, platform, m}))) break;
-    if (verdict && verdict->what == front_verdict::kind::drop) {
-      spdlog::debug("{}inbound {} not answered: {}", common::log_tag({.channel = channel_id}),
-                    m.event_id, verdict->reason);
-      return;
-    }
-    api::remember_route(self->store, m.sender_id, {channel_id, m.conversation_id, m.thread_id});
-    std::string id = channel_id + ":" + m.event_id;
-    render::turn_target target{id,           m.conversation_id, m.thread_id,
-                               m.message_id, m.reply_context,   m.sender_id};
-    auto caps = render::narrow(ch->second.instance->module().caps, m.capabilities);
-    auto driver = self->make_driver(ch->second, target, caps);
-    driver->persist(driver->renderer().record());  // unfinished from now on, until terminal
-    std::string thread = self->current_thread(impl::base_thread(channel_id, m));
-    // The host's own answers (commands, notices) run beside the conversation's turns, never
-    // queued behind a running one (a /stop must not wait for the turn it stops).
-    if (verdict && verdict->what == front_verdict::kind::host_answer) thread += "\x1fhost";
-    std::string agent = ch->second.agent;
-    if (verdict && verdict->what == front_verdict::kind::agent && !verdict->agent.empty())
-      agent = verdict->agent;
-    if (verdict && verdict->what == front_verdict::kind::host_answer)
-      agent = agents::host_answer_agent_name;
-    json::object request{
-        {"turn", id},
-        {"thread", thread},
-        {"channel", channel_id},
-        {"conversation", m.conversation_id},
-        {"conversation_kind", identity::conversation_kind_name(m.conversation_kind)},
-        {"sender", m.sender_id},
-        {"sender_name", m.sender_name},
-        // the message this turn answers (its
-        // reply context; the opaque reply
-        // token itself stays in the host)
-        {"message", m.message_id},
-        {"thread_id", m.thread_id},
-        {"text", m.text}};
-    if (verdict && verdict->what == front_verdict::kind::host_answer)
-      request[agents::host_answer_key] = verdict->text;
-    else if (verdict && verdict->what == front_verdict::kind::agent && !verdict->text.empty())
-      request["command"] = verdict->text;  // e.g. the identity command agent's "init"
-    turns::turn_spec spec{id, thread, agent, json::serialize(request), driver->make_output()};
-    if (self->router.admit(std::move(spec)) == turns::admission::duplicate_turn)
-      self->draining.erase(driver.get());  // already answered or answering: nothing to render
+    self->start_turn(channel_id, ch->second, m, self->decide(channel_id, ch->second, m));
   });
 }
 
@@ -371,11 +485,25 @@ std::vector<state::turn_row> turn_service::read_unfinished() {
 }
 
 void turn_service::recover(std::vector<state::turn_row> rows) {
-  if (rows.empty()) return;
-  spdlog::warn("{} turn(s) were interrupted by a restart; telling their users", rows.size());
   impl_->sched.strand().post([w = std::weak_ptr(impl_), rows = std::move(rows)] {
     auto self = w.lock();
     if (!self) return;
+    // What each turn still has in the durable outbound queue (live, not dead; dead rows count as
+    // shown: something was decided for the turn).
+    std::map<std::string, int> open_ops;
+    std::set<std::string> decided;
+    for (const auto& op : self->store.outbound().rows()) {
+      decided.insert(op.turn_id);
+      if (op.state != state::outbound_state::dead) ++open_ops[op.turn_id];
+    }
+    // Resumed ops first: the notices' and the re-run turns' ops of a thread go after them. (Their
+    // outcomes arrive later, on the strand, once `cut_turns` below is complete.)
+    std::weak_ptr<impl> weak = self;
+    self->worker->resume([weak](const state::outbound_row& op, const messages::op_result& r) {
+      if (auto s = weak.lock()) s->on_recovered_op(op, r);
+    });
+    size_t cut = 0;
+    std::vector<std::pair<std::string, messages::inbound_message>> reruns;
     for (const auto& row : rows) {
       auto ch = self->channels.find(row.instance);
       if (ch == self->channels.end()) {
@@ -387,18 +515,46 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
         self->store.save_turn(done, nullptr);
         continue;
       }
-      render::turn_target target{
-          row.turn_id, row.conversation_id, row.thread_id, row.reply_to_message_id, "", ""};
-      auto caps = render::narrow(ch->second.instance->module().caps, std::nullopt);
-      auto driver = self->make_driver(ch->second, target, caps);
-      render::turn_record rec;
-      rec.placeholder_id = row.placeholder_id;
-      rec.flushed_text = row.flushed_text;
-      rec.reply_token_spent = row.reply_token_spent;
-      driver->renderer().resume(rec);
-      driver->renderer().on_error(
-          "The gateway restarted while answering this message; please send it again.");
+      bool shown = !row.placeholder_id.empty() || !row.flushed_text.empty() ||
+                   row.reply_token_spent || decided.count(row.turn_id) != 0;
+      if (!shown && !row.inbound_payload.empty()) {
+        std::string err;
+        auto m = messages::inbound_from_json(row.inbound_payload, &err);
+        if (m) {
+          reruns.emplace_back(row.instance, std::move(*m));
+          continue;
+        }
+        spdlog::warn("turn {}: stored message unreadable ({}); sending a notice", row.turn_id, err);
+      }
+      ++cut;
+      int open = open_ops.count(row.turn_id) ? open_ops[row.turn_id] : 0;
+      if (open > 0)
+        self->cut_turns[row.turn_id] = impl::cut_turn{row, open};
+      else
+        self->notify_cut(row);
     }
+    size_t resumed = 0;
+    for (const auto& op : self->store.outbound().rows())
+      if (op.state != state::outbound_state::dead) ++resumed;
+    if (resumed + reruns.size() + cut > 0)
+      spdlog::warn(
+          "after a restart: {} queued outbound op(s) resumed, {} turn(s) that had not started "
+          "run again, {} turn(s) cut mid-way get a notice",
+          resumed, reruns.size(), cut);
+    for (auto& [channel_id, m] : reruns) {
+      auto ch = self->channels.find(channel_id);
+      if (ch != self->channels.end())
+        self->start_turn(channel_id, ch->second, m, self->decide(channel_id, ch->second, m));
+    }
+  });
+}
+
+void turn_service::queue_action(int64_t id, bool retry,
+                                std::function<void(const std::string&)> done) {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), id, retry, done = std::move(done)] {
+    auto self = w.lock();
+    if (!self) return done("the host is stopping");
+    done(retry ? self->worker->retry(id) : self->worker->drop(id));
   });
 }
 

@@ -76,12 +76,18 @@ class turn_service {
   front_stage commands_stage();
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
-  // After a restart: every turn the previous run left unfinished ends with an error the user
-  // sees (an edit of its placeholder, or a new message), not lost and not answered twice.
-  // Call read_unfinished() BEFORE any channel starts (so no turn of this run is included; it
-  // blocks briefly on the store) and recover() with its result once the channels run.
+  // After a restart (docs/architecture.md §7): the outbound ops the previous run queued are
+  // resumed (each delivered once: the same payload and idempotency key); a turn that had shown
+  // nothing yet is run again from its stored inbound message; a turn cut mid-way ends with one
+  // notice (an edit of its placeholder, or a new message), itself a queued op, sent after the
+  // turn's resumed ops. Call read_unfinished() BEFORE any channel starts (so no turn of this run
+  // is included; it blocks briefly on the store) and recover() with its result once the
+  // channels run.
   std::vector<state::turn_row> read_unfinished();
   void recover(std::vector<state::turn_row> rows);
+  // An operator's action on a row of the durable outbound queue (retry a dead letter, or drop an
+  // op that is not in flight); `done` hears "" or why not, on the service's strand.
+  void queue_action(int64_t id, bool retry, std::function<void(const std::string&)> done);
   // Stops taking turns; running ones end with an error. Blocks until done (not on the strand).
   void shutdown();
   // Turns queued and running in the router, now. Any thread (a metrics scrape).

@@ -41,6 +41,7 @@ using plugins::pending_stop;
 
 struct outbound_text {
   std::string to_user, text, reply_context;
+  std::string turn_id;  // the host's id of the message: seeds a stable client_id ("" = none)
 };
 
 class weixin_account : public std::enable_shared_from_this<weixin_account>,

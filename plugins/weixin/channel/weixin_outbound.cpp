@@ -75,7 +75,11 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
       return fail(PB_ERR_INVALID_INPUT,
                   "no context_token for this user: iLink only delivers to users who wrote to "
                   "the bot");
-    const std::string client_id = make_client_id(self->now_unix_ms(), self->random32());
+    // Stable for a message the host identifies (its retries and resends after a restart carry
+    // the same turn id and text); a fresh one otherwise.
+    const std::string client_id = msg.turn_id.empty()
+                                      ? make_client_id(self->now_unix_ms(), self->random32())
+                                      : make_stable_client_id(msg.turn_id, msg.text);
     self->rest(
         path::sendmessage,
         sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),

@@ -50,6 +50,7 @@ class weixin_channel final : public sdk::channel {
     if (t.to_user.empty()) t.to_user = std::string(sdk::view(msg.recipient_id));
     t.text = std::string(sdk::view(msg.text));
     t.reply_context = std::string(sdk::view(msg.reply_context));
+    t.turn_id = std::string(sdk::view(msg.turn_id));
     account_->send(std::move(t), std::move(done));
   }
   void typing(const pb_typing_request& req, sdk::completion done) override {

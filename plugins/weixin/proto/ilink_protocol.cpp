@@ -1,5 +1,6 @@
 #include "ilink_protocol.hpp"
 #include "patchbay/common/base64.hpp"
+#include "patchbay/common/digest.hpp"
 
 #include <openssl/evp.h>
 
@@ -237,6 +238,12 @@ std::string make_client_id(int64_t now_unix_ms, uint32_t random) {
   std::snprintf(buf, sizeof buf, "patchbay-weixin:%lld-%08x", static_cast<long long>(now_unix_ms),
                 random);
   return buf;
+}
+
+std::string make_stable_client_id(std::string_view turn_id, std::string_view text) {
+  std::string seed(turn_id);
+  seed.append("\n").append(text);
+  return "patchbay-weixin:t-" + common::sha256_hex(seed).substr(0, 24);
 }
 
 std::string api_status::describe() const {

@@ -75,6 +75,11 @@ std::string get_bot_qrcode_body(const std::vector<std::string>& local_tokens);
 
 // "patchbay-weixin:<epoch-ms>-<8 hex>" (§1.6: unique per message; the server may dedup on it).
 std::string make_client_id(int64_t now_unix_ms, uint32_t random);
+// The client_id of a message the host identifies (its turn id and text): the same for every
+// retry of that message, also across host restarts (the host's durable outbound queue resends
+// the same payload), so a server that de-duplicates on client_id posts it once:
+// "patchbay-weixin:t-<24 hex of sha256(turn_id \n text)>".
+std::string make_stable_client_id(std::string_view turn_id, std::string_view text);
 
 // ret / errcode / errmsg of any answer. A field that is absent reads as 0.
 struct api_status {

@@ -32,14 +32,17 @@ class fake_port final : public renderer_port {
   int64_t timer_at = -1;
   int next_id = 1;
 
-  void send(messages::outbound_message m, op_done d) override {
+  std::vector<op_kind> kinds;
+  void send(messages::outbound_message m, op_kind k, op_done d) override {
+    kinds.push_back(k);
     call c;
     c.msg = std::move(m);
     c.done = std::move(d);
     history.push_back(c);
     pending.push_back(std::move(c));
   }
-  void edit(messages::edit_request r, op_done d) override {
+  void edit(messages::edit_request r, op_kind k, op_done d) override {
+    kinds.push_back(k);
     call c;
     c.is_edit = true;
     c.req = std::move(r);
@@ -396,3 +399,80 @@ TEST_F(RendererTest, SecondTerminalIsIgnored) {
 }
 
 }  // namespace
+
+// The durable outbound queue is told what each op is for (a resumed placeholder names the message
+// a cut turn's notice edits after a restart).
+TEST(RendererKinds, EachOperationIsTaggedWithWhatItIsFor) {
+  fake_port port;
+  platform_renderer r(target(), editing_caps(), port, nullptr);
+  r.on_delta("Hello there");  // placeholder
+  port.ok("ph");
+  r.on_error("boom");  // the notice edits the placeholder
+  port.drain();
+  ASSERT_GE(port.kinds.size(), 2u);
+  EXPECT_EQ(port.kinds.front(), op_kind::placeholder);
+  EXPECT_EQ(port.kinds.back(), op_kind::notice);
+
+  fake_port port2;
+  platform_renderer r2(target(), editing_caps(60), port2, nullptr);
+  r2.on_delta("start ");
+  port2.ok("ph");
+  r2.on_delta(std::string(100, 'a') + " " + std::string(100, 'b'));
+  r2.on_complete();
+  port2.drain();
+  ASSERT_GE(port2.kinds.size(), 3u);
+  EXPECT_EQ(port2.kinds[0], op_kind::placeholder);
+  EXPECT_EQ(port2.kinds[1], op_kind::final_edit);
+  EXPECT_EQ(port2.kinds[2], op_kind::send);  // part 2
+}
+
+// With a port that retries itself (the outbound worker), a failure reaching the renderer is final:
+// no second attempt of its own, however retryable the class.
+TEST(RendererKinds, PortRetriesMeansFailuresAreFinalHere) {
+  fake_port port;
+  retry_policy rp;
+  rp.port_retries = true;
+  effective_caps c;  // no edit: one send at the end
+  c.reply_token = PB_REPLY_TOKEN_NONE;
+  std::optional<turn_outcome> outcome;
+  platform_renderer r(
+      target(), c, port, [&](turn_outcome o) { outcome = o; }, rp);
+  r.on_delta("text");
+  r.on_complete();
+  port.fail(PB_ERR_RATE_LIMITED, "slow", 1000);
+  port.advance(60'000);
+  EXPECT_TRUE(port.pending.empty());
+  EXPECT_EQ(port.history.size(), 1u);
+  EXPECT_EQ(outcome, turn_outcome::complete);
+}
+
+// A part the platform refuses for good (iLink: the context token's reply budget is spent) ends
+// the answer's remaining parts with one log line, instead of one doomed send (and log) each.
+TEST(RendererKinds, ARefusedPartEndsTheRemainingPartsOnce) {
+  fake_port port;
+  retry_policy rp;
+  rp.port_retries = true;
+  effective_caps c;  // no edit: the answer goes out chunked at the end
+  c.limit = 120;
+  c.unit = PB_UNIT_CODEPOINTS;
+  c.reply_token = PB_REPLY_TOKEN_NONE;
+  std::optional<turn_outcome> outcome;
+  platform_renderer r(
+      target(), c, port, [&](turn_outcome o) { outcome = o; }, rp);
+  std::string answer;
+  for (int i = 0; i < 12; ++i) answer += "paragraph number " + std::to_string(i) + "\n\n";
+  r.on_delta(answer);
+  r.on_complete();
+  port.ok();                                   // part 1
+  port.fail(PB_ERR_REJECTED, "budget spent");  // part 2
+  EXPECT_TRUE(port.pending.empty());
+  EXPECT_EQ(port.history.size(), 2u);
+  EXPECT_EQ(outcome, turn_outcome::complete);
+  size_t lines = 0;
+  for (const auto& [level, text] : port.logs)
+    if (text.find("undeliverable") != std::string::npos) {
+      ++lines;
+      EXPECT_NE(text.find("later part(s) of this answer are not sent"), std::string::npos) << text;
+    }
+  EXPECT_EQ(lines, 1u);
+}

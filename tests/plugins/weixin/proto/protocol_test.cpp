@@ -103,6 +103,12 @@ TEST(IlinkProtocol, BodiesCarryBaseInfo) {
 TEST(IlinkProtocol, ClientIdsAreUniqueAndFormatted) {
   EXPECT_EQ(make_client_id(1700000000123, 0xabcdef01), "patchbay-weixin:1700000000123-abcdef01");
   EXPECT_NE(make_client_id(1, 1), make_client_id(1, 2));
+  // Stable per (turn, text): a resend after a restart carries the same client_id.
+  EXPECT_EQ(make_stable_client_id("wx:ev1", "part 1"), make_stable_client_id("wx:ev1", "part 1"));
+  EXPECT_NE(make_stable_client_id("wx:ev1", "part 1"), make_stable_client_id("wx:ev1", "part 2"));
+  EXPECT_NE(make_stable_client_id("wx:ev1", "part 1"), make_stable_client_id("wx:ev2", "part 1"));
+  EXPECT_EQ(make_stable_client_id("a", "b").rfind("patchbay-weixin:t-", 0), 0u);
+  EXPECT_LE(make_stable_client_id("a", "b").size(), 64u);
 }
 
 TEST(IlinkProtocol, GetUpdatesKeepsSixtyFourBitIdsExact) {

@@ -1,0 +1,219 @@
+// SQLite engine of the outbound queue (outbound_queue.hpp): the table `outbound_ops`, written by
+// the store's writer thread inside its batch transactions (custom jobs), and an in-memory copy of
+// the live rows for reads from any thread. Ids are assigned here, in memory, from the largest id
+// stored at open, so enqueue() returns at once; SQLite's INTEGER PRIMARY KEY keeps them.
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <map>
+#include <mutex>
+
+#include "state/sqlite_detail.hpp"
+#include "state/store.hpp"
+
+namespace patchbay::state {
+
+namespace {
+constexpr const char* kind_names[] = {"placeholder", "send", "edit", "final_edit", "notice"};
+constexpr const char* state_names[] = {"pending", "in_flight", "dead"};
+}  // namespace
+
+const char* to_string(outbound_kind k) { return kind_names[static_cast<int>(k)]; }
+const char* to_string(outbound_state s) { return state_names[static_cast<int>(s)]; }
+std::optional<outbound_kind> outbound_kind_from(std::string_view s) {
+  for (int i = 0; i < 5; ++i)
+    if (s == kind_names[i]) return static_cast<outbound_kind>(i);
+  return std::nullopt;
+}
+std::optional<outbound_state> outbound_state_from(std::string_view s) {
+  for (int i = 0; i < 3; ++i)
+    if (s == state_names[i]) return static_cast<outbound_state>(i);
+  return std::nullopt;
+}
+
+namespace sqlite_detail {
+namespace {
+
+constexpr const char* insert_sql =
+    "INSERT OR REPLACE INTO outbound_ops(id, instance, ordering_key, turn_id, kind, payload, "
+    "idempotency_key, state, attempts, next_attempt_unix_ms, last_error, created_unix_ms) "
+    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+constexpr const char* update_sql =
+    "UPDATE outbound_ops SET payload = ?2, state = ?3, attempts = ?4, next_attempt_unix_ms = ?5, "
+    "last_error = ?6 WHERE id = ?1";
+constexpr const char* delete_sql = "DELETE FROM outbound_ops WHERE id = ?1";
+constexpr const char* select_sql =
+    "SELECT id, instance, ordering_key, turn_id, kind, payload, idempotency_key, state, attempts, "
+    "next_attempt_unix_ms, last_error, created_unix_ms FROM outbound_ops ORDER BY id";
+
+class sqlite_outbound final : public outbound_queue {
+ public:
+  sqlite_outbound(sqlite3* db, custom_submit submit, std::function<int64_t()> clock_s)
+      : submit_(std::move(submit)),
+        clock_s_(std::move(clock_s)),
+        insert_(db, insert_sql),
+        update_(db, update_sql),
+        delete_(db, delete_sql),
+        turn_(db, turn_upsert_sql) {
+    stmt s(db, select_sql);
+    while (sqlite3_step(s.get()) == SQLITE_ROW) {
+      outbound_row r;
+      r.id = s.integer(0);
+      r.instance = s.text(1);
+      r.ordering_key = s.text(2);
+      r.turn_id = s.text(3);
+      r.kind = outbound_kind_from(s.text(4)).value_or(outbound_kind::send);
+      r.payload = s.text(5);
+      r.idempotency_key = s.text(6);
+      // A row that was in flight when the process died is pending again (same idempotency key).
+      auto st = outbound_state_from(s.text(7)).value_or(outbound_state::pending);
+      r.state = st == outbound_state::dead ? st : outbound_state::pending;
+      r.attempts = static_cast<int>(s.integer(8));
+      r.next_attempt_unix_ms = s.integer(9);
+      r.last_error = s.text(10);
+      r.created_unix_ms = s.integer(11);
+      next_id_ = std::max(next_id_, r.id + 1);
+      rows_.emplace(r.id, std::move(r));
+    }
+  }
+
+  int64_t enqueue(outbound_row row, write_done done, const turn_row* also_save) override {
+    std::optional<turn_row> turn;
+    if (also_save) turn = *also_save;
+    {
+      std::lock_guard lk(mu_);
+      row.id = next_id_++;
+      row.state = outbound_state::pending;
+      if (row.created_unix_ms == 0) row.created_unix_ms = clock_s_() * 1000;
+      rows_[row.id] = row;
+    }
+    int64_t id = row.id;
+    submit_(
+        [this, row = std::move(row), turn = std::move(turn)](sqlite3*) {
+          if (turn) {
+            int rc = save_turn(*turn);
+            if (rc != SQLITE_DONE) return rc;
+          }
+          bind_row(insert_, row);
+          return insert_.step();
+        },
+        std::move(done));
+    return id;
+  }
+
+  void update(const outbound_row& row, write_done done) override {
+    bool known = false;
+    {
+      std::lock_guard lk(mu_);
+      auto it = rows_.find(row.id);
+      if (it != rows_.end()) {
+        it->second.state = row.state;
+        it->second.attempts = row.attempts;
+        it->second.next_attempt_unix_ms = row.next_attempt_unix_ms;
+        it->second.last_error = row.last_error;
+        it->second.payload = row.payload;
+        known = true;
+      }
+    }
+    if (!known || row.state == outbound_state::in_flight) {
+      if (done) done({});
+      return;
+    }
+    submit_(
+        [this, row](sqlite3*) {
+          update_.bind(1, row.id);
+          update_.bind(2, row.payload);
+          update_.bind(3, std::string(to_string(row.state)));
+          update_.bind(4, int64_t{row.attempts});
+          update_.bind(5, row.next_attempt_unix_ms);
+          update_.bind(6, row.last_error);
+          return update_.step();
+        },
+        std::move(done));
+  }
+
+  void remove(int64_t id, write_done done) override {
+    {
+      std::lock_guard lk(mu_);
+      rows_.erase(id);
+    }
+    submit_(
+        [this, id](sqlite3*) {
+          delete_.bind(1, id);
+          return delete_.step();
+        },
+        std::move(done));
+  }
+
+  std::vector<outbound_row> rows() override {
+    std::lock_guard lk(mu_);
+    std::vector<outbound_row> out;
+    out.reserve(rows_.size());
+    for (const auto& [id, r] : rows_) out.push_back(r);
+    return out;
+  }
+
+  std::optional<outbound_row> row(int64_t id) override {
+    std::lock_guard lk(mu_);
+    auto it = rows_.find(id);
+    if (it == rows_.end()) return std::nullopt;
+    return it->second;
+  }
+
+  std::size_t live_count(const std::string& instance) override {
+    std::lock_guard lk(mu_);
+    std::size_t n = 0;
+    for (const auto& [id, r] : rows_)
+      if (r.instance == instance && r.state != outbound_state::dead) ++n;
+    return n;
+  }
+
+ private:
+  // Writer thread only.
+  void bind_row(stmt& s, const outbound_row& r) {
+    s.bind(1, r.id);
+    s.bind(2, r.instance);
+    s.bind(3, r.ordering_key);
+    s.bind(4, r.turn_id);
+    s.bind(5, std::string(to_string(r.kind)));
+    s.bind(6, r.payload);
+    s.bind(7, r.idempotency_key);
+    s.bind(8, std::string(to_string(r.state)));
+    s.bind(9, int64_t{r.attempts});
+    s.bind(10, r.next_attempt_unix_ms);
+    s.bind(11, r.last_error);
+    s.bind(12, r.created_unix_ms);
+  }
+  int save_turn(const turn_row& r) {
+    stmt& s = turn_;
+    s.bind(1, r.turn_id);
+    s.bind(2, r.instance);
+    s.bind(3, r.conversation_id);
+    s.bind(4, r.thread_id);
+    s.bind(5, r.reply_to_message_id);
+    s.bind(6, r.placeholder_id);
+    s.bind(7, r.flushed_text);
+    s.bind(8, int64_t{r.reply_token_spent ? 1 : 0});
+    s.bind(9, int64_t{r.terminal ? 1 : 0});
+    s.bind(10, r.outcome);
+    s.bind(11, r.updated_at_unix_ms != 0 ? r.updated_at_unix_ms : clock_s_() * 1000);
+    return s.step();
+  }
+
+  custom_submit submit_;
+  std::function<int64_t()> clock_s_;
+  stmt insert_, update_, delete_, turn_;  // writer thread only
+  std::mutex mu_;
+  std::map<int64_t, outbound_row> rows_;
+  int64_t next_id_ = 1;
+};
+
+}  // namespace
+
+std::unique_ptr<outbound_queue> open_sqlite_outbound(sqlite3* db, custom_submit submit,
+                                                     std::function<int64_t()> clock_s) {
+  return std::make_unique<sqlite_outbound>(db, std::move(submit), std::move(clock_s));
+}
+
+}  // namespace sqlite_detail
+}  // namespace patchbay::state
