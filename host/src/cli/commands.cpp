@@ -67,6 +67,8 @@ void print_usage(bool to_stderr) {
       "  patchbay chat [--url URL] [--token TOKEN] [--thread ID] [--agent NAME] TEXT\n"
       "                                   one turn through the host's API, streamed\n"
       "  patchbay reload [--url URL] [--token TOKEN]  re-read a running host's configuration\n"
+      "  patchbay pair list | approve CODE | revoke CHANNEL SENDER [--url URL] [--token T]\n"
+      "                                   pairing codes and approved senders of a running host\n"
       "  patchbay version                 print the version and plugin ABI\n"
       "  patchbay NAME [ARGS...]          run the external command patchbay-NAME (beside this\n"
       "                                   binary or on PATH), e.g. patchbay weixin-login\n"

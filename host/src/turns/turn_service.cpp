@@ -278,6 +278,8 @@ void turn_service::add_front_stage(front_stage stage) {
   });
 }
 
+turns::scheduler& turn_service::front_scheduler() { return impl_->sched; }
+
 std::vector<state::turn_row> turn_service::read_unfinished() {
   try {
     return impl_->store.unfinished_turns();

@@ -70,6 +70,9 @@ class turn_service {
   // Adds a stage to the front of the inbound path (turns/inbound_front.hpp), after those added
   // before it. Call before channels start (any thread; applied on the service's strand in order).
   void add_front_stage(front_stage stage);
+  // The service's scheduler, for front stages that hold a message for later (timers run on the
+  // service's strand; call schedule/cancel only from a stage or a timer callback).
+  turns::scheduler& front_scheduler();
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
   // After a restart: every turn the previous run left unfinished ends with an error the user
