@@ -185,6 +185,9 @@ export WEIXIN_BOT_TOKEN
 export NYXID_BASE_URL=$nyxid_url
 NYXID_API_KEY=$(jq -r .api_key <<<"$nyxid")
 export NYXID_API_KEY
+# Anyone may talk to the demo's bot (examples/patchbay.yaml reads its DM policy from here; the
+# fakes send from arbitrary user ids). A real deployment keeps pairing or an allow list.
+export PATCHBAY_DM_POLICY=open
 
 # --- 2. the host -------------------------------------------------------------------------------
 # The run directory is the demo's scratch space: the config is copied afresh and the state starts

@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using namespace pbtest;
@@ -31,7 +32,8 @@ bool eventually(Pred p, int tries = 1000) {
 }
 
 TEST(Health, AuthFailuresDegradeTheChannelUntilASendWorks) {
-  host_fixture h("  - id: ch\n    plugin: good\n    agent: echo\n    config: {}\n");
+  host_fixture h("  - id: ch\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config: {}\n");
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   ASSERT_EQ(state(h), "connected");
   for (int i = 0; i < 3; ++i) {
@@ -67,11 +69,10 @@ TEST(Health, AuthFailuresDegradeTheChannelUntilASendWorks) {
 }
 
 TEST(Health, NoSignOfLifeIsDegradedThenUnhealthyAndLoggedUntilAnEventArrives) {
-  host_fixture h(
-      "  - id: ch\n    plugin: good\n    agent: echo\n"
-      "    config: {liveness_window_ms: 800}\n",
-      "  echo: { type: echo }\n",
-      "  health: { channel_grace_ms: 1500, report_interval_ms: 1000 }\n");
+  host_fixture h("  - id: ch\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config: {liveness_window_ms: 800}\n",
+                 "  echo: { type: echo }\n",
+                 "  health: { channel_grace_ms: 1500, report_interval_ms: 1000 }\n");
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   ASSERT_TRUE(eventually([&] { return state(h) == "degraded"; })) << h.logs();
   auto c = channel(h);

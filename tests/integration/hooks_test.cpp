@@ -1,13 +1,14 @@
 // /hooks/<channel-id>: inbound HTTP handed to the channel's plugin (ABI minor 1) in a real host,
 // over a real socket, without the API bearer token; an accepted webhook becomes a turn.
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using namespace pbtest;
 
-const char* channels =
-    "  - id: hooked\n    plugin: good\n    agent: echo\n    config: {}\n"
-    "  - id: old\n    plugin: zoo_minor0\n    agent: echo\n";
+const char* channels = "  - id: hooked\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                       "    config: {}\n"
+                       "  - id: old\n    plugin: zoo_minor0\n    agent: echo\n" PB_OPEN_ACCESS;
 
 TEST(Hooks, RoutedToThePluginWithoutTheApiToken) {
   host_fixture h(channels);

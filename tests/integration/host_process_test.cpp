@@ -14,6 +14,7 @@
 #include <boost/json.hpp>
 #include "child_process.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 #include "patchbay/kit/http_client.hpp"
 
@@ -27,18 +28,17 @@ using pbtest::token;
 const char* mixed_channels =
     "  - id: first\n"
     "    plugin: good\n"
-    "    agent: echo\n"
+    "    agent: echo\n" PB_OPEN_ACCESS
     "    config: { app_secret: \"${PB_IT_SECRET}\", emit_on_start: true }\n"
     "  - id: second\n"
     "    plugin: foreign\n"
-    "    agent: echo\n"
+    "    agent: echo\n" PB_OPEN_ACCESS
     "  - id: broken\n"
     "    plugin: zoo_major2\n"
-    "    agent: echo\n"
+    "    agent: echo\n" PB_OPEN_ACCESS
     "  - id: parked\n"
     "    plugin: good\n"
-    "    agent: echo\n"
-    "    enabled: false\n";
+    "    agent: echo\n" PB_OPEN_ACCESS "    enabled: false\n";
 
 TEST(HostProcess, RefusedPluginDoesNotStopTheOthers) {
   host_fixture h(mixed_channels);
@@ -102,7 +102,7 @@ TEST(HostProcess, RefusedPluginDoesNotStopTheOthers) {
 
 TEST(HostProcess, ReadyWhenAllChannelsStartAndStopsOnSigint) {
   auto t0 = std::chrono::steady_clock::now();
-  host_fixture h("  - id: only\n    plugin: good\n    agent: echo\n");
+  host_fixture h("  - id: only\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS);
   ASSERT_FALSE(h.base.empty()) << h.logs();
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   auto ms =
@@ -120,10 +120,9 @@ TEST(HostProcess, ReadyWhenAllChannelsStartAndStopsOnSigint) {
 TEST(HostProcess, ChannelMessagesAreAnsweredThroughThePlugin) {
   // The good plugin emits "hello" (twice: one is a duplicate) and "second" when it starts, each
   // with a single-use reply token; the echo agent answers through the platform renderer.
-  host_fixture h(
-      "  - id: chan\n    plugin: good\n    agent: echo\n"
-      "    config: { emit_on_start: true }\n",
-      "  echo: { type: echo, delay_ms: 20, chunks: 3 }\n");
+  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config: { emit_on_start: true }\n",
+                 "  echo: { type: echo, delay_ms: 20, chunks: 3 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   std::string logs = h.wait_for_log("edit msg-2:chat-1 text=second");
   // Turn 1: the placeholder carries the token; the final edit has the exact full text.
@@ -145,10 +144,9 @@ TEST(HostProcess, ChannelMessagesAreAnsweredThroughThePlugin) {
 }
 
 TEST(HostProcess, RestartMidTurnTellsTheUserOnceRunsTheUnstartedTurnAndAnswersNothingTwice) {
-  host_fixture h(
-      "  - id: chan\n    plugin: good\n    agent: echo\n"
-      "    config: { emit_on_start: true }\n",
-      "  echo: { type: echo, delay_ms: 3000, chunks: 10 }\n");
+  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config: { emit_on_start: true }\n",
+                 "  echo: { type: echo, delay_ms: 3000, chunks: 10 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   ASSERT_NE(
       h.wait_for_log("good: send chat-1 token=yes").find("good: send chat-1 token=yes text=h"),
@@ -180,7 +178,7 @@ TEST(HostProcess, RestartMidTurnTellsTheUserOnceRunsTheUnstartedTurnAndAnswersNo
 }
 
 TEST(HostProcess, PortInUseFailsWithExitOne) {
-  host_fixture first("  - id: a\n    plugin: good\n    agent: echo\n");
+  host_fixture first("  - id: a\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS);
   ASSERT_FALSE(first.base.empty());
   std::string addr = first.base.substr(7);
   fs::path dir = fs::temp_directory_path() / ("pb_it_port_" + std::to_string(::getpid()));

@@ -1,6 +1,7 @@
 // POST /v1/messages (proactive sends) in a real host with the "good" test plugin: chunking,
 // retries, the caller's error, and the failure notice's route order with dedupe and swallowing.
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using namespace pbtest;
@@ -11,7 +12,8 @@ std::size_t count(const std::string& hay, const std::string& needle) {
   return n;
 }
 
-const char* channels = "  - id: ch\n    plugin: good\n    agent: echo\n    config: {}\n";
+const char* channels =
+    "  - id: ch\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS "    config: {}\n";
 
 TEST(Messages, SendsChunksAndAnswersWithTheMessageIds) {
   host_fixture h(channels);
@@ -51,9 +53,8 @@ TEST(Messages, RejectsBadRequests) {
 }
 
 TEST(Messages, TransientFailureIsRetried) {
-  host_fixture h(
-      "  - id: ch\n    plugin: good\n    agent: echo\n"
-      "    config: {rate_limit_first_send: true}\n");
+  host_fixture h("  - id: ch\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config: {rate_limit_first_send: true}\n");
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   auto r = h.post("/v1/messages", R"({"channel":"ch","conversation":"chat-R","text":"again"})");
   EXPECT_EQ(r.status, 200u) << r.body;

@@ -10,6 +10,7 @@
 
 #include "fake_feishu.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using namespace fstest;
@@ -147,7 +148,7 @@ TEST(Reload, NeedsTheTokenAndReportsSettingsNeedingRestart) {
   host_fixture h(
       "  - id: first\n"
       "    plugin: good\n"
-      "    agent: echo\n",
+      "    agent: echo\n" PB_OPEN_ACCESS,
       "  echo: { type: echo }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   EXPECT_EQ(h.post("/v1/reload", "", false).status, 401u);

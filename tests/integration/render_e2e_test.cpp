@@ -10,6 +10,7 @@
 #include <sstream>
 
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using namespace std::chrono_literals;
@@ -85,11 +86,10 @@ std::vector<std::string> final_view(const std::vector<platform_op>& ops) {
 }
 
 TEST(RenderE2E, SmallLimitAndRateLimitedFirstSend) {
-  host_fixture h(
-      "  - id: chan\n    plugin: good\n    agent: echo\n"
-      "    config: { emit_on_start: true, long_text: true, narrow_limit: 80,"
-      " rate_limit_first_send: true }\n",
-      "  echo: { type: echo, delay_ms: 30, chunks: 4 }\n");
+  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config: { emit_on_start: true, long_text: true, narrow_limit: 80,"
+                 " rate_limit_first_send: true }\n",
+                 "  echo: { type: echo, delay_ms: 30, chunks: 4 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   std::string logs = h.wait_for_log("ends the text.");
   std::this_thread::sleep_for(500ms);  // let the last parts go out
@@ -133,10 +133,9 @@ TEST(RenderE2E, SmallLimitAndRateLimitedFirstSend) {
 TEST(RenderE2E, ClosedEditWindowSendsTheRestAsANewMessage) {
   // Deltas 300 ms apart (the plugin's edit interval is 250 ms): the placeholder gets one edit,
   // the next is rejected, and what the user has not seen yet arrives as one new message.
-  host_fixture h(
-      "  - id: chan\n    plugin: good\n    agent: echo\n"
-      "    config: { emit_on_start: true, fail_edits_after: 1 }\n",
-      "  echo: { type: echo, delay_ms: 300, chunks: 4 }\n");
+  host_fixture h("  - id: chan\n    plugin: good\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config: { emit_on_start: true, fail_edits_after: 1 }\n",
+                 "  echo: { type: echo, delay_ms: 300, chunks: 4 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   h.wait_for_log("text=second");
   std::this_thread::sleep_for(1500ms);

@@ -7,6 +7,7 @@
 
 #include <random>
 
+#include "access/gate.hpp"
 #include "messages/messages.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "patchbay/common/log_subject.hpp"
@@ -300,6 +301,21 @@ void start_proactive_send(kit::io_runtime& rt, plugin::instance_directory& chann
   job->req = std::move(req);
   job->ex = std::move(ex);
   job->strand.post([job] { job->begin(); });
+}
+
+std::optional<kit::http_response> refuse_by_access(const access::gate* gate,
+                                                   const proactive_request& req) {
+  if (gate == nullptr || gate->admits_send(req.target.channel, req.target.conversation, req.user))
+    return std::nullopt;
+  spdlog::debug("{}send refused by the access rules",
+                common::log_tag({.channel = req.target.channel}));
+  kit::http_response r;
+  r.status = 403;
+  r.body = json::serialize(json::object{
+      {"error",
+       {{"code", "access_denied"},
+        {"message", "the channel's access rules do not allow sending to this conversation"}}}});
+  return r;
 }
 
 }  // namespace patchbay::api

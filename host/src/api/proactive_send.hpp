@@ -26,6 +26,9 @@
 namespace patchbay::state {
 class store;
 }
+namespace patchbay::access {
+class gate;
+}
 
 namespace patchbay::api {
 
@@ -48,6 +51,11 @@ std::optional<proactive_request> parse_proactive_request(std::string_view body, 
 // Where each user last reached the bot (store instance "routes", key "last:<user id>").
 void remember_route(state::store& store, const std::string& user, const api::route& r);
 std::optional<api::route> last_route(state::store& store, const std::string& user);
+
+// 403 access_denied when the channel's access rules do not allow sending to the request's
+// primary route (access::gate::admits_send); nullopt when allowed or `gate` is null.
+std::optional<kit::http_response> refuse_by_access(const access::gate* gate,
+                                                   const proactive_request& req);
 
 // Runs one send and answers `ex` (404 unknown channel, 503 not running, 200, 4xx/5xx by class).
 void start_proactive_send(kit::io_runtime& rt, plugin::instance_directory& channels,

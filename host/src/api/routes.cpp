@@ -2,9 +2,11 @@
 
 #include <boost/json.hpp>
 
+#include "access/gate.hpp"
 #include "api/auth.hpp"
 #include "api/health.hpp"
 #include "api/metrics.hpp"
+#include "api/pairing_routes.hpp"
 #include "api/proactive_send.hpp"
 #include "api/queue_routes.hpp"
 #include "api/reload_route.hpp"
@@ -54,6 +56,7 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
   if (path == "/metrics") return metrics_response(ctx);
   if (auto page = status_page_response(req)) return *page;  // /status: no token, no secret
   if (path.rfind("/v1/", 0) == 0) {
+    if (auto r = pairing_response(ctx.access ? &ctx.access->pairings() : nullptr, req)) return *r;
     if (path == "/v1/channels") {
       kit::http_response r;
       r.body = ctx.registry.to_json();
@@ -97,6 +100,7 @@ void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   std::string err;
   auto send = parse_proactive_request(req.body, err);
   if (!send) return ex->respond(error_response(400, "invalid_request", err));
+  if (auto refused = refuse_by_access(ctx.access, *send)) return ex->respond(std::move(*refused));
   start_proactive_send(*ctx.rt, *ctx.channels, *ctx.store, std::move(*send), std::move(ex));
 }
 

@@ -13,6 +13,10 @@
 #include "plugin/instance_directory.hpp"
 #include "turns/turn_service.hpp"
 
+namespace patchbay::access {
+class gate;
+}
+
 namespace patchbay::api {
 
 struct api_context {
@@ -29,6 +33,9 @@ struct api_context {
   // POST /v1/reload (api/reload_route.hpp): asks the host to reload; `done(status, json)` runs
   // once, on any thread, with the outcome. Empty = not served (404).
   std::function<void(std::function<void(unsigned status, std::string json)> done)> reload;
+  // Who may talk to the bot: /v1/pairings (api/pairing_routes.hpp) and the access rules of
+  // POST /v1/messages. Null = neither (pairing routes 404, sends not gated).
+  access::gate* access = nullptr;
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

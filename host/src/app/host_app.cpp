@@ -9,6 +9,7 @@
 #include <future>
 #include <mutex>
 
+#include "access/gate.hpp"
 #include "api/queue_routes.hpp"
 #include "api/routes.hpp"
 #include "api/server_options.hpp"
@@ -176,6 +177,16 @@ struct host_app::impl {
     // tokens) and the HTTP callback routes.
     auto identities = std::make_shared<identity::provider_registry>(rt, cfg, *store);
     metrics::registry counts;  // outlives the turn service, the channels and the HTTP server
+    // Who may talk to the bot (docs/architecture.md "Access control"): approvals and pairing
+    // codes from the store, read here once; the gate is the inbound path's first front stage and
+    // outlives the turn service.
+    auto pairings = std::make_shared<access::pairing_book>(access::kv_port{
+        [st = store.get()](const std::string& i, const std::string& k) { return st->kv_get(i, k); },
+        [st = store.get()](const std::string& i, const std::string& k, std::string v) {
+          st->kv_set(i, k, std::move(v), nullptr);
+        }});
+    for (const auto& ch : cfg.channels) pairings->load(ch.id);
+    access::gate gate(cfg, pairings, &counts);
     // An agent's health (e.g. a process agent's crash loop) shows on every channel it answers.
     turns::turn_service turns(
         rt, cfg, *store,
@@ -185,7 +196,13 @@ struct host_app::impl {
               registry.update(c.id, [&](plugin::channel_status& s) { s.agent_problem = problem; });
         },
         identities, &counts);
-    // The inbound path's front stages, in order (turns/inbound_front.hpp): the built-in commands.
+    gate.attach(turns.front_scheduler(),
+                [&turns](const std::string& channel, const messages::inbound_message& m) {
+                  turns.on_inbound(channel, m);
+                });
+    // The inbound path's front stages, in order (turns/inbound_front.hpp): the access gate, then
+    // the built-in commands.
+    turns.add_front_stage(gate.stage());
     turns.add_front_stage(turns.commands_stage());
     plugin::instance_directory channels;
     // Every configured channel is known before any starts: /hooks/<id> answers 503 (not 404)
@@ -196,6 +213,7 @@ struct host_app::impl {
     api.metrics_require_token = cfg.host.metrics_require_token;
     api.channel_grace = cfg.host.health.channel_grace;
     api.metrics = &counts;
+    api.access = &gate;
     const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
     // POST /v1/reload: answered on the control thread once the reload ran.
     api.reload = [this](std::function<void(unsigned, std::string)> done) {
@@ -256,6 +274,10 @@ struct host_app::impl {
     sd_watchdog watchdog(rt, notifier);
 
     reloader reloads(cfg, running, registry, turns, channels);
+    reloads.on_apply = [&gate, &pairings](const config::config& next) {
+      for (const auto& ch : next.channels) pairings->load(ch.id);  // added channels
+      gate.reconfigure(next);
+    };
     serve(reloads, registry, endpoint);
     notifier->notify("STOPPING=1\nSTATUS=stopping");
     registry.set_startup_complete(false);  // /readyz answers 503 from here on

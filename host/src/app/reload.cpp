@@ -230,6 +230,7 @@ reload_outcome reloader::apply(config::config next) {
       to_stop.push_back(it->id);
   stop_channels(to_stop);
   turns_.reconfigure(next);
+  if (on_apply) on_apply(next);
   refresh_board(next, d);
 
   std::vector<std::string> unchanged;

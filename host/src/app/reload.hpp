@@ -18,6 +18,7 @@
 // Thread safety: a reloader is used from the control thread only.
 #pragma once
 
+#include <functional>
 #include <string>
 #include <utility>
 #include <vector>
@@ -58,6 +59,8 @@ class reloader {
   reload_outcome reload_file();
   // Applies `next` (already validated).
   reload_outcome apply(config::config next);
+  // Called with each configuration applied, before its channels (re)start (the access gate).
+  std::function<void(const config::config&)> on_apply;
 
  private:
   void stop_channels(const std::vector<std::string>& ids);

@@ -71,6 +71,8 @@ void print_usage(bool to_stderr) {
       "  patchbay queue list [--json] | retry ID | drop ID [--url URL] [--token TOKEN]\n"
       "                                   the host's durable outbound queue: its ops, dead\n"
       "                                   letters tried again or removed\n"
+      "  patchbay pair list | approve CODE | revoke CHANNEL SENDER [--url URL] [--token T]\n"
+      "                                   pairing codes and approved senders of a running host\n"
       "  patchbay version                 print the version and plugin ABI\n"
       "  patchbay NAME [ARGS...]          run the external command patchbay-NAME (beside this\n"
       "                                   binary or on PATH), e.g. patchbay weixin-login\n"

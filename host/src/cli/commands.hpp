@@ -17,6 +17,7 @@ int cmd_status(const args& a);
 int cmd_chat(const args& a);
 int cmd_reload(const args& a);  // cli/reload_command.cpp
 int cmd_queue(const args& a);   // cli/queue_command.cpp
+int cmd_pair(const args& a);    // cli/pair_command.cpp
 // Runs `patchbay-<name>` (beside this binary, else on PATH) in place of this process. Returns
 // only when it could not: -1 when no such program exists, 1 when it failed to start.
 int run_external_command(const std::string& name, const args& rest);

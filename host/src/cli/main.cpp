@@ -21,6 +21,7 @@ int main(int argc, char** argv) {
     if (cmd == "chat") return cmd_chat(rest);
     if (cmd == "reload") return cmd_reload(rest);
     if (cmd == "queue") return cmd_queue(rest);
+    if (cmd == "pair") return cmd_pair(rest);
     if (cmd == "help" || cmd == "--help" || cmd == "-h") {
       print_usage(false);
       return 0;

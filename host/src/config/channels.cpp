@@ -97,8 +97,9 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
     channel_config channel;
     channel.pos = item.pos;
     channel.config_json = "{}";
-    const auto entries = map_entries(
-        ctx, item, "a map", {"id", "plugin", "agent", "enabled", "config", "identity", "commands"});
+    const auto entries = map_entries(ctx, item, "a map",
+                                     {"id", "plugin", "agent", "enabled", "config", "identity",
+                                      "commands", "access", "limits", "late"});
     require_keys(ctx, item, entries, {"id", "plugin", "agent"});
     if (const field* id = find_entry(entries, "id")) read_id(ctx, *id, seen, channel.id);
     if (const field* plugin = find_entry(entries, "plugin")) read_plugin(ctx, *plugin, channel);
@@ -118,6 +119,12 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
     }
     if (const field* commands = find_entry(entries, "commands"))
       read_commands(ctx, *commands, channel.commands);
+    if (const field* access = find_entry(entries, "access"))
+      read_channel_access(ctx, *access, channel.access);
+    if (const field* limits = find_entry(entries, "limits"))
+      read_channel_limits(ctx, *limits, channel.limits);
+    if (const field* late = find_entry(entries, "late"))
+      read_channel_late(ctx, *late, channel.late);
     out.push_back(std::move(channel));
   }
 }

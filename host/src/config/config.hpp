@@ -90,6 +90,45 @@ struct commands_config {
   source_pos pos;
 };
 
+// A channel's `access:` block (host/src/access/, docs/architecture.md "Access control"): who may
+// talk to the bot. Ids are the platform's sender ids as the plugin reports them; groups are
+// conversation ids. "*" in a list is the explicit wildcard (accepted with a warning).
+enum class dm_policy { allowlist, pairing, open, disabled };
+struct group_access_config {
+  std::vector<std::string> allow;  // conversation ids of groups the bot answers in
+  bool require_mention = true;     // only a message that @mentions this bot is answered
+  bool mention_all = false;        // an @all mention counts as a mention of this bot
+};
+struct pairing_config {
+  std::chrono::seconds code_ttl{3600};  // a pairing code expires this long after it was issued
+  std::size_t max_pending = 100;        // codes waiting for approval, per channel
+};
+struct access_config {
+  dm_policy dm = dm_policy::allowlist;  // the default: unknown senders are dropped silently
+  std::vector<std::string> allow;       // sender ids always admitted (unless denied)
+  std::vector<std::string> deny;        // sender ids never admitted (wins over everything)
+  group_access_config groups;
+  pairing_config pairing;
+};
+// `limits:`: inbound token buckets. per_minute 0 = no limit.
+struct bucket_config {
+  double per_minute = 0;
+  double burst = 1;
+};
+enum class over_limit_mode { notice, queue };
+struct limits_config {
+  bucket_config per_sender{20, 5};
+  bucket_config per_channel{600, 50};
+  over_limit_mode over_limit = over_limit_mode::notice;
+  std::size_t queue_max = 100;  // queue mode: messages waiting per channel; beyond, dropped
+};
+// `late:`: a message that reaches the host more than `after` after it was sent gets a short notice
+// instead of a turn, unless `answer`. 0 = never late.
+struct late_config {
+  std::chrono::seconds after{600};
+  bool answer = false;
+};
+
 struct channel_config {
   std::string id;
   std::string plugin;  // a plugin name (searched in plugin_dirs) or a path to a .so
@@ -101,6 +140,9 @@ struct channel_config {
   source_pos pos;            // where the channel entry starts
   source_pos plugin_pos;     // where its `plugin:` value is
   source_pos identity_pos;   // where its `identity:` value is
+  access_config access;      // `access:` (config/access.cpp)
+  limits_config limits;      // `limits:`
+  late_config late;          // `late:`
 };
 
 // The `identity:` section: per-user identity bindings (host/src/identity/). NyxID's OAuth broker

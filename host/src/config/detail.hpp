@@ -142,6 +142,13 @@ void read_health(context& ctx, const field& f, health_config& out);  // health.c
 void read_agents(context& ctx, const field& f, std::vector<agent_config>& out);
 void read_channels(context& ctx, const field& f, const std::vector<agent_config>& agents,
                    std::vector<channel_config>& out);
+// host.cpp: a list of non-empty strings; `what` names one item, `list_what` the list.
+std::vector<std::string> read_string_list(context& ctx, const field& f, std::string_view what,
+                                          std::string_view list_what);
+// access.cpp: a channel's `access:`, `limits:` and `late:` blocks.
+void read_channel_access(context& ctx, const field& f, access_config& out);
+void read_channel_limits(context& ctx, const field& f, limits_config& out);
+void read_channel_late(context& ctx, const field& f, late_config& out);
 // identity.cpp: the `identity:` section, then each channel's `identity:` reference.
 void read_identity(context& ctx, const field& f, identity_config& out);
 void check_channel_identities(context& ctx, const std::vector<channel_config>& channels,

@@ -18,22 +18,6 @@ void read_listen(context& ctx, const field& f, std::string& out) {
   out = std::move(s->value);
 }
 
-// A list of non-empty strings; `what` names one item, `list_what` the list in messages.
-std::vector<std::string> read_string_list(context& ctx, const field& f, std::string_view what,
-                                          std::string_view list_what) {
-  std::vector<std::string> out;
-  for (const auto& item : list_items(ctx, f, list_what)) {
-    auto value = read_string(ctx, item);
-    if (!value) continue;
-    if (value->empty()) {
-      ctx.error(item.pos, item.path, "empty " + std::string(what));
-      continue;
-    }
-    out.push_back(std::move(*value));
-  }
-  return out;
-}
-
 void read_state(context& ctx, const field& f, state_config& out) {
   const auto entries = map_entries(ctx, f, "a map", {"engine", "path", "url"});
   bool engine_known = true;
@@ -85,6 +69,22 @@ void read_log(context& ctx, const field& f, log_config& out) {
 }
 
 }  // namespace
+
+// A list of non-empty strings; `what` names one item, `list_what` the list in messages.
+std::vector<std::string> read_string_list(context& ctx, const field& f, std::string_view what,
+                                          std::string_view list_what) {
+  std::vector<std::string> out;
+  for (const auto& item : list_items(ctx, f, list_what)) {
+    auto value = read_string(ctx, item);
+    if (!value) continue;
+    if (value->empty()) {
+      ctx.error(item.pos, item.path, "empty " + std::string(what));
+      continue;
+    }
+    out.push_back(std::move(*value));
+  }
+  return out;
+}
 
 void read_host(context& ctx, const field& f, host_config& out) {
   const auto entries =

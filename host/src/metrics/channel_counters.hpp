@@ -54,6 +54,15 @@ class channel_counters {
     if (status >= min_status && status <= max_status) hooks_[status - min_status].add();
   }
 
+  // The access gate (host/src/access/): a message refused by the access rules, one over the
+  // inbound rate limit (noticed, queued or dropped), one that arrived late.
+  void access_refused() noexcept { access_refused_.add(); }
+  void rate_limited() noexcept { rate_limited_.add(); }
+  void late() noexcept { late_.add(); }
+  uint64_t access_refused_count() const { return access_refused_.value(); }
+  uint64_t rate_limited_count() const { return rate_limited_.value(); }
+  uint64_t late_count() const { return late_.value(); }
+
   uint64_t inbound_count(inbound_outcome o) const { return inbound_[static_cast<int>(o)].value(); }
   uint64_t outbound_count(op_kind k, int class_index) const {
     return outbound_[static_cast<int>(k)][class_index].value();
@@ -72,6 +81,7 @@ class channel_counters {
   counter reconnects_;
   std::atomic<bool> reconnecting_{false};
   std::array<counter, max_status - min_status + 1> hooks_;
+  counter access_refused_, rate_limited_, late_;
 };
 
 }  // namespace patchbay::metrics

@@ -77,6 +77,28 @@ void registry::write_channels(text_writer& w, const std::vector<std::string>& id
   for (std::size_t i = 0; i < ids.size(); ++i)
     w.sample("patchbay_channel_reconnects_total", {{"channel", ids[i]}}, blocks[i]->reconnects());
 
+  w.family("patchbay_channel_access_refused_total",
+           "Inbound messages refused by the channel's access rules (deny list, unknown sender, "
+           "group not allowed, direct messages disabled); each one dropped without an answer, or "
+           "answered with a pairing code.",
+           metric_type::counter);
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    w.sample("patchbay_channel_access_refused_total", {{"channel", ids[i]}},
+             blocks[i]->access_refused_count());
+  w.family("patchbay_channel_rate_limited_total",
+           "Inbound messages over the channel's per-sender or per-channel rate limit (noticed, "
+           "queued or dropped).",
+           metric_type::counter);
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    w.sample("patchbay_channel_rate_limited_total", {{"channel", ids[i]}},
+             blocks[i]->rate_limited_count());
+  w.family("patchbay_channel_late_total",
+           "Inbound messages that reached the host later than late.after_s after they were sent, "
+           "and were not run.",
+           metric_type::counter);
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    w.sample("patchbay_channel_late_total", {{"channel", ids[i]}}, blocks[i]->late_count());
+
   w.family("patchbay_hook_requests_total",
            "Requests to /hooks/<channel> answered, by HTTP status (including requests the plugin "
            "refused, e.g. replays or bad signatures).",

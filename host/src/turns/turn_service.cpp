@@ -474,6 +474,7 @@ front_stage turn_service::commands_stage() {
     return self->commands_verdict(in);
   };
 }
+turns::scheduler& turn_service::front_scheduler() { return impl_->sched; }
 
 std::vector<state::turn_row> turn_service::read_unfinished() {
   try {

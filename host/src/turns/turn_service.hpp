@@ -74,6 +74,9 @@ class turn_service {
   // front stage, to add with add_front_stage after the access gate. It acts on this service's
   // turns (/stop, /new) and reads its channels' `commands:` and `identity:` settings.
   front_stage commands_stage();
+  // The service's scheduler, for front stages that hold a message for later (timers run on the
+  // service's strand; call schedule/cancel only from a stage or a timer callback).
+  turns::scheduler& front_scheduler();
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
   // After a restart (docs/architecture.md §7): the outbound ops the previous run queued are

@@ -180,6 +180,12 @@ outcome fake_ilink::inject(const json::object& body) {
       v && err.empty() && !(ref_svr_id = read_id(*v))) {
     err = "'ref_svr_id' must be a non-negative integer";
   }
+  // create_time_ms: when the message was "sent" (default now), e.g. long ago for a late message.
+  std::optional<std::uint64_t> create_time;
+  if (const auto* v = body.if_contains("create_time_ms");
+      v && err.empty() && !(create_time = read_id(*v))) {
+    err = "'create_time_ms' must be a non-negative integer";
+  }
   const auto* raw_items = body.if_contains("item_list");
   if (raw_items && !raw_items->is_array() && err.empty()) err = "'item_list' must be an array";
   if (err.empty() && from.empty()) err = "'from' must not be empty";
@@ -188,14 +194,7 @@ outcome fake_ilink::inject(const json::object& body) {
     return out;
   }
 
-  std::int64_t t = now();
-  if (const auto* v = body.if_contains("create_time_ms")) {
-    if (!v->is_int64() || v->get_int64() <= 0) {
-      out.act.response = error_answer(400, "'create_time_ms' must be a positive integer");
-      return out;
-    }
-    t = v->get_int64();  // a re-push under a new message id keeps the original's time
-  }
+  const std::int64_t t = create_time ? static_cast<std::int64_t>(*create_time) : now();
   const std::uint64_t id = message_id ? *message_id : ids_.message_id();
   if (context_token.empty()) context_token = ids_.context_token();
   json::array items;

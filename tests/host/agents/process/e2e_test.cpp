@@ -8,6 +8,7 @@
 
 #include "child_process.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 #include "process_test_support.hpp"
 
 namespace {
@@ -73,8 +74,7 @@ TEST(ProcessAgentEndToEnd, CrashLoopShowsInChannelStatus) {
       "    restart_backoff: { initial_ms: 50, cap_ms: 100, jitter: 0 }\n"
       "    crash_loop: { restarts: 2, window_ms: 60000 }\n";
   // The good test plugin emits a message at start: the first turn spawns the process.
-  host_fixture h("  - id: ch\n    plugin: \"" PB_GOOD_PLUGIN
-                 "\"\n    agent: bot\n"
+  host_fixture h("  - id: ch\n    plugin: \"" PB_GOOD_PLUGIN "\"\n    agent: bot\n" PB_OPEN_ACCESS
                  "    config: {emit_on_start: true}\n",
                  agents);
   ASSERT_FALSE(h.base.empty()) << h.logs();

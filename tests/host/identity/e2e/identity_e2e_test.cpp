@@ -14,6 +14,7 @@
 
 #include "fake_process.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 
@@ -75,7 +76,7 @@ class IdentityE2E : public ::testing::Test {
     fake.call("POST", "/_fake/config", {{"exchange_ttl_s", 0}});
     const std::string client = pbfake::fake_process::str(fake.first_line, "oauth_client_id");
     host = std::make_unique<pbtest::host_fixture>(
-        "  - id: chan\n    plugin: good\n    agent: user\n    identity: nyxid\n",
+        "  - id: chan\n    plugin: good\n    agent: user\n" PB_OPEN_ACCESS "    identity: nyxid\n",
         "  user: { type: http, url: \"http://" + agent.server.local_endpoint() +
             "/turn\", auth: user_identity }\n",
         "identity:\n  nyxid:\n    base_url: \"" + fake.base_url + "\"\n    client_id: \"" + client +

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "fake_process.hpp"
+#include "open_access.hpp"
 
 namespace fstest {
 using namespace std::chrono_literals;
@@ -139,7 +140,7 @@ inline std::string channel_yaml(const std::string& id, const std::string& plugin
                                 const fake_feishu& fake, const app& a, const std::string& mode,
                                 const std::string& extra = "", const std::string& agent = "echo") {
   return "  - id: " + id + "\n    plugin: \"" + plugin_path + "\"\n    agent: " + agent +
-         "\n    config:\n" + config_yaml(fake, a, mode, extra);
+         "\n" PB_OPEN_ACCESS "    config:\n" + config_yaml(fake, a, mode, extra);
 }
 
 // The same config as JSON (for the in-process driver).

@@ -13,6 +13,7 @@
 
 #include "fake_nyxid_process.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 #include "render/chunker.hpp"
 #include "render/text_units.hpp"
 
@@ -26,7 +27,8 @@ namespace json = boost::json;
 
 std::string channel(const fake_nyxid& fake, const std::string& extra = {},
                     const std::string& id = "nx") {
-  return "  - id: " + id + "\n    plugin: \"" PB_NYXID_PLUGIN "\"\n    agent: echo\n    config: " +
+  return "  - id: " + id +
+         "\n    plugin: \"" PB_NYXID_PLUGIN "\"\n    agent: echo\n" PB_OPEN_ACCESS "    config: " +
          pbnyx::plugin_config(fake, extra) + "\n";
 }
 

@@ -11,6 +11,7 @@
 
 #include "fake_nyxid_process.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using pbfake::wait_for;
@@ -39,7 +40,8 @@ channel_view view_of(host_fixture& h) {
 }
 
 std::string channel(const fake_nyxid& fake) {
-  return "  - id: nx\n    plugin: \"" PB_NYXID_PLUGIN "\"\n    agent: echo\n    config: " +
+  return "  - id: nx\n    plugin: \"" PB_NYXID_PLUGIN "\"\n    agent: echo\n" PB_OPEN_ACCESS
+         "    config: " +
          pbnyx::plugin_config(fake, "key_refresh_ms: 500, keys_timeout_ms: 1000") + "\n";
 }
 

@@ -14,6 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "fake_process.hpp"
+#include "open_access.hpp"
 
 namespace wxtest {
 using namespace std::chrono_literals;
@@ -63,13 +64,14 @@ class fake_ilink : public pbfake::fake_process {
   std::vector<account> accounts;
 };
 
-// One weixin channel (the real plugin .so) bound to `acct` of `fake`, with the echo agent.
+// One weixin channel (the real plugin .so) bound to `acct` of `fake`, with the echo agent;
+// `access_yaml`: its access/limits/late keys (default: open to everyone, no rate limit).
 inline std::string channel_yaml(const fake_ilink& fake, const account& acct,
-                                const std::string& extra_config = "",
-                                const std::string& id = "wx") {
-  return "  - id: " + id +
-         "\n    plugin: \"" PB_WEIXIN_PLUGIN
-         "\"\n    agent: echo\n    config:\n"
+                                const std::string& extra_config = "", const std::string& id = "wx",
+                                const std::string& access_yaml = PB_OPEN_ACCESS) {
+  return "  - id: " + id + "\n    plugin: \"" PB_WEIXIN_PLUGIN "\"\n    agent: echo\n" +
+         access_yaml +
+         "    config:\n"
          "      bot_token: \"" +
          acct.bot_token +
          "\"\n"

@@ -9,6 +9,7 @@
 
 #include "fake_ilink_process.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using namespace wxtest;
@@ -75,7 +76,8 @@ TEST(WeixinLogin, QrFlowWritesCredentialsThatAChannelCanUse) {
 
   // A channel configured from the file answers messages for the logged-in account.
   host_fixture h("  - id: wx\n    plugin: \"" PB_WEIXIN_PLUGIN
-                 "\"\n    agent: echo\n    config:\n"
+                 "\"\n    agent: echo\n" PB_OPEN_ACCESS
+                 "    config:\n"
                  "      credentials: \"${file:" +
                  file.string() + "}\"\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
