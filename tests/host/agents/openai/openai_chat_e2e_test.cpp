@@ -7,6 +7,7 @@
 #include "fake_openai_process.hpp"
 #include "fake_process.hpp"
 #include "host_fixture.hpp"
+#include "open_access.hpp"
 
 namespace {
 using agent_test::fake_openai;
@@ -65,7 +66,7 @@ namespace {
 TEST(OpenaiAgentChat, NewCommandStartsTheNextTurnWithoutHistory) {
   fake_openai fake(pbtest::secret);
   ASSERT_FALSE(fake.base_url.empty());
-  pbtest::host_fixture h("  - id: chan\n    plugin: good\n    agent: gpt\n",
+  pbtest::host_fixture h("  - id: chan\n    plugin: good\n    agent: gpt\n" PB_OPEN_ACCESS,
                          "  gpt:\n    type: openai\n    base_url: \"" + fake.base_url +
                              "\"\n    model: fake-gpt\n    api_key: \"${PB_IT_SECRET}\"\n"
                              "    history_turns: 4\n");
