@@ -6,17 +6,9 @@
 namespace patchbay::commands::texts {
 namespace {
 
-const char* kind_name(int32_t kind) {
-  switch (kind) {
-    case PB_CONVERSATION_DIRECT:
-      return "direct";
-    case PB_CONVERSATION_GROUP:
-      return "group";
-    case PB_CONVERSATION_THREAD:
-      return "thread";
-    default:
-      return "unknown";
-  }
+std::string kind_or_unknown(int32_t kind) {
+  const std::string name = messages::conversation_kind_name(kind);
+  return name.empty() ? "unknown" : name;
 }
 
 }  // namespace
@@ -42,7 +34,7 @@ std::string whoami(const request& r, bool admin) {
   const auto& m = r.message;
   std::string out;
   out += "Channel: " + r.channel_id + " (platform " + r.platform + ")\n";
-  out += "Conversation: " + m.conversation_id + " (" + kind_name(m.conversation_kind) + ")\n";
+  out += "Conversation: " + m.conversation_id + " (" + kind_or_unknown(m.conversation_kind) + ")\n";
   if (!m.thread_id.empty()) out += "Thread: " + m.thread_id + "\n";
   out += "Sender: " + m.sender_id + "\n";
   out += std::string("Admin: ") + (admin ? "yes" : "no") + "\n";

@@ -127,19 +127,6 @@ std::optional<turn_asker> read_turn_asker(const std::string& request_json) {
   return a;
 }
 
-const char* conversation_kind_name(int kind) {
-  switch (kind) {
-    case PB_CONVERSATION_DIRECT:
-      return "direct";
-    case PB_CONVERSATION_GROUP:
-      return "group";
-    case PB_CONVERSATION_THREAD:
-      return "thread";
-    default:
-      return "";
-  }
-}
-
 agents::user_token_fn make_user_token_fn(subject_resolver resolve) {
   return [resolve = std::move(resolve)](const std::string& request_json,
                                         std::function<void(agents::user_token_result)> done) {

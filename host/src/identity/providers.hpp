@@ -71,8 +71,6 @@ struct turn_asker {
   bool direct = false;
 };
 std::optional<turn_asker> read_turn_asker(const std::string& request_json);
-// "direct", "group", "thread" or "" for a pb_conversation_kind value.
-const char* conversation_kind_name(int kind);
 
 // agents::agent_env::user_token over `resolve`.
 agents::user_token_fn make_user_token_fn(subject_resolver resolve);

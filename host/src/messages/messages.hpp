@@ -7,6 +7,7 @@
 #include <string>
 #include <vector>
 
+#include "patchbay/pb_messages.h"
 #include "patchbay/pb_types.h"
 
 namespace patchbay::messages {
@@ -96,6 +97,21 @@ struct outbound_op {
 // Its JSON form (reply_context as base64); nullopt (with `error`) for a malformed text.
 std::string to_json(const outbound_op& op);
 std::optional<outbound_op> outbound_op_from_json(std::string_view json, std::string* error);
+
+// The name of a pb_conversation_kind for agents and users ("direct", "group", "thread"), or ""
+// when the plugin did not say.
+inline const char* conversation_kind_name(int32_t kind) {
+  switch (kind) {
+    case PB_CONVERSATION_DIRECT:
+      return "direct";
+    case PB_CONVERSATION_GROUP:
+      return "group";
+    case PB_CONVERSATION_THREAD:
+      return "thread";
+    default:
+      return "";
+  }
+}
 
 // JSON form of an inbound message (what the state store keeps). reply_context is base64.
 std::string to_json(const inbound_message& m);

@@ -11,6 +11,7 @@
 #include <string>
 
 #include "state/outbound_queue.hpp"
+#include "state/store.hpp"
 
 namespace patchbay::state::sqlite_detail {
 
@@ -105,6 +106,22 @@ class stmt {
  private:
   sqlite3_stmt* s_ = nullptr;
 };
+
+// Binds a turn row to the turn upsert (turn_upsert_sql's parameters ?1..?11), stamping rows saved
+// without a time with `now_unix_ms`.
+inline void bind_turn(stmt& s, const turn_row& r, int64_t now_unix_ms) {
+  s.bind(1, r.turn_id);
+  s.bind(2, r.instance);
+  s.bind(3, r.conversation_id);
+  s.bind(4, r.thread_id);
+  s.bind(5, r.reply_to_message_id);
+  s.bind(6, r.placeholder_id);
+  s.bind(7, r.flushed_text);
+  s.bind(8, int64_t{r.reply_token_spent ? 1 : 0});
+  s.bind(9, int64_t{r.terminal ? 1 : 0});
+  s.bind(10, r.outcome);
+  s.bind(11, r.updated_at_unix_ms != 0 ? r.updated_at_unix_ms : now_unix_ms);
+}
 
 // A write of another part of the engine (the outbound queue), run by the store's writer thread
 // inside its batch transaction, in the one order of all writes: returns SQLITE_DONE on success.

@@ -185,19 +185,8 @@ class sqlite_outbound final : public outbound_queue {
     s.bind(12, r.created_unix_ms);
   }
   int save_turn(const turn_row& r) {
-    stmt& s = turn_;
-    s.bind(1, r.turn_id);
-    s.bind(2, r.instance);
-    s.bind(3, r.conversation_id);
-    s.bind(4, r.thread_id);
-    s.bind(5, r.reply_to_message_id);
-    s.bind(6, r.placeholder_id);
-    s.bind(7, r.flushed_text);
-    s.bind(8, int64_t{r.reply_token_spent ? 1 : 0});
-    s.bind(9, int64_t{r.terminal ? 1 : 0});
-    s.bind(10, r.outcome);
-    s.bind(11, r.updated_at_unix_ms != 0 ? r.updated_at_unix_ms : clock_s_() * 1000);
-    return s.step();
+    bind_turn(turn_, r, clock_s_() * 1000);
+    return turn_.step();
   }
 
   custom_submit submit_;

@@ -299,19 +299,8 @@ class sqlite_store final : public store {
       rc = s.step();
     } else if (auto* t = std::get_if<turn_write>(&j)) {
       const turn_row& r = t->row;
-      stmt& s = st.turn;
-      s.bind(1, r.turn_id);
-      s.bind(2, r.instance);
-      s.bind(3, r.conversation_id);
-      s.bind(4, r.thread_id);
-      s.bind(5, r.reply_to_message_id);
-      s.bind(6, r.placeholder_id);
-      s.bind(7, r.flushed_text);
-      s.bind(8, int64_t{r.reply_token_spent ? 1 : 0});
-      s.bind(9, int64_t{r.terminal ? 1 : 0});
-      s.bind(10, r.outcome);
-      s.bind(11, r.updated_at_unix_ms != 0 ? r.updated_at_unix_ms : now_s * 1000);
-      rc = s.step();
+      bind_turn(st.turn, r, now_s * 1000);
+      rc = st.turn.step();
     } else if (auto* c = std::get_if<custom_write>(&j)) {
       rc = c->apply(db_);
     } else {
