@@ -15,28 +15,40 @@
   PB_SA(sizeof(pb_str) == 16, "pb_str");                                                           \
   PB_SA(sizeof(pb_error) == 32 && offsetof(pb_error, message) == 16, "pb_error");                  \
   PB_SA(sizeof(pb_error_buf) == 40 && offsetof(pb_error_buf, message_size) == 32, "pb_error_buf"); \
-  PB_SA(sizeof(pb_capabilities) == 36 && offsetof(pb_capabilities, max_edits_per_message) == 32,   \
-        "pb_capabilities");                                                                        \
+  PB_SA(sizeof(pb_capabilities) == 56 && offsetof(pb_capabilities, max_edits_per_message) == 32 && \
+            offsetof(pb_capabilities, max_sends_per_reply) == 36 &&                                \
+            offsetof(pb_capabilities, max_attachment_size) == 48,                                  \
+        "pb_capabilities (minor 3 appends the send budget and attachments)");                      \
   PB_SA(offsetof(pb_inbound_message, event_id) == 8 &&                                             \
             offsetof(pb_inbound_message, mentions) == 128 &&                                       \
             offsetof(pb_inbound_message, reply_context) == 160 &&                                  \
             offsetof(pb_inbound_message, capabilities) == 184 &&                                   \
             sizeof(pb_inbound_message) == 208,                                                     \
         "pb_inbound_message");                                                                     \
-  PB_SA(sizeof(pb_outbound_message) == 128 && offsetof(pb_outbound_message, flags) == 120,         \
-        "pb_outbound_message");                                                                    \
-  PB_SA(sizeof(pb_edit_request) == 88, "pb_edit_request");                                         \
-  PB_SA(sizeof(pb_typing_request) == 72, "pb_typing_request");                                     \
-  PB_SA(sizeof(pb_op_result) == 32, "pb_op_result");                                               \
+  PB_SA(sizeof(pb_outbound_message) == 136 && offsetof(pb_outbound_message, flags) == 120 &&       \
+            offsetof(pb_outbound_message, attachment) == 128,                                      \
+        "pb_outbound_message (minor 3 appends attachment)");                                       \
+  PB_SA(sizeof(pb_outbound_attachment) == 96 && offsetof(pb_outbound_attachment, size) == 72,      \
+        "pb_outbound_attachment (minor 3)");                                                       \
+  PB_SA(sizeof(pb_fetch_request) == 128 && offsetof(pb_fetch_request, max_bytes) == 120,           \
+        "pb_fetch_request (minor 3)");                                                             \
+  PB_SA(sizeof(pb_edit_request) == 96 && offsetof(pb_edit_request, flags) == 88,                   \
+        "pb_edit_request (minor 3 appends flags)");                                                \
+  PB_SA(sizeof(pb_typing_request) == 96 && offsetof(pb_typing_request, action) == 72 &&            \
+            offsetof(pb_typing_request, message_id) == 80,                                         \
+        "pb_typing_request (minor 3 appends action, message_id)");                                 \
+  PB_SA(sizeof(pb_op_result) == 48 && offsetof(pb_op_result, mime_type) == 32,                     \
+        "pb_op_result (minor 3 appends mime_type)");                                               \
   PB_SA(sizeof(pb_status) == 40 && offsetof(pb_status, reason) == 24, "pb_status");                \
   PB_SA(sizeof(pb_host_api) == 80 && offsetof(pb_host_api, monotonic_ms) == 64 &&                  \
             offsetof(pb_host_api, report_liveness) == 72,                                          \
         "pb_host_api (minor 2 appends report_liveness)");                                          \
   PB_SA(sizeof(pb_liveness) == 12 && offsetof(pb_liveness, window_ms) == 8,                        \
         "pb_liveness (minor 2)");                                                                  \
-  PB_SA(sizeof(pb_plugin_vtable) == 72 && offsetof(pb_plugin_vtable, typing) == 56 &&              \
-            offsetof(pb_plugin_vtable, http) == 64,                                                \
-        "pb_plugin_vtable (minor 1 appends http)");                                                \
+  PB_SA(sizeof(pb_plugin_vtable) == 80 && offsetof(pb_plugin_vtable, typing) == 56 &&              \
+            offsetof(pb_plugin_vtable, http) == 64 &&                                              \
+            offsetof(pb_plugin_vtable, fetch_attachment) == 72,                                    \
+        "pb_plugin_vtable (minor 1 appends http, minor 3 fetch_attachment)");                      \
   PB_SA(sizeof(pb_http_header) == 32 && sizeof(pb_http_request) == 104 &&                          \
             offsetof(pb_http_request, body) == 72 && sizeof(pb_http_response) == 56 &&             \
             offsetof(pb_http_response, body) == 40,                                                \

@@ -26,8 +26,11 @@ typedef struct pb_mention {
   int32_t is_bot_self; /* pb_tristate: PB_YES when this mention addresses this bot */
 } pb_mention;
 
-/* Metadata of an attachment (the bytes stay on the platform; fetching them is the plugin's job).
- * Reached through an array of pointers, so it may grow. */
+/* Metadata of an attachment (the bytes stay on the platform; fetching them is the plugin's job,
+ * pb_plugin_vtable.fetch_attachment, minor 3). Reached through an array of pointers, so it may
+ * grow. `id` and `url` are handed back to fetch_attachment untouched: a plugin may put into `id`
+ * whatever it needs to download the bytes later (a file key, an encrypted query parameter and its
+ * key...), as long as it holds no credential of the bot. */
 typedef struct pb_attachment {
   uint32_t struct_size;
   pb_str kind;      /* "image", "file", "audio", "video", "sticker", ... */
@@ -73,6 +76,11 @@ typedef enum pb_inbound_disposition {
 
 /* Flags for pb_outbound_message.flags. */
 #define PB_SEND_EPHEMERAL 0x1u /* only `recipient_id` should see it, where the channel can */
+/* minor 3: the host will edit this message while the answer streams and ends with one edit
+ * flagged PB_EDIT_FINAL (a plugin may render it as a streaming card). */
+#define PB_SEND_STREAM 0x2u
+
+struct pb_outbound_attachment;
 
 /* A new message the host asks the plugin to send. */
 typedef struct pb_outbound_message {
@@ -86,7 +94,23 @@ typedef struct pb_outbound_message {
                                  same message (proactive sends: "send-<id>-p<part>") */
   pb_str recipient_id;        /* with PB_SEND_EPHEMERAL: the user who may see it */
   uint32_t flags;             /* PB_SEND_* */
+  /* ---- minor 3 ---- */
+  const struct pb_outbound_attachment* attachment; /* NULL = a text message. Otherwise a media
+                                 message carrying this one file; `text` is then empty (the host
+                                 sends a caption as a message of its own) */
 } pb_outbound_message;
+
+/* A file the host asks the plugin to send (pb_outbound_message.attachment, minor 3). The bytes
+ * are in a local file the host owns: read it, do not move or delete it. Grows by minor. */
+typedef struct pb_outbound_attachment {
+  uint32_t struct_size;
+  pb_str kind;      /* "image", "file", "audio" or "video" */
+  pb_str name;      /* file name to show, UTF-8 (may be empty for images) */
+  pb_str mime_type; /* may be empty */
+  pb_str path;      /* local file with the bytes, readable until the operation's `done` */
+  uint64_t size;    /* bytes in the file */
+  pb_str md5_hex;   /* lower-case hex MD5 of the file's bytes (the host computes it) */
+} pb_outbound_attachment;
 
 /* An edit of a message this plugin sent earlier. */
 typedef struct pb_edit_request {
@@ -96,7 +120,14 @@ typedef struct pb_edit_request {
   pb_str reply_context; /* as on the inbound message of this turn; may be empty */
   pb_str text;          /* the full new text (not a diff) */
   pb_str turn_id;
+  /* ---- minor 3 ---- */
+  uint32_t flags; /* PB_EDIT_* */
 } pb_edit_request;
+
+/* Flags for pb_edit_request.flags (minor 3). The last edit of a message sent with PB_SEND_STREAM:
+ * the answer (or its error notice) is complete; a plugin that streams closes the stream. Sent once
+ * per such message, even when the text did not change. */
+#define PB_EDIT_FINAL 0x1u
 
 /* Show a typing indicator in a conversation. */
 typedef struct pb_typing_request {
@@ -105,14 +136,39 @@ typedef struct pb_typing_request {
   pb_str thread_id;
   pb_str reply_context;
   pb_str user_id; /* for platforms whose typing indicator is per user */
+  /* ---- minor 3 ---- */
+  int32_t action;    /* pb_typing_action; 0 = PB_TYPING_START */
+  pb_str message_id; /* the user's message the turn answers (e.g. the target of a reaction) */
 } pb_typing_request;
+
+/* pb_typing_request.action (minor 3). A host sends STOP only to plugins of minor 3 or later, once
+ * per turn that sent START, whatever way the turn ended (answer, error, /stop, agent crash). */
+typedef enum pb_typing_action {
+  PB_TYPING_START = 1, /* the turn started, or is still running (refresh) */
+  PB_TYPING_STOP = 2   /* the turn ended: remove the indicator */
+} pb_typing_action;
 
 /* Result of a send/edit/typing, reported through the operation's completion callback. */
 typedef struct pb_op_result {
   uint32_t struct_size;
   const pb_error* error; /* NULL on success */
   pb_str message_id;     /* send: the platform id of the new message; edit: may repeat it */
+  /* ---- minor 3 ---- */
+  pb_str mime_type; /* fetch_attachment: the MIME type the platform reported; may be empty */
 } pb_op_result;
+
+/* Download the bytes of an inbound attachment (pb_plugin_vtable.fetch_attachment, minor 3). */
+typedef struct pb_fetch_request {
+  uint32_t struct_size;
+  pb_str conversation_id; /* of the inbound message that carried the attachment */
+  pb_str message_id;      /* that message's platform id */
+  pb_str reply_context;   /* as on that message; may be empty */
+  pb_str kind;            /* pb_attachment.kind as reported */
+  pb_str attachment_id;   /* pb_attachment.id as reported */
+  pb_str url;             /* pb_attachment.url as reported; may be empty */
+  pb_str dest_path;       /* write the bytes here (create or truncate); the host owns the file */
+  uint64_t max_bytes;     /* fail with PB_ERR_INVALID_INPUT ("too large") past this many bytes */
+} pb_fetch_request;
 
 typedef enum pb_channel_state {
   PB_STATE_STARTING = 1,

@@ -44,8 +44,11 @@ extern "C" {
 
 #define PB_ABI_MAJOR 1
 /* Minor history: 0 = first release; 1 = pb_plugin_vtable.http (inbound HTTP, pb_http.h);
- * 2 = pb_host_api.report_liveness with pb_liveness (pb_messages.h). */
-#define PB_ABI_MINOR 2
+ * 2 = pb_host_api.report_liveness with pb_liveness (pb_messages.h);
+ * 3 = attachments both ways (pb_plugin_vtable.fetch_attachment, pb_outbound_message.attachment),
+ *     streamed messages (PB_SEND_STREAM, PB_EDIT_FINAL), typing start/stop, and the capabilities
+ *     max_sends_per_reply, can_attachments and max_attachment_size. */
+#define PB_ABI_MINOR 3
 
 /* Preprocessor helpers: expand the arguments, then stringize / paste them. */
 #define PB_STRINGIFY_(x) #x
@@ -177,6 +180,19 @@ typedef struct pb_plugin_vtable {
    * RETURNS: nothing; the answer is `respond`. */
   void (*http)(pb_instance* inst, const pb_http_request* req, pb_http_respond_fn respond,
                void* user_data);
+  /* ---- minor 3 ---- */
+  /* OPTIONAL (may be NULL: this channel's attachments cannot be fetched): download the bytes of an
+   * attachment the plugin reported on an inbound message into `req->dest_path`, streamed (never
+   * the whole file in memory), within the plugin's own deadline for the download. `done` exactly
+   * once: success with the MIME type the platform reported (pb_op_result.mime_type), or an error
+   * (PB_ERR_INVALID_INPUT past `max_bytes`, PB_ERR_NOT_FOUND when the platform no longer has it).
+   * After an error the host discards whatever the file holds.
+   * OWNERSHIP: `req` and its strings are borrowed for this call only; the file at dest_path is
+   *   the host's; `done` and `user_data` are the host's (see pb_op_done_fn).
+   * THREAD: as `send`.
+   * RETURNS: nothing; the outcome is `done`'s result. */
+  void (*fetch_attachment)(pb_instance* inst, const pb_fetch_request* req, pb_op_done_fn done,
+                           void* user_data);
 } pb_plugin_vtable;
 
 /* Passed to the entry point. OWNERSHIP: the host's, static for the life of the process (the

@@ -134,6 +134,15 @@ typedef struct pb_capabilities {
   int32_t reply_token;       /* pb_reply_token_kind */
   uint32_t min_edit_interval_ms;  /* host coalesces edits of one message no faster than this */
   uint32_t max_edits_per_message; /* 0 = unlimited; the host stops editing and sends new parts */
+  /* ---- minor 3 ---- */
+  uint32_t max_sends_per_reply; /* sends one reply context allows (iLink: about 10 per
+                                   context_token); 0 = unlimited. The host plans a reply within it:
+                                   the answer is fitted into that many messages, the last saying it
+                                   was cut, and nothing is tried past the budget. */
+  int32_t can_attachments;      /* pb_tristate: send pb_outbound_message.attachment */
+  uint32_t reserved_m3;         /* 0; keeps the next field 8-aligned on every ABI */
+  uint64_t max_attachment_size; /* largest file the platform takes, bytes; 0 = unknown (the plugin
+                                   checks and fails with PB_ERR_INVALID_INPUT) */
 } pb_capabilities;
 
 #ifdef __cplusplus

@@ -208,6 +208,8 @@ class completion {
   completion(pb_op_done_fn fn, void* ud) : state_(std::make_shared<state>(fn, ud)) {}
 
   void succeed(std::string_view message_id = {}) const noexcept { finish(nullptr, message_id); }
+  // fetch_attachment's success (ABI minor 3): the MIME type the platform reported, may be empty.
+  void succeed_fetch(std::string_view mime_type) const noexcept { finish(nullptr, {}, mime_type); }
   void fail(pb_error_code code, std::string_view message,
             std::chrono::milliseconds retry_after = {}) const noexcept {
     pb_error e{};
@@ -226,7 +228,7 @@ class completion {
     ~state() {
       if (!fired.exchange(true) && fn) {
         pb_error e{sizeof(pb_error), PB_ERR_INTERNAL, 0, str("operation dropped by plugin")};
-        pb_op_result r{sizeof(pb_op_result), &e, {}};
+        pb_op_result r{sizeof(pb_op_result), &e, {}, {}};
         fn(ud, &r);
       }
     }
@@ -235,12 +237,14 @@ class completion {
     std::atomic<bool> fired{false};
   };
 
-  void finish(const pb_error* err, std::string_view id) const noexcept {
+  void finish(const pb_error* err, std::string_view id,
+              std::string_view mime_type = {}) const noexcept {
     if (!state_ || state_->fired.exchange(true)) return;
     pb_op_result r{};
     r.struct_size = sizeof r;
     r.error = err;
     r.message_id = str(id);
+    r.mime_type = str(mime_type);
     state_->fn(state_->ud, &r);
   }
 
@@ -324,6 +328,23 @@ class http_responder {
   std::shared_ptr<state> state_;
 };
 
+// Fields appended in ABI minor 3, read safely from a struct a host of any minor filled in (a
+// host older than minor 3 never sets them: the defaults below).
+inline const pb_outbound_attachment* attachment_of(const pb_outbound_message& m) noexcept {
+  return PB_HAS_FIELD(&m, pb_outbound_message, attachment) ? m.attachment : nullptr;
+}
+inline bool is_final_edit(const pb_edit_request& r) noexcept {
+  return PB_HAS_FIELD(&r, pb_edit_request, flags) && (r.flags & PB_EDIT_FINAL) != 0;
+}
+inline pb_typing_action typing_action(const pb_typing_request& r) noexcept {
+  return PB_HAS_FIELD(&r, pb_typing_request, action) && r.action == PB_TYPING_STOP
+             ? PB_TYPING_STOP
+             : PB_TYPING_START;
+}
+inline std::string_view typing_message_id(const pb_typing_request& r) noexcept {
+  return PB_HAS_FIELD(&r, pb_typing_request, message_id) ? view(r.message_id) : std::string_view{};
+}
+
 struct create_info {
   std::string_view instance_id;
   std::string_view config_json;  // contains secrets: never log it
@@ -354,6 +375,14 @@ class channel {
   virtual void typing(const pb_typing_request& /*req*/,
                       completion done) {  // NOLINT(performance-unnecessary-value-param): owned
     done.fail(PB_ERR_UNSUPPORTED, "typing is not supported by this channel");
+  }
+
+  // Download an inbound attachment's bytes into req.dest_path, streamed, at most req.max_bytes
+  // (ABI minor 3); complete with done.succeed_fetch(mime_type). A channel that cannot leaves this.
+  virtual void fetch_attachment(
+      const pb_fetch_request& /*req*/,
+      completion done) {  // NOLINT(performance-unnecessary-value-param): owned
+    done.fail(PB_ERR_UNSUPPORTED, "this channel cannot fetch attachments");
   }
 
   // An HTTP request the host received on /hooks/<channel-id>[/...] (webhooks, relay callbacks).
@@ -429,6 +458,12 @@ struct thunks {
        [](T& t, const pb_typing_request& r, completion c) { t.typing(r, std::move(c)); });
   }
 
+  static void fetch_attachment(pb_instance* i, const pb_fetch_request* m, pb_op_done_fn d,
+                               void* u) noexcept {
+    op(i, m, d, u,
+       [](T& t, const pb_fetch_request& r, completion c) { t.fetch_attachment(r, std::move(c)); });
+  }
+
   static void http(pb_instance* i, const pb_http_request* req, pb_http_respond_fn respond,
                    void* ud) noexcept {
     http_responder r(respond, ud);
@@ -445,7 +480,8 @@ struct thunks {
 
   static const pb_plugin_vtable* vtable() noexcept {
     static const pb_plugin_vtable vt{
-        sizeof(pb_plugin_vtable), &create, &start, &stop, &destroy, &send, &edit, &typing, &http};
+        sizeof(pb_plugin_vtable), &create, &start, &stop, &destroy, &send, &edit, &typing, &http,
+        &fetch_attachment};
     return &vt;
   }
 };

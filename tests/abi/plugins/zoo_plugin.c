@@ -187,7 +187,7 @@ static void zoo_unsupported(pb_instance* inst, const void* req, pb_op_done_fn do
   (void)inst;
   (void)req;
   pb_error e = {sizeof(pb_error), PB_ERR_UNSUPPORTED, 0, {"unsupported", 11}};
-  pb_op_result r = {sizeof(pb_op_result), &e, {0, 0}};
+  pb_op_result r = {sizeof(pb_op_result), &e, {0, 0}, {0, 0}};
   done(ud, &r);
 }
 static void zoo_edit(pb_instance* i, const pb_edit_request* q, pb_op_done_fn d, void* u) {
@@ -198,11 +198,25 @@ static void zoo_typing(pb_instance* i, const pb_typing_request* q, pb_op_done_fn
 }
 
 static const pb_capabilities g_caps = {
-    sizeof(pb_capabilities), 4000, PB_UNIT_BYTES, PB_NO, PB_NO, PB_NO, PB_REPLY_TOKEN_NONE, 0, 0};
+#ifdef ZOO_MINOR2 /* built against ABI 1.2: capabilities end with max_edits_per_message */
+    PB_SIZE_THROUGH(pb_capabilities, max_edits_per_message),
+#else
+    sizeof(pb_capabilities),
+#endif
+    4000,
+    PB_UNIT_BYTES,
+    PB_NO,
+    PB_NO,
+    PB_NO,
+    PB_REPLY_TOKEN_NONE,
+    0,
+    0};
 
 static const pb_plugin_vtable g_vtable = {
 #ifdef ZOO_MINOR0 /* built against ABI 1.0: the table ends with `typing` */
     PB_SIZE_THROUGH(pb_plugin_vtable, typing),
+#elif defined(ZOO_MINOR2) /* built against ABI 1.2: the table ends with `http` */
+    PB_SIZE_THROUGH(pb_plugin_vtable, http),
 #else
     sizeof(pb_plugin_vtable),
 #endif
@@ -239,6 +253,8 @@ static const pb_plugin_descriptor g_desc = {
     0,
 #elif defined(ZOO_MINOR1) /* built against ABI 1.1: never reports liveness (minor 2) */
     1,
+#elif defined(ZOO_MINOR2) /* built against ABI 1.2: no attachments, streams or typing stop */
+    2,
 #else
     PB_ABI_MINOR,
 #endif
