@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "patchbay/common/ascii.hpp"
+#include "patchbay/pb_types.h"
 
 namespace patchbay::commands {
 namespace {
@@ -34,7 +35,7 @@ std::size_t bot_mention_length(std::string_view text, const std::vector<messages
   std::size_t best = 0;
   bool self_mentioned = false;
   for (const auto& m : ms) {
-    if (m.is_bot_self == 0) continue;
+    if (m.is_bot_self != PB_YES) continue;  // PB_NO and unspecified: someone else
     self_mentioned = true;
     for (const std::string* name : {&m.display_name, &m.user_id}) {
       if (name->empty() || text.size() < name->size() + 1) continue;

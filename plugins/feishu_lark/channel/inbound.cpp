@@ -1,6 +1,7 @@
 // inbound: decide what an event is, dedup it, hand messages to the host, answer after durable.
 #include "feishu_lark/channel/inbound.hpp"
 
+#include <algorithm>
 #include <vector>
 
 namespace patchbay::plugins::feishu_family {
@@ -43,7 +44,9 @@ event_decision decide_event(const envelope& env, const std::string& bot_open_id,
       d.reason = "a group message arrived before the bot identity is known";
       return d;
     }
-    if (!m->bot_mentioned) {
+    // @all passes: the host's access rule (groups.mention_all) decides whether it addresses
+    // this bot.
+    if (!m->bot_mentioned && !m->mentions_all) {
       d.reason = "group message without an @-mention of the bot";
       return d;
     }
@@ -127,6 +130,25 @@ void inbound_handler::emit(const std::string& payload, const inbound_message& m,
     pm.user_id = sdk::str(x.open_id.empty() ? x.user_id : x.open_id);
     pm.display_name = sdk::str(x.name);
     pm.is_bot_self = x.is_bot ? PB_YES : PB_NO;
+    if (x.key != "@_all") mentions.push_back(pm);
+  }
+  // The host's access gate reads mentions, not this parser's flags: an old-schema event says
+  // "the bot was mentioned" without a mention list, and @all is reported as user id "all".
+  const bool self_listed =
+      std::any_of(m.mentions.begin(), m.mentions.end(), [](const mention& x) { return x.is_bot; });
+  if (m.bot_mentioned && !self_listed) {
+    pb_mention pm{};
+    pm.struct_size = sizeof pm;
+    pm.user_id = sdk::str(bot_open_id_);
+    pm.is_bot_self = PB_YES;
+    mentions.push_back(pm);
+  }
+  if (m.mentions_all) {
+    pb_mention pm{};
+    pm.struct_size = sizeof pm;
+    pm.user_id = sdk::str("all");
+    pm.display_name = sdk::str("all");
+    pm.is_bot_self = PB_NO;
     mentions.push_back(pm);
   }
   std::vector<const pb_mention*> mention_ptrs;

@@ -28,8 +28,8 @@ messages::inbound_message msg(std::string text, int32_t kind = PB_CONVERSATION_D
 
 messages::inbound_message group_msg(std::string text) {
   auto m = msg(std::move(text), PB_CONVERSATION_GROUP);
-  m.mentions.push_back({"ou_bot", "Patchbay Bot", 1});
-  m.mentions.push_back({"ou_bob", "bob", 0});
+  m.mentions.push_back({"ou_bot", "Patchbay Bot", PB_YES});
+  m.mentions.push_back({"ou_bob", "bob", PB_NO});  // what the plugins report for anyone else
   return m;
 }
 
@@ -84,10 +84,15 @@ TEST(CommandsParser, LeadingMentionsOfThisBotAreStrippedInGroups) {
   EXPECT_EQ(what(cfg, group_msg("@_user_1 @Patchbay Bot  /new")), command::new_thread);
   // Someone else's mention first: not a command for this bot.
   EXPECT_EQ(what(cfg, group_msg("@bob /stop")), std::nullopt);
-  // A placeholder only counts when the message mentions this bot.
-  auto m = msg("@_user_1 /stop", PB_CONVERSATION_GROUP);
-  m.mentions.push_back({"ou_bob", "bob", 0});
-  EXPECT_EQ(what(cfg, m), std::nullopt);
+  // A placeholder only counts when the message mentions this bot (another user or bot is PB_NO,
+  // or unspecified from a plugin that cannot tell).
+  for (int32_t not_self : {static_cast<int32_t>(PB_NO), static_cast<int32_t>(PB_UNSPECIFIED)}) {
+    auto m = msg("@_user_1 /stop", PB_CONVERSATION_GROUP);
+    m.mentions.push_back({"ou_bob", "bob", not_self});
+    EXPECT_EQ(what(cfg, m), std::nullopt) << not_self;
+    m.text = "@bob /stop";
+    EXPECT_EQ(what(cfg, m), std::nullopt) << not_self;
+  }
   // A name must be a whole word.
   EXPECT_EQ(
       std::string(commands::strip_bot_mentions("@Patchbay Botty /stop", group_msg("").mentions)),

@@ -2,6 +2,8 @@
 
 #include <boost/json/array.hpp>
 #include <boost/json/serialize.hpp>
+#include <string>
+#include <utility>
 
 #include "feishu_lark/proto/crypto.hpp"
 
@@ -31,19 +33,28 @@ json::object user_id_obj(std::string_view open_id) {
        std::string("u").append(open_id.substr(std::min<std::size_t>(3, open_id.size()), 8))}};
 }
 
+// The open_id of "another bot" in the tenant (mention_other): never this app's bot.
+constexpr std::string_view other_bot_open_id = "ou_0ther0b0t0000000000000000000000";
+
 std::string v2_content(const app_creds& app, const inject_fields& f, json::array& mentions) {
-  const std::string at = f.mention_bot ? "@_user_1 " : "";
-  if (f.mention_bot) {
-    mentions.push_back(json::object{{"key", "@_user_1"},
-                                    {"id", user_id_obj(app.bot_open_id)},
-                                    {"name", app.bot_name},
-                                    {"tenant_key", app.tenant_key}});
-  }
+  std::string at;
+  auto mention = [&](std::string key, json::object id, std::string_view name) {
+    at += key + " ";
+    json::object m{{"key", key}, {"name", name}, {"tenant_key", app.tenant_key}};
+    if (!id.empty()) m["id"] = std::move(id);
+    mentions.push_back(std::move(m));
+  };
+  if (f.mention_other) mention("@_user_1", user_id_obj(other_bot_open_id), "Other Bot");
+  if (f.mention_bot)
+    mention("@_user_" + std::to_string(mentions.size() + 1), user_id_obj(app.bot_open_id),
+            app.bot_name);
+  if (f.mention_all) mention("@_all", {}, "all");
   if (f.message_type == "post") {
     json::array line;
-    if (f.mention_bot) {
+    for (const json::value& m : mentions) {
+      const json::object& o = m.as_object();
       line.push_back(
-          json::object{{"tag", "at"}, {"user_id", "@_user_1"}, {"user_name", app.bot_name}});
+          json::object{{"tag", "at"}, {"user_id", o.at("key")}, {"user_name", o.at("name")}});
     }
     line.push_back(json::object{{"tag", "text"}, {"text", f.text}});
     return json::serialize(json::object{{"title", ""}, {"content", json::array{std::move(line)}}});
@@ -70,9 +81,13 @@ std::string parse_inject(const json::object& b, inject_fields& f) {
   if (f.message_type != "text" && f.message_type != "post")
     return "message_type must be text or post";
   if (f.schema != "2.0" && f.schema != "1.0") return "schema must be 2.0 or 1.0";
-  if (const auto* v = b.if_contains("mention_bot")) {
-    if (!v->is_bool()) return "mention_bot must be a bool";
-    f.mention_bot = v->get_bool();
+  for (auto [key, flag] :
+       {std::pair{"mention_bot", &f.mention_bot}, std::pair{"mention_other", &f.mention_other},
+        std::pair{"mention_all", &f.mention_all}}) {
+    if (const auto* v = b.if_contains(key)) {
+      if (!v->is_bool()) return std::string(key) + " must be a bool";
+      *flag = v->get_bool();
+    }
   }
   if (const auto* v = b.if_contains("duplicate")) {
     if (!v->is_bool()) return "duplicate must be a bool";

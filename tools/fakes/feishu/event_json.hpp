@@ -24,6 +24,8 @@ struct inject_fields {
   std::string chat_type = "p2p";
   std::string text;
   bool mention_bot = false;
+  bool mention_other = false;         // another bot of the tenant is @-mentioned (before this bot)
+  bool mention_all = false;           // @all ("@_all"), listed in mentions as the platform does
   std::string sender_open_id;         // default: a fresh ou_ id
   std::string message_type = "text";  // text | post
   std::string schema = "2.0";         // 2.0 | 1.0

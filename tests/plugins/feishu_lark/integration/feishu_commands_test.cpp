@@ -87,6 +87,51 @@ TEST(FeishuCommands, EachCommandInADmAndInAGroupWithTheMentionIsAnsweredOnce) {
   }
 }
 
+// Groups with the default `require_mention: true`: only a message that @mentions THIS bot is
+// answered — a command or plain text without a mention, with only another bot's mention, or with
+// @all (unless `mention_all: true`) gets nothing, and nothing of it reaches the agent. The old
+// event schema (a mention flag, no mention list) counts too.
+TEST(FeishuCommands, InAGroupOnlyAMentionOfThisBotIsAnsweredAndAtAllOnlyWhenConfigured) {
+  fake_feishu fake({"--apps", "2"});
+  auto channel = [&](const std::string& id, const app& a, bool mention_all) {
+    return "  - id: " + id + "\n    plugin: \"" PB_FEISHU_PLUGIN "\"\n    agent: echo\n" +
+           "    access: {dm: open, groups: {allow: [\"*\"], require_mention: true, mention_all: " +
+           (mention_all ? "true" : "false") + "}}\n" PB_NO_LIMITS "    config:\n" +
+           config_yaml(fake, a, "websocket");
+  };
+  host_fixture h(channel("fs", fake.apps[0], false) + channel("fs2", fake.apps[1], true),
+                 echo_agent(1, 0));
+  ASSERT_TRUE(connected(h, "fs") && connected(h, "fs2")) << h.logs() << fake.logs();
+  const std::string chat = "oc_group_mentions";
+  auto ask = [&](const app& a, const std::string& text, json::object how) {
+    how["app_id"] = a.app_id;
+    how["chat_id"] = chat;
+    how["chat_type"] = "group";
+    return str(fake.inject_text(text, std::move(how)), "message_id");
+  };
+  std::vector<std::string> ignored;
+  for (const char* text : {"/whoami", "hello there"}) {
+    ignored.push_back(ask(fake.apps[0], text, {}));
+    ignored.push_back(ask(fake.apps[0], text, {{"mention_other", true}}));
+    ignored.push_back(ask(fake.apps[0], text, {{"mention_all", true}}));
+  }
+  // This bot's mention is answered (a command too), also after another bot's mention (then the
+  // text is not a command: it starts with someone else's mention) and in the old schema.
+  const auto who = ask(fake.apps[0], "/whoami", {{"mention_bot", true}});
+  const std::string who_text = reply_text(fake, who);
+  EXPECT_NE(who_text.find("Channel: fs "), std::string::npos) << who_text << h.logs();
+  const auto both = ask(fake.apps[0], "hello", {{"mention_other", true}, {"mention_bot", true}});
+  EXPECT_EQ(reply_text(fake, both), "@Other Bot hello") << h.logs();
+  const auto old = ask(fake.apps[0], "old schema", {{"mention_bot", true}, {"schema", "1.0"}});
+  EXPECT_EQ(reply_text(fake, old), "old schema") << h.logs();
+  // With mention_all: true, @all addresses the bot.
+  const auto all = ask(fake.apps[1], "to everyone", {{"mention_all", true}});
+  EXPECT_NE(reply_text(fake, all).find("to everyone"), std::string::npos) << h.logs();
+  std::this_thread::sleep_for(500ms);
+  for (const auto& mid : ignored) EXPECT_TRUE(fake.bot_messages(mid).empty()) << mid;
+  for (const auto& mid : {who, both, old, all}) EXPECT_EQ(fake.bot_messages(mid).size(), 1u) << mid;
+}
+
 TEST(FeishuCommands, StopMidStreamEndsTheTurnOnceAndOnlyForTheAskerOrAnAdmin) {
   fake_feishu fake;
   host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket") +
