@@ -11,6 +11,7 @@
 #include <signal.h>
 
 #include <cstdio>
+#include <fstream>
 #include <map>
 #include <random>
 
@@ -171,3 +172,51 @@ TEST(OutboundQueueCrash, ARateLimitBurstIsWaitedOutAndEveryReplyDelivered) {
 }
 
 }  // namespace
+
+// Messages the inbound rate limit holds (`over_limit: queue`) were acknowledged to the platform:
+// a SIGKILL while they wait must not lose them. After the restart (here with the limit lifted)
+// each is answered exactly once.
+TEST(OutboundQueueCrash, MessagesHeldByTheRateLimitQueueSurviveAKill) {
+  fake_feishu fake;
+  const std::string limited = "per_sender: {per_minute: 1, burst: 1}";
+  host_fixture h("  - id: fs\n    plugin: \"" PB_FEISHU_PLUGIN
+                 "\"\n    agent: echo\n"
+                 "    access: {dm: open}\n"
+                 "    limits: {" +
+                 limited +
+                 ", per_channel: {per_minute: 0}, over_limit: queue, queue_max: 10}\n"
+                 "    config:\n" +
+                 config_yaml(fake, fake.apps[0], "websocket"));
+  ASSERT_TRUE(wait_for([&] { return channel_state(h, "fs") == "connected"; })) << h.logs();
+  std::vector<std::pair<std::string, int>> sent;
+  for (int i = 0; i < 4; ++i) {
+    auto in = fake.inject(
+        {{"chat_id", "oc_held"}, {"sender_open_id", "ou_held_sender"}, {"text", text_of(i)}});
+    sent.emplace_back(str(in, "message_id"), i);
+  }
+  // The first is answered; the other three wait for a token (one a minute).
+  ASSERT_TRUE(wait_for([&] { return fake.bot_messages(sent[0].first).size() == 1; })) << h.logs();
+  ASSERT_TRUE(wait_for([&] {
+    const std::string log = h.logs();
+    size_t n = 0;
+    for (size_t at = log.find("held: over the rate limit"); at != std::string::npos;
+         at = log.find("held: over the rate limit", at + 1))
+      ++n;
+    return n == 3;
+  })) << h.logs();
+  for (int i = 1; i < 4; ++i) EXPECT_TRUE(fake.bot_messages(sent[i].first).empty());
+  h.proc->signal(SIGKILL);
+  ASSERT_EQ(h.proc->wait(10s), 128 + SIGKILL);
+  // Restart with the limit lifted: the held messages run at once.
+  std::string yaml = pbtest::read_file((h.dir / "patchbay.yaml").string());
+  yaml.replace(yaml.find(limited), limited.size(), "per_sender: {per_minute: 0}");
+  std::ofstream(h.dir / "patchbay.yaml") << yaml;
+  h.launch();
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  std::string why;
+  EXPECT_TRUE(wait_for([&] { return all_answered(fake, sent, &why); }, 30)) << why << "\n"
+                                                                            << h.logs();
+  std::this_thread::sleep_for(1s);
+  EXPECT_TRUE(all_answered(fake, sent, &why)) << why;
+  EXPECT_EQ(fake.messages().size(), sent.size());
+}

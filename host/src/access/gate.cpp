@@ -24,6 +24,12 @@ turns::front_verdict drop(std::string reason) {
   v.reason = std::move(reason);
   return v;
 }
+turns::front_verdict hold(std::string reason) {
+  turns::front_verdict v;
+  v.what = turns::front_verdict::kind::hold;
+  v.reason = std::move(reason);
+  return v;
+}
 turns::front_verdict answer(std::string text) {
   turns::front_verdict v;
   v.what = turns::front_verdict::kind::host_answer;
@@ -183,20 +189,20 @@ std::optional<turns::front_verdict> gate::check_limits(const turns::front_input&
   if (!(queue_mode && !st.queue.empty()) && st.limiter.try_admit(m.sender_id, now))
     return std::nullopt;
   count_rate_limited(in.channel_id);
-  if (!queue_mode) {
+  // Notice mode, or a full queue: the sender is told once per window, then dropped.
+  if (!queue_mode || st.queue.size() >= cfg.limits.queue_max || sched_ == nullptr) {
     if (st.limiter.should_notice(m.sender_id, inbound_limiter::notice_kind::rate, now,
                                  notice_window))
       return answer(rate_notice());
-    return drop("over the rate limit (notice already sent)");
+    return drop(queue_mode ? "over the rate limit and the queue is full (notice already sent)"
+                           : "over the rate limit (notice already sent)");
   }
-  if (st.queue.size() >= cfg.limits.queue_max || sched_ == nullptr)
-    return drop("over the rate limit and the queue is full");
   st.queue.push_back(m);
   if (st.timer == 0) {
     const auto wait = st.limiter.wait(st.queue.front().sender_id, now);
     st.timer = sched_->schedule(wait, [this, ch = in.channel_id] { release(ch); });
   }
-  return drop("over the rate limit: queued");
+  return hold("over the rate limit: queued");
 }
 
 void gate::release(const std::string& channel) {

@@ -21,6 +21,9 @@ struct front_verdict {
     host_answer,  // a turn the host answers itself with `text` (rendered like agent content);
                   // it runs beside the conversation's turns, not queued behind them
     drop,         // no turn and no answer; `reason` is logged at debug level
+    hold,         // the stage keeps the message and hands it back later (it calls on_inbound
+                  // again); the turn is recorded now, unstarted, so a restart runs it (decided
+                  // afresh) instead of losing a message the platform was told we have
   };
   kind what = kind::agent;
   std::string agent;

@@ -308,6 +308,12 @@ struct turn_service::impl final : turns::agent_starter,
                     m.event_id, verdict->reason);
       return;
     }
+    if (verdict && verdict->what == front_verdict::kind::hold) {
+      spdlog::debug("{}inbound {} held: {}", common::log_tag({.channel = channel_id}), m.event_id,
+                    verdict->reason);
+      record_held_turn(channel_id, m);
+      return;
+    }
     const bool host_answer = verdict && verdict->what == front_verdict::kind::host_answer;
     api::remember_route(store, m.sender_id, {channel_id, m.conversation_id, m.thread_id});
     std::string id = channel_id + ":" + m.event_id;
@@ -344,6 +350,18 @@ struct turn_service::impl final : turns::agent_starter,
     turns::turn_spec spec{id, thread, agent, json::serialize(request), driver->make_output()};
     if (router.admit(std::move(spec)) == turns::admission::duplicate_turn)
       draining.erase(driver.get());  // already answered or answering: nothing to render
+  }
+
+  // A held message's turn row: unfinished and unstarted (nothing shown), so a restart before the
+  // stage hands it back runs it again. The row the turn writes when it starts replaces it.
+  void record_held_turn(const std::string& channel_id, const messages::inbound_message& m) {
+    state::turn_row row;
+    row.turn_id = channel_id + ":" + m.event_id;
+    row.instance = channel_id;
+    row.conversation_id = m.conversation_id;
+    row.thread_id = m.thread_id;
+    row.reply_to_message_id = m.message_id;
+    store.save_turn(row, nullptr);
   }
 
   // Recovery of a turn cut mid-way: one notice, once the ops it had queued went out (a resumed
