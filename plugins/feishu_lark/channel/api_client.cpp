@@ -60,6 +60,7 @@ void api_client::http(api_request r,
   req.headers.emplace_back("Content-Type", std::string(json_content_type));
   if (r.with_token) req.headers.emplace_back("Authorization", "Bearer " + tokens_.token());
   req.body = std::move(r.body);
+  req.retry_safe = r.idempotent;
   set_limits(req, cfg_.ca_file, cfg_.connect_timeout, cfg_.api_timeout,
              cfg_.connect_timeout + cfg_.api_timeout);
   http_.start(rt_, strand_, weak_from_this(), std::move(req), stopped_,

@@ -86,7 +86,7 @@ api_request send_message_request(std::string_view receive_id, receive_id_type ty
   json::object body{{"receive_id", receive_id}, {"msg_type", m.msg_type}, {"content", m.content}};
   if (!uuid.empty()) body["uuid"] = uuid;
   return {"POST", std::string(api_path::messages) + "?receive_id_type=" + to_string(type),
-          json::serialize(body), true};
+          json::serialize(body), true, !uuid.empty()};
 }
 
 api_request reply_message_request(std::string_view message_id, const outgoing& m,
@@ -94,7 +94,7 @@ api_request reply_message_request(std::string_view message_id, const outgoing& m
   json::object body{{"content", m.content}, {"msg_type", m.msg_type}};
   if (reply_in_thread) body["reply_in_thread"] = true;
   if (!uuid.empty()) body["uuid"] = uuid;
-  return {"POST", message_path(message_id) + "/reply", json::serialize(body), true};
+  return {"POST", message_path(message_id) + "/reply", json::serialize(body), true, !uuid.empty()};
 }
 
 std::optional<api_request> edit_message_request(std::string_view message_id, const outgoing& m) {

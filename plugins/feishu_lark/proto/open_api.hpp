@@ -37,6 +37,9 @@ struct api_request {
   std::string target;  // path and query
   std::string body;    // JSON, empty for GET
   bool with_token = true;
+  // The body carries an idempotency key (the platform dedups a repeat): a request that died on a
+  // stale pooled connection may be sent again on a fresh one.
+  bool idempotent = false;
 };
 
 // ---- tenant access token ----

@@ -72,12 +72,13 @@ TEST(Messages, ContentIsAJsonStringInsideTheBody) {
   EXPECT_EQ(body.at("receive_id"), "oc_chat");
   EXPECT_EQ(body.at("msg_type"), "text");
   EXPECT_EQ(body.at("uuid"), "u-1");
+  EXPECT_TRUE(req.idempotent);  // the uuid makes a resend on a fresh connection safe
   ASSERT_TRUE(body.at("content").is_string());
   EXPECT_EQ(json::parse(body.at("content").as_string()).at("text"), "line1\nline2 \"q\"");
-  // No uuid → no key.
-  EXPECT_FALSE(json::parse(fam::send_message_request("ou_x", fam::receive_id_type::open_id, t).body)
-                   .as_object()
-                   .contains("uuid"));
+  // No uuid → no key, and not safe to send twice.
+  const auto plain = fam::send_message_request("ou_x", fam::receive_id_type::open_id, t);
+  EXPECT_FALSE(json::parse(plain.body).as_object().contains("uuid"));
+  EXPECT_FALSE(plain.idempotent);
 }
 
 TEST(Messages, ReplyEditPatch) {
@@ -88,6 +89,8 @@ TEST(Messages, ReplyEditPatch) {
   const auto reply = fam::reply_message_request("om_1", fam::text_message("hi"), true, "k");
   EXPECT_EQ(reply.method, "POST");
   EXPECT_EQ(reply.target, "/open-apis/im/v1/messages/om_1/reply");
+  EXPECT_TRUE(reply.idempotent);
+  EXPECT_FALSE(fam::reply_message_request("om_1", fam::text_message("hi")).idempotent);
   EXPECT_EQ(json::parse(reply.body),
             json::parse(R"({"content":"{\"text\":\"hi\"}","msg_type":"text",)"
                         R"("reply_in_thread":true,"uuid":"k"})"));
