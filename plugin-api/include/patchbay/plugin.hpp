@@ -331,6 +331,7 @@ class http_responder {
 // Fields appended in ABI minor 3, read safely from a struct a host of any minor filled in (a
 // host older than minor 3 never sets them: the defaults below).
 inline const pb_outbound_attachment* attachment_of(const pb_outbound_message& m) noexcept {
+  // NOLINTNEXTLINE(bugprone-sizeof-expression): the size of the pointer member is meant
   return PB_HAS_FIELD(&m, pb_outbound_message, attachment) ? m.attachment : nullptr;
 }
 inline bool is_final_edit(const pb_edit_request& r) noexcept {
