@@ -56,7 +56,8 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel>,
   void edit(std::string message_id, std::string reply_context, std::string text,
             sdk::completion done);
   // nyxid_fetch.cpp: an inbound attachment's url, without credentials, into dest_path.
-  void fetch(std::string url, std::string dest_path, uint64_t max_bytes, sdk::completion done);
+  void fetch(std::string url, const std::string& dest_path, uint64_t max_bytes,
+             sdk::completion done);
 
  private:
   using fetch_done = http_calls::fetch_done;

@@ -33,7 +33,7 @@ uint64_t decimal(std::string_view s) {
 
 }  // namespace
 
-void nyxid_channel::fetch(std::string url, std::string dest_path, uint64_t max_bytes,
+void nyxid_channel::fetch(std::string url, const std::string& dest_path, uint64_t max_bytes,
                           sdk::completion done) {
   if (url.rfind("https://", 0) != 0 && url.rfind("http://", 0) != 0)
     return done.fail(PB_ERR_UNSUPPORTED,

@@ -72,7 +72,7 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   void typing(std::string user, std::string reply_context, sdk::completion done);
   // Media (weixin_media.cpp): upload + sendmessage of one attachment; download into a file.
   void send_media(outbound_media msg, sdk::completion done);
-  void fetch(media_fetch f, sdk::completion done);
+  void fetch(const media_fetch& f, sdk::completion done);
   // Destroy: no host call after this returns; owed completions are settled here.
   void close();
 

@@ -16,7 +16,7 @@
 namespace patchbay::weixin {
 namespace {
 
-constexpr std::size_t cdn_answer_cap = 64 * 1024;
+constexpr std::size_t cdn_answer_cap = std::size_t{64} * 1024;
 
 std::string fetch_mime(media_kind kind, const std::string& head) {
   switch (kind) {
@@ -155,7 +155,7 @@ void weixin_account::cdn_upload(const std::shared_ptr<upload_op>& op, int attemp
       });
 }
 
-void weixin_account::fetch(media_fetch f, sdk::completion done) {
+void weixin_account::fetch(const media_fetch& f, sdk::completion done) {
   const uint64_t cap = f.max_bytes == 0 ? cfg_.max_media_bytes
                                         : std::min<uint64_t>(f.max_bytes, cfg_.max_media_bytes);
   auto sink = std::make_shared<download_sink>(f.dest_path, f.ref.key, cap);

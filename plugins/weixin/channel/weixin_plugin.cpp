@@ -78,7 +78,7 @@ class weixin_channel final : public sdk::channel {
       return done.fail(PB_ERR_UNSUPPORTED,
                        "this attachment has nothing to download (not a file item of this channel)");
     wx::media_fetch f{*ref, std::string(sdk::view(req.dest_path)), req.max_bytes};
-    account_->fetch(std::move(f), std::move(done));
+    account_->fetch(f, std::move(done));
   }
   void typing(const pb_typing_request& req, sdk::completion done) override {
     std::string user(sdk::view(req.user_id));

@@ -92,7 +92,7 @@ std::optional<std::string> inbound_media_key(std::string_view media_aes_key,
                                              std::string_view image_aeskey_hex) {
   if (auto k = key_from_hex(image_aeskey_hex)) return k;
   if (media_aes_key.empty()) return std::nullopt;
-  const auto decoded = common::base64_decode(media_aes_key);
+  auto decoded = common::base64_decode(media_aes_key);
   if (!decoded) return std::nullopt;
   if (decoded->size() == aes_key_size) return decoded;
   return key_from_hex(*decoded);

@@ -12,7 +12,7 @@
 namespace patchbay::weixin {
 namespace {
 
-constexpr std::size_t piece = 64 * 1024;
+constexpr std::size_t piece = std::size_t{64} * 1024;
 constexpr std::size_t head_bytes = 16;
 
 struct md_free {

@@ -37,7 +37,7 @@ std::optional<std::int64_t> loose_int(const json::value* v) {
   return std::nullopt;
 }
 
-constexpr std::size_t max_recorded_bytes = 256 * 1024;
+constexpr std::size_t max_recorded_bytes = std::size_t{256} * 1024;
 
 }  // namespace
 
