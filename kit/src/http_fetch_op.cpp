@@ -369,6 +369,15 @@ net::awaitable<std::string> fetch_op::exchange_on(Stream& stream, bool& stale) {
   response_.status = head.result_int();
   for (const auto& field : head)
     response_.headers.emplace_back(std::string(field.name_string()), std::string(field.value()));
+  if (req_.on_head) {
+    bool go_on = false;
+    try {
+      go_on = req_.on_head(response_.status, response_.headers);
+    } catch (...) {
+      report_callback_exception("on_head", std::current_exception());
+    }
+    if (finished_ || !go_on) co_return "aborted";
+  }
   const bool accumulate = !req_.on_body_chunk;
   if (accumulate && parser.content_length() && *parser.content_length() > req_.max_body_bytes)
     co_return "body too large";

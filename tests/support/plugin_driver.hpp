@@ -33,12 +33,19 @@ using namespace std::chrono_literals;
 inline std::string text(pb_str s) { return s.size ? std::string(s.data, s.size) : std::string(); }
 inline pb_str view(const std::string& s) { return pb_str{s.data(), s.size()}; }
 
+// An inbound message's attachment (ABI minor 3), as the host kept it.
+struct attachment_record {
+  std::string kind, id, name, mime_type, url;
+  uint64_t size = 0;
+};
+
 // What the host kept of one emitted inbound message.
 struct inbound_record {
   std::string event_id, conversation_id, thread_id, message_id, sender_id, sender_name, text,
       reply_context;
   int32_t kind = 0;
   std::vector<std::string> mentions;  // user ids; "*self" appended for is_bot_self mentions
+  std::vector<attachment_record> attachments;
   bool has_capabilities = false;
   pb_capabilities capabilities{};
   pb_inbound_done_fn done = nullptr;
@@ -193,6 +200,11 @@ inline const pb_host_api* host_api() {
         r.mentions.push_back(text(m->mentions[i]->user_id));
         if (m->mentions[i]->is_bot_self == PB_YES) r.mentions.push_back("*self");
       }
+      for (uint32_t i = 0; i < m->attachment_count; ++i) {
+        const pb_attachment& att = *m->attachments[i];
+        r.attachments.push_back({text(att.kind), text(att.id), text(att.name), text(att.mime_type),
+                                 text(att.url), att.size});
+      }
       if (m->capabilities) {
         r.has_capabilities = true;
         r.capabilities = *m->capabilities;
@@ -287,6 +299,7 @@ struct op_outcome {
   int32_t code = -1;  // -1: no answer within the deadline
   std::string message, id;
   int64_t retry_after_ms = 0;
+  std::string mime_type;  // fetch_attachment's success
 };
 
 struct http_outcome {
@@ -336,6 +349,8 @@ struct instance {
       o.retry_after_ms = r->error->retry_after_ms;
     }
     o.id = text(r->message_id);
+    if (r->struct_size >= PB_SIZE_THROUGH(pb_op_result, mime_type))
+      o.mime_type = text(r->mime_type);
     static_cast<std::promise<op_outcome>*>(ud)->set_value(o);
   }
   static op_outcome wait(std::promise<op_outcome>& p, std::chrono::seconds limit = 30s) {
@@ -355,6 +370,39 @@ struct instance {
     m.text = view(body);
     m.turn_id = view(turn);
     d->vtable->send(inst, &m, &op_done, &p);
+    return wait(p);
+  }
+  // One attachment send (ABI minor 3): `a` as the host fills it (text empty).
+  op_outcome send_attachment(const std::string& conversation, const pb_outbound_attachment& a,
+                             const std::string& turn = "t1",
+                             const std::string& reply_context = {}) {
+    std::promise<op_outcome> p;
+    pb_outbound_message m{};
+    m.struct_size = sizeof m;
+    m.conversation_id = view(conversation);
+    m.reply_context = view(reply_context);
+    m.turn_id = view(turn);
+    m.attachment = &a;
+    d->vtable->send(inst, &m, &op_done, &p);
+    return wait(p);
+  }
+  // fetch_attachment (ABI minor 3) of an attachment the host recorded, into `dest_path`.
+  op_outcome fetch(const attachment_record& a, const std::string& dest_path, uint64_t max_bytes,
+                   const std::string& conversation = {}, const std::string& message_id = {}) {
+    if (d->vtable->struct_size < PB_SIZE_THROUGH(pb_plugin_vtable, fetch_attachment) ||
+        d->vtable->fetch_attachment == nullptr)
+      return {PB_ERR_UNSUPPORTED, "no fetch_attachment", {}};
+    std::promise<op_outcome> p;
+    pb_fetch_request r{};
+    r.struct_size = sizeof r;
+    r.conversation_id = view(conversation);
+    r.message_id = view(message_id);
+    r.kind = view(a.kind);
+    r.attachment_id = view(a.id);
+    r.url = view(a.url);
+    r.dest_path = view(dest_path);
+    r.max_bytes = max_bytes;
+    d->vtable->fetch_attachment(inst, &r, &op_done, &p);
     return wait(p);
   }
   op_outcome edit(const std::string& conversation, const std::string& message_id,

@@ -6,6 +6,7 @@
 //                       an unknown kid) → parse → emit → 202 only once the host made it durable
 //   nyxid_outbound.cpp  send (/reply with the token or the api key, or the proxy) and edit
 //                       (/reply/update), every answer classified (relay_errors, proxy_send)
+//   nyxid_fetch.cpp     fetch_attachment: a callback attachment's url, streamed into a file
 //
 // Threading: the public entry points are called on host threads and post to the strand; all
 // state below is strand-only unless marked. Host calls go through a gate that close() shuts.
@@ -54,6 +55,9 @@ class nyxid_channel : public std::enable_shared_from_this<nyxid_channel>,
             std::string text, std::string turn_id, sdk::completion done);
   void edit(std::string message_id, std::string reply_context, std::string text,
             sdk::completion done);
+  // nyxid_fetch.cpp: an inbound attachment's url, without credentials, into dest_path.
+  void fetch(std::string url, const std::string& dest_path, uint64_t max_bytes,
+             sdk::completion done);
 
  private:
   using fetch_done = http_calls::fetch_done;

@@ -111,6 +111,18 @@ void nyxid_channel::emit(const pending_callback& cb) {
   msg.reply_context = sdk::str(context);
   msg.sent_at_unix_ms = parse_rfc3339_ms(in.timestamp).value_or(0);
   msg.capabilities = &caps;
+  // content.attachments[] (§1.4): the relay's url is handed back to fetch_attachment.
+  std::vector<pb_attachment> atts(in.attachments.size());
+  std::vector<const pb_attachment*> att_ptrs;
+  for (std::size_t i = 0; i < atts.size(); ++i) {
+    const relay_attachment& a = in.attachments[i];
+    atts[i] =
+        pb_attachment{sizeof(pb_attachment), sdk::str(a.kind), sdk::str(a.id), sdk::str(a.name),
+                      sdk::str(a.mime_type), a.size,           sdk::str(a.url)};
+    att_ptrs.push_back(&atts[i]);
+  }
+  msg.attachments = att_ptrs.data();
+  msg.attachment_count = static_cast<uint32_t>(att_ptrs.size());
 
   bool emitted = false;
   const std::string id = in.message_id;

@@ -32,6 +32,8 @@ pb_capabilities nyxid_capabilities() noexcept {
   // The reply JWT's jti is consumed by the first /reply, even one that then fails (§2.2);
   // edits reuse it without consuming it.
   c.reply_token = PB_REPLY_TOKEN_SINGLE_USE;
+  // The relay's /reply carries text (and a Lark card), never a file (§2.2).
+  c.can_attachments = PB_NO;
   c.min_edit_interval_ms = 100;  // 10 edits/s per message id, burst 20 (§4)
   c.max_edits_per_message = 20;  // Lark 230072
   return c;
@@ -49,6 +51,8 @@ class nyxid_plugin_channel final : public sdk::channel {
     impl_->stop(deadline, std::move(done));
   }
   void send(const pb_outbound_message& m, sdk::completion done) override {
+    if (sdk::attachment_of(m) != nullptr)
+      return done.fail(PB_ERR_UNSUPPORTED, "NyxID relay replies carry text only, no files");
     impl_->send(std::string(sdk::view(m.conversation_id)),
                 std::string(sdk::view(m.reply_to_message_id)),
                 std::string(sdk::view(m.reply_context)), std::string(sdk::view(m.text)),
@@ -57,6 +61,10 @@ class nyxid_plugin_channel final : public sdk::channel {
   void edit(const pb_edit_request& r, sdk::completion done) override {
     impl_->edit(std::string(sdk::view(r.message_id)), std::string(sdk::view(r.reply_context)),
                 std::string(sdk::view(r.text)), std::move(done));
+  }
+  void fetch_attachment(const pb_fetch_request& r, sdk::completion done) override {
+    impl_->fetch(std::string(sdk::view(r.url)), std::string(sdk::view(r.dest_path)), r.max_bytes,
+                 std::move(done));
   }
   void on_http(const sdk::http_request& req, sdk::http_responder respond) override {
     impl_->on_http(req, std::move(respond));

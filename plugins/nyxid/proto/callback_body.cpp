@@ -1,5 +1,7 @@
 #include "nyxid/proto/callback_body.hpp"
 
+#include <algorithm>
+
 #include "patchbay/common/json_util.hpp"
 
 namespace patchbay::plugins::nyxid {
@@ -86,6 +88,39 @@ void raw_ids(std::string_view platform, const json::object& raw, callback_inboun
       in.platform_message_id = std::string(json_util::string_at(*ctx, "open_message_id"));
 }
 
+constexpr std::size_t max_attachments = 32;
+
+bool media_kind(std::string_view t) {
+  return t == "image" || t == "file" || t == "audio" || t == "video" || t == "sticker";
+}
+
+// content.attachments[] (§1.4) → relay_attachment; entries without a url or key are skipped.
+void read_attachments(const json::object& content, callback_inbound& in) {
+  const json::value* list = content.if_contains("attachments");
+  if (list == nullptr || !list->is_array()) return;
+  for (const auto& v : list->get_array()) {
+    if (in.attachments.size() >= max_attachments) break;
+    if (!v.is_object()) continue;
+    const auto& o = v.get_object();
+    relay_attachment a;
+    const std::string_view ct = json_util::string_at(o, "content_type");
+    a.kind = media_kind(in.content_type) ? in.content_type
+             : media_kind(ct)            ? std::string(ct)
+                                         : std::string("file");
+    a.url = std::string(json_util::string_at(o, "url"));
+    a.name = std::string(json_util::string_at(o, "filename"));
+    a.mime_type = std::string(json_util::string_at(o, "mime_type"));
+    if (a.mime_type.empty() && ct.find('/') != std::string_view::npos) a.mime_type = ct;
+    a.size =
+        static_cast<uint64_t>(std::max<int64_t>(0, json_util::int_at(o, "size_bytes").value_or(0)));
+    for (const char* key : {"image_key", "file_key"})
+      if (a.id.empty()) a.id = std::string(json_util::string_at(o, key));
+    if (a.id.empty()) a.id = a.url;
+    if (a.id.empty()) continue;
+    in.attachments.push_back(std::move(a));
+  }
+}
+
 }  // namespace
 
 callback_inbound parse_callback_body(std::string_view body, const callback_body_options& options) {
@@ -145,8 +180,15 @@ callback_inbound parse_callback_body(std::string_view body, const callback_body_
   const json::object* content = json_util::object_at(b, "content");
   in.content_type = content ? std::string(json_util::string_at(*content, "type")) : std::string();
   if (content) in.text = std::string(json_util::string_at(*content, "text"));
+  if (content) read_attachments(*content, in);
   in.result = callback_inbound::status::ignored;
-  if (in.content_type != "text") {
+  if (!in.attachments.empty() && in.content_type != "card_action") {
+    if (in.content_type != "text" || blank(in.text)) in.text.clear();
+    if (in.text.size() > options.max_text_bytes)
+      in.reason = "text too large";
+    else
+      in.result = callback_inbound::status::message;
+  } else if (in.content_type != "text") {
     in.reason = in.content_type.empty() ? "no content type" : "unsupported content type";
     in.text.clear();  // card_action text is a JSON payload, not user text
   } else if (blank(in.text)) {

@@ -10,15 +10,19 @@
 //                   defaults to "private" even for groups (§6 q4), so "private" alone is `unknown`
 //                   unless `trust_route_private` is set. Callers treat `unknown` as a group for
 //                   anything DM-only (e.g. /init).
-//   content         type "text" with non-blank text is a message; anything else (image, file,
-//                   card_action, …, or blank text) is `ignored` with a reason (→ 202 ignored).
+//   content         type "text" with non-blank text is a message; so is any content with
+//                   attachments (content.attachments[], §1.4: image, file, audio, video,
+//                   sticker…), its text possibly empty; anything else (card_action, location,
+//                   blank text without attachments) is `ignored` with a reason (→ 202 ignored).
 //   malformed       not a JSON object, or message_id / platform / conversation.platform_id /
 //                   sender.platform_id missing (→ 400).
 // The reply token is a secret: it is carried, never formatted into a reason. Pure; thread-safe.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace patchbay::plugins::nyxid {
 
@@ -28,6 +32,17 @@ const char* to_string(chat_kind k);
 struct callback_body_options {
   bool trust_route_private = false;
   size_t max_text_bytes = 1 << 20;
+};
+
+// One entry of content.attachments[] ({content_type, url, platform_message_id?, file_key?,
+// image_key?, filename?, mime_type?, size_bytes?}).
+struct relay_attachment {
+  std::string kind;       // content.type when it names a media kind, else "file"
+  std::string id;         // image_key, else file_key, else the url
+  std::string url;        // as sent (fetched without credentials)
+  std::string name;       // filename
+  std::string mime_type;  // mime_type, else content_type when it looks like a MIME type
+  uint64_t size = 0;      // size_bytes
 };
 
 struct callback_inbound {
@@ -49,7 +64,8 @@ struct callback_inbound {
   std::string sender_name;
   std::string content_type;
   std::string text;
-  std::string reply_token;  // SECRET; "" when absent (use the API key)
+  std::vector<relay_attachment> attachments;  // at most 32 kept
+  std::string reply_token;                    // SECRET; "" when absent (use the API key)
   std::string reply_to_platform_message_id;
   std::string thread_id;
   std::string timestamp;

@@ -50,6 +50,8 @@ pb_capabilities platform_capabilities(relay_platform p) {
   c.can_edit = can_edit(p) ? PB_YES : PB_NO;
   c.can_typing = PB_NO;
   c.can_ephemeral = PB_NO;
+  // /reply carries text and (Lark) metadata.card only: no file or image (§2.2).
+  c.can_attachments = PB_NO;
   c.reply_token = PB_REPLY_TOKEN_SINGLE_USE;
   switch (p) {
     case relay_platform::lark:

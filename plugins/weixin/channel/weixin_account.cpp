@@ -181,6 +181,19 @@ void weixin_account::handle_messages(updates_response r) {
     msg.reply_context = sdk::str(m.context_token);
     msg.sent_at_unix_ms = m.create_time_ms;
     msg.raw_json = sdk::str(m.raw_json);
+    // Every non-text item (ilink_media.hpp read_attachments); the strings stay in `m` until
+    // emit_inbound returned.
+    std::vector<pb_attachment> atts(m.attachments.size());
+    std::vector<const pb_attachment*> att_ptrs;
+    for (std::size_t i = 0; i < atts.size(); ++i) {
+      const inbound_attachment& a = m.attachments[i];
+      atts[i] =
+          pb_attachment{sizeof(pb_attachment), sdk::str(a.kind), sdk::str(a.id), sdk::str(a.name),
+                        sdk::str(a.mime_type), a.size,           pb_str{}};
+      att_ptrs.push_back(&atts[i]);
+    }
+    msg.attachments = att_ptrs.data();
+    msg.attachment_count = static_cast<uint32_t>(att_ptrs.size());
     ++batch_pending_;
     bool emitted = false;
     host_->with([&](const sdk::host& h) {

@@ -29,6 +29,7 @@
 #include "support/http_calls.hpp"
 #include "support/instance_core.hpp"
 #include "support/plugin_runtime.hpp"
+#include "weixin/proto/ilink_media.hpp"
 #include "weixin/proto/session_guard.hpp"
 #include "weixin/proto/weixin_config.hpp"
 
@@ -44,6 +45,21 @@ struct outbound_text {
   std::string turn_id;  // the host's id of the message: seeds a stable client_id ("" = none)
 };
 
+// An attachment to send (pb_outbound_attachment, copied): the file is read and encrypted by
+// send_media on the caller's thread, never on an I/O thread.
+struct outbound_media {
+  std::string to_user, reply_context, turn_id;
+  std::string kind, name, mime_type, path, md5_hex;
+  uint64_t size = 0;
+};
+
+// An inbound attachment to download (pb_fetch_request, copied; `id` decoded).
+struct media_fetch {
+  media_ref ref;
+  std::string dest_path;
+  uint64_t max_bytes = 0;  // the host's cap (0: none of its own)
+};
+
 class weixin_account : public std::enable_shared_from_this<weixin_account>,
                        private plugins::instance_core<weixin_config> {
  public:
@@ -54,6 +70,9 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   void stop(std::chrono::milliseconds deadline, sdk::stop_completion done);
   void send(outbound_text msg, sdk::completion done);
   void typing(std::string user, std::string reply_context, sdk::completion done);
+  // Media (weixin_media.cpp): upload + sendmessage of one attachment; download into a file.
+  void send_media(outbound_media msg, sdk::completion done);
+  void fetch(const media_fetch& f, sdk::completion done);
   // Destroy: no host call after this returns; owed completions are settled here.
   void close();
 
@@ -89,6 +108,15 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   void remember_context_token(const std::string& user, const std::string& token);
   void send_typing(const std::string& user, const std::string& ticket_value, uint64_t owed_id);
   uint32_t random32();
+  // sendmessage's answer for the send owed under `oid` (text and media alike).
+  void on_sent(uint64_t oid, const std::string& client_id, const std::string& err,
+               const kit::http_client_response& resp);
+
+  // ---- media (weixin_media.cpp) ----
+  struct upload_op;
+  void cdn_upload(const std::shared_ptr<upload_op>& op, int attempt);
+  // A CDN request: no bot credential, the media deadline, cancellable by stop/close.
+  kit::http_client_request cdn_request(std::string method, std::string url) const;
 
   // instance_core: rt_, strand_, host_, cfg_, closed_, owed_; log, monotonic_ms, now_unix_ms.
 

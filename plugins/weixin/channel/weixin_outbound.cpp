@@ -85,22 +85,25 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
         sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),
         self->cfg_.send_timeout,
         [self, oid, client_id](const std::string& err, const kit::http_client_response& resp) {
-          generic_response out;
-          auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
-          auto d = self->owed_.take(oid);
-          if (failure) {
-            self->log(PB_LOG_WARN, failure->message);
-            if (d)
-              d->fail(failure->code, failure->message,
-                      std::chrono::milliseconds(failure->retry_after_ms));
-            return;
-          }
-          self->alive(PB_LIVENESS_API_OK);
-          if (out.message_id.empty())
-            self->log(PB_LOG_DEBUG, "sendmessage accepted without a message_id");
-          if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);
+          self->on_sent(oid, client_id, err, resp);
         });
   });
+}
+
+void weixin_account::on_sent(uint64_t oid, const std::string& client_id, const std::string& err,
+                             const kit::http_client_response& resp) {
+  generic_response out;
+  auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
+  auto d = owed_.take(oid);
+  if (failure) {
+    log(PB_LOG_WARN, failure->message);
+    if (d)
+      d->fail(failure->code, failure->message, std::chrono::milliseconds(failure->retry_after_ms));
+    return;
+  }
+  alive(PB_LIVENESS_API_OK);
+  if (out.message_id.empty()) log(PB_LOG_DEBUG, "sendmessage accepted without a message_id");
+  if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);
 }
 
 void weixin_account::typing(std::string user, std::string reply_context, sdk::completion done) {

@@ -30,6 +30,11 @@ pb_capabilities weixin_capabilities() noexcept {
   c.can_ephemeral = PB_NO;
   // The inbound context_token accompanies every reply of the turn (§2.3, §4.1).
   c.reply_token = PB_REPLY_TOKEN_REUSABLE;
+  // Images, files, video and SILK voice through the CDN (§4.3). No upload limit is documented;
+  // the official client caps inbound media at 100 MB, and so does patchbay both ways
+  // (max_media_bytes may lower it per channel).
+  c.can_attachments = PB_YES;
+  c.max_attachment_size = static_cast<uint64_t>(wx::default_max_media_bytes);
   return c;
 }
 
@@ -45,6 +50,20 @@ class weixin_channel final : public sdk::channel {
     account_->stop(deadline, std::move(done));
   }
   void send(const pb_outbound_message& msg, sdk::completion done) override {
+    if (const pb_outbound_attachment* a = sdk::attachment_of(msg)) {
+      wx::outbound_media m;
+      m.to_user = std::string(sdk::view(msg.conversation_id));
+      if (m.to_user.empty()) m.to_user = std::string(sdk::view(msg.recipient_id));
+      m.reply_context = std::string(sdk::view(msg.reply_context));
+      m.turn_id = std::string(sdk::view(msg.turn_id));
+      m.kind = std::string(sdk::view(a->kind));
+      m.name = std::string(sdk::view(a->name));
+      m.mime_type = std::string(sdk::view(a->mime_type));
+      m.path = std::string(sdk::view(a->path));
+      m.md5_hex = std::string(sdk::view(a->md5_hex));
+      m.size = a->size;
+      return account_->send_media(std::move(m), std::move(done));
+    }
     wx::outbound_text t;
     t.to_user = std::string(sdk::view(msg.conversation_id));
     if (t.to_user.empty()) t.to_user = std::string(sdk::view(msg.recipient_id));
@@ -52,6 +71,14 @@ class weixin_channel final : public sdk::channel {
     t.reply_context = std::string(sdk::view(msg.reply_context));
     t.turn_id = std::string(sdk::view(msg.turn_id));
     account_->send(std::move(t), std::move(done));
+  }
+  void fetch_attachment(const pb_fetch_request& req, sdk::completion done) override {
+    const auto ref = wx::decode_media_id(sdk::view(req.attachment_id));
+    if (!ref)
+      return done.fail(PB_ERR_UNSUPPORTED,
+                       "this attachment has nothing to download (not a file item of this channel)");
+    wx::media_fetch f{*ref, std::string(sdk::view(req.dest_path)), req.max_bytes};
+    account_->fetch(f, std::move(done));
   }
   void typing(const pb_typing_request& req, sdk::completion done) override {
     std::string user(sdk::view(req.user_id));

@@ -1,4 +1,6 @@
 #include "ilink_protocol.hpp"
+#include "ilink_json.hpp"
+#include "ilink_media.hpp"
 #include "patchbay/common/base64.hpp"
 #include "patchbay/common/digest.hpp"
 
@@ -62,41 +64,6 @@ uint64_t fnv1a(std::string_view s) {
   return h;
 }
 
-// §2.3: walk item_list in order; the first item that yields text wins.
-std::string flatten_items(const json::object& msg) {
-  const json::value* items = msg.if_contains("item_list");
-  if (items == nullptr || !items->is_array()) return {};
-  for (const auto& it : items->get_array()) {
-    if (!it.is_object()) continue;
-    const auto& item = it.get_object();
-    const int64_t type = int_field(item, "type").value_or(0);
-    auto sub = [&](std::string_view key) -> const json::object* {
-      const json::value* v = item.if_contains(key);
-      return v && v->is_object() ? &v->get_object() : nullptr;
-    };
-    switch (type) {
-      case 1:
-        if (auto* t = sub("text_item")) return string_field(*t, "text");
-        break;
-      case 2:
-        return "[image]";
-      case 3:
-        if (auto* v = sub("voice_item"); v && !string_field(*v, "text").empty())
-          return string_field(*v, "text");
-        return "[voice]";
-      case 4:
-        if (auto* f = sub("file_item"); f && !string_field(*f, "file_name").empty())
-          return "[file: " + string_field(*f, "file_name") + "]";
-        return "[file]";
-      case 5:
-        return "[video]";
-      default:
-        break;
-    }
-  }
-  return {};
-}
-
 std::optional<inbound_message> read_message(const json::object& o) {
   inbound_message m;
   if (auto id = id_string(o.if_contains("message_id"))) {
@@ -112,7 +79,20 @@ std::optional<inbound_message> read_message(const json::object& o) {
   m.context_token = string_field(o, "context_token");
   m.create_time_ms = int_field(o, "create_time_ms").value_or(0);
   m.message_type = int_field(o, "message_type").value_or(0);
-  m.text = flatten_items(o);
+  // §2.3: the first TEXT item; else a voice transcription; media items become attachments (no
+  // placeholder text: a message of media only has empty text).
+  std::string voice_text;
+  m.attachments = read_attachments(o, voice_text);
+  if (const json::value* items = o.if_contains("item_list"); items && items->is_array()) {
+    for (const auto& it : items->get_array()) {
+      if (!it.is_object() || int_field(it.get_object(), "type").value_or(0) != 1) continue;
+      if (const json::value* t = it.get_object().if_contains("text_item"); t && t->is_object()) {
+        m.text = string_field(t->get_object(), "text");
+        break;
+      }
+    }
+  }
+  if (m.text.empty()) m.text = std::move(voice_text);
   m.raw_json = json::serialize(o);
   // §7.1: a stable key in priority message_id → client_id → seq → digest of text and time.
   if (!m.message_id.empty()) {
@@ -197,17 +177,25 @@ std::string notify_body(const client_identity& id) {
   return json::serialize(json::object{{"base_info", base_info(id)}});
 }
 
-std::string sendmessage_body(const client_identity& id, std::string_view to_user,
-                             std::string_view text, std::string_view context_token,
+json::object base_info_json(const client_identity& id) { return base_info(id); }
+
+json::object sendmessage_msg(std::string_view to_user, std::string_view context_token,
                              std::string_view client_id) {
   json::object msg{{"from_user_id", ""},
                    {"to_user_id", to_user},
                    {"client_id", client_id},
                    {"message_type", 2},
                    {"message_state", 2}};
+  if (!context_token.empty()) msg["context_token"] = context_token;
+  return msg;
+}
+
+std::string sendmessage_body(const client_identity& id, std::string_view to_user,
+                             std::string_view text, std::string_view context_token,
+                             std::string_view client_id) {
+  json::object msg = sendmessage_msg(to_user, context_token, client_id);
   if (!text.empty())
     msg["item_list"] = json::array{json::object{{"type", 1}, {"text_item", {{"text", text}}}}};
-  if (!context_token.empty()) msg["context_token"] = context_token;
   return json::serialize(json::object{{"msg", std::move(msg)}, {"base_info", base_info(id)}});
 }
 

@@ -27,6 +27,7 @@ namespace path {
 inline constexpr std::string_view getupdates = "ilink/bot/getupdates";
 inline constexpr std::string_view sendmessage = "ilink/bot/sendmessage";
 inline constexpr std::string_view getconfig = "ilink/bot/getconfig";
+inline constexpr std::string_view getuploadurl = "ilink/bot/getuploadurl";
 inline constexpr std::string_view sendtyping = "ilink/bot/sendtyping";
 inline constexpr std::string_view notifystart = "ilink/bot/msg/notifystart";
 inline constexpr std::string_view notifystop = "ilink/bot/msg/notifystop";
@@ -97,6 +98,15 @@ struct api_status {
   std::string describe() const;
 };
 
+// One inbound item as the host sees it (pb_attachment; made by ilink_media.hpp read_attachments).
+struct inbound_attachment {
+  std::string kind;  // "image", "file", "video"; voice is "file" (SILK, not transcoded);
+                     // "unsupported" for an item kind without a file (id empty)
+  std::string id;    // ilink_media.hpp encode_media_id, or empty: nothing to download
+  std::string name, mime_type;
+  uint64_t size = 0;  // plaintext bytes when the item says (file_item.len), else 0
+};
+
 // One inbound message, flattened for the host.
 struct inbound_message {
   std::string message_id;  // decimal; from message_id, else the first item's msg_id
@@ -104,7 +114,8 @@ struct inbound_message {
   std::string from_user;
   std::string to_user;
   std::string context_token;
-  std::string text;  // first TEXT item, else voice transcription, else a placeholder
+  std::string text;  // first TEXT item, else a voice transcription, else empty
+  std::vector<inbound_attachment> attachments;  // every non-text item, in order
   int64_t create_time_ms = 0;
   int64_t message_type = 0;  // 1 user, 2 bot
   std::string raw_json;      // the message object as received (ids as the server sent them)

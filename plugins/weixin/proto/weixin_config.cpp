@@ -31,7 +31,10 @@ constexpr std::string_view known_keys[] = {"bot_token",
                                            "connect_timeout_ms",
                                            "dedup_capacity",
                                            "context_token_capacity",
-                                           "typing"};
+                                           "typing",
+                                           "cdn_base_url",
+                                           "media_timeout_ms",
+                                           "max_media_bytes"};
 
 }  // namespace
 
@@ -113,6 +116,13 @@ weixin_config parse_config(std::string_view json_text, std::string_view plugin_v
   c.context_token_capacity =
       static_cast<std::size_t>(get_int(o, "context_token_capacity", 1024, 1, 1'000'000));
   c.typing = get_bool(o, "typing", true);
+  c.cdn_base_url = get_string(o, "cdn_base_url", "");
+  if (c.cdn_base_url.empty()) c.cdn_base_url = std::string(default_cdn_base_url);
+  check_url(c.cdn_base_url, "cdn_base_url");
+  while (c.cdn_base_url.back() == '/') c.cdn_base_url.pop_back();
+  c.media_timeout = ms(get_int(o, "media_timeout_ms", 120'000, 1'000, 1'800'000));
+  c.max_media_bytes = static_cast<std::uint64_t>(
+      get_int(o, "max_media_bytes", default_max_media_bytes, 1, default_max_media_bytes));
   return c;
 }
 

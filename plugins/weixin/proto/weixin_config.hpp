@@ -20,6 +20,10 @@
 //   connect_timeout_ms (10000)
 //   dedup_capacity (4096), context_token_capacity (1024): per-account memory bounds
 //   typing (bool, true)                answer typing requests with getconfig + sendtyping
+//   cdn_base_url (string)              media CDN, default https://novac2c.cdn.weixin.qq.com/c2c
+//                                      (used when the server gives no full URL)
+//   media_timeout_ms (120000)          deadline of one CDN upload or download (1 s .. 30 min)
+//   max_media_bytes (104857600)        largest file uploaded or downloaded (at most 100 MiB)
 //
 // Thread safety: plain data.
 #pragma once
@@ -50,9 +54,16 @@ struct weixin_config {
   std::size_t dedup_capacity = 4096;
   std::size_t context_token_capacity = 1024;
   bool typing = true;
+  std::string cdn_base_url;  // no trailing '/'
+  std::chrono::milliseconds media_timeout{120'000};
+  std::uint64_t max_media_bytes = 100ull << 20;
 };
 
 inline constexpr std::string_view default_base_url = "https://ilinkai.weixin.qq.com";
+inline constexpr std::string_view default_cdn_base_url = "https://novac2c.cdn.weixin.qq.com/c2c";
+// The official client's inbound media cap (§2.3); no upload limit is documented, so patchbay
+// takes the same figure for uploads.
+inline constexpr int64_t default_max_media_bytes = 100LL << 20;
 
 // Parses and validates; throws std::invalid_argument with a text that never contains a value.
 // `plugin_version` fills channel_version / bot_agent defaults.

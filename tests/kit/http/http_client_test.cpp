@@ -186,6 +186,43 @@ TEST(KitHttpClient, ChunkCallbackCanAbort) {
   EXPECT_EQ(r.calls, 1);
 }
 
+TEST(KitHttpClient, HeadCallbackSeesTheStatusBeforeAnyBodyAndCanRefuseIt) {
+  server_env env([](std::shared_ptr<http_exchange> ex) {
+    http_response res;
+    res.status = ex->request().path == "/missing" ? 404 : 200;
+    res.headers.emplace_back("x-why", "because");
+    res.body = std::string(5000, 'b');
+    ex->respond(std::move(res));
+  });
+  for (const char* path : {"/missing", "/ok"}) {
+    auto req = quick(env.url(path));
+    unsigned head_status = 0;
+    std::string why;
+    std::size_t streamed = 0;
+    req.on_head = [&](unsigned status, const http_headers& headers) {
+      head_status = status;
+      why = std::string(find_header(headers, "x-why"));
+      return status == 200;  // keep only a 200's body
+    };
+    req.on_body_chunk = [&](std::string_view piece) {
+      streamed += piece.size();
+      return true;
+    };
+    auto r = fetch(env.rt, req);
+    EXPECT_EQ(why, "because");
+    if (std::string(path) == "/missing") {
+      EXPECT_EQ(r.error, "aborted");
+      EXPECT_EQ(r.response.status, 404u);  // status and headers reach the callback all the same
+      EXPECT_EQ(head_status, 404u);
+      EXPECT_EQ(streamed, 0u);
+    } else {
+      EXPECT_EQ(r.error, "");
+      EXPECT_EQ(head_status, 200u);
+      EXPECT_EQ(streamed, 5000u);
+    }
+  }
+}
+
 TEST(KitHttpClient, HeadRequestDoesNotWaitForABody) {
   server_env env([](std::shared_ptr<http_exchange> ex) {
     http_response res;

@@ -137,6 +137,13 @@ kit::http_response fake_ilink::send_message(request_ctx& c) {
       return bad_request(c.log_id, "every msg.item_list entry needs an integer type");
     }
     if (rec.item_type == 0) rec.item_type = type;
+    if (type >= 2 && type <= 5) {
+      json::object seen;
+      if (e = check_media_item(item.get_object(), type, seen); !e.empty())
+        return bad_request(c.log_id, "msg.item_list: " + e);
+      rec.media.push_back(std::move(seen));
+      continue;
+    }
     if (type != 1) continue;
     const auto* ti = item.get_object().if_contains("text_item");
     std::string text;

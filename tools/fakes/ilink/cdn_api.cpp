@@ -20,7 +20,75 @@ bool is_hex(std::string_view s, std::size_t size) {
   return s.size() == size && from_hex(s).has_value();
 }
 
+// Reads an integer that may come as a JSON number or a decimal string (file_item.len).
+std::optional<std::int64_t> loose_int(const json::value* v) {
+  if (v == nullptr) return std::nullopt;
+  if (v->is_int64()) return v->get_int64();
+  if (v->is_uint64()) return static_cast<std::int64_t>(v->get_uint64());
+  if (v->is_string()) {
+    try {
+      std::size_t used = 0;
+      const std::string s(v->get_string());
+      const long long n = std::stoll(s, &used);
+      if (used == s.size()) return n;
+    } catch (const std::exception&) {
+    }
+  }
+  return std::nullopt;
+}
+
+constexpr std::size_t max_recorded_bytes = std::size_t{256} * 1024;
+
 }  // namespace
+
+std::string fake_ilink::check_media_item(const json::object& item, std::int64_t type,
+                                         json::object& seen) const {
+  static constexpr const char* keys[] = {"",           "",          "image_item",
+                                         "voice_item", "file_item", "video_item"};
+  static constexpr const char* kinds[] = {"", "", "image", "voice", "file", "video"};
+  const char* key = keys[type];
+  const auto* sub = item.if_contains(key);
+  if (!sub || !sub->is_object())
+    return std::string("item type ") + std::to_string(type) + " needs " + key;
+  const auto& o = sub->get_object();
+  const auto* mv = o.if_contains("media");
+  if (!mv || !mv->is_object()) return std::string(key) + ".media must be an object";
+  const auto& media = mv->get_object();
+  std::string param, aes_key;
+  std::int64_t encrypt_type = 0;
+  std::string e = need_string(media, "encrypt_query_param", param);
+  if (e.empty()) e = need_string(media, "aes_key", aes_key);
+  if (e.empty()) e = need_int(media, "encrypt_type", encrypt_type);
+  if (!e.empty()) return std::string(key) + ".media." + e;
+  if (encrypt_type != 1) return std::string(key) + ".media.encrypt_type must be 1";
+  // The outbound quirk (§4.3): aes_key = base64 of the key's 32 hex characters.
+  const auto hex_key = patchbay::common::base64_decode(aes_key);
+  const auto key_bytes = hex_key && is_hex(*hex_key, 32) ? from_hex(*hex_key) : std::nullopt;
+  if (!key_bytes) return std::string(key) + ".media.aes_key must be base64 of 32 hex characters";
+  const std::string* cipher = cdn_.download(param);
+  if (!cipher) return std::string(key) + ".media.encrypt_query_param is not a file on the CDN";
+  const auto plain = aes128_ecb_decrypt(*cipher, *key_bytes);
+  if (!plain) return std::string(key) + ".media.aes_key does not decrypt the uploaded file";
+  const auto cipher_size = static_cast<std::int64_t>(cipher->size());
+  if (type == 2 && loose_int(o.if_contains("mid_size")) != cipher_size)
+    return "image_item.mid_size must be the ciphertext size";
+  if (type == 5 && loose_int(o.if_contains("video_size")) != cipher_size)
+    return "video_item.video_size must be the ciphertext size";
+  std::string file_name;
+  if (type == 4) {
+    if (e = need_string(o, "file_name", file_name); !e.empty()) return "file_item." + e;
+    const auto* len = o.if_contains("len");
+    if (!len || !len->is_string() || loose_int(len) != static_cast<std::int64_t>(plain->size()))
+      return "file_item.len must be the plaintext size as a decimal string";
+  }
+  seen = {{"kind", kinds[type]},
+          {"file_name", file_name},
+          {"size", plain->size()},
+          {"md5", md5_hex(*plain)}};
+  if (plain->size() <= max_recorded_bytes)
+    seen["data_base64"] = patchbay::common::base64_encode(*plain);
+  return {};
+}
 
 kit::http_response fake_ilink::get_upload_url(request_ctx& c) {
   expected_upload u;
@@ -47,6 +115,7 @@ kit::http_response fake_ilink::get_upload_url(request_ctx& c) {
   const std::string url =
       base_url_ + "/c2c/upload?encrypted_query_param=" + param + "&filekey=" + u.filekey;
   cdn_.expect(param, std::move(u));
+  if (!settings_.upload_full_url) return reply(c.log_id, {{"upload_param", param}});
   return reply(c.log_id, {{"upload_param", param}, {"upload_full_url", url}});
 }
 
@@ -59,6 +128,10 @@ kit::http_response fake_ilink::cdn_request(const kit::http_request& req, std::ui
     return reply_text(log_id, 200, *data, "application/octet-stream");
   }
   if (req.method != "POST") return reply_text(log_id, 405, "POST only");
+  if (faults_.take(fault_kind::cdn_no_param, req.path, "")) {
+    // 200 without x-encrypted-param ([I#172], [I#149]); nothing stored.
+    return reply_text(log_id, 200, "");
+  }
   auto res =
       cdn_.upload(param, query_param(req.query, "filekey").value_or(""), req.body, ids_.hex(64));
   kit::http_response r = reply_text(log_id, res.status, res.status == 200 ? "" : res.error);

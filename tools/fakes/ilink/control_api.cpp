@@ -87,7 +87,8 @@ outcome fake_ilink::control(const kit::http_request& req) {
                                  {"time_ms", s.time_ms},
                                  {"item_type", s.item_type},
                                  {"run_id", s.run_id},
-                                 {"message_id", s.message_id}});
+                                 {"message_id", s.message_id},
+                                 {"media", s.media}});
       }
       r = json_answer({{"sent", std::move(a)}});
     } else if (p == "/_fake/requests") {

@@ -84,7 +84,10 @@ outcome fake_ilink::route(const kit::http_request& req, std::uint64_t log_id, bo
     if (auto f = faults_.take(fault_kind::http_status, req.path, account_id)) {
       std::string body =
           f->body.empty() ? "fake-ilink: injected HTTP " + std::to_string(f->http_status) : f->body;
-      out.act.response = reply_text(log_id, f->http_status, std::move(body));
+      out.act.response = reply_text(log_id, f->http_status, body);
+      // The CDN says why in a header (§4.3).
+      if (req.path.rfind("/c2c/", 0) == 0)
+        out.act.response.headers.emplace_back("x-error-message", std::move(body));
       return out;
     }
     if (auto f = faults_.take(fault_kind::stall, req.path, account_id)) {

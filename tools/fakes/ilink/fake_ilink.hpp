@@ -13,6 +13,7 @@
 // Thread safety: none. The caller serializes every call (server.cpp holds one mutex).
 #pragma once
 
+#include <boost/json/array.hpp>
 #include <boost/json/object.hpp>
 
 #include <chrono>
@@ -104,6 +105,7 @@ class fake_ilink {
     std::int64_t time_ms = 0;
     std::int64_t item_type = 0;
     std::uint64_t message_id = 0;
+    boost::json::array media;  // check_media_item's `seen` per media item
   };
   struct stalled_request {
     kit::http_request req;
@@ -160,6 +162,11 @@ class fake_ilink {
   kit::http_response get_upload_url(request_ctx& c);
   kit::http_response cdn_request(const kit::http_request& req, std::uint64_t log_id);
   kit::http_response stage_media(const boost::json::object& body);
+  // A media item of a sendmessage (type 2..5): its media must be a file on the CDN that decrypts
+  // with the declared aes_key (base64 of 32 hex chars), sizes as §4.3 says. "" and `seen` = what
+  // the user sees (kind, file_name, size, md5, data_base64 up to 256 KiB), else the problem.
+  std::string check_media_item(const boost::json::object& item, std::int64_t type,
+                               boost::json::object& seen) const;
 
   // qr_login.cpp
   kit::http_response qr_create(const kit::http_request& req, std::uint64_t log_id);

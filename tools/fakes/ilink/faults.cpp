@@ -12,7 +12,7 @@ namespace json = boost::json;
 
 namespace {
 
-constexpr std::array<std::pair<fault_kind, std::string_view>, 8> kinds{{
+constexpr std::array<std::pair<fault_kind, std::string_view>, 9> kinds{{
     {fault_kind::expire_session, "expire_session"},
     {fault_kind::expire_session_hard, "expire_session_hard"},
     {fault_kind::fail_notifystart, "fail_notifystart"},
@@ -21,6 +21,7 @@ constexpr std::array<std::pair<fault_kind, std::string_view>, 8> kinds{{
     {fault_kind::drop_connection, "drop_connection"},
     {fault_kind::send_ret, "send_ret"},
     {fault_kind::http_status, "http_status"},
+    {fault_kind::cdn_no_param, "cdn_no_param"},
 }};
 
 std::string_view default_path(fault_kind k) {
@@ -29,6 +30,8 @@ std::string_view default_path(fault_kind k) {
       return "msg/notifystart";
     case fault_kind::send_ret:
       return "sendmessage";
+    case fault_kind::cdn_no_param:
+      return "/c2c/upload";
     default:
       return "getupdates";
   }

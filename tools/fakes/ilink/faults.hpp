@@ -1,9 +1,10 @@
 // patchbay-fake-ilink: the fault table behind POST /_fake/fault.
 //
 // Count-based faults (fail_notifystart, duplicate_delivery, stall, drop_connection, send_ret,
-// http_status) are armed here and consumed one use at a time by the request they match (kind,
-// path, account; an empty account matches every account). The session faults (expire_session,
-// expire_session_hard) are account states, kept by fake_ilink; parse_fault still validates them.
+// http_status, cdn_no_param) are armed here and consumed one use at a time by the request they
+// match (kind, path, account; an empty account matches every account). The session faults
+// (expire_session, expire_session_hard) are account states, kept by fake_ilink; parse_fault still
+// validates them.
 //
 // Not thread-safe (owned by fake_ilink).
 #pragma once
@@ -28,6 +29,7 @@ enum class fault_kind {
   drop_connection,
   send_ret,
   http_status,
+  cdn_no_param,  // CDN upload: HTTP 200 without x-encrypted-param (default path /c2c/upload)
 };
 
 std::string_view to_string(fault_kind k);

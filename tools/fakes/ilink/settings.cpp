@@ -20,6 +20,7 @@ json::object to_json(const settings& s) {
       {"retain_messages", s.retain_messages},
       {"send_budget_per_token", s.send_budget_per_token},
       {"progress_counts", s.progress_counts},
+      {"upload_full_url", s.upload_full_url},
       {"max_text_units", s.max_text_units},
       {"missing_token_ret", s.missing_token_ret},
       {"bad_token_ret", s.bad_token_ret},
@@ -82,6 +83,8 @@ std::string apply_patch(settings& target, const json::object& patch) {
       s.send_budget_per_token = static_cast<int>(n);
     } else if (k == "progress_counts" && v.is_bool()) {
       s.progress_counts = v.get_bool();
+    } else if (k == "upload_full_url" && v.is_bool()) {
+      s.upload_full_url = v.get_bool();
     } else if (k == "max_text_units" && int_in(1, 10'000'000)) {
       s.max_text_units = static_cast<std::size_t>(n);
     } else if (k == "missing_token_ret" && int_in(-1'000'000, 0)) {

@@ -38,6 +38,10 @@ struct settings {
   std::string send_success = "message_id";     // "message_id" | "ret_only" | "empty_object"
   std::string duplicate_client_id = "accept";  // "accept" | "dedupe" | "reject"
 
+  // getuploadurl answers upload_full_url besides upload_param (false: only upload_param, so the
+  // client builds <cdn>/upload?encrypted_query_param=…&filekey=… itself).
+  bool upload_full_url = true;
+
   // QR login.
   std::string qr_verify_code = "123456";
   std::int64_t qr_ttl_ms = 5 * 60 * 1000;

@@ -66,6 +66,11 @@ struct http_client_request {
   // If set, the body is delivered in pieces as it arrives (not accumulated into response.body).
   // Return false to abort the request (it then completes with error "aborted").
   std::function<bool(std::string_view)> on_body_chunk;
+  // If set, called once the answer's status and headers are in, before any of its body: return
+  // false to end the request there (it completes with error "aborted", the status and headers in
+  // the response). With on_body_chunk: stream only the body of an answer worth keeping (a 200),
+  // refuse a Content-Length past a cap before reading a byte.
+  std::function<bool(unsigned status, const http_headers& headers)> on_head;
   // If set, cancel->cancel() ends the request early with error "cancelled" (see http_cancel).
   std::shared_ptr<http_cancel> cancel;
   // Take an idle pooled connection and give it back after the answer. false: a connection of its

@@ -6,6 +6,9 @@
 // structural rejections carrying their code).
 #include <gtest/gtest.h>
 
+#include <atomic>
+#include <filesystem>
+#include <fstream>
 #include <functional>
 #include <future>
 #include <memory>
@@ -13,6 +16,7 @@
 #include <thread>
 
 #include "fake_nyxid_process.hpp"
+#include "kit_test_support.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin_driver.hpp"
@@ -293,6 +297,85 @@ TEST(NyxidDriver, ConfigErrorsRefuseCreateWithoutEchoingSecrets) {
   EXPECT_EQ(in.create_rc, PB_ERR_INVALID_INPUT);
   EXPECT_NE(in.create_error.find("nyxid config"), std::string::npos) << in.create_error;
   EXPECT_EQ(in.create_error.find("s3cr3t"), std::string::npos);
+}
+
+std::string read_all(const std::filesystem::path& p) {
+  std::ifstream in(p, std::ios::binary);
+  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+}
+
+// NyxID attachments pass-through (docs/protocols/nyxid-relay.md §1.4, §2.2): the callback's
+// content.attachments[] reach the host as pb_attachment (a media-only message included), their
+// url is fetched without any credential into the host's file with the host's cap, and an
+// attachment send is refused (the relay's /reply carries no file; can_attachments no).
+TEST(NyxidDriver, AttachmentsReachTheHostAndTheirUrlIsFetchedWithoutCredentials) {
+  std::string image(50'000, '\0');
+  for (std::size_t i = 0; i < image.size(); ++i) image[i] = static_cast<char>(i * 7 + 3);
+  std::atomic<int> auth_headers{0};
+  kit_test::test_server media([&](std::shared_ptr<kit::http_exchange> x) {
+    for (const auto& [n, v] : x->request().headers)
+      if (n == "Authorization" || n == "authorization") ++auth_headers;
+    kit::http_response out;
+    if (x->request().path == "/media/img") {
+      out.content_type = "image/png";
+      out.body = image;
+    } else {
+      out.status = 404;
+      out.body = "gone";
+    }
+    x->respond(std::move(out));
+  });
+
+  rig rg;
+  auto& in = rg.in;
+  auto a = rg.inject({{"platform", "lark"},
+                      {"chat_type", "dm"},
+                      {"content_type", "image"},
+                      {"attachments", json::array{{{"content_type", "image"},
+                                                   {"url", media.url("/media/img")},
+                                                   {"image_key", "img_v3_1"},
+                                                   {"mime_type", "image/png"},
+                                                   {"size_bytes", image.size()}},
+                                                  {{"content_type", "file"},
+                                                   {"url", media.url("/media/gone")},
+                                                   {"filename", "old.pdf"}}}}});
+  EXPECT_EQ(num(a, "callback_status"), 202) << json::serialize(a);
+  ASSERT_TRUE(wait_for([&] { return in.host.inbound_count() == 1; })) << in.host.all_logs();
+  const auto rec = in.host.inbound_at(0);
+  EXPECT_EQ(rec.text, "");
+  ASSERT_EQ(rec.attachments.size(), 2u);
+  EXPECT_EQ(rec.attachments[0].kind, "image");
+  EXPECT_EQ(rec.attachments[0].id, "img_v3_1");
+  EXPECT_EQ(rec.attachments[0].url, media.url("/media/img"));
+  EXPECT_EQ(rec.attachments[0].size, image.size());
+  EXPECT_EQ(rec.attachments[1].name, "old.pdf");
+
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("nx-media-" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  auto r = in.fetch(rec.attachments[0], (dir / "img").string(), 1 << 20);
+  ASSERT_EQ(r.code, PB_OK) << r.message;
+  EXPECT_EQ(read_all(dir / "img"), image);
+  EXPECT_EQ(r.mime_type, "image/png");
+  EXPECT_EQ(in.fetch(rec.attachments[0], (dir / "cap").string(), image.size() - 1).code,
+            PB_ERR_INVALID_INPUT);
+  EXPECT_EQ(in.fetch(rec.attachments[1], (dir / "gone").string(), 1 << 20).code, PB_ERR_NOT_FOUND);
+  pbdrv::attachment_record keyed{"image", "img_only_key", "", "", "", 0};
+  EXPECT_EQ(in.fetch(keyed, (dir / "k").string(), 1 << 20).code, PB_ERR_UNSUPPORTED);
+  EXPECT_EQ(auth_headers.load(), 0);  // no credential went to the media URL
+  fs::remove_all(dir);
+
+  // No file goes back through the relay.
+  const std::string path = "/nonexistent";
+  pb_outbound_attachment att{};
+  att.struct_size = sizeof att;
+  const std::string kind = "file";
+  att.kind = pbdrv::view(kind);
+  att.path = pbdrv::view(path);
+  EXPECT_EQ(in.send_attachment(rec.conversation_id, att, "t1", rec.reply_context).code,
+            PB_ERR_UNSUPPORTED);
+  ASSERT_NE(in.d->capabilities, nullptr);
+  EXPECT_EQ(in.d->capabilities->can_attachments, PB_NO);
 }
 
 }  // namespace

@@ -101,9 +101,46 @@ TEST(callback_body, other_platforms_raw_data) {
   EXPECT_EQ(parse(x).kind, nyx::chat_kind::unknown);
 }
 
+TEST(callback_body, attachments_make_a_message) {
+  auto b = base();
+  b["content"] = {
+      {"type", "image"},
+      {"attachments", json::array{{{"content_type", "image"},
+                                   {"url", "https://relay.example/media/1"},
+                                   {"image_key", "img_v3_1"},
+                                   {"mime_type", "image/png"},
+                                   {"size_bytes", 2048}},
+                                  {{"content_type", "application/pdf"},
+                                   {"url", "https://relay.example/media/2"},
+                                   {"filename", "a.pdf"}},
+                                  {{"content_type", "image"}}}}};  // neither url nor key: skipped
+  auto in = parse(b);
+  EXPECT_EQ(in.result, status::message);
+  EXPECT_EQ(in.text, "");
+  ASSERT_EQ(in.attachments.size(), 2u);
+  EXPECT_EQ(in.attachments[0].kind, "image");
+  EXPECT_EQ(in.attachments[0].id, "img_v3_1");
+  EXPECT_EQ(in.attachments[0].url, "https://relay.example/media/1");
+  EXPECT_EQ(in.attachments[0].mime_type, "image/png");
+  EXPECT_EQ(in.attachments[0].size, 2048u);
+  EXPECT_EQ(in.attachments[1].kind, "image");  // content.type names the kind
+  EXPECT_EQ(in.attachments[1].id, "https://relay.example/media/2");
+  EXPECT_EQ(in.attachments[1].mime_type, "application/pdf");
+  EXPECT_EQ(in.attachments[1].name, "a.pdf");
+  // Text with a file: both.
+  b["content"] = {{"type", "text"},
+                  {"text", "see file"},
+                  {"attachments", json::array{{{"content_type", "file"}, {"file_key", "f1"}}}}};
+  in = parse(b);
+  EXPECT_EQ(in.result, status::message);
+  EXPECT_EQ(in.text, "see file");
+  ASSERT_EQ(in.attachments.size(), 1u);
+  EXPECT_EQ(in.attachments[0].kind, "file");
+}
+
 TEST(callback_body, empty_and_unsupported_content_is_ignored) {
   auto b = base();
-  b["content"] = {{"type", "image"}, {"attachments", json::array{{{"url", "u"}}}}};
+  b["content"] = {{"type", "image"}, {"attachments", json::array{{{"content_type", "image"}}}}};
   auto in = parse(b);
   EXPECT_EQ(in.result, status::ignored);
   EXPECT_EQ(in.reason, "unsupported content type");

@@ -141,7 +141,15 @@ TEST(IlinkProtocol, GetUpdatesKeepsSixtyFourBitIdsExact) {
   EXPECT_EQ(r->msgs[1].message_id, "18446744073709551615");
   EXPECT_EQ(r->msgs[1].text, "spoken words");
   EXPECT_EQ(r->msgs[2].message_id, "12345678901234567890");
-  EXPECT_EQ(r->msgs[2].text, "[image]");
+  // A media item is an attachment, not placeholder text (an image without media: nothing to
+  // download, still reported).
+  EXPECT_EQ(r->msgs[2].text, "");
+  ASSERT_EQ(r->msgs[2].attachments.size(), 1u);
+  EXPECT_EQ(r->msgs[2].attachments[0].kind, "image");
+  EXPECT_EQ(r->msgs[2].attachments[0].id, "");
+  ASSERT_EQ(r->msgs[1].attachments.size(), 1u);  // the voice item: a file, transcription as text
+  EXPECT_EQ(r->msgs[1].attachments[0].kind, "file");
+  EXPECT_EQ(r->msgs[1].attachments[0].mime_type, "audio/silk");
   EXPECT_EQ(r->msgs[3].message_id, "9007199254740995");
   EXPECT_EQ(r->msgs[3].text, "fallback id");
 }
