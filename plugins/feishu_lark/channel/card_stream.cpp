@@ -53,7 +53,7 @@ bool cannot_update(const api_error& e) {
 
 }  // namespace
 
-void family_channel::impl::send_card(outbound_request r, uint64_t oid) {
+void family_channel::impl::send_card(const outbound_request& r, uint64_t oid) {
   auto self = shared_from_this();
   auto fail = [self, oid](const api_error& e) {
     self->log(PB_LOG_WARN, "streaming card not sent: " + e.message);
@@ -129,7 +129,7 @@ void family_channel::impl::edit_card(const std::shared_ptr<card_stream>& c, outb
 
 void family_channel::impl::run_card(const std::shared_ptr<card_stream>& c) {
   if (c->busy || !c->waiting) return;
-  card_stream::pending_edit w = std::move(*c->waiting);
+  pending_card_edit w = std::move(*c->waiting);
   c->waiting.reset();
   c->busy = true;
   auto self = shared_from_this();

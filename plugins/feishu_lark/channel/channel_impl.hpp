@@ -43,6 +43,14 @@ struct outbound_request {
   bool final = false;   // edit: PB_EDIT_FINAL
 };
 
+// Edits of a streaming card waiting for the update in flight: the newest text (and whether one
+// of them was the final edit), and the completions owed to the host (owed_ ids).
+struct pending_card_edit {
+  std::string text;
+  bool final = false;
+  std::vector<uint64_t> owed;
+};
+
 // A streamed answer shown as a CardKit card (card_stream.cpp), by the IM message id it was sent
 // as. One update in flight per card; edits arriving meanwhile are coalesced (only the latest text
 // goes out; every coalesced edit completes with its result).
@@ -54,12 +62,7 @@ struct card_stream {
   std::string shown;     // the text the platform last accepted
   bool closed = false;   // streaming mode off (by us or by the platform): no more updates
   bool busy = false;
-  struct pending_edit {
-    std::string text;
-    bool final = false;
-    std::vector<uint64_t> owed;  // completions owed to the host (owed_ ids)
-  };
-  std::optional<pending_edit> waiting;
+  std::optional<pending_card_edit> waiting;
 };
 
 struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>,
@@ -78,10 +81,10 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   // r.chat_id) with a uuid derived from `seed` ("" = none); `done` gets the op that answered.
   using deliver_done = std::function<void(api_op, const api_call_result&)>;
   void deliver(const outbound_request& r, const outgoing& m, const std::string& seed,
-               deliver_done done);
+               const deliver_done& done);
 
   // card_stream.cpp (on the strand)
-  void send_card(outbound_request r, uint64_t oid);
+  void send_card(const outbound_request& r, uint64_t oid);
   void edit_card(const std::shared_ptr<card_stream>& c, outbound_request r, uint64_t oid);
   void run_card(const std::shared_ptr<card_stream>& c);
   void put_card_content(const std::shared_ptr<card_stream>& c, const std::string& text,

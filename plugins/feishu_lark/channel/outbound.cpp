@@ -42,7 +42,7 @@ void complete(std::optional<sdk::completion> c, api_op op, const api_call_result
 }  // namespace
 
 void family_channel::impl::deliver(const outbound_request& r, const outgoing& m,
-                                   const std::string& seed, deliver_done done) {
+                                   const std::string& seed, const deliver_done& done) {
   auto self = shared_from_this();
   auto send_to_chat = [self, r, m, seed, done](const std::string& why) {
     const std::string uuid2 = seed.empty() ? std::string() : derive_uuid(seed + "\nchat");
