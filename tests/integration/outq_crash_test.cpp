@@ -23,6 +23,8 @@ using namespace fstest;
 using pbtest::host_fixture;
 
 const std::string slow_echo = "  echo: { type: echo, chunks: 6, delay_ms: 150 }\n";
+// One message per answer, edited (streaming cards complete a cut answer with a text message).
+const std::string text_render = "      render: text\n";
 const std::string notice = "The gateway restarted while answering this message";
 
 std::string text_of(int i) {
@@ -61,7 +63,8 @@ TEST(OutboundQueueCrash, KilledFiveTimesWithRepliesQueuedEveryMessageIsAnsweredE
   ASSERT_EQ(fake.apps.size(), 1u) << fake.logs();
   // Quick re-pushes of events the killed host never acknowledged.
   fake.config({{"ack_timeout_ms", 1000}, {"repush_ms", json::array{500, 1000, 2000, 2000, 2000}}});
-  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket"), slow_echo);
+  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket", text_render),
+                 slow_echo);
   ASSERT_FALSE(h.base.empty()) << h.logs();
   ASSERT_TRUE(wait_for([&] { return channel_state(h, "fs") == "connected"; })) << h.logs();
 
@@ -138,7 +141,7 @@ TEST(OutboundQueueCrash, KilledFiveTimesWithRepliesQueuedEveryMessageIsAnsweredE
 TEST(OutboundQueueCrash, ARateLimitBurstIsWaitedOutAndEveryReplyDelivered) {
   fake_feishu fake;
   ASSERT_EQ(fake.apps.size(), 1u) << fake.logs();
-  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket"),
+  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket", text_render),
                  "  echo: { type: echo, chunks: 2, delay_ms: 20 }\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   ASSERT_TRUE(wait_for([&] { return channel_state(h, "fs") == "connected"; })) << h.logs();

@@ -43,6 +43,7 @@ struct outbound_message {
 
 struct edit_request {
   std::string conversation_id, message_id, reply_context, text, turn_id;
+  uint32_t flags = 0;  // PB_EDIT_*
 };
 
 struct typing_request {

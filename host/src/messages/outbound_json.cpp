@@ -20,6 +20,7 @@ std::string to_json(const outbound_op& op) {
     o["reply_context_b64"] = common::base64_encode(e.reply_context);
     o["text"] = e.text;
     o["turn_id"] = e.turn_id;
+    if (e.flags) o["flags"] = e.flags;
   } else {
     const auto& m = op.send;
     o["op"] = "send";
@@ -47,11 +48,15 @@ std::optional<outbound_op> outbound_op_from_json(std::string_view text, std::str
     outbound_op op;
     const auto* su = o.if_contains("single_use_token");
     op.single_use_token = su && su->is_bool() && su->get_bool();
+    const auto* f = o.if_contains("flags");
+    const uint32_t flags =
+        f && f->is_number() ? static_cast<uint32_t>(f->to_number<uint64_t>()) : 0;
     std::string kind = str("op");
     if (kind == "edit") {
       op.is_edit = true;
-      op.edit = edit_request{str("conversation_id"), str("message_id"), std::move(*rc), str("text"),
-                             str("turn_id")};
+      op.edit = edit_request{str("conversation_id"), str("message_id"),
+                             std::move(*rc),         str("text"),
+                             str("turn_id"),         flags};
     } else if (kind == "send") {
       auto& m = op.send;
       m.conversation_id = str("conversation_id");
@@ -61,8 +66,7 @@ std::optional<outbound_op> outbound_op_from_json(std::string_view text, std::str
       m.text = str("text");
       m.turn_id = str("turn_id");
       m.recipient_id = str("recipient_id");
-      const auto* f = o.if_contains("flags");
-      m.flags = f && f->is_number() ? static_cast<uint32_t>(f->to_number<uint64_t>()) : 0;
+      m.flags = flags;
     } else {
       throw std::runtime_error("unknown op '" + kind + "'");
     }

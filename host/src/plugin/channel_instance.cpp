@@ -320,7 +320,8 @@ void channel_instance::edit(messages::edit_request req, op_done done) {
                         to_pb(req.message_id),
                         to_pb(req.reply_context),
                         to_pb(req.text),
-                        to_pb(req.turn_id)};
+                        to_pb(req.turn_id),
+                        req.flags};
       self->module_->vt.edit(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
   });

@@ -12,6 +12,10 @@ using namespace std::chrono;
 namespace {
 constexpr std::string_view error_prefix = "\xE2\x9A\xA0\xEF\xB8\x8F ";  // "⚠️ "
 
+// The plugin's answer to an edit of a message that can no longer be updated (a closed or expired
+// streaming card, a deleted message): what it does not show yet goes out as new messages.
+bool cannot_update(int32_t code) { return code == PB_ERR_UNSUPPORTED || code == PB_ERR_NOT_FOUND; }
+
 const char* role_name(int r) {
   static const char* names[] = {"placeholder", "stream edit", "final edit",
                                 "error edit",  "part",        "content"};
@@ -51,7 +55,7 @@ void platform_renderer::on_delta(std::string_view text) {
   text_.append(text);
   if (editing_ && !placeholder_planned_) {
     placeholder_planned_ = true;
-    queue_.push_back(op{op_role::placeholder, {}});
+    queue_.push_back(op{op_role::placeholder, {}, PB_SEND_STREAM});
   }
   pump();
 }
@@ -163,7 +167,8 @@ void platform_renderer::plan_final() {
     auto parts = parts_of(text_);
     size_t first = 0;
     if (has_placeholder() && editing_) {
-      if (parts[0] != rec_.flushed_text) queue_.push_back(op{op_role::final_edit, parts[0]});
+      // Always, even when the text did not change: the final edit closes the stream.
+      queue_.push_back(op{op_role::final_edit, parts[0], PB_EDIT_FINAL});
       first = 1;
     } else if (has_placeholder()) {
       // The platform stopped taking edits: what the placeholder does not show goes out as new
@@ -175,14 +180,18 @@ void platform_renderer::plan_final() {
     return;
   }
   if (has_placeholder() && editing_) {
-    queue_.push_back(op{op_role::error_edit, error_notice_for_placeholder()});
+    queue_.push_back(op{op_role::error_edit, error_notice_for_placeholder(), PB_EDIT_FINAL});
     return;
   }
   // No placeholder to edit: the buffered (or unshown) text and the notice as new messages.
+  for (auto& p : unshown_with_notice()) queue_.push_back(op{op_role::part, std::move(p)});
+}
+
+std::vector<std::string> platform_renderer::unshown_with_notice() {
   std::string rest = has_placeholder() ? text_.substr(shown_) : text_;
   std::string notice = std::string(error_prefix) + error_text_;
   if (!rest.empty()) notice = rest.append("\n\n").append(notice);
-  for (auto& p : parts_of(notice)) queue_.push_back(op{op_role::part, std::move(p)});
+  return parts_of(notice);
 }
 
 void platform_renderer::finish() {
@@ -213,7 +222,7 @@ void platform_renderer::start(op o) {
                    : c.role == op_role::final_edit ? op_kind::final_edit
                                                    : op_kind::notice;
     port_.edit(messages::edit_request{target_.conversation_id, rec_.placeholder_id,
-                                      target_.reply_context, c.text, target_.turn_id},
+                                      target_.reply_context, c.text, target_.turn_id, c.flags},
                kind, std::move(done));
     return;
   }
@@ -330,15 +339,20 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
                 "turn " + target_.turn_id + ": " + why + "; the answer will be sent when complete");
       return;
     case op_role::stream_edit:
-      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND || r.code == PB_ERR_REJECTED) {
-        editing_ = false;  // the rest goes out as new messages at the end
+      if (cannot_update(r.code) || r.code == PB_ERR_REJECTED) {
+        // The rest goes out as new messages at the end; the message gets no further edit (a
+        // streaming plugin closed its stream when it refused this one).
+        editing_ = false;
       }
       port_.log(log_level::warn, "turn " + target_.turn_id + ": " + why);
       return;
     case op_role::final_edit:
-      if (r.code == PB_ERR_UNSUPPORTED || r.code == PB_ERR_NOT_FOUND || r.code == PB_ERR_REJECTED) {
-        // Deliver the unshown remainder as new messages rather than lose it.
+      if (cannot_update(r.code) || r.code == PB_ERR_REJECTED) {
+        // Deliver the unshown remainder as new messages rather than lose it: they replace the
+        // later parts already planned (those are a suffix of the same remainder), so nothing
+        // the user sees comes twice.
         editing_ = false;
+        drop_queued_parts();
         std::vector<std::string> rest = parts_of(text_.substr(shown_));
         if (shown_ < text_.size())
           for (auto it = rest.rbegin(); it != rest.rend(); ++it)
@@ -347,6 +361,16 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
       port_.log(log_level::error, "turn " + target_.turn_id + ": " + why);
       return;
     case op_role::error_edit:
+      if (cannot_update(r.code)) {
+        // The message can no longer be updated: what it does not show and the notice, as text.
+        editing_ = false;
+        std::vector<std::string> rest = unshown_with_notice();
+        for (auto it = rest.rbegin(); it != rest.rend(); ++it)
+          queue_.push_front(op{op_role::part, std::move(*it)});
+        port_.log(log_level::warn,
+                  "turn " + target_.turn_id + ": " + why + "; the rest is sent as a new message");
+        return;
+      }
       port_.log(log_level::error,
                 "turn " + target_.turn_id + ": " + why + "; the last flushed text stands");
       return;
@@ -355,12 +379,8 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
       // A platform that refuses one part for good (a spent reply budget, refused credentials)
       // refuses the rest as well: they fail here, once, instead of one doomed send each.
       size_t dropped = 0;
-      if (o.role == op_role::part && (r.code == PB_ERR_REJECTED || r.code == PB_ERR_AUTH)) {
-        auto rest = std::remove_if(queue_.begin(), queue_.end(),
-                                   [](const op& x) { return x.role == op_role::part; });
-        dropped = static_cast<size_t>(std::distance(rest, queue_.end()));
-        queue_.erase(rest, queue_.end());
-      }
+      if (o.role == op_role::part && (r.code == PB_ERR_REJECTED || r.code == PB_ERR_AUTH))
+        dropped = drop_queued_parts();
       port_.log(log_level::error, "turn " + target_.turn_id + ": undeliverable: " + why +
                                       (dropped ? "; the " + std::to_string(dropped) +
                                                      " later part(s) of this answer are not sent"
@@ -368,6 +388,14 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
       return;
     }
   }
+}
+
+size_t platform_renderer::drop_queued_parts() {
+  auto rest = std::remove_if(queue_.begin(), queue_.end(),
+                             [](const op& x) { return x.role == op_role::part; });
+  auto dropped = static_cast<size_t>(std::distance(rest, queue_.end()));
+  queue_.erase(rest, queue_.end());
+  return dropped;
 }
 
 }  // namespace patchbay::render

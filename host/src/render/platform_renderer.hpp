@@ -9,6 +9,12 @@
 //    1 in the placeholder and the rest as new messages, in order.
 //  - Error after the placeholder → the placeholder is edited with the error notice; if that edit
 //    fails, the last flushed text stands. Without a placeholder the notice is sent.
+//  - Streamed messages: the placeholder is sent flagged PB_SEND_STREAM and gets exactly one edit
+//    flagged PB_EDIT_FINAL at the end, however the answer ends (complete, the error or /stop
+//    notice, part 1 of a chunked answer), even when its text did not change. An edit refused as
+//    "can no longer be updated" (PB_ERR_UNSUPPORTED / PB_ERR_NOT_FOUND: a closed or expired
+//    streaming card) ends the edits; what the message does not show yet goes out once as new
+//    messages, never a second copy of what it shows.
 //  - Channels that cannot edit: the answer is buffered and sent once at completion or error.
 //  - `content` is a message of its own (ephemeral where the channel can, else plain).
 //  - Failed operations are classified: rate_limited waits retry-after, retryable backs off with
@@ -31,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "messages/messages.hpp"
 #include "render/capabilities.hpp"
@@ -141,6 +148,8 @@ class platform_renderer {
   std::string preview(size_t& covers);  // what the placeholder shows while streaming
   std::vector<std::string> parts_of(const std::string& text);
   std::string error_notice_for_placeholder();
+  std::vector<std::string> unshown_with_notice();  // error: what the user has not seen + notice
+  size_t drop_queued_parts();                      // returns how many
   bool has_placeholder() const { return !rec_.placeholder_id.empty(); }
   bool edits_left(int reserve) const;
 

@@ -2,6 +2,7 @@
 // One instance's state on one strand of the plugin's shared runtime, split by concern:
 //   family_channel.cpp    composition: construction, start, status, stop, destroy
 //   outbound.cpp          send (reply / send to chat) and edit, with uuid idempotency keys
+//   card_stream.cpp       streamed answers as CardKit streaming cards (render: card)
 //   webhook_handler.cpp   POST /hooks/<channel-id>: verify → challenge / event / reject
 // plus api_client (Open API) and inbound_handler (events → host), and the ws_supervisor in
 // websocket mode.
@@ -13,14 +14,19 @@
 #pragma once
 
 #include <chrono>
+#include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "feishu_lark/channel/api_client.hpp"
 #include "feishu_lark/channel/family_channel.hpp"
 #include "feishu_lark/channel/inbound.hpp"
 #include "feishu_lark/channel/ws_supervisor.hpp"
+#include "feishu_lark/proto/messages_api.hpp"
+#include "support/bounded_lru.hpp"
 #include "support/http_calls.hpp"
 #include "support/instance_core.hpp"
 #include "support/plugin_runtime.hpp"
@@ -33,6 +39,30 @@ struct outbound_request {
   std::string message_id;  // edit: the message to edit
   std::string text;
   std::string turn_id;
+  bool stream = false;  // send: PB_SEND_STREAM (edited until one final edit)
+  bool final = false;   // edit: PB_EDIT_FINAL
+};
+
+// Edits of a streaming card waiting for the update in flight: the newest text (and whether one
+// of them was the final edit), and the completions owed to the host (owed_ ids).
+struct pending_card_edit {
+  std::string text;
+  bool final = false;
+  std::vector<uint64_t> owed;
+};
+
+// A streamed answer shown as a CardKit card (card_stream.cpp), by the IM message id it was sent
+// as. One update in flight per card; edits arriving meanwhile are coalesced (only the latest text
+// goes out; every coalesced edit completes with its result).
+struct card_stream {
+  std::string message_id;
+  std::string card_id;
+  std::string element_id;
+  int64_t sequence = 0;  // the last one used on this card (content and settings share it)
+  std::string shown;     // the text the platform last accepted
+  bool closed = false;   // streaming mode off (by us or by the platform): no more updates
+  bool busy = false;
+  std::optional<pending_card_edit> waiting;
 };
 
 struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>,
@@ -47,6 +77,26 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   // outbound.cpp
   void send(outbound_request r, sdk::completion done);
   void edit(outbound_request r, sdk::completion done);
+  // Sends `m` (a reply to r.reply_to, falling back to the chat when that target is gone, or to
+  // r.chat_id) with a uuid derived from `seed` ("" = none); `done` gets the op that answered.
+  using deliver_done = std::function<void(api_op, const api_call_result&)>;
+  void deliver(const outbound_request& r, const outgoing& m, const std::string& seed,
+               const deliver_done& done);
+
+  // card_stream.cpp (on the strand)
+  void send_card(const outbound_request& r, uint64_t oid);
+  void edit_card(const std::shared_ptr<card_stream>& c, outbound_request r, uint64_t oid);
+  void run_card(const std::shared_ptr<card_stream>& c);
+  void put_card_content(const std::shared_ptr<card_stream>& c, const std::string& text,
+                        bool retried, std::function<void(api_error)> done);
+  void close_card(const std::shared_ptr<card_stream>& c, const std::string& summary, bool retried,
+                  std::function<void(api_error)> done);
+  void settle_card(const std::vector<uint64_t>& owed, const api_error& e,
+                   const std::string& message_id);
+  // A card this instance no longer remembers (a restart) but the host's store does: closed
+  // (best effort) and the edit fails PB_ERR_UNSUPPORTED. False when `message_id` is no card.
+  bool card_after_restart(const outbound_request& r, uint64_t oid);
+  void forget_card(const std::shared_ptr<card_stream>& c);  // its durable marker
 
   // webhook_handler.cpp
   void on_http(const sdk::http_request& req, const sdk::http_responder& respond);
@@ -81,6 +131,7 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
     int64_t next = 0;
   };
   std::optional<ws_status> last_ws_status_;
+  bounded_lru<std::shared_ptr<card_stream>> cards_{cfg_.card_states};
   pending_stop stop_;
 };
 

@@ -31,6 +31,7 @@ void family_channel::send(const pb_outbound_message& msg, sdk::completion done) 
   r.reply_to = std::string(sdk::view(msg.reply_to_message_id));
   r.text = std::string(sdk::view(msg.text));
   r.turn_id = std::string(sdk::view(msg.turn_id));
+  r.stream = (msg.flags & PB_SEND_STREAM) != 0;
   impl_->send(std::move(r), std::move(done));
 }
 void family_channel::edit(const pb_edit_request& req, sdk::completion done) {
@@ -39,6 +40,7 @@ void family_channel::edit(const pb_edit_request& req, sdk::completion done) {
   r.message_id = std::string(sdk::view(req.message_id));
   r.text = std::string(sdk::view(req.text));
   r.turn_id = std::string(sdk::view(req.turn_id));
+  r.final = sdk::is_final_edit(req);
   impl_->edit(std::move(r), std::move(done));
 }
 void family_channel::on_http(const sdk::http_request& req, sdk::http_responder respond) {

@@ -4,6 +4,8 @@
 #include <algorithm>
 #include <vector>
 
+#include "feishu_lark/proto/brand.hpp"
+
 namespace patchbay::plugins::feishu_family {
 
 event_decision decide_event(const envelope& env, const std::string& bot_open_id,
@@ -61,6 +63,7 @@ inbound_handler::inbound_handler(kit::strand strand, const channel_config& cfg,
                                  std::function<int64_t()> monotonic_ms)
     : strand_(std::move(strand)),
       group_require_mention_(cfg.group_require_mention),
+      text_edits_(cfg.render == render_mode::text),
       ttl_ms_(cfg.dedup_ttl.count()),
       host_(std::move(host)),
       monotonic_ms_(std::move(monotonic_ms)),
@@ -168,6 +171,10 @@ void inbound_handler::emit(const std::string& payload, const inbound_message& m,
   msg.mention_count = static_cast<uint32_t>(mention_ptrs.size());
   msg.sent_at_unix_ms = m.create_time_ms;
   msg.raw_json = sdk::str(payload);
+  // The plugin's edit budget is a streaming card's (none); a text message takes 20 edits.
+  pb_capabilities text_edits = sdk::make_capabilities();
+  text_edits.max_edits_per_message = text_max_edits;
+  if (text_edits_) msg.capabilities = &text_edits;
 
   std::weak_ptr<inbound_handler> w = shared_from_this();
   auto on_done = [w, answer, event_key, id = m.message_id](pb_inbound_disposition d,

@@ -68,6 +68,7 @@ class inbound_handler : public std::enable_shared_from_this<inbound_handler> {
 
   kit::strand strand_;
   const bool group_require_mention_;
+  const bool text_edits_;  // render: text — every message narrows the edit budget to 20
   const int64_t ttl_ms_;
   std::shared_ptr<host_gate> host_;
   std::function<int64_t()> monotonic_ms_;

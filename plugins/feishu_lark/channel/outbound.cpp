@@ -11,6 +11,9 @@
 // text, `[part k/N]` markers included), so a retry never posts twice while distinct parts do
 // not collide. Proactive sends carry the part in the turn_id already. Without a turn id: no uuid.
 //
+// A streamed answer (PB_SEND_STREAM) with render: card is a CardKit streaming card instead, and
+// the edits of such a message go to the card (card_stream.cpp).
+//
 // A reply whose target is gone (recalled, deleted, unknown id → not_found) falls back to a plain
 // send to the chat, as gateways do (docs/protocols/feishu-lark.md §3.4).
 #include "feishu_lark/channel/channel_impl.hpp"
@@ -38,6 +41,34 @@ void complete(std::optional<sdk::completion> c, api_op op, const api_call_result
 
 }  // namespace
 
+void family_channel::impl::deliver(const outbound_request& r, const outgoing& m,
+                                   const std::string& seed, const deliver_done& done) {
+  auto self = shared_from_this();
+  auto send_to_chat = [self, r, m, seed, done](const std::string& why) {
+    const std::string uuid2 = seed.empty() ? std::string() : derive_uuid(seed + "\nchat");
+    if (!why.empty())
+      self->log(PB_LOG_INFO, "reply target " + r.reply_to + " unusable (" + why +
+                                 "); sending to the chat instead");
+    api_request req = send_message_request(r.chat_id, detect_receive_id_type(r.chat_id), m, uuid2);
+    if (auto e = check_body_size(api_op::send, req, m.msg_type); !e.ok())
+      return done(api_op::send, api_call_result{e, 0, {}, {}});
+    self->api_->call(api_op::send, std::move(req), r.chat_id,
+                     [done](const api_call_result& res) { done(api_op::send, res); });
+  };
+  if (r.reply_to.empty()) return send_to_chat({});
+  const std::string uuid = seed.empty() ? std::string() : derive_uuid(seed);
+  api_request req = reply_message_request(r.reply_to, m, false, uuid);
+  if (auto e = check_body_size(api_op::reply, req, m.msg_type); !e.ok())
+    return done(api_op::reply, api_call_result{e, 0, {}, {}});
+  api_->call(api_op::reply, std::move(req), r.chat_id,
+             [self, done, send_to_chat, chat = r.chat_id](const api_call_result& res) {
+               if (res.error.kind == error_kind::not_found && !chat.empty() && !self->stopping_ &&
+                   !self->closed_)
+                 return send_to_chat(res.error.message);
+               done(api_op::reply, res);
+             });
+}
+
 void family_channel::impl::send(outbound_request r, sdk::completion done) {
   const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), r = std::move(r), oid] {
@@ -48,44 +79,15 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
     if (r.chat_id.empty() && r.reply_to.empty())
       return fail(PB_ERR_INVALID_INPUT, "no chat id and no message to reply to");
     if (r.text.empty()) return fail(PB_ERR_INVALID_INPUT, "empty text");
-    const outgoing m = text_message(r.text);
+    if (r.stream && self->cfg_.render == render_mode::card) return self->send_card(r, oid);
     const std::string seed = r.turn_id.empty() ? std::string() : r.turn_id + "\n" + r.text;
-    const std::string uuid = seed.empty() ? std::string() : derive_uuid(seed);
-
-    auto send_to_chat = [self, r, m, seed, oid](const std::string& why) {
-      const std::string uuid2 = seed.empty() ? std::string() : derive_uuid(seed + "\nchat");
-      if (!why.empty())
-        self->log(PB_LOG_INFO, "reply target " + r.reply_to + " unusable (" + why +
-                                   "); sending to the chat instead");
-      api_request req =
-          send_message_request(r.chat_id, detect_receive_id_type(r.chat_id), m, uuid2);
-      if (auto e = check_body_size(api_op::send, req, m.msg_type); !e.ok()) {
-        if (auto d = self->owed_.take(oid)) d->fail(static_cast<pb_error_code>(e.code), e.message);
-        return;
-      }
-      self->api_->call(api_op::send, std::move(req), r.chat_id,
-                       [self, oid](const api_call_result& res) {
-                         if (!res.error.ok())
-                           self->log(PB_LOG_WARN, "send failed: " + res.error.message);
-                         complete(self->owed_.take(oid), api_op::send, res);
-                         self->check_stopped();
-                       });
-    };
-    if (r.reply_to.empty()) return send_to_chat({});
-
-    api_request req = reply_message_request(r.reply_to, m, false, uuid);
-    if (auto e = check_body_size(api_op::reply, req, m.msg_type); !e.ok())
-      return fail(static_cast<pb_error_code>(e.code), e.message);
-    self->api_->call(api_op::reply, std::move(req), r.chat_id,
-                     [self, oid, send_to_chat, chat = r.chat_id](const api_call_result& res) {
-                       if (res.error.kind == error_kind::not_found && !chat.empty() &&
-                           !self->stopping_ && !self->closed_)
-                         return send_to_chat(res.error.message);
-                       if (!res.error.ok())
-                         self->log(PB_LOG_WARN, "reply failed: " + res.error.message);
-                       complete(self->owed_.take(oid), api_op::reply, res);
-                       self->check_stopped();
-                     });
+    self->deliver(
+        r, text_message(r.text), seed, [self, oid](api_op op, const api_call_result& res) {
+          if (!res.error.ok())
+            self->log(PB_LOG_WARN, std::string(to_string(op)) + " failed: " + res.error.message);
+          complete(self->owed_.take(oid), op, res);
+          self->check_stopped();
+        });
   });
 }
 
@@ -98,6 +100,8 @@ void family_channel::impl::edit(outbound_request r, sdk::completion done) {
     if (self->closed_ || self->stopping_) return fail(PB_ERR_RETRYABLE, "channel stopping");
     if (r.message_id.empty()) return fail(PB_ERR_INVALID_INPUT, "no message id to edit");
     if (r.text.empty()) return fail(PB_ERR_INVALID_INPUT, "empty text");
+    if (auto card = self->cards_.get(r.message_id)) return self->edit_card(*card, r, oid);
+    if (self->card_after_restart(r, oid)) return;
     const outgoing m = text_message(r.text);
     auto req = edit_message_request(r.message_id, m);
     if (!req) return fail(PB_ERR_UNSUPPORTED, "only text and post messages can be edited");

@@ -112,6 +112,19 @@ bool lookup_for(api_op op, int64_t c, rule& r) {
     case 230075:  // send/reply: encrypted chat · edit: the edit window passed
       r = {PB_ERR_UNSUPPORTED, edit ? error_kind::edit_unsupported : error_kind::permission};
       return true;
+    case 200850:  // card: streaming mode timed out (10 minutes after it was turned on)
+    case 300309:  // card: streaming mode is closed
+      if (op != api_op::card) return lookup(c, r);
+      r = {PB_ERR_UNSUPPORTED, error_kind::stream_closed};
+      return true;
+    case 300317:  // card: sequence conflict
+      if (op != api_op::card) return lookup(c, r);
+      r = {PB_ERR_RETRYABLE, error_kind::sequence_conflict};
+      return true;
+    case 300313:  // card: element not found
+      if (op != api_op::card) return lookup(c, r);
+      r = {PB_ERR_NOT_FOUND, error_kind::not_found};
+      return true;
     default:
       return lookup(c, r);
   }
@@ -161,6 +174,8 @@ const char* to_string(api_op op) {
       return "edit";
     case api_op::patch_card:
       return "card patch";
+    case api_op::card:
+      return "card update";
     case api_op::other:
       return "request";
   }
@@ -189,6 +204,10 @@ const char* to_string(error_kind k) {
       return "edit_limit";
     case error_kind::edit_unsupported:
       return "edit_unsupported";
+    case error_kind::stream_closed:
+      return "stream_closed";
+    case error_kind::sequence_conflict:
+      return "sequence_conflict";
     case error_kind::not_found:
       return "not_found";
     case error_kind::invalid_input:

@@ -16,6 +16,10 @@
 //   (edit window), 230073/230074, 230031 (PATCH > 14 d) → unsupported: send new messages instead
 //   230011 recalled, 230110 deleted, 232009 dissolved,
 //   99992354 bad message id, 99992351/60/63 bad user ids → not_found
+//   card (CardKit, §3.8): 200850 streaming timed out,
+//   300309 streaming closed                           → unsupported, stream_closed (terminal)
+//   card: 300317 sequence conflict                    → retryable, sequence_conflict
+//   card: 300313 element not found                    → not_found
 //   HTTP 5xx, an unreadable body, 230049 (being sent)   → retryable
 //   other non-zero codes                              → rejected (4xx) or retryable (5xx)
 //
@@ -31,20 +35,22 @@
 
 namespace patchbay::plugins::feishu_family {
 
-enum class api_op { token, bot_info, send, reply, edit, patch_card, other };
+enum class api_op { token, bot_info, send, reply, edit, patch_card, card, other };
 const char* to_string(api_op op);
 
 enum class error_kind {
   none,
   rate_limited,
-  token_invalid,     // refetch the tenant token and retry once
-  bad_credentials,   // app id / secret wrong
-  app_unavailable,   // disabled, not installed, bot capability off: report `failed`
-  permission,        // scope, IP allowlist, not in the chat, outside availability …
-  quota_exceeded,    // 99991403 monthly quota
-  message_too_long,  // 230025
-  edit_limit,        // 230072 on edit: the 20-edit cap
-  edit_unsupported,  // edit window passed, secret chat, card too old …
+  token_invalid,      // refetch the tenant token and retry once
+  bad_credentials,    // app id / secret wrong
+  app_unavailable,    // disabled, not installed, bot capability off: report `failed`
+  permission,         // scope, IP allowlist, not in the chat, outside availability …
+  quota_exceeded,     // 99991403 monthly quota
+  message_too_long,   // 230025
+  edit_limit,         // 230072 on edit: the 20-edit cap
+  edit_unsupported,   // edit window passed, secret chat, card too old …
+  stream_closed,      // card: streaming mode ended (200850 timeout, 300309 closed): terminal
+  sequence_conflict,  // card: 300317, the sequence was not above the card's last one
   not_found,
   invalid_input,
   transient,  // 5xx, unreadable answer, message being sent

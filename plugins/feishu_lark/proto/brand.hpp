@@ -35,6 +35,9 @@ inline bool valid_app_id(std::string_view id) {
   return true;
 }
 
+// A text message takes at most 20 edits (error 230072 beyond that, §3.5).
+inline constexpr uint32_t text_max_edits = 20;
+
 // What both brands can do (docs/protocols/feishu-lark.md §3.5 and §5).
 inline pb_capabilities capabilities() noexcept {
   pb_capabilities c = sdk::make_capabilities();
@@ -50,7 +53,9 @@ inline pb_capabilities capabilities() noexcept {
   c.reply_token = PB_REPLY_TOKEN_NONE;  // replies are addressed by chat / message id
   // 5 QPS per recipient and per group (§5): two edits a second leaves room for new parts.
   c.min_edit_interval_ms = 500;
-  c.max_edits_per_message = 20;  // error 230072 beyond that
+  // A streamed answer is a CardKit card (render: card, §3.8) whose updates have no count cap;
+  // with render: text every inbound message narrows this to text_max_edits.
+  c.max_edits_per_message = 0;
   return c;
 }
 

@@ -38,7 +38,9 @@ constexpr std::string_view known_keys[] = {"app_id",
                                            "rate_app_per_minute",
                                            "rate_app_burst",
                                            "rate_chat_per_second",
-                                           "rate_chat_burst"};
+                                           "rate_chat_burst",
+                                           "render",
+                                           "card_states"};
 
 constexpr int64_t day_ms = 86'400'000;
 
@@ -115,6 +117,15 @@ channel_config parse_channel_config(std::string_view json_text, const brand_defa
   c.limits.app.burst = static_cast<double>(get_int(o, "rate_app_burst", 50, 1, 100'000));
   c.limits.chat.rate_per_s = get_number(o, "rate_chat_per_second", 4.0, 0.01, 10'000.0);
   c.limits.chat.burst = static_cast<double>(get_int(o, "rate_chat_burst", 4, 1, 100'000));
+  if (std::string render = get_string(o, "render"); !render.empty()) {
+    if (render == "card")
+      c.render = render_mode::card;
+    else if (render == "text")
+      c.render = render_mode::text;
+    else
+      fail("render must be \"card\" or \"text\"");
+  }
+  c.card_states = static_cast<std::size_t>(get_int(o, "card_states", 1024, 1, 1'000'000));
   return c;
 }
 

@@ -21,6 +21,11 @@
 //   fragment_timeout_ms (10000)        an incomplete fragmented event is dropped (never acked)
 //   connect_timeout_ms (10000), handshake_timeout_ms (10000), api_timeout_ms (15000)
 //   rate_app_per_minute (1000), rate_app_burst (50), rate_chat_per_second (4), rate_chat_burst (4)
+//                                      (a streaming card's updates are paced by the chat bucket
+//                                      of their own, keyed by the card: under 10 per card and s)
+//   render (string, "card")            "card": a streamed answer (PB_SEND_STREAM) is a CardKit
+//                                      streaming card; "text": a text message edited in place
+//   card_states (int, 1024)            streaming cards remembered (LRU) for their edits
 //
 // Thread safety: plain data.
 #pragma once
@@ -37,6 +42,7 @@
 namespace patchbay::plugins::feishu_family {
 
 enum class transport_mode { websocket, webhook };
+enum class render_mode { card, text };
 const char* to_string(transport_mode m);
 
 // What makes the feishu plugin different from the lark one.
@@ -66,6 +72,8 @@ struct channel_config {
   std::chrono::milliseconds handshake_timeout{10'000};
   std::chrono::milliseconds api_timeout{15'000};
   rate_limits limits;
+  render_mode render = render_mode::card;
+  std::size_t card_states = 1024;
 };
 
 // Parses and validates; throws std::invalid_argument with a text that never contains a value.

@@ -14,6 +14,7 @@
 #include <mutex>
 
 #include "outbound/worker.hpp"
+#include "patchbay/pb_messages.h"
 #include "patchbay/pb_types.h"
 #include "state/store.hpp"
 
@@ -340,6 +341,41 @@ TEST_F(WorkerTest, RowsOfAPreviousRunAreResumedInOrderWithTheSamePayload) {
   platform.ok();
   EXPECT_EQ(recovered, (std::vector<std::string>{"ch:e-first", "ch:e-second"}));
   EXPECT_TRUE(store->outbound().rows().empty());
+}
+
+// A streamed placeholder (PB_SEND_STREAM) and its final edit (PB_EDIT_FINAL) keep their flags in
+// the stored op: after a restart the resumed ops carry them to the plugin.
+TEST_F(WorkerTest, StreamFlagsSurviveARestart) {
+  state::outbound_row r;
+  r.instance = "ch";
+  r.ordering_key = "k";
+  r.turn_id = "ch:e-stream";
+  r.kind = outbound_kind::placeholder;
+  r.idempotency_key = r.turn_id + "#1";
+  messages::outbound_op send;
+  send.send.conversation_id = "C";
+  send.send.text = "Hel";
+  send.send.flags = PB_SEND_STREAM;
+  w->submit(r, send, [](const messages::op_result&) {});
+  r.kind = outbound_kind::final_edit;
+  r.idempotency_key = r.turn_id + "#2";
+  messages::outbound_op edit;
+  edit.is_edit = true;
+  edit.edit = messages::edit_request{"C", "m1", "", "Hello", r.turn_id, PB_EDIT_FINAL};
+  w->submit(r, edit, [](const messages::op_result&) {});
+  settle();
+  ASSERT_EQ(platform.pending.size(), 1u);
+  platform.pending.clear();
+  platform.history.clear();
+  reopen();
+  w->resume([](const state::outbound_row&, const messages::op_result&) {});
+  ASSERT_EQ(platform.pending.size(), 1u);
+  EXPECT_EQ(platform.pending[0].msg.flags, PB_SEND_STREAM);
+  platform.ok("m1");
+  ASSERT_EQ(platform.pending.size(), 1u);
+  ASSERT_TRUE(platform.pending[0].is_edit);
+  EXPECT_EQ(platform.pending[0].req.flags, PB_EDIT_FINAL);
+  EXPECT_EQ(platform.pending[0].req.text, "Hello");
 }
 
 }  // namespace

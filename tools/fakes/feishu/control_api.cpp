@@ -56,7 +56,21 @@ outcome fake_feishu::control(const kit::http_request& req) {
     o.response = json_response(200, connections_json(app_filter));
   } else if (!post && what == "messages") {
     const std::string chat = common::query_param(req.query, "chat_id").value_or("");
-    o.response = json_response(200, json::object{{"messages", messages_.to_json(chat)}});
+    auto list = messages_.to_json(chat);
+    // A message showing a card entity shows the card's current text (and its update history).
+    for (auto& v : list) {
+      auto& m = v.as_object();
+      const auto* card = cards_.find(std::string(m.at("card_id").as_string()));
+      if (!card) continue;
+      m["text"] = card->text();
+      json::array history;
+      for (const auto& h : card->history)
+        if (h.what != "settings") history.emplace_back(h.text);
+      m["history"] = std::move(history);
+    }
+    o.response = json_response(200, json::object{{"messages", std::move(list)}});
+  } else if (!post && what == "cards") {
+    o.response = json_response(200, json::object{{"cards", cards_.to_json(now(), card_limits())}});
   } else if (!post && what == "requests") {
     o.response = json_response(200, json::object{{"requests", log_.to_json()}});
   } else if (!post && what == "config") {
@@ -239,7 +253,8 @@ outcome fake_feishu::arm_fault(const json::object& body) {
     o.commands = for_app_conns(app_id, proto);
     affected = o.commands.size();
   } else if (kind == "refuse_discovery" || kind == "refuse_handshake" || kind == "rate_limit" ||
-             kind == "invalid_token") {
+             kind == "invalid_token" || kind == "card_error" || kind == "card_settings_error" ||
+             kind == "card_create_error") {
     faults_.arm({kind, app_id, count, body});
     affected = 1;
   } else if (kind == "pong_config") {
@@ -307,6 +322,7 @@ void fake_feishu::reset() {
   faults_.clear();
   events_.clear();
   messages_.clear();
+  cards_.clear();
   log_.clear();
   queued_.clear();
   discoveries_.clear();

@@ -25,6 +25,7 @@
 #include <boost/json/object.hpp>
 
 #include "apps.hpp"
+#include "card_store.hpp"
 #include "event_json.hpp"
 #include "event_store.hpp"
 #include "faults.hpp"
@@ -131,6 +132,9 @@ class fake_feishu {
   kit::http_response send_message(api_ctx& c, const std::string& reply_to);
   kit::http_response edit_message(api_ctx& c, const std::string& id);
   kit::http_response patch_card(api_ctx& c, const std::string& id);
+  // cardkit_api.cpp: /open-apis/cardkit/v1/cards…
+  kit::http_response cardkit(api_ctx& c, std::string_view rest);
+  card_store::limits card_limits() const;
   boost::json::object message_json(const stored_message& m) const;
 
   // ws_side.cpp: the long connection and event delivery
@@ -165,6 +169,7 @@ class fake_feishu {
   wire_log log_;
   event_store events_;
   message_store messages_;
+  card_store cards_;
   std::map<std::uint64_t, connection> conns_;  // bounded: ended ones pruned oldest first
   std::uint64_t next_conn_ = 1;
   std::unordered_map<std::string, std::vector<std::uint64_t>> open_by_app_;

@@ -23,6 +23,7 @@ class id_source {
   std::string union_id() { return "on_" + hex(32); }
   std::string chat_id() { return "oc_" + hex(32); }
   std::string message_id() { return "om_" + hex(32); }
+  std::string card_id() { return "7" + hex(18); }
   std::string event_id() { return hex(32); }
   std::string tenant_token() { return "t-g" + alnum(40); }
   std::string ticket() { return alnum(32); }

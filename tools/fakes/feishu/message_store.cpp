@@ -99,6 +99,7 @@ json::array message_store::to_json(std::string_view chat_filter) const {
                                {"text", m.text},
                                {"reply_to", m.reply_to},
                                {"uuid", m.uuid},
+                               {"card_id", m.card_id},
                                {"edits", m.edits},
                                {"patches", m.patches},
                                {"create_time_ms", m.create_ms},

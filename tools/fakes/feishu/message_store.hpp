@@ -30,6 +30,7 @@ struct stored_message {
   std::string reply_to;  // parent message id for replies
   std::string root_id;
   std::string uuid;
+  std::string card_id;   // an interactive message showing a card entity (§3.8)
   bool from_bot = true;  // false: an injected inbound message (reply target only)
   std::int64_t create_ms = 0;
   std::int64_t update_ms = 0;

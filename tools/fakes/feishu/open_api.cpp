@@ -68,13 +68,16 @@ kit::http_response fake_feishu::open_api(const kit::http_request& req, std::uint
     if (req.method != "GET") return api_error(log_id, 405, 405, "method not allowed");
     return bot_info(c);
   }
-  if (req.path.rfind(messages_prefix, 0) != 0) {
+  constexpr std::string_view cards_prefix = "/open-apis/cardkit/v1/cards";
+  const bool cardkit_path = req.path.rfind(cards_prefix, 0) == 0;
+  if (req.path.rfind(messages_prefix, 0) != 0 && !cardkit_path) {
     return api_error(log_id, 404, 404, "404 page not found");
   }
   if (c.app->disabled) return api_error(log_id, 400, 99991662, "app not in use");
   if (const auto err = common::parse_object(req.body, c.body); !err.empty()) {
     return api_error(log_id, 400, 230001, "invalid request parameter: " + err);
   }
+  if (cardkit_path) return cardkit(c, std::string_view(req.path).substr(cards_prefix.size()));
   std::string_view rest = std::string_view(req.path).substr(messages_prefix.size());
   if (rest.empty()) {
     if (req.method != "POST") return api_error(log_id, 405, 405, "method not allowed");
@@ -206,6 +209,20 @@ kit::http_response fake_feishu::send_message(api_ctx& c, const std::string& repl
     }
   }
   m.message_id = ids_.message_id();
+  if (msg_type == "interactive") {
+    // A card entity (§3.8) is sent once, by the app that created it.
+    const auto& pc = parsed.get_object();
+    const auto* t = pc.if_contains("type");
+    const auto* d = pc.if_contains("data");
+    if (t && t->is_string() && t->get_string() == "card") {
+      const auto* id = d && d->is_object() ? d->get_object().if_contains("card_id") : nullptr;
+      if (!id || !id->is_string()) return bad("card content without data.card_id");
+      if (auto a = cards_.attach(c.app->creds.app_id, std::string(id->get_string()), m.message_id);
+          a.code != 0)
+        return api_error(c.log_id, 400, a.code, a.msg);
+      m.card_id = std::string(id->get_string());
+    }
+  }
   m.app_id = c.app->creds.app_id;
   m.msg_type = msg_type;
   m.content = std::string(content->get_string());

@@ -50,6 +50,12 @@ std::string apply_settings(settings& s, const json::object& body) {
     } else if (k == "edit_cap") {
       if (!int_in(v, 0, 1'000'000, x)) return "edit_cap must be in [0, 1000000]";
       n.edit_cap = static_cast<int>(x);
+    } else if (k == "card_streaming_timeout_ms") {
+      if (!int_in(v, 1, 86'400'000, x)) return "card_streaming_timeout_ms must be in [1, 86400000]";
+      n.card_streaming_timeout_ms = x;
+    } else if (k == "card_rate_per_s") {
+      if (!int_in(v, 1, 1'000'000, x)) return "card_rate_per_s must be in [1, 1000000]";
+      n.card_rate_per_s = static_cast<int>(x);
     } else if (k == "max_connections_per_app") {
       if (!int_in(v, 1, 100'000, x)) return "max_connections_per_app must be in [1, 100000]";
       n.max_connections_per_app = static_cast<std::size_t>(x);
@@ -81,6 +87,8 @@ json::object settings_json(const settings& s) {
                       {"reconnect_count", s.reconnect_count},
                       {"pong_with_config", s.pong_with_config},
                       {"edit_cap", s.edit_cap},
+                      {"card_streaming_timeout_ms", s.card_streaming_timeout_ms},
+                      {"card_rate_per_s", s.card_rate_per_s},
                       {"max_connections_per_app", s.max_connections_per_app},
                       {"queue_limit", s.queue_limit},
                       {"bad_credentials_code", s.bad_credentials_code},

@@ -25,6 +25,10 @@ struct settings {
   std::int32_t reconnect_count = -1;
   bool pong_with_config = true;  // every pong carries the ClientConfig (node-sdk needs one)
   int edit_cap = 20;
+  // CardKit (§3.8): streaming mode ends this long after it was turned on (the platform's 10 min;
+  // tests scale it down); content/settings updates per card in any second.
+  std::int64_t card_streaming_timeout_ms = 600'000;
+  int card_rate_per_s = 10;
   std::size_t max_connections_per_app = 50;
   std::size_t queue_limit = 10'000;                // events waiting for a connection, per app
   std::int64_t bad_credentials_code = 1000040345;  // discovery with a wrong AppSecret

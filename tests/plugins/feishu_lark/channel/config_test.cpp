@@ -156,3 +156,20 @@ TEST(FeishuConfig, SecretsAreTrimmedAndBlanksRefused) {
 }
 
 }  // namespace
+
+namespace {
+// render: card (the default for both brands) streams answers into CardKit cards; text keeps the
+// edited text message; anything else is refused naming the key.
+TEST(FeishuConfig, RenderIsCardByDefaultOrText) {
+  EXPECT_EQ(fam::parse_channel_config(base(), feishu).render, fam::render_mode::card);
+  EXPECT_EQ(fam::parse_channel_config(base(R"(,"encrypt_key":"ek")"), lark).render,
+            fam::render_mode::card);
+  EXPECT_EQ(fam::parse_channel_config(base(R"(,"render":"text")"), feishu).render,
+            fam::render_mode::text);
+  auto c = fam::parse_channel_config(base(R"(,"render":"card","card_states":16)"), feishu);
+  EXPECT_EQ(c.render, fam::render_mode::card);
+  EXPECT_EQ(c.card_states, 16u);
+  EXPECT_NE(error_of(base(R"(,"render":"html")")).find("render"), std::string::npos);
+  EXPECT_NE(error_of(base(R"(,"card_states":0)")).find("card_states"), std::string::npos);
+}
+}  // namespace

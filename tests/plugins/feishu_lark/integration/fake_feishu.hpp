@@ -57,6 +57,13 @@ class fake_feishu : public pbfake::fake_process {
   json::array events() const { return list("/_fake/events", "events"); }
   json::array messages() const { return list("/_fake/messages", "messages"); }
   json::array requests() const { return list("/_fake/requests", "requests"); }
+  // CardKit card entities with their update history and state (tools/fakes/README.md).
+  json::array cards() const { return list("/_fake/cards", "cards"); }
+  json::object card(const std::string& card_id) const {
+    for (const auto& c : cards())
+      if (str(c, "card_id") == card_id) return c.as_object();
+    return {};
+  }
   json::object connections_log() const {
     auto v = call("GET", "/_fake/connections");
     return v.is_object() ? v.as_object() : json::object{};

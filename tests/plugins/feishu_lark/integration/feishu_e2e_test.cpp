@@ -1,8 +1,9 @@
 // The real feishu and lark plugin .so files in a real `patchbay run`, against the fake Feishu/Lark
-// server over TLS, with the echo agent: a message is answered with a streamed reply whose edits
-// stay within the platform's edit budget; a long answer is chunked within the limit; duplicate
-// and re-pushed events are answered once; group messages only when the bot is mentioned; webhook
-// mode (challenge, encrypted and signed events, forgeries refused); both plugins side by side.
+// server over TLS, with the echo agent: with `render: text` a message is answered with a streamed
+// text reply whose edits stay within the platform's edit budget (cards: feishu_cards_test.cpp); a
+// long answer is chunked within the limit; duplicate and re-pushed events are answered once; group
+// messages only when the bot is mentioned; webhook mode (challenge, encrypted and signed events,
+// forgeries refused); both plugins side by side.
 #include <signal.h>
 
 #include "fake_feishu.hpp"
@@ -34,8 +35,9 @@ bool answered_with(const fake_feishu& fake, const std::string& message_id,
 TEST(FeishuE2E, MessageIsAnsweredWithStreamedEditsWithinTheBudget) {
   fake_feishu fake;
   ASSERT_FALSE(fake.apps.empty()) << fake.logs();
-  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket"),
-                 echo_agent(16, 150));
+  host_fixture h(
+      channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket", "      render: text\n"),
+      echo_agent(16, 150));
   ASSERT_FALSE(h.base.empty()) << h.logs();
   ASSERT_TRUE(connected(h, "fs")) << h.logs() << fake.logs();
 
@@ -47,7 +49,9 @@ TEST(FeishuE2E, MessageIsAnsweredWithStreamedEditsWithinTheBudget) {
   ASSERT_FALSE(mid.empty());
   ASSERT_TRUE(answered_with(fake, mid, text)) << h.logs() << fake.logs();
   auto replies = fake.bot_messages(mid);
-  ASSERT_EQ(replies.size(), 1u);  // one message, streamed by edits
+  ASSERT_EQ(replies.size(), 1u);                   // one message, streamed by edits
+  EXPECT_EQ(str(replies[0], "msg_type"), "text");  // render: text keeps the edit path
+  EXPECT_TRUE(fake.cards().empty());
   const int64_t edits = num(replies[0], "edits");
   EXPECT_GE(edits, 1);
   EXPECT_LE(edits, 20);
@@ -62,8 +66,9 @@ TEST(FeishuE2E, MessageIsAnsweredWithStreamedEditsWithinTheBudget) {
 
 TEST(FeishuE2E, ManyDeltasStillStayWithinTheEditBudget) {
   fake_feishu fake;
-  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket"),
-                 echo_agent(200, 40));  // ~8 s of deltas, far more than 20 edits' worth
+  host_fixture h(
+      channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket", "      render: text\n"),
+      echo_agent(200, 40));  // ~8 s of deltas, far more than 20 edits' worth
   ASSERT_TRUE(connected(h, "fs")) << h.logs();
   std::string text;
   for (int i = 0; i < 200; ++i) text += "w" + std::to_string(i) + " ";

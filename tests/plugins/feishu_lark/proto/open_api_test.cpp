@@ -205,5 +205,7 @@ TEST(Brand, DomainsAndAppIds) {
   EXPECT_FALSE(fam::valid_app_id("cli_0123456789abcdeg"));
   EXPECT_FALSE(fam::valid_app_id("cli_0123456789abcde"));
   EXPECT_FALSE(fam::valid_app_id("xli_0123456789abcdef"));
-  EXPECT_EQ(fam::capabilities().max_edits_per_message, 20u);
+  // No per-message edit cap: a streaming card has none; render: text narrows each message to 20.
+  EXPECT_EQ(fam::capabilities().max_edits_per_message, 0u);
+  EXPECT_EQ(fam::text_max_edits, 20u);
 }
