@@ -94,8 +94,8 @@ net::awaitable<bool> http_connection<Stream>::write_response(http_response r, un
     http::file_body::value_type file;
     error_code open_ec;
     file.open(r.body_file.c_str(), beast::file_mode::scan, open_ec);
-    if (!open_ec) co_return co_await write_file(std::move(r), std::move(file), version,
-                                                keep_alive, head);
+    if (!open_ec)
+      co_return co_await write_file(std::move(r), std::move(file), version, keep_alive, head);
     r = simple_response(404, "the file is no longer available");
   }
   http::response<http::string_body> res;

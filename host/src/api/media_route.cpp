@@ -35,7 +35,8 @@ void handle_media(api_context& ctx, const std::shared_ptr<kit::http_exchange>& e
   }
   const std::string id = req.path.substr(std::string_view("/v1/media/").size());
   if (!valid_id(id))
-    return ex->respond(to_http(media::error_reply(404, "not_found", "unknown or expired media id")));
+    return ex->respond(
+        to_http(media::error_reply(404, "not_found", "unknown or expired media id")));
   ctx.media->get(id, [ex](media::reply r) { ex->respond(to_http(std::move(r))); });
 }
 
@@ -53,6 +54,31 @@ std::function<media::fetch_start(const media::fetch_call&, media::fetch_done)> m
         [done = std::move(done)](const messages::op_result& r) { done(r); });
     return media::fetch_start::started;
   };
+}
+
+void write_media_metrics(metrics::text_writer& w, const media::media_counts& c) {
+  using metrics::metric_type;
+  auto n = [](const std::atomic<uint64_t>& a) { return a.load(std::memory_order_relaxed); };
+  w.family("patchbay_media_requests_total",
+           "GET /v1/media answers with the file (from the cache or a fresh download).",
+           metric_type::counter);
+  w.sample("patchbay_media_requests_total", {}, n(c.served));
+  w.family("patchbay_media_fetches_total",
+           "Attachment downloads through a plugin, by outcome (started, failed, timeout, "
+           "too_large).",
+           metric_type::counter);
+  w.sample("patchbay_media_fetches_total", {{"outcome", "started"}}, n(c.fetches));
+  w.sample("patchbay_media_fetches_total", {{"outcome", "failed"}}, n(c.fetch_failed));
+  w.sample("patchbay_media_fetches_total", {{"outcome", "timeout"}}, n(c.fetch_timeouts));
+  w.sample("patchbay_media_fetches_total", {{"outcome", "too_large"}}, n(c.too_large));
+  w.family("patchbay_media_fetched_bytes_total", "Bytes of attachments downloaded into the cache.",
+           metric_type::counter);
+  w.sample("patchbay_media_fetched_bytes_total", {}, n(c.fetched_bytes));
+  w.family("patchbay_media_cache_bytes", "Bytes of attachments in the on-disk cache.",
+           metric_type::gauge);
+  w.sample("patchbay_media_cache_bytes", {}, n(c.cache_bytes));
+  w.family("patchbay_media_cache_files", "Attachments in the on-disk cache.", metric_type::gauge);
+  w.sample("patchbay_media_cache_files", {}, n(c.cache_files));
 }
 
 }  // namespace patchbay::api

@@ -7,6 +7,7 @@
 
 #include "api/routes.hpp"
 #include "media/media_service.hpp"
+#include "metrics/exposition.hpp"
 
 namespace patchbay::api {
 
@@ -17,5 +18,8 @@ void handle_media(api_context& ctx, const std::shared_ptr<kit::http_exchange>& e
 // fetch_attachment if it has one.
 std::function<media::fetch_start(const media::fetch_call&, media::fetch_done)> media_fetcher(
     plugin::instance_directory& channels);
+
+// The media service's families for /metrics (docs/metrics.md).
+void write_media_metrics(metrics::text_writer& w, const media::media_counts& c);
 
 }  // namespace patchbay::api

@@ -64,7 +64,7 @@ struct media_config {
   std::string cache_dir;  // default: <directory of host.state.path>/media
   std::uint64_t cache_max_bytes = std::uint64_t{512} << 20;  // LRU-bounded on-disk cache
   std::chrono::seconds cache_ttl{3600};                      // a cached file's lifetime
-  std::chrono::seconds url_ttl{900};  // a media URL's lifetime, from its turn's start
+  std::chrono::seconds url_ttl{900};                // a media URL's lifetime, from its turn's start
   std::chrono::milliseconds fetch_timeout{60'000};  // the plugin's download, else 504
   source_pos pos;
 };

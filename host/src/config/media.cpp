@@ -28,12 +28,12 @@ void read_media(context& ctx, const field* f, const std::string& state_path, med
         out.cache_ttl = std::chrono::seconds(*n);
     }
     if (const field* e = find_entry(entries, "url_ttl_s")) {
-      if (auto n = read_int(ctx, *e, 10, 7 * day_s, "a number of seconds from 10 to 604800"))
+      if (auto n = read_int(ctx, *e, 1, 7 * day_s, "a number of seconds from 1 to 604800"))
         out.url_ttl = std::chrono::seconds(*n);
     }
     if (const field* e = find_entry(entries, "fetch_timeout_ms")) {
-      if (auto n = read_int(ctx, *e, 100, 3'600'000,
-                            "a number of milliseconds from 100 to 3600000"))
+      if (auto n =
+              read_int(ctx, *e, 100, 3'600'000, "a number of milliseconds from 100 to 3600000"))
         out.fetch_timeout = std::chrono::milliseconds(*n);
     }
     if (const field* e = find_entry(entries, "cache_dir")) {

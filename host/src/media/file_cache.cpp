@@ -27,8 +27,8 @@ std::string file_cache::temp_path(const std::string& id) {
 }
 
 std::optional<cached_file> file_cache::insert(const std::string& id, const std::string& temp,
-                                              uint64_t size, std::string mime_type,
-                                              int64_t now_ms, std::string* error) {
+                                              uint64_t size, std::string mime_type, int64_t now_ms,
+                                              std::string* error) {
   if (auto old = entries_.find(id); old != entries_.end()) remove(old);
   const std::string path = (fs::path(dir_) / (id + ".media")).string();
   std::error_code ec;

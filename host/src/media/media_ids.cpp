@@ -19,8 +19,9 @@ id_book::id_book(std::string secret, std::size_t max_entries)
 
 std::string id_book::mint(const std::string& turn_id, std::size_t index, source src,
                           int64_t expires_unix_ms, int64_t now_unix_ms) {
-  const std::string mac =
-      common::hmac_sha256(secret_, turn_id + "\x1f" + std::to_string(index) + "\x1f" "media");
+  const std::string mac = common::hmac_sha256(secret_, turn_id + "\x1f" + std::to_string(index) +
+                                                           "\x1f"
+                                                           "media");
   std::string id = common::hex(std::string_view(mac).substr(0, 16));
   std::lock_guard lk(mu_);
   prune(now_unix_ms);

@@ -63,8 +63,7 @@ std::string service::mint(const std::string& turn_id, std::size_t index, source 
                           int64_t turn_start_unix_ms) {
   const int64_t ttl_ms =
       std::chrono::duration_cast<std::chrono::milliseconds>(cfg_.url_ttl).count();
-  return ids_.mint(turn_id, index, std::move(src), turn_start_unix_ms + ttl_ms,
-                   env_.now_unix_ms());
+  return ids_.mint(turn_id, index, std::move(src), turn_start_unix_ms + ttl_ms, env_.now_unix_ms());
 }
 
 std::optional<media_entry> service::find(const std::string& id) {
@@ -100,17 +99,16 @@ void service::get_on_strand(const std::string& id, std::function<void(reply)> do
   }
   const uint64_t gen = ++generation_;
   const std::string temp = cache_.temp_path(id);
-  auto started =
-      env_.fetch(fetch_call{entry->src, temp, cfg_.max_bytes},
-                 [w = weak_from_this(), post = env_.post, id, gen,
-                  temp](const messages::op_result& r) {
-                   post([w, id, gen, temp, r] {
-                     if (auto self = w.lock())
-                       self->finished(id, gen, temp, r);
-                     else
-                       remove_file(temp);
-                   });
-                 });
+  auto started = env_.fetch(
+      fetch_call{entry->src, temp, cfg_.max_bytes},
+      [w = weak_from_this(), post = env_.post, id, gen, temp](const messages::op_result& r) {
+        post([w, id, gen, temp, r] {
+          if (auto self = w.lock())
+            self->finished(id, gen, temp, r);
+          else
+            remove_file(temp);
+        });
+      });
   if (started == fetch_start::unsupported) {
     remove_file(temp);
     return done(error_reply(501, "unsupported",
@@ -131,10 +129,9 @@ void service::get_on_strand(const std::string& id, std::function<void(reply)> do
   d.temp = temp;
   d.entry = std::move(*entry);
   d.waiters.push_back(std::move(done));
-  d.timer = env_.sched->schedule(cfg_.fetch_timeout,
-                                 [w = weak_from_this(), id, gen] {
-                                   if (auto self = w.lock()) self->timed_out(id, gen);
-                                 });
+  d.timer = env_.sched->schedule(cfg_.fetch_timeout, [w = weak_from_this(), id, gen] {
+    if (auto self = w.lock()) self->timed_out(id, gen);
+  });
   downloads_.emplace(id, std::move(d));
 }
 
@@ -175,8 +172,8 @@ void service::finished(const std::string& id, uint64_t generation, const std::st
   if (ec) {
     counts_.fetch_failed.fetch_add(1, std::memory_order_relaxed);
     remove_file(d.temp);
-    return answer_all(d, error_reply(502, "fetch_failed",
-                                     "the plugin reported success but wrote no file"));
+    return answer_all(
+        d, error_reply(502, "fetch_failed", "the plugin reported success but wrote no file"));
   }
   if (size > cfg_.max_bytes) {
     counts_.too_large.fetch_add(1, std::memory_order_relaxed);
@@ -187,8 +184,7 @@ void service::finished(const std::string& id, uint64_t generation, const std::st
   }
   counts_.fetched_bytes.fetch_add(size, std::memory_order_relaxed);
   std::string err;
-  auto f = cache_.insert(id, d.temp, size,
-                         safe_mime(r.mime_type, d.entry.src.attachment.mime_type),
+  auto f = cache_.insert(id, d.temp, size, safe_mime(r.mime_type, d.entry.src.attachment.mime_type),
                          env_.now_unix_ms(), &err);
   update_gauges();
   schedule_sweep();
@@ -221,10 +217,9 @@ reply service::file_reply(const media_entry& e, const cached_file& f) {
   r.status = 200;
   r.content_type = f.mime_type;
   r.body_file = f.path;
-  r.headers.emplace_back("Content-Disposition",
-                         content_disposition(e.src.attachment.name.empty()
-                                                 ? e.id
-                                                 : e.src.attachment.name));
+  r.headers.emplace_back(
+      "Content-Disposition",
+      content_disposition(e.src.attachment.name.empty() ? e.id : e.src.attachment.name));
   r.headers.emplace_back("Cache-Control", "private, no-store");
   r.headers.emplace_back("X-Content-Type-Options", "nosniff");
   counts_.served.fetch_add(1, std::memory_order_relaxed);

@@ -47,17 +47,17 @@ struct fetch_call {
 using fetch_done = std::function<void(const messages::op_result&)>;
 
 struct service_env {
-  turns::scheduler* sched = nullptr;                 // timers, on the service's strand
-  std::function<void(std::function<void()>)> post;   // run on the service's strand
-  std::function<int64_t()> now_unix_ms;              // wall clock
+  turns::scheduler* sched = nullptr;                // timers, on the service's strand
+  std::function<void(std::function<void()>)> post;  // run on the service's strand
+  std::function<int64_t()> now_unix_ms;             // wall clock
   // Starts the plugin's download; on `started`, `done` runs exactly once later, on any thread.
   std::function<fetch_start(const fetch_call&, fetch_done)> fetch;
 };
 
 // What the service counted (for /metrics), relaxed atomics.
 struct media_counts {
-  std::atomic<uint64_t> served{0};     // 200 answers
-  std::atomic<uint64_t> fetches{0};    // downloads started
+  std::atomic<uint64_t> served{0};   // 200 answers
+  std::atomic<uint64_t> fetches{0};  // downloads started
   std::atomic<uint64_t> fetch_failed{0};
   std::atomic<uint64_t> fetch_timeouts{0};
   std::atomic<uint64_t> too_large{0};
@@ -104,7 +104,7 @@ class service : public std::enable_shared_from_this<service> {
   config::media_config cfg_;
   service_env env_;
   id_book ids_;
-  file_cache cache_;  // strand only
+  file_cache cache_;                           // strand only
   std::map<std::string, download> downloads_;  // strand only
   uint64_t generation_ = 0;
   uint64_t sweep_timer_ = 0;

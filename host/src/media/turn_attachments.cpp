@@ -5,8 +5,7 @@
 namespace patchbay::media {
 
 boost::json::array turn_attachments(service& svc, const std::string& base_url,
-                                    const std::string& turn_id,
-                                    const messages::inbound_message& m,
+                                    const std::string& turn_id, const messages::inbound_message& m,
                                     int64_t turn_start_unix_ms) {
   boost::json::array out;
   for (std::size_t i = 0; i < m.attachments.size(); ++i) {

@@ -14,7 +14,7 @@
 namespace patchbay::media {
 
 boost::json::array turn_attachments(service& svc, const std::string& base_url,
-                                    const std::string& turn_id,
-                                    const messages::inbound_message& m, int64_t turn_start_unix_ms);
+                                    const std::string& turn_id, const messages::inbound_message& m,
+                                    int64_t turn_start_unix_ms);
 
 }  // namespace patchbay::media

@@ -344,7 +344,8 @@ struct turn_service::impl final : turns::agent_starter,
         {"thread_id", m.thread_id},
         {"text", m.text}};
     if (!host_answer && media && !m.attachments.empty())
-      request["attachments"] = media::turn_attachments(*media, media_base_url, id, m, now_unix_ms());
+      request["attachments"] =
+          media::turn_attachments(*media, media_base_url, id, m, now_unix_ms());
     if (host_answer)
       request[agents::host_answer_key] = verdict->text;
     else if (verdict && verdict->what == front_verdict::kind::agent && !verdict->text.empty())

@@ -40,23 +40,23 @@ TEST_F(ConfigTest, MediaIsRead) {
 }
 
 TEST_F(ConfigTest, BadMediaIsReported) {
-  EXPECT_EQ(errors_of("host:\n  media:\n    max_bytes: 0\n    cache_dir: \"\"\n"
-                      "    cache_max_bytes: 10\n    cache_ttl_s: x\n    url_ttl_s: 1\n"
-                      "    fetch_timeout_ms: 10\n    urls: 3\n"),
-            (strings{
-                "test.yaml:3:16: host.media.max_bytes: expected a number of bytes from 1 to "
-                "1099511627776 (1 TiB), got '0'",
-                "test.yaml:4:16: host.media.cache_dir: empty directory path",
-                "test.yaml:5:22: host.media.cache_max_bytes: expected a number of bytes from "
-                "1048576 (1 MiB) to 1099511627776 (1 TiB), got '10'",
-                "test.yaml:6:18: host.media.cache_ttl_s: expected a number of seconds from 1 to "
-                "604800, got 'x'",
-                "test.yaml:7:16: host.media.url_ttl_s: expected a number of seconds from 10 to "
-                "604800, got '1'",
-                "test.yaml:8:23: host.media.fetch_timeout_ms: expected a number of milliseconds "
-                "from 100 to 3600000, got '10'",
-                "test.yaml:9:5: host.media.urls: unknown key 'urls' (expected one of: max_bytes, "
-                "cache_dir, cache_max_bytes, cache_ttl_s, url_ttl_s, fetch_timeout_ms, outbound)"}));
+  EXPECT_EQ(
+      errors_of("host:\n  media:\n    max_bytes: 0\n    cache_dir: \"\"\n"
+                "    cache_max_bytes: 10\n    cache_ttl_s: x\n    url_ttl_s: 0\n"
+                "    fetch_timeout_ms: 10\n    urls: 3\n"),
+      (strings{"test.yaml:3:16: host.media.max_bytes: expected a number of bytes from 1 to "
+               "1099511627776 (1 TiB), got '0'",
+               "test.yaml:4:16: host.media.cache_dir: empty directory path",
+               "test.yaml:5:22: host.media.cache_max_bytes: expected a number of bytes from "
+               "1048576 (1 MiB) to 1099511627776 (1 TiB), got '10'",
+               "test.yaml:6:18: host.media.cache_ttl_s: expected a number of seconds from 1 to "
+               "604800, got 'x'",
+               "test.yaml:7:16: host.media.url_ttl_s: expected a number of seconds from 1 to "
+               "604800, got '0'",
+               "test.yaml:8:23: host.media.fetch_timeout_ms: expected a number of milliseconds "
+               "from 100 to 3600000, got '10'",
+               "test.yaml:9:5: host.media.urls: unknown key 'urls' (expected one of: max_bytes, "
+               "cache_dir, cache_max_bytes, cache_ttl_s, url_ttl_s, fetch_timeout_ms, outbound)"}));
 }
 
 }  // namespace

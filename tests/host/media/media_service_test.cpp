@@ -100,8 +100,8 @@ TEST(MediaService, DeadlineAnswers504AndTheLateDownloadIsDiscarded) {
   EXPECT_EQ(w.svc->counts().fetch_timeouts.load(), 1U);
   const std::string late_path = w.calls[0].req.dest_path;
   w.complete(0, "LATE");
-  EXPECT_EQ(out.size(), 1U);               // nobody hears of it
-  EXPECT_FALSE(fs::exists(late_path));     // its file is gone
+  EXPECT_EQ(out.size(), 1U);            // nobody hears of it
+  EXPECT_FALSE(fs::exists(late_path));  // its file is gone
   EXPECT_EQ(w.svc->counts().cache_files.load(), 0U);
   w.get(id, out);  // a new request downloads again
   ASSERT_EQ(w.calls.size(), 2U);
@@ -164,7 +164,7 @@ TEST(MediaService, CacheIsBoundedAndExpiresOnATimerOnlyWhileItHoldsFiles) {
   EXPECT_EQ(w.svc->counts().cache_bytes.load(), 2000U);
   EXPECT_TRUE(fs::exists(a_path));
   w.get(b, out);
-  EXPECT_EQ(w.calls.size(), 4U);  // b had to be downloaded again
+  EXPECT_EQ(w.calls.size(), 4U);          // b had to be downloaded again
   w.complete(3, std::string(1000, 'b'));  // a (least recently used now) goes
   EXPECT_FALSE(fs::exists(a_path));
   EXPECT_EQ(w.sched.timers.size(), 1U);  // one sweep timer, at the oldest file's expiry
