@@ -13,12 +13,14 @@ boost::json::array turn_attachments(service& svc, const std::string& base_url,
     const std::string id = svc.mint(
         turn_id, i, source{m.channel_id, m.conversation_id, m.message_id, m.reply_context, a},
         turn_start_unix_ms);
+    std::string url = base_url;
+    url.append("/v1/media/").append(id);
     out.push_back(boost::json::object{{"kind", a.kind},
                                       {"name", a.name},
                                       {"mime_type", a.mime_type},
                                       {"size", a.size},
                                       {"media_id", id},
-                                      {"url", base_url + "/v1/media/" + id}});
+                                      {"url", url}});
   }
   return out;
 }
