@@ -18,6 +18,7 @@
 #include <boost/asio/use_awaitable.hpp>
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/core/tcp_stream.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/message.hpp>
 #include <boost/beast/http/parser.hpp>
 #include <boost/beast/http/string_body.hpp>
@@ -112,6 +113,8 @@ class http_connection final : public connection_base {
   net::awaitable<void> send_and_linger(http_response r);
   net::awaitable<bool> write_response(http_response r, unsigned version, bool keep_alive,
                                       bool head);
+  net::awaitable<bool> write_file(http_response r, http::file_body::value_type file,
+                                  unsigned version, bool keep_alive, bool head);
   net::awaitable<bool> run_stream(unsigned version, bool keep_alive, bool head);
   net::awaitable<void> stop_detect();
   void start_detect();

@@ -6,6 +6,7 @@
 
 #include <boost/asio/write.hpp>
 #include <boost/beast/http/empty_body.hpp>
+#include <boost/beast/http/file_body.hpp>
 #include <boost/beast/http/write.hpp>
 
 #include <algorithm>
@@ -89,6 +90,14 @@ net::awaitable<void> http_connection<Stream>::send_and_linger(http_response r) {
 template <class Stream>
 net::awaitable<bool> http_connection<Stream>::write_response(http_response r, unsigned version,
                                                              bool keep_alive, bool head) {
+  if (!r.body_file.empty()) {
+    http::file_body::value_type file;
+    error_code open_ec;
+    file.open(r.body_file.c_str(), beast::file_mode::scan, open_ec);
+    if (!open_ec)
+      co_return co_await write_file(std::move(r), std::move(file), version, keep_alive, head);
+    r = simple_response(404, "the file is no longer available");
+  }
   http::response<http::string_body> res;
   res.version(version == 10 ? 10 : 11);
   res.result(r.status >= 100 && r.status <= 999 ? r.status : 500U);
@@ -108,6 +117,41 @@ net::awaitable<bool> http_connection<Stream>::write_response(http_response r, un
   lowest().expires_after(core_->opt.write_timeout);
   auto [ec, n] = co_await http::async_write(stream_, res, use_tuple);
   (void)n;
+  lowest().expires_never();
+  co_return !ec && !closed_;
+}
+
+// A response whose body is a file (http_response::body_file), written a chunk at a time; the write
+// deadline applies to each chunk, so a large file to a slow but progressing peer is not cut off.
+template <class Stream>
+net::awaitable<bool> http_connection<Stream>::write_file(http_response r,
+                                                         http::file_body::value_type file,
+                                                         unsigned version, bool keep_alive,
+                                                         bool head) {
+  http::response<http::file_body> res;
+  res.version(version == 10 ? 10 : 11);
+  res.result(r.status >= 100 && r.status <= 999 ? r.status : 500U);
+  copy_headers(res, r.content_type, r.headers);
+  res.keep_alive(keep_alive);
+  const std::uint64_t size = file.size();
+  res.body() = std::move(file);
+  res.content_length(size);
+  error_code ec;
+  if (head) {
+    http::response_serializer<http::file_body> sr{res};
+    lowest().expires_after(core_->opt.write_timeout);
+    auto [hec, n] = co_await http::async_write_header(stream_, sr, use_tuple);
+    (void)n;
+    ec = hec;
+  } else {
+    http::response_serializer<http::file_body> sr{res};
+    while (!ec && !closed_ && !sr.is_done()) {
+      lowest().expires_after(core_->opt.write_timeout);
+      auto [wec, n] = co_await http::async_write_some(stream_, sr, use_tuple);
+      (void)n;
+      ec = wec;
+    }
+  }
   lowest().expires_never();
   co_return !ec && !closed_;
 }
@@ -249,6 +293,11 @@ template net::awaitable<bool> http_connection<beast::tcp_stream>::write_response
                                                                                  bool);
 template net::awaitable<bool> http_connection<tls_stream>::write_response(http_response, unsigned,
                                                                           bool, bool);
+template net::awaitable<bool> http_connection<beast::tcp_stream>::write_file(
+    http_response, http::file_body::value_type, unsigned, bool, bool);
+template net::awaitable<bool> http_connection<tls_stream>::write_file(http_response,
+                                                                      http::file_body::value_type,
+                                                                      unsigned, bool, bool);
 template net::awaitable<bool> http_connection<beast::tcp_stream>::run_stream(unsigned, bool, bool);
 template net::awaitable<bool> http_connection<tls_stream>::run_stream(unsigned, bool, bool);
 template void http_connection<beast::tcp_stream>::start_detect();

@@ -49,8 +49,7 @@ turn_input read_turn(const std::string& request_json) {
   if (ec || !v.is_object()) return in;
   if (auto* t = v.as_object().if_contains("thread"); t && t->is_string())
     in.thread = std::string(t->get_string());
-  if (auto* t = v.as_object().if_contains("text"); t && t->is_string())
-    in.text = std::string(t->get_string());
+  in.text = oa::user_text_of(request_json);  // the text, and a line per attachment
   return in;
 }
 

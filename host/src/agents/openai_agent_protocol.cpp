@@ -218,4 +218,31 @@ std::string text_for_stream_error(const api_error& e) {
   return "The model service reported an error while answering; please try again later.";
 }
 
+std::string user_text_of(std::string_view request_json) {
+  boost::json::error_code ec;
+  boost::json::value v = boost::json::parse(request_json, ec);
+  if (ec || !v.is_object()) return {};
+  const auto& o = v.as_object();
+  std::string text;
+  if (const auto* t = o.if_contains("text"); t && t->is_string()) text = t->get_string();
+  const auto* atts = o.if_contains("attachments");
+  if (atts == nullptr || !atts->is_array()) return text;
+  auto field = [](const boost::json::object& a, const char* key) {
+    const auto* f = a.if_contains(key);
+    return f && f->is_string() ? std::string(f->get_string()) : std::string();
+  };
+  for (const auto& item : atts->as_array()) {
+    if (!item.is_object()) continue;
+    const auto& a = item.as_object();
+    std::string line = "[attachment: " + field(a, "kind");
+    if (std::string name = field(a, "name"); !name.empty()) line += " \"" + name + "\"";
+    if (std::string mime = field(a, "mime_type"); !mime.empty()) line += ", " + mime;
+    if (const auto* n = a.if_contains("size"); n && n->is_number() && n->to_number<double>() > 0)
+      line += ", " + std::to_string(n->to_number<uint64_t>()) + " bytes";
+    line += "]";
+    text += (text.empty() ? "" : "\n") + line;
+  }
+  return text;
+}
+
 }  // namespace patchbay::agents::openai

@@ -55,6 +55,11 @@ void trim_history(history& h, std::size_t max_turns, std::size_t max_bytes);
 std::string request_body(const options& o, const history& h, std::string_view user_text,
                          bool stream = true);
 
+// The user text of a turn request (its "text"), followed by one line per attachment naming the
+// file ("[attachment: image \"cat.png\", image/png, 70000 bytes]"): the model cannot reach the
+// host's media URLs, so it is told what was sent (docs/architecture.md §14).
+std::string user_text_of(std::string_view request_json);
+
 struct api_error {
   std::string message, type, code;
 };

@@ -2,6 +2,7 @@
 
 #include <optional>
 
+#include "api/media_route.hpp"
 #include "api/queue_routes.hpp"
 #include "app/logging.hpp"
 #include "metrics/exposition.hpp"
@@ -116,6 +117,8 @@ kit::http_response metrics_response(api_context& ctx) {
       w.sample("patchbay_outbound_queue_oldest_age_seconds", {{"channel", id}},
                static_cast<double>(f.oldest_age_ms) / 1000.0);
   }
+
+  if (ctx.media != nullptr) write_media_metrics(w, ctx.media->counts());
 
   w.family("patchbay_log_dropped_total", "Log lines dropped because the log queue was full.",
            metric_type::counter);

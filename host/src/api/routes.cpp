@@ -5,6 +5,7 @@
 #include "access/gate.hpp"
 #include "api/auth.hpp"
 #include "api/health.hpp"
+#include "api/media_route.hpp"
 #include "api/metrics.hpp"
 #include "api/pairing_routes.hpp"
 #include "api/proactive_send.hpp"
@@ -80,6 +81,7 @@ kit::http_handler make_api_handler(api_context& ctx) {
       return handle_messages(ctx, std::move(ex));
     }
     if (req.path == "/v1/reload" && ctx.reload) return handle_reload(ctx, std::move(ex));
+    if (req.path.rfind("/v1/media/", 0) == 0 && ctx.media != nullptr) return handle_media(ctx, ex);
     if (req.path == "/v1/queue" || req.path.rfind("/v1/queue/", 0) == 0)
       return handle_queue(ctx, ex);
     if (req.path == "/v1/chat" && ctx.turns != nullptr) {

@@ -16,6 +16,9 @@
 namespace patchbay::access {
 class gate;
 }
+namespace patchbay::media {
+class service;
+}
 
 namespace patchbay::api {
 
@@ -36,6 +39,8 @@ struct api_context {
   // Who may talk to the bot: /v1/pairings (api/pairing_routes.hpp) and the access rules of
   // POST /v1/messages. Null = neither (pairing routes 404, sends not gated).
   access::gate* access = nullptr;
+  // GET /v1/media/<id> (api/media_route.hpp): inbound attachments. Null = not served (404).
+  media::service* media = nullptr;
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

@@ -10,6 +10,7 @@
 #include <mutex>
 
 #include "access/gate.hpp"
+#include "api/media_route.hpp"
 #include "api/queue_routes.hpp"
 #include "api/routes.hpp"
 #include "api/server_options.hpp"
@@ -17,12 +18,15 @@
 #include "app/health_watch.hpp"
 #include "app/reload.hpp"
 #include "app/sd_notify.hpp"
+#include "commands/unreadable.hpp"
 #include "identity/providers.hpp"
+#include "media/media_service.hpp"
 #include "metrics/registry.hpp"
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_status.hpp"
 #include "state/store.hpp"
+#include "turns/strand_scheduler.hpp"
 #include "turns/turn_service.hpp"
 
 namespace patchbay::app {
@@ -146,6 +150,39 @@ struct host_app::impl {
     return s + "; listening on " + endpoint;
   }
 
+  // The media service on its own strand, its cache directory opened; null (logged) when the
+  // directory cannot be used.
+  std::shared_ptr<media::service> make_media(state::store& store, turns::strand_scheduler& sched,
+                                             plugin::instance_directory& channels) {
+    auto secret = store.kv_get("media", "secret");
+    if (!secret || secret->size() != 64) {
+      secret = media::random_secret();
+      store.kv_set("media", "secret", *secret, [](const std::string& err) {
+        if (!err.empty()) spdlog::warn("cannot store the media secret: {}", err);
+      });
+    }
+    media::service_env env;
+    env.sched = &sched;
+    env.post = [st = sched.strand()](std::function<void()> fn) { st.post(std::move(fn)); };
+    env.now_unix_ms = [] {
+      return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+    };
+    env.fetch = api::media_fetcher(channels);
+    auto svc = std::make_shared<media::service>(cfg.host.media, *secret, std::move(env));
+    if (std::string err = svc->open(); !err.empty()) {
+      spdlog::error("cannot start: media cache: {}; fix: check host.media.cache_dir", err);
+      return nullptr;
+    }
+    return svc;
+  }
+
+  // The address agents reach the host at: a wildcard bind is reached on loopback.
+  static std::string reachable(const std::string& endpoint) {
+    if (endpoint.rfind("0.0.0.0:", 0) == 0) return "127.0.0.1" + endpoint.substr(7);
+    if (endpoint.rfind("[::]:", 0) == 0) return "[::1]" + endpoint.substr(4);
+    return endpoint;
+  }
+
   int run() {
     std::unique_ptr<state::store> store;
     try {
@@ -200,10 +237,11 @@ struct host_app::impl {
                 [&turns](const std::string& channel, const messages::inbound_message& m) {
                   turns.on_inbound(channel, m);
                 });
-    // The inbound path's front stages, in order (turns/inbound_front.hpp): the access gate, then
-    // the built-in commands.
+    // The inbound path's front stages, in order (turns/inbound_front.hpp): the access gate, the
+    // built-in commands, then the answer to a message without content.
     turns.add_front_stage(gate.stage());
     turns.add_front_stage(turns.commands_stage());
+    turns.add_front_stage(commands::unreadable_stage());
     plugin::instance_directory channels;
     // Every configured channel is known before any starts: /hooks/<id> answers 503 (not 404)
     // until it runs.
@@ -214,6 +252,12 @@ struct host_app::impl {
     api.channel_grace = cfg.host.health.channel_grace;
     api.metrics = &counts;
     api.access = &gate;
+    // Inbound attachments (GET /v1/media/<id>): ids under a secret kept in the store, so a turn
+    // run again after a restart offers the same URLs.
+    turns::strand_scheduler media_sched(rt, rt.make_strand());
+    auto media = make_media(*store, media_sched, channels);
+    if (!media) return 1;
+    api.media = media.get();
     const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
     // POST /v1/reload: answered on the control thread once the reload ran.
     api.reload = [this](std::function<void(unsigned, std::string)> done) {
@@ -234,6 +278,7 @@ struct host_app::impl {
       return 1;
     }
     spdlog::info("patchbay {} listening on http://{}", PATCHBAY_VERSION, http.local_endpoint());
+    turns.set_media(media, "http://" + reachable(http.local_endpoint()));
 
     kit::signal_watch signals(rt, {SIGINT, SIGTERM}, [this](int sig) {
       if (signals_seen.fetch_add(1) > 0) {
@@ -288,6 +333,7 @@ struct host_app::impl {
     auto http_stopped = std::make_shared<std::promise<void>>();
     http.stop(milliseconds(1000), [http_stopped] { http_stopped->set_value(); });
     http_stopped->get_future().wait_for(seconds(3));
+    media->shutdown();
     store->close();
     rt.stop();
     spdlog::info("patchbay stopped");

@@ -58,6 +58,17 @@ struct health_config {
   std::chrono::milliseconds report_interval{300'000};
 };
 
+// `host.media`: inbound attachments served at GET /v1/media/<id> (host/src/media/).
+struct media_config {
+  std::uint64_t max_bytes = std::uint64_t{30} << 20;  // one attachment; beyond it 413
+  std::string cache_dir;  // default: <directory of host.state.path>/media
+  std::uint64_t cache_max_bytes = std::uint64_t{512} << 20;  // LRU-bounded on-disk cache
+  std::chrono::seconds cache_ttl{3600};                      // a cached file's lifetime
+  std::chrono::seconds url_ttl{900};                // a media URL's lifetime, from its turn's start
+  std::chrono::milliseconds fetch_timeout{60'000};  // the plugin's download, else 504
+  source_pos pos;
+};
+
 struct host_config {
   std::string listen = "127.0.0.1:8780";
   std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
@@ -70,6 +81,7 @@ struct host_config {
   http_limits_config http;
   bool metrics_require_token = false;  // host.metrics.require_token: /metrics needs a token
   health_config health;
+  media_config media;
 };
 
 struct agent_config {

@@ -70,6 +70,12 @@ void diff_host(const config& before, const config& now, config_diff& d) {
        a.health.channel_grace != b.health.channel_grace ||
            a.health.report_interval != b.health.report_interval,
        "host.health");
+  note(restart,
+       a.media.max_bytes != b.media.max_bytes || a.media.cache_dir != b.media.cache_dir ||
+           a.media.cache_max_bytes != b.media.cache_max_bytes ||
+           a.media.cache_ttl != b.media.cache_ttl || a.media.url_ttl != b.media.url_ttl ||
+           a.media.fetch_timeout != b.media.fetch_timeout,
+       "host.media");
   note(restart, !same_identity(before.identity, now.identity), "identity");
 }
 

@@ -55,6 +55,7 @@ struct op_result {
   std::string message;
   int64_t retry_after_ms = 0;
   std::string message_id;
+  std::string mime_type;  // fetch_attachment (ABI minor 3): the MIME type the platform reported
   bool ok() const { return code == PB_OK; }
 };
 

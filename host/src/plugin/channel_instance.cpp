@@ -278,6 +278,8 @@ void channel_instance::op_trampoline(void* ud, const pb_op_result* r) {
       res.message = "plugin reported a malformed error";
     }
     if (valid_view(rr.message_id)) res.message_id = copy(rr.message_id);
+    if (rr.struct_size >= PB_SIZE_THROUGH(pb_op_result, mime_type) && valid_view(rr.mime_type))
+      res.mime_type = copy(rr.mime_type);
   }
   self->complete_op(op_id, std::move(res));
 }
@@ -333,6 +335,31 @@ void channel_instance::typing(messages::typing_request req, op_done done) {
       pb_typing_request m{sizeof m, to_pb(req.conversation_id), to_pb(req.thread_id),
                           to_pb(req.reply_context), to_pb(req.user_id)};
       self->module_->vt.typing(self->inst_, &m, &channel_instance::op_trampoline, ud);
+    });
+  });
+}
+
+bool channel_instance::can_fetch() const {
+  return module_->abi_minor >= 3 && module_->vt.fetch_attachment != nullptr;
+}
+
+void channel_instance::fetch_attachment(fetch_request req, op_done done) {
+  if (!can_fetch()) {
+    messages::op_result r{PB_ERR_UNSUPPORTED, "the plugin cannot fetch attachments", 0, {}, {}};
+    return done(r);
+  }
+  strand_.post([self = shared_from_this(), req = std::move(req), done = std::move(done)]() mutable {
+    self->start_op("fetch", std::move(done), [&](void* ud) {
+      pb_fetch_request m{sizeof m,
+                         to_pb(req.conversation_id),
+                         to_pb(req.message_id),
+                         to_pb(req.reply_context),
+                         to_pb(req.kind),
+                         to_pb(req.attachment_id),
+                         to_pb(req.url),
+                         to_pb(req.dest_path),
+                         req.max_bytes};
+      self->module_->vt.fetch_attachment(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
   });
 }

@@ -80,6 +80,16 @@ class channel_instance final : public host_services,
   void send(messages::outbound_message msg, op_done done);
   void edit(messages::edit_request req, op_done done);
   void typing(messages::typing_request req, op_done done);
+  // ABI minor 3: whether the plugin can download inbound attachments (minor >= 3 and a
+  // fetch_attachment entry).
+  bool can_fetch() const;
+  // The plugin downloads an attachment into `req.dest_path` (fetch_attachment); `done` exactly
+  // once, like send (the MIME type in op_result::mime_type). Requires can_fetch().
+  struct fetch_request {
+    std::string conversation_id, message_id, reply_context, kind, attachment_id, url, dest_path;
+    uint64_t max_bytes = 0;
+  };
+  void fetch_attachment(fetch_request req, op_done done);
   // What the plugin has not completed yet (any thread; a short lock).
   in_flight_ops in_flight();
   // An inbound HTTP request for this channel (ABI minor 1); `req.path` must already be the part

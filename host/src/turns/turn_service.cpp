@@ -66,6 +66,16 @@ front_stage turn_service::commands_stage() {
 }
 turns::scheduler& turn_service::front_scheduler() { return impl_->sched; }
 
+void turn_service::set_media(std::shared_ptr<media::service> media, std::string base_url) {
+  impl_->sched.strand().post(
+      [w = std::weak_ptr(impl_), media = std::move(media), base_url = std::move(base_url)] {
+        if (auto self = w.lock()) {
+          self->media = media;
+          self->media_base_url = base_url;
+        }
+      });
+}
+
 std::vector<state::turn_row> turn_service::read_unfinished() {
   try {
     return impl_->store.unfinished_turns();

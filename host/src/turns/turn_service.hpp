@@ -26,6 +26,9 @@ class provider_registry;
 namespace patchbay::metrics {
 class registry;
 }
+namespace patchbay::media {
+class service;
+}
 namespace patchbay::state {
 class store;
 struct turn_row;
@@ -77,6 +80,10 @@ class turn_service {
   // The service's scheduler, for front stages that hold a message for later (timers run on the
   // service's strand; call schedule/cancel only from a stage or a timer callback).
   turns::scheduler& front_scheduler();
+  // Inbound attachments (host/src/media/): each attachment of a channel turn's message gets a
+  // media id, offered to the agent as `<base_url>/v1/media/<id>` in the request's
+  // "attachments". Call before channels start. Without it attachments are not offered.
+  void set_media(std::shared_ptr<media::service> media, std::string base_url);
   // A durable, deduplicated inbound message of channel `channel_id` (any thread).
   void on_inbound(const std::string& channel_id, const messages::inbound_message& m);
   // After a restart (docs/architecture.md §7): the outbound ops the previous run queued are

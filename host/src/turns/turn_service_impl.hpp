@@ -20,6 +20,7 @@
 #include "commands/dispatcher.hpp"
 #include "config/config.hpp"
 #include "identity/providers.hpp"
+#include "media/turn_attachments.hpp"
 #include "metrics/registry.hpp"
 #include "outbound/worker.hpp"
 #include "patchbay/common/log_subject.hpp"
@@ -276,6 +277,11 @@ struct turn_service::impl final : turns::agent_starter,
     return env;
   }
 
+  static int64_t now_unix_ms() {
+    using namespace std::chrono;
+    return duration_cast<milliseconds>(system_clock::now().time_since_epoch()).count();
+  }
+
   // A platform driver that stays until its renderer has delivered everything.
   std::shared_ptr<render::platform_driver> make_driver(const std::string& channel_id,
                                                        render::turn_target target,
@@ -343,6 +349,9 @@ struct turn_service::impl final : turns::agent_starter,
         {"message", m.message_id},
         {"thread_id", m.thread_id},
         {"text", m.text}};
+    if (!host_answer && media && !m.attachments.empty())
+      request["attachments"] =
+          media::turn_attachments(*media, media_base_url, id, m, now_unix_ms());
     if (host_answer)
       request[agents::host_answer_key] = verdict->text;
     else if (verdict && verdict->what == front_verdict::kind::agent && !verdict->text.empty())
@@ -432,6 +441,8 @@ struct turn_service::impl final : turns::agent_starter,
   std::shared_ptr<identity::provider_registry> identities;  // providers of identity bindings
   std::map<std::string, std::string> channel_identity;      // channel id → provider
   std::map<std::string, config::commands_config> channel_commands;  // channel id → commands
+  std::shared_ptr<media::service> media;  // inbound attachments (null: not offered)
+  std::string media_base_url;             // "http://127.0.0.1:8780"
   uint64_t id_prefix = 0;
   uint64_t seq = 0;
   bool stopping = false;

@@ -30,6 +30,11 @@ struct http_response {
   std::string content_type = "application/json";
   http_headers headers;
   std::string body;
+  // Server only: when set, the body is this file's content instead of `body`, read from disk in
+  // small chunks as the peer takes them (never the whole file in memory), with Content-Length set
+  // to its size when it is opened (at write time; an open file stays readable if it is removed
+  // meanwhile). A file that cannot be opened then is answered 404 instead.
+  std::string body_file;
 };
 
 }  // namespace patchbay::kit

@@ -152,4 +152,14 @@ TEST(OpenaiTexts, ClassifiedNeverRaw) {
             "The model service reported an error while answering; please try again later.");
 }
 
+TEST(OpenAiProtocol, AttachmentsBecomeLinesNamingTheFiles) {
+  EXPECT_EQ(oa::user_text_of(R"({"text":"look"})"), "look");
+  EXPECT_EQ(oa::user_text_of(R"({"text":"look","attachments":[{"kind":"image","name":"cat.png",)"
+                             R"("mime_type":"image/png","size":70000,"url":"http://h/v1/media/x"},)"
+                             R"({"kind":"file","name":"","mime_type":"","size":0}]})"),
+            "look\n[attachment: image \"cat.png\", image/png, 70000 bytes]\n[attachment: file]");
+  EXPECT_EQ(oa::user_text_of(R"({"text":"","attachments":[{"kind":"audio"}]})"),
+            "[attachment: audio]");
+}
+
 }  // namespace
