@@ -33,12 +33,20 @@ using namespace std::chrono_literals;
 inline std::string text(pb_str s) { return s.size ? std::string(s.data, s.size) : std::string(); }
 inline pb_str view(const std::string& s) { return pb_str{s.data(), s.size()}; }
 
+// An inbound message's attachment (ABI minor 3: the plugin's handle in id / url).
+struct attachment_record {
+  std::string kind, id, name, mime_type, url;
+  uint64_t size = 0;
+};
+
 // What the host kept of one emitted inbound message.
 struct inbound_record {
   std::string event_id, conversation_id, thread_id, message_id, sender_id, sender_name, text,
       reply_context;
   int32_t kind = 0;
   std::vector<std::string> mentions;  // user ids; "*self" appended for is_bot_self mentions
+  std::vector<attachment_record> attachments;
+  std::string raw_json;
   bool has_capabilities = false;
   pb_capabilities capabilities{};
   pb_inbound_done_fn done = nullptr;
@@ -193,6 +201,12 @@ inline const pb_host_api* host_api() {
         r.mentions.push_back(text(m->mentions[i]->user_id));
         if (m->mentions[i]->is_bot_self == PB_YES) r.mentions.push_back("*self");
       }
+      for (uint32_t i = 0; i < m->attachment_count; ++i) {
+        const pb_attachment* a = m->attachments[i];
+        r.attachments.push_back(
+            {text(a->kind), text(a->id), text(a->name), text(a->mime_type), text(a->url), a->size});
+      }
+      r.raw_json = text(m->raw_json);
       if (m->capabilities) {
         r.has_capabilities = true;
         r.capabilities = *m->capabilities;

@@ -2,6 +2,7 @@
 // One instance's state on one strand of the plugin's shared runtime, split by concern:
 //   family_channel.cpp    composition: construction, start, status, stop, destroy
 //   outbound.cpp          send (reply / send to chat) and edit, with uuid idempotency keys
+//   media.cpp             attachments: upload + image/file/audio/media message, and downloads
 //   webhook_handler.cpp   POST /hooks/<channel-id>: verify → challenge / event / reject
 // plus api_client (Open API) and inbound_handler (events → host), and the ws_supervisor in
 // websocket mode.
@@ -21,11 +22,22 @@
 #include "feishu_lark/channel/family_channel.hpp"
 #include "feishu_lark/channel/inbound.hpp"
 #include "feishu_lark/channel/ws_supervisor.hpp"
+#include "feishu_lark/proto/messages_api.hpp"
 #include "support/http_calls.hpp"
 #include "support/instance_core.hpp"
 #include "support/plugin_runtime.hpp"
 
 namespace patchbay::plugins::feishu_family {
+
+// One file to send (pb_outbound_attachment, ABI minor 3): a host-owned local file.
+struct outbound_file {
+  std::string kind;  // image, file, audio, video
+  std::string name;
+  std::string mime_type;
+  std::string path;
+  uint64_t size = 0;
+  std::string md5_hex;
+};
 
 struct outbound_request {
   std::string chat_id;
@@ -33,6 +45,16 @@ struct outbound_request {
   std::string message_id;  // edit: the message to edit
   std::string text;
   std::string turn_id;
+  std::optional<outbound_file> file;  // send: a media message instead of text
+};
+
+// fetch_attachment (pb_fetch_request): download one inbound attachment into dest_path.
+struct fetch_job {
+  std::string chat_id;
+  std::string message_id;
+  std::string attachment_id;  // "image:<key>" / "file:<key>" (media.hpp)
+  std::string dest_path;
+  uint64_t max_bytes = 0;
 };
 
 struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>,
@@ -47,6 +69,11 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   // outbound.cpp
   void send(outbound_request r, sdk::completion done);
   void edit(outbound_request r, sdk::completion done);
+  void deliver(const outbound_request& r, const outgoing& m, const std::string& seed, uint64_t oid);
+
+  // media.cpp: upload + media message; download of an inbound attachment
+  void send_media(outbound_request r, sdk::completion done);
+  void fetch(fetch_job j, sdk::completion done);
 
   // webhook_handler.cpp
   void on_http(const sdk::http_request& req, const sdk::http_responder& respond);

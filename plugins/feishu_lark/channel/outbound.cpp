@@ -39,6 +39,7 @@ void complete(std::optional<sdk::completion> c, api_op op, const api_call_result
 }  // namespace
 
 void family_channel::impl::send(outbound_request r, sdk::completion done) {
+  if (r.file) return send_media(std::move(r), std::move(done));
   const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), r = std::move(r), oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
@@ -48,45 +49,52 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
     if (r.chat_id.empty() && r.reply_to.empty())
       return fail(PB_ERR_INVALID_INPUT, "no chat id and no message to reply to");
     if (r.text.empty()) return fail(PB_ERR_INVALID_INPUT, "empty text");
-    const outgoing m = text_message(r.text);
     const std::string seed = r.turn_id.empty() ? std::string() : r.turn_id + "\n" + r.text;
-    const std::string uuid = seed.empty() ? std::string() : derive_uuid(seed);
+    self->deliver(r, text_message(r.text), seed, oid);
+  });
+}
 
-    auto send_to_chat = [self, r, m, seed, oid](const std::string& why) {
-      const std::string uuid2 = seed.empty() ? std::string() : derive_uuid(seed + "\nchat");
-      if (!why.empty())
-        self->log(PB_LOG_INFO, "reply target " + r.reply_to + " unusable (" + why +
-                                   "); sending to the chat instead");
-      api_request req =
-          send_message_request(r.chat_id, detect_receive_id_type(r.chat_id), m, uuid2);
-      if (auto e = check_body_size(api_op::send, req, m.msg_type); !e.ok()) {
-        if (auto d = self->owed_.take(oid)) d->fail(static_cast<pb_error_code>(e.code), e.message);
-        return;
-      }
-      self->api_->call(api_op::send, std::move(req), r.chat_id,
-                       [self, oid](const api_call_result& res) {
-                         if (!res.error.ok())
-                           self->log(PB_LOG_WARN, "send failed: " + res.error.message);
-                         complete(self->owed_.take(oid), api_op::send, res);
-                         self->check_stopped();
-                       });
-    };
-    if (r.reply_to.empty()) return send_to_chat({});
-
-    api_request req = reply_message_request(r.reply_to, m, false, uuid);
-    if (auto e = check_body_size(api_op::reply, req, m.msg_type); !e.ok())
-      return fail(static_cast<pb_error_code>(e.code), e.message);
-    self->api_->call(api_op::reply, std::move(req), r.chat_id,
-                     [self, oid, send_to_chat, chat = r.chat_id](const api_call_result& res) {
-                       if (res.error.kind == error_kind::not_found && !chat.empty() &&
-                           !self->stopping_ && !self->closed_)
-                         return send_to_chat(res.error.message);
+// On the strand: reply to r.reply_to (falling back to the chat when the target is gone) or send
+// to r.chat_id; completes the completion owed under `oid`.
+void family_channel::impl::deliver(const outbound_request& r, const outgoing& m,
+                                   const std::string& seed, uint64_t oid) {
+  auto self = shared_from_this();
+  auto fail = [self, oid](pb_error_code code, const std::string& text) {
+    if (auto d = self->owed_.take(oid)) d->fail(code, text);
+  };
+  const std::string uuid = seed.empty() ? std::string() : derive_uuid(seed);
+  auto send_to_chat = [self, r, m, seed, oid](const std::string& why) {
+    const std::string uuid2 = seed.empty() ? std::string() : derive_uuid(seed + "\nchat");
+    if (!why.empty())
+      self->log(PB_LOG_INFO, "reply target " + r.reply_to + " unusable (" + why +
+                                 "); sending to the chat instead");
+    api_request req = send_message_request(r.chat_id, detect_receive_id_type(r.chat_id), m, uuid2);
+    if (auto e = check_body_size(api_op::send, req, m.msg_type); !e.ok()) {
+      if (auto d = self->owed_.take(oid)) d->fail(static_cast<pb_error_code>(e.code), e.message);
+      return;
+    }
+    self->api_->call(api_op::send, std::move(req), r.chat_id,
+                     [self, oid](const api_call_result& res) {
                        if (!res.error.ok())
-                         self->log(PB_LOG_WARN, "reply failed: " + res.error.message);
-                       complete(self->owed_.take(oid), api_op::reply, res);
+                         self->log(PB_LOG_WARN, "send failed: " + res.error.message);
+                       complete(self->owed_.take(oid), api_op::send, res);
                        self->check_stopped();
                      });
-  });
+  };
+  if (r.reply_to.empty()) return send_to_chat({});
+
+  api_request req = reply_message_request(r.reply_to, m, false, uuid);
+  if (auto e = check_body_size(api_op::reply, req, m.msg_type); !e.ok())
+    return fail(static_cast<pb_error_code>(e.code), e.message);
+  api_->call(api_op::reply, std::move(req), r.chat_id,
+             [self, oid, send_to_chat, chat = r.chat_id](const api_call_result& res) {
+               if (res.error.kind == error_kind::not_found && !chat.empty() && !self->stopping_ &&
+                   !self->closed_)
+                 return send_to_chat(res.error.message);
+               if (!res.error.ok()) self->log(PB_LOG_WARN, "reply failed: " + res.error.message);
+               complete(self->owed_.take(oid), api_op::reply, res);
+               self->check_stopped();
+             });
 }
 
 void family_channel::impl::edit(outbound_request r, sdk::completion done) {

@@ -112,6 +112,14 @@ bool lookup_for(api_op op, int64_t c, rule& r) {
     case 230075:  // send/reply: encrypted chat · edit: the edit window passed
       r = {PB_ERR_UNSUPPORTED, edit ? error_kind::edit_unsupported : error_kind::permission};
       return true;
+    case 234003:  // resource download: the file is not in that message (UNVERIFIED wording)
+      if (op != api_op::resource) return lookup(c, r);
+      r = {PB_ERR_NOT_FOUND, error_kind::not_found};
+      return true;
+    case 234043:  // resource download: a card or merged-forward message carries no resources
+      if (op != api_op::resource) return lookup(c, r);
+      r = {PB_ERR_UNSUPPORTED, error_kind::invalid_input};
+      return true;
     default:
       return lookup(c, r);
   }
@@ -163,6 +171,12 @@ const char* to_string(api_op op) {
       return "card patch";
     case api_op::other:
       return "request";
+    case api_op::upload_image:
+      return "image upload";
+    case api_op::upload_file:
+      return "file upload";
+    case api_op::resource:
+      return "resource download";
   }
   return "request";
 }
@@ -216,6 +230,8 @@ api_error classify_api_error(api_op op, int http_status, int64_t code, std::stri
   rule r{PB_ERR_REJECTED, error_kind::unknown};
   if (http_status == 429) {
     r = {PB_ERR_RATE_LIMITED, error_kind::rate_limited};
+  } else if (op == api_op::resource && http_status == 404) {
+    r = {PB_ERR_NOT_FOUND, error_kind::not_found};
   } else if (code != 0 && lookup_for(op, code, r)) {
     // known platform code
   } else if (http_status >= 500 || http_status == 408 || http_status <= 0) {

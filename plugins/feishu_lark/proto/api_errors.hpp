@@ -16,6 +16,8 @@
 //   (edit window), 230073/230074, 230031 (PATCH > 14 d) → unsupported: send new messages instead
 //   230011 recalled, 230110 deleted, 232009 dissolved,
 //   99992354 bad message id, 99992351/60/63 bad user ids → not_found
+//   resource download: HTTP 404 (any code), 234003     → not_found; 234043 (a card or forwarded
+//                                                        message: no resources) → unsupported
 //   HTTP 5xx, an unreadable body, 230049 (being sent)   → retryable
 //   other non-zero codes                              → rejected (4xx) or retryable (5xx)
 //
@@ -31,7 +33,18 @@
 
 namespace patchbay::plugins::feishu_family {
 
-enum class api_op { token, bot_info, send, reply, edit, patch_card, other };
+enum class api_op {
+  token,
+  bot_info,
+  send,
+  reply,
+  edit,
+  patch_card,
+  other,
+  upload_image,  // POST im/v1/images (media.hpp)
+  upload_file,   // POST im/v1/files
+  resource,      // GET im/v1/messages/:id/resources/:key
+};
 const char* to_string(api_op op);
 
 enum class error_kind {

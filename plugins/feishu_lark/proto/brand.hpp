@@ -51,6 +51,9 @@ inline pb_capabilities capabilities() noexcept {
   // 5 QPS per recipient and per group (§5): two edits a second leaves room for new parts.
   c.min_edit_interval_ms = 500;
   c.max_edits_per_message = 20;  // error 230072 beyond that
+  // Images (≤ 10 MiB, else sent as files) and files up to 30 MiB (media.hpp).
+  c.can_attachments = PB_YES;
+  c.max_attachment_size = uint64_t{30} << 20;
   return c;
 }
 

@@ -3,10 +3,11 @@
 # against) against patchbay-fake-feishu --plain. Exit 77 (ctest SKIP_RETURN_CODE) when node/npm
 # are missing or the npm registry cannot be reached; the package is cached in CACHE_DIR.
 #
-# usage: run.sh FAKE_BIN CACHE_DIR
+# usage: run.sh FAKE_BIN CACHE_DIR [SCRIPT]   (SCRIPT: a .js file here, default sdk_client.js)
 set -u
 FAKE=$1
 CACHE=$2
+SCRIPT=${3:-sdk_client.js}
 HERE=$(cd "$(dirname "$0")" && pwd)
 SDK_VERSION=1.74.0
 
@@ -39,7 +40,7 @@ while [ "$(wc -l <"$TMP/out")" -lt 1 ]; do
   sleep 0.1
 done
 
-timeout 90 node "$HERE/sdk_client.js" "$CACHE/node_modules" "$(head -n 1 "$TMP/out")" >"$TMP/node.log" 2>&1
+timeout 90 node "$HERE/$SCRIPT" "$CACHE/node_modules" "$(head -n 1 "$TMP/out")" >"$TMP/node.log" 2>&1
 RC=$?
 cat "$TMP/node.log"
 # The SDK logs (and drops) what it cannot handle: any such line is a fidelity bug of the fake.
