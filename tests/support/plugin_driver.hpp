@@ -202,9 +202,9 @@ inline const pb_host_api* host_api() {
         if (m->mentions[i]->is_bot_self == PB_YES) r.mentions.push_back("*self");
       }
       for (uint32_t i = 0; i < m->attachment_count; ++i) {
-        const pb_attachment* a = m->attachments[i];
-        r.attachments.push_back(
-            {text(a->kind), text(a->id), text(a->name), text(a->mime_type), text(a->url), a->size});
+        const pb_attachment* att = m->attachments[i];
+        r.attachments.push_back({text(att->kind), text(att->id), text(att->name),
+                                 text(att->mime_type), text(att->url), att->size});
       }
       r.raw_json = text(m->raw_json);
       if (m->capabilities) {

@@ -168,4 +168,20 @@ std::string parse_multipart(std::string_view content_type, std::string_view body
   }
 }
 
+std::string multipart_summary(std::string_view content_type, std::string_view body) {
+  std::vector<form_part> parts;
+  if (auto err = parse_multipart(content_type, body, parts); !err.empty())
+    return "multipart: " + err + " (" + std::to_string(body.size()) + " bytes)";
+  std::string out;
+  for (const auto& p : parts) {
+    out += "name=\"" + p.name + "\"";
+    if (p.has_filename)
+      out += " filename=\"" + p.filename + "\" <" + std::to_string(p.data.size()) + " bytes>";
+    else
+      out += " " + p.data.substr(0, 256);
+    out += "\n";
+  }
+  return out;
+}
+
 }  // namespace patchbay::fakes::feishu

@@ -61,6 +61,11 @@ struct form_part {
 std::string parse_multipart(std::string_view content_type, std::string_view body,
                             std::vector<form_part>& out);
 
+// What /_fake/requests records of a multipart body (the bytes are binary, the log is JSON): one
+// line per part, `name="…" filename="…" (as sent) <N bytes>` for a file part and `name="…" value`
+// for a field; the reader's error when the body is malformed.
+std::string multipart_summary(std::string_view content_type, std::string_view body);
+
 // RFC 3986 percent-decoding ("%E6%8A%A5" → UTF-8 bytes); malformed escapes stay as they are.
 std::string percent_decode(std::string_view s);
 

@@ -131,7 +131,8 @@ json::object inject_file(const fake_feishu& fake, const std::string& type, const
 }
 
 json::object stored_file(const fake_feishu& fake, const std::string& key) {
-  for (const auto& f : fake.call("GET", "/_fake/files").as_object().at("files").as_array())
+  const json::value all = fake.call("GET", "/_fake/files");  // kept: the loop walks inside it
+  for (const auto& f : all.as_object().at("files").as_array())
     if (str(f, "key") == key) return f.as_object();
   return {};
 }
