@@ -4,9 +4,9 @@
 
 #include <cerrno>
 #include <cstdio>
-#include <cstring>
 #include <string>
 #include <string_view>
+#include <system_error>
 
 namespace patchbay::kit::detail {
 
@@ -22,23 +22,25 @@ class http_body_file {
   // Creates or truncates `path`; "" or the error.
   std::string open(const std::string& path) {
     f_ = std::fopen(path.c_str(), "wb");
-    if (f_ == nullptr) return "file: cannot open " + path + ": " + std::strerror(errno);
+    if (f_ == nullptr) return "file: cannot open " + path + ": " + why();
     return {};
   }
   std::string write(std::string_view bytes) {
     if (std::fwrite(bytes.data(), 1, bytes.size(), f_) != bytes.size())
-      return std::string("file: write failed: ") + std::strerror(errno);
+      return std::string("file: write failed: ") + why();
     return {};
   }
   // Flushes and closes; "" or the error.
   std::string close() {
     std::FILE* f = f_;
     f_ = nullptr;
-    if (std::fclose(f) != 0) return std::string("file: write failed: ") + std::strerror(errno);
+    if (std::fclose(f) != 0) return std::string("file: write failed: ") + why();
     return {};
   }
 
  private:
+  static std::string why() { return std::error_code(errno, std::generic_category()).message(); }
+
   std::FILE* f_ = nullptr;
 };
 

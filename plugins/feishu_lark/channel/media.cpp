@@ -27,7 +27,7 @@ namespace {
 // Media transfers: the usual connect and idle deadlines, a longer total.
 constexpr int64_t transfer_total_ms = 300'000;
 // A 2xx JSON answer to a download is read back as an envelope when it is at most this big.
-constexpr std::uintmax_t max_json_answer = 64 * 1024;
+constexpr std::uintmax_t max_json_answer = std::uintmax_t{64} * 1024;
 
 bool read_file(const std::string& path, uint64_t size, std::string& out) {
   std::ifstream in(path, std::ios::binary);

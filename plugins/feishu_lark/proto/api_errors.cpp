@@ -230,15 +230,13 @@ api_error classify_api_error(api_op op, int http_status, int64_t code, std::stri
   rule r{PB_ERR_REJECTED, error_kind::unknown};
   if (http_status == 429) {
     r = {PB_ERR_RATE_LIMITED, error_kind::rate_limited};
-  } else if (op == api_op::resource && http_status == 404) {
-    r = {PB_ERR_NOT_FOUND, error_kind::not_found};
   } else if (code != 0 && lookup_for(op, code, r)) {
     // known platform code
   } else if (http_status >= 500 || http_status == 408 || http_status <= 0) {
     r = {PB_ERR_RETRYABLE, error_kind::transient};
   } else if (code == 0 && (http_status == 401 || http_status == 403)) {
     r = {PB_ERR_AUTH, error_kind::unknown};
-  } else if (code == 0 && http_status == 404) {
+  } else if (http_status == 404 && (code == 0 || op == api_op::resource)) {
     r = {PB_ERR_NOT_FOUND, error_kind::not_found};
   }
   e.code = r.code;

@@ -35,8 +35,9 @@ async function storedFile(key) {
     const pdf = Buffer.concat([Buffer.from('%PDF-1.4\n'), crypto.randomBytes(70000)]);
     fs.writeFileSync(path.join(dir, 'chart.png'), png);
     fs.writeFileSync(path.join(dir, 'r.pdf'), pdf);
+    // fatal: the deliberate failures below would log request errors; ours are checked here.
     const client = new lark.Client({appId: app.app_id, appSecret: app.app_secret, domain: base,
-                                    loggerLevel: lark.LoggerLevel.warn});
+                                    loggerLevel: lark.LoggerLevel.fatal});
 
     const img = await client.im.image.create({
       data: {image_type: 'message', image: fs.createReadStream(path.join(dir, 'chart.png'))}});
