@@ -17,6 +17,7 @@
 #include "http_fetch_op.hpp"
 
 #include "diagnostics_detail.hpp"
+#include "http_body_file.hpp"
 #include "http_pool.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "runtime_context.hpp"
@@ -378,9 +379,18 @@ net::awaitable<std::string> fetch_op::exchange_on(Stream& stream, bool& stale) {
     }
     if (finished_ || !go_on) co_return "aborted";
   }
-  const bool accumulate = !req_.on_body_chunk;
-  if (accumulate && parser.content_length() && *parser.content_length() > req_.max_body_bytes)
+  // A 2xx answer goes to body_file when one is set; other answers are accumulated as usual.
+  const bool to_file =
+      !req_.on_body_chunk && !req_.body_file.empty() && response_.status / 100 == 2;
+  const bool accumulate = !req_.on_body_chunk && !to_file;
+  if ((accumulate || to_file) && parser.content_length() &&
+      *parser.content_length() > req_.max_body_bytes)
     co_return "body too large";
+  http_body_file file;
+  std::size_t file_bytes = 0;
+  if (to_file) {
+    if (auto e = file.open(req_.body_file); !e.empty()) co_return e;
+  }
 
   while (!parser.is_done()) {
     head.body().data = body_buf_.data();
@@ -399,7 +409,11 @@ net::awaitable<std::string> fetch_op::exchange_on(Stream& stream, bool& stale) {
     if (ec) co_return "read failed: " + ec.message();
     const std::size_t got = body_buf_.size() - head.body().size;
     if (got == 0) continue;
-    if (accumulate) {
+    if (to_file) {
+      if (file_bytes + got > req_.max_body_bytes) co_return "body too large";
+      if (auto e = file.write(std::string_view(body_buf_.data(), got)); !e.empty()) co_return e;
+      file_bytes += got;
+    } else if (accumulate) {
       if (response_.body.size() + got > req_.max_body_bytes) co_return "body too large";
       response_.body.append(body_buf_.data(), got);
     } else {
@@ -414,6 +428,9 @@ net::awaitable<std::string> fetch_op::exchange_on(Stream& stream, bool& stale) {
     }
   }
   disarm_phase();
+  if (to_file) {
+    if (auto e = file.close(); !e.empty()) co_return e;
+  }
   ++conn_->requests;
   // Fit for another request: a complete keep-alive answer (not ended by EOF), nothing unread, and
   // neither side asked to close.

@@ -46,6 +46,7 @@ struct inbound_record {
   int32_t kind = 0;
   std::vector<std::string> mentions;  // user ids; "*self" appended for is_bot_self mentions
   std::vector<attachment_record> attachments;
+  std::string raw_json;
   bool has_capabilities = false;
   pb_capabilities capabilities{};
   pb_inbound_done_fn done = nullptr;
@@ -205,6 +206,7 @@ inline const pb_host_api* host_api() {
         r.attachments.push_back({text(att.kind), text(att.id), text(att.name), text(att.mime_type),
                                  text(att.url), att.size});
       }
+      r.raw_json = text(m->raw_json);
       if (m->capabilities) {
         r.has_capabilities = true;
         r.capabilities = *m->capabilities;

@@ -57,12 +57,18 @@ void api_client::http(api_request r,
   kit::http_client_request req;
   req.method = r.method;
   req.url = cfg_.domain + r.target;
-  req.headers.emplace_back("Content-Type", std::string(json_content_type));
+  req.headers.emplace_back("Content-Type", r.content_type.empty() ? std::string(json_content_type)
+                                                                  : std::move(r.content_type));
   if (r.with_token) req.headers.emplace_back("Authorization", "Bearer " + tokens_.token());
   req.body = std::move(r.body);
   req.retry_safe = r.idempotent;
   set_limits(req, cfg_.ca_file, cfg_.connect_timeout, cfg_.api_timeout,
-             cfg_.connect_timeout + cfg_.api_timeout);
+             r.total_timeout_ms > 0 ? std::chrono::milliseconds(r.total_timeout_ms)
+                                    : cfg_.connect_timeout + cfg_.api_timeout);
+  if (!r.body_file.empty()) {
+    req.body_file = std::move(r.body_file);
+    if (r.max_answer_bytes > 0) req.max_body_bytes = r.max_answer_bytes;
+  }
   http_.start(rt_, strand_, weak_from_this(), std::move(req), stopped_,
               [w = weak_from_this(), done = std::move(done)](std::string err,
                                                              kit::http_client_response resp) {
@@ -217,8 +223,12 @@ void api_client::on_answer(pending_ptr p, const std::string& err, kit::http_clie
   api_call_result r;
   r.http_status = static_cast<int>(resp.status);
   r.ratelimit_reset = std::string(resp.header("x-ogw-ratelimit-reset"));
+  r.content_type = std::string(resp.header("Content-Type"));
+  r.transport = err;
   if (!err.empty()) {
     r.error = transport_error(p->op, err);
+  } else if (!p->req.body_file.empty() && r.http_status / 100 == 2) {
+    // The bytes went to the file (media.hpp downloads); the caller checks what it got.
   } else {
     r.error = parse_api_answer(p->op, r.http_status, resp.body, r.ratelimit_reset).error;
     r.body = std::move(resp.body);

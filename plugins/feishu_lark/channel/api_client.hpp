@@ -2,7 +2,9 @@
 // feishu-lark.md §1, §3, §5, §6) over the kit HTTP client.
 //
 //   - every request has deadlines: connect_timeout, then api_timeout for the first byte, between
-//     body reads and in total; HTTPS verified against the system store or ca_file;
+//     body reads and in total (media transfers: their own total); HTTPS verified against the
+//     system store or ca_file; a download's 2xx body goes straight to its file (api_request
+//     body_file, capped), any other answer is read as the usual JSON envelope;
 //   - the tenant token is fetched lazily, cached and refreshed per token_cache.hpp; one fetch at a
 //     time, calls waiting for it are queued (bounded); on an invalid-token answer the token is
 //     dropped, fetched again and the call retried ONCE;
@@ -66,6 +68,8 @@ struct api_call_result {
   int http_status = 0;
   std::string body;
   std::string ratelimit_reset;  // x-ogw-ratelimit-reset as received
+  std::string content_type;     // the answer's Content-Type
+  std::string transport;        // the kit's error text ("" = an HTTP answer arrived)
 };
 using api_call_done = std::function<void(api_call_result)>;
 

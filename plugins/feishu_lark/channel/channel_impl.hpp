@@ -3,6 +3,7 @@
 //   family_channel.cpp    composition: construction, start, status, stop, destroy
 //   outbound.cpp          send (reply / send to chat) and edit, with uuid idempotency keys
 //   card_stream.cpp       streamed answers as CardKit streaming cards (render: card)
+//   media.cpp             attachments: upload + image/file/audio/media message, and downloads
 //   webhook_handler.cpp   POST /hooks/<channel-id>: verify → challenge / event / reject
 // plus api_client (Open API) and inbound_handler (events → host), and the ws_supervisor in
 // websocket mode.
@@ -33,14 +34,25 @@
 
 namespace patchbay::plugins::feishu_family {
 
+// One file to send (pb_outbound_attachment, ABI minor 3): a host-owned local file.
+struct outbound_file {
+  std::string kind;  // image, file, audio, video
+  std::string name;
+  std::string mime_type;
+  std::string path;
+  uint64_t size = 0;
+  std::string md5_hex;
+};
+
 struct outbound_request {
   std::string chat_id;
   std::string reply_to;    // send: reply to this message when set
   std::string message_id;  // edit: the message to edit
   std::string text;
   std::string turn_id;
-  bool stream = false;  // send: PB_SEND_STREAM (edited until one final edit)
-  bool final = false;   // edit: PB_EDIT_FINAL
+  bool stream = false;                // send: PB_SEND_STREAM (edited until one final edit)
+  bool final = false;                 // edit: PB_EDIT_FINAL
+  std::optional<outbound_file> file;  // send: a media message instead of text
 };
 
 // Edits of a streaming card waiting for the update in flight: the newest text (and whether one
@@ -63,6 +75,15 @@ struct card_stream {
   bool closed = false;   // streaming mode off (by us or by the platform): no more updates
   bool busy = false;
   std::optional<pending_card_edit> waiting;
+};
+
+// fetch_attachment (pb_fetch_request): download one inbound attachment into dest_path.
+struct fetch_job {
+  std::string chat_id;
+  std::string message_id;
+  std::string attachment_id;  // "image:<key>" / "file:<key>" (media.hpp)
+  std::string dest_path;
+  uint64_t max_bytes = 0;
 };
 
 struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>,
@@ -97,6 +118,13 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   // (best effort) and the edit fails PB_ERR_UNSUPPORTED. False when `message_id` is no card.
   bool card_after_restart(const outbound_request& r, uint64_t oid);
   void forget_card(const std::shared_ptr<card_stream>& c);  // its durable marker
+
+  // Completes the send owed under `oid` with the answer of `op` (logged when it failed).
+  void settle_send(uint64_t oid, api_op op, const api_call_result& res);
+
+  // media.cpp: upload + media message; download of an inbound attachment
+  void send_media(outbound_request r, sdk::completion done);
+  void fetch(fetch_job j, sdk::completion done);
 
   // webhook_handler.cpp
   void on_http(const sdk::http_request& req, const sdk::http_responder& respond);

@@ -32,7 +32,26 @@ void family_channel::send(const pb_outbound_message& msg, sdk::completion done) 
   r.text = std::string(sdk::view(msg.text));
   r.turn_id = std::string(sdk::view(msg.turn_id));
   r.stream = (msg.flags & PB_SEND_STREAM) != 0;
+  if (const pb_outbound_attachment* a = sdk::attachment_of(msg)) {
+    outbound_file f;
+    f.kind = std::string(sdk::view(a->kind));
+    f.name = std::string(sdk::view(a->name));
+    f.mime_type = std::string(sdk::view(a->mime_type));
+    f.path = std::string(sdk::view(a->path));
+    f.size = a->size;
+    f.md5_hex = std::string(sdk::view(a->md5_hex));
+    r.file = std::move(f);
+  }
   impl_->send(std::move(r), std::move(done));
+}
+void family_channel::fetch_attachment(const pb_fetch_request& req, sdk::completion done) {
+  fetch_job j;
+  j.chat_id = std::string(sdk::view(req.conversation_id));
+  j.message_id = std::string(sdk::view(req.message_id));
+  j.attachment_id = std::string(sdk::view(req.attachment_id));
+  j.dest_path = std::string(sdk::view(req.dest_path));
+  j.max_bytes = req.max_bytes;
+  impl_->fetch(std::move(j), std::move(done));
 }
 void family_channel::edit(const pb_edit_request& req, sdk::completion done) {
   outbound_request r;

@@ -9,7 +9,9 @@
 //   on_http        webhook mode: POST /hooks/<channel-id> (challenge, signature, decryption)
 //   inbound        events → dedup → mention policy → host (emit_inbound); the ack (WS) or the
 //                  HTTP answer (webhook) goes out only once the host made the message durable
-//   send / edit    reply, send to a chat, edit (PUT) with uuid idempotency keys
+//   send / edit    reply, send to a chat, edit (PUT) with uuid idempotency keys; a send with an
+//                  attachment uploads it and sends an image/file/audio/media message (media.cpp)
+//   fetch_attachment  an inbound message's image or file streamed into the host's file
 //
 // Thread safety: the host serializes calls per instance; work runs on the instance's strand.
 #pragma once
@@ -32,6 +34,7 @@ class family_channel : public sdk::channel {
   void stop(std::chrono::milliseconds deadline, sdk::stop_completion done) override;
   void send(const pb_outbound_message& msg, sdk::completion done) override;
   void edit(const pb_edit_request& req, sdk::completion done) override;
+  void fetch_attachment(const pb_fetch_request& req, sdk::completion done) override;
   void on_http(const sdk::http_request& req, sdk::http_responder respond) override;
 
   struct impl;

@@ -32,10 +32,6 @@ event_decision decide_event(const envelope& env, const std::string& bot_open_id,
     d.reason = "unusable message event: " + error;
     return d;
   }
-  if (m->message_type != "text" && m->message_type != "post") {
-    d.reason = "message type " + m->message_type + " is not handled";
-    return d;
-  }
   if (!bot_open_id.empty() && m->sender_open_id == bot_open_id) {
     d.reason = "the bot's own message";
     return d;
@@ -157,6 +153,21 @@ void inbound_handler::emit(const std::string& payload, const inbound_message& m,
   std::vector<const pb_mention*> mention_ptrs;
   mention_ptrs.reserve(mentions.size());
   for (const auto& pm : mentions) mention_ptrs.push_back(&pm);
+  std::vector<pb_attachment> files;
+  files.reserve(m.attachments.size());
+  for (const auto& a : m.attachments) {
+    pb_attachment pa{};
+    pa.struct_size = sizeof pa;
+    pa.kind = sdk::str(a.kind);
+    pa.id = sdk::str(a.id);
+    pa.name = sdk::str(a.name);
+    pa.mime_type = sdk::str(a.mime_type);
+    pa.size = a.size;
+    files.push_back(pa);
+  }
+  std::vector<const pb_attachment*> file_ptrs;
+  file_ptrs.reserve(files.size());
+  for (const auto& pa : files) file_ptrs.push_back(&pa);
 
   pb_inbound_message msg{};
   msg.event_id = sdk::str(m.message_id);
@@ -169,6 +180,8 @@ void inbound_handler::emit(const std::string& payload, const inbound_message& m,
   msg.text = sdk::str(m.text);
   msg.mentions = mention_ptrs.empty() ? nullptr : mention_ptrs.data();
   msg.mention_count = static_cast<uint32_t>(mention_ptrs.size());
+  msg.attachments = file_ptrs.empty() ? nullptr : file_ptrs.data();
+  msg.attachment_count = static_cast<uint32_t>(file_ptrs.size());
   msg.sent_at_unix_ms = m.create_time_ms;
   msg.raw_json = sdk::str(payload);
   // The plugin's edit budget is a streaming card's (none); a text message takes 20 edits.

@@ -2,6 +2,10 @@
 // The same path serves both transports: the WS supervisor's on_event (ack 200 / 500) and a
 // verified webhook delivery (HTTP 200 / 503).
 //
+// Every message kind reaches the host: text and post as text, image/file/audio/media/sticker
+// (and a post's images) as attachments with an empty text, unknown kinds as empty text; the
+// event itself always travels as raw_json.
+//
 //   event JSON → envelope → dedup (in-memory bounded LRU of event ids and message ids, entries
 //   expire after dedup_ttl) → decide_event (below) → pb_inbound_message → host emit_inbound.
 //
@@ -13,8 +17,8 @@
 //
 // The answer (`inbound_answer(true)` = acknowledge) is given ONLY once the host answered ACCEPTED
 // or DUPLICATE; REFUSED answers false so the platform re-pushes. Events the channel does not act
-// on (other event types, message types other than text/post, group messages without an @-mention
-// of the bot, card.action.trigger: no card flows yet) are acknowledged and logged at debug: an
+// on (other event types, group messages without an @-mention of the bot, card.action.trigger: no
+// card flows yet) are acknowledged and logged at debug: an
 // unanswered or 500-answered event is re-pushed four times over 7 hours for nothing. A group
 // message that needs the mention check while the bot identity is still unknown is answered false
 // (re-pushed 15 s later, by when bot/v3/info has usually answered).

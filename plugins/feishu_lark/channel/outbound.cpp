@@ -70,6 +70,7 @@ void family_channel::impl::deliver(const outbound_request& r, const outgoing& m,
 }
 
 void family_channel::impl::send(outbound_request r, sdk::completion done) {
+  if (r.file) return send_media(std::move(r), std::move(done));
   const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), r = std::move(r), oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
@@ -82,13 +83,16 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
     if (r.stream && self->cfg_.render == render_mode::card) return self->send_card(r, oid);
     const std::string seed = r.turn_id.empty() ? std::string() : r.turn_id + "\n" + r.text;
     self->deliver(
-        r, text_message(r.text), seed, [self, oid](api_op op, const api_call_result& res) {
-          if (!res.error.ok())
-            self->log(PB_LOG_WARN, std::string(to_string(op)) + " failed: " + res.error.message);
-          complete(self->owed_.take(oid), op, res);
-          self->check_stopped();
-        });
+        r, text_message(r.text), seed,
+        [self, oid](api_op op, const api_call_result& res) { self->settle_send(oid, op, res); });
   });
+}
+
+void family_channel::impl::settle_send(uint64_t oid, api_op op, const api_call_result& res) {
+  if (!res.error.ok())
+    log(PB_LOG_WARN, std::string(to_string(op)) + " failed: " + res.error.message);
+  complete(owed_.take(oid), op, res);
+  check_stopped();
 }
 
 void family_channel::impl::edit(outbound_request r, sdk::completion done) {

@@ -125,6 +125,14 @@ bool lookup_for(api_op op, int64_t c, rule& r) {
       if (op != api_op::card) return lookup(c, r);
       r = {PB_ERR_NOT_FOUND, error_kind::not_found};
       return true;
+    case 234003:  // resource download: the file is not in that message (UNVERIFIED wording)
+      if (op != api_op::resource) return lookup(c, r);
+      r = {PB_ERR_NOT_FOUND, error_kind::not_found};
+      return true;
+    case 234043:  // resource download: a card or merged-forward message carries no resources
+      if (op != api_op::resource) return lookup(c, r);
+      r = {PB_ERR_UNSUPPORTED, error_kind::invalid_input};
+      return true;
     default:
       return lookup(c, r);
   }
@@ -178,6 +186,12 @@ const char* to_string(api_op op) {
       return "card update";
     case api_op::other:
       return "request";
+    case api_op::upload_image:
+      return "image upload";
+    case api_op::upload_file:
+      return "file upload";
+    case api_op::resource:
+      return "resource download";
   }
   return "request";
 }
@@ -241,7 +255,7 @@ api_error classify_api_error(api_op op, int http_status, int64_t code, std::stri
     r = {PB_ERR_RETRYABLE, error_kind::transient};
   } else if (code == 0 && (http_status == 401 || http_status == 403)) {
     r = {PB_ERR_AUTH, error_kind::unknown};
-  } else if (code == 0 && http_status == 404) {
+  } else if (http_status == 404 && (code == 0 || op == api_op::resource)) {
     r = {PB_ERR_NOT_FOUND, error_kind::not_found};
   }
   e.code = r.code;

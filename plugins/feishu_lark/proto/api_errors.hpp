@@ -20,6 +20,8 @@
 //   300309 streaming closed                           → unsupported, stream_closed (terminal)
 //   card: 300317 sequence conflict                    → retryable, sequence_conflict
 //   card: 300313 element not found                    → not_found
+//   resource download: HTTP 404 (any code), 234003     → not_found; 234043 (a card or forwarded
+//                                                        message: no resources) → unsupported
 //   HTTP 5xx, an unreadable body, 230049 (being sent)   → retryable
 //   other non-zero codes                              → rejected (4xx) or retryable (5xx)
 //
@@ -35,7 +37,19 @@
 
 namespace patchbay::plugins::feishu_family {
 
-enum class api_op { token, bot_info, send, reply, edit, patch_card, card, other };
+enum class api_op {
+  token,
+  bot_info,
+  send,
+  reply,
+  edit,
+  patch_card,
+  card,
+  other,
+  upload_image,  // POST im/v1/images (media.hpp)
+  upload_file,   // POST im/v1/files
+  resource,      // GET im/v1/messages/:id/resources/:key
+};
 const char* to_string(api_op op);
 
 enum class error_kind {

@@ -56,6 +56,9 @@ inline pb_capabilities capabilities() noexcept {
   // A streamed answer is a CardKit card (render: card, §3.8) whose updates have no count cap;
   // with render: text every inbound message narrows this to text_max_edits.
   c.max_edits_per_message = 0;
+  // Images (≤ 10 MiB, else sent as files) and files up to 30 MiB (media.hpp).
+  c.can_attachments = PB_YES;
+  c.max_attachment_size = uint64_t{30} << 20;
   return c;
 }
 

@@ -103,6 +103,7 @@ std::optional<inbound_message> message_v2(const envelope& env, const json::objec
     m.text = resolve_mentions(text_of_text_content(content), m.mentions, ro);
   else if (m.message_type == "post")
     m.text = text_of_post_content(content, m.mentions, ro);
+  m.attachments = attachments_of(m.message_type, content);
   return m;
 }
 
@@ -133,6 +134,9 @@ std::optional<inbound_message> message_v1(const envelope& env, const json::objec
                       ? std::string(without)
                       : strip_at_tags(text);
   m.text = resolve_mentions(t, {}, {});  // trims
+  // The v1 event carries image_key / file_key / file_name at its top level (UNVERIFIED beyond
+  // image_key): read them as a content object.
+  if (m.message_type != "text") m.attachments = attachments_of(m.message_type, json::serialize(ev));
   return m;
 }
 

@@ -26,6 +26,7 @@
 #include <boost/json/value.hpp>
 
 #include "feishu_lark/proto/content.hpp"
+#include "feishu_lark/proto/media.hpp"
 
 namespace patchbay::plugins::feishu_family {
 
@@ -72,8 +73,9 @@ struct inbound_message {
   std::string sender_type;  // "user", "app" …
   std::string tenant_key;
   std::string message_type;  // text, post, image …
-  std::string text;          // flattened, mentions resolved
+  std::string text;          // flattened, mentions resolved; "" for media and unknown types
   std::vector<mention> mentions;
+  std::vector<inbound_attachment> attachments;  // image, file, audio, media, sticker, post images
   bool bot_mentioned = false;
   bool mentions_all = false;
   int64_t create_time_ms = 0;
@@ -86,7 +88,7 @@ struct message_options {
 
 // Normalizes im.message.receive_v1 (v2) or `message` (v1). nullopt (with `error`) for any other
 // event type or when message_id / chat_id is missing. Non-text, non-post messages keep an empty
-// text and their message_type.
+// text and their message_type; their files (and a post's images) become `attachments`.
 std::optional<inbound_message> parse_message_event(const envelope& env,
                                                    const message_options& opt = {},
                                                    std::string* error = nullptr);

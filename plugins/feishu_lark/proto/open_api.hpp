@@ -40,6 +40,11 @@ struct api_request {
   // The body carries an idempotency key (the platform dedups a repeat): a request that died on a
   // stale pooled connection may be sent again on a fresh one.
   bool idempotent = false;
+  // Media (media.hpp): a body that is not JSON, an answer streamed into a file, a longer total.
+  std::string content_type;       // "" = JSON
+  std::string body_file;          // a 2xx answer's body goes here (capped by max_answer_bytes)
+  uint64_t max_answer_bytes = 0;  // with body_file; 0 = the usual answer limit
+  int64_t total_timeout_ms = 0;   // 0 = the channel's (connect + api timeout)
 };
 
 // ---- tenant access token ----

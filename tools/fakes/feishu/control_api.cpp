@@ -4,6 +4,8 @@
 
 #include "fake_feishu.hpp"
 #include "fake_http.hpp"
+#include "patchbay/common/base64.hpp"
+#include "patchbay/common/digest.hpp"
 
 namespace patchbay::fakes::feishu {
 
@@ -71,6 +73,20 @@ outcome fake_feishu::control(const kit::http_request& req) {
     o.response = json_response(200, json::object{{"messages", std::move(list)}});
   } else if (!post && what == "cards") {
     o.response = json_response(200, json::object{{"cards", cards_.to_json(now(), card_limits())}});
+  } else if (!post && what == "files") {
+    o.response = json_response(200, json::object{{"files", media_.to_json()}});
+  } else if (!post && what == "file") {
+    const std::string key = common::query_param(req.query, "key").value_or("");
+    const stored_file* f = media_.find(key);
+    o.response =
+        f ? json_response(200,
+                          json::object{{"key", f->key},
+                                       {"md5", f->md5},
+                                       {"size", f->data.size()},
+                                       {"content_type", f->content_type},
+                                       {"file_name", f->file_name},
+                                       {"data_base64", patchbay::common::base64_encode(f->data)}})
+          : json_error(404, "unknown key");
   } else if (!post && what == "requests") {
     o.response = json_response(200, json::object{{"requests", log_.to_json()}});
   } else if (!post && what == "config") {
@@ -106,17 +122,32 @@ outcome fake_feishu::inject(const json::object& body) {
       err = "count must be in [1, 100000]";
     else
       count = static_cast<std::size_t>(c->get_int64());
-    if (count > 1 && (!f.event_id.empty() || !f.message_id.empty()))
-      err = "count > 1 takes no event_id/message_id";
+    if (count > 1 && (!f.event_id.empty() || !f.message_id.empty() || f.has_data))
+      err = "count > 1 takes no event_id/message_id/data_base64";
   }
   if (!err.empty()) {
     o.response = json_error(400, err);
     return o;
   }
+  // A file "sent by a user": the fake holds its bytes, the message content names its key.
+  std::string staged_key;
+  if (f.has_data) {
+    stored_file sf;
+    sf.image = f.message_type == "image";
+    sf.key = (sf.image ? "img_v3_" : "file_v3_") + ids_.hex(8) + "-" + ids_.hex(24);
+    sf.file_name = f.file_name;
+    sf.content_type =
+        f.data_content_type.empty() ? "application/octet-stream" : f.data_content_type;
+    sf.md5 = patchbay::common::md5_hex(f.data);
+    sf.data = std::move(f.data);
+    staged_key = media_.add(std::move(sf)).key;
+    f.content = media_content(f.message_type, staged_key, f.file_name);
+  }
   inject_fields first;
   for (std::size_t i = 0; i < count; ++i) {
     inject_fields g = f;
     complete_inject(g, ids_);
+    if (!staged_key.empty()) media_.find(staged_key)->message_ids.push_back(g.message_id);
     f.chat_id = g.chat_id;  // a batch stays in one chat, from one sender
     f.sender_open_id = g.sender_open_id;
     event_record e;
@@ -134,10 +165,13 @@ outcome fake_feishu::inject(const json::object& body) {
     deliver(events_.add(std::move(e)), o.commands);
     if (i == 0) first = g;
   }
-  o.response = json_response(200, json::object{{"event_id", first.event_id},
-                                               {"message_id", first.message_id},
-                                               {"chat_id", first.chat_id},
-                                               {"count", count}});
+  json::object answer{{"event_id", first.event_id},
+                      {"message_id", first.message_id},
+                      {"chat_id", first.chat_id},
+                      {"count", count}};
+  if (!staged_key.empty())
+    answer[f.message_type == "image" ? "image_key" : "file_key"] = staged_key;
+  o.response = json_response(200, answer);
   return o;
 }
 
@@ -254,7 +288,7 @@ outcome fake_feishu::arm_fault(const json::object& body) {
     affected = o.commands.size();
   } else if (kind == "refuse_discovery" || kind == "refuse_handshake" || kind == "rate_limit" ||
              kind == "invalid_token" || kind == "card_error" || kind == "card_settings_error" ||
-             kind == "card_create_error") {
+             kind == "card_create_error" || kind == "resource_not_found") {
     faults_.arm({kind, app_id, count, body});
     affected = 1;
   } else if (kind == "pong_config") {
@@ -323,6 +357,7 @@ void fake_feishu::reset() {
   events_.clear();
   messages_.clear();
   cards_.clear();
+  media_.clear();
   log_.clear();
   queued_.clear();
   discoveries_.clear();

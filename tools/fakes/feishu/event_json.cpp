@@ -6,6 +6,7 @@
 #include <utility>
 
 #include "feishu_lark/proto/crypto.hpp"
+#include "patchbay/common/base64.hpp"
 
 namespace patchbay::fakes::feishu {
 
@@ -49,6 +50,7 @@ std::string v2_content(const app_creds& app, const inject_fields& f, json::array
     mention("@_user_" + std::to_string(mentions.size() + 1), user_id_obj(app.bot_open_id),
             app.bot_name);
   if (f.mention_all) mention("@_all", {}, "all");
+  if (!f.content.empty()) return f.content;
   if (f.message_type == "post") {
     json::array line;
     for (const json::value& m : mentions) {
@@ -76,10 +78,26 @@ std::string parse_inject(const json::object& b, inject_fields& f) {
   f.event_id = str_field(b, "event_id", err);
   f.message_id = str_field(b, "message_id", err);
   f.parent_id = str_field(b, "parent_id", err);
+  f.content = str_field(b, "content", err);
+  f.file_name = str_field(b, "file_name", err);
+  f.data_content_type = str_field(b, "content_type", err);
+  const std::string data = str_field(b, "data_base64", err);
   if (!err.empty()) return err;
+  if (b.contains("data_base64")) {
+    auto bytes = patchbay::common::base64_decode(data);
+    if (!bytes || bytes->empty()) return "data_base64 must be non-empty base64";
+    static constexpr std::string_view media[] = {"image", "file", "audio", "media", "sticker"};
+    bool ok = false;
+    for (auto m : media) ok = ok || f.message_type == m;
+    if (!ok) return "data_base64 needs message_type image, file, audio, media or sticker";
+    f.has_data = true;
+    f.data = std::move(*bytes);
+  }
   if (f.chat_type != "p2p" && f.chat_type != "group") return "chat_type must be p2p or group";
-  if (f.message_type != "text" && f.message_type != "post")
-    return "message_type must be text or post";
+  if (f.message_type != "text" && f.message_type != "post" && f.content.empty() && !f.has_data)
+    return "message_type other than text or post needs content or data_base64";
+  if (f.schema == "1.0" && (f.has_data || !f.content.empty()))
+    return "content and data_base64 are for schema 2.0";
   if (f.schema != "2.0" && f.schema != "1.0") return "schema must be 2.0 or 1.0";
   for (auto [key, flag] :
        {std::pair{"mention_bot", &f.mention_bot}, std::pair{"mention_other", &f.mention_other},
@@ -160,6 +178,18 @@ std::string build_message_event(const app_creds& app, const inject_fields& f,
       {"schema", "2.0"},
       {"header", std::move(header)},
       {"event", json::object{{"sender", std::move(sender)}, {"message", std::move(msg)}}}});
+}
+
+std::string media_content(std::string_view message_type, std::string_view key,
+                          std::string_view file_name) {
+  json::object c;
+  if (message_type == "image") {
+    c["image_key"] = key;
+  } else {
+    c["file_key"] = key;
+    if (!file_name.empty() && message_type != "sticker") c["file_name"] = file_name;
+  }
+  return json::serialize(c);
 }
 
 std::string build_challenge(std::string_view challenge, std::string_view token) {

@@ -27,7 +27,7 @@ struct inject_fields {
   bool mention_other = false;         // another bot of the tenant is @-mentioned (before this bot)
   bool mention_all = false;           // @all ("@_all"), listed in mentions as the platform does
   std::string sender_open_id;         // default: a fresh ou_ id
-  std::string message_type = "text";  // text | post
+  std::string message_type = "text";  // text | post | image | file | audio | media | sticker | …
   std::string schema = "2.0";         // 2.0 | 1.0
   std::size_t fragments = 1;
   std::string event_id;    // default: fresh (32 hex)
@@ -36,7 +36,17 @@ struct inject_fields {
   bool duplicate = false;
   std::int64_t create_time_ms = 0;  // 0: the time of the injection
   std::string token;                // header.token / token ("" on the long connection, as observed)
+  std::string content;              // a raw content JSON string (any message_type), or built
+                                    // from data_base64 by the control API
+  bool has_data = false;            // data_base64 given: a user's file the fake stages
+  std::string data;                 // its bytes
+  std::string data_content_type;    // served with the download
+  std::string file_name;
 };
+
+// The content of a media message naming `key`: {"image_key"} or {"file_key","file_name"}.
+std::string media_content(std::string_view message_type, std::string_view key,
+                          std::string_view file_name);
 
 // Reads the inject fields of a control request; "" or what is wrong.
 std::string parse_inject(const boost::json::object& body, inject_fields& out);

@@ -61,8 +61,16 @@ kit::http_response fake_feishu::api_error(std::uint64_t log_id, unsigned status,
 outcome fake_feishu::handle(const kit::http_request& req) {
   if (req.path.rfind("/_fake/", 0) == 0) return control(req);
   outcome o;
+  // Upload bodies are binary: the log keeps their parts' headers and fields only.
+  std::string summary;
+  if (req.path == "/open-apis/im/v1/images" || req.path == "/open-apis/im/v1/files") {
+    for (const auto& [k, v] : req.headers)
+      if (common::iequals(k, "Content-Type")) summary = multipart_summary(v, req.body);
+  }
   const auto log_id = log_.add_http(now(), req.method, req.path, req.query,
-                                    req.path == "/ws/v2" ? std::string_view() : req.body);
+                                    req.path == "/ws/v2" ? std::string_view()
+                                    : !summary.empty()   ? std::string_view(summary)
+                                                         : std::string_view(req.body));
   if (req.path == "/callback/ws/endpoint") {
     o.response = req.method == "POST" ? discovery(req, log_id)
                                       : api_error(log_id, 405, 405, "method not allowed");

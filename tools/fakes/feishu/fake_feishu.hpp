@@ -31,6 +31,7 @@
 #include "faults.hpp"
 #include "feishu_lark/proto/pbbp2.hpp"
 #include "ids.hpp"
+#include "media_store.hpp"
 #include "message_store.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/http_types.hpp"
@@ -137,6 +138,17 @@ class fake_feishu {
   card_store::limits card_limits() const;
   boost::json::object message_json(const stored_message& m) const;
 
+  // media_api.cpp: uploads, resource downloads, media message contents
+  kit::http_response upload(api_ctx& c, bool image);
+  kit::http_response resource(api_ctx& c, const std::string& message_id, const std::string& key);
+  // "" when `content` of an image/file/audio/media message names a key this app uploaded with the
+  // right kind; otherwise what is wrong, with the platform `code`.
+  std::string check_media_content(const std::string& app_id, const std::string& msg_type,
+                                  const boost::json::object& content, std::int64_t& code);
+  // Records that message `message_id` carries the image_key / file_key in `content`.
+  void link_media(const std::string& msg_type, const std::string& content,
+                  const std::string& message_id);
+
   // ws_side.cpp: the long connection and event delivery
   void deliver(std::uint64_t seq, std::vector<ws_command>& out);
   void deliver_to(event_record& e, connection& c, std::vector<ws_command>& out);
@@ -170,6 +182,7 @@ class fake_feishu {
   event_store events_;
   message_store messages_;
   card_store cards_;
+  media_store media_;
   std::map<std::uint64_t, connection> conns_;  // bounded: ended ones pruned oldest first
   std::uint64_t next_conn_ = 1;
   std::unordered_map<std::string, std::vector<std::uint64_t>> open_by_app_;

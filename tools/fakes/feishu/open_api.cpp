@@ -1,6 +1,6 @@
 // patchbay-fake-feishu: the Open API subset (§3): tenant token, bot info, send, reply, edit (PUT),
-// card patch (PATCH), with the envelopes of §1/§6 and the faults rate_limit, invalid_token and
-// disable_app.
+// card patch (PATCH), the media endpoints (media_api.cpp), with the envelopes of §1/§6 and the
+// faults rate_limit, invalid_token and disable_app.
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
 
@@ -68,10 +68,21 @@ kit::http_response fake_feishu::open_api(const kit::http_request& req, std::uint
     if (req.method != "GET") return api_error(log_id, 405, 405, "method not allowed");
     return bot_info(c);
   }
+  if (req.path == "/open-apis/im/v1/images") return upload(c, true);
+  if (req.path == "/open-apis/im/v1/files") return upload(c, false);
   constexpr std::string_view cards_prefix = "/open-apis/cardkit/v1/cards";
   const bool cardkit_path = req.path.rfind(cards_prefix, 0) == 0;
   if (req.path.rfind(messages_prefix, 0) != 0 && !cardkit_path) {
     return api_error(log_id, 404, 404, "404 page not found");
+  }
+  if (const auto r = req.path.find("/resources/"); r != std::string::npos) {
+    const std::string id =
+        req.path.substr(messages_prefix.size() + 1, r - messages_prefix.size() - 1);
+    const std::string key = req.path.substr(r + std::string_view("/resources/").size());
+    if (id.empty() || key.empty() || id.find('/') != std::string::npos ||
+        key.find('/') != std::string::npos || req.path[messages_prefix.size()] != '/')
+      return api_error(log_id, 404, 404, "404 page not found");
+    return resource(c, id, key);
   }
   if (c.app->disabled) return api_error(log_id, 400, 99991662, "app not in use");
   if (const auto err = common::parse_object(req.body, c.body); !err.empty()) {
@@ -164,6 +175,12 @@ kit::http_response fake_feishu::send_message(api_ctx& c, const std::string& repl
   if (ec || !parsed.is_object()) return bad("content is not a JSON object");
   if (msg_type == "text" && !parsed.get_object().contains("text"))
     return bad("text content without text");
+  if (msg_type == "image" || msg_type == "file" || msg_type == "audio" || msg_type == "media") {
+    std::int64_t code = 0;
+    if (auto why = check_media_content(c.app->creds.app_id, msg_type, parsed.get_object(), code);
+        !why.empty())
+      return api_error(c.log_id, 400, code, "invalid request parameter: ext=" + why);
+  }
   const std::size_t limit = msg_type == "text" ? text_body_limit : rich_body_limit;
   if (c.req.body.size() > limit) {
     return api_error(c.log_id, 400, 230025, "The message content is too long");
@@ -229,6 +246,7 @@ kit::http_response fake_feishu::send_message(api_ctx& c, const std::string& repl
   m.text = text_of_content(msg_type, m.content);
   m.uuid = uuid;
   m.create_ms = m.update_ms = epoch_ms();
+  link_media(m.msg_type, m.content, m.message_id);
   const auto& stored = messages_.add(std::move(m));
   return answer(c.log_id, 200,
                 json::object{{"code", 0}, {"msg", "success"}, {"data", message_json(stored)}});

@@ -193,6 +193,11 @@ kit::http_server_options http_options(const server_options& options) {
   o.listen = options.listen;
   o.max_connections = options.max_connections;
   o.max_body_bytes = 2u << 20;  // above the 150 KiB message limit, so 230025 can be answered
+  // Uploads: above the 30 MB file limit, so the platform's size error can be answered.
+  o.max_body_bytes_for = [](std::string_view, std::string_view path) -> std::size_t {
+    if (path == "/open-apis/im/v1/images" || path == "/open-apis/im/v1/files") return 40u << 20;
+    return 2u << 20;
+  };
   o.tls_cert_file = options.tls_cert_file;
   o.tls_key_file = options.tls_key_file;
   return o;

@@ -62,7 +62,14 @@ struct http_client_request {
   std::chrono::milliseconds first_byte_timeout{30'000};
   std::chrono::milliseconds idle_timeout{30'000};
   std::chrono::milliseconds total_timeout{60'000};
-  std::size_t max_body_bytes = 8 << 20;  // only when the body is accumulated
+  std::size_t max_body_bytes = 8 << 20;  // when the body is accumulated or written to body_file
+  // If set (and on_body_chunk is not): a 2xx answer's body is written to this file (created or
+  // truncated; left as far as it got on an error) instead of response.body, at most
+  // max_body_bytes bytes (more: error "body too large", a Content-Length over it fails before any
+  // byte is written). Other statuses are accumulated into response.body as usual. The writes are
+  // plain buffered file writes on the io thread (local disk). Errors: "file: cannot open ...",
+  // "file: write failed ...".
+  std::string body_file;
   // If set, the body is delivered in pieces as it arrives (not accumulated into response.body).
   // Return false to abort the request (it then completes with error "aborted").
   std::function<bool(std::string_view)> on_body_chunk;

@@ -74,9 +74,43 @@ TEST(FeishuInbound, GroupMessageBeforeTheIdentityIsKnownWaitsForARepush) {
   EXPECT_EQ(p2p.action, fam::event_action::emit);
 }
 
-TEST(FeishuInbound, OtherTypesAreAcknowledgedNotActedOn) {
-  EXPECT_EQ(decide(v2("im.message.receive_v1", "p2p", "image", R"({"image_key":"k"})")).action,
-            fam::event_action::ignore);
+// Every message kind reaches the host (media-in answers or attaches): files as attachments with
+// an empty text, unknown kinds as empty text. Nothing is dropped by the parser.
+TEST(FeishuInbound, EveryMessageKindIsEmitted) {
+  struct kind_case {
+    const char* type;
+    const char* content;
+    const char* kind;  // "" = no attachment
+    const char* id;
+  };
+  const kind_case cases[] = {
+      {"image", R"({"image_key":"img_v3_1"})", "image", "image:img_v3_1"},
+      {"file", R"({"file_key":"file_v3_1","file_name":"a.pdf"})", "file", "file:file_v3_1"},
+      {"audio", R"({"file_key":"file_v3_2","duration":2000})", "audio", "file:file_v3_2"},
+      {"media", R"({"file_key":"file_v3_3","image_key":"img_c","file_name":"v.mp4"})", "video",
+       "file:file_v3_3"},
+      {"sticker", R"({"file_key":"file_v3_4"})", "sticker", "file:file_v3_4"},
+      {"share_chat", R"({"chat_id":"oc_x"})", "", ""},
+      {"location", R"({"name":"here"})", "", ""},
+      {"merge_forward", R"({"content":"Merged and Forwarded Message"})", "", ""},
+      {"system", "not json at all", "", ""},
+  };
+  for (const auto& c : cases) {
+    auto d = decide(v2("im.message.receive_v1", "p2p", c.type, c.content));
+    ASSERT_EQ(d.action, fam::event_action::emit) << c.type << ": " << d.reason;
+    EXPECT_EQ(d.msg->message_type, c.type);
+    EXPECT_EQ(d.msg->text, "") << c.type;
+    if (*c.kind == '\0') {
+      EXPECT_TRUE(d.msg->attachments.empty()) << c.type;
+      continue;
+    }
+    ASSERT_EQ(d.msg->attachments.size(), 1u) << c.type;
+    EXPECT_EQ(d.msg->attachments[0].kind, c.kind);
+    EXPECT_EQ(d.msg->attachments[0].id, c.id);
+  }
+}
+
+TEST(FeishuInbound, OtherEventsAndOwnMessagesAreAcknowledgedNotActedOn) {
   EXPECT_EQ(decide(v2("im.chat.member.bot.added_v1", "p2p", "text", "{}")).action,
             fam::event_action::ignore);
   EXPECT_EQ(decide(v2("im.message.receive_v1", "p2p", "text", R"({"text":"echo"})", kBot)).action,

@@ -1,0 +1,147 @@
+// http_client_request::body_file against the kit server on loopback: a 2xx body lands in the file
+// byte for byte, a body over max_body_bytes fails "body too large" (by Content-Length before any
+// byte, or while streaming a chunked body), an error status keeps its body in response.body and
+// leaves the file alone, and an unwritable path fails with a "file:" error.
+#include "kit_test_support.hpp"
+
+#include "patchbay/kit/http_client.hpp"
+#include "patchbay/kit/http_server.hpp"
+#include "patchbay/kit/runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
+#include <iterator>
+#include <memory>
+#include <string>
+
+namespace {
+
+using namespace std::chrono_literals;
+using namespace patchbay::kit;
+using kit_test::fetch;
+
+struct server_env {
+  explicit server_env(http_handler handler) : rt(2) {
+    http_server_options opt;
+    opt.listen = "127.0.0.1:0";
+    server = std::make_unique<http_server>(rt, opt, std::move(handler));
+    server->start();
+  }
+  ~server_env() {
+    server->stop(0ms);
+    server.reset();
+    rt.stop();
+  }
+  std::string url(const std::string& target) const {
+    return "http://" + server->local_endpoint() + target;
+  }
+  io_runtime rt;
+  std::unique_ptr<http_server> server;
+};
+
+struct temp_file {
+  std::string path = (std::filesystem::temp_directory_path() /
+                      ("pb-body-file-" + std::to_string(::getpid()) + "-" +
+                       std::to_string(reinterpret_cast<uintptr_t>(this))))
+                         .string();
+  ~temp_file() { std::filesystem::remove(path); }
+  bool exists() const { return std::filesystem::exists(path); }
+  std::string read() const {
+    std::ifstream in(path, std::ios::binary);
+    return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  }
+};
+
+std::string pattern(std::size_t n) {
+  std::string s(n, '\0');
+  for (std::size_t i = 0; i < n; ++i) s[i] = static_cast<char>((i * 131 + i / 7) & 0xff);
+  return s;
+}
+
+http_client_request to_file(const std::string& url, const std::string& path, std::size_t cap) {
+  http_client_request req;
+  req.url = url;
+  req.connect_timeout = 3s;
+  req.first_byte_timeout = 5s;
+  req.idle_timeout = 5s;
+  req.total_timeout = 10s;
+  req.body_file = path;
+  req.max_body_bytes = cap;
+  return req;
+}
+
+TEST(KitHttpBodyFile, TwoHundredBodyIsWrittenToTheFileExactly) {
+  const std::string body = pattern(300'000);
+  server_env env([&](std::shared_ptr<http_exchange> ex) {
+    http_response res;
+    res.content_type = "image/png";
+    res.body = body;
+    ex->respond(std::move(res));
+  });
+  temp_file f;
+  {
+    std::ofstream old(f.path);
+    old << "previous content that must be truncated away";
+  }
+  auto r = fetch(env.rt, to_file(env.url("/img"), f.path, body.size()));
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.response.status, 200u);
+  EXPECT_EQ(r.response.header("Content-Type"), "image/png");
+  EXPECT_TRUE(r.response.body.empty());
+  EXPECT_EQ(f.read(), body);  // exactly the cap is allowed
+}
+
+TEST(KitHttpBodyFile, BodyOverTheCapFailsBeforeWritingByContentLength) {
+  server_env env([](std::shared_ptr<http_exchange> ex) {
+    http_response res;
+    res.body = pattern(5000);
+    ex->respond(std::move(res));
+  });
+  temp_file f;
+  auto r = fetch(env.rt, to_file(env.url("/big"), f.path, 4999));
+  EXPECT_EQ(r.error, "body too large");
+  EXPECT_FALSE(f.exists());
+}
+
+TEST(KitHttpBodyFile, ChunkedBodyOverTheCapFailsWhileStreaming) {
+  server_env env([](std::shared_ptr<http_exchange> ex) {
+    auto s = ex->start_stream(200, "application/octet-stream");
+    for (int i = 0; i < 8; ++i) s->write(pattern(40'000));
+    s->close();
+  });
+  temp_file f;
+  auto r = fetch(env.rt, to_file(env.url("/stream"), f.path, 100'000));
+  EXPECT_EQ(r.error, "body too large");
+  EXPECT_LE(f.read().size(), 100'000u);  // never more than the cap on disk
+}
+
+TEST(KitHttpBodyFile, ErrorStatusKeepsItsBodyInTheResponse) {
+  server_env env([](std::shared_ptr<http_exchange> ex) {
+    http_response res;
+    res.status = 404;
+    res.body = R"({"code":234003,"msg":"not found"})";
+    ex->respond(std::move(res));
+  });
+  temp_file f;
+  auto r = fetch(env.rt, to_file(env.url("/missing"), f.path, 1 << 20));
+  ASSERT_EQ(r.error, "");
+  EXPECT_EQ(r.response.status, 404u);
+  EXPECT_EQ(r.response.body, R"({"code":234003,"msg":"not found"})");
+  EXPECT_FALSE(f.exists());
+}
+
+TEST(KitHttpBodyFile, UnwritablePathFails) {
+  server_env env([](std::shared_ptr<http_exchange> ex) {
+    http_response res;
+    res.body = "x";
+    ex->respond(std::move(res));
+  });
+  auto r = fetch(env.rt, to_file(env.url("/x"), "/nonexistent-dir-pb/sub/file", 1 << 20));
+  EXPECT_EQ(r.error.rfind("file: cannot open", 0), 0u) << r.error;
+}
+
+}  // namespace
