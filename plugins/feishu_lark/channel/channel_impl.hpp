@@ -2,6 +2,7 @@
 // One instance's state on one strand of the plugin's shared runtime, split by concern:
 //   family_channel.cpp    composition: construction, start, status, stop, destroy
 //   outbound.cpp          send (reply / send to chat) and edit, with uuid idempotency keys
+//   typing.cpp            typing START/STOP as a "Typing" reaction on the user's message
 //   webhook_handler.cpp   POST /hooks/<channel-id>: verify → challenge / event / reject
 // plus api_client (Open API) and inbound_handler (events → host), and the ws_supervisor in
 // websocket mode.
@@ -21,6 +22,7 @@
 #include "feishu_lark/channel/family_channel.hpp"
 #include "feishu_lark/channel/inbound.hpp"
 #include "feishu_lark/channel/ws_supervisor.hpp"
+#include "support/bounded_lru.hpp"
 #include "support/http_calls.hpp"
 #include "support/instance_core.hpp"
 #include "support/plugin_runtime.hpp"
@@ -35,6 +37,18 @@ struct outbound_request {
   std::string turn_id;
 };
 
+struct typing_request {
+  std::string chat_id;
+  std::string message_id;  // the user's message (the reaction's target)
+  bool stop = false;
+};
+
+struct typing_reaction {
+  std::string reaction_id;   // "" while the add is out
+  bool adding = false;       // the add (POST) has not answered yet
+  bool stop_wanted = false;  // a STOP came while adding: remove once added
+};
+
 struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>,
                               instance_core<channel_config> {
   impl(kit::io_runtime& rt, sdk::host h, channel_config cfg);
@@ -47,6 +61,14 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   // outbound.cpp
   void send(outbound_request r, sdk::completion done);
   void edit(outbound_request r, sdk::completion done);
+
+  // typing.cpp
+  void typing(typing_request r, sdk::completion done);
+  void typing_stop(const std::string& message_id, uint64_t oid);
+  // The reaction id kept in the instance store for `message_id` ("" = none); store "" = delete.
+  std::string stored_reaction(const std::string& message_id);
+  void store_reaction(const std::string& message_id, const std::string& reaction_id);
+  static constexpr std::chrono::milliseconds typing_pause{300'000};
 
   // webhook_handler.cpp
   void on_http(const sdk::http_request& req, const sdk::http_responder& respond);
@@ -82,6 +104,8 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   };
   std::optional<ws_status> last_ws_status_;
   pending_stop stop_;
+  bounded_lru<typing_reaction> typing_reactions_{1024};  // by the user's message id
+  int64_t typing_paused_until_ = 0;                      // monotonic ms
 };
 
 }  // namespace patchbay::plugins::feishu_family

@@ -10,6 +10,7 @@
 //   inbound        events → dedup → mention policy → host (emit_inbound); the ack (WS) or the
 //                  HTTP answer (webhook) goes out only once the host made the message durable
 //   send / edit    reply, send to a chat, edit (PUT) with uuid idempotency keys
+//   typing         a "Typing" reaction on the user's message while a turn runs (typing.cpp)
 //
 // Thread safety: the host serializes calls per instance; work runs on the instance's strand.
 #pragma once
@@ -32,6 +33,7 @@ class family_channel : public sdk::channel {
   void stop(std::chrono::milliseconds deadline, sdk::stop_completion done) override;
   void send(const pb_outbound_message& msg, sdk::completion done) override;
   void edit(const pb_edit_request& req, sdk::completion done) override;
+  void typing(const pb_typing_request& req, sdk::completion done) override;
   void on_http(const sdk::http_request& req, sdk::http_responder respond) override;
 
   struct impl;

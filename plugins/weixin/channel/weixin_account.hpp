@@ -39,6 +39,9 @@ using plugins::host_gate;
 using plugins::http_calls;
 using plugins::pending_stop;
 
+// iLink delivers about ten messages per context_token (docs/protocols/weixin-ilink.md §4.1).
+inline constexpr uint32_t sends_per_context_token = 10;
+
 struct outbound_text {
   std::string to_user, text, reply_context;
   std::string turn_id;  // the host's id of the message: seeds a stable client_id ("" = none)
@@ -53,7 +56,9 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   void start();
   void stop(std::chrono::milliseconds deadline, sdk::stop_completion done);
   void send(outbound_text msg, sdk::completion done);
-  void typing(std::string user, std::string reply_context, sdk::completion done);
+  // START (status 1, also the refresh) or STOP (`stop`: status 2, with the cached ticket; a user
+  // without one had no indicator shown, so STOP then succeeds without a call).
+  void typing(std::string user, std::string reply_context, bool stop, sdk::completion done);
   // Destroy: no host call after this returns; owed completions are settled here.
   void close();
 
@@ -87,7 +92,8 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
             fetch_done done);
   std::string context_token_for(const std::string& user, const std::string& reply_context);
   void remember_context_token(const std::string& user, const std::string& token);
-  void send_typing(const std::string& user, const std::string& ticket_value, uint64_t owed_id);
+  void send_typing(const std::string& user, const std::string& ticket_value, int status,
+                   uint64_t owed_id);
   uint32_t random32();
 
   // instance_core: rt_, strand_, host_, cfg_, closed_, owed_; log, monotonic_ms, now_unix_ms.
@@ -111,9 +117,16 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   bool relogin_logged_ = false;
   bounded_lru<bool> seen_;
   bounded_lru<std::string> context_tokens_;
+  // Sends made under each context_token (the budget); `logged`: the refusal was logged once.
+  struct token_budget {
+    uint32_t sends = 0;
+    bool logged = false;
+  };
+  bounded_lru<token_budget> token_sends_{4096};
   bounded_lru<ticket> tickets_;
   pending_stop stop_;
   uint64_t rng_;
+  uint64_t skipped_ = 0;  // inbound messages skipped (bot-authored or still generating)
 
   // Any thread: REST calls in flight (cancelled by stop/close). The send/typing completions not
   // yet settled are in instance_core's owed_ (settled by close() if still owed).

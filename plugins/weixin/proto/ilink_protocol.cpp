@@ -112,6 +112,7 @@ std::optional<inbound_message> read_message(const json::object& o) {
   m.context_token = string_field(o, "context_token");
   m.create_time_ms = int_field(o, "create_time_ms").value_or(0);
   m.message_type = int_field(o, "message_type").value_or(0);
+  m.message_state = int_field(o, "message_state").value_or(0);
   m.text = flatten_items(o);
   m.raw_json = json::serialize(o);
   // §7.1: a stable key in priority message_id → client_id → seq → digest of text and time.

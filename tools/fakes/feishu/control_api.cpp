@@ -57,6 +57,9 @@ outcome fake_feishu::control(const kit::http_request& req) {
   } else if (!post && what == "messages") {
     const std::string chat = common::query_param(req.query, "chat_id").value_or("");
     o.response = json_response(200, json::object{{"messages", messages_.to_json(chat)}});
+  } else if (!post && what == "reactions") {
+    const std::string msg = common::query_param(req.query, "message_id").value_or("");
+    o.response = json_response(200, json::object{{"reactions", reactions_.to_json(msg)}});
   } else if (!post && what == "requests") {
     o.response = json_response(200, json::object{{"requests", log_.to_json()}});
   } else if (!post && what == "config") {
@@ -239,7 +242,7 @@ outcome fake_feishu::arm_fault(const json::object& body) {
     o.commands = for_app_conns(app_id, proto);
     affected = o.commands.size();
   } else if (kind == "refuse_discovery" || kind == "refuse_handshake" || kind == "rate_limit" ||
-             kind == "invalid_token") {
+             kind == "invalid_token" || kind == "reaction") {
     faults_.arm({kind, app_id, count, body});
     affected = 1;
   } else if (kind == "pong_config") {
@@ -307,6 +310,7 @@ void fake_feishu::reset() {
   faults_.clear();
   events_.clear();
   messages_.clear();
+  reactions_.clear();
   log_.clear();
   queued_.clear();
   discoveries_.clear();

@@ -31,6 +31,7 @@
 #include "feishu_lark/proto/pbbp2.hpp"
 #include "ids.hpp"
 #include "message_store.hpp"
+#include "reactions.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/http_types.hpp"
 #include "settings.hpp"
@@ -131,6 +132,9 @@ class fake_feishu {
   kit::http_response send_message(api_ctx& c, const std::string& reply_to);
   kit::http_response edit_message(api_ctx& c, const std::string& id);
   kit::http_response patch_card(api_ctx& c, const std::string& id);
+  // reactions.cpp: add (reaction_id "") or remove a reaction
+  kit::http_response reaction(api_ctx& c, const std::string& message_id,
+                              const std::string& reaction_id);
   boost::json::object message_json(const stored_message& m) const;
 
   // ws_side.cpp: the long connection and event delivery
@@ -165,6 +169,7 @@ class fake_feishu {
   wire_log log_;
   event_store events_;
   message_store messages_;
+  reaction_store reactions_;
   std::map<std::uint64_t, connection> conns_;  // bounded: ended ones pruned oldest first
   std::uint64_t next_conn_ = 1;
   std::unordered_map<std::string, std::vector<std::uint64_t>> open_by_app_;
