@@ -23,7 +23,10 @@ class typing_output final : public turn_output {
  public:
   typing_output(typing_keeper& k, std::weak_ptr<bool> alive, std::string turn_id,
                 std::unique_ptr<turn_output> inner)
-      : keeper_(k), alive_(std::move(alive)), turn_id_(std::move(turn_id)), inner_(std::move(inner)) {}
+      : keeper_(k),
+        alive_(std::move(alive)),
+        turn_id_(std::move(turn_id)),
+        inner_(std::move(inner)) {}
   void delta(std::string_view t) override { inner_->delta(t); }
   void content(std::string_view t, bool eph) override { inner_->content(t, eph); }
   void error(std::string_view t) override {

@@ -39,7 +39,7 @@ class typing_keeper {
   using send_fn =
       std::function<void(const std::string& channel_id, messages::typing_request req, done_fn)>;
   struct options {
-    std::chrono::milliseconds refresh{5'000};   // START again while the turn runs
+    std::chrono::milliseconds refresh{5'000};    // START again while the turn runs
     std::chrono::milliseconds backoff{300'000};  // no START on a channel after such a failure
     std::function<int64_t()> now_ms;             // monotonic; default: steady_clock
   };
@@ -86,8 +86,8 @@ class typing_keeper {
   scheduler& sched_;
   send_fn send_;
   options opt_;
-  std::map<std::string, entry> turns_;        // by turn id; bounded by the router's turns
-  std::map<std::string, int64_t> paused_;     // channel id → no START before (monotonic ms)
+  std::map<std::string, entry> turns_;     // by turn id; bounded by the router's turns
+  std::map<std::string, int64_t> paused_;  // channel id → no START before (monotonic ms)
   std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
 };
 

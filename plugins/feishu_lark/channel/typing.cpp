@@ -53,9 +53,9 @@ void family_channel::impl::typing(typing_request r, sdk::completion done) {
         api_op::other, add_reaction_request(r.message_id, typing_emoji), {},
         [self, oid, msg = r.message_id](const api_call_result& res) {
           reaction_result rr =
-              res.error.ok() ? parse_reaction_response(true, res.http_status, res.body,
-                                                       res.ratelimit_reset)
-                             : reaction_result{res.error, {}};
+              res.error.ok()
+                  ? parse_reaction_response(true, res.http_status, res.body, res.ratelimit_reset)
+                  : reaction_result{res.error, {}};
           const typing_reaction* known = self->typing_reactions_.get(msg);
           const bool stop_wanted = known != nullptr && known->stop_wanted;
           if (!rr.error.ok()) {
@@ -99,10 +99,10 @@ void family_channel::impl::typing_stop(const std::string& message_id, uint64_t o
   store_reaction(message_id, {});
   api_->call(api_op::other, delete_reaction_request(message_id, reaction_id), {},
              [self = shared_from_this(), oid, message_id](const api_call_result& res) {
-               reaction_result rr =
-                   res.error.ok() ? parse_reaction_response(false, res.http_status, res.body,
-                                                            res.ratelimit_reset)
-                                  : reaction_result{res.error, {}};
+               reaction_result rr = res.error.ok()
+                                        ? parse_reaction_response(false, res.http_status, res.body,
+                                                                  res.ratelimit_reset)
+                                        : reaction_result{res.error, {}};
                if (!rr.error.ok())
                  self->log(PB_LOG_DEBUG, "typing reaction on " + message_id +
                                              " not removed: " + rr.error.message);

@@ -19,8 +19,8 @@ api_request add_reaction_request(std::string_view message_id, std::string_view e
   api_request r;
   r.method = "POST";
   r.target = reactions_path(message_id);
-  r.body = json::serialize(
-      json::object{{"reaction_type", json::object{{"emoji_type", emoji_type}}}});
+  r.body =
+      json::serialize(json::object{{"reaction_type", json::object{{"emoji_type", emoji_type}}}});
   return r;
 }
 

@@ -165,10 +165,9 @@ void weixin_account::handle_messages(updates_response r) {
     // messages are acknowledged with the batch (the cursor advances past them).
     if (m.message_type == 2 || m.message_state == 1) {
       ++skipped_;
-      log(PB_LOG_DEBUG, std::string("skipping a ") +
-                            (m.message_type == 2 ? "bot-authored" : "still generating") +
-                            " message " + m.dedup_key + " (" + std::to_string(skipped_) +
-                            " skipped so far)");
+      log(PB_LOG_DEBUG,
+          std::string("skipping a ") + (m.message_type == 2 ? "bot-authored" : "still generating") +
+              " message " + m.dedup_key + " (" + std::to_string(skipped_) + " skipped so far)");
       continue;
     }
     if (seen_.contains(m.dedup_key)) {

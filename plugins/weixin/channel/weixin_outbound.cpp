@@ -87,9 +87,9 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
                                    std::to_string(sends_per_context_token) +
                                    " messages): later sends under it are refused");
       }
-      return fail(PB_ERR_REJECTED,
-                  "iLink takes at most " + std::to_string(sends_per_context_token) +
-                      " messages per context token; this reply used them all");
+      return fail(PB_ERR_REJECTED, "iLink takes at most " +
+                                       std::to_string(sends_per_context_token) +
+                                       " messages per context token; this reply used them all");
     }
     ++spent.sends;
     self->token_sends_.put(token, spent);
@@ -98,30 +98,29 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
     const std::string client_id = msg.turn_id.empty()
                                       ? make_client_id(self->now_unix_ms(), self->random32())
                                       : make_stable_client_id(msg.turn_id, msg.text);
-    self->rest(
-        path::sendmessage,
-        sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),
-        self->cfg_.send_timeout,
-        [self, oid, client_id, token](const std::string& err,
-                                      const kit::http_client_response& resp) {
-          generic_response out;
-          auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
-          auto d = self->owed_.take(oid);
-          if (failure) {
-            // Not delivered: it does not spend the token's budget (a retry may go).
-            if (const token_budget* b = self->token_sends_.get(token); b && b->sends > 0)
-              self->token_sends_.put(token, token_budget{b->sends - 1, b->logged});
-            self->log(PB_LOG_WARN, failure->message);
-            if (d)
-              d->fail(failure->code, failure->message,
-                      std::chrono::milliseconds(failure->retry_after_ms));
-            return;
-          }
-          self->alive(PB_LIVENESS_API_OK);
-          if (out.message_id.empty())
-            self->log(PB_LOG_DEBUG, "sendmessage accepted without a message_id");
-          if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);
-        });
+    self->rest(path::sendmessage,
+               sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),
+               self->cfg_.send_timeout,
+               [self, oid, client_id, token](const std::string& err,
+                                             const kit::http_client_response& resp) {
+                 generic_response out;
+                 auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
+                 auto d = self->owed_.take(oid);
+                 if (failure) {
+                   // Not delivered: it does not spend the token's budget (a retry may go).
+                   if (const token_budget* b = self->token_sends_.get(token); b && b->sends > 0)
+                     self->token_sends_.put(token, token_budget{b->sends - 1, b->logged});
+                   self->log(PB_LOG_WARN, failure->message);
+                   if (d)
+                     d->fail(failure->code, failure->message,
+                             std::chrono::milliseconds(failure->retry_after_ms));
+                   return;
+                 }
+                 self->alive(PB_LIVENESS_API_OK);
+                 if (out.message_id.empty())
+                   self->log(PB_LOG_DEBUG, "sendmessage accepted without a message_id");
+                 if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);
+               });
   });
 }
 
@@ -173,8 +172,7 @@ void weixin_account::typing(std::string user, std::string reply_context, bool st
 
 void weixin_account::send_typing(const std::string& user, const std::string& ticket_value,
                                  int status, uint64_t owed_id) {
-  rest(path::sendtyping, sendtyping_body(cfg_.identity, user, ticket_value, status),
-       typing_timeout,
+  rest(path::sendtyping, sendtyping_body(cfg_.identity, user, ticket_value, status), typing_timeout,
        [self = shared_from_this(), owed_id](const std::string& err,
                                             const kit::http_client_response& resp) {
          generic_response out;

@@ -183,7 +183,8 @@ TEST_F(BudgetRenderer, ALongAnswerIsCutToTheBudgetAndNothingIsSentPastIt) {
   EXPECT_TRUE(ends_with(port.history.back().text(), cut_marker));
   EXPECT_EQ(outcome, turn_outcome::complete);
   size_t cut_lines = 0;
-  for (const auto& [level, text] : port.logs) cut_lines += text.find("was cut") != std::string::npos;
+  for (const auto& [level, text] : port.logs)
+    cut_lines += text.find("was cut") != std::string::npos;
   EXPECT_EQ(cut_lines, 1u);
 }
 
@@ -215,7 +216,8 @@ TEST_F(BudgetRenderer, NoBudgetMeansUnlimited) {
   r->on_delta(words(3000));
   r->on_complete();
   port.drain();
-  EXPECT_EQ(port.history.size(), chunk_text(words(3000), {100, PB_UNIT_CODEPOINTS, true}).parts.size());
+  EXPECT_EQ(port.history.size(),
+            chunk_text(words(3000), {100, PB_UNIT_CODEPOINTS, true}).parts.size());
 }
 
 TEST(ReplyBudgetCaps, NarrowingTakesTheSmallerBudgetAndTyping) {

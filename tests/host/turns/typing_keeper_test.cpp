@@ -24,18 +24,17 @@ struct call {
 
 struct rig {
   manual_scheduler sched;
-  std::deque<call> calls;  // typing calls not yet answered
+  std::deque<call> calls;         // typing calls not yet answered
   std::vector<std::string> seen;  // "<channel>:<start|stop>:<message>"
-  typing_keeper keeper{sched,
-                       [this](const std::string& ch, messages::typing_request r,
-                              typing_keeper::done_fn d) {
-                         seen.push_back(ch + ":" +
-                                        (r.action == PB_TYPING_STOP ? "stop" : "start") + ":" +
-                                        r.message_id);
-                         calls.push_back({ch, std::move(r), std::move(d)});
-                       },
-                       {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000),
-                        [this] { return sched.now; }}};
+  typing_keeper keeper{
+      sched,
+      [this](const std::string& ch, messages::typing_request r, typing_keeper::done_fn d) {
+        seen.push_back(ch + ":" + (r.action == PB_TYPING_STOP ? "stop" : "start") + ":" +
+                       r.message_id);
+        calls.push_back({ch, std::move(r), std::move(d)});
+      },
+      {std::chrono::milliseconds(5000), std::chrono::milliseconds(60000),
+       [this] { return sched.now; }}};
 
   static typing_target target(const std::string& msg, bool can_stop = true,
                               const std::string& channel = "ch") {

@@ -31,9 +31,9 @@
 #include "feishu_lark/proto/pbbp2.hpp"
 #include "ids.hpp"
 #include "message_store.hpp"
-#include "reactions.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/http_types.hpp"
+#include "reactions.hpp"
 #include "settings.hpp"
 #include "wire_log.hpp"
 

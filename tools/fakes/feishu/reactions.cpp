@@ -50,9 +50,9 @@ kit::http_response fake_feishu::reaction(api_ctx& c, const std::string& message_
   if (auto f = faults_.take("reaction", c.app->creds.app_id)) {
     const auto* code = f->if_contains("code");
     const auto* status = f->if_contains("http_status");
-    return api_error(c.log_id, status && status->is_int64() ? static_cast<unsigned>(status->get_int64()) : 429u,
-                     code && code->is_int64() ? code->get_int64() : 99991400,
-                     "reaction refused (fault)");
+    return api_error(
+        c.log_id, status && status->is_int64() ? static_cast<unsigned>(status->get_int64()) : 429u,
+        code && code->is_int64() ? code->get_int64() : 99991400, "reaction refused (fault)");
   }
   const auto* m = messages_.find(message_id);
   if (!m || m->app_id != c.app->creds.app_id)
@@ -74,8 +74,7 @@ kit::http_response fake_feishu::reaction(api_ctx& c, const std::string& message_
       return api_error(c.log_id, 400, 230001,
                        "invalid request parameter: ext=reaction_type.emoji_type");
     const auto& r = reactions_.add(message_id, c.app->creds.app_id, emoji, epoch_ms());
-    return answer(c.log_id, 200,
-                  json::object{{"code", 0}, {"msg", "success"}, {"data", data(r)}});
+    return answer(c.log_id, 200, json::object{{"code", 0}, {"msg", "success"}, {"data", data(r)}});
   }
   if (c.req.method != "DELETE") return api_error(c.log_id, 405, 405, "method not allowed");
   auto* r = reactions_.find(reaction_id);

@@ -94,8 +94,10 @@ outcome fake_ilink::control(const kit::http_request& req) {
       json::array a;
       for (const auto& t : typing_log_) {
         if (!filter.empty() && t.account != filter) continue;
-        a.push_back(json::object{
-            {"account", t.account}, {"user", t.user}, {"status", t.status}, {"time_ms", t.time_ms}});
+        a.push_back(json::object{{"account", t.account},
+                                 {"user", t.user},
+                                 {"status", t.status},
+                                 {"time_ms", t.time_ms}});
       }
       json::object state;
       for (const auto& [key, st] : typing_state_) state[key] = st;

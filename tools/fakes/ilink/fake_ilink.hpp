@@ -190,7 +190,7 @@ class fake_ilink {
     std::int64_t status = 0;  // 1 typing, 2 cancel
     std::int64_t time_ms = 0;
   };
-  std::deque<typing_record> typing_log_;          // accepted sendtyping calls, bounded
+  std::deque<typing_record> typing_log_;              // accepted sendtyping calls, bounded
   std::map<std::string, std::int64_t> typing_state_;  // "account/user" -> last status
   std::map<std::uint64_t, stalled_request> stalled_;
   std::uint64_t next_stall_ = 1;

@@ -63,9 +63,9 @@ TEST(FeishuTyping, AddedWhileTheTurnRunsAndRemovedAfterTheAnswer) {
   const std::string mid = str(in, "message_id");
   // While the answer streams, the reaction is there.
   ASSERT_TRUE(wait_for([&] { return present(reactions(fake, mid)) == 1; })) << h.logs();
-  EXPECT_TRUE(fake.bot_messages(mid).empty() ||
-              str(fake.bot_messages(mid)[0], "text") != "one two three four five six seven "
-                                                        "eight nine ten");
+  EXPECT_TRUE(fake.bot_messages(mid).empty() || str(fake.bot_messages(mid)[0], "text") !=
+                                                    "one two three four five six seven "
+                                                    "eight nine ten");
   std::string why;
   EXPECT_TRUE(added_then_removed(fake, mid, why)) << why << h.logs();
   // One reaction in all: the refresh did not add another.
@@ -115,9 +115,7 @@ TEST(FeishuTyping, RemovedAfterTheAgentCrashed) {
   fake_feishu fake;
   const auto script = std::filesystem::temp_directory_path() /
                       ("pb-crash-agent-" + std::to_string(::getpid()) + ".py");
-  {
-    std::ofstream(script) << crashing_agent;
-  }
+  { std::ofstream(script) << crashing_agent; }
   host_fixture h(
       channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket", "", "crashy"),
       "  crashy:\n    type: process\n    command: [python3, \"" + script.string() + "\"]\n");

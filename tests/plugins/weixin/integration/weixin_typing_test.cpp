@@ -96,9 +96,9 @@ TEST(WeixinTyping, CancelledAfterTheAgentCrashed) {
   const auto script = std::filesystem::temp_directory_path() /
                       ("pb-wx-crash-agent-" + std::to_string(::getpid()) + ".py");
   std::ofstream(script) << crashing_agent;
-  host_fixture h(with_agent(channel_yaml(fake, fake.accounts[0]), "crashy"),
-                 "  crashy:\n    type: process\n    command: [python3, \"" + script.string() +
-                     "\"]\n");
+  host_fixture h(
+      with_agent(channel_yaml(fake, fake.accounts[0]), "crashy"),
+      "  crashy:\n    type: process\n    command: [python3, \"" + script.string() + "\"]\n");
   ASSERT_FALSE(h.base.empty()) << h.logs();
   fake.inject("dan@im.wechat", "please think");
   std::string why;
@@ -187,8 +187,9 @@ TEST(WeixinBudget, AOneMegabyteAnswerGoesOutInAtMostTenMessagesTheLastSayingItWa
   for (const char* what : {"send budget", "per reply"})
     for (size_t at = log.find(what); at != std::string::npos; at = log.find(what, at + 1))
       ++budget_lines;
-  std::printf("[ figures ] 1 MB answer: %zu sendmessage call(s), %zu delivered, %zu budget line(s)\n",
-              calls, sent.size(), budget_lines);
+  std::printf(
+      "[ figures ] 1 MB answer: %zu sendmessage call(s), %zu delivered, %zu budget line(s)\n",
+      calls, sent.size(), budget_lines);
   EXPECT_LE(calls, 10u);
   EXPECT_LE(sent.size(), 10u);
   EXPECT_GE(sent.size(), 2u);
