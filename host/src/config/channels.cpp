@@ -99,7 +99,7 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
     channel.config_json = "{}";
     const auto entries = map_entries(ctx, item, "a map",
                                      {"id", "plugin", "agent", "enabled", "config", "identity",
-                                      "commands", "access", "limits", "late"});
+                                      "commands", "access", "limits", "late", "typing"});
     require_keys(ctx, item, entries, {"id", "plugin", "agent"});
     if (const field* id = find_entry(entries, "id")) read_id(ctx, *id, seen, channel.id);
     if (const field* plugin = find_entry(entries, "plugin")) read_plugin(ctx, *plugin, channel);
@@ -108,6 +108,9 @@ void read_channels(context& ctx, const field& f, const std::vector<agent_config>
     }
     if (const field* enabled = find_entry(entries, "enabled")) {
       if (auto value = read_bool(ctx, *enabled)) channel.enabled = *value;
+    }
+    if (const field* typing = find_entry(entries, "typing")) {
+      if (auto value = read_bool(ctx, *typing)) channel.typing = *value;
     }
     if (const field* config = find_entry(entries, "config")) {
       read_config_block(ctx, *config, channel.config_json);

@@ -155,6 +155,7 @@ struct channel_config {
   access_config access;      // `access:` (config/access.cpp)
   limits_config limits;      // `limits:`
   late_config late;          // `late:`
+  bool typing = true;        // `typing:` show the plugin's typing indicator while a turn runs
 };
 
 // The `identity:` section: per-user identity bindings (host/src/identity/). NyxID's OAuth broker

@@ -18,7 +18,7 @@ bool same_json(const std::string& a, const std::string& b) {
 
 bool channel_changed(const channel_config& a, const channel_config& b) {
   return a.plugin != b.plugin || a.agent != b.agent || a.identity != b.identity ||
-         a.enabled != b.enabled || !same_json(a.config_json, b.config_json);
+         a.enabled != b.enabled || a.typing != b.typing || !same_json(a.config_json, b.config_json);
 }
 
 namespace {

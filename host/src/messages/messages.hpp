@@ -48,6 +48,8 @@ struct edit_request {
 
 struct typing_request {
   std::string conversation_id, thread_id, reply_context, user_id;
+  std::string message_id;            // the user's message the turn answers
+  int32_t action = PB_TYPING_START;  // pb_typing_action
 };
 
 struct op_result {

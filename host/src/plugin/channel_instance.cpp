@@ -332,8 +332,13 @@ void channel_instance::edit(messages::edit_request req, op_done done) {
 void channel_instance::typing(messages::typing_request req, op_done done) {
   strand_.post([self = shared_from_this(), req = std::move(req), done = std::move(done)]() mutable {
     self->start_op("typing", std::move(done), [&](void* ud) {
-      pb_typing_request m{sizeof m, to_pb(req.conversation_id), to_pb(req.thread_id),
-                          to_pb(req.reply_context), to_pb(req.user_id)};
+      pb_typing_request m{sizeof m,
+                          to_pb(req.conversation_id),
+                          to_pb(req.thread_id),
+                          to_pb(req.reply_context),
+                          to_pb(req.user_id),
+                          req.action,
+                          to_pb(req.message_id)};
       self->module_->vt.typing(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
   });

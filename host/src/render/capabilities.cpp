@@ -20,6 +20,8 @@ effective_caps narrow(const pb_capabilities& p, const std::optional<pb_capabilit
   c.reply_token = p.reply_token ? p.reply_token : PB_REPLY_TOKEN_NONE;
   c.min_edit_interval_ms = p.min_edit_interval_ms;
   c.max_edits = p.max_edits_per_message;
+  c.can_typing = p.can_typing == PB_YES;
+  c.max_sends = p.max_sends_per_reply;  // the host's copies are zero-filled past struct_size
   if (!m) return c;
   if (m->max_message_size != 0) {
     // A limit in another unit cannot be compared with ours: the narrowing's unit wins then.
@@ -35,6 +37,8 @@ effective_caps narrow(const pb_capabilities& p, const std::optional<pb_capabilit
   if (m->reply_token != 0) c.reply_token = m->reply_token;
   c.min_edit_interval_ms = std::max(c.min_edit_interval_ms, m->min_edit_interval_ms);
   c.max_edits = min_nonzero(c.max_edits, m->max_edits_per_message);
+  if (m->can_typing == PB_NO) c.can_typing = false;
+  c.max_sends = min_nonzero(c.max_sends, m->max_sends_per_reply);
   return c;
 }
 

@@ -17,6 +17,8 @@ struct effective_caps {
   int32_t reply_token = PB_REPLY_TOKEN_NONE;
   uint32_t min_edit_interval_ms = 0;
   uint32_t max_edits = 0;  // 0 = unlimited
+  bool can_typing = false;
+  uint32_t max_sends = 0;  // sends one reply may take (max_sends_per_reply); 0 = unlimited
 };
 
 // The narrower of the two: the smaller non-zero limit (in the plugin's unit unless the narrowing

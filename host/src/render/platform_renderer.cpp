@@ -1,7 +1,10 @@
 #include "render/platform_renderer.hpp"
 
+#include "render/reply_budget.hpp"
+
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 
 #include "patchbay/pb_messages.h"
 #include "render/chunker.hpp"
@@ -53,8 +56,9 @@ void platform_renderer::resume(const turn_record& rec) {
 void platform_renderer::on_delta(std::string_view text) {
   if (terminal_ != terminal_kind::none || text.empty()) return;
   text_.append(text);
-  if (editing_ && !placeholder_planned_) {
+  if (editing_ && !placeholder_planned_ && sends_left(1) > 0) {
     placeholder_planned_ = true;
+    ++sends_planned_;
     queue_.push_back(op{op_role::placeholder, {}, PB_SEND_STREAM});
   }
   pump();
@@ -63,7 +67,7 @@ void platform_renderer::on_delta(std::string_view text) {
 void platform_renderer::on_content(std::string_view text, bool ephemeral) {
   if (terminal_ != terminal_kind::none || text.empty()) return;
   uint32_t flags = ephemeral && caps_.can_ephemeral ? PB_SEND_EPHEMERAL : 0;
-  for (auto& part : parts_of(std::string(text)))
+  for (auto& part : budgeted_parts(std::string(text), 1))
     queue_.push_back(
         op{op_role::content, std::move(part), flags, flags ? target_.sender_id : std::string()});
   pump();
@@ -125,6 +129,38 @@ void platform_renderer::arm(milliseconds delay) {
   });
 }
 
+size_t platform_renderer::sends_left(size_t reserve) const {
+  if (caps_.max_sends == 0) return SIZE_MAX;
+  const size_t used = sends_planned_ + reserve;
+  return used >= caps_.max_sends ? 0 : caps_.max_sends - used;
+}
+
+std::vector<std::string> platform_renderer::budgeted_parts(const std::string& text,
+                                                           size_t reserve) {
+  const size_t left = sends_left(reserve);
+  if (left == SIZE_MAX) return parts_of(text);
+  if (text.empty()) return {};
+  std::vector<std::string> parts;
+  if (caps_.limit == 0) {
+    if (left > 0) parts.push_back(text);
+  } else {
+    auto fit = render::fit_parts(text, render::chunk_options{caps_.limit, caps_.unit, true}, left);
+    if (!fit.error.empty()) {
+      port_.log(log_level::error, "turn " + target_.turn_id + ": cannot split the answer for a " +
+                                      std::to_string(caps_.limit) + " limit: " + fit.error);
+      fit.parts = left > 0 ? std::vector<std::string>{text} : std::vector<std::string>{};
+    }
+    if (fit.cut)
+      port_.log(log_level::warn, "turn " + target_.turn_id + ": the answer was cut to " +
+                                     std::to_string(fit.parts.size()) +
+                                     " message(s): the channel allows " +
+                                     std::to_string(caps_.max_sends) + " per reply");
+    parts = std::move(fit.parts);
+  }
+  sends_planned_ += parts.size();
+  return parts;
+}
+
 bool platform_renderer::edits_left(int reserve) const {
   return caps_.max_edits == 0 || edits_used_ + reserve < static_cast<int>(caps_.max_edits);
 }
@@ -164,17 +200,22 @@ void platform_renderer::plan_final() {
   final_planned_ = true;
   if (terminal_ == terminal_kind::complete) {
     if (text_.empty()) return;
-    auto parts = parts_of(text_);
+    std::vector<std::string> parts;
     size_t first = 0;
     if (has_placeholder() && editing_) {
+      // The placeholder shows part 1: its send is counted again with the parts.
+      if (sends_planned_ > 0) --sends_planned_;  // 0 for a placeholder resumed after a restart
+      parts = budgeted_parts(text_, 0);
+      if (parts.empty()) return;
       // Always, even when the text did not change: the final edit closes the stream.
       queue_.push_back(op{op_role::final_edit, parts[0], PB_EDIT_FINAL});
       first = 1;
     } else if (has_placeholder()) {
       // The platform stopped taking edits: what the placeholder does not show goes out as new
       // messages.
-      parts = parts_of(text_.substr(shown_));
-      if (shown_ == text_.size()) parts.clear();
+      if (shown_ < text_.size()) parts = budgeted_parts(text_.substr(shown_), 0);
+    } else {
+      parts = budgeted_parts(text_, 0);
     }
     for (size_t i = first; i < parts.size(); ++i) queue_.push_back(op{op_role::part, parts[i]});
     return;
@@ -190,8 +231,23 @@ void platform_renderer::plan_final() {
 std::vector<std::string> platform_renderer::unshown_with_notice() {
   std::string rest = has_placeholder() ? text_.substr(shown_) : text_;
   std::string notice = std::string(error_prefix) + error_text_;
-  if (!rest.empty()) notice = rest.append("\n\n").append(notice);
-  return parts_of(notice);
+  std::string both = rest.empty() ? notice : rest + "\n\n" + notice;
+  if (sends_left(0) != SIZE_MAX && !rest.empty() && parts_of(both).size() > sends_left(0)) {
+    // Over the budget: the text cut to what fits beside the notice, then the notice itself.
+    const size_t left = sends_left(0);
+    std::vector<std::string> parts;
+    if (left > 1) {
+      ++sends_planned_;  // the notice's send
+      parts = budgeted_parts(rest, 0);
+      --sends_planned_;
+    }
+    if (left > 0) {
+      ++sends_planned_;
+      parts.push_back(parts_of(notice)[0]);
+    }
+    return parts;
+  }
+  return budgeted_parts(both, 0);
 }
 
 void platform_renderer::finish() {

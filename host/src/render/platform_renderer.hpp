@@ -16,6 +16,9 @@
 //    streaming card) ends the edits; what the message does not show yet goes out once as new
 //    messages, never a second copy of what it shows.
 //  - Channels that cannot edit: the answer is buffered and sent once at completion or error.
+//  - A per-reply send budget (caps.max_sends, render/reply_budget.hpp) is planned within: the
+//    answer is fitted into the sends left, the last part saying it was cut; while the answer
+//    streams one send stays in reserve for an error notice; nothing is sent past the budget.
 //  - `content` is a message of its own (ephemeral where the channel can, else plain).
 //  - Failed operations are classified: rate_limited waits retry-after, retryable backs off with
 //    jitter for a bounded number of attempts, token_used is retried once without the token,
@@ -152,6 +155,10 @@ class platform_renderer {
   size_t drop_queued_parts();                      // returns how many
   bool has_placeholder() const { return !rec_.placeholder_id.empty(); }
   bool edits_left(int reserve) const;
+  // Sends the budget still allows, keeping `reserve` back (SIZE_MAX without a budget).
+  size_t sends_left(size_t reserve) const;
+  // `text` as new messages within the sends left (cut when over); counted as planned.
+  std::vector<std::string> budgeted_parts(const std::string& text, size_t reserve);
 
   turn_target target_;
   effective_caps caps_;
@@ -175,6 +182,7 @@ class platform_renderer {
   bool retry_wait_ = false;  // a failed op waits for its retry: nothing else may start
   uint64_t timer_gen_ = 0;
   int edits_used_ = 0;
+  size_t sends_planned_ = 0;  // sends queued for this reply (placeholder, parts, content)
   int64_t last_edit_ms_ = 0;
 };
 

@@ -25,9 +25,10 @@ turn_service::turn_service(kit::io_runtime& rt, const config::config& cfg, state
                                    std::move(identities), counts)) {}
 
 void turn_service::add_channel(const std::shared_ptr<plugin::channel_instance>& channel,
-                               const std::string& agent) {
-  impl_->sched.strand().post([w = std::weak_ptr(impl_), channel, agent] {
-    if (auto self = w.lock()) self->channels[channel->id()] = impl::channel_entry{channel, agent};
+                               const std::string& agent, bool typing) {
+  impl_->sched.strand().post([w = std::weak_ptr(impl_), channel, agent, typing] {
+    if (auto self = w.lock())
+      self->channels[channel->id()] = impl::channel_entry{channel, agent, typing};
   });
 }
 

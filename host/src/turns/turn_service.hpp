@@ -61,9 +61,10 @@ class turn_service {
   // Starts an API turn streaming to `exchange` as SSE (answers the exchange itself, including
   // 503 when the router refuses the turn).
   void start_chat(chat_request req, const std::shared_ptr<kit::http_exchange>& exchange);
-  // A started channel whose inbound messages become turns answered by `agent`.
+  // A started channel whose inbound messages become turns answered by `agent`; `typing`: show
+  // the plugin's typing indicator while a turn runs (when its capabilities have one).
   void add_channel(const std::shared_ptr<plugin::channel_instance>& channel,
-                   const std::string& agent);
+                   const std::string& agent, bool typing = true);
   void remove_channel(const std::string& channel_id);
   // A reload (docs/architecture.md §12): applies `cfg`'s agents (added ones usable at once,
   // changed ones replaced for new turns while running turns finish on the old backend, removed

@@ -33,6 +33,7 @@
 #include "turns/router.hpp"
 #include "turns/strand_scheduler.hpp"
 #include "turns/turn_meter.hpp"
+#include "turns/typing_keeper.hpp"
 
 namespace patchbay::turns {
 namespace json = boost::json;
@@ -210,7 +211,9 @@ struct turn_service::impl final : turns::agent_starter,
 
   // turns::agent_starter
   bool start(const turns::turn_spec& t, std::string& error_text) override {
-    return agents.start(t.agent, t.turn_id, t.request_json, error_text);
+    if (!agents.start(t.agent, t.turn_id, t.request_json, error_text)) return false;
+    typing.started(t.turn_id);  // a no-op for turns without a typing indicator
+    return true;
   }
   void cancel(const std::string& turn_id) override { agents.cancel(turn_id); }
 
@@ -227,7 +230,39 @@ struct turn_service::impl final : turns::agent_starter,
   struct channel_entry {
     std::shared_ptr<plugin::channel_instance> instance;
     std::string agent;
+    bool typing = true;  // the channel's `typing:` setting
   };
+
+  // The typing keeper's way to the plugins; completions hop onto our strand.
+  void send_typing(const std::string& channel_id, messages::typing_request req,
+                   typing_keeper::done_fn done) {
+    auto hop = [st = sched.strand(), live = std::weak_ptr<bool>(alive),
+                done = std::move(done)](const messages::op_result& r) {
+      st.post([live, done, r] {
+        if (auto a = live.lock(); a && *a) done(r);
+      });
+    };
+    auto ch = channels.find(channel_id);
+    if (ch == channels.end())
+      return hop(messages::op_result{PB_ERR_RETRYABLE, "channel not running", 0, {}});
+    ch->second.instance->typing(std::move(req), std::move(hop));
+  }
+
+  // The typing indicator of a channel turn, when its channel wants one and its plugin has one.
+  std::optional<typing_target> typing_for(const channel_entry& ch, const std::string& channel_id,
+                                          const messages::inbound_message& m,
+                                          const render::effective_caps& caps) const {
+    if (!ch.typing || !caps.can_typing) return std::nullopt;
+    typing_target t;
+    t.channel_id = channel_id;
+    t.request.conversation_id = m.conversation_id;
+    t.request.thread_id = m.thread_id;
+    t.request.reply_context = m.reply_context;
+    t.request.user_id = m.sender_id;
+    t.request.message_id = m.message_id;
+    t.can_stop = ch.instance->module().abi_minor >= 3;  // older plugins read STOP as START
+    return t;
+  }
 
   // The outbound worker's way to the platforms: the running channel instances; their completions
   // hop from the channel's strand onto ours.
@@ -356,9 +391,18 @@ struct turn_service::impl final : turns::agent_starter,
       request[agents::host_answer_key] = verdict->text;
     else if (verdict && verdict->what == front_verdict::kind::agent && !verdict->text.empty())
       request["command"] = verdict->text;  // e.g. the identity command agent's "init"
-    turns::turn_spec spec{id, thread, agent, json::serialize(request), driver->make_output()};
-    if (router.admit(std::move(spec)) == turns::admission::duplicate_turn)
+    std::unique_ptr<turn_output> output = driver->make_output();
+    bool typed = false;  // a typing indicator while the agent works (not for the host's answers)
+    if (auto t = host_answer ? std::nullopt : typing_for(ch, channel_id, m, caps);
+        t && !router.has_turn(id) && typing.expect(id, std::move(*t))) {
+      output = typing.wrap(id, std::move(output));
+      typed = true;
+    }
+    turns::turn_spec spec{id, thread, agent, json::serialize(request), std::move(output)};
+    if (router.admit(std::move(spec)) == turns::admission::duplicate_turn) {
       draining.erase(driver.get());  // already answered or answering: nothing to render
+      if (typed) typing.forget(id);
+    }
   }
 
   // A held message's turn row: unfinished and unstarted (nothing shown), so a restart before the
@@ -425,6 +469,13 @@ struct turn_service::impl final : turns::agent_starter,
   metrics::registry& counts;
   turn_meter meter;  // the router's observer: declared before it, so it outlives it
   strand_scheduler sched;
+  // Declared before the router: the outputs it wraps end inside the router.
+  typing_keeper typing{sched,
+                       [this](const std::string& channel, messages::typing_request req,
+                              typing_keeper::done_fn done) {
+                         send_typing(channel, std::move(req), std::move(done));
+                       },
+                       {}};
   turns::router router;
   std::map<std::string, channel_entry> channels;
   std::vector<front_stage> front;  // the inbound path's front stages, in order

@@ -4,6 +4,7 @@
 //   outbound.cpp          send (reply / send to chat) and edit, with uuid idempotency keys
 //   card_stream.cpp       streamed answers as CardKit streaming cards (render: card)
 //   media.cpp             attachments: upload + image/file/audio/media message, and downloads
+//   typing.cpp            typing START/STOP as a "Typing" reaction on the user's message
 //   webhook_handler.cpp   POST /hooks/<channel-id>: verify → challenge / event / reject
 // plus api_client (Open API) and inbound_handler (events → host), and the ws_supervisor in
 // websocket mode.
@@ -86,6 +87,18 @@ struct fetch_job {
   uint64_t max_bytes = 0;
 };
 
+struct typing_request {
+  std::string chat_id;
+  std::string message_id;  // the user's message (the reaction's target)
+  bool stop = false;
+};
+
+struct typing_reaction {
+  std::string reaction_id;   // "" while the add is out
+  bool adding = false;       // the add (POST) has not answered yet
+  bool stop_wanted = false;  // a STOP came while adding: remove once added
+};
+
 struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>,
                               instance_core<channel_config> {
   impl(kit::io_runtime& rt, sdk::host h, channel_config cfg);
@@ -126,6 +139,14 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   void send_media(outbound_request r, sdk::completion done);
   void fetch(fetch_job j, sdk::completion done);
 
+  // typing.cpp
+  void typing(typing_request r, sdk::completion done);
+  void typing_stop(const std::string& message_id, uint64_t oid);
+  // The reaction id kept in the instance store for `message_id` ("" = none); store "" = delete.
+  std::string stored_reaction(const std::string& message_id);
+  void store_reaction(const std::string& message_id, const std::string& reaction_id);
+  static constexpr std::chrono::milliseconds typing_pause{300'000};
+
   // webhook_handler.cpp
   void on_http(const sdk::http_request& req, const sdk::http_responder& respond);
 
@@ -161,6 +182,8 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   std::optional<ws_status> last_ws_status_;
   bounded_lru<std::shared_ptr<card_stream>> cards_{cfg_.card_states};
   pending_stop stop_;
+  bounded_lru<typing_reaction> typing_reactions_{1024};  // by the user's message id
+  int64_t typing_paused_until_ = 0;                      // monotonic ms
 };
 
 }  // namespace patchbay::plugins::feishu_family

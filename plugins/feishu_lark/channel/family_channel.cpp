@@ -62,6 +62,13 @@ void family_channel::edit(const pb_edit_request& req, sdk::completion done) {
   r.final = sdk::is_final_edit(req);
   impl_->edit(std::move(r), std::move(done));
 }
+void family_channel::typing(const pb_typing_request& req, sdk::completion done) {
+  typing_request r;
+  r.chat_id = std::string(sdk::view(req.conversation_id));
+  r.message_id = std::string(sdk::typing_message_id(req));
+  r.stop = sdk::typing_action(req) == PB_TYPING_STOP;
+  impl_->typing(std::move(r), std::move(done));
+}
 void family_channel::on_http(const sdk::http_request& req, sdk::http_responder respond) {
   impl_->on_http(req, respond);
 }

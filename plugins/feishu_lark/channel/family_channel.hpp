@@ -12,6 +12,7 @@
 //   send / edit    reply, send to a chat, edit (PUT) with uuid idempotency keys; a send with an
 //                  attachment uploads it and sends an image/file/audio/media message (media.cpp)
 //   fetch_attachment  an inbound message's image or file streamed into the host's file
+//   typing         a "Typing" reaction on the user's message while a turn runs (typing.cpp)
 //
 // Thread safety: the host serializes calls per instance; work runs on the instance's strand.
 #pragma once
@@ -35,6 +36,7 @@ class family_channel : public sdk::channel {
   void send(const pb_outbound_message& msg, sdk::completion done) override;
   void edit(const pb_edit_request& req, sdk::completion done) override;
   void fetch_attachment(const pb_fetch_request& req, sdk::completion done) override;
+  void typing(const pb_typing_request& req, sdk::completion done) override;
   void on_http(const sdk::http_request& req, sdk::http_responder respond) override;
 
   struct impl;

@@ -47,8 +47,8 @@ inline pb_capabilities capabilities() noexcept {
   // is at most 120 KB of raw UTF-8, which leaves the envelope and ordinary escaping inside 150 KB.
   c.max_message_size = 30000;
   c.message_size_unit = PB_UNIT_CODEPOINTS;
-  c.can_edit = PB_YES;  // text and post messages, with PUT (§3.5)
-  c.can_typing = PB_NO;
+  c.can_edit = PB_YES;    // text and post messages, with PUT (§3.5)
+  c.can_typing = PB_YES;  // a "Typing" reaction on the user's message (§3.8)
   c.can_ephemeral = PB_NO;
   c.reply_token = PB_REPLY_TOKEN_NONE;  // replies are addressed by chat / message id
   // 5 QPS per recipient and per group (§5): two edits a second leaves room for new parts.

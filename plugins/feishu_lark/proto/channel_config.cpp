@@ -22,6 +22,7 @@ constexpr std::string_view known_keys[] = {"app_id",
                                            "verification_token",
                                            "webhook_max_skew_s",
                                            "group_require_mention",
+                                           "typing_reaction",
                                            "dedup_ttl_ms",
                                            "dedup_capacity",
                                            "reconnect_initial_ms",
@@ -95,6 +96,7 @@ channel_config parse_channel_config(std::string_view json_text, const brand_defa
         "subscription page): without them anyone could post events");
 
   c.group_require_mention = get_bool(o, "group_require_mention", true);
+  c.typing_reaction = get_bool(o, "typing_reaction", true);
   c.dedup_ttl = ms(get_int(o, "dedup_ttl_ms", 12 * 3'600'000LL, 1'000, 7 * day_ms));
   c.dedup_capacity = static_cast<std::size_t>(get_int(o, "dedup_capacity", 10'000, 1, 1'000'000));
 

@@ -61,6 +61,7 @@ struct channel_config {
   std::string ca_file;
   webhook_config webhook;  // encrypt_key / verification_token never logged
   bool group_require_mention = true;
+  bool typing_reaction = true;  // a "Typing" reaction on the user's message while a turn runs
   std::chrono::milliseconds dedup_ttl{12 * 3600 * 1000};
   std::size_t dedup_capacity = 10000;
   common::backoff_policy reconnect{};  // 2 s, x1.8, 60 s cap, 20 % jitter

@@ -161,8 +161,13 @@ void weixin_account::handle_messages(updates_response r) {
   batch_pending_ = 1;  // released below, after every emit is issued
   std::weak_ptr<weixin_account> w = shared_from_this();
   for (auto& m : r.msgs) {
-    if (m.message_type == 2) {  // the bot's own message echoed back: never answer it
-      log(PB_LOG_DEBUG, "skipping a bot-authored message " + m.dedup_key);
+    // The bot's own message echoed back, or one still being generated: never answer it. Skipped
+    // messages are acknowledged with the batch (the cursor advances past them).
+    if (m.message_type == 2 || m.message_state == 1) {
+      ++skipped_;
+      log(PB_LOG_DEBUG,
+          std::string("skipping a ") + (m.message_type == 2 ? "bot-authored" : "still generating") +
+              " message " + m.dedup_key + " (" + std::to_string(skipped_) + " skipped so far)");
       continue;
     }
     if (seen_.contains(m.dedup_key)) {

@@ -40,6 +40,9 @@ using plugins::host_gate;
 using plugins::http_calls;
 using plugins::pending_stop;
 
+// iLink delivers about ten messages per context_token (docs/protocols/weixin-ilink.md §4.1).
+inline constexpr uint32_t sends_per_context_token = 10;
+
 struct outbound_text {
   std::string to_user, text, reply_context;
   std::string turn_id;  // the host's id of the message: seeds a stable client_id ("" = none)
@@ -69,7 +72,9 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   void start();
   void stop(std::chrono::milliseconds deadline, sdk::stop_completion done);
   void send(outbound_text msg, sdk::completion done);
-  void typing(std::string user, std::string reply_context, sdk::completion done);
+  // START (status 1, also the refresh) or STOP (`stop`: status 2, with the cached ticket; a user
+  // without one had no indicator shown, so STOP then succeeds without a call).
+  void typing(std::string user, std::string reply_context, bool stop, sdk::completion done);
   // Media (weixin_media.cpp): upload + sendmessage of one attachment; download into a file.
   void send_media(outbound_media msg, sdk::completion done);
   void fetch(const media_fetch& f, sdk::completion done);
@@ -106,11 +111,13 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
             fetch_done done);
   std::string context_token_for(const std::string& user, const std::string& reply_context);
   void remember_context_token(const std::string& user, const std::string& token);
-  void send_typing(const std::string& user, const std::string& ticket_value, uint64_t owed_id);
+  void send_typing(const std::string& user, const std::string& ticket_value, int status,
+                   uint64_t owed_id);
   uint32_t random32();
   // sendmessage's answer for the send owed under `oid` (text and media alike).
-  void on_sent(uint64_t oid, const std::string& client_id, const std::string& err,
-               const kit::http_client_response& resp);
+  // `token`: the context token a text send counted against its budget ("" = not counted).
+  void on_sent(uint64_t oid, const std::string& client_id, const std::string& token,
+               const std::string& err, const kit::http_client_response& resp);
 
   // ---- media (weixin_media.cpp) ----
   struct upload_op;
@@ -139,9 +146,16 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   bool relogin_logged_ = false;
   bounded_lru<bool> seen_;
   bounded_lru<std::string> context_tokens_;
+  // Sends made under each context_token (the budget); `logged`: the refusal was logged once.
+  struct token_budget {
+    uint32_t sends = 0;
+    bool logged = false;
+  };
+  bounded_lru<token_budget> token_sends_{4096};
   bounded_lru<ticket> tickets_;
   pending_stop stop_;
   uint64_t rng_;
+  uint64_t skipped_ = 0;  // inbound messages skipped (bot-authored or still generating)
 
   // Any thread: REST calls in flight (cancelled by stop/close). The send/typing completions not
   // yet settled are in instance_core's owed_ (settled by close() if still owed).

@@ -150,7 +150,7 @@ void weixin_account::cdn_upload(const std::shared_ptr<upload_op>& op, int attemp
             sendmessage_media_body(self->cfg_.identity, op->to_user, m, op->token, op->client_id),
             self->cfg_.send_timeout,
             [self, op](const std::string& e, const kit::http_client_response& sent) {
-              self->on_sent(op->oid, op->client_id, e, sent);
+              self->on_sent(op->oid, op->client_id, {}, e, sent);
             });
       });
 }

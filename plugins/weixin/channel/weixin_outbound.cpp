@@ -75,27 +75,50 @@ void weixin_account::send(outbound_text msg, sdk::completion done) {
       return fail(PB_ERR_INVALID_INPUT,
                   "no context_token for this user: iLink only delivers to users who wrote to "
                   "the bot");
+    // The per-token budget: a send past it would be dropped by iLink; refuse it at once (logged
+    // once per token, not once per part).
+    token_budget spent;
+    if (const token_budget* b = self->token_sends_.get(token)) spent = *b;
+    if (spent.sends >= sends_per_context_token) {
+      if (!spent.logged) {
+        spent.logged = true;
+        self->token_sends_.put(token, spent);
+        self->log(PB_LOG_WARN, "send budget of a context token spent (" +
+                                   std::to_string(sends_per_context_token) +
+                                   " messages): later sends under it are refused");
+      }
+      return fail(PB_ERR_REJECTED, "iLink takes at most " +
+                                       std::to_string(sends_per_context_token) +
+                                       " messages per context token; this reply used them all");
+    }
+    ++spent.sends;
+    self->token_sends_.put(token, spent);
     // Stable for a message the host identifies (its retries and resends after a restart carry
     // the same turn id and text); a fresh one otherwise.
     const std::string client_id = msg.turn_id.empty()
                                       ? make_client_id(self->now_unix_ms(), self->random32())
                                       : make_stable_client_id(msg.turn_id, msg.text);
-    self->rest(
-        path::sendmessage,
-        sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),
-        self->cfg_.send_timeout,
-        [self, oid, client_id](const std::string& err, const kit::http_client_response& resp) {
-          self->on_sent(oid, client_id, err, resp);
-        });
+    self->rest(path::sendmessage,
+               sendmessage_body(self->cfg_.identity, msg.to_user, msg.text, token, client_id),
+               self->cfg_.send_timeout,
+               [self, oid, client_id, token](const std::string& err,
+                                             const kit::http_client_response& resp) {
+                 self->on_sent(oid, client_id, token, err, resp);
+               });
   });
 }
 
-void weixin_account::on_sent(uint64_t oid, const std::string& client_id, const std::string& err,
-                             const kit::http_client_response& resp) {
+void weixin_account::on_sent(uint64_t oid, const std::string& client_id, const std::string& token,
+                             const std::string& err, const kit::http_client_response& resp) {
   generic_response out;
   auto failure = classify_rest("sendmessage", err, resp.status, resp.body, out);
   auto d = owed_.take(oid);
   if (failure) {
+    // Not delivered: it does not spend the token's budget (a retry may go). Media sends pass no
+    // token here: they are not counted against it.
+    if (const token_budget* b = token.empty() ? nullptr : token_sends_.get(token);
+        b && b->sends > 0)
+      token_sends_.put(token, token_budget{b->sends - 1, b->logged});
     log(PB_LOG_WARN, failure->message);
     if (d)
       d->fail(failure->code, failure->message, std::chrono::milliseconds(failure->retry_after_ms));
@@ -106,10 +129,11 @@ void weixin_account::on_sent(uint64_t oid, const std::string& client_id, const s
   if (d) d->succeed(out.message_id.empty() ? client_id : out.message_id);
 }
 
-void weixin_account::typing(std::string user, std::string reply_context, sdk::completion done) {
+void weixin_account::typing(std::string user, std::string reply_context, bool stop,
+                            sdk::completion done) {
   const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), user = std::move(user),
-                reply_context = std::move(reply_context), oid] {
+                reply_context = std::move(reply_context), stop, oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
       if (auto d = self->owed_.take(oid)) d->fail(code, text);
     };
@@ -117,8 +141,16 @@ void weixin_account::typing(std::string user, std::string reply_context, sdk::co
     if (self->closed_) return fail(PB_ERR_RETRYABLE, "channel stopped");
     if (user.empty()) return fail(PB_ERR_INVALID_INPUT, "no user to show typing to");
     const int64_t now = self->monotonic_ms();
+    if (stop) {
+      const ticket* t = self->tickets_.get(user);
+      if (t == nullptr) {  // no ticket, so no indicator was shown
+        if (auto d = self->owed_.take(oid)) d->succeed();
+        return;
+      }
+      return self->send_typing(user, t->value, 2, oid);
+    }
     if (const ticket* t = self->tickets_.get(user); t && t->refresh_at_ms > now)
-      return self->send_typing(user, t->value, oid);
+      return self->send_typing(user, t->value, 1, oid);
     // §4.2: a typing ticket per user from getconfig, refreshed at a random point within 24 h.
     const std::string token = self->context_token_for(user, reply_context);
     self->rest(
@@ -138,14 +170,14 @@ void weixin_account::typing(std::string user, std::string reply_context, sdk::co
             const int64_t ttl = 1 + static_cast<int64_t>(self->random32() % ticket_ttl_ms);
             self->tickets_.put(user, ticket{value, now + ttl});
           }
-          self->send_typing(user, value, oid);
+          self->send_typing(user, value, 1, oid);
         });
   });
 }
 
 void weixin_account::send_typing(const std::string& user, const std::string& ticket_value,
-                                 uint64_t owed_id) {
-  rest(path::sendtyping, sendtyping_body(cfg_.identity, user, ticket_value, 1), typing_timeout,
+                                 int status, uint64_t owed_id) {
+  rest(path::sendtyping, sendtyping_body(cfg_.identity, user, ticket_value, status), typing_timeout,
        [self = shared_from_this(), owed_id](const std::string& err,
                                             const kit::http_client_response& resp) {
          generic_response out;

@@ -35,6 +35,9 @@ pb_capabilities weixin_capabilities() noexcept {
   // (max_media_bytes may lower it per channel).
   c.can_attachments = PB_YES;
   c.max_attachment_size = static_cast<uint64_t>(wx::default_max_media_bytes);
+  // About ten messages per context_token (§4.1): the host plans a reply within it, and the
+  // account refuses a send past it (weixin_account::send).
+  c.max_sends_per_reply = wx::sends_per_context_token;
   return c;
 }
 
@@ -83,7 +86,8 @@ class weixin_channel final : public sdk::channel {
   void typing(const pb_typing_request& req, sdk::completion done) override {
     std::string user(sdk::view(req.user_id));
     if (user.empty()) user = std::string(sdk::view(req.conversation_id));
-    account_->typing(std::move(user), std::string(sdk::view(req.reply_context)), std::move(done));
+    account_->typing(std::move(user), std::string(sdk::view(req.reply_context)),
+                     sdk::typing_action(req) == PB_TYPING_STOP, std::move(done));
   }
 
  private:

@@ -79,6 +79,7 @@ std::optional<inbound_message> read_message(const json::object& o) {
   m.context_token = string_field(o, "context_token");
   m.create_time_ms = int_field(o, "create_time_ms").value_or(0);
   m.message_type = int_field(o, "message_type").value_or(0);
+  m.message_state = int_field(o, "message_state").value_or(0);
   // §2.3: the first TEXT item; else a voice transcription; media items become attachments (no
   // placeholder text: a message of media only has empty text).
   std::string voice_text;

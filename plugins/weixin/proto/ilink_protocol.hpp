@@ -117,8 +117,9 @@ struct inbound_message {
   std::string text;  // first TEXT item, else a voice transcription, else empty
   std::vector<inbound_attachment> attachments;  // every non-text item, in order
   int64_t create_time_ms = 0;
-  int64_t message_type = 0;  // 1 user, 2 bot
-  std::string raw_json;      // the message object as received (ids as the server sent them)
+  int64_t message_type = 0;   // 1 user, 2 bot
+  int64_t message_state = 0;  // 0 new, 1 generating, 2 finished
+  std::string raw_json;       // the message object as received (ids as the server sent them)
 };
 
 struct updates_response {

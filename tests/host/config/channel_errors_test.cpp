@@ -33,9 +33,10 @@ TEST_F(ConfigTest, ChannelEntryTypes) {
 }
 
 TEST_F(ConfigTest, UnknownChannelKey) {
-  EXPECT_EQ(errors_of(agents + "channels:\n  - {id: a, plugin: p, agent: echo, agnet: echo}\n"),
-            strings{"test.yaml:4:37: channels[0].agnet: unknown key 'agnet' (expected one of: id, "
-                    "plugin, agent, enabled, config, identity, commands, access, limits, late)"});
+  EXPECT_EQ(
+      errors_of(agents + "channels:\n  - {id: a, plugin: p, agent: echo, agnet: echo}\n"),
+      strings{"test.yaml:4:37: channels[0].agnet: unknown key 'agnet' (expected one of: id, "
+              "plugin, agent, enabled, config, identity, commands, access, limits, late, typing)"});
 }
 
 TEST_F(ConfigTest, InvalidIdAndPlugin) {
@@ -181,7 +182,7 @@ TEST_F(ConfigTest, AllErrorsAreCollectedInFileOrder) {
           f + ":18:5: channels[2]: missing required key 'id'",
           f + ":18:5: channels[2]: missing required key 'agent'",
           f + ":19:5: channels[2].extra: unknown key 'extra' (expected one of: id, plugin, "
-              "agent, enabled, config, identity, commands, access, limits, late)",
+              "agent, enabled, config, identity, commands, access, limits, late, typing)",
       }));
 }
 

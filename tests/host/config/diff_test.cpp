@@ -110,8 +110,24 @@ TEST_F(ConfigDiff, EachChannelFieldCountsAsAChange) {
   EXPECT_TRUE(with([](channel_config& c) { c.identity = "nyxid"; }));
   EXPECT_TRUE(with([](channel_config& c) { c.enabled = false; }));
   EXPECT_TRUE(with([](channel_config& c) { c.config_json = R"({"app_id":"x"})"; }));
+  EXPECT_TRUE(with([](channel_config& c) { c.typing = false; }));
   // Where the entry sits in the file is not a change.
   EXPECT_FALSE(with([](channel_config& c) { c.pos.line += 7; }));
+}
+
+TEST_F(ConfigDiff, TypingDefaultsToTrueAndParses) {
+  config on = must_parse(base_yaml);
+  for (const auto& c : on.channels) EXPECT_TRUE(c.typing) << c.id;
+  config off = must_parse(
+      "agents:\n"
+      "  echo: { type: echo }\n"
+      "channels:\n"
+      "  - id: a\n"
+      "    plugin: feishu\n"
+      "    agent: echo\n"
+      "    typing: false\n");
+  ASSERT_EQ(off.channels.size(), 1u);
+  EXPECT_FALSE(off.channels[0].typing);
 }
 
 TEST_F(ConfigDiff, Agents) {

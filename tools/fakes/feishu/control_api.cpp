@@ -87,6 +87,9 @@ outcome fake_feishu::control(const kit::http_request& req) {
                                        {"file_name", f->file_name},
                                        {"data_base64", patchbay::common::base64_encode(f->data)}})
           : json_error(404, "unknown key");
+  } else if (!post && what == "reactions") {
+    const std::string msg = common::query_param(req.query, "message_id").value_or("");
+    o.response = json_response(200, json::object{{"reactions", reactions_.to_json(msg)}});
   } else if (!post && what == "requests") {
     o.response = json_response(200, json::object{{"requests", log_.to_json()}});
   } else if (!post && what == "config") {
@@ -288,7 +291,7 @@ outcome fake_feishu::arm_fault(const json::object& body) {
     affected = o.commands.size();
   } else if (kind == "refuse_discovery" || kind == "refuse_handshake" || kind == "rate_limit" ||
              kind == "invalid_token" || kind == "card_error" || kind == "card_settings_error" ||
-             kind == "card_create_error" || kind == "resource_not_found") {
+             kind == "card_create_error" || kind == "resource_not_found" || kind == "reaction") {
     faults_.arm({kind, app_id, count, body});
     affected = 1;
   } else if (kind == "pong_config") {
@@ -358,6 +361,7 @@ void fake_feishu::reset() {
   messages_.clear();
   cards_.clear();
   media_.clear();
+  reactions_.clear();
   log_.clear();
   queued_.clear();
   discoveries_.clear();

@@ -35,6 +35,7 @@
 #include "message_store.hpp"
 #include "patchbay/kit/http_client.hpp"
 #include "patchbay/kit/http_types.hpp"
+#include "reactions.hpp"
 #include "settings.hpp"
 #include "wire_log.hpp"
 
@@ -136,6 +137,9 @@ class fake_feishu {
   // cardkit_api.cpp: /open-apis/cardkit/v1/cards…
   kit::http_response cardkit(api_ctx& c, std::string_view rest);
   card_store::limits card_limits() const;
+  // reactions.cpp: add (reaction_id "") or remove a reaction
+  kit::http_response reaction(api_ctx& c, const std::string& message_id,
+                              const std::string& reaction_id);
   boost::json::object message_json(const stored_message& m) const;
 
   // media_api.cpp: uploads, resource downloads, media message contents
@@ -183,6 +187,7 @@ class fake_feishu {
   message_store messages_;
   card_store cards_;
   media_store media_;
+  reaction_store reactions_;
   std::map<std::uint64_t, connection> conns_;  // bounded: ended ones pruned oldest first
   std::uint64_t next_conn_ = 1;
   std::unordered_map<std::string, std::vector<std::uint64_t>> open_by_app_;

@@ -102,7 +102,16 @@ kit::http_response fake_feishu::open_api(const kit::http_request& req, std::uint
     if (req.method != "POST") return api_error(log_id, 405, 405, "method not allowed");
     return send_message(c, std::string(rest.substr(0, rest.size() - reply_suffix.size())));
   }
-  if (rest.find('/') != std::string_view::npos) {
+  if (const auto slash = rest.find('/'); slash != std::string_view::npos) {
+    // :message_id/reactions[/:reaction_id]
+    constexpr std::string_view reactions = "/reactions";
+    const std::string_view tail = rest.substr(slash);
+    if (tail == reactions) return reaction(c, std::string(rest.substr(0, slash)), {});
+    if (tail.rfind(reactions, 0) == 0 && tail.size() > reactions.size() + 1 &&
+        tail[reactions.size()] == '/' &&
+        tail.find('/', reactions.size() + 1) == std::string_view::npos)
+      return reaction(c, std::string(rest.substr(0, slash)),
+                      std::string(tail.substr(reactions.size() + 1)));
     return api_error(log_id, 404, 404, "404 page not found");
   }
   if (req.method == "PUT") return edit_message(c, std::string(rest));

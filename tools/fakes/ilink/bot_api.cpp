@@ -15,6 +15,7 @@ namespace {
 
 constexpr std::size_t max_tracked_client_ids = 100'000;
 constexpr std::size_t max_typing_tickets = 100'000;
+constexpr std::size_t max_typing_log = 20'000;
 
 // ids_as_strings: the id fields the 2.4.9 client reads as strings, wherever they appear.
 void stringify_ids(json::value& v) {
@@ -245,6 +246,10 @@ kit::http_response fake_ilink::send_typing(request_ctx& c) {
   if (it == typing_tickets_.end() || it->second != ticket) {
     return reply(c.log_id, {{"ret", -3}, {"errmsg", "invalid typing_ticket"}});
   }
+  typing_log_.push_back({c.acct->creds.account_id, user, status, now()});
+  while (typing_log_.size() > max_typing_log) typing_log_.pop_front();
+  if (typing_state_.size() >= max_typing_tickets) typing_state_.clear();
+  typing_state_[c.acct->creds.account_id + "/" + user] = status;
   return reply(c.log_id, {{"ret", 0}, {"errmsg", ""}});
 }
 

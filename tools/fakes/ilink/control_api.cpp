@@ -91,6 +91,18 @@ outcome fake_ilink::control(const kit::http_request& req) {
                                  {"media", s.media}});
       }
       r = json_answer({{"sent", std::move(a)}});
+    } else if (p == "/_fake/typing") {
+      json::array a;
+      for (const auto& t : typing_log_) {
+        if (!filter.empty() && t.account != filter) continue;
+        a.push_back(json::object{{"account", t.account},
+                                 {"user", t.user},
+                                 {"status", t.status},
+                                 {"time_ms", t.time_ms}});
+      }
+      json::object state;
+      for (const auto& [key, st] : typing_state_) state[key] = st;
+      r = json_answer({{"typing", std::move(a)}, {"state", std::move(state)}});
     } else if (p == "/_fake/requests") {
       r = json_answer({{"requests", log_.to_json(filter)}});
     } else if (p == "/_fake/accounts") {
@@ -187,6 +199,17 @@ outcome fake_ilink::inject(const json::object& body) {
       v && err.empty() && !(create_time = read_id(*v))) {
     err = "'create_time_ms' must be a non-negative integer";
   }
+  // message_type / message_state: 1 / 2 (a user's finished message) unless the test marks it
+  // bot-authored (type 2) or still generating (state 1).
+  std::optional<std::uint64_t> message_type, message_state;
+  if (const auto* v = body.if_contains("message_type");
+      v && err.empty() && !(message_type = read_id(*v))) {
+    err = "'message_type' must be a non-negative integer";
+  }
+  if (const auto* v = body.if_contains("message_state");
+      v && err.empty() && !(message_state = read_id(*v))) {
+    err = "'message_state' must be a non-negative integer";
+  }
   const auto* raw_items = body.if_contains("item_list");
   if (raw_items && !raw_items->is_array() && err.empty()) err = "'item_list' must be an array";
   if (err.empty() && from.empty()) err = "'from' must not be empty";
@@ -221,8 +244,8 @@ outcome fake_ilink::inject(const json::object& body) {
             {"to_user_id", a->creds.account_id},
             {"create_time_ms", t},
             {"update_time_ms", t},
-            {"message_type", 1},
-            {"message_state", 2},
+            {"message_type", message_type ? *message_type : 1},
+            {"message_state", message_state ? *message_state : 2},
             {"item_list", std::move(items)},
             {"context_token", context_token}};
   const bool twice =
@@ -314,6 +337,8 @@ void fake_ilink::reset() {
   client_ids_.clear();
   client_id_order_.clear();
   typing_tickets_.clear();
+  typing_log_.clear();
+  typing_state_.clear();
   qrs_.clear();
   qr_pending_.reset();
   cdn_.clear();

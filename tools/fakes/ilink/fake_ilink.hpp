@@ -192,6 +192,13 @@ class fake_ilink {
   std::unordered_map<std::string, std::uint64_t> client_ids_;  // accepted sendmessage client_id
   std::deque<std::string> client_id_order_;
   std::map<std::string, std::string> typing_tickets_;  // account "\n" user -> ticket
+  struct typing_record {
+    std::string account, user;
+    std::int64_t status = 0;  // 1 typing, 2 cancel
+    std::int64_t time_ms = 0;
+  };
+  std::deque<typing_record> typing_log_;              // accepted sendtyping calls, bounded
+  std::map<std::string, std::int64_t> typing_state_;  // "account/user" -> last status
   std::map<std::uint64_t, stalled_request> stalled_;
   std::uint64_t next_stall_ = 1;
   cdn_store cdn_;
