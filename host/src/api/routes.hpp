@@ -16,6 +16,9 @@
 namespace patchbay::access {
 class gate;
 }
+namespace patchbay::media {
+class outbound_materializer;
+}
 
 namespace patchbay::api {
 
@@ -36,6 +39,8 @@ struct api_context {
   // Who may talk to the bot: /v1/pairings (api/pairing_routes.hpp) and the access rules of
   // POST /v1/messages. Null = neither (pairing routes 404, sends not gated).
   access::gate* access = nullptr;
+  // POST /v1/messages `attachments` (host/src/media/); null = such requests answer 422.
+  media::outbound_materializer* media_out = nullptr;
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

@@ -214,6 +214,7 @@ struct host_app::impl {
     api.channel_grace = cfg.host.health.channel_grace;
     api.metrics = &counts;
     api.access = &gate;
+    api.media_out = &turns.materializer();
     const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
     // POST /v1/reload: answered on the control thread once the reload ran.
     api.reload = [this](std::function<void(unsigned, std::string)> done) {

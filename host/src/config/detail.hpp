@@ -139,6 +139,8 @@ void read_host(context& ctx, const field& f, host_config& out);
 void read_host_http(context& ctx, const field& f, http_limits_config& out);
 void read_host_metrics(context& ctx, const field& f, bool& require_token);
 void read_health(context& ctx, const field& f, health_config& out);  // health.cpp
+// media_outbound.cpp: `host.media` (its `outbound:` block).
+void read_host_media(context& ctx, const field& f, media_outbound_config& out);
 void read_agents(context& ctx, const field& f, std::vector<agent_config>& out);
 void read_channels(context& ctx, const field& f, const std::vector<agent_config>& agents,
                    std::vector<channel_config>& out);

@@ -20,6 +20,9 @@ effective_caps narrow(const pb_capabilities& p, const std::optional<pb_capabilit
   c.reply_token = p.reply_token ? p.reply_token : PB_REPLY_TOKEN_NONE;
   c.min_edit_interval_ms = p.min_edit_interval_ms;
   c.max_edits = p.max_edits_per_message;
+  // A plugin built against minor 2 or older has these zero-filled: no attachments.
+  c.can_attachments = p.can_attachments == PB_YES;
+  c.max_attachment_size = p.max_attachment_size;
   if (!m) return c;
   if (m->max_message_size != 0) {
     // A limit in another unit cannot be compared with ours: the narrowing's unit wins then.
@@ -35,6 +38,10 @@ effective_caps narrow(const pb_capabilities& p, const std::optional<pb_capabilit
   if (m->reply_token != 0) c.reply_token = m->reply_token;
   c.min_edit_interval_ms = std::max(c.min_edit_interval_ms, m->min_edit_interval_ms);
   c.max_edits = min_nonzero(c.max_edits, m->max_edits_per_message);
+  if (m->can_attachments == PB_NO) c.can_attachments = false;
+  if (m->max_attachment_size != 0 &&
+      (c.max_attachment_size == 0 || m->max_attachment_size < c.max_attachment_size))
+    c.max_attachment_size = m->max_attachment_size;
   return c;
 }
 

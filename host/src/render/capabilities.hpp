@@ -17,6 +17,8 @@ struct effective_caps {
   int32_t reply_token = PB_REPLY_TOKEN_NONE;
   uint32_t min_edit_interval_ms = 0;
   uint32_t max_edits = 0;  // 0 = unlimited
+  bool can_attachments = false;      // may send pb_outbound_message.attachment (ABI minor 3)
+  uint64_t max_attachment_size = 0;  // bytes; 0 = unknown
 };
 
 // The narrower of the two: the smaller non-zero limit (in the plugin's unit unless the narrowing
