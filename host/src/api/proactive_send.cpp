@@ -137,11 +137,11 @@ struct send_job : std::enable_shared_from_this<send_job> {
       return ex->respond(
           error_reply(404, "unknown_channel", "no running channel '" + req.target.channel + "'"));
     caps = render::narrow(channel->module().caps, std::nullopt);
-    if (!req.attachments.empty() &&
-        (media == nullptr || !caps.can_attachments ||
-         !plugin::can_send_attachments(channel->module())))
-      return ex->respond(error_reply(
-          422, "cannot_send_files", media::cannot_send_notice(media::display_name(req.attachments[0]))));
+    if (!req.attachments.empty() && (media == nullptr || !caps.can_attachments ||
+                                     !plugin::can_send_attachments(channel->module())))
+      return ex->respond(
+          error_reply(422, "cannot_send_files",
+                      media::cannot_send_notice(media::display_name(req.attachments[0]))));
     materialize_next();
   }
 
@@ -149,12 +149,11 @@ struct send_job : std::enable_shared_from_this<send_job> {
   void materialize_next() {
     if (files.size() == req.attachments.size()) return plan_parts();
     const auto& spec = req.attachments[files.size()];
-    media->materialize(spec, caps.max_attachment_size,
-                       [self = shared_from_this()](media::materialized m) {
-                         self->strand.post([self, m = std::move(m)]() mutable {
-                           self->materialized(std::move(m));
-                         });
-                       });
+    media->materialize(
+        spec, caps.max_attachment_size, [self = shared_from_this()](media::materialized m) {
+          self->strand.post(
+              [self, m = std::move(m)]() mutable { self->materialized(std::move(m)); });
+        });
   }
 
   void materialized(media::materialized m) {
@@ -206,8 +205,8 @@ struct send_job : std::enable_shared_from_this<send_job> {
   }
 
   void part_done(const messages::op_result& r) {
-    bool transient_failure =
-        (r.code == PB_ERR_RETRYABLE || r.code == PB_ERR_RATE_LIMITED) && attempts < max_attempts_per_part;
+    bool transient_failure = (r.code == PB_ERR_RETRYABLE || r.code == PB_ERR_RATE_LIMITED) &&
+                             attempts < max_attempts_per_part;
     if (parts[next].attachment && !transient_failure) {  // the plugin is done with the file
       std::remove(parts[next].attachment->path.c_str());
       for (auto& f : files)

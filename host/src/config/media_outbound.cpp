@@ -8,9 +8,8 @@ namespace patchbay::config::detail {
 namespace {
 
 void read_outbound(context& ctx, const field& f, media_outbound_config& out) {
-  const auto entries = map_entries(ctx, f, "a map",
-                                   {"allowed_paths", "max_bytes", "fetch_timeout_ms",
-                                    "max_redirects"});
+  const auto entries = map_entries(
+      ctx, f, "a map", {"allowed_paths", "max_bytes", "fetch_timeout_ms", "max_redirects"});
   if (const field* paths = find_entry(entries, "allowed_paths")) {
     for (auto& dir : read_string_list(ctx, *paths, "directory path", "a list of directories"))
       out.allowed_paths.push_back(resolve_path(ctx.base_dir, dir));
@@ -21,7 +20,8 @@ void read_outbound(context& ctx, const field& f, media_outbound_config& out) {
       out.max_bytes = static_cast<std::uint64_t>(*n);
   }
   if (const field* t = find_entry(entries, "fetch_timeout_ms")) {
-    if (auto ms = read_int(ctx, *t, 1000, 3'600'000, "a number of milliseconds from 1000 to 3600000"))
+    if (auto ms =
+            read_int(ctx, *t, 1000, 3'600'000, "a number of milliseconds from 1000 to 3600000"))
       out.fetch_timeout = std::chrono::milliseconds(*ms);
   }
   if (const field* r = find_entry(entries, "max_redirects")) {

@@ -119,8 +119,8 @@ struct outbound_materializer::state : std::enable_shared_from_this<state> {
     if (mime.empty()) mime = spec.mime_type;
     if (mime.empty()) mime = guess_mime(name);
     materialized m;
-    m.file = messages::outbound_attachment{spec.kind, name,          std::move(mime),
-                                           path,      common::md5_hex(bytes), bytes.size()};
+    m.file = messages::outbound_attachment{
+        spec.kind, name, std::move(mime), path, common::md5_hex(bytes), bytes.size()};
     return m;
   }
 
@@ -155,8 +155,8 @@ struct outbound_materializer::state : std::enable_shared_from_this<state> {
   }
 
   // A runtime thread: one hop of a url fetch.
-  void fetch(messages::attachment_spec spec, std::string name, std::string url,
-             std::uint64_t limit, int redirects_left, done_fn done) {
+  void fetch(messages::attachment_spec spec, std::string name, std::string url, std::uint64_t limit,
+             int redirects_left, done_fn done) {
     if (auto problem = url_problem(url); !problem.empty()) return done(fail(problem));
     kit::http_client_request req;
     req.url = url;
@@ -165,8 +165,8 @@ struct outbound_materializer::state : std::enable_shared_from_this<state> {
     req.max_body_bytes = static_cast<std::size_t>(limit);
     req.reuse_connection = false;
     kit::http_fetch(rt, std::move(req),
-                    [self = shared_from_this(), spec = std::move(spec), name = std::move(name),
-                     url, limit, redirects_left, done = std::move(done)](
+                    [self = shared_from_this(), spec = std::move(spec), name = std::move(name), url,
+                     limit, redirects_left, done = std::move(done)](
                         std::string error, kit::http_client_response resp) mutable {
                       self->fetched(std::move(spec), std::move(name), url, limit, redirects_left,
                                     std::move(done), std::move(error), std::move(resp));
@@ -222,7 +222,8 @@ outbound_materializer::~outbound_materializer() {
 const outbound_options& outbound_materializer::options() const { return st_->opt; }
 
 void outbound_materializer::materialize(const messages::attachment_spec& spec,
-                                        std::uint64_t channel_max, std::function<void(materialized)> done) {
+                                        std::uint64_t channel_max,
+                                        std::function<void(materialized)> done) {
   std::uint64_t limit = st_->opt.max_bytes;
   if (channel_max != 0 && channel_max < limit) limit = channel_max;
   std::string name = display_name(spec);
@@ -237,7 +238,8 @@ void outbound_materializer::materialize(const messages::attachment_spec& spec,
   if (!queued) (*shared_done)(fail("the gateway is busy; try again later"));
 }
 
-std::size_t outbound_materializer::sweep(const std::string& dir, const std::set<std::string>& keep) {
+std::size_t outbound_materializer::sweep(const std::string& dir,
+                                         const std::set<std::string>& keep) {
   std::error_code ec;
   std::size_t removed = 0;
   for (fs::directory_iterator it(dir, ec), end; !ec && it != end; it.increment(ec)) {

@@ -23,8 +23,10 @@ bool is_loopback(std::string_view host) {
   if (host.substr(0, 4) != "127.") return false;
   int dots = 0;
   for (char c : host) {
-    if (c == '.') ++dots;
-    else if (c < '0' || c > '9') return false;
+    if (c == '.')
+      ++dots;
+    else if (c < '0' || c > '9')
+      return false;
   }
   return dots == 3;
 }
@@ -95,17 +97,29 @@ std::optional<std::string> allowed_file(const std::vector<std::string>& allowed,
 
 std::string display_name(const messages::attachment_spec& a) {
   if (!a.name.empty()) return a.name;
-  std::string n = !a.url.empty() ? last_segment(a.url) : !a.path.empty() ? last_segment(a.path) : "";
+  std::string n = !a.url.empty()    ? last_segment(a.url)
+                  : !a.path.empty() ? last_segment(a.path)
+                                    : "";
   return n.empty() ? a.kind : n;
 }
 
 std::string guess_mime(std::string_view name) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 16> types{{
-      {".png", "image/png"},        {".jpg", "image/jpeg"},     {".jpeg", "image/jpeg"},
-      {".gif", "image/gif"},        {".webp", "image/webp"},    {".pdf", "application/pdf"},
-      {".txt", "text/plain"},       {".csv", "text/csv"},       {".json", "application/json"},
-      {".zip", "application/zip"},  {".mp4", "video/mp4"},      {".mp3", "audio/mpeg"},
-      {".ogg", "audio/ogg"},        {".opus", "audio/opus"},    {".wav", "audio/wav"},
+      {".png", "image/png"},
+      {".jpg", "image/jpeg"},
+      {".jpeg", "image/jpeg"},
+      {".gif", "image/gif"},
+      {".webp", "image/webp"},
+      {".pdf", "application/pdf"},
+      {".txt", "text/plain"},
+      {".csv", "text/csv"},
+      {".json", "application/json"},
+      {".zip", "application/zip"},
+      {".mp4", "video/mp4"},
+      {".mp3", "audio/mpeg"},
+      {".ogg", "audio/ogg"},
+      {".opus", "audio/opus"},
+      {".wav", "audio/wav"},
       {".md", "text/markdown"},
   }};
   auto dot = name.rfind('.');
@@ -121,7 +135,8 @@ std::string size_text(std::uint64_t bytes) {
   char buf[48];
   auto fmt = [&](std::uint64_t unit, const char* name) {
     if (bytes % unit == 0)
-      std::snprintf(buf, sizeof buf, "%llu %s", static_cast<unsigned long long>(bytes / unit), name);
+      std::snprintf(buf, sizeof buf, "%llu %s", static_cast<unsigned long long>(bytes / unit),
+                    name);
     else
       std::snprintf(buf, sizeof buf, "%.1f %s",
                     static_cast<double>(bytes) / static_cast<double>(unit), name);

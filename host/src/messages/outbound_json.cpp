@@ -32,9 +32,9 @@ std::string to_json(const outbound_op& op) {
     o["recipient_id"] = m.recipient_id;
     o["flags"] = m.flags;
     if (const auto& a = m.attachment) {
-      o["attachment"] = json::object{{"kind", a->kind},           {"name", a->name},
-                                     {"mime_type", a->mime_type}, {"path", a->path},
-                                     {"size", a->size},           {"md5_hex", a->md5_hex}};
+      o["attachment"] =
+          json::object{{"kind", a->kind}, {"name", a->name}, {"mime_type", a->mime_type},
+                       {"path", a->path}, {"size", a->size}, {"md5_hex", a->md5_hex}};
     }
   }
   return json::serialize(o);
@@ -76,8 +76,9 @@ std::optional<outbound_op> outbound_op_from_json(std::string_view text, std::str
         };
         const auto* size = ao.if_contains("size");
         m.attachment = outbound_attachment{
-            astr("kind"), astr("name"), astr("mime_type"), astr("path"), astr("md5_hex"),
-            size && size->is_number() ? size->to_number<uint64_t>() : 0};
+            astr("kind"),      astr("name"),
+            astr("mime_type"), astr("path"),
+            astr("md5_hex"),   size && size->is_number() ? size->to_number<uint64_t>() : 0};
         if (m.attachment->path.empty()) throw std::runtime_error("attachment without a path");
       }
     } else {

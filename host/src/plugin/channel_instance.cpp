@@ -306,7 +306,7 @@ void channel_instance::send(messages::outbound_message msg, op_done done) {
     self->start_op("send", std::move(done), [&](void* ud) {
       pb_outbound_attachment att{};
       if (const auto& a = msg.attachment) {
-        att = pb_outbound_attachment{sizeof att,   to_pb(a->kind), to_pb(a->name),
+        att = pb_outbound_attachment{sizeof att,          to_pb(a->kind), to_pb(a->name),
                                      to_pb(a->mime_type), to_pb(a->path), a->size,
                                      to_pb(a->md5_hex)};
       }

@@ -16,7 +16,7 @@ struct effective_caps {
   bool can_ephemeral = false;
   int32_t reply_token = PB_REPLY_TOKEN_NONE;
   uint32_t min_edit_interval_ms = 0;
-  uint32_t max_edits = 0;  // 0 = unlimited
+  uint32_t max_edits = 0;            // 0 = unlimited
   bool can_attachments = false;      // may send pb_outbound_message.attachment (ABI minor 3)
   uint64_t max_attachment_size = 0;  // bytes; 0 = unknown
 };

@@ -18,9 +18,7 @@ class forwarding_output final : public turns::turn_output {
   explicit forwarding_output(std::shared_ptr<platform_driver> d) : d_(std::move(d)) {}
   void delta(std::string_view t) override { d_->renderer().on_delta(t); }
   void content(std::string_view t, bool eph) override { d_->renderer().on_content(t, eph); }
-  void attachment(const messages::attachment_spec& a) override {
-    d_->renderer().on_attachment(a);
-  }
+  void attachment(const messages::attachment_spec& a) override { d_->renderer().on_attachment(a); }
   void error(std::string_view t) override { d_->renderer().on_error(t); }
   void complete() override { d_->renderer().on_complete(); }
   bool rendered() const override { return d_->rendered(); }
@@ -157,8 +155,8 @@ void platform_driver::send_attachment(const messages::attachment_spec& file,
   }
   materializer_->materialize(
       file, caps_.max_attachment_size,
-      [w = weak_from_this(), st = sched_.strand(), alive = sched_alive_, msg = std::move(msg),
-       name, answer = std::move(answer)](media::materialized m) mutable {
+      [w = weak_from_this(), st = sched_.strand(), alive = sched_alive_, msg = std::move(msg), name,
+       answer = std::move(answer)](media::materialized m) mutable {
         st.post([w, alive, msg = std::move(msg), name, answer = std::move(answer),
                  m = std::move(m)]() mutable {
           auto s = w.lock();
@@ -168,8 +166,8 @@ void platform_driver::send_attachment(const messages::attachment_spec& file,
           }
           if (!m.file) {
             s->log(render::log_level::warn, "attachment " + name + " not sent: " + m.reason);
-            return answer(messages::op_result{PB_ERR_INVALID_INPUT,
-                                              media::failed_notice(name, m.reason), 0, {}});
+            return answer(messages::op_result{
+                PB_ERR_INVALID_INPUT, media::failed_notice(name, m.reason), 0, {}});
           }
           std::string spool = m.file->path;
           msg.text.clear();

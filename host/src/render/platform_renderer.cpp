@@ -21,11 +21,11 @@ const char* role_name(int r) {
 
 void renderer_port::send_attachment(const messages::attachment_spec& file,
                                     messages::outbound_message /*msg*/, op_done done) {
-  done(messages::op_result{PB_ERR_UNSUPPORTED,
-                           "This channel cannot send files: " +
-                               (file.name.empty() ? file.kind : file.name),
-                           0,
-                           {}});
+  done(messages::op_result{
+      PB_ERR_UNSUPPORTED,
+      "This channel cannot send files: " + (file.name.empty() ? file.kind : file.name),
+      0,
+      {}});
 }
 
 platform_renderer::platform_renderer(turn_target target, effective_caps caps, renderer_port& port,

@@ -77,8 +77,8 @@ class renderer_port {
   // A file: `msg` addresses it (its text and attachment empty); the port materialises `file` and
   // sends it. On failure `done`'s message is the text the user is shown instead. The default
   // refuses: a port that cannot send files says so.
-  virtual void send_attachment(const messages::attachment_spec& file, messages::outbound_message msg,
-                               op_done done);
+  virtual void send_attachment(const messages::attachment_spec& file,
+                               messages::outbound_message msg, op_done done);
   // Runs `fn` after `delay`. Arming again replaces the previous arm (which then never runs).
   virtual void arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   virtual int64_t now_ms() = 0;
@@ -124,7 +124,15 @@ class platform_renderer {
 
  private:
   enum class terminal_kind { none, complete, error };
-  enum class op_role { placeholder, stream_edit, final_edit, error_edit, part, content, attachment };
+  enum class op_role {
+    placeholder,
+    stream_edit,
+    final_edit,
+    error_edit,
+    part,
+    content,
+    attachment
+  };
   struct op {
     op_role role;
     std::string text;  // fixed text; the placeholder/stream edit compute theirs at start

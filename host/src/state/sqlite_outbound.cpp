@@ -58,9 +58,9 @@ void add_spool_path_column(sqlite3* db) {
   }
   if (found) return;
   char* err = nullptr;
-  int rc = sqlite3_exec(
-      db, "ALTER TABLE outbound_ops ADD COLUMN spool_path TEXT NOT NULL DEFAULT ''", nullptr,
-      nullptr, &err);
+  int rc =
+      sqlite3_exec(db, "ALTER TABLE outbound_ops ADD COLUMN spool_path TEXT NOT NULL DEFAULT ''",
+                   nullptr, nullptr, &err);
   std::string msg = err != nullptr ? err : "";
   sqlite3_free(err);
   if (rc != SQLITE_OK) throw std::runtime_error("cannot add outbound_ops.spool_path: " + msg);

@@ -7,8 +7,9 @@
 //   {"turn": "...", "attachment": {"kind": "image", "name": "a.png", "mime_type": "image/png",
 //                                  "url" | "path" | "data_base64": "...", "caption": "..."}}
 //                                                           one file sent as a message of its own
-// `delta`, `content` and `attachment` may accompany `done` (rendered first, in that order). `error` and `done` exclude each
-// other. Unknown keys are ignored (newer agents may send more). Pure functions; thread-safe.
+// `delta`, `content` and `attachment` may accompany `done` (rendered first, in that order). `error`
+// and `done` exclude each other. Unknown keys are ignored (newer agents may send more). Pure
+// functions; thread-safe.
 #pragma once
 
 #include <boost/json/fwd.hpp>

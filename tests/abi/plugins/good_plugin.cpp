@@ -104,9 +104,9 @@ class good_channel final : public channel {
       std::string name(view(a->name));
       line += " file kind=" + std::string(view(a->kind)) + " name=" + name +
               " mime=" + std::string(view(a->mime_type)) + " size=" + std::to_string(a->size) +
-              " md5=" + std::string(view(a->md5_hex)) + " read_size=" +
-              std::to_string(bytes.size()) + " read_md5=" + patchbay::common::md5_hex(bytes) +
-              " bytes=" + bytes.substr(0, 64);
+              " md5=" + std::string(view(a->md5_hex)) +
+              " read_size=" + std::to_string(bytes.size()) +
+              " read_md5=" + patchbay::common::md5_hex(bytes) + " bytes=" + bytes.substr(0, 64);
       if (name.rfind("refuse", 0) == 0) {
         host().info(line + " -> invalid_input");
         done.fail(PB_ERR_INVALID_INPUT, "the platform refuses this file");

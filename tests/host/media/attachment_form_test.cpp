@@ -58,8 +58,8 @@ TEST(AttachmentForm, RefusesAmbiguousOrMistypedAttachments) {
 TEST(AttachmentForm, RoundTripsThroughItsJsonForm) {
   turns::thread_response t;
   t.turn = "t9";
-  t.attachment = messages::attachment_spec{"video", "clip.mp4", "video/mp4", "", "/srv/c.mp4", "",
-                                           "a clip"};
+  t.attachment =
+      messages::attachment_spec{"video", "clip.mp4", "video/mp4", "", "/srv/c.mp4", "", "a clip"};
   t.done = true;
   auto back = turns::parse_thread_response(turns::to_json(t));
   ASSERT_TRUE(back.value) << back.error;
@@ -94,9 +94,12 @@ TEST(AttachmentForm, StoredOpKeepsTheFileAndATextSendStaysPlain) {
   messages::outbound_op op;
   op.send.conversation_id = "chat";
   op.send.turn_id = "t1";
-  op.send.attachment =
-      messages::outbound_attachment{"image", "a.png", "image/png", "/var/lib/x/media-out/1.png",
-                                    "0cc175b9c0f1b6a831c399e269772661", 1};
+  op.send.attachment = messages::outbound_attachment{"image",
+                                                     "a.png",
+                                                     "image/png",
+                                                     "/var/lib/x/media-out/1.png",
+                                                     "0cc175b9c0f1b6a831c399e269772661",
+                                                     1};
   std::string err;
   auto back = messages::outbound_op_from_json(messages::to_json(op), &err);
   ASSERT_TRUE(back) << err;

@@ -19,9 +19,9 @@ using namespace patchbay::state;
 namespace fs = std::filesystem;
 
 struct AttachmentQueue : ::testing::Test {
-  fs::path dir = fs::temp_directory_path() /
-                 ("pb_media_q_" + std::to_string(::getpid()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path dir =
+      fs::temp_directory_path() / ("pb_media_q_" + std::to_string(::getpid()) + "_" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   fs::path spool = dir / "media-out" / "0123abcd.png";
   void SetUp() override {
     fs::remove_all(dir);
@@ -39,7 +39,9 @@ struct AttachmentQueue : ::testing::Test {
         "image", "a.png", "image/png", spool.string(), "d41d8cd98f00b204e9800998ecf8427e", 7};
     outbound_row r;
     r.instance = "ch";
-    r.ordering_key = "ch\x1f" "chat-1";
+    r.ordering_key =
+        "ch\x1f"
+        "chat-1";
     r.turn_id = "ch:e1";
     r.kind = outbound_kind::attachment;
     r.payload = messages::to_json(op);

@@ -30,8 +30,7 @@ TEST(OutboundSource, UrlPolicy) {
 
 TEST(OutboundSource, RedirectLocations) {
   EXPECT_EQ(media::resolve_location("https://a.com/x/y", "/z?q=1"), "https://a.com/z?q=1");
-  EXPECT_EQ(media::resolve_location("http://127.0.0.1:5/x", "https://b.com/c"),
-            "https://b.com/c");
+  EXPECT_EQ(media::resolve_location("http://127.0.0.1:5/x", "https://b.com/c"), "https://b.com/c");
   EXPECT_EQ(media::resolve_location("https://a.com", "/z"), "https://a.com/z");
   EXPECT_EQ(media::resolve_location("https://a.com/x", "relative"), "");
   EXPECT_EQ(media::resolve_location("https://a.com/x", "//other.com/x"), "");

@@ -31,9 +31,9 @@ std::string read(const std::string& path) {
 }
 
 struct Materializer : ::testing::Test {
-  fs::path dir = fs::temp_directory_path() /
-                 ("pb_media_mat_" + std::to_string(::getpid()) + "_" +
-                  ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path dir =
+      fs::temp_directory_path() / ("pb_media_mat_" + std::to_string(::getpid()) + "_" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   kit::io_runtime rt{2};
   std::string payload = std::string("\x89PNG\r\n\x1a\n", 8) + std::string(5000, 'x');
   std::unique_ptr<kit::http_server> server;
@@ -45,26 +45,28 @@ struct Materializer : ::testing::Test {
     fs::create_directories(dir / "allowed");
     kit::http_server_options o;
     o.listen = "127.0.0.1:0";
-    server = std::make_unique<kit::http_server>(rt, o, [this](std::shared_ptr<kit::http_exchange> ex) {
-      ++hits;
-      const std::string& p = ex->request().path;
-      kit::http_response r;
-      if (p == "/img.png") {
-        r.content_type = "image/png; charset=binary";
-        r.body = payload;
-      } else if (p.rfind("/hop/", 0) == 0) {  // /hop/N redirects N times, then the image
-        int n = std::stoi(p.substr(5));
-        r.status = 302;
-        r.headers.emplace_back("Location", n > 1 ? "/hop/" + std::to_string(n - 1) : "/img.png");
-      } else if (p == "/away") {
-        r.status = 301;
-        r.headers.emplace_back("Location", "http://example.com/img.png");
-      } else {
-        r.status = 404;
-        r.body = "{}";
-      }
-      ex->respond(std::move(r));
-    });
+    server =
+        std::make_unique<kit::http_server>(rt, o, [this](std::shared_ptr<kit::http_exchange> ex) {
+          ++hits;
+          const std::string& p = ex->request().path;
+          kit::http_response r;
+          if (p == "/img.png") {
+            r.content_type = "image/png; charset=binary";
+            r.body = payload;
+          } else if (p.rfind("/hop/", 0) == 0) {  // /hop/N redirects N times, then the image
+            int n = std::stoi(p.substr(5));
+            r.status = 302;
+            r.headers.emplace_back("Location",
+                                   n > 1 ? "/hop/" + std::to_string(n - 1) : "/img.png");
+          } else if (p == "/away") {
+            r.status = 301;
+            r.headers.emplace_back("Location", "http://example.com/img.png");
+          } else {
+            r.status = 404;
+            r.body = "{}";
+          }
+          ex->respond(std::move(r));
+        });
     server->start();
     base = "http://" + server->local_endpoint();
   }

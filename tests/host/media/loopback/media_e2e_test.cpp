@@ -64,9 +64,9 @@ std::optional<file_line> parse_file(const std::string& send) {
 }
 
 struct MediaE2E : ::testing::Test {
-  fs::path allowed = fs::temp_directory_path() /
-                     ("pb_media_e2e_" + std::to_string(::getpid()) + "_" +
-                      ::testing::UnitTest::GetInstance()->current_test_info()->name());
+  fs::path allowed =
+      fs::temp_directory_path() / ("pb_media_e2e_" + std::to_string(::getpid()) + "_" +
+                                   ::testing::UnitTest::GetInstance()->current_test_info()->name());
   void SetUp() override { fs::create_directories(allowed); }
   void TearDown() override { fs::remove_all(allowed); }
 
@@ -195,15 +195,16 @@ TEST_F(MediaE2E, AChannelThatCannotSendFilesSaysSo) {
 }
 
 TEST_F(MediaE2E, ProactiveSendsCarryFilesAndRefuseThemWhereTheyCannotGo) {
-  host_fixture h(channel() + "  - id: old\n    plugin: zoo_minor2\n    agent: files\n" PB_OPEN_ACCESS,
-                 agents_yaml, media_yaml(allowed));
+  host_fixture h(
+      channel() + "  - id: old\n    plugin: zoo_minor2\n    agent: files\n" PB_OPEN_ACCESS,
+      agents_yaml, media_yaml(allowed));
   ASSERT_FALSE(h.base.empty()) << h.logs();
   ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   std::string b64 = patchbay::common::base64_encode("report body");
-  auto ok = h.post("/v1/messages",
-                   R"({"channel":"chan","conversation":"c-1","text":"Daily report",)"
-                   R"("attachments":[{"kind":"file","name":"r.txt","data_base64":")" +
-                       b64 + R"(","caption":"see attached"}]})");
+  auto ok =
+      h.post("/v1/messages", R"({"channel":"chan","conversation":"c-1","text":"Daily report",)"
+                             R"("attachments":[{"kind":"file","name":"r.txt","data_base64":")" +
+                                 b64 + R"(","caption":"see attached"}]})");
   EXPECT_EQ(ok.status, 200u) << ok.body;
   auto s = wait_sends(h, 3);
   ASSERT_EQ(s.size(), 3u) << h.logs();
@@ -222,10 +223,10 @@ TEST_F(MediaE2E, ProactiveSendsCarryFilesAndRefuseThemWhereTheyCannotGo) {
   EXPECT_EQ(big.status, 413u) << big.body;
   EXPECT_NE(big.body.find("Could not send the file b.bin"), std::string::npos) << big.body;
 
-  auto old = h.post("/v1/messages",
-                    R"({"channel":"old","conversation":"c-1","text":"x","attachments":[)"
-                    R"({"name":"r.txt","data_base64":")" +
-                        b64 + R"("}]})");
+  auto old =
+      h.post("/v1/messages", R"({"channel":"old","conversation":"c-1","text":"x","attachments":[)"
+                             R"({"name":"r.txt","data_base64":")" +
+                                 b64 + R"("}]})");
   EXPECT_EQ(old.status, 422u) << old.body;
   EXPECT_NE(old.body.find("cannot_send_files"), std::string::npos) << old.body;
   EXPECT_NE(old.body.find("This channel cannot send files: r.txt"), std::string::npos);
