@@ -11,6 +11,7 @@
 #include <fstream>
 #include <mutex>
 #include <random>
+#include <system_error>
 #include <thread>
 
 #include "media/outbound_source.hpp"
@@ -105,8 +106,9 @@ struct outbound_materializer::state : std::enable_shared_from_this<state> {
     std::string path = (fs::path(opt.spool_dir) / (random_hex() + extension_of(name))).string();
     int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
     if (fd < 0) {
+      std::error_code why(errno, std::generic_category());
       spdlog::error("outbound attachment: cannot create a spool file in {}: {}", opt.spool_dir,
-                    std::strerror(errno));
+                    why.message());
       return fail("the gateway could not store it");
     }
     bool ok = write_all(fd, bytes) && ::fsync(fd) == 0;
@@ -155,8 +157,8 @@ struct outbound_materializer::state : std::enable_shared_from_this<state> {
   }
 
   // A runtime thread: one hop of a url fetch.
-  void fetch(messages::attachment_spec spec, std::string name, std::string url, std::uint64_t limit,
-             int redirects_left, done_fn done) {
+  void fetch(messages::attachment_spec spec, std::string name, const std::string& url,
+             std::uint64_t limit, int redirects_left, done_fn done) {
     if (auto problem = url_problem(url); !problem.empty()) return done(fail(problem));
     kit::http_client_request req;
     req.url = url;
