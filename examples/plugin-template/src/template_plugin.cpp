@@ -28,6 +28,11 @@
 //    instance may call the host again: join or detach-and-disarm your threads first.
 #include <atomic>
 #include <cstdint>
+#include <deque>
+#include <fstream>
+#include <iterator>
+#include <map>
+#include <mutex>
 #include <string>
 #include <string_view>
 
@@ -42,6 +47,8 @@ namespace {
 namespace sdk = patchbay::sdk;
 
 constexpr uint32_t max_text_codepoints = 4000;
+constexpr uint64_t max_file_bytes = 20u << 20;  // the largest file the "platform" takes
+constexpr std::size_t max_files_kept = 16;      // the loopback "platform" keeps the latest files
 
 // What the platform can do, declared once for the plugin. The host's renderer follows it: it
 // chunks text above the limit, coalesces edits no faster than the interval, and never asks for
@@ -56,6 +63,10 @@ pb_capabilities loopback_capabilities() noexcept {
   c.reply_token = PB_REPLY_TOKEN_NONE;
   c.min_edit_interval_ms = 200;
   c.max_edits_per_message = 0;  // unlimited
+  // ABI minor 3: the host hands files to send() (pb_outbound_message.attachment) only when this
+  // says yes, and refuses files above max_attachment_size before they reach the plugin.
+  c.can_attachments = PB_YES;
+  c.max_attachment_size = max_file_bytes;
   return c;
 }
 
@@ -111,6 +122,12 @@ class loopback_channel final : public sdk::channel {
       done.fail(PB_ERR_INVALID_INPUT, "send: conversation_id is empty");
       return;
     }
+    // A file (ABI minor 3): the text is empty (the host sends a caption as a message of its own).
+    // The bytes are in a host-owned local file: read it (never move or delete it) until `done`.
+    if (const pb_outbound_attachment* file = sdk::attachment_of(msg)) {
+      send_file(*file, std::move(done));
+      return;
+    }
     if (count_codepoints(sdk::view(msg.text)) > max_text_codepoints) {
       done.fail(PB_ERR_INVALID_INPUT, "send: text exceeds the message size limit");
       return;
@@ -133,6 +150,35 @@ class loopback_channel final : public sdk::channel {
     done.succeed(sdk::view(req.message_id));
   }
 
+  // An inbound attachment's bytes (ABI minor 3), asked for when an agent wants them: stream them
+  // into req.dest_path (the host owns that file), fail with PB_ERR_INVALID_INPUT past
+  // req.max_bytes, and succeed with the MIME type the platform reported. `attachment_id` and `url`
+  // are whatever this plugin put into pb_attachment.id / .url when it emitted the message. I/O: a
+  // real plugin downloads on its I/O thread, writing as the bytes arrive.
+  void fetch_attachment(const pb_fetch_request& req, sdk::completion done) override {
+    stored_file file;
+    {
+      std::lock_guard lk(mu_);
+      auto it = files_.find(std::string(sdk::view(req.attachment_id)));
+      if (it == files_.end()) {
+        done.fail(PB_ERR_NOT_FOUND, "fetch: unknown attachment id");
+        return;
+      }
+      file = it->second;
+    }
+    if (file.bytes.size() > req.max_bytes) {
+      done.fail(PB_ERR_INVALID_INPUT, "fetch: the file is too large");
+      return;
+    }
+    std::ofstream out(std::string(sdk::view(req.dest_path)), std::ios::binary | std::ios::trunc);
+    if (!out.write(file.bytes.data(), static_cast<std::streamsize>(file.bytes.size()))) {
+      done.fail(PB_ERR_INTERNAL, "fetch: cannot write the destination file");
+      return;
+    }
+    out.close();
+    done.succeed_fetch(file.mime_type);
+  }
+
   // typing() is not overridden: the base class completes it with PB_ERR_UNSUPPORTED, matching
   // can_typing = PB_NO above.
 
@@ -151,6 +197,38 @@ class loopback_channel final : public sdk::channel {
   //   });
 
  private:
+  struct stored_file {
+    std::string mime_type, bytes;
+  };
+
+  // The loopback "platform" stores the file and answers with its id ("file-N"); a later inbound
+  // message of a real platform would report such an id in pb_attachment.id for fetch_attachment.
+  // I/O: a real plugin uploads the file with the platform's media API from its I/O thread (read
+  // it there, not here), then sends the media message, and completes `done` with its id.
+  void send_file(const pb_outbound_attachment& file, sdk::completion done) {
+    if (file.size > max_file_bytes) {  // the host checked too; a platform may still refuse
+      done.fail(PB_ERR_INVALID_INPUT, "send: the file exceeds the platform's limit");
+      return;
+    }
+    std::ifstream in(std::string(sdk::view(file.path)), std::ios::binary);
+    std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+    if (!in.good() && !in.eof()) {
+      done.fail(PB_ERR_INTERNAL, "send: cannot read the file");
+      return;
+    }
+    std::string id = "file-" + std::to_string(++sent_);
+    {
+      std::lock_guard lk(mu_);
+      if (order_.size() >= max_files_kept) {
+        files_.erase(order_.front());
+        order_.pop_front();
+      }
+      files_[id] = stored_file{std::string(sdk::view(file.mime_type)), std::move(bytes)};
+      order_.push_back(id);
+    }
+    done.succeed(id);
+  }
+
   bool is_ours(std::string_view id) const noexcept {
     constexpr std::string_view prefix = "loopback-";
     if (id.substr(0, prefix.size()) != prefix || id.size() == prefix.size()) return false;
@@ -163,6 +241,9 @@ class loopback_channel final : public sdk::channel {
   }
 
   std::atomic<uint64_t> sent_{0};  // atomic because a real plugin would read it on its I/O thread
+  std::mutex mu_;
+  std::map<std::string, stored_file> files_;  // by id
+  std::deque<std::string> order_;             // their ids, oldest first
 };
 
 }  // namespace

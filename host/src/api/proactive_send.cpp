@@ -5,9 +5,12 @@
 #include <boost/json.hpp>
 #include "patchbay/common/log_subject.hpp"
 
+#include <cstdio>
 #include <random>
 
 #include "access/gate.hpp"
+#include "media/outbound_materializer.hpp"
+#include "media/outbound_source.hpp"
 #include "messages/messages.hpp"
 #include "patchbay/common/backoff.hpp"
 #include "patchbay/common/log_subject.hpp"
@@ -15,6 +18,7 @@
 #include "render/capabilities.hpp"
 #include "render/chunker.hpp"
 #include "state/store.hpp"
+#include "turns/thread_response.hpp"
 
 namespace patchbay::api {
 namespace json = boost::json;
@@ -23,6 +27,7 @@ using namespace std::chrono_literals;
 namespace {
 
 constexpr int max_attempts_per_part = 3;
+constexpr std::size_t max_attachments = 10;
 constexpr std::size_t max_fallbacks = 8;
 constexpr std::size_t max_text_bytes = proactive_max_text_bytes;
 constexpr std::chrono::milliseconds max_retry_wait = 10s;
@@ -109,7 +114,10 @@ struct send_job : std::enable_shared_from_this<send_job> {
   std::shared_ptr<kit::http_exchange> ex;
   std::shared_ptr<plugin::channel_instance> channel;
   std::string id = random_id();
-  std::vector<std::string> parts;
+  media::outbound_materializer* media = nullptr;
+  render::effective_caps caps;
+  std::vector<messages::outbound_attachment> files;  // spooled; deleted with the job
+  std::vector<messages::outbound_message> parts;     // text parts, then each file and its caption
   std::size_t next = 0;
   int attempts = 0;
   json::array message_ids;
@@ -118,35 +126,92 @@ struct send_job : std::enable_shared_from_this<send_job> {
   std::size_t plan_next = 0;
   std::string notice;
 
+  ~send_job() {
+    for (const auto& f : files)
+      if (!f.path.empty()) std::remove(f.path.c_str());
+  }
+
   void begin() {
     channel = dir.find(req.target.channel);
     if (!channel)
       return ex->respond(
           error_reply(404, "unknown_channel", "no running channel '" + req.target.channel + "'"));
-    auto caps = render::narrow(channel->module().caps, std::nullopt);
-    auto chunks = render::chunk_text(req.text, render::chunk_options{caps.limit, caps.unit, true});
-    if (!chunks.ok())
-      return ex->respond(error_reply(422, "cannot_split",
-                                     "the text cannot be split for this "
-                                     "channel: " +
-                                         chunks.error));
-    parts = std::move(chunks.parts);
+    caps = render::narrow(channel->module().caps, std::nullopt);
+    if (!req.attachments.empty() && (media == nullptr || !caps.can_attachments ||
+                                     !plugin::can_send_attachments(channel->module())))
+      return ex->respond(
+          error_reply(422, "cannot_send_files",
+                      media::cannot_send_notice(media::display_name(req.attachments[0]))));
+    materialize_next();
+  }
+
+  // Every file is spooled before anything is sent: a refused file refuses the whole request.
+  void materialize_next() {
+    if (files.size() == req.attachments.size()) return plan_parts();
+    const auto& spec = req.attachments[files.size()];
+    media->materialize(
+        spec, caps.max_attachment_size, [self = shared_from_this()](media::materialized m) {
+          self->strand.post(
+              [self, m = std::move(m)]() mutable { self->materialized(std::move(m)); });
+        });
+  }
+
+  void materialized(media::materialized m) {
+    std::string name = media::display_name(req.attachments[files.size()]);
+    if (!m.file)
+      return ex->respond(error_reply(m.too_large ? 413 : 422,
+                                     m.too_large ? "attachment_too_large" : "attachment_refused",
+                                     media::failed_notice(name, m.reason)));
+    files.push_back(std::move(*m.file));
+    materialize_next();
+  }
+
+  void plan_parts() {
+    if (!req.text.empty()) {
+      auto chunks =
+          render::chunk_text(req.text, render::chunk_options{caps.limit, caps.unit, true});
+      if (!chunks.ok())
+        return ex->respond(error_reply(422, "cannot_split",
+                                       "the text cannot be split for this "
+                                       "channel: " +
+                                           chunks.error));
+      for (auto& p : chunks.parts) add_item(std::move(p), nullptr);
+    }
+    for (std::size_t i = 0; i < files.size(); ++i) {
+      add_item({}, &files[i]);
+      if (req.attachments[i].caption.empty()) continue;
+      auto chunks = render::chunk_text(req.attachments[i].caption,
+                                       render::chunk_options{caps.limit, caps.unit, true});
+      for (auto& p : chunks.parts) add_item(std::move(p), nullptr);
+    }
     send_part();
   }
 
-  void send_part() {
+  void add_item(std::string text, const messages::outbound_attachment* file) {
     messages::outbound_message m;
     m.conversation_id = req.target.conversation;
     m.thread_id = req.target.thread;
-    m.text = parts[next];
-    m.turn_id = "send-" + id + "-p" + std::to_string(next + 1);
+    m.text = std::move(text);
+    m.turn_id = "send-" + id + "-p" + std::to_string(parts.size() + 1);
+    if (file != nullptr) m.attachment = *file;
+    parts.push_back(std::move(m));
+  }
+
+  void send_part() {
     ++attempts;
-    channel->send(std::move(m), [self = shared_from_this()](const messages::op_result& r) {
+    channel->send(parts[next], [self = shared_from_this()](const messages::op_result& r) {
       self->strand.post([self, r] { self->part_done(r); });
     });
   }
 
   void part_done(const messages::op_result& r) {
+    bool transient_failure = (r.code == PB_ERR_RETRYABLE || r.code == PB_ERR_RATE_LIMITED) &&
+                             attempts < max_attempts_per_part;
+    if (parts[next].attachment && !transient_failure) {  // the plugin is done with the file
+      std::remove(parts[next].attachment->path.c_str());
+      for (auto& f : files)
+        if (f.path == parts[next].attachment->path) f.path.clear();
+    }
     if (r.ok()) {
       message_ids.emplace_back(r.message_id);
       attempts = 0;
@@ -248,6 +313,18 @@ std::optional<proactive_request> parse_proactive_request(std::string_view body,
         return std::nullopt;
       }
       (k == "text" ? req.text : k == "user" ? req.user : req.job) = val.get_string();
+    } else if (k == "attachments") {
+      if (!val.is_array() || val.get_array().size() > max_attachments) {
+        error = "`attachments` must be an array of at most 10 files";
+        return std::nullopt;
+      }
+      for (const auto& a : val.get_array()) {
+        messages::attachment_spec spec;
+        if (!turns::parse_attachment_spec(
+                a, spec, error, "attachments[" + std::to_string(req.attachments.size()) + "]"))
+          return std::nullopt;
+        req.attachments.push_back(std::move(spec));
+      }
     } else if (k == "fallbacks") {
       if (!val.is_array() || val.get_array().size() > max_fallbacks) {
         error = "`fallbacks` must be an array of at most 8 routes";
@@ -261,13 +338,13 @@ std::optional<proactive_request> parse_proactive_request(std::string_view body,
       }
     } else {
       error = "unknown field `" + std::string(k) +
-              "` (expected channel, conversation, thread, text, user, job, fallbacks)";
+              "` (expected channel, conversation, thread, text, attachments, user, job, fallbacks)";
       return std::nullopt;
     }
   }
   if (!read_route(target, req.target, error, "the target")) return std::nullopt;
-  if (req.text.empty())
-    error = "`text` is required and must not be empty";
+  if (req.text.empty() && req.attachments.empty())
+    error = "`text` is required and must not be empty (unless `attachments` are given)";
   else if (req.text.size() > max_text_bytes)
     error = "`text` exceeds 4 MiB";
   if (!error.empty()) return std::nullopt;
@@ -296,8 +373,10 @@ std::optional<api::route> last_route(state::store& store, const std::string& use
 
 void start_proactive_send(kit::io_runtime& rt, plugin::instance_directory& channels,
                           state::store& store, proactive_request req,
-                          std::shared_ptr<kit::http_exchange> ex) {
+                          std::shared_ptr<kit::http_exchange> ex,
+                          media::outbound_materializer* media) {
   auto job = std::make_shared<send_job>(rt, channels, store);
+  job->media = media;
   job->req = std::move(req);
   job->ex = std::move(ex);
   job->strand.post([job] { job->begin(); });

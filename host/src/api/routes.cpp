@@ -103,7 +103,8 @@ void handle_messages(api_context& ctx, std::shared_ptr<kit::http_exchange> ex) {
   auto send = parse_proactive_request(req.body, err);
   if (!send) return ex->respond(error_response(400, "invalid_request", err));
   if (auto refused = refuse_by_access(ctx.access, *send)) return ex->respond(std::move(*refused));
-  start_proactive_send(*ctx.rt, *ctx.channels, *ctx.store, std::move(*send), std::move(ex));
+  start_proactive_send(*ctx.rt, *ctx.channels, *ctx.store, std::move(*send), std::move(ex),
+                       ctx.media_out);
 }
 
 void handle_hook(api_context& ctx, const std::shared_ptr<kit::http_exchange>& ex) {

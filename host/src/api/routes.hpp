@@ -18,7 +18,8 @@ class gate;
 }
 namespace patchbay::media {
 class service;
-}
+class outbound_materializer;
+}  // namespace patchbay::media
 
 namespace patchbay::api {
 
@@ -41,6 +42,8 @@ struct api_context {
   access::gate* access = nullptr;
   // GET /v1/media/<id> (api/media_route.hpp): inbound attachments. Null = not served (404).
   media::service* media = nullptr;
+  // POST /v1/messages `attachments` (host/src/media/); null = such requests answer 422.
+  media::outbound_materializer* media_out = nullptr;
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

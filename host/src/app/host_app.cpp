@@ -258,6 +258,7 @@ struct host_app::impl {
     auto media = make_media(*store, media_sched, channels);
     if (!media) return 1;
     api.media = media.get();
+    api.media_out = &turns.materializer();
     const kit::http_server_options hopt = api::api_server_options(api, cfg.host);
     // POST /v1/reload: answered on the control thread once the reload ran.
     api.reload = [this](std::function<void(unsigned, std::string)> done) {

@@ -69,6 +69,16 @@ struct media_config {
   source_pos pos;
 };
 
+// `host.media.outbound`: files agents send (docs/architecture.md §4, host/src/media/outbound_*).
+struct media_outbound_config {
+  // Directories a thread_response `path` may name (absolute, resolved against the config file's
+  // dir); none by default: paths are refused.
+  std::vector<std::string> allowed_paths;
+  std::uint64_t max_bytes = std::uint64_t{30} << 20;  // the largest file, any source
+  std::chrono::milliseconds fetch_timeout{60'000};    // a `url` fetch, in total
+  int max_redirects = 3;                              // a `url` fetch follows at most this many
+};
+
 struct host_config {
   std::string listen = "127.0.0.1:8780";
   std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
@@ -82,6 +92,7 @@ struct host_config {
   bool metrics_require_token = false;  // host.metrics.require_token: /metrics needs a token
   health_config health;
   media_config media;
+  media_outbound_config media_outbound;  // host.media.outbound
 };
 
 struct agent_config {

@@ -140,7 +140,10 @@ void read_host_http(context& ctx, const field& f, http_limits_config& out);
 void read_host_metrics(context& ctx, const field& f, bool& require_token);
 void read_health(context& ctx, const field& f, health_config& out);  // health.cpp
 // media.cpp: `host.media` (`state_path` gives the default cache directory).
-void read_media(context& ctx, const field* f, const std::string& state_path, media_config& out);
+void read_media(context& ctx, const field* f, const std::string& state_path, media_config& out,
+                media_outbound_config& outbound);
+// media_outbound.cpp: the `outbound:` block of `host.media`.
+void read_outbound(context& ctx, const field& f, media_outbound_config& out);
 void read_agents(context& ctx, const field& f, std::vector<agent_config>& out);
 void read_channels(context& ctx, const field& f, const std::vector<agent_config>& agents,
                    std::vector<channel_config>& out);

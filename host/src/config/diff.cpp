@@ -76,6 +76,12 @@ void diff_host(const config& before, const config& now, config_diff& d) {
            a.media.cache_ttl != b.media.cache_ttl || a.media.url_ttl != b.media.url_ttl ||
            a.media.fetch_timeout != b.media.fetch_timeout,
        "host.media");
+  const auto& ma = a.media_outbound;
+  const auto& mb = b.media_outbound;
+  note(restart,
+       ma.allowed_paths != mb.allowed_paths || ma.max_bytes != mb.max_bytes ||
+           ma.fetch_timeout != mb.fetch_timeout || ma.max_redirects != mb.max_redirects,
+       "host.media.outbound");
   note(restart, !same_identity(before.identity, now.identity), "identity");
 }
 

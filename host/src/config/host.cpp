@@ -116,7 +116,7 @@ void read_host(context& ctx, const field& f, host_config& out) {
   if (const field* metrics = find_entry(entries, "metrics"))
     read_host_metrics(ctx, *metrics, out.metrics_require_token);
   if (const field* health = find_entry(entries, "health")) read_health(ctx, *health, out.health);
-  read_media(ctx, find_entry(entries, "media"), out.state.path, out.media);
+  read_media(ctx, find_entry(entries, "media"), out.state.path, out.media, out.media_outbound);
   struct duration_key {
     const char* name;
     std::chrono::milliseconds host_config::*member;

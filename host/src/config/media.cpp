@@ -1,17 +1,19 @@
 // The `host.media:` section (media_config): inbound attachments served at GET /v1/media/<id>.
-// `host.media.outbound:` belongs to the outbound attachments' reader and is not read here.
+// `host.media.outbound:` is read by media_outbound.cpp (read_outbound).
 #include <filesystem>
 
 #include "config/detail.hpp"
 
 namespace patchbay::config::detail {
 
-void read_media(context& ctx, const field* f, const std::string& state_path, media_config& out) {
+void read_media(context& ctx, const field* f, const std::string& state_path, media_config& out,
+                media_outbound_config& outbound) {
   if (f != nullptr) {
     out.pos = f->pos;
     const auto entries = map_entries(ctx, *f, "a map",
                                      {"max_bytes", "cache_dir", "cache_max_bytes", "cache_ttl_s",
                                       "url_ttl_s", "fetch_timeout_ms", "outbound"});
+    if (const field* e = find_entry(entries, "outbound")) read_outbound(ctx, *e, outbound);
     constexpr std::int64_t tib = std::int64_t{1} << 40;
     if (const field* e = find_entry(entries, "max_bytes")) {
       if (auto n = read_int(ctx, *e, 1, tib, "a number of bytes from 1 to 1099511627776 (1 TiB)"))

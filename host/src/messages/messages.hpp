@@ -35,10 +35,28 @@ struct inbound_message {
   std::string raw_json;
 };
 
+// A file an agent (thread_response `attachment`) or an API caller (POST /v1/messages) asks the host
+// to send, before the host materialised it: exactly one source. The host fetches a `url`, reads a
+// `path` the operator allowed, or decodes `data_base64` (host/src/media/outbound_*).
+struct attachment_spec {
+  std::string kind;  // "image", "file", "audio" or "video"
+  std::string name;  // shown to the user; may be empty (a name is derived from the source)
+  std::string mime_type;
+  std::string url, path, data_base64;  // exactly one is non-empty
+  std::string caption;                 // sent as a text message of its own, after the file
+};
+
+// A file to send (pb_outbound_attachment): `path` is a host-owned spool file (host/src/media/).
+struct outbound_attachment {
+  std::string kind, name, mime_type, path, md5_hex;
+  uint64_t size = 0;
+};
+
 struct outbound_message {
   std::string conversation_id, thread_id, reply_to_message_id, reply_context, text, turn_id,
       recipient_id;
   uint32_t flags = 0;
+  std::optional<outbound_attachment> attachment;  // set: a media message, `text` empty
 };
 
 struct edit_request {

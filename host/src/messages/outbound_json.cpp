@@ -32,6 +32,11 @@ std::string to_json(const outbound_op& op) {
     o["turn_id"] = m.turn_id;
     o["recipient_id"] = m.recipient_id;
     o["flags"] = m.flags;
+    if (const auto& a = m.attachment) {
+      o["attachment"] =
+          json::object{{"kind", a->kind}, {"name", a->name}, {"mime_type", a->mime_type},
+                       {"path", a->path}, {"size", a->size}, {"md5_hex", a->md5_hex}};
+    }
   }
   return json::serialize(o);
 }
@@ -66,7 +71,21 @@ std::optional<outbound_op> outbound_op_from_json(std::string_view text, std::str
       m.text = str("text");
       m.turn_id = str("turn_id");
       m.recipient_id = str("recipient_id");
-      m.flags = flags;
+      const auto* f = o.if_contains("flags");
+      m.flags = f && f->is_number() ? static_cast<uint32_t>(f->to_number<uint64_t>()) : 0;
+      if (const auto* a = o.if_contains("attachment"); a && a->is_object()) {
+        const json::object& ao = a->get_object();
+        auto astr = [&](const char* k) -> std::string {
+          const auto* v = ao.if_contains(k);
+          return v && v->is_string() ? std::string(v->get_string()) : std::string();
+        };
+        const auto* size = ao.if_contains("size");
+        m.attachment = outbound_attachment{
+            astr("kind"),      astr("name"),
+            astr("mime_type"), astr("path"),
+            astr("md5_hex"),   size && size->is_number() ? size->to_number<uint64_t>() : 0};
+        if (m.attachment->path.empty()) throw std::runtime_error("attachment without a path");
+      }
     } else {
       throw std::runtime_error("unknown op '" + kind + "'");
     }

@@ -299,7 +299,19 @@ void channel_instance::complete_op(uint64_t op_id, messages::op_result r) {
 
 void channel_instance::send(messages::outbound_message msg, op_done done) {
   strand_.post([self = shared_from_this(), msg = std::move(msg), done = std::move(done)]() mutable {
+    if (msg.attachment && !can_send_attachments(*self->module_)) {
+      // Never handed to a plugin that would drop the file and send an empty text.
+      messages::op_result r{PB_ERR_UNSUPPORTED, "this channel cannot send files", 0, {}};
+      if (self->events_.op_outcome) self->events_.op_outcome("send", r);
+      return done(r);
+    }
     self->start_op("send", std::move(done), [&](void* ud) {
+      pb_outbound_attachment att{};
+      if (const auto& a = msg.attachment) {
+        att = pb_outbound_attachment{sizeof att,          to_pb(a->kind), to_pb(a->name),
+                                     to_pb(a->mime_type), to_pb(a->path), a->size,
+                                     to_pb(a->md5_hex)};
+      }
       pb_outbound_message m{sizeof m,
                             to_pb(msg.conversation_id),
                             to_pb(msg.thread_id),
@@ -308,7 +320,8 @@ void channel_instance::send(messages::outbound_message msg, op_done done) {
                             to_pb(msg.text),
                             to_pb(msg.turn_id),
                             to_pb(msg.recipient_id),
-                            msg.flags};
+                            msg.flags,
+                            msg.attachment ? &att : nullptr};
       self->module_->vt.send(self->inst_, &m, &channel_instance::op_trampoline, ud);
     });
   });

@@ -35,6 +35,12 @@ struct plugin_module {
   std::shared_ptr<void> library;  // the shared object (never unloaded, see loader.cpp)
 };
 
+// Whether the host may hand this plugin pb_outbound_message.attachment: built against ABI minor 3
+// or later and declaring can_attachments = yes.
+inline bool can_send_attachments(const plugin_module& m) {
+  return m.abi_minor >= 3 && m.caps.can_attachments == PB_YES;
+}
+
 struct load_error {
   std::string file;
   std::string reason;

@@ -22,6 +22,9 @@ effective_caps narrow(const pb_capabilities& p, const std::optional<pb_capabilit
   c.max_edits = p.max_edits_per_message;
   c.can_typing = p.can_typing == PB_YES;
   c.max_sends = p.max_sends_per_reply;  // the host's copies are zero-filled past struct_size
+  // A plugin built against minor 2 or older has these zero-filled: no attachments.
+  c.can_attachments = p.can_attachments == PB_YES;
+  c.max_attachment_size = p.max_attachment_size;
   if (!m) return c;
   if (m->max_message_size != 0) {
     // A limit in another unit cannot be compared with ours: the narrowing's unit wins then.
@@ -39,6 +42,10 @@ effective_caps narrow(const pb_capabilities& p, const std::optional<pb_capabilit
   c.max_edits = min_nonzero(c.max_edits, m->max_edits_per_message);
   if (m->can_typing == PB_NO) c.can_typing = false;
   c.max_sends = min_nonzero(c.max_sends, m->max_sends_per_reply);
+  if (m->can_attachments == PB_NO) c.can_attachments = false;
+  if (m->max_attachment_size != 0 &&
+      (c.max_attachment_size == 0 || m->max_attachment_size < c.max_attachment_size))
+    c.max_attachment_size = m->max_attachment_size;
   return c;
 }
 

@@ -18,7 +18,9 @@ struct effective_caps {
   uint32_t min_edit_interval_ms = 0;
   uint32_t max_edits = 0;  // 0 = unlimited
   bool can_typing = false;
-  uint32_t max_sends = 0;  // sends one reply may take (max_sends_per_reply); 0 = unlimited
+  uint32_t max_sends = 0;        // sends one reply may take (max_sends_per_reply); 0 = unlimited
+  bool can_attachments = false;  // may send pb_outbound_message.attachment (ABI minor 3)
+  uint64_t max_attachment_size = 0;  // bytes; 0 = unknown
 };
 
 // The narrower of the two: the smaller non-zero limit (in the plugin's unit unless the narrowing

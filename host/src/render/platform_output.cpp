@@ -2,10 +2,12 @@
 
 #include <spdlog/spdlog.h>
 
+#include "media/outbound_source.hpp"
 #include "patchbay/common/log_subject.hpp"
 #include "patchbay/pb_types.h"
 
 #include <chrono>
+#include <cstdio>
 
 namespace patchbay::render {
 
@@ -16,6 +18,7 @@ class forwarding_output final : public turns::turn_output {
   explicit forwarding_output(std::shared_ptr<platform_driver> d) : d_(std::move(d)) {}
   void delta(std::string_view t) override { d_->renderer().on_delta(t); }
   void content(std::string_view t, bool eph) override { d_->renderer().on_content(t, eph); }
+  void attachment(const messages::attachment_spec& a) override { d_->renderer().on_attachment(a); }
   void error(std::string_view t) override { d_->renderer().on_error(t); }
   void complete() override { d_->renderer().on_complete(); }
   bool rendered() const override { return d_->rendered(); }
@@ -37,6 +40,7 @@ platform_driver::platform_driver(std::string channel_id, std::string ordering_ke
       ordering_key_(std::move(ordering_key)),
       worker_(worker),
       target_(target),
+      caps_(caps),
       sched_(sched),
       store_(store),
       on_idle_(std::move(on_idle)),
@@ -100,6 +104,8 @@ state::outbound_kind kind_of(render::op_kind k) {
       return state::outbound_kind::edit;
     case render::op_kind::final_edit:
       return state::outbound_kind::final_edit;
+    case render::op_kind::attachment:
+      return state::outbound_kind::attachment;
     case render::op_kind::notice:
       break;
   }
@@ -107,9 +113,11 @@ state::outbound_kind kind_of(render::op_kind k) {
 }
 }  // namespace
 
-void platform_driver::submit(const messages::outbound_op& op, render::op_kind kind, op_done done) {
+void platform_driver::submit(const messages::outbound_op& op, render::op_kind kind, op_done done,
+                             const std::string& spool_path) {
   if (!*sched_alive_) return;  // the turn service is gone (and its worker with it)
   state::outbound_row row;
+  row.spool_path = spool_path;
   row.instance = channel_id_;
   row.ordering_key = ordering_key_;
   row.turn_id = target_.turn_id;
@@ -132,7 +140,54 @@ void platform_driver::submit(const messages::outbound_op& op, render::op_kind ki
       answer(r);
     };
   }
-  worker_.submit(std::move(row), op, std::move(answer), also ? &*also : nullptr);
+  if (worker_.submit(std::move(row), op, std::move(answer), also ? &*also : nullptr) == 0 &&
+      !spool_path.empty())
+    std::remove(spool_path.c_str());  // refused before a row took the file
+}
+
+void platform_driver::send_attachment(const messages::attachment_spec& file,
+                                      messages::outbound_message msg, op_done done) {
+  std::string name = media::display_name(file);
+  op_done answer = on_strand(std::move(done));
+  if (!caps_.can_attachments || materializer_ == nullptr) {
+    log(render::log_level::warn, "this channel cannot send files; not sent: " + name);
+    return answer(messages::op_result{PB_ERR_UNSUPPORTED, media::cannot_send_notice(name), 0, {}});
+  }
+  materializer_->materialize(
+      file, caps_.max_attachment_size,
+      [w = weak_from_this(), st = sched_.strand(), alive = sched_alive_, msg = std::move(msg), name,
+       answer = std::move(answer)](media::materialized m) mutable {
+        st.post([w, alive, msg = std::move(msg), name, answer = std::move(answer),
+                 m = std::move(m)]() mutable {
+          auto s = w.lock();
+          if (!s || !*alive) {
+            if (m.file) std::remove(m.file->path.c_str());
+            return;
+          }
+          if (!m.file) {
+            s->log(render::log_level::warn, "attachment " + name + " not sent: " + m.reason);
+            return answer(messages::op_result{
+                PB_ERR_INVALID_INPUT, media::failed_notice(name, m.reason), 0, {}});
+          }
+          std::string spool = m.file->path;
+          msg.text.clear();
+          msg.attachment = std::move(*m.file);
+          messages::outbound_op op;
+          op.single_use_token = s->single_use_token_;
+          op.send = std::move(msg);
+          // The platform's own failure becomes a notice the user can read.
+          auto notice = [name, answer = std::move(answer)](const messages::op_result& r) {
+            if (r.ok()) return answer(r);
+            messages::op_result n = r;
+            n.message = r.code == PB_ERR_UNSUPPORTED ? media::cannot_send_notice(name)
+                        : r.code == PB_ERR_INVALID_INPUT
+                            ? media::failed_notice(name, "the platform did not accept it")
+                            : media::failed_notice(name, "the platform refused it");
+            answer(n);
+          };
+          s->submit(op, render::op_kind::attachment, std::move(notice), spool);
+        });
+      });
 }
 
 void platform_driver::send(messages::outbound_message msg, render::op_kind kind, op_done done) {

@@ -15,6 +15,7 @@
 #include <optional>
 #include <string>
 
+#include "media/outbound_materializer.hpp"
 #include "outbound/worker.hpp"
 #include "render/platform_renderer.hpp"
 #include "state/store.hpp"
@@ -40,10 +41,16 @@ class platform_driver final : public render::renderer_port,
   void when_rendered(std::function<void()> fn) { on_rendered_ = std::move(fn); }
   // The turn_output the router talks to (forwards to the renderer).
   std::unique_ptr<turns::turn_output> make_output();
+  // Where attachments are materialised (null: the turn cannot send files). Call before use.
+  void set_materializer(media::outbound_materializer* m) { materializer_ = m; }
 
   // renderer_port
   void send(messages::outbound_message msg, render::op_kind kind, op_done done) override;
   void edit(messages::edit_request req, render::op_kind kind, op_done done) override;
+  // Capability check, materialisation (off the strand), then an `attachment` op of the queue that
+  // owns the spool file; every failure answers with the user-facing notice text.
+  void send_attachment(const messages::attachment_spec& file, messages::outbound_message msg,
+                       op_done done) override;
   void arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) override;
   int64_t now_ms() override;
   void persist(const render::turn_record& rec) override;
@@ -53,7 +60,8 @@ class platform_driver final : public render::renderer_port,
  private:
   void check_idle();
   op_done on_strand(op_done done);
-  void submit(const messages::outbound_op& op, render::op_kind kind, op_done done);
+  void submit(const messages::outbound_op& op, render::op_kind kind, op_done done,
+              const std::string& spool_path = {});
   state::turn_row to_row(const render::turn_record& rec) const;
 
   std::string channel_id_;
@@ -62,6 +70,8 @@ class platform_driver final : public render::renderer_port,
   std::optional<state::turn_row> terminal_row_;  // saved with the next op (or alone, posted)
   int op_seq_ = 0;
   render::turn_target target_;
+  render::effective_caps caps_;
+  media::outbound_materializer* materializer_ = nullptr;
   turns::strand_scheduler& sched_;
   state::store& store_;
   std::function<void(platform_driver*)> on_idle_;

@@ -20,11 +20,23 @@ constexpr std::string_view error_prefix = "\xE2\x9A\xA0\xEF\xB8\x8F ";  // "тЪая
 bool cannot_update(int32_t code) { return code == PB_ERR_UNSUPPORTED || code == PB_ERR_NOT_FOUND; }
 
 const char* role_name(int r) {
-  static const char* names[] = {"placeholder", "stream edit", "final edit",
-                                "error edit",  "part",        "content"};
+  static const char* names[] = {"placeholder", "stream edit", "final edit", "error edit",
+                                "part",        "content",     "attachment"};
   return names[r];
 }
 }  // namespace
+
+// Overrides take ownership of `msg` and `done`: the signature passes them by value.
+// NOLINTBEGIN(performance-unnecessary-value-param)
+void renderer_port::send_attachment(const messages::attachment_spec& file,
+                                    messages::outbound_message /*msg*/, op_done done) {
+  done(messages::op_result{
+      PB_ERR_UNSUPPORTED,
+      "This channel cannot send files: " + (file.name.empty() ? file.kind : file.name),
+      0,
+      {}});
+}
+// NOLINTEND(performance-unnecessary-value-param)
 
 platform_renderer::platform_renderer(turn_target target, effective_caps caps, renderer_port& port,
                                      std::function<void(turn_outcome)> on_finished,
@@ -70,6 +82,15 @@ void platform_renderer::on_content(std::string_view text, bool ephemeral) {
   for (auto& part : budgeted_parts(std::string(text), 1))
     queue_.push_back(
         op{op_role::content, std::move(part), flags, flags ? target_.sender_id : std::string()});
+  pump();
+}
+
+void platform_renderer::on_attachment(const messages::attachment_spec& file) {
+  if (terminal_ != terminal_kind::none) return;
+  op o{op_role::attachment, {}};
+  o.file = file;
+  queue_.push_back(std::move(o));
+  for (auto& part : parts_of(file.caption)) queue_.push_back(op{op_role::content, std::move(part)});
   pump();
 }
 
@@ -300,6 +321,10 @@ void platform_renderer::start(op o) {
       persist();
     }
   }
+  if (c.role == op_role::attachment) {
+    port_.send_attachment(*c.file, std::move(m), std::move(done));
+    return;
+  }
   op_kind kind = c.role == op_role::placeholder ? op_kind::placeholder
                  : c.role == op_role::part && terminal_ == terminal_kind::error ? op_kind::notice
                                                                                 : op_kind::send;
@@ -343,6 +368,7 @@ void platform_renderer::succeeded(op& o, const messages::op_result& r) {
       break;
     case op_role::part:
     case op_role::content:
+    case op_role::attachment:
       break;
   }
 }
@@ -429,6 +455,11 @@ void platform_renderer::give_up(op& o, const messages::op_result& r) {
       }
       port_.log(log_level::error,
                 "turn " + target_.turn_id + ": " + why + "; the last flushed text stands");
+      return;
+    case op_role::attachment:
+      // The user learns why in place of the file (before its caption, if any).
+      port_.log(log_level::warn, "turn " + target_.turn_id + ": " + why);
+      queue_.push_front(op{op_role::content, std::string(error_prefix) + r.message});
       return;
     case op_role::part:
     case op_role::content: {

@@ -20,6 +20,9 @@
 //    answer is fitted into the sends left, the last part saying it was cut; while the answer
 //    streams one send stays in reserve for an error notice; nothing is sent past the budget.
 //  - `content` is a message of its own (ephemeral where the channel can, else plain).
+//  - An attachment is an op of its own, in order with the others: the port materialises and sends
+//    the file; its caption follows as a message of its own. A file that cannot be sent becomes a
+//    notice in its place (the port's failure message is the user-facing reason).
 //  - Failed operations are classified: rate_limited waits retry-after, retryable backs off with
 //    jitter for a bounded number of attempts, token_used is retried once without the token,
 //    everything else is not retried; what cannot be delivered is logged, never dropped silently.
@@ -71,7 +74,7 @@ enum class log_level { debug, info, warn, error };
 
 // What an operation is for (the durable outbound queue keeps it with the op; recovery after a
 // restart learns the placeholder's id from a resumed `placeholder` send).
-enum class op_kind { placeholder, send, edit, final_edit, notice };
+enum class op_kind { placeholder, send, edit, final_edit, notice, attachment };
 
 // The renderer's only window on the world. Implemented by the host (plugin instance, strand
 // timers, state store) and by tests (a scripted fake platform and a fake clock).
@@ -81,6 +84,11 @@ class renderer_port {
   virtual ~renderer_port() = default;
   virtual void send(messages::outbound_message msg, op_kind kind, op_done done) = 0;
   virtual void edit(messages::edit_request req, op_kind kind, op_done done) = 0;
+  // A file: `msg` addresses it (its text and attachment empty); the port materialises `file` and
+  // sends it. On failure `done`'s message is the text the user is shown instead. The default
+  // refuses: a port that cannot send files says so.
+  virtual void send_attachment(const messages::attachment_spec& file,
+                               messages::outbound_message msg, op_done done);
   // Runs `fn` after `delay`. Arming again replaces the previous arm (which then never runs).
   virtual void arm_timer(std::chrono::milliseconds delay, std::function<void()> fn) = 0;
   virtual int64_t now_ms() = 0;
@@ -115,6 +123,7 @@ class platform_renderer {
 
   void on_delta(std::string_view text);
   void on_content(std::string_view text, bool ephemeral);
+  void on_attachment(const messages::attachment_spec& file);
   void on_error(std::string_view user_text);
   void on_complete();
 
@@ -125,7 +134,15 @@ class platform_renderer {
 
  private:
   enum class terminal_kind { none, complete, error };
-  enum class op_role { placeholder, stream_edit, final_edit, error_edit, part, content };
+  enum class op_role {
+    placeholder,
+    stream_edit,
+    final_edit,
+    error_edit,
+    part,
+    content,
+    attachment
+  };
   struct op {
     op_role role;
     std::string text;  // fixed text; the placeholder/stream edit compute theirs at start
@@ -135,6 +152,7 @@ class platform_renderer {
     bool sent_with_token = false;
     std::string sent_text;
     size_t covers = 0;  // placeholder / stream edit: bytes of the answer this text shows
+    std::optional<messages::attachment_spec> file;  // attachment
   };
 
   void pump();

@@ -45,6 +45,13 @@ void sse_output::content(std::string_view text, bool ephemeral) {
         json::serialize(json::object{{"text", text}, {"content", true}, {"ephemeral", ephemeral}}));
 }
 
+void sse_output::attachment(const turns::attachment_spec& a) {
+  json::object o{{"kind", a.kind}, {"name", a.name}, {"mime_type", a.mime_type}};
+  if (!a.url.empty()) o["url"] = a.url;
+  if (!a.caption.empty()) o["caption"] = a.caption;
+  event("attachment", json::serialize(o));
+}
+
 void sse_output::error(std::string_view user_text) {
   event("error", json::serialize(json::object{{"message", user_text}}));
   close();

@@ -1,5 +1,7 @@
 // A turn rendered as Server-Sent Events to a direct client (docs/architecture.md §5):
 //   event: output    data: {"text": "..."}         a delta, or a content message
+//   event: attachment data: {"kind", "name", "mime_type", "url", "caption"}  a file the agent sent
+//                    (its url when it gave one; a path or inline bytes are not passed on)
 //   event: error     data: {"message": "..."}      terminal
 //   event: complete  data: {}                      terminal
 // plus a keep-alive comment line every `keepalive` so proxies keep the stream open.
@@ -24,6 +26,7 @@ class sse_output final : public turns::turn_output {
   ~sse_output() override;
   void delta(std::string_view text) override;
   void content(std::string_view text, bool ephemeral) override;
+  void attachment(const turns::attachment_spec& a) override;
   void error(std::string_view user_text) override;
   void complete() override;
 

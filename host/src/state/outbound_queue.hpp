@@ -27,7 +27,8 @@ enum class outbound_kind {
   send,         // a new message: a later part of the answer, a content message
   edit,         // a streaming edit of the placeholder
   final_edit,   // the edit that shows the finished answer
-  notice        // an error or "interrupted" notice (an edit of the placeholder, or a message)
+  notice,       // an error or "interrupted" notice (an edit of the placeholder, or a message)
+  attachment    // a file (a send whose message carries an attachment; its spool file is the row's)
 };
 enum class outbound_state {
   pending,    // waiting for its turn in its ordering key, or for its next attempt
@@ -54,6 +55,9 @@ struct outbound_row {
   int64_t next_attempt_unix_ms = 0;  // 0 = now
   std::string last_error;            // "" or "<class>: <message>"
   int64_t created_unix_ms = 0;       // 0 = stamped by the engine
+  // A host-owned file the op carries (an attachment's spool copy): the row owns it, and the engine
+  // deletes it once the row's removal is durable. "" = none.
+  std::string spool_path;
 };
 
 class outbound_queue {
@@ -69,7 +73,8 @@ class outbound_queue {
   // Writes the row's state, attempts, next attempt, last error and payload (matched by id; a row
   // that is gone is left gone). An in_flight state is kept in memory only.
   virtual void update(const outbound_row& row, write_done done) = 0;
-  // Removes the row: the platform confirmed it, or an operator dropped it.
+  // Removes the row: the platform confirmed it, or an operator dropped it. Its spool file (if any)
+  // is deleted once the removal is durable.
   virtual void remove(int64_t id, write_done done) = 0;
 
   // The live rows (pending, in flight, dead), by id. From memory; any thread.

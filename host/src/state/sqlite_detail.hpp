@@ -34,6 +34,7 @@ inline constexpr const char* schema[] = {
     "payload TEXT NOT NULL, idempotency_key TEXT NOT NULL, state TEXT NOT NULL, "
     "attempts INTEGER NOT NULL, next_attempt_unix_ms INTEGER NOT NULL, "
     "last_error TEXT NOT NULL, created_unix_ms INTEGER NOT NULL)",
+    // spool_path (attachment ops) came later: sqlite_outbound.cpp adds the column to older files.
 };
 
 // A key older than the TTL cutoff (?5) is recorded afresh; a younger one is left alone (0 changes).

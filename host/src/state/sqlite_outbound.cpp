@@ -5,6 +5,7 @@
 #include <sqlite3.h>
 
 #include <algorithm>
+#include <cstdio>
 #include <map>
 #include <mutex>
 
@@ -14,14 +15,16 @@
 namespace patchbay::state {
 
 namespace {
-constexpr const char* kind_names[] = {"placeholder", "send", "edit", "final_edit", "notice"};
+constexpr const char* kind_names[] = {"placeholder", "send",   "edit",
+                                      "final_edit",  "notice", "attachment"};
+constexpr int kind_count = sizeof kind_names / sizeof kind_names[0];
 constexpr const char* state_names[] = {"pending", "in_flight", "dead"};
 }  // namespace
 
 const char* to_string(outbound_kind k) { return kind_names[static_cast<int>(k)]; }
 const char* to_string(outbound_state s) { return state_names[static_cast<int>(s)]; }
 std::optional<outbound_kind> outbound_kind_from(std::string_view s) {
-  for (int i = 0; i < 5; ++i)
+  for (int i = 0; i < kind_count; ++i)
     if (s == kind_names[i]) return static_cast<outbound_kind>(i);
   return std::nullopt;
 }
@@ -36,22 +39,39 @@ namespace {
 
 constexpr const char* insert_sql =
     "INSERT OR REPLACE INTO outbound_ops(id, instance, ordering_key, turn_id, kind, payload, "
-    "idempotency_key, state, attempts, next_attempt_unix_ms, last_error, created_unix_ms) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)";
+    "idempotency_key, state, attempts, next_attempt_unix_ms, last_error, created_unix_ms, "
+    "spool_path) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)";
 constexpr const char* update_sql =
     "UPDATE outbound_ops SET payload = ?2, state = ?3, attempts = ?4, next_attempt_unix_ms = ?5, "
     "last_error = ?6 WHERE id = ?1";
 constexpr const char* delete_sql = "DELETE FROM outbound_ops WHERE id = ?1";
 constexpr const char* select_sql =
     "SELECT id, instance, ordering_key, turn_id, kind, payload, idempotency_key, state, attempts, "
-    "next_attempt_unix_ms, last_error, created_unix_ms FROM outbound_ops ORDER BY id";
+    "next_attempt_unix_ms, last_error, created_unix_ms, spool_path FROM outbound_ops ORDER BY id";
+
+// Migration: databases written before attachment ops have no spool_path column.
+void add_spool_path_column(sqlite3* db) {
+  bool found = false;
+  {
+    stmt info(db, "PRAGMA table_info(outbound_ops)");
+    while (sqlite3_step(info.get()) == SQLITE_ROW) found = found || info.text(1) == "spool_path";
+  }
+  if (found) return;
+  char* err = nullptr;
+  int rc =
+      sqlite3_exec(db, "ALTER TABLE outbound_ops ADD COLUMN spool_path TEXT NOT NULL DEFAULT ''",
+                   nullptr, nullptr, &err);
+  std::string msg = err != nullptr ? err : "";
+  sqlite3_free(err);
+  if (rc != SQLITE_OK) throw std::runtime_error("cannot add outbound_ops.spool_path: " + msg);
+}
 
 class sqlite_outbound final : public outbound_queue {
  public:
   sqlite_outbound(sqlite3* db, custom_submit submit, std::function<int64_t()> clock_s)
       : submit_(std::move(submit)),
         clock_s_(std::move(clock_s)),
-        insert_(db, insert_sql),
+        insert_((add_spool_path_column(db), db), insert_sql),  // the column first
         update_(db, update_sql),
         delete_(db, delete_sql),
         turn_(db, turn_upsert_sql) {
@@ -72,6 +92,7 @@ class sqlite_outbound final : public outbound_queue {
       r.next_attempt_unix_ms = s.integer(9);
       r.last_error = s.text(10);
       r.created_unix_ms = s.integer(11);
+      r.spool_path = s.text(12);
       next_id_ = std::max(next_id_, r.id + 1);
       rows_.emplace(r.id, std::move(r));
     }
@@ -133,14 +154,20 @@ class sqlite_outbound final : public outbound_queue {
   }
 
   void remove(int64_t id, write_done done) override {
+    std::string spool;
     {
       std::lock_guard lk(mu_);
+      auto it = rows_.find(id);
+      if (it != rows_.end()) spool = std::move(it->second.spool_path);
       rows_.erase(id);
     }
     submit_(
-        [this, id](sqlite3*) {
+        [this, id, spool = std::move(spool)](sqlite3*) {
           delete_.bind(1, id);
-          return delete_.step();
+          int rc = delete_.step();
+          // The row owned its spool file; the writer thread (never an I/O thread) unlinks it.
+          if (rc == SQLITE_DONE && !spool.empty()) std::remove(spool.c_str());
+          return rc;
         },
         std::move(done));
   }
@@ -183,6 +210,7 @@ class sqlite_outbound final : public outbound_queue {
     s.bind(10, r.next_attempt_unix_ms);
     s.bind(11, r.last_error);
     s.bind(12, r.created_unix_ms);
+    s.bind(13, r.spool_path);
   }
   int save_turn(const turn_row& r) {
     bind_turn(turn_, r, clock_s_() * 1000);

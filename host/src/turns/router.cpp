@@ -117,13 +117,14 @@ std::string router::deliver(std::string_view payload) {
   turn_state& t = it->second;
   arm_idle(t);
   turn_output& out = *t.spec.output;
-  const bool has_output = (r.delta && !r.delta->empty()) || r.content;
+  const bool has_output = (r.delta && !r.delta->empty()) || r.content || r.attachment;
   if (has_output && !t.output_seen) {
     t.output_seen = true;
     if (observer_) observer_->first_output(t.spec);
   }
   if (r.delta && !r.delta->empty()) out.delta(*r.delta);
   if (r.content) out.content(*r.content, r.ephemeral);
+  if (r.attachment) out.attachment(*r.attachment);
   if (r.error) {
     finish(r.turn, turn_end::agent_error, *r.error);
   } else if (r.done) {

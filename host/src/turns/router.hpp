@@ -44,6 +44,8 @@ class turn_output {
   virtual ~turn_output() = default;
   virtual void delta(std::string_view text) = 0;
   virtual void content(std::string_view text, bool ephemeral) = 0;
+  // A file to send (thread_response `attachment`), after what was delivered before it.
+  virtual void attachment(const attachment_spec& a) = 0;
   virtual void error(std::string_view user_text) = 0;  // terminal
   virtual void complete() = 0;                         // terminal
   // After the terminal event an output may still be delivering (final edits, parts, retries).

@@ -31,7 +31,61 @@ bool opt_bool(const json::object& o, const char* key, bool& out, std::string& er
   return true;
 }
 
+constexpr const char* attachment_kinds[] = {"image", "file", "audio", "video"};
+
 }  // namespace
+
+bool parse_attachment_spec(const json::value& v, attachment_spec& out, std::string& error,
+                           const std::string& where) {
+  if (!v.is_object()) {
+    error = where + " must be an object";
+    return false;
+  }
+  attachment_spec a;
+  for (const auto& [k, val] : v.get_object()) {
+    std::string* field = k == "kind"          ? &a.kind
+                         : k == "name"        ? &a.name
+                         : k == "mime_type"   ? &a.mime_type
+                         : k == "url"         ? &a.url
+                         : k == "path"        ? &a.path
+                         : k == "data_base64" ? &a.data_base64
+                         : k == "caption"     ? &a.caption
+                                              : nullptr;
+    if (field == nullptr) continue;  // unknown keys are ignored, as in the payload itself
+    if (val.is_null()) continue;
+    if (!val.is_string()) {
+      error = where + "." + std::string(k) + " must be a string";
+      return false;
+    }
+    *field = std::string(val.get_string());
+  }
+  if (a.kind.empty()) a.kind = "file";
+  bool known = false;
+  for (const char* k : attachment_kinds) known = known || a.kind == k;
+  if (!known) {
+    error = where + ".kind must be one of image, file, audio, video";
+    return false;
+  }
+  int sources = int{!a.url.empty()} + int{!a.path.empty()} + int{!a.data_base64.empty()};
+  if (sources != 1) {
+    error = where + " needs exactly one of url, path, data_base64";
+    return false;
+  }
+  out = std::move(a);
+  return true;
+}
+
+json::object attachment_to_json(const attachment_spec& a) {
+  json::object o;
+  o["kind"] = a.kind;
+  if (!a.name.empty()) o["name"] = a.name;
+  if (!a.mime_type.empty()) o["mime_type"] = a.mime_type;
+  if (!a.url.empty()) o["url"] = a.url;
+  if (!a.path.empty()) o["path"] = a.path;
+  if (!a.data_base64.empty()) o["data_base64"] = a.data_base64;
+  if (!a.caption.empty()) o["caption"] = a.caption;
+  return o;
+}
 
 parse_result parse_thread_response(std::string_view text) {
   parse_result r;
@@ -59,6 +113,11 @@ parse_result parse_thread_response(std::string_view text) {
       !opt_bool(o, "ephemeral", t.ephemeral, r.error) || !opt_bool(o, "done", t.done, r.error) ||
       !opt_string(o, "message", message, r.error))
     return r;
+  if (const json::value* a = o.if_contains("attachment"); a != nullptr && !a->is_null()) {
+    attachment_spec spec;
+    if (!parse_attachment_spec(*a, spec, r.error, "`attachment`")) return r;
+    t.attachment = std::move(spec);
+  }
   if (!turn || turn->empty()) {
     r.error = "`turn` is required";
     return r;
@@ -67,8 +126,8 @@ parse_result parse_thread_response(std::string_view text) {
     r.error = "`error` and `done` exclude each other";
     return r;
   }
-  if (!t.delta && !t.content && !t.error && !t.done) {
-    r.error = "payload carries none of delta, content, error, done";
+  if (!t.delta && !t.content && !t.error && !t.done && !t.attachment) {
+    r.error = "payload carries none of delta, content, attachment, error, done";
     return r;
   }
   if (t.ephemeral && !t.content) {
@@ -89,6 +148,7 @@ std::string to_json(const thread_response& r) {
     o["content"] = *r.content;
     if (r.ephemeral) o["ephemeral"] = true;
   }
+  if (r.attachment) o["attachment"] = attachment_to_json(*r.attachment);
   if (r.error) o["error"] = *r.error;
   if (r.done) o["done"] = true;
   if (!r.message.empty()) o["message"] = r.message;

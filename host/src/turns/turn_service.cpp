@@ -78,6 +78,13 @@ void turn_service::set_media(std::shared_ptr<media::service> media, std::string 
 }
 
 std::vector<state::turn_row> turn_service::read_unfinished() {
+  // Spool files of attachments no queued op holds any more (a crash between spooling and queuing,
+  // or a removal that did not reach the disk) go now, before anything new is spooled.
+  std::set<std::string> keep;
+  for (const auto& op : impl_->store.outbound().rows())
+    if (!op.spool_path.empty()) keep.insert(op.spool_path);
+  if (auto n = media::outbound_materializer::sweep(impl_->materializer->options().spool_dir, keep))
+    spdlog::info("removed {} orphaned outbound attachment file(s)", n);
   try {
     return impl_->store.unfinished_turns();
   } catch (const std::exception& e) {
@@ -179,6 +186,8 @@ void turn_service::reconfigure(const config::config& cfg) {
 turn_service::~turn_service() = default;
 
 turns::router_load turn_service::router_load() const { return impl_->router.load(); }
+
+media::outbound_materializer& turn_service::materializer() { return *impl_->materializer; }
 
 std::string turn_service::check_agent(const std::string& name) const {
   if (name.empty() || impl_->agents.has(name)) return {};

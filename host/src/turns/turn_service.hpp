@@ -28,7 +28,8 @@ class registry;
 }
 namespace patchbay::media {
 class service;
-}
+class outbound_materializer;
+}  // namespace patchbay::media
 namespace patchbay::state {
 class store;
 struct turn_row;
@@ -101,6 +102,8 @@ class turn_service {
   void queue_action(int64_t id, bool retry, std::function<void(const std::string&)> done);
   // Stops taking turns; running ones end with an error. Blocks until done (not on the strand).
   void shutdown();
+  // Where agents' and API callers' files are materialised (host.media.outbound; thread-safe).
+  media::outbound_materializer& materializer();
   // Turns queued and running in the router, now. Any thread (a metrics scrape).
   turns::router_load router_load() const;
 

@@ -9,6 +9,7 @@
 #include <boost/json.hpp>
 
 #include <cstdio>
+#include <filesystem>
 #include <future>
 #include <map>
 #include <random>
@@ -20,6 +21,7 @@
 #include "commands/dispatcher.hpp"
 #include "config/config.hpp"
 #include "identity/providers.hpp"
+#include "media/outbound_materializer.hpp"
 #include "media/turn_attachments.hpp"
 #include "metrics/registry.hpp"
 #include "outbound/worker.hpp"
@@ -50,6 +52,19 @@ struct turn_service::impl final : turns::agent_starter,
     return l;
   }
 
+  // Agents' files (host.media.outbound), spooled beside the state database.
+  static media::outbound_options media_options(const config::config& cfg) {
+    const auto& m = cfg.host.media_outbound;
+    media::outbound_options o;
+    auto dir = std::filesystem::path(cfg.host.state.path).parent_path();
+    o.spool_dir = (dir.empty() ? std::filesystem::path(".") : dir).append("media-out").string();
+    o.allowed_paths = m.allowed_paths;
+    o.max_bytes = m.max_bytes;
+    o.fetch_timeout = m.fetch_timeout;
+    o.max_redirects = m.max_redirects;
+    return o;
+  }
+
   impl(kit::io_runtime& rt, const config::config& cfg, state::store& store,
        agent_health_fn on_health, std::shared_ptr<identity::provider_registry> shared_identities,
        metrics::registry* shared_metrics)
@@ -57,6 +72,7 @@ struct turn_service::impl final : turns::agent_starter,
         rt(rt),
         store(store),
         keepalive(cfg.host.sse_keepalive),
+        materializer(std::make_unique<media::outbound_materializer>(rt, media_options(cfg))),
         counts(shared_metrics != nullptr ? *shared_metrics : own_metrics),
         meter(counts),
         sched(rt, rt.make_strand()),
@@ -325,6 +341,7 @@ struct turn_service::impl final : turns::agent_starter,
     auto d = std::make_shared<render::platform_driver>(
         channel_id, std::move(key), std::move(target), caps, sched, store, *worker,
         [this](render::platform_driver* p) { draining.erase(p); }, alive);
+    d->set_materializer(materializer.get());
     draining.emplace(d.get(), d);
     return d;
   }
@@ -465,6 +482,8 @@ struct turn_service::impl final : turns::agent_starter,
   state::store& store;
   std::shared_ptr<bool> alive = std::make_shared<bool>(true);
   std::chrono::milliseconds keepalive;
+  // Outlives the drivers (declared before `draining`); its pending work never completes after it.
+  std::unique_ptr<media::outbound_materializer> materializer;
   metrics::registry own_metrics;  // used when the host passed none
   metrics::registry& counts;
   turn_meter meter;  // the router's observer: declared before it, so it outlives it

@@ -10,6 +10,11 @@
 //   text "late" on send → completed 20 ms later from a plugin thread.
 //   text "fail-auth", or a conversation "noauth-*", on send → auth error ("token refused by the
 //   platform").
+//   "no_attachments": true   inbound messages narrow can_attachments to no (the module says yes).
+//   A send carrying an attachment (ABI minor 3) reads the file and logs "send <chat> token=..
+//   file kind=.. name=.. mime=.. size=.. md5=.. read_size=.. read_md5=.. bytes=<first 64>", so
+//   tests compare what the host declared with what the file holds; a file named "refuse*" fails
+//   as invalid_input ("the platform refuses this file").
 //   "liveness_window_ms": N  start() reports liveness (ABI minor 2: connected, window N ms) once;
 //                            every successful send reports liveness (api ok, same window).
 // Inbound HTTP (/hooks/<id>/...): "/echo" answers 200 with the method, query and body;
@@ -23,11 +28,14 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
+#include <iterator>
 #include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "patchbay/common/digest.hpp"
 #include "patchbay/plugin.hpp"
 
 namespace {
@@ -41,6 +49,7 @@ class good_channel final : public channel {
     narrow_limit_ = int_option("narrow_limit");
     fail_edits_after_ = int_option("fail_edits_after");
     rate_limit_next_send_ = has("\"rate_limit_first_send\":true");
+    no_attachments_ = has("\"no_attachments\":true");
     liveness_window_ = std::chrono::milliseconds(int_option("liveness_window_ms"));
     host().info("created instance " + std::string(info.instance_id));
   }
@@ -89,6 +98,21 @@ class good_channel final : public channel {
       done.fail(PB_ERR_AUTH, "token refused by the platform");
       return;
     }
+    if (const pb_outbound_attachment* a = attachment_of(msg)) {
+      std::ifstream in(std::string(view(a->path)), std::ios::binary);
+      std::string bytes((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+      std::string name(view(a->name));
+      line += " file kind=" + std::string(view(a->kind)) + " name=" + name +
+              " mime=" + std::string(view(a->mime_type)) + " size=" + std::to_string(a->size) +
+              " md5=" + std::string(view(a->md5_hex)) +
+              " read_size=" + std::to_string(bytes.size()) +
+              " read_md5=" + patchbay::common::md5_hex(bytes) + " bytes=" + bytes.substr(0, 64);
+      if (name.rfind("refuse", 0) == 0) {
+        host().info(line + " -> invalid_input");
+        done.fail(PB_ERR_INVALID_INPUT, "the platform refuses this file");
+        return;
+      }
+    }
     if (liveness_window_.count() > 0) host().report_liveness(PB_LIVENESS_API_OK, liveness_window_);
     host().info(line);  // test plugin: no secrets in its messages
     std::string id =
@@ -118,6 +142,12 @@ class good_channel final : public channel {
       m.conversation_kind = PB_CONVERSATION_DIRECT;
       m.sender_id = str("user-hook");
       m.text = str(text);
+      pb_capabilities narrow{};
+      if (no_attachments_) {
+        narrow.struct_size = sizeof narrow;
+        narrow.can_attachments = PB_NO;
+        m.capabilities = &narrow;
+      }
       host().emit_inbound(m, [respond](pb_inbound_disposition d, const pb_error*) {
         if (d == PB_INBOUND_ACCEPTED)
           respond.respond(202, R"({"status":"accepted"})");
@@ -163,6 +193,11 @@ class good_channel final : public channel {
       narrow.message_size_unit = PB_UNIT_CODEPOINTS;
       m.capabilities = &narrow;
     }
+    if (no_attachments_) {
+      narrow.struct_size = sizeof narrow;
+      narrow.can_attachments = PB_NO;
+      m.capabilities = &narrow;
+    }
     host().emit_inbound(
         m, [h = host(), id = std::string(event_id)](pb_inbound_disposition d, const pb_error*) {
           h.info("inbound " + id + " disposition " + std::to_string(d));
@@ -190,6 +225,7 @@ class good_channel final : public channel {
   std::string config_;
   int narrow_limit_ = 0;
   int fail_edits_after_ = 0;
+  bool no_attachments_ = false;
   std::chrono::milliseconds liveness_window_{0};
   std::atomic<int> edits_{0};
   std::atomic<bool> rate_limit_next_send_{false};
@@ -207,6 +243,7 @@ pb_capabilities caps() {
   c.can_typing = PB_NO;
   c.reply_token = PB_REPLY_TOKEN_SINGLE_USE;
   c.min_edit_interval_ms = 250;
+  c.can_attachments = PB_YES;
   return c;
 }
 

@@ -51,6 +51,9 @@ class recording_output final : public turn_output {
   void content(std::string_view t, bool eph) override {
     e_.log.push_back((eph ? "ephemeral:" : "content:") + std::string(t));
   }
+  void attachment(const attachment_spec& a) override {
+    e_.log.push_back("attachment:" + a.kind + ":" + a.name);
+  }
   void error(std::string_view t) override { e_.log.push_back("error:" + std::string(t)); }
   void complete() override { e_.log.push_back("complete"); }
 

@@ -66,7 +66,7 @@ TEST_F(RouterTest, MalformedPayloadsAreRejectedWithAReasonAndTheTurnGoesOn) {
   EXPECT_EQ(r.deliver(payload("t1", R"("error":"x","done":true)")),
             "`error` and `done` exclude each other");
   EXPECT_EQ(r.deliver(payload("t1", R"("other":1)")),
-            "payload carries none of delta, content, error, done");
+            "payload carries none of delta, content, attachment, error, done");
   EXPECT_EQ(r.deliver(payload("nope", R"("done":true)")), "unknown turn");
   std::string huge = payload("t1", "\"delta\":\"" + std::string(1 << 20, 'a') + "\"");
   EXPECT_NE(r.deliver(huge).find("exceeds the 1 MiB limit"), std::string::npos);
@@ -146,6 +146,7 @@ class slow_output final : public turn_output {
   bool done = false;
   void delta(std::string_view) override {}
   void content(std::string_view, bool) override {}
+  void attachment(const attachment_spec&) override {}
   void error(std::string_view) override {}
   void complete() override {}
   bool rendered() const override { return done; }

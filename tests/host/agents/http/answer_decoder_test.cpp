@@ -113,7 +113,8 @@ TEST(AnswerDecoder, InvalidPayloadsStopWithAProblem) {
   auto not_object = decode("data: [1,2]\n\n");
   EXPECT_EQ(not_object.problem, "a line is not a JSON object");
   auto empty_payload = decode("{\"foo\":1}\n");
-  EXPECT_NE(empty_payload.problem.find("none of delta, content, error, done"), std::string::npos)
+  EXPECT_NE(empty_payload.problem.find("none of delta, content, attachment, error, done"),
+            std::string::npos)
       << empty_payload.problem;
   auto both = decode("{\"error\":\"x\",\"done\":true}\n");
   EXPECT_NE(both.problem.find("exclude each other"), std::string::npos);
