@@ -189,7 +189,7 @@ TEST(OutboundQueueCrash, MessagesHeldByTheRateLimitQueueSurviveAKill) {
                  limited +
                  ", per_channel: {per_minute: 0}, over_limit: queue, queue_max: 10}\n"
                  "    config:\n" +
-                 config_yaml(fake, fake.apps[0], "websocket"));
+                 config_yaml(fake, fake.apps[0], "websocket", text_render));
   ASSERT_TRUE(wait_for([&] { return channel_state(h, "fs") == "connected"; })) << h.logs();
   std::vector<std::pair<std::string, int>> sent;
   for (int i = 0; i < 4; ++i) {

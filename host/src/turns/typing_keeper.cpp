@@ -29,6 +29,7 @@ class typing_output final : public turn_output {
         inner_(std::move(inner)) {}
   void delta(std::string_view t) override { inner_->delta(t); }
   void content(std::string_view t, bool eph) override { inner_->content(t, eph); }
+  void attachment(const attachment_spec& a) override { inner_->attachment(a); }
   void error(std::string_view t) override {
     end();
     inner_->error(t);

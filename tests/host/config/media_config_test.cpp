@@ -28,7 +28,7 @@ TEST_F(ConfigTest, MediaIsRead) {
   auto r = parse(
       "host:\n  media:\n    max_bytes: 1000\n    cache_dir: cache/m\n"
       "    cache_max_bytes: 2097152\n    cache_ttl_s: 60\n    url_ttl_s: 30\n"
-      "    fetch_timeout_ms: 500\n    outbound: {anything: 1}\n");
+      "    fetch_timeout_ms: 500\n    outbound: {max_redirects: 1}\n");
   ASSERT_TRUE(r.cfg) << texts(r)[0];
   const auto& m = r.cfg->host.media;
   EXPECT_EQ(m.max_bytes, 1000U);
