@@ -46,8 +46,7 @@ struct agent_server {
   std::mutex mu;
   std::vector<json::object> turns;
   patchbay::kit::http_server server{
-      rt, options(),
-      [this](std::shared_ptr<patchbay::kit::http_exchange> ex) {
+      rt, options(), [this](std::shared_ptr<patchbay::kit::http_exchange> ex) {
         json::object req = json::parse(ex->request().body).as_object();
         {
           std::lock_guard lk(mu);
