@@ -11,6 +11,7 @@
 #include "render/platform_renderer.hpp"
 #include "render/reply_budget.hpp"
 #include "render/text_units.hpp"
+#include "renderer_fake_port.hpp"
 
 namespace {
 using namespace patchbay;
@@ -78,81 +79,7 @@ TEST(ReplyBudget, OnePartLeftAndNoneLeft) {
   EXPECT_TRUE(none.cut);
 }
 
-struct call {
-  bool is_edit = false;
-  messages::outbound_message msg;
-  messages::edit_request req;
-  renderer_port::op_done done;
-  std::string text() const { return is_edit ? req.text : msg.text; }
-};
-
-class fake_port final : public renderer_port {
- public:
-  std::deque<call> pending;   // operations the platform has not answered yet
-  std::vector<call> history;  // every operation, in order
-  std::vector<turn_record> persisted;
-  std::vector<std::pair<log_level, std::string>> logs;
-  int64_t now = 1'000'000;
-  std::function<void()> timer;
-  int64_t timer_at = -1;
-  int next_id = 1;
-
-  std::vector<op_kind> kinds;
-  void send(messages::outbound_message m, op_kind k, op_done d) override {
-    kinds.push_back(k);
-    call c;
-    c.msg = std::move(m);
-    c.done = std::move(d);
-    history.push_back(c);
-    pending.push_back(std::move(c));
-  }
-  void edit(messages::edit_request r, op_kind k, op_done d) override {
-    kinds.push_back(k);
-    call c;
-    c.is_edit = true;
-    c.req = std::move(r);
-    c.done = std::move(d);
-    history.push_back(c);
-    pending.push_back(std::move(c));
-  }
-  void arm_timer(std::chrono::milliseconds d, std::function<void()> fn) override {
-    timer = std::move(fn);
-    timer_at = now + d.count();
-  }
-  int64_t now_ms() override { return now; }
-  void persist(const turn_record& r) override { persisted.push_back(r); }
-  void log(log_level l, const std::string& t) override { logs.emplace_back(l, t); }
-  double random01() override { return 0.5; }
-
-  // Answer the oldest pending operation.
-  void ok(std::string id = "") {
-    ASSERT_FALSE(pending.empty());
-    call c = std::move(pending.front());
-    pending.pop_front();
-    messages::op_result r;
-    r.message_id =
-        id.empty() ? (c.is_edit ? c.req.message_id : "m" + std::to_string(next_id++)) : id;
-    c.done(r);
-  }
-  void fail(int32_t code, std::string msg = "no", int64_t retry_after = 0) {
-    ASSERT_FALSE(pending.empty());
-    call c = std::move(pending.front());
-    pending.pop_front();
-    c.done(messages::op_result{code, std::move(msg), retry_after, {}});
-  }
-  void advance(int64_t ms) {
-    now += ms;
-    if (timer && timer_at <= now) {
-      auto t = std::move(timer);
-      timer = {};
-      t();
-    }
-  }
-  // Answer everything with success until the platform is quiet.
-  void drain() {
-    for (int i = 0; i < 1000 && !pending.empty(); ++i) ok();
-  }
-};
+using renderer_test::fake_port;
 
 effective_caps budget_caps(uint32_t max_sends, uint32_t limit = 100) {
   effective_caps c;
