@@ -103,6 +103,7 @@ TEST_F(MediaE2E, AnAgentsFilesArriveWithTheirBytesInOrderAndTheSpoolIsEmptied) {
 
   host_fixture h(channel(), agents_yaml, media_yaml(allowed));
   ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   emit(h, "e1", "file:b64");
   auto s = wait_sends(h, 3);
   ASSERT_EQ(s.size(), 3u) << h.logs();
@@ -154,6 +155,7 @@ TEST_F(MediaE2E, FilesThatCannotBeSentGiveTheUserANoticeNamingThem) {
   std::ofstream(allowed.parent_path() / (allowed.filename().string() + "-outside.txt")) << "x";
   host_fixture h(channel(), agents_yaml, media_yaml(allowed));
   ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   emit(h, "e1", "file:big");
   auto s = wait_sends(h, 1);
   ASSERT_EQ(s.size(), 1u) << h.logs();
@@ -185,6 +187,7 @@ TEST_F(MediaE2E, FilesThatCannotBeSentGiveTheUserANoticeNamingThem) {
 TEST_F(MediaE2E, AChannelThatCannotSendFilesSaysSo) {
   host_fixture h(channel(", no_attachments: true"), agents_yaml, media_yaml(allowed));
   ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(h.wait_status("/readyz", 200)) << h.logs();
   emit(h, "e1", "file:b64");
   auto s = wait_sends(h, 3);
   ASSERT_EQ(s.size(), 3u) << h.logs();
