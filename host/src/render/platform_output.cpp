@@ -70,6 +70,10 @@ std::unique_ptr<turns::turn_output> platform_driver::make_output() {
 
 void platform_driver::check_idle() {
   if (!rendered()) return;
+  if (plan_saved_) {
+    // Finished: nothing of the plan is left for a restart to continue.
+    store_.save_turn(to_row(renderer_->record()), nullptr);
+  }
   if (auto fn = std::move(on_rendered_)) {
     on_rendered_ = nullptr;
     fn();  // the router advances the thread
@@ -123,8 +127,10 @@ void platform_driver::submit(const messages::outbound_op& op, render::op_kind ki
   row.turn_id = target_.turn_id;
   row.kind = kind_of(kind);
   row.idempotency_key = target_.turn_id + "#" + std::to_string(++op_seq_);
-  std::optional<state::turn_row> also = std::move(terminal_row_);
-  terminal_row_.reset();
+  // Terminal: the row and the plan left after this op are durable with it, or none of them.
+  std::optional<state::turn_row> also;
+  if (renderer_->record().terminal) also = to_row(renderer_->record());
+  terminal_unsaved_ = false;
   op_done answer = on_strand(std::move(done));
   if (kind == render::op_kind::placeholder) {
     // The placeholder's id is saved before the worker removes the op's row (it calls us first):
@@ -153,6 +159,7 @@ void platform_driver::send_attachment(const messages::attachment_spec& file,
     log(render::log_level::warn, "this channel cannot send files; not sent: " + name);
     return answer(messages::op_result{PB_ERR_UNSUPPORTED, media::cannot_send_notice(name), 0, {}});
   }
+  materializing_ = true;
   materializer_->materialize(
       file, caps_.max_attachment_size,
       [w = weak_from_this(), st = sched_.strand(), alive = sched_alive_, msg = std::move(msg), name,
@@ -164,6 +171,7 @@ void platform_driver::send_attachment(const messages::attachment_spec& file,
             if (m.file) std::remove(m.file->path.c_str());
             return;
           }
+          s->materializing_ = false;
           if (!m.file) {
             s->log(render::log_level::warn, "attachment " + name + " not sent: " + m.reason);
             return answer(messages::op_result{
@@ -219,7 +227,7 @@ int64_t platform_driver::now_ms() {
   return duration_cast<milliseconds>(steady_clock::now().time_since_epoch()).count();
 }
 
-state::turn_row platform_driver::to_row(const render::turn_record& rec) const {
+state::turn_row platform_driver::to_row(const render::turn_record& rec) {
   state::turn_row row;
   row.turn_id = rec.turn_id;
   row.instance = channel_id_;
@@ -232,6 +240,10 @@ state::turn_row platform_driver::to_row(const render::turn_record& rec) const {
   row.terminal = rec.terminal;
   row.outcome = rec.outcome;
   row.updated_at_unix_ms = 0;  // the store stamps wall-clock time
+  if (rec.terminal) {
+    row.pending_plan = renderer_->pending_json(materializing_);
+    plan_saved_ = !row.pending_plan.empty();
+  }
   return row;
 }
 
@@ -241,19 +253,18 @@ void platform_driver::persist(const render::turn_record& rec) {
       spdlog::error("{}turn state not saved: {}", common::log_tag({channel, id}), err);
   };
   if (!rec.terminal) {
-    terminal_row_.reset();
+    terminal_unsaved_ = false;
     store_.save_turn(to_row(rec), saved);
     return;
   }
   // Terminal: saved together with the op the renderer decides next in this same handler (its
   // final edit, part or notice); if it decides none, saved alone right after.
-  terminal_row_ = to_row(rec);
+  terminal_unsaved_ = true;
   sched_.strand().post([w = weak_from_this(), saved] {
     auto s = w.lock();
-    if (!s || !s->terminal_row_) return;
-    auto row = std::move(*s->terminal_row_);
-    s->terminal_row_.reset();
-    s->store_.save_turn(row, saved);
+    if (!s || !s->terminal_unsaved_) return;
+    s->terminal_unsaved_ = false;
+    s->store_.save_turn(s->to_row(s->renderer_->record()), saved);
   });
 }
 

@@ -1,9 +1,10 @@
 // A turn rendered to the chat platform it came from: the platform renderer, driven on the turn
 // service's strand, with a port that hands every send and edit to the durable outbound queue's
 // worker (recorded before it is attempted; retries, pacing and order per thread are the worker's),
-// persists turn state in the store and arms strand timers. A terminal turn state is saved in the
-// same transaction as the first operation decided after it, so a crash never leaves a finished
-// turn without its final operation.
+// persists turn state in the store and arms strand timers. Once the turn is terminal, every
+// operation is queued in the same transaction as the turn row and the plan that remains after it
+// (platform_renderer::pending_json), so a crash never loses an operation decided for the user: a
+// restart continues the plan. The row's plan is cleared once the renderer finished.
 //
 // The renderer outlives the router's view of the turn: the router's terminal event is where the
 // final edits and parts START. The driver keeps itself alive (in the service's draining set)
@@ -62,12 +63,16 @@ class platform_driver final : public render::renderer_port,
   op_done on_strand(op_done done);
   void submit(const messages::outbound_op& op, render::op_kind kind, op_done done,
               const std::string& spool_path = {});
-  state::turn_row to_row(const render::turn_record& rec) const;
+  // The turn row of `rec`; a terminal one carries the renderer's plan left (and notes it).
+  state::turn_row to_row(const render::turn_record& rec);
 
   std::string channel_id_;
   std::string ordering_key_;
   outbound::worker& worker_;
-  std::optional<state::turn_row> terminal_row_;  // saved with the next op (or alone, posted)
+  // A terminal state to save: with the next op, or alone (posted) if the renderer decides none.
+  bool terminal_unsaved_ = false;
+  bool plan_saved_ = false;     // the last terminal row saved carries a plan: clear it at the end
+  bool materializing_ = false;  // the renderer's current op (a file) is not queued yet
   int op_seq_ = 0;
   render::turn_target target_;
   render::effective_caps caps_;

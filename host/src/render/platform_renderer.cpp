@@ -63,6 +63,63 @@ void platform_renderer::resume(const turn_record& rec) {
   editing_ = caps_.can_edit && has_placeholder();
 }
 
+bool platform_renderer::restore(const turn_record& rec, const pending_plan& plan) {
+  for (const auto& o : plan.ops)
+    if (o.role < 0 || o.role > static_cast<int>(op_role::attachment) ||
+        (o.role == static_cast<int>(op_role::attachment) && !o.file))
+      return false;
+  rec_ = rec;
+  rec_.turn_id = target_.turn_id;
+  rec_.terminal = true;
+  rec_.outcome = plan.error ? "error" : "complete";
+  terminal_ = plan.error ? terminal_kind::error : terminal_kind::complete;
+  error_text_ = plan.error_text;
+  text_ = plan.text;
+  shown_ = std::min(plan.shown, text_.size());
+  placeholder_planned_ = true;
+  editing_ = caps_.can_edit && plan.editing && has_placeholder();
+  final_planned_ = plan.final_planned;
+  sends_planned_ = plan.sends_planned;
+  edits_used_ = plan.edits_used;
+  for (const auto& p : plan.ops) {
+    op o{static_cast<op_role>(p.role), p.text, p.flags, p.recipient};
+    o.file = p.file;
+    queue_.push_back(std::move(o));
+  }
+  pump();
+  return true;
+}
+
+planned_op platform_renderer::planned_of(const op& o) {
+  return planned_op{static_cast<int>(o.role), o.text, o.flags, o.recipient, o.file};
+}
+
+std::string platform_renderer::pending_json(bool with_current) const {
+  if (terminal_ == terminal_kind::none || finished_) return {};
+  pending_plan p;
+  if (with_current && current_) p.ops.push_back(planned_of(*current_));
+  for (const auto& o : queue_) p.ops.push_back(planned_of(o));
+  if (final_planned_ && p.ops.empty()) return {};
+  p.error = terminal_ == terminal_kind::error;
+  p.error_text = error_text_;
+  // The answer's text only while a step left still reads it: the final plan, the placeholder's
+  // preview, a final edit whose refusal sends what the message does not show.
+  bool needs_text = !final_planned_;
+  for (const auto& o : p.ops)
+    needs_text = needs_text || (o.role != static_cast<int>(op_role::part) &&
+                                o.role != static_cast<int>(op_role::content) &&
+                                o.role != static_cast<int>(op_role::attachment));
+  if (needs_text) {
+    p.text = text_;
+    p.shown = shown_;
+  }
+  p.editing = editing_;
+  p.final_planned = final_planned_;
+  p.sends_planned = sends_planned_;
+  p.edits_used = edits_used_;
+  return to_json(p);
+}
+
 // ---- events from the agent ----------------------------------------------------------------------
 
 void platform_renderer::on_delta(std::string_view text) {

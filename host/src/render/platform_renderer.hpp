@@ -29,7 +29,9 @@
 //    With retry_policy::port_retries (the host: the durable outbound queue's worker retries and
 //    waits) every failure that reaches the renderer is final and only the fallbacks apply.
 //  - The terminal state is persisted the moment the terminal event arrives, before any final
-//    operation or retry runs, so a restart or redelivery never renders the answer twice.
+//    operation or retry runs, so a restart or redelivery never renders the answer twice. What is
+//    decided but not yet handed to the port goes with it (pending_json, render/pending_plan.hpp):
+//    a restart continues it (restore), so no part of a decided answer is lost in a crash.
 //
 // Threading: not thread-safe. All calls, and every callback of the port, must come from one
 // serialized context (the turn's strand). No I/O here: everything goes through renderer_port.
@@ -47,6 +49,7 @@
 
 #include "messages/messages.hpp"
 #include "render/capabilities.hpp"
+#include "render/pending_plan.hpp"
 
 namespace patchbay::render {
 
@@ -120,6 +123,16 @@ class platform_renderer {
   // Restart recovery: continue a turn from its persisted record (placeholder, flushed text, token
   // state) before feeding it its terminal event. Call before any other event.
   void resume(const turn_record& rec);
+  // Restart recovery of a turn stored as terminal with a plan left (pending_json): continue it,
+  // instead of resume() and a terminal event. False, and nothing done, for a plan this renderer
+  // cannot follow (an unknown operation).
+  bool restore(const turn_record& rec, const pending_plan& plan);
+
+  // Once the turn is terminal: what it still has to deliver, in pending_plan's JSON form; "" while
+  // it is not terminal, once it finished, or when nothing is left. `with_current`: the operation
+  // under way was not handed to the port's queue yet (a file being materialised), so it counts as
+  // left.
+  std::string pending_json(bool with_current) const;
 
   void on_delta(std::string_view text);
   void on_content(std::string_view text, bool ephemeral);
@@ -155,6 +168,7 @@ class platform_renderer {
     std::optional<messages::attachment_spec> file;  // attachment
   };
 
+  static planned_op planned_of(const op& o);
   void pump();
   void start(op o);
   void on_result(const messages::op_result& r);

@@ -35,7 +35,12 @@ inline constexpr const char* schema[] = {
     "attempts INTEGER NOT NULL, next_attempt_unix_ms INTEGER NOT NULL, "
     "last_error TEXT NOT NULL, created_unix_ms INTEGER NOT NULL)",
     // spool_path (attachment ops) came later: sqlite_outbound.cpp adds the column to older files.
+    // turns.pending_plan too: add_pending_plan_column (sqlite_store.cpp).
 };
+
+// The partial index behind the start-up scan's "or a plan left" (after the column exists).
+inline constexpr const char* pending_plan_index_sql =
+    "CREATE INDEX IF NOT EXISTS turns_pending ON turns(turn_id) WHERE pending_plan <> ''";
 
 // A key older than the TTL cutoff (?5) is recorded afresh; a younger one is left alone (0 changes).
 inline constexpr const char* inbound_sql =
@@ -47,26 +52,29 @@ inline constexpr const char* inbound_sql =
 // outcome; a spent reply token stays spent. (SET expressions see the row as it was.)
 inline constexpr const char* turn_upsert_sql =
     "INSERT INTO turns(turn_id, instance, conversation_id, thread_id, reply_to_message_id, "
-    "placeholder_id, flushed_text, reply_token_spent, terminal, outcome, updated_at_unix_ms) "
-    "VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) "
+    "placeholder_id, flushed_text, reply_token_spent, terminal, outcome, updated_at_unix_ms, "
+    "pending_plan) VALUES(?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12) "
     "ON CONFLICT(turn_id) DO UPDATE SET instance = excluded.instance, "
     "conversation_id = excluded.conversation_id, thread_id = excluded.thread_id, "
     "reply_to_message_id = excluded.reply_to_message_id, "
     "placeholder_id = excluded.placeholder_id, flushed_text = excluded.flushed_text, "
     "reply_token_spent = max(turns.reply_token_spent, excluded.reply_token_spent), "
     "outcome = CASE WHEN turns.terminal <> 0 THEN turns.outcome ELSE excluded.outcome END, "
-    "terminal = excluded.terminal, updated_at_unix_ms = excluded.updated_at_unix_ms "
+    "terminal = excluded.terminal, updated_at_unix_ms = excluded.updated_at_unix_ms, "
+    "pending_plan = excluded.pending_plan "
     "WHERE turns.terminal = 0 OR excluded.terminal <> 0";
 
-// With the stored inbound message of a channel turn (turn id = "<instance>:<event id>"), so a
-// turn that never showed anything can be run again after a restart.
+// Unfinished: not terminal, or terminal with a plan left. With the stored inbound message of a
+// channel turn (turn id = "<instance>:<event id>"), so a turn that never showed anything can be run
+// again after a restart.
 inline constexpr const char* unfinished_sql =
     "SELECT t.turn_id, t.instance, t.conversation_id, t.thread_id, t.reply_to_message_id, "
     "t.placeholder_id, t.flushed_text, t.reply_token_spent, t.terminal, t.outcome, "
-    "t.updated_at_unix_ms, coalesce(i.payload, '') FROM turns t LEFT JOIN inbound_events i "
+    "t.updated_at_unix_ms, coalesce(i.payload, ''), t.pending_plan FROM turns t "
+    "LEFT JOIN inbound_events i "
     "ON i.instance = t.instance AND i.event_id = substr(t.turn_id, length(t.instance) + 2) "
     "AND substr(t.turn_id, 1, length(t.instance) + 1) = t.instance || ':' "
-    "WHERE t.terminal = 0 ORDER BY t.updated_at_unix_ms, t.turn_id";
+    "WHERE t.terminal = 0 OR t.pending_plan <> '' ORDER BY t.updated_at_unix_ms, t.turn_id";
 
 // Maintenance deletes in chunks, one short transaction each, so a large backlog (say, after a long
 // downtime) never holds queued writes back for long: the writer interleaves chunks with batches.
@@ -108,7 +116,7 @@ class stmt {
   sqlite3_stmt* s_ = nullptr;
 };
 
-// Binds a turn row to the turn upsert (turn_upsert_sql's parameters ?1..?11), stamping rows saved
+// Binds a turn row to the turn upsert (turn_upsert_sql's parameters ?1..?12), stamping rows saved
 // without a time with `now_unix_ms`.
 inline void bind_turn(stmt& s, const turn_row& r, int64_t now_unix_ms) {
   s.bind(1, r.turn_id);
@@ -122,6 +130,7 @@ inline void bind_turn(stmt& s, const turn_row& r, int64_t now_unix_ms) {
   s.bind(9, int64_t{r.terminal ? 1 : 0});
   s.bind(10, r.outcome);
   s.bind(11, r.updated_at_unix_ms != 0 ? r.updated_at_unix_ms : now_unix_ms);
+  s.bind(12, r.pending_plan);
 }
 
 // A write of another part of the engine (the outbound queue), run by the store's writer thread

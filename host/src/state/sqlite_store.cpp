@@ -69,6 +69,8 @@ class sqlite_store final : public store {
       exec("PRAGMA synchronous=FULL");
       exec("PRAGMA busy_timeout=5000");
       for (const char* sql : schema) exec(sql);
+      add_pending_plan_column();
+      exec(pending_plan_index_sql);
       load_kv();
       st_ = std::make_unique<statements>(db_);
       outbound_ = open_sqlite_outbound(
@@ -154,6 +156,7 @@ class sqlite_store final : public store {
       r.outcome = s.text(9);
       r.updated_at_unix_ms = s.integer(10);
       r.inbound_payload = s.text(11);
+      r.pending_plan = s.text(12);
       rows.push_back(std::move(r));
     }
     if (rc != SQLITE_DONE)
@@ -194,6 +197,17 @@ class sqlite_store final : public store {
       sqlite3_free(err);
       throw std::runtime_error(msg);
     }
+  }
+
+  // Migration: databases written before turns kept their plan left have no pending_plan column.
+  void add_pending_plan_column() {
+    bool found = false;
+    {
+      stmt info(db_, "PRAGMA table_info(turns)");
+      while (sqlite3_step(info.get()) == SQLITE_ROW)
+        found = found || info.text(1) == "pending_plan";
+    }
+    if (!found) exec("ALTER TABLE turns ADD COLUMN pending_plan TEXT NOT NULL DEFAULT ''");
   }
 
   void load_kv() {

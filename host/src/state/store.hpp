@@ -44,6 +44,9 @@ struct turn_row {
   bool terminal = false;           // the answer is decided; never reverts (see save_turn)
   std::string outcome;             // "", "complete" or "error"
   int64_t updated_at_unix_ms = 0;  // wall-clock ms; 0 = stamped by the store with its clock
+  // A terminal turn's operations decided but not queued yet (render/pending_plan.hpp JSON): a
+  // restart continues them. "" = nothing left.
+  std::string pending_plan;
   // unfinished_turns() only: the stored inbound message of a channel turn (messages/ JSON form),
   // "" when the turn is not a channel turn or its dedup key expired. Not written by save_turn.
   std::string inbound_payload;
@@ -93,9 +96,10 @@ class store {
   // rendering an answer twice.
   virtual void save_turn(const turn_row& row, write_done done) = 0;
 
-  // The turns stored as not terminal, oldest save first. START-UP ONLY: reads the database on the
-  // calling thread and may block on disk and on a commit in progress; sees the saves that have
-  // completed, not those still queued. Throws std::runtime_error if the read fails.
+  // The turns stored as not terminal, and the terminal ones with a pending plan, oldest save first.
+  // START-UP ONLY: reads the database on the calling thread and may block on disk and on a commit
+  // in progress; sees the saves that have completed, not those still queued. Throws
+  // std::runtime_error if the read fails.
   virtual std::vector<turn_row> unfinished_turns() = 0;
 
   // The durable outbound queue, written through the same writer (outbound_queue.hpp).

@@ -111,7 +111,7 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
     self->worker->resume([weak](const state::outbound_row& op, const messages::op_result& r) {
       if (auto s = weak.lock()) s->on_recovered_op(op, r);
     });
-    size_t cut = 0;
+    size_t cut = 0, continued = 0;
     std::vector<std::pair<std::string, messages::inbound_message>> reruns;
     for (const auto& row : rows) {
       auto ch = self->channels.find(row.instance);
@@ -120,8 +120,19 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
                      common::log_tag({.turn = row.turn_id}), row.instance);
         state::turn_row done = row;
         done.terminal = true;
-        done.outcome = "error";
+        if (done.outcome.empty()) done.outcome = "error";
+        done.pending_plan.clear();
         self->store.save_turn(done, nullptr);
+        continue;
+      }
+      const int open = open_ops.count(row.turn_id) ? open_ops[row.turn_id] : 0;
+      if (row.terminal) {
+        // Its answer was decided: the rest of its plan goes out after the ops it had queued.
+        ++continued;
+        if (open > 0)
+          self->cut_turns[row.turn_id] = impl::cut_turn{row, open};
+        else
+          self->continue_plan(row);
         continue;
       }
       bool shown = !row.placeholder_id.empty() || !row.flushed_text.empty() ||
@@ -136,7 +147,6 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
         spdlog::warn("turn {}: stored message unreadable ({}); sending a notice", row.turn_id, err);
       }
       ++cut;
-      int open = open_ops.count(row.turn_id) ? open_ops[row.turn_id] : 0;
       if (open > 0)
         self->cut_turns[row.turn_id] = impl::cut_turn{row, open};
       else
@@ -145,11 +155,12 @@ void turn_service::recover(std::vector<state::turn_row> rows) {
     size_t resumed = 0;
     for (const auto& op : self->store.outbound().rows())
       if (op.state != state::outbound_state::dead) ++resumed;
-    if (resumed + reruns.size() + cut > 0)
+    if (resumed + reruns.size() + cut + continued > 0)
       spdlog::warn(
           "after a restart: {} queued outbound op(s) resumed, {} turn(s) that had not started "
-          "run again, {} turn(s) cut mid-way get a notice",
-          resumed, reruns.size(), cut);
+          "run again, {} turn(s) cut mid-way get a notice, {} finished turn(s) deliver the rest "
+          "of their answer",
+          resumed, reruns.size(), cut, continued);
     for (auto& [channel_id, m] : reruns) {
       auto ch = self->channels.find(channel_id);
       if (ch != self->channels.end())

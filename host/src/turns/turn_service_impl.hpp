@@ -455,6 +455,30 @@ struct turn_service::impl final : turns::agent_starter,
     driver->renderer().on_error(
         "The gateway restarted while answering this message; please send it again.");
   }
+  // Recovery of a turn whose answer was decided but not all queued (render/pending_plan.hpp): the
+  // renderer continues its plan. An unreadable plan is logged and dropped (the turn stays ended).
+  void continue_plan(const state::turn_row& row) {
+    auto ch = channels.find(row.instance);
+    if (ch == channels.end()) return;
+    std::string err;
+    auto plan = render::pending_plan_from_json(row.pending_plan, &err);
+    render::turn_target target{
+        row.turn_id, row.conversation_id, row.thread_id, row.reply_to_message_id, "", ""};
+    auto caps = render::narrow(ch->second.instance->module().caps, std::nullopt);
+    auto driver = make_driver(row.instance, target, caps);
+    render::turn_record rec;
+    rec.placeholder_id = row.placeholder_id;
+    rec.flushed_text = row.flushed_text;
+    rec.reply_token_spent = row.reply_token_spent;
+    if (!plan || !driver->renderer().restore(rec, *plan)) {
+      spdlog::error("{}the rest of its answer cannot be continued ({}); it is not sent",
+                    common::log_tag({row.instance, row.turn_id}), plan ? "unknown operation" : err);
+      draining.erase(driver.get());
+      state::turn_row done = row;
+      done.pending_plan.clear();
+      store.save_turn(done, nullptr);
+    }
+  }
   void on_recovered_op(const state::outbound_row& op, const messages::op_result& r) {
     if (!r.ok())
       spdlog::warn("{}queued {} from before the restart failed: {}",
@@ -470,7 +494,10 @@ struct turn_service::impl final : turns::agent_starter,
     if (--it->second.open_ops > 0) return;
     auto row = std::move(it->second.row);
     cut_turns.erase(it);
-    notify_cut(row);
+    if (row.terminal)
+      continue_plan(row);
+    else
+      notify_cut(row);
   }
 
   // Declaration order is destruction order in reverse: agents, drivers and the router cancel

@@ -93,6 +93,7 @@ void expect_same(const turn_row& a, const turn_row& b) {
   EXPECT_EQ(a.terminal, b.terminal);
   EXPECT_EQ(a.outcome, b.outcome);
   EXPECT_EQ(a.updated_at_unix_ms, b.updated_at_unix_ms);
+  EXPECT_EQ(a.pending_plan, b.pending_plan);
 }
 
 TEST_F(TurnStoreTest, UpsertRoundTripsEveryField) {
@@ -174,6 +175,46 @@ TEST_F(TurnStoreTest, UnfinishedTurnsAfterReopenOldestFirst) {
     s->save_turn(r, nullptr);
   }
   EXPECT_EQ(save_sync(*s, row("done", true)), "");
+  EXPECT_TRUE(s->unfinished_turns().empty());
+}
+
+// A terminal turn with a plan left (render/pending_plan.hpp) is unfinished until a terminal save
+// clears the plan; a database written before the column existed gains it at open.
+TEST_F(TurnStoreTest, ATerminalTurnWithAPlanLeftIsUnfinishedUntilItsPlanIsCleared) {
+  {
+    // An older file: the turns table as it was before pending_plan.
+    sqlite3* conn = nullptr;
+    ASSERT_EQ(sqlite3_open(db.string().c_str(), &conn), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(conn,
+                           "CREATE TABLE turns (turn_id TEXT NOT NULL PRIMARY KEY, "
+                           "instance TEXT NOT NULL, conversation_id TEXT NOT NULL, thread_id TEXT "
+                           "NOT NULL, reply_to_message_id TEXT NOT NULL, placeholder_id TEXT NOT "
+                           "NULL, flushed_text TEXT NOT NULL, reply_token_spent INTEGER NOT NULL, "
+                           "terminal INTEGER NOT NULL, outcome TEXT NOT NULL, updated_at_unix_ms "
+                           "INTEGER NOT NULL); INSERT INTO turns VALUES('old', 'i', 'c', '', '', "
+                           "'', '', 0, 1, 'complete', 1)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(conn);
+  }
+  auto s = open();
+  EXPECT_TRUE(s->unfinished_turns().empty()) << "an old terminal row has no plan";
+  turn_row r = row("t", true, 1000);
+  r.outcome = "complete";
+  r.pending_plan = R"({"v":1})";
+  EXPECT_EQ(save_sync(*s, r), "");
+  auto got = s->unfinished_turns();
+  ASSERT_EQ(got.size(), 1u);
+  expect_same(got[0], r);
+  // A non-terminal save never touches a terminal row, its plan included.
+  turn_row late = r;
+  late.terminal = false;
+  late.pending_plan.clear();
+  EXPECT_EQ(save_sync(*s, late), "");
+  ASSERT_EQ(s->unfinished_turns().size(), 1u);
+  // The renderer finished: the plan is cleared.
+  r.pending_plan.clear();
+  EXPECT_EQ(save_sync(*s, r), "");
   EXPECT_TRUE(s->unfinished_turns().empty());
 }
 

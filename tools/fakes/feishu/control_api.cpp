@@ -49,6 +49,9 @@ outcome fake_feishu::control(const kit::http_request& req) {
   if (post && what == "fault") return arm_fault(body);
   if (post && what == "config") {
     o.response = set_config(body);
+  } else if (post && what == "faults/clear") {
+    faults_.clear();
+    o.response = json_response(200, json::object{{"ok", true}});
   } else if (post && what == "reset") {
     reset();
     o.response = json_response(200, json::object{{"ok", true}});

@@ -52,6 +52,7 @@ class fake_feishu : public pbfake::fake_process {
     return v.is_object() ? v.as_object() : json::object{};
   }
   void fault(json::object f) const { call("POST", "/_fake/fault", f); }
+  void clear_faults() const { call("POST", "/_fake/faults/clear", json::object{}); }
   void config(json::object c) const { call("POST", "/_fake/config", c); }
 
   json::array events() const { return list("/_fake/events", "events"); }
