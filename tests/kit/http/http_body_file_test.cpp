@@ -25,25 +25,8 @@ namespace {
 using namespace std::chrono_literals;
 using namespace patchbay::kit;
 using kit_test::fetch;
-
-struct server_env {
-  explicit server_env(http_handler handler) : rt(2) {
-    http_server_options opt;
-    opt.listen = "127.0.0.1:0";
-    server = std::make_unique<http_server>(rt, opt, std::move(handler));
-    server->start();
-  }
-  ~server_env() {
-    server->stop(0ms);
-    server.reset();
-    rt.stop();
-  }
-  std::string url(const std::string& target) const {
-    return "http://" + server->local_endpoint() + target;
-  }
-  io_runtime rt;
-  std::unique_ptr<http_server> server;
-};
+using kit_test::quick_request;
+using kit_test::test_server;
 
 struct temp_file {
   std::string path = (std::filesystem::temp_directory_path() /
@@ -65,11 +48,7 @@ std::string pattern(std::size_t n) {
 }
 
 http_client_request to_file(const std::string& url, const std::string& path, std::size_t cap) {
-  http_client_request req;
-  req.url = url;
-  req.connect_timeout = 3s;
-  req.first_byte_timeout = 5s;
-  req.idle_timeout = 5s;
+  http_client_request req = quick_request(url);
   req.total_timeout = 10s;
   req.body_file = path;
   req.max_body_bytes = cap;
@@ -78,7 +57,7 @@ http_client_request to_file(const std::string& url, const std::string& path, std
 
 TEST(KitHttpBodyFile, TwoHundredBodyIsWrittenToTheFileExactly) {
   const std::string body = pattern(300'000);
-  server_env env([&](std::shared_ptr<http_exchange> ex) {
+  test_server env([&](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.content_type = "image/png";
     res.body = body;
@@ -98,7 +77,7 @@ TEST(KitHttpBodyFile, TwoHundredBodyIsWrittenToTheFileExactly) {
 }
 
 TEST(KitHttpBodyFile, BodyOverTheCapFailsBeforeWritingByContentLength) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.body = pattern(5000);
     ex->respond(std::move(res));
@@ -110,7 +89,7 @@ TEST(KitHttpBodyFile, BodyOverTheCapFailsBeforeWritingByContentLength) {
 }
 
 TEST(KitHttpBodyFile, ChunkedBodyOverTheCapFailsWhileStreaming) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     auto s = ex->start_stream(200, "application/octet-stream");
     for (int i = 0; i < 8; ++i) s->write(pattern(40'000));
     s->close();
@@ -122,7 +101,7 @@ TEST(KitHttpBodyFile, ChunkedBodyOverTheCapFailsWhileStreaming) {
 }
 
 TEST(KitHttpBodyFile, ErrorStatusKeepsItsBodyInTheResponse) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.status = 404;
     res.body = R"({"code":234003,"msg":"not found"})";
@@ -137,7 +116,7 @@ TEST(KitHttpBodyFile, ErrorStatusKeepsItsBodyInTheResponse) {
 }
 
 TEST(KitHttpBodyFile, UnwritablePathFails) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.body = "x";
     ex->respond(std::move(res));
@@ -150,7 +129,7 @@ TEST(KitHttpBodyFile, UnwritablePathFails) {
 // exactly that, and the cap counts the bytes received (the trailer goes past it).
 TEST(KitHttpBodyFile, FilterTransformsEveryPieceAndHasAFinalCall) {
   const std::string body(100'000, 'a');
-  server_env env([&](std::shared_ptr<http_exchange> ex) {
+  test_server env([&](std::shared_ptr<http_exchange> ex) {
     auto s = ex->start_stream(200, "application/octet-stream");
     for (std::size_t i = 0; i < body.size(); i += 10'000) s->write(body.substr(i, 10'000));
     s->close();
@@ -185,7 +164,7 @@ TEST(KitHttpBodyFile, FilterTransformsEveryPieceAndHasAFinalCall) {
 // A filter that refuses (here: on its final call, as a decryption with a bad padding would) ends
 // the request "aborted"; an error status never reaches the filter.
 TEST(KitHttpBodyFile, FilterThatRefusesAbortsAndErrorStatusSkipsIt) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     if (ex->request().target == "/missing") res.status = 404;
     res.body = "some bytes";
