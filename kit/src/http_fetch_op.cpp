@@ -200,6 +200,21 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
     phase_timer_.cancel();
   }
 
+  // A piece of a 2xx body into body_file, through body_file_filter when one is set (`last`: the
+  // filter's final call, after the last piece): "" or the error.
+  std::string write_body_file(http_body_file& file, std::string_view piece, bool last) {
+    if (!req_.body_file_filter) return last ? std::string() : file.write(piece);
+    filtered_.clear();
+    bool go_on = false;
+    try {
+      go_on = req_.body_file_filter(piece, last, filtered_);
+    } catch (...) {
+      report_callback_exception("body_file_filter", std::current_exception());
+    }
+    if (finished_ || !go_on) return "aborted";
+    return file.write(filtered_);
+  }
+
   net::any_io_executor ex_;
   runtime_context* rc_ = nullptr;
   std::uint64_t stop_hook_ = 0;
@@ -224,6 +239,7 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
 
   beast::flat_buffer buf_;
   std::array<char, std::size_t{16} * 1024> body_buf_;
+  std::string filtered_;  // body_file_filter's output for one piece
 };
 
 net::awaitable<std::string> fetch_op::perform() {
@@ -411,8 +427,10 @@ net::awaitable<std::string> fetch_op::exchange_on(Stream& stream, bool& stale) {
     if (got == 0) continue;
     if (to_file) {
       if (file_bytes + got > req_.max_body_bytes) co_return "body too large";
-      if (auto e = file.write(std::string_view(body_buf_.data(), got)); !e.empty()) co_return e;
       file_bytes += got;
+      if (auto e = write_body_file(file, std::string_view(body_buf_.data(), got), false);
+          !e.empty())
+        co_return e;
     } else if (accumulate) {
       if (response_.body.size() + got > req_.max_body_bytes) co_return "body too large";
       response_.body.append(body_buf_.data(), got);
@@ -429,6 +447,7 @@ net::awaitable<std::string> fetch_op::exchange_on(Stream& stream, bool& stale) {
   }
   disarm_phase();
   if (to_file) {
+    if (auto e = write_body_file(file, {}, true); !e.empty()) co_return e;
     if (auto e = file.close(); !e.empty()) co_return e;
   }
   ++conn_->requests;

@@ -14,6 +14,7 @@
 #include <thread>
 #include <vector>
 
+#include "../abi/plugins/media_bytes.hpp"
 #include "host_fixture.hpp"
 #include "open_access.hpp"
 #include "patchbay/kit/http_client.hpp"
@@ -26,14 +27,7 @@ namespace json = boost::json;
 using pbtest::host_fixture;
 using pbtest::token;
 
-// Same pattern as the media plugin's media_bytes().
-std::string media_bytes(const std::string& id, std::size_t n) {
-  std::string out(n, '\0');
-  unsigned h = 0;
-  for (char c : id) h = h * 31 + static_cast<unsigned char>(c);
-  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<char>((i * 7 + h) % 256);
-  return out;
-}
+using zoo::media_bytes;
 
 // An http agent: records each turn request and answers it with one content message.
 struct agent_server {

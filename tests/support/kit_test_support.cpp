@@ -189,6 +189,18 @@ silent_listener::~silent_listener() {
 
 // --- fetch ---
 
+patchbay::kit::http_client_request quick_request(const std::string& url,
+                                                 const std::string& method) {
+  patchbay::kit::http_client_request req;
+  req.method = method;
+  req.url = url;
+  req.connect_timeout = 3s;
+  req.first_byte_timeout = 5s;
+  req.idle_timeout = 5s;
+  req.total_timeout = 8s;
+  return req;
+}
+
 fetch_result fetch(patchbay::kit::io_runtime& rt, patchbay::kit::http_client_request req,
                    std::chrono::milliseconds wait) {
   struct shared_state {

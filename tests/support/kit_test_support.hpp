@@ -77,6 +77,11 @@ struct fetch_result {
   patchbay::kit::http_client_response response;
 };
 
+// A request to `url` with deadlines for loopback peers: connect 3 s, first byte and idle 5 s,
+// total 8 s.
+patchbay::kit::http_client_request quick_request(const std::string& url,
+                                                 const std::string& method = "GET");
+
 // http_fetch on `rt`, waiting (up to `wait`) for the callback.
 fetch_result fetch(patchbay::kit::io_runtime& rt, patchbay::kit::http_client_request req,
                    std::chrono::milliseconds wait = 8000ms);

@@ -135,8 +135,9 @@ struct family_channel::impl : std::enable_shared_from_this<family_channel::impl>
   // Completes the send owed under `oid` with the answer of `op` (logged when it failed).
   void settle_send(uint64_t oid, api_op op, const api_call_result& res);
 
-  // media.cpp: upload + media message; download of an inbound attachment
-  void send_media(outbound_request r, sdk::completion done);
+  // media.cpp: upload + media message (on the strand, after send's prologue, for the completion
+  // owed under `oid`); download of an inbound attachment
+  void send_media(const outbound_request& r, uint64_t oid);
   void fetch(fetch_job j, sdk::completion done);
 
   // typing.cpp

@@ -45,61 +45,55 @@ std::string read_small(const std::string& path) {
 
 }  // namespace
 
-void family_channel::impl::send_media(outbound_request r, sdk::completion done) {
-  const uint64_t oid = owed_.owe(std::move(done));
-  strand_.post([self = shared_from_this(), r = std::move(r), oid] {
-    auto fail = [&](pb_error_code code, const std::string& text) {
-      if (auto d = self->owed_.take(oid)) d->fail(code, text);
-    };
-    if (self->closed_ || self->stopping_) return fail(PB_ERR_RETRYABLE, "channel stopping");
-    if (r.chat_id.empty() && r.reply_to.empty())
-      return fail(PB_ERR_INVALID_INPUT, "no chat id and no message to reply to");
-    const outbound_file& f = *r.file;
-    std::error_code ec;
-    const std::uintmax_t size = std::filesystem::file_size(f.path, ec);
-    if (ec) return fail(PB_ERR_INVALID_INPUT, "cannot read the attachment file: " + ec.message());
-    upload_decision d = plan_upload(f.kind, f.name, f.mime_type, size);
-    if (!d.error.ok()) return fail(static_cast<pb_error_code>(d.error.code), d.error.message);
-    std::string bytes;
-    if (!read_file(f.path, size, bytes))
-      return fail(PB_ERR_INVALID_INPUT, "cannot read the attachment file (it changed size?)");
-    const std::string md5 = common::md5_hex(bytes);
-    if (!f.md5_hex.empty() && f.md5_hex != md5)
-      return fail(PB_ERR_INVALID_INPUT, "the attachment file does not match its MD5");
-    std::string boundary = multipart_boundary(md5 + r.turn_id);
-    for (int i = 0; bytes.find(boundary) != std::string::npos; ++i)
-      boundary = multipart_boundary(md5 + std::to_string(i));
-    std::string mime = f.mime_type.empty() ? mime_from_name(f.name) : f.mime_type;
-    api_request req = upload_request(d.plan, mime, std::move(bytes), boundary);
-    req.total_timeout_ms = transfer_total_ms;
-    const api_op op = d.plan.image ? api_op::upload_image : api_op::upload_file;
-    self->api_->call(
-        op, std::move(req), {}, [self, r, oid, plan = d.plan, md5](const api_call_result& res) {
-          upload_result up;
-          if (res.error.ok())
-            up = parse_upload_response(plan, res.http_status, res.body, res.ratelimit_reset);
-          else
-            up.error = res.error;
-          if (!up.error.ok()) {
-            self->log(PB_LOG_WARN, up.error.message);
-            if (auto c = self->owed_.take(oid))
-              c->fail(static_cast<pb_error_code>(up.error.code), up.error.message,
-                      std::chrono::milliseconds(up.error.retry_after_ms));
-            return self->check_stopped();
-          }
-          if (self->closed_ || self->stopping_) {
-            if (auto c = self->owed_.take(oid)) c->fail(PB_ERR_RETRYABLE, "channel stopping");
-            return self->check_stopped();
-          }
-          const std::string seed = r.turn_id.empty() ? std::string()
-                                                     : r.turn_id + "\n" + plan.msg_type + "\n" +
-                                                           md5 + "\n" + r.file->name;
-          self->deliver(r, media_message(plan.msg_type, up.key), seed,
-                        [self, oid](api_op op, const api_call_result& res) {
-                          self->settle_send(oid, op, res);
-                        });
-        });
-  });
+void family_channel::impl::send_media(const outbound_request& r, uint64_t oid) {
+  auto fail = [&](pb_error_code code, const std::string& text) {
+    if (auto d = owed_.take(oid)) d->fail(code, text);
+  };
+  const outbound_file& f = *r.file;
+  std::error_code ec;
+  const std::uintmax_t size = std::filesystem::file_size(f.path, ec);
+  if (ec) return fail(PB_ERR_INVALID_INPUT, "cannot read the attachment file: " + ec.message());
+  upload_decision d = plan_upload(f.kind, f.name, f.mime_type, size);
+  if (!d.error.ok()) return fail(static_cast<pb_error_code>(d.error.code), d.error.message);
+  std::string bytes;
+  if (!read_file(f.path, size, bytes))
+    return fail(PB_ERR_INVALID_INPUT, "cannot read the attachment file (it changed size?)");
+  const std::string md5 = common::md5_hex(bytes);
+  if (!f.md5_hex.empty() && f.md5_hex != md5)
+    return fail(PB_ERR_INVALID_INPUT, "the attachment file does not match its MD5");
+  std::string boundary = multipart_boundary(md5 + r.turn_id);
+  for (int i = 0; bytes.find(boundary) != std::string::npos; ++i)
+    boundary = multipart_boundary(md5 + std::to_string(i));
+  std::string mime = f.mime_type.empty() ? mime_from_name(f.name) : f.mime_type;
+  api_request req = upload_request(d.plan, mime, std::move(bytes), boundary);
+  req.total_timeout_ms = transfer_total_ms;
+  const api_op op = d.plan.image ? api_op::upload_image : api_op::upload_file;
+  api_->call(op, std::move(req), {},
+             [self = shared_from_this(), r, oid, plan = d.plan, md5](const api_call_result& res) {
+               upload_result up;
+               if (res.error.ok())
+                 up = parse_upload_response(plan, res.http_status, res.body, res.ratelimit_reset);
+               else
+                 up.error = res.error;
+               if (!up.error.ok()) {
+                 self->log(PB_LOG_WARN, up.error.message);
+                 if (auto c = self->owed_.take(oid))
+                   c->fail(static_cast<pb_error_code>(up.error.code), up.error.message,
+                           std::chrono::milliseconds(up.error.retry_after_ms));
+                 return self->check_stopped();
+               }
+               if (self->closed_ || self->stopping_) {
+                 if (auto c = self->owed_.take(oid)) c->fail(PB_ERR_RETRYABLE, "channel stopping");
+                 return self->check_stopped();
+               }
+               const std::string seed = r.turn_id.empty() ? std::string()
+                                                          : r.turn_id + "\n" + plan.msg_type +
+                                                                "\n" + md5 + "\n" + r.file->name;
+               self->deliver(r, media_message(plan.msg_type, up.key), seed,
+                             [self, oid](api_op sent_op, const api_call_result& sent) {
+                               self->settle_send(oid, sent_op, sent);
+                             });
+             });
 }
 
 void family_channel::impl::fetch(fetch_job j, sdk::completion done) {

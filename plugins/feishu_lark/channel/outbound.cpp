@@ -69,8 +69,9 @@ void family_channel::impl::deliver(const outbound_request& r, const outgoing& m,
              });
 }
 
+// The send prologue of text and media alike: the completion is owed, the channel must be
+// running and the message must have a target; then a file goes to send_media (media.cpp).
 void family_channel::impl::send(outbound_request r, sdk::completion done) {
-  if (r.file) return send_media(std::move(r), std::move(done));
   const uint64_t oid = owed_.owe(std::move(done));
   strand_.post([self = shared_from_this(), r = std::move(r), oid] {
     auto fail = [&](pb_error_code code, const std::string& text) {
@@ -79,6 +80,7 @@ void family_channel::impl::send(outbound_request r, sdk::completion done) {
     if (self->closed_ || self->stopping_) return fail(PB_ERR_RETRYABLE, "channel stopping");
     if (r.chat_id.empty() && r.reply_to.empty())
       return fail(PB_ERR_INVALID_INPUT, "no chat id and no message to reply to");
+    if (r.file) return self->send_media(r, oid);
     if (r.text.empty()) return fail(PB_ERR_INVALID_INPUT, "empty text");
     if (r.stream && self->cfg_.render == render_mode::card) return self->send_card(r, oid);
     const std::string seed = r.turn_id.empty() ? std::string() : r.turn_id + "\n" + r.text;

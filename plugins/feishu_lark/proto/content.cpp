@@ -62,16 +62,6 @@ void resolve_into(std::string& out, std::string_view text, const std::vector<men
   }
 }
 
-// The post body: either the object itself or the first locale found.
-const json::object* unwrap_locale(const json::object& o) {
-  if (o.contains("title") || o.contains("content")) return &o;
-  for (const char* loc : {"zh_cn", "en_us", "ja_jp"})
-    if (const json::object* p = json_util::object_at(o, loc)) return p;
-  for (const auto& kv : o)
-    if (kv.value().is_object()) return &kv.value().get_object();
-  return nullptr;
-}
-
 void append_element(std::string& out, const json::object& el, const std::vector<mention>& ms,
                     const resolve_options& opt) {
   const std::string_view tag = json_util::string_at(el, "tag");
@@ -125,7 +115,7 @@ std::string text_of_post_content(std::string_view content_json, const std::vecto
                                  const resolve_options& opt) {
   const auto v = json_util::parse(content_json);
   const json::object* root = v ? v->if_object() : nullptr;
-  const json::object* body = root ? unwrap_locale(*root) : nullptr;
+  const json::object* body = root ? post_body(*root) : nullptr;
   if (!body) return {};
   std::string out;
   if (const std::string_view title = json_util::string_at(*body, "title"); !title.empty()) {
@@ -144,6 +134,15 @@ std::string text_of_post_content(std::string_view content_json, const std::vecto
     }
   }
   return trim(out);
+}
+
+const json::object* post_body(const json::object& post) {
+  if (post.contains("title") || post.contains("content")) return &post;
+  for (const char* loc : {"zh_cn", "en_us", "ja_jp"})
+    if (const json::object* p = json_util::object_at(post, loc)) return p;
+  for (const auto& kv : post)
+    if (kv.value().is_object()) return &kv.value().get_object();
+  return nullptr;
 }
 
 }  // namespace patchbay::plugins::feishu_family

@@ -11,6 +11,8 @@
 // Pure functions; thread-safe.
 #pragma once
 
+#include <boost/json/object.hpp>
+
 #include <string>
 #include <string_view>
 #include <vector>
@@ -43,5 +45,9 @@ std::string text_of_text_content(std::string_view content_json);
 std::string text_of_post_content(std::string_view content_json,
                                  const std::vector<mention>& mentions,
                                  const resolve_options& opt = {});
+
+// A post's body: the object itself when it has a "title" or "content", else its first locale
+// (zh_cn, en_us, ja_jp, else the first member that is an object); nullptr when none.
+const boost::json::object* post_body(const boost::json::object& post);
 
 }  // namespace patchbay::plugins::feishu_family

@@ -3,6 +3,7 @@
 #include <array>
 #include <boost/json.hpp>
 
+#include "feishu_lark/proto/content.hpp"
 #include "patchbay/common/digest.hpp"
 #include "patchbay/common/json_util.hpp"
 #include "patchbay/common/url_encode.hpp"
@@ -105,16 +106,6 @@ void add_key(std::vector<inbound_attachment>& out, std::string kind, std::string
   a.name = std::string(name);
   a.mime_type = mime_from_name(name);
   out.push_back(std::move(a));
-}
-
-// A post's body: the object itself or its first locale (as content.cpp reads it).
-const json::object* post_body(const json::object& o) {
-  if (o.contains("title") || o.contains("content")) return &o;
-  for (const char* loc : {"zh_cn", "en_us", "ja_jp"})
-    if (const json::object* p = json_util::object_at(o, loc)) return p;
-  for (const auto& kv : o)
-    if (kv.value().is_object()) return &kv.value().get_object();
-  return nullptr;
 }
 
 void post_attachments(const json::object& root, std::vector<inbound_attachment>& out) {

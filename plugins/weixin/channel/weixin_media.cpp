@@ -3,10 +3,12 @@
 // Upload: the file is read and encrypted on the caller's (host) thread; then, on the strand,
 // getuploadurl → POST of the ciphertext to the CDN (3 attempts; a 4xx is final; the download
 // parameter comes back in x-encrypted-param) → sendmessage with one media item, its client_id
-// stable per operation. Download: GET of the CDN URL, decrypted piece by piece into the host's
-// file (media_file.hpp download_sink), capped at the smaller of the host's and the config's limit.
+// stable per operation. Download: GET of the CDN URL into the host's file (the kit's body_file),
+// decrypted piece by piece on the way (media_file.hpp download_decoder as its filter), capped at
+// the smaller of the host's and the config's limit.
 // CDN calls carry no bot credential and every one has the media deadline (the official client
 // sets none).
+#include <fstream>
 #include <memory>
 
 #include "patchbay/common/digest.hpp"
@@ -158,22 +160,22 @@ void weixin_account::cdn_upload(const std::shared_ptr<upload_op>& op, int attemp
 void weixin_account::fetch(const media_fetch& f, sdk::completion done) {
   const uint64_t cap = f.max_bytes == 0 ? cfg_.max_media_bytes
                                         : std::min<uint64_t>(f.max_bytes, cfg_.max_media_bytes);
-  auto sink = std::make_shared<download_sink>(f.dest_path, f.ref.key, cap);
-  if (!sink->failure().empty()) return done.fail(PB_ERR_INTERNAL, sink->failure());
+  auto decoder = std::make_shared<download_decoder>(f.ref.key, cap);
+  if (!decoder->failure().empty()) return done.fail(PB_ERR_INTERNAL, decoder->failure());
+  // Created (or truncated) now, so that a destination that cannot be written fails at once.
+  if (!std::ofstream(f.dest_path, std::ios::binary | std::ios::trunc))
+    return done.fail(PB_ERR_INTERNAL, "cannot write the destination file");
   kit::http_client_request req = cdn_request("GET", media_download_url(f.ref, cfg_.cdn_base_url));
-  auto status = std::make_shared<unsigned>(0);
-  req.on_head = [sink, status](unsigned s, const kit::http_headers& headers) {
-    *status = s;
-    if (s != 200) return false;  // nothing of an error answer goes into the file
-    const std::string_view len = kit::find_header(headers, "Content-Length");
-    uint64_t n = 0;
-    for (char c : len) n = c >= '0' && c <= '9' ? n * 10 + static_cast<uint64_t>(c - '0') : n;
-    return len.empty() || sink->expect(n);
+  req.body_file = f.dest_path;
+  req.max_body_bytes = decoder->max_cipher_bytes();
+  req.body_file_filter = [decoder](std::string_view piece, bool last, std::string& plain) {
+    return last ? decoder->finish(plain) : decoder->update(piece, plain);
   };
-  req.on_body_chunk = [sink](std::string_view piece) { return sink->write(piece); };
+  // Nothing of an error answer goes into the file.
+  req.on_head = [](unsigned status, const kit::http_headers&) { return status == 200; };
   const uint64_t oid = owed_.owe(std::move(done));
   const media_kind kind = f.ref.kind;
-  strand_.post([self = shared_from_this(), req = std::move(req), sink, status, oid, kind,
+  strand_.post([self = shared_from_this(), req = std::move(req), decoder, oid, kind,
                 cap]() mutable {
     if (self->closed_ || self->stopping_) {
       if (auto d = self->owed_.take(oid)) d->fail(PB_ERR_RETRYABLE, "channel stopped");
@@ -181,26 +183,25 @@ void weixin_account::fetch(const media_fetch& f, sdk::completion done) {
     }
     self->rest_calls_.start(
         self->rt_, self->strand_, self->weak_from_this(), std::move(req), self->closed_,
-        [self, sink, status, oid, kind, cap](const std::string& err,
-                                             const kit::http_client_response&) {
+        [self, decoder, oid, kind, cap](const std::string& err,
+                                        const kit::http_client_response& resp) {
           auto d = self->owed_.take(oid);
           if (!d) return;
-          if (sink->too_large())
+          if (decoder->too_large() || err == "body too large")
             return d->fail(PB_ERR_INVALID_INPUT,
                            "attachment too large (limit " + std::to_string(cap) + " bytes)");
-          if (*status == 404 || *status == 410)
+          if (resp.status == 404 || resp.status == 410)
             return d->fail(PB_ERR_NOT_FOUND, "the CDN no longer has this file");
-          if (*status != 0 && *status != 200)
-            return d->fail(*status >= 500 || *status == 429 ? PB_ERR_RETRYABLE : PB_ERR_REJECTED,
-                           "CDN download: HTTP " + std::to_string(*status));
-          if (!err.empty())
-            return d->fail(sink->failure().empty() ? PB_ERR_RETRYABLE : PB_ERR_REJECTED,
-                           "CDN download: " + (sink->failure().empty() ? err : sink->failure()));
-          if (!sink->finish())
-            return d->fail(sink->too_large() ? PB_ERR_INVALID_INPUT : PB_ERR_REJECTED,
-                           "CDN download: " +
-                               (sink->too_large() ? std::string("too large") : sink->failure()));
-          d->succeed_fetch(fetch_mime(kind, sink->head()));
+          if (resp.status != 0 && resp.status != 200)
+            return d->fail(
+                resp.status >= 500 || resp.status == 429 ? PB_ERR_RETRYABLE : PB_ERR_REJECTED,
+                "CDN download: HTTP " + std::to_string(resp.status));
+          if (!decoder->failure().empty())
+            return d->fail(PB_ERR_REJECTED, "CDN download: " + decoder->failure());
+          if (err.rfind("file: ", 0) == 0)
+            return d->fail(PB_ERR_REJECTED, "CDN download: writing the destination file failed");
+          if (!err.empty()) return d->fail(PB_ERR_RETRYABLE, "CDN download: " + err);
+          d->succeed_fetch(fetch_mime(kind, decoder->head()));
         });
   });
 }

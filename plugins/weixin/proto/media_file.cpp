@@ -88,65 +88,48 @@ std::optional<encrypted_file> encrypt_file(const std::string& path, std::string_
   return f;
 }
 
-download_sink::download_sink(const std::string& dest_path, std::string_view key,
-                             std::uint64_t max_bytes)
-    : out_(dest_path, std::ios::binary | std::ios::trunc), max_bytes_(max_bytes) {
-  if (!out_) failure_ = "cannot write the destination file";
+download_decoder::download_decoder(std::string_view key, std::uint64_t max_bytes)
+    : max_bytes_(max_bytes) {
   if (!key.empty()) {
     cipher_.emplace(aes_ecb_stream::mode::decrypt, key);
     if (!cipher_->ok()) failure_ = "bad media key";
   }
 }
 
-bool download_sink::expect(std::uint64_t content_length) {
-  const std::uint64_t limit = cipher_ ? cipher_size(max_bytes_) : max_bytes_;
-  if (content_length > limit) too_large_ = true;
-  return !too_large_;
+std::uint64_t download_decoder::max_cipher_bytes() const {
+  return cipher_ ? cipher_size(max_bytes_) : max_bytes_;
 }
 
-bool download_sink::put(const std::string& plain) {
-  if (plain.empty()) return true;
+bool download_decoder::took(std::string_view plain) {
   plain_bytes_ += plain.size();
   if (plain_bytes_ > max_bytes_) {
     too_large_ = true;
     return false;
   }
   if (head_.size() < head_bytes) head_.append(plain.substr(0, head_bytes - head_.size()));
-  out_.write(plain.data(), static_cast<std::streamsize>(plain.size()));
-  if (!out_) {
-    failure_ = "writing the destination file failed";
-    return false;
-  }
   return true;
 }
 
-bool download_sink::write(std::string_view cipher_piece) {
+bool download_decoder::update(std::string_view cipher_piece, std::string& plain) {
   if (!failure_.empty() || too_large_) return false;
-  buf_.clear();
+  const std::size_t from = plain.size();
   if (!cipher_) {
-    buf_.assign(cipher_piece);
-  } else if (!cipher_->update(cipher_piece, buf_)) {
+    plain.append(cipher_piece);
+  } else if (!cipher_->update(cipher_piece, plain)) {
     failure_ = "the download does not decrypt";
     return false;
   }
-  return put(buf_);
+  return took(std::string_view(plain).substr(from));
 }
 
-bool download_sink::finish() {
+bool download_decoder::finish(std::string& plain) {
   if (!failure_.empty() || too_large_) return false;
-  buf_.clear();
-  if (cipher_ && !cipher_->finish(buf_)) {
+  const std::size_t from = plain.size();
+  if (cipher_ && !cipher_->finish(plain)) {
     failure_ = "the download does not decrypt with its key (bad padding or size)";
     return false;
   }
-  if (!put(buf_)) return false;
-  out_.flush();
-  if (!out_) {
-    failure_ = "writing the destination file failed";
-    return false;
-  }
-  out_.close();
-  return true;
+  return took(std::string_view(plain).substr(from));
 }
 
 }  // namespace patchbay::weixin

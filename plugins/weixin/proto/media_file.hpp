@@ -1,8 +1,8 @@
 // The local side of iLink media (docs/protocols/weixin-ilink.md §4.3), without Asio: an
 // outbound file read and encrypted for the CDN, and an inbound download decrypted piece by piece
-// into the host's file with a size cap. Plain file I/O (std::ofstream/ifstream).
+// with a size cap. Plain file I/O (std::ifstream).
 //
-// Thread safety: encrypt_file is reentrant; a download_sink belongs to one thread at a time.
+// Thread safety: encrypt_file is reentrant; a download_decoder belongs to one thread at a time.
 #pragma once
 
 #include <cstdint>
@@ -32,18 +32,20 @@ std::optional<encrypted_file> encrypt_file(const std::string& path, std::string_
                                            std::string_view expected_md5_hex,
                                            std::uint64_t max_bytes, std::string& error);
 
-// Decrypts a download into `dest_path` (created or truncated) as the ciphertext arrives. `key`
-// empty: the bytes are stored as they come (an image sent without a key). write() returns false
-// once the download must stop: more than `max_bytes` of plaintext (too_large()), a write error or
-// bad ciphertext (failure()).
-class download_sink {
+// Decrypts a download as the ciphertext arrives; the caller writes the plaintext into the host's
+// file (the channel: the kit's body_file with this as its filter). `key` empty: the bytes pass as
+// they come (an image sent without a key). update() and finish() append the plaintext to `plain`
+// and return false once the download must stop: more than `max_bytes` of plaintext (too_large())
+// or bad ciphertext (failure()).
+class download_decoder {
  public:
-  download_sink(const std::string& dest_path, std::string_view key, std::uint64_t max_bytes);
-  // A Content-Length announced up front: false (and too_large()) when it cannot fit the cap.
-  bool expect(std::uint64_t content_length);
-  bool write(std::string_view cipher_piece);
-  // After the last piece: checks the padding and flushes. False → failure() says why.
-  bool finish();
+  download_decoder(std::string_view key, std::uint64_t max_bytes);
+  // The most ciphertext a download of at most `max_bytes` of plaintext can take (a larger
+  // Content-Length cannot fit).
+  std::uint64_t max_cipher_bytes() const;
+  bool update(std::string_view cipher_piece, std::string& plain);
+  // After the last piece: checks the padding. False → failure() or too_large() says why.
+  bool finish(std::string& plain);
 
   bool too_large() const { return too_large_; }
   const std::string& failure() const { return failure_; }
@@ -52,13 +54,11 @@ class download_sink {
   const std::string& head() const { return head_; }
 
  private:
-  bool put(const std::string& plain);
-  std::ofstream out_;
+  bool took(std::string_view plain);
   std::optional<aes_ecb_stream> cipher_;
   std::uint64_t max_bytes_;
   std::uint64_t plain_bytes_ = 0;
   std::string head_;
-  std::string buf_;
   bool too_large_ = false;
   std::string failure_;
 };

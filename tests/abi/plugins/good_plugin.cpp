@@ -37,13 +37,15 @@
 
 #include "patchbay/common/digest.hpp"
 #include "patchbay/plugin.hpp"
+#include "threaded_channel.hpp"
 
 namespace {
 using namespace patchbay::sdk;
 
-class good_channel final : public channel {
+class good_channel final : public zoo::threaded_channel {
  public:
-  good_channel(patchbay::sdk::host h, create_info info) : channel(h), config_(info.config_json) {
+  good_channel(patchbay::sdk::host h, create_info info)
+      : threaded_channel(h), config_(info.config_json) {
     if (config_.empty() || config_.front() != '{')
       throw plugin_error(PB_ERR_INVALID_INPUT, "config must be a JSON object");
     narrow_limit_ = int_option("narrow_limit");
@@ -53,7 +55,6 @@ class good_channel final : public channel {
     liveness_window_ = std::chrono::milliseconds(int_option("liveness_window_ms"));
     host().info("created instance " + std::string(info.instance_id));
   }
-  ~good_channel() override { join(); }
 
   void start() override {
     host().report_status(PB_STATE_CONNECTED);
@@ -65,12 +66,6 @@ class good_channel final : public channel {
       emit("evt-1", "hello again");
       emit("evt-2", has("\"long_text\":true") ? long_text() : "second");
     }
-  }
-
-  void stop(std::chrono::milliseconds, stop_completion done) override {
-    join();
-    host().report_status(PB_STATE_STOPPED);
-    done();
   }
 
   void send(const pb_outbound_message& msg, completion done) override {
@@ -118,8 +113,7 @@ class good_channel final : public channel {
     std::string id =
         "msg-" + std::to_string(++sent_) + ":" + std::string(view(msg.conversation_id));
     if (text == "late") {
-      std::lock_guard lk(mu_);
-      threads_.emplace_back([done, id] {
+      later([done, id] {
         std::this_thread::sleep_for(std::chrono::milliseconds(20));
         done.succeed(id);
       });
@@ -213,15 +207,6 @@ class good_channel final : public channel {
            "A second paragraph follows here, with some more words to fill the part well.\n\n"
            "Third: 你好，世界。 Emoji too 🙂🙂 and a last line that ends the text.";
   }
-  void join() {
-    std::vector<std::thread> ts;
-    {
-      std::lock_guard lk(mu_);
-      ts.swap(threads_);
-    }
-    for (auto& t : ts) t.join();
-  }
-
   std::string config_;
   int narrow_limit_ = 0;
   int fail_edits_after_ = 0;
@@ -231,7 +216,6 @@ class good_channel final : public channel {
   std::atomic<bool> rate_limit_next_send_{false};
   std::atomic<int> sent_{0};
   std::mutex mu_;
-  std::vector<std::thread> threads_;
   std::vector<http_responder> held_;  // "/never": answered (500, ignored) when destroyed
 };
 

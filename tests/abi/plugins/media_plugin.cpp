@@ -17,25 +17,18 @@
 #include <cstdlib>
 #include <cstring>
 #include <fstream>
-#include <mutex>
 #include <string>
 #include <thread>
 #include <vector>
 
+#include "media_bytes.hpp"
 #include "patchbay/plugin.hpp"
+#include "threaded_channel.hpp"
 
 namespace {
 using namespace patchbay::sdk;
 
-// The bytes the platform holds for attachment `id`: a repeating, id-dependent pattern with every
-// byte value (binary-safe).
-std::string media_bytes(const std::string& id, std::size_t n) {
-  std::string out(n, '\0');
-  unsigned h = 0;
-  for (char c : id) h = h * 31 + static_cast<unsigned char>(c);
-  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<char>((i * 7 + h) % 256);
-  return out;
-}
+using zoo::media_bytes;
 
 struct att_def {
   const char* id;
@@ -59,20 +52,15 @@ const att_def* find_def(std::string_view id) {
   return nullptr;
 }
 
-class media_channel final : public channel {
+class media_channel final : public zoo::threaded_channel {
  public:
-  media_channel(patchbay::sdk::host h, create_info info) : channel(h), config_(info.config_json) {
+  media_channel(patchbay::sdk::host h, create_info info)
+      : threaded_channel(h), config_(info.config_json) {
     auto p = config_.find("\"slow_ms\":");
     if (p != std::string::npos) slow_ms_ = std::atoi(config_.c_str() + p + 10);
   }
-  ~media_channel() override { join(); }
 
   void start() override { host().report_status(PB_STATE_CONNECTED); }
-  void stop(std::chrono::milliseconds, stop_completion done) override {
-    join();
-    host().report_status(PB_STATE_STOPPED);
-    done();
-  }
 
   void send(const pb_outbound_message& msg, completion done) override {
     host().info("send " + std::string(view(msg.conversation_id)) +
@@ -145,8 +133,7 @@ class media_channel final : public channel {
       std::ofstream(dest, std::ios::binary) << bytes;
     };
     if (id == "slow-1") {
-      std::lock_guard lk(mu_);
-      threads_.emplace_back([write, done, log, ms = slow_ms_] {
+      later([write, done, log, ms = slow_ms_] {
         std::this_thread::sleep_for(std::chrono::milliseconds(ms));
         write();
         log("ok (slow)");
@@ -160,20 +147,9 @@ class media_channel final : public channel {
   }
 
  private:
-  void join() {
-    std::vector<std::thread> ts;
-    {
-      std::lock_guard lk(mu_);
-      ts.swap(threads_);
-    }
-    for (auto& t : ts) t.join();
-  }
-
   std::string config_;
   int slow_ms_ = 3000;
   std::atomic<int> sent_{0};
-  std::mutex mu_;
-  std::vector<std::thread> threads_;
 };
 
 pb_capabilities caps() {

@@ -14,8 +14,8 @@
 #include <string>
 #include <vector>
 
-#include "../turns/router_fakes.hpp"
 #include "media/media_service.hpp"
+#include "router_fakes.hpp"
 
 namespace media_test {
 namespace fs = std::filesystem;

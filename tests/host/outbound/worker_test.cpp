@@ -16,6 +16,7 @@
 #include "outbound/worker.hpp"
 #include "patchbay/pb_messages.h"
 #include "patchbay/pb_types.h"
+#include "router_fakes.hpp"
 #include "state/store.hpp"
 
 namespace {
@@ -23,32 +24,6 @@ using namespace patchbay;
 using namespace std::chrono_literals;
 using state::outbound_kind;
 using state::outbound_state;
-
-class manual_sched final : public turns::scheduler {
- public:
-  int64_t now = 0;
-  std::map<uint64_t, std::pair<int64_t, std::function<void()>>> timers;
-  uint64_t next = 1;
-  uint64_t schedule(std::chrono::milliseconds d, std::function<void()> fn) override {
-    timers[next] = {now + d.count(), std::move(fn)};
-    return next++;
-  }
-  void cancel(uint64_t id) override { timers.erase(id); }
-  void advance(int64_t ms) {
-    now += ms;
-    for (bool fired = true; fired;) {
-      fired = false;
-      for (auto it = timers.begin(); it != timers.end(); ++it)
-        if (it->second.first <= now) {
-          auto fn = std::move(it->second.second);
-          timers.erase(it);
-          fn();
-          fired = true;
-          break;
-        }
-    }
-  }
-};
 
 struct call {
   std::string instance;
@@ -91,7 +66,7 @@ struct WorkerTest : ::testing::Test {
                               ("pb_worker_" + std::to_string(::getpid()) + "_" +
                                ::testing::UnitTest::GetInstance()->current_test_info()->name());
   std::unique_ptr<state::store> store;
-  manual_sched sched;
+  router_fakes::manual_scheduler sched;
   fake_platform platform;
   std::mutex mu;
   std::deque<std::function<void()>> posted;

@@ -33,40 +33,13 @@ namespace {
 using namespace std::chrono_literals;
 using namespace patchbay::kit;
 using kit_test::fetch;
-
-http_client_request quick(const std::string& url) {
-  http_client_request req;
-  req.url = url;
-  req.connect_timeout = 3s;
-  req.first_byte_timeout = 5s;
-  req.idle_timeout = 5s;
-  req.total_timeout = 8s;
-  return req;
-}
-
-// A kit server on 127.0.0.1:0 sharing its runtime with the client.
-struct server_env {
-  explicit server_env(http_handler handler) : rt(2) {
-    http_server_options opt;
-    opt.listen = "127.0.0.1:0";
-    server = std::make_unique<http_server>(rt, opt, std::move(handler));
-    server->start();
-  }
-  ~server_env() {
-    server->stop(0ms);
-    server.reset();
-    rt.stop();
-  }
-  std::string url(const std::string& target) const {
-    return "http://" + server->local_endpoint() + target;
-  }
-  io_runtime rt;
-  std::unique_ptr<http_server> server;
-};
+using kit_test::quick_request;
+using kit_test::test_server;
 
 TEST(KitHttpClient, ConnectionRefused) {
   io_runtime rt(1);
-  auto r = fetch(rt, quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"));
+  auto r =
+      fetch(rt, quick_request("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"));
   ASSERT_TRUE(r.completed);
   EXPECT_EQ(r.error, "connection refused");
 }
@@ -76,7 +49,7 @@ TEST(KitHttpClient, ConnectTimeoutWhenSynsAreDropped) {
   kit_test::silent_listener full(0);  // backlog 0: one queued connection fills it
   kit_test::raw_client filler(full.port());
   ASSERT_TRUE(filler.connected());
-  auto req = quick("http://127.0.0.1:" + std::to_string(full.port()) + "/");
+  auto req = quick_request("http://127.0.0.1:" + std::to_string(full.port()) + "/");
   req.connect_timeout = 200ms;
   const auto t0 = std::chrono::steady_clock::now();
   auto r = fetch(rt, req);
@@ -88,7 +61,7 @@ TEST(KitHttpClient, ConnectTimeoutWhenSynsAreDropped) {
 TEST(KitHttpClient, FirstByteTimeoutAgainstASilentServer) {
   io_runtime rt(1);
   kit_test::silent_listener silent;
-  auto req = quick("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
+  auto req = quick_request("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
   req.first_byte_timeout = 200ms;
   const auto t0 = std::chrono::steady_clock::now();
   auto r = fetch(rt, req);
@@ -102,11 +75,11 @@ TEST(KitHttpClient, FirstByteTimeoutAgainstASilentServer) {
 TEST(KitHttpClient, FirstByteTimeoutAgainstAHandlerThatNeverAnswers) {
   std::mutex mtx;
   std::vector<std::shared_ptr<http_exchange>> parked;  // outlives the server: released at the end
-  server_env env([&](std::shared_ptr<http_exchange> ex) {
+  test_server env([&](std::shared_ptr<http_exchange> ex) {
     std::lock_guard lock(mtx);
     parked.push_back(std::move(ex));
   });
-  auto req = quick(env.url("/never"));
+  auto req = quick_request(env.url("/never"));
   req.first_byte_timeout = 200ms;
   auto r = fetch(env.rt, req);
   EXPECT_EQ(r.error, "first byte timeout");
@@ -115,11 +88,11 @@ TEST(KitHttpClient, FirstByteTimeoutAgainstAHandlerThatNeverAnswers) {
 TEST(KitHttpClient, TotalTimeout) {
   std::mutex mtx;
   std::vector<std::shared_ptr<http_exchange>> parked;
-  server_env env([&](std::shared_ptr<http_exchange> ex) {
+  test_server env([&](std::shared_ptr<http_exchange> ex) {
     std::lock_guard lock(mtx);
     parked.push_back(std::move(ex));
   });
-  auto req = quick(env.url("/never"));
+  auto req = quick_request(env.url("/never"));
   req.total_timeout = 300ms;
   const auto t0 = std::chrono::steady_clock::now();
   auto r = fetch(env.rt, req);
@@ -130,13 +103,13 @@ TEST(KitHttpClient, TotalTimeout) {
 TEST(KitHttpClient, IdleTimeoutBetweenBodyReads) {
   std::mutex mtx;
   std::vector<std::shared_ptr<http_stream>> streams;
-  server_env env([&](std::shared_ptr<http_exchange> ex) {
+  test_server env([&](std::shared_ptr<http_exchange> ex) {
     auto s = ex->start_stream(200, "text/plain");
     s->write("first piece");
     std::lock_guard lock(mtx);
     streams.push_back(std::move(s));  // then silence
   });
-  auto req = quick(env.url("/stall"));
+  auto req = quick_request(env.url("/stall"));
   req.idle_timeout = 200ms;
   auto r = fetch(env.rt, req);
   EXPECT_EQ(r.error, "idle timeout");
@@ -144,7 +117,7 @@ TEST(KitHttpClient, IdleTimeoutBetweenBodyReads) {
 }
 
 TEST(KitHttpClient, BodyTooLarge) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     if (ex->request().path == "/fixed") {
       http_response res;
       res.body = std::string(1000, 'b');
@@ -155,10 +128,10 @@ TEST(KitHttpClient, BodyTooLarge) {
       s->close();
     }
   });
-  auto req = quick(env.url("/fixed"));
+  auto req = quick_request(env.url("/fixed"));
   req.max_body_bytes = 100;
   EXPECT_EQ(fetch(env.rt, req).error, "body too large");
-  auto chunked = quick(env.url("/chunked"));
+  auto chunked = quick_request(env.url("/chunked"));
   chunked.max_body_bytes = 150;
   EXPECT_EQ(fetch(env.rt, chunked).error, "body too large");
   chunked.max_body_bytes = 300;
@@ -168,12 +141,12 @@ TEST(KitHttpClient, BodyTooLarge) {
 }
 
 TEST(KitHttpClient, ChunkCallbackCanAbort) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.body = std::string(100000, 'a');
     ex->respond(std::move(res));
   });
-  auto req = quick(env.url("/"));
+  auto req = quick_request(env.url("/"));
   std::size_t seen = 0;
   req.on_body_chunk = [&](std::string_view piece) {
     seen += piece.size();
@@ -187,7 +160,7 @@ TEST(KitHttpClient, ChunkCallbackCanAbort) {
 }
 
 TEST(KitHttpClient, HeadCallbackSeesTheStatusBeforeAnyBodyAndCanRefuseIt) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.status = ex->request().path == "/missing" ? 404 : 200;
     res.headers.emplace_back("x-why", "because");
@@ -195,7 +168,7 @@ TEST(KitHttpClient, HeadCallbackSeesTheStatusBeforeAnyBodyAndCanRefuseIt) {
     ex->respond(std::move(res));
   });
   for (const char* path : {"/missing", "/ok"}) {
-    auto req = quick(env.url(path));
+    auto req = quick_request(env.url(path));
     unsigned head_status = 0;
     std::string why;
     std::size_t streamed = 0;
@@ -224,12 +197,12 @@ TEST(KitHttpClient, HeadCallbackSeesTheStatusBeforeAnyBodyAndCanRefuseIt) {
 }
 
 TEST(KitHttpClient, HeadRequestDoesNotWaitForABody) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.body = "0123456789";
     ex->respond(std::move(res));
   });
-  auto req = quick(env.url("/"));
+  auto req = quick_request(env.url("/"));
   req.method = "HEAD";
   req.first_byte_timeout = 3s;
   auto r = fetch(env.rt, req);
@@ -244,32 +217,33 @@ TEST(KitHttpClient, BadUrls) {
   for (const char* url :
        {"ftp://example.com/", "http://", "http:///path", "example.com/x", "http://host:99999/",
         "http://host:0/", "http://[::1/", "http://::1/", "http://user@host/", "http://host:/"}) {
-    auto r = fetch(rt, quick(url));
+    auto r = fetch(rt, quick_request(url));
     ASSERT_TRUE(r.completed) << url;
     EXPECT_EQ(r.error.rfind("bad url: ", 0), 0u) << url << " -> " << r.error;
     EXPECT_EQ(r.calls, 1);
   }
   std::string error;
   http_client_response response;
-  http_fetch_blocking(quick("gopher://x/"), error, response);
+  http_fetch_blocking(quick_request("gopher://x/"), error, response);
   EXPECT_EQ(error.rfind("bad url: ", 0), 0u) << error;
 }
 
 TEST(KitHttpClient, BlockingFetch) {
-  server_env env([](std::shared_ptr<http_exchange> ex) {
+  test_server env([](std::shared_ptr<http_exchange> ex) {
     http_response res;
     res.body = "blocking " + ex->request().query;
     ex->respond(std::move(res));
   });
   std::string error = "unset";
   http_client_response response;
-  http_fetch_blocking(quick(env.url("/b?x=1")), error, response);
+  http_fetch_blocking(quick_request(env.url("/b?x=1")), error, response);
   EXPECT_EQ(error, "");
   EXPECT_EQ(response.status, 200u);
   EXPECT_EQ(response.body, "blocking x=1");
 
-  http_fetch_blocking(quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"),
-                      error, response);
+  http_fetch_blocking(
+      quick_request("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"), error,
+      response);
   EXPECT_EQ(error, "connection refused");
 }
 
@@ -294,14 +268,14 @@ TEST(KitHttpClient, StoppingTheRuntimeAbortsAPendingRequest) {
   std::mutex mtx;
   std::vector<std::shared_ptr<http_exchange>> parked;
   std::promise<void> arrived;
-  server_env env([&](std::shared_ptr<http_exchange> ex) {
+  test_server env([&](std::shared_ptr<http_exchange> ex) {
     std::lock_guard lock(mtx);
     parked.push_back(std::move(ex));
     if (parked.size() == 1) arrived.set_value();
   });
   auto rt = std::make_unique<io_runtime>(2);
   done_record rec;
-  auto req = quick(env.url("/never"));
+  auto req = quick_request(env.url("/never"));
   req.first_byte_timeout = 60s;
   req.total_timeout = 60s;
   http_fetch(*rt, req, rec.callback());
@@ -322,7 +296,7 @@ TEST(KitHttpClient, DestroyingTheRuntimeAbortsAPendingRequest) {
   done_record rec;
   {
     io_runtime rt(1);
-    auto req = quick("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
+    auto req = quick_request("http://127.0.0.1:" + std::to_string(silent.port()) + "/");
     req.first_byte_timeout = 60s;
     req.total_timeout = 60s;
     http_fetch(rt, req, rec.callback());
@@ -338,12 +312,13 @@ TEST(KitHttpClient, FetchOnAStoppedRuntimeCompletesAtOnce) {
   auto rt = std::make_unique<io_runtime>(1);
   rt->stop();
   done_record rec;
-  http_fetch(*rt, quick("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"),
+  http_fetch(*rt,
+             quick_request("http://127.0.0.1:" + std::to_string(kit_test::unused_port()) + "/"),
              rec.callback());
   EXPECT_EQ(rec.calls.load(), 1);  // before http_fetch returned
   EXPECT_EQ(rec.error, "aborted");
   done_record bad;
-  http_fetch(*rt, quick("ftp://x/"), bad.callback());
+  http_fetch(*rt, quick_request("ftp://x/"), bad.callback());
   EXPECT_EQ(bad.calls.load(), 1);
   EXPECT_EQ(bad.error.rfind("bad url: ", 0), 0u) << bad.error;
   rt.reset();
@@ -352,9 +327,9 @@ TEST(KitHttpClient, FetchOnAStoppedRuntimeCompletesAtOnce) {
 }
 
 TEST(KitHttpClient, ResolvesLocalhost) {
-  server_env env([](std::shared_ptr<http_exchange> ex) { ex->respond({}); });
+  test_server env([](std::shared_ptr<http_exchange> ex) { ex->respond({}); });
   const auto port = kit_test::port_of(env.server->local_endpoint());
-  auto r = fetch(env.rt, quick("http://localhost:" + std::to_string(port) + "/"));
+  auto r = fetch(env.rt, quick_request("http://localhost:" + std::to_string(port) + "/"));
   // localhost may resolve to ::1 first; the client must fall back to 127.0.0.1.
   EXPECT_EQ(r.error, "");
   EXPECT_EQ(r.response.status, 200u);
@@ -476,7 +451,7 @@ class tls_server {
 TEST(KitHttpClientTls, UnverifiableServerIsRejected) {
   tls_server tls;
   io_runtime rt(1);
-  auto r = fetch(rt, quick("https://127.0.0.1:" + std::to_string(tls.port()) + "/"));
+  auto r = fetch(rt, quick_request("https://127.0.0.1:" + std::to_string(tls.port()) + "/"));
   ASSERT_TRUE(r.completed);
   EXPECT_EQ(r.error.rfind("tls", 0), 0u) << r.error;
   EXPECT_NE(r.error.find("verify"), std::string::npos) << r.error;
@@ -485,7 +460,7 @@ TEST(KitHttpClientTls, UnverifiableServerIsRejected) {
 TEST(KitHttpClientTls, TrustedThroughCaFile) {
   tls_server tls;
   io_runtime rt(1);
-  auto req = quick("https://127.0.0.1:" + std::to_string(tls.port()) + "/secure");
+  auto req = quick_request("https://127.0.0.1:" + std::to_string(tls.port()) + "/secure");
   req.ca_file = tls.ca_file();
   auto r = fetch(rt, req);
   ASSERT_EQ(r.error, "");
@@ -496,7 +471,7 @@ TEST(KitHttpClientTls, TrustedThroughCaFile) {
 TEST(KitHttpClientTls, HostNameMismatchIsRejected) {
   tls_server tls;  // certificate names IP 127.0.0.1 only
   io_runtime rt(1);
-  auto req = quick("https://localhost:" + std::to_string(tls.port()) + "/");
+  auto req = quick_request("https://localhost:" + std::to_string(tls.port()) + "/");
   req.ca_file = tls.ca_file();
   auto r = fetch(rt, req);
   EXPECT_EQ(r.error.rfind("tls: ", 0), 0u) << r.error;
@@ -506,15 +481,15 @@ TEST(KitHttpClientTls, HostNameMismatchIsRejected) {
 TEST(KitHttpClientTls, MissingCaFileIsATlsError) {
   tls_server tls;
   io_runtime rt(1);
-  auto req = quick("https://127.0.0.1:" + std::to_string(tls.port()) + "/");
+  auto req = quick_request("https://127.0.0.1:" + std::to_string(tls.port()) + "/");
   req.ca_file = "/nonexistent/ca.pem";
   auto r = fetch(rt, req);
   EXPECT_EQ(r.error.rfind("tls: ", 0), 0u) << r.error;
 }
 
 TEST(KitHttpClientTls, PlainHttpServerFailsTheHandshake) {
-  server_env env([](std::shared_ptr<http_exchange> ex) { ex->respond({}); });
-  auto r = fetch(env.rt, quick("https://" + env.server->local_endpoint() + "/"));
+  test_server env([](std::shared_ptr<http_exchange> ex) { ex->respond({}); });
+  auto r = fetch(env.rt, quick_request("https://" + env.server->local_endpoint() + "/"));
   EXPECT_EQ(r.error.rfind("tls: ", 0), 0u) << r.error;
 }
 

@@ -32,14 +32,8 @@ using namespace patchbay::kit;
 using kit_test::fetch;
 
 http_client_request quick(const std::string& url, const std::string& method = "GET") {
-  http_client_request req;
-  req.method = method;
-  req.url = url;
+  http_client_request req = kit_test::quick_request(url, method);
   if (method == "POST") req.body = R"({"n":1})";
-  req.connect_timeout = 3s;
-  req.first_byte_timeout = 5s;
-  req.idle_timeout = 5s;
-  req.total_timeout = 8s;
   return req;
 }
 

@@ -21,20 +21,11 @@ namespace {
 using namespace std::chrono_literals;
 using namespace patchbay::kit;
 using kit_test::port_of;
+using kit_test::quick_request;
 using kit_test::raw_client;
 using kit_test::slot;
 using kit_test::test_server;
 using kit_test::wait_until;
-
-http_client_request get_request(const std::string& url) {
-  http_client_request req;
-  req.url = url;
-  req.connect_timeout = 3s;
-  req.first_byte_timeout = 5s;
-  req.idle_timeout = 5s;
-  req.total_timeout = 8s;
-  return req;
-}
 
 TEST(KitHttpServer, GetAndPostRoundTrip) {
   std::mutex mtx;
@@ -53,7 +44,7 @@ TEST(KitHttpServer, GetAndPostRoundTrip) {
     ex->respond(std::move(res));
   });
 
-  auto get = get_request(srv.url("/hello/world?a=1&b=2"));
+  auto get = quick_request(srv.url("/hello/world?a=1&b=2"));
   get.headers.emplace_back("X-Test", "alpha");
   auto r1 = kit_test::fetch(srv.rt, get);
   ASSERT_TRUE(r1.completed);
@@ -63,7 +54,7 @@ TEST(KitHttpServer, GetAndPostRoundTrip) {
   EXPECT_EQ(r1.response.header("x-echo"), "alpha");
   EXPECT_EQ(r1.response.body, "GET /hello/world q=a=1&b=2 body=");
 
-  auto post = get_request(srv.url("/submit"));
+  auto post = quick_request(srv.url("/submit"));
   post.method = "POST";
   post.headers.emplace_back("X-Test", "beta");
   post.headers.emplace_back("Content-Type", "application/json");
@@ -147,7 +138,7 @@ TEST(KitHttpServer, OversizeBodyGets413) {
   EXPECT_EQ(c2.read_response().rfind("HTTP/1.1 413", 0), 0u);
 
   // Through the kit client too; a body within the limit still works.
-  auto big = get_request(srv.url("/big"));
+  auto big = quick_request(srv.url("/big"));
   big.method = "POST";
   big.body = body;
   auto r = kit_test::fetch(srv.rt, big);
@@ -191,7 +182,7 @@ TEST(KitHttpServer, HandlerMayAnswerLaterFromAnotherThread) {
       ex->respond(http_response{});  // a second answer is ignored
     });
   });
-  auto r = kit_test::fetch(srv.rt, get_request(srv.url("/slow")));
+  auto r = kit_test::fetch(srv.rt, quick_request(srv.url("/slow")));
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.response.status, 200u);
   EXPECT_EQ(r.response.body, "late /slow");
@@ -201,7 +192,7 @@ TEST(KitHttpServer, HandlerMayAnswerLaterFromAnotherThread) {
 
 TEST(KitHttpServer, DroppedExchangeAnswers500) {
   test_server srv([](std::shared_ptr<http_exchange>) {});
-  auto r = kit_test::fetch(srv.rt, get_request(srv.url("/dropped")));
+  auto r = kit_test::fetch(srv.rt, quick_request(srv.url("/dropped")));
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.response.status, 500u);
 }
@@ -212,8 +203,8 @@ TEST(KitHttpServer, ThrowingHandlerAnswers500AndKeepsServing) {
     if (++calls == 1) throw std::runtime_error("boom");
     ex->respond({});
   });
-  EXPECT_EQ(kit_test::fetch(srv.rt, get_request(srv.url("/"))).response.status, 500u);
-  EXPECT_EQ(kit_test::fetch(srv.rt, get_request(srv.url("/"))).response.status, 200u);
+  EXPECT_EQ(kit_test::fetch(srv.rt, quick_request(srv.url("/"))).response.status, 500u);
+  EXPECT_EQ(kit_test::fetch(srv.rt, quick_request(srv.url("/"))).response.status, 200u);
 }
 
 TEST(KitHttpServer, StreamArrivesIncrementally) {
@@ -226,7 +217,7 @@ TEST(KitHttpServer, StreamArrivesIncrementally) {
   std::vector<std::string> pieces;
   std::atomic<bool> stream_closed{false};
   std::atomic<bool> first_before_close{false};
-  auto req = get_request(srv.url("/events"));
+  auto req = quick_request(srv.url("/events"));
   req.on_body_chunk = [&](std::string_view piece) {
     std::lock_guard lock(mtx);
     if (pieces.empty() && !stream_closed.load()) first_before_close = true;
@@ -295,7 +286,7 @@ TEST(KitHttpServer, DroppingTheStreamHandleEndsTheResponse) {
     s->write("partial");
     // s goes out of scope without close()
   });
-  auto r = kit_test::fetch(srv.rt, get_request(srv.url("/")));
+  auto r = kit_test::fetch(srv.rt, quick_request(srv.url("/")));
   ASSERT_EQ(r.error, "");
   EXPECT_EQ(r.response.body, "partial");
 }
@@ -447,7 +438,7 @@ TEST(KitHttpServer, MaxConnectionsRejectsExtraClients) {
   first.close();
   // Once the first connection is gone, a new one is served.
   ASSERT_TRUE(wait_until([&] {
-    auto r = kit_test::fetch(srv.rt, get_request(srv.url("/")));
+    auto r = kit_test::fetch(srv.rt, quick_request(srv.url("/")));
     return r.error.empty() && r.response.status == 200u;
   }));
 }

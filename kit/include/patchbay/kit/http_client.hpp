@@ -70,6 +70,12 @@ struct http_client_request {
   // plain buffered file writes on the io thread (local disk). Errors: "file: cannot open ...",
   // "file: write failed ...".
   std::string body_file;
+  // With body_file: if set, the 2xx body passes through this on its way into the file (e.g. a
+  // decryption): it is called with each piece as it arrives, then once more with an empty piece
+  // and `last` true, and appends to `out` (empty on each call) the bytes to write. Returning false
+  // ends the request with error "aborted" (the filter keeps its own reason). max_body_bytes
+  // counts the bytes received, not the bytes written.
+  std::function<bool(std::string_view piece, bool last, std::string& out)> body_file_filter;
   // If set, the body is delivered in pieces as it arrives (not accumulated into response.body).
   // Return false to abort the request (it then completes with error "aborted").
   std::function<bool(std::string_view)> on_body_chunk;

@@ -31,11 +31,6 @@ std::string bytes(std::size_t n) {
   return s;
 }
 
-std::string read_all(const fs::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 struct temp_dir {
   fs::path path = fs::temp_directory_path() /
                   ("wx-media-" + std::to_string(::testing::UnitTest::GetInstance()->random_seed()) +
@@ -332,47 +327,56 @@ TEST(IlinkMedia, EncryptFileChecksSizeMd5AndLimit) {
   EXPECT_FALSE(encrypt_file((dir.path / "missing").string(), key16, 0, "", 1 << 20, err));
 }
 
-TEST(IlinkMedia, DownloadSinkDecryptsInPiecesAndCaps) {
-  temp_dir dir;
+TEST(IlinkMedia, DownloadDecoderDecryptsInPiecesAndCaps) {
   const std::string plain = bytes(3000);
   const std::string cipher = *aes_ecb_encrypt(plain, key16);
-  const fs::path out = dir.path / "out.bin";
   {
-    download_sink s(out.string(), key16, 3000);
-    EXPECT_TRUE(s.expect(cipher.size()));
+    download_decoder s(key16, 3000);
+    EXPECT_GE(s.max_cipher_bytes(), cipher.size());
+    std::string out;
     for (std::size_t i = 0; i < cipher.size(); i += 100)
-      ASSERT_TRUE(s.write(std::string_view(cipher).substr(i, 100)));
-    ASSERT_TRUE(s.finish()) << s.failure();
+      ASSERT_TRUE(s.update(std::string_view(cipher).substr(i, 100), out));
+    ASSERT_TRUE(s.finish(out)) << s.failure();
     EXPECT_EQ(s.plain_bytes(), 3000u);
-  }
-  EXPECT_EQ(read_all(out), plain);
-  {
-    download_sink s(out.string(), key16, 2999);  // one byte short
-    EXPECT_FALSE(s.expect(cipher.size() + 16));
-    EXPECT_TRUE(s.too_large());
+    EXPECT_EQ(out, plain);
+    EXPECT_EQ(s.head(), plain.substr(0, 16));
   }
   {
-    download_sink s(out.string(), key16, 2999);
+    download_decoder s(key16, 2999);  // one byte short
+    EXPECT_LT(s.max_cipher_bytes(), cipher.size() + 16);
+  }
+  {
+    download_decoder s(key16, 2999);
+    std::string out;
     bool go = true;
     for (std::size_t i = 0; go && i < cipher.size(); i += 512)
-      go = s.write(std::string_view(cipher).substr(i, 512));
-    if (go) go = s.finish();
+      go = s.update(std::string_view(cipher).substr(i, 512), out);
+    if (go) go = s.finish(out);
     EXPECT_FALSE(go);
     EXPECT_TRUE(s.too_large());
   }
   {
-    download_sink s(out.string(), "fedcba9876543210", 10'000);  // wrong key
-    ASSERT_TRUE(s.write(cipher));
-    EXPECT_FALSE(s.finish());
+    download_decoder s("fedcba9876543210", 10'000);  // wrong key
+    std::string out;
+    ASSERT_TRUE(s.update(cipher, out));
+    EXPECT_FALSE(s.finish(out));
     EXPECT_FALSE(s.failure().empty());
   }
   {
-    download_sink s(out.string(), "", 10'000);  // no key: stored as is
-    ASSERT_TRUE(s.write("plain image"));
-    ASSERT_TRUE(s.finish());
+    download_decoder s("", 10'000);  // no key: passed as is
+    std::string out;
+    ASSERT_TRUE(s.update("plain image", out));
+    ASSERT_TRUE(s.finish(out));
     EXPECT_EQ(s.head(), "plain image");
+    EXPECT_EQ(out, "plain image");
   }
-  EXPECT_EQ(read_all(out), "plain image");
+  {
+    download_decoder s("", 10);  // no key: the cap is on the bytes as they come
+    std::string out;
+    EXPECT_EQ(s.max_cipher_bytes(), 10u);
+    EXPECT_FALSE(s.update("eleven byte", out));
+    EXPECT_TRUE(s.too_large());
+  }
 }
 
 }  // namespace

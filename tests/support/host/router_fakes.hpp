@@ -1,6 +1,8 @@
-// Test doubles for the turn router (shared by the router and turn meter tests): a manual
-// scheduler standing in for the strand (time advances only when told), an output recording what
-// it receives, and agents that start (or refuse) turns and record cancels.
+// Test doubles for the turn router and the host parts on its scheduler (the router, turn meter,
+// typing keeper, media service and outbound worker tests): a manual scheduler standing in for the
+// strand (time advances only when told), an output recording what it receives, and agents that
+// start (or refuse) turns and record cancels. Header-only (tests/host adds this folder to its
+// include path).
 #pragma once
 
 #include <cstdint>
