@@ -19,6 +19,7 @@
 //    called from any thread (they hop to the router's strand themselves).
 #pragma once
 
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <string>
@@ -50,6 +51,19 @@ struct user_token_result {
 using user_token_fn = std::function<void(const std::string& request_json,
                                          std::function<void(user_token_result)> done)>;
 
+// The bytes of one inbound attachment of a turn, read by its media id (the turn request's
+// `attachments[].media_id`) through the host's media service: the path GET /v1/media uses
+// (fetched lazily from the plugin, cached, capped by host.media.max_bytes), here also capped by
+// the caller's `max_bytes`. On failure `error` says why (operator-facing, no secret).
+struct media_read_result {
+  bool ok = false;
+  std::string mime_type;
+  std::string bytes;
+  std::string error;
+};
+using media_read_fn = std::function<void(const std::string& media_id, std::uint64_t max_bytes,
+                                         std::function<void(media_read_result)> done)>;
+
 struct agent_env {
   kit::io_runtime* rt = nullptr;      // for HTTP requests, timers, child processes
   turns::scheduler* sched = nullptr;  // the router's executor (timers on the router's strand)
@@ -63,6 +77,9 @@ struct agent_env {
   // For `auth: user_identity`: finds the asking user's token for a turn (its request JSON); done
   // runs once, on any thread. Empty when the host has no identity bindings configured.
   user_token_fn user_token;
+  // Reads an inbound attachment (media_read_result); done runs once, on any thread. Set by the
+  // turn service; answers an error while the host offers no media.
+  media_read_fn read_media;
 };
 
 class agent {

@@ -84,6 +84,16 @@ void option_reader::integer(std::string_view key, std::int64_t& out, std::int64_
           " to " + std::to_string(max));
 }
 
+void option_reader::flag(std::string_view key, bool& out) {
+  const json::value* v = take(key);
+  if (v == nullptr) return;
+  if (v->is_bool()) {
+    out = v->get_bool();
+    return;
+  }
+  problem("option '" + std::string(key) + "' must be true or false");
+}
+
 void option_reader::millis(std::string_view key, std::chrono::milliseconds& out, std::int64_t min,
                            std::int64_t max) {
   std::int64_t ms = out.count();

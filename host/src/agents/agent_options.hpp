@@ -30,6 +30,8 @@ class option_reader {
   void millis(std::string_view key, std::chrono::milliseconds& out, std::int64_t min,
               std::int64_t max);
   void number(std::string_view key, std::optional<double>& out, double min, double max);
+  // true or false.
+  void flag(std::string_view key, bool& out);
   // A map of string values, e.g. HTTP headers (names must be HTTP tokens, values one line).
   void header_map(std::string_view key, std::vector<std::pair<std::string, std::string>>& out);
   // A readable file path (checked now, so a typo shows at start-up, not at the first turn).

@@ -1,6 +1,8 @@
 // The `openai` agent backend (docs/architecture.md §6): any OpenAI-compatible
 // POST {base_url}/chat/completions with stream:true. Messages = system prompt + the thread's
-// history (state store, instance "agent:<name>", key = thread key) + the user's text; streamed
+// history (state store, instance "agent:<name>", key = thread key) + the user's text (with
+// `images: true` also the turn's images as image_url parts, read through the host's media service,
+// env.read_media; an image that cannot be read stays a line of the text); streamed
 // `choices[0].delta.content` become deltas, a finish_reason or `data: [DONE]` completes the turn,
 // and only then is the exchange appended to the history (bounded, oldest dropped).
 //
@@ -15,6 +17,8 @@
 // then done) run one after another on the kit's request strand. They share only the call's
 // atomic `cancelled` flag and the agent's call_registry.
 #include <atomic>
+#include <mutex>
+#include <optional>
 
 #include <spdlog/spdlog.h>
 #include <boost/json.hpp>
@@ -40,6 +44,7 @@ constexpr std::size_t max_answer_bytes = 4 << 20;  // kept for the history; long
 struct turn_input {
   std::string thread;
   std::string text;
+  std::vector<oa::image_ref> image_refs;  // read only with `images: true`
 };
 
 turn_input read_turn(const std::string& request_json) {
@@ -50,6 +55,7 @@ turn_input read_turn(const std::string& request_json) {
   if (auto* t = v.as_object().if_contains("thread"); t && t->is_string())
     in.thread = std::string(t->get_string());
   in.text = oa::user_text_of(request_json);  // the text, and a line per attachment
+  in.image_refs = oa::image_refs_of(request_json);
   return in;
 }
 
@@ -221,9 +227,55 @@ struct openai_call : http_call_base {
   body_prefix raw{64 << 10};
   std::string answer;
   bool saw_event = false;
-  bool finished = false;  // a terminal went out (or was decided)
-  std::string bearer;     // the Authorization credential of this call (a secret)
+  bool finished = false;          // a terminal went out (or was decided)
+  std::string bearer;             // the Authorization credential of this call (a secret)
+  std::vector<oa::image> images;  // image_url parts (images: true), set before the request
 };
+
+std::string image_mime(const std::string& served, const std::string& declared) {
+  for (const std::string* m : {&served, &declared})
+    if (m->rfind("image/", 0) == 0) return *m;
+  return {};
+}
+
+// Reads the call's images through the host's media service (images: true), then `then` (on any
+// thread). An image that cannot be read stays only in the text's attachment list, with a log line.
+void read_images(const media_read_fn& read_media, const std::string& name, std::int64_t max_bytes,
+                 const std::shared_ptr<openai_call>& call, const std::function<void()>& then) {
+  const auto& refs = call->input.image_refs;
+  if (refs.empty() || !read_media) return then();
+  struct batch {
+    std::mutex mu;
+    std::vector<std::optional<oa::image>> got;
+    std::size_t left = 0;
+  };
+  auto b = std::make_shared<batch>();
+  b->got.resize(refs.size());
+  b->left = refs.size();
+  for (std::size_t i = 0; i < refs.size(); ++i) {
+    read_media(refs[i].media_id, static_cast<std::uint64_t>(max_bytes),
+               [b, i, call, name, then](media_read_result r) {
+                 const auto& ref = call->input.image_refs[i];
+                 std::string mime = image_mime(r.mime_type, ref.mime_type);
+                 if (r.ok && mime.empty()) r = {.ok = false, .error = "not an image type"};
+                 if (!r.ok)
+                   spdlog::warn(
+                       "{}agent {}: the image \"{}\" is not sent to the model ({}); the text "
+                       "lists it",
+                       common::log_tag({.turn = call->turn_id}), name, ref.name, r.error);
+                 bool last = false;
+                 {
+                   std::lock_guard lk(b->mu);
+                   if (r.ok) b->got[i] = oa::image{std::move(mime), std::move(r.bytes)};
+                   last = --b->left == 0;
+                 }
+                 if (!last) return;
+                 for (auto& g : b->got)
+                   if (g) call->images.push_back(std::move(*g));
+                 then();
+               });
+  }
+}
 
 class openai_agent final : public agent {
  public:
@@ -254,21 +306,30 @@ class openai_agent final : public agent {
             "The model agent is busy (too many requests at once); please try again shortly.";
         return false;
     }
+    // The images (images: true), then the request.
+    auto send_call = [rt = env_.rt, opt = opt_, calls = calls_, read = env_.read_media,
+                      name = env_.name, call] {
+      if (!opt->images) return send(*rt, opt, calls, call);
+      read_images(read, name, opt->max_image_bytes, call, [rt, opt, calls, call] {
+        if (call->cancelled.load()) return calls->finished(call);
+        send(*rt, opt, calls, call);
+      });
+    };
     if (!opt_->user_identity) {
       call->bearer = opt_->api_key;
-      send(*env_.rt, opt_, calls_, call);
+      send_call();
       return true;
     }
     if (!user_tokens_or_refuse(env_.user_token, *calls_, call, error_text)) return false;
     // The user's token (cached, or exchanged now), then the request; never the api_key.
     env_.user_token(request_json,
-                    [rt = env_.rt, opt = opt_, calls = calls_, call](user_token_result r) {
+                    [calls = calls_, call, send_call = std::move(send_call)](user_token_result r) {
                       if (!r.ok || call->cancelled.load()) {
                         call->end_without_token(r);
                         return calls->finished(call);
                       }
                       call->bearer = std::move(r.token);
-                      send(*rt, opt, calls, call);
+                      send_call();
                     });
     return true;
   }
@@ -281,7 +342,8 @@ class openai_agent final : public agent {
     req.url = opt->base_url + "/chat/completions";
     req.headers = {{"Content-Type", "application/json"}, {"Accept", "text/event-stream"}};
     if (!call->bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + call->bearer);
-    req.body = oa::request_body(*opt, call->past, call->input.text);
+    req.body = oa::request_body(*opt, call->past, call->input.text, true, call->images);
+    call->images.clear();  // in the body now
     req.ca_file = opt->ca_file;
     prepare_request(opt->deadlines, *call, req);
     req.on_body_chunk = [call](std::string_view bytes) { return call->on_chunk(bytes); };

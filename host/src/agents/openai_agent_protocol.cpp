@@ -2,6 +2,8 @@
 
 #include <boost/json.hpp>
 
+#include "patchbay/common/base64.hpp"
+
 namespace patchbay::agents::openai {
 namespace json = boost::json;
 
@@ -80,6 +82,8 @@ options parse_options(std::string_view options_json, std::string& error) {
   r.integer("history_turns", o.history_turns, 0, 1000);
   r.integer("history_bytes", o.history_bytes, 0, 16 << 20);
   r.integer("max_in_flight", o.max_in_flight, 1, 10'000);
+  r.flag("images", o.images);
+  r.integer("max_image_bytes", o.max_image_bytes, 1, 100 << 20);
   read_deadlines(r, o.deadlines);
   error = r.finish();
   if (auth == "user_identity")
@@ -121,7 +125,7 @@ void trim_history(history& h, std::size_t max_turns, std::size_t max_bytes) {
 }
 
 std::string request_body(const options& o, const history& h, std::string_view user_text,
-                         bool stream) {
+                         bool stream, const std::vector<image>& images) {
   json::array messages;
   if (!o.system_prompt.empty())
     messages.push_back(json::object{{"role", "system"}, {"content", o.system_prompt}});
@@ -129,7 +133,18 @@ std::string request_body(const options& o, const history& h, std::string_view us
     messages.push_back(json::object{{"role", "user"}, {"content", e.user}});
     messages.push_back(json::object{{"role", "assistant"}, {"content", e.assistant}});
   }
-  messages.push_back(json::object{{"role", "user"}, {"content", user_text}});
+  if (images.empty()) {
+    messages.push_back(json::object{{"role", "user"}, {"content", user_text}});
+  } else {
+    json::array parts;
+    parts.push_back(json::object{{"type", "text"}, {"text", user_text}});
+    for (const auto& i : images) {
+      std::string url = "data:" + i.mime_type + ";base64," + common::base64_encode(i.bytes);
+      parts.push_back(json::object{{"type", "image_url"},
+                                   {"image_url", json::object{{"url", std::move(url)}}}});
+    }
+    messages.push_back(json::object{{"role", "user"}, {"content", std::move(parts)}});
+  }
   json::object body{{"model", o.model}, {"messages", std::move(messages)}, {"stream", stream}};
   if (o.temperature) body["temperature"] = *o.temperature;
   if (o.max_tokens > 0) body["max_tokens"] = o.max_tokens;
@@ -243,6 +258,22 @@ std::string user_text_of(std::string_view request_json) {
     text += (text.empty() ? "" : "\n") + line;
   }
   return text;
+}
+
+std::vector<image_ref> image_refs_of(std::string_view request_json) {
+  std::vector<image_ref> out;
+  auto v = parse_json(request_json);
+  if (!v || !v->is_object()) return out;
+  const auto* atts = v->get_object().if_contains("attachments");
+  if (atts == nullptr || !atts->is_array()) return out;
+  for (const auto& item : atts->get_array()) {
+    if (!item.is_object()) continue;
+    const auto& a = item.get_object();
+    image_ref r{str_member(a, "media_id"), str_member(a, "name"), str_member(a, "mime_type")};
+    const bool image = str_member(a, "kind") == "image" || r.mime_type.rfind("image/", 0) == 0;
+    if (image && !r.media_id.empty()) out.push_back(std::move(r));
+  }
+  return out;
 }
 
 }  // namespace patchbay::agents::openai

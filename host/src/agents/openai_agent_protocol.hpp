@@ -31,6 +31,10 @@ struct options {
   std::int64_t history_turns = 20;  // exchanges kept per thread (0 = no history)
   std::int64_t history_bytes = 32'768;
   std::int64_t max_in_flight = 64;
+  // images: true — the turn's image attachments go to the model as image_url content parts
+  // (data: URLs), each read through the host's media service and at most max_image_bytes.
+  bool images = false;
+  std::int64_t max_image_bytes = 20 << 20;
   http_deadlines deadlines;
 };
 
@@ -51,9 +55,22 @@ std::string serialize_history(const history& h);
 // `max_bytes` (an exchange larger than `max_bytes` on its own is dropped too).
 void trim_history(history& h, std::size_t max_turns, std::size_t max_bytes);
 
-// The JSON body: model, messages (system, history, user), stream, temperature, max_tokens.
+// An image of the user's message, sent as an image_url part (a data: URL of its bytes).
+struct image {
+  std::string mime_type;
+  std::string bytes;
+};
+
+// The JSON body: model, messages (system, history, user), stream, temperature, max_tokens. With
+// `images` the user message's content is an array: the text part, then one image_url part each.
 std::string request_body(const options& o, const history& h, std::string_view user_text,
-                         bool stream = true);
+                         bool stream = true, const std::vector<image>& images = {});
+
+// An image attachment of a turn request (kind "image", or a MIME type image/*, with a media_id).
+struct image_ref {
+  std::string media_id, name, mime_type;
+};
+std::vector<image_ref> image_refs_of(std::string_view request_json);
 
 // The user text of a turn request (its "text"), followed by one line per attachment naming the
 // file ("[attachment: image \"cat.png\", image/png, 70000 bytes]"): the model cannot reach the

@@ -21,6 +21,7 @@
 #include "commands/dispatcher.hpp"
 #include "config/config.hpp"
 #include "identity/providers.hpp"
+#include "media/media_read.hpp"
 #include "media/outbound_materializer.hpp"
 #include "media/turn_attachments.hpp"
 #include "metrics/registry.hpp"
@@ -222,6 +223,21 @@ struct turn_service::impl final : turns::agent_starter,
     };
     // Runs the resolver on the router's strand: agents call it from start().
     if (!identities->empty()) env.user_token = identity::make_user_token_fn(resolver());
+    // The media service is set later (set_media, on the strand): looked up on the strand.
+    env.read_media = [this, live, st](const std::string& id, std::uint64_t max_bytes,
+                                      std::function<void(agents::media_read_result)> done) {
+      st.post([this, live, id, max_bytes, done = std::move(done)]() mutable {
+        auto a = live.lock();
+        if (!a || !*a || !media)
+          return done({.ok = false, .mime_type = {}, .bytes = {}, .error = "no media service"});
+        media::read_bytes(*media, id, max_bytes, [done = std::move(done)](media::read_result r) {
+          done({.ok = r.ok,
+                .mime_type = std::move(r.mime_type),
+                .bytes = std::move(r.bytes),
+                .error = std::move(r.error)});
+        });
+      });
+    };
     return env;
   }
 

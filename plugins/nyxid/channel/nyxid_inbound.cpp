@@ -5,7 +5,8 @@
 //     failure        → 401 {"error":"unauthorized"}, logged with the fixed reason (never the
 //                      token, the body or a key); nothing dispatched
 //     authentic, not JSON / fields missing → 400
-//     empty text or unsupported content    → 202 {"status":"ignored"}
+//     a card_action (a button click)       → 202 {"status":"ignored"}
+//     empty text or unsupported content    → a message with empty text (the host answers it)
 //     message        → emit_inbound; 202 {"status":"accepted"} once the host answered ACCEPTED or
 //                      DUPLICATE, 503 when it REFUSED (nothing is acknowledged that is not durable)
 // The host answers 504 itself after 10 s; key fetches are bounded well below that.

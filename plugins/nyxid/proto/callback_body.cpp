@@ -188,11 +188,16 @@ callback_inbound parse_callback_body(std::string_view body, const callback_body_
       in.reason = "text too large";
     else
       in.result = callback_inbound::status::message;
-  } else if (in.content_type != "text") {
-    in.reason = in.content_type.empty() ? "no content type" : "unsupported content type";
+  } else if (in.content_type == "card_action") {
+    in.reason = "card action";
     in.text.clear();  // card_action text is a JSON payload, not user text
-  } else if (blank(in.text)) {
-    in.reason = "empty text";
+  } else if (in.content_type != "text" || blank(in.text)) {
+    // Nothing readable: a message with empty text, answered by the host (never dropped).
+    in.reason = in.content_type.empty()     ? "no content type"
+                : in.content_type != "text" ? "unsupported content type"
+                                            : "empty text";
+    in.text.clear();
+    in.result = callback_inbound::status::message;
   } else if (in.text.size() > options.max_text_bytes) {
     in.reason = "text too large";
   } else {

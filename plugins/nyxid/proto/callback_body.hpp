@@ -12,8 +12,11 @@
 //                   anything DM-only (e.g. /init).
 //   content         type "text" with non-blank text is a message; so is any content with
 //                   attachments (content.attachments[], §1.4: image, file, audio, video,
-//                   sticker…), its text possibly empty; anything else (card_action, location,
-//                   blank text without attachments) is `ignored` with a reason (→ 202 ignored).
+//                   sticker…), its text possibly empty; so is anything else but a card_action
+//                   (blank or no text, a location, a media type without attachments, no content):
+//                   a message with empty text, which the host answers "I can't read this kind of
+//                   message yet." (every message gets an outcome; `reason` says why for the log).
+//                   A card_action (a button click, not a message) is `ignored` (→ 202 ignored).
 //   malformed       not a JSON object, or message_id / platform / conversation.platform_id /
 //                   sender.platform_id missing (→ 400).
 // The reply token is a secret: it is carried, never formatted into a reason. Pure; thread-safe.

@@ -194,10 +194,11 @@ std::vector<inbound_attachment> read_attachments(const json::object& msg, std::s
         break;
       }
       default:
-        // An item kind without a file we know of: still reported, so the host can answer it.
-        a.kind = "unsupported";
-        a.name = "iLink item type " + std::to_string(type);
-        break;
+        // An item kind without a file we know of is no attachment (nothing to download; it stays
+        // in the raw JSON): a message of nothing else has empty text and no attachment, which the
+        // host answers "I can't read this kind of message yet." instead of handing the agent a
+        // file it can never fetch.
+        continue;
     }
     out.push_back(std::move(a));
   }

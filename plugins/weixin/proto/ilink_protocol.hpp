@@ -100,8 +100,7 @@ struct api_status {
 
 // One inbound item as the host sees it (pb_attachment; made by ilink_media.hpp read_attachments).
 struct inbound_attachment {
-  std::string kind;  // "image", "file", "video"; voice is "file" (SILK, not transcoded);
-                     // "unsupported" for an item kind without a file (id empty)
+  std::string kind;  // "image", "file", "video"; voice is "file" (SILK, not transcoded)
   std::string id;    // ilink_media.hpp encode_media_id, or empty: nothing to download
   std::string name, mime_type;
   uint64_t size = 0;  // plaintext bytes when the item says (file_item.len), else 0

@@ -162,4 +162,42 @@ TEST(OpenAiProtocol, AttachmentsBecomeLinesNamingTheFiles) {
             "[attachment: audio]");
 }
 
+TEST(OpenAiProtocol, ImagesOptionAndImageParts) {
+  std::string err;
+  auto o = oa::parse_options(R"({"base_url":"http://127.0.0.1:9/v1","model":"m"})", err);
+  EXPECT_FALSE(o.images);  // off by default
+  EXPECT_EQ(o.max_image_bytes, 20 << 20);
+  o = oa::parse_options(
+      R"({"base_url":"http://127.0.0.1:9/v1","model":"m","images":true,"max_image_bytes":5})", err);
+  EXPECT_EQ(err, "");
+  EXPECT_TRUE(o.images);
+  EXPECT_EQ(o.max_image_bytes, 5);
+  oa::parse_options(R"({"base_url":"http://127.0.0.1:9/v1","model":"m","images":"yes"})", err);
+  EXPECT_NE(err.find("option 'images' must be true or false"), std::string::npos) << err;
+
+  // Images: kind image or an image/* MIME type, with a media id; nothing else.
+  auto refs = oa::image_refs_of(
+      R"({"text":"x","attachments":[{"kind":"image","name":"a.png","mime_type":"image/png",)"
+      R"("media_id":"m1"},{"kind":"file","name":"b.pdf","mime_type":"application/pdf",)"
+      R"("media_id":"m2"},{"kind":"file","name":"c.jpg","mime_type":"image/jpeg","media_id":"m3"},)"
+      R"({"kind":"image","name":"no-id.png"}]})");
+  ASSERT_EQ(refs.size(), 2u);
+  EXPECT_EQ(refs[0].media_id, "m1");
+  EXPECT_EQ(refs[1].media_id, "m3");
+  EXPECT_TRUE(oa::image_refs_of(R"({"text":"x"})").empty());
+
+  // The user content becomes [text, image_url...]; without images it stays a string.
+  auto body = boost::json::parse(oa::request_body(o, {{"q", "a"}}, "look", true,
+                                                  {{"image/png", std::string("\x89PNG\0", 5)}}));
+  const auto& msgs = body.at("messages").as_array();
+  EXPECT_TRUE(msgs[0].at("content").is_string());  // history stays text
+  const auto& parts = msgs.back().at("content").as_array();
+  ASSERT_EQ(parts.size(), 2u);
+  EXPECT_EQ(parts[0], (boost::json::object{{"type", "text"}, {"text", "look"}}));
+  EXPECT_EQ(parts[1].at("type"), "image_url");
+  EXPECT_EQ(parts[1].at("image_url").at("url"), "data:image/png;base64,iVBORwA=");
+  body = boost::json::parse(oa::request_body(o, {}, "look"));
+  EXPECT_EQ(body.at("messages").as_array().back().at("content"), "look");
+}
+
 }  // namespace

@@ -149,12 +149,21 @@ TEST(NyxidDriver, RefusedByTheHostAnswers503) {
   EXPECT_EQ(num(pending.get(), "callback_status"), 503);
 }
 
-TEST(NyxidDriver, EmptyOrUnsupportedContentIsIgnored) {
+// Blank text reaches the host as a message with empty text (the host answers it); a card_action
+// (a button click) is ignored.
+TEST(NyxidDriver, BlankTextIsAMessageWithoutTextAndCardActionsAreIgnored) {
   rig r;
   auto a = r.inject({{"platform", "lark"}, {"chat_type", "dm"}, {"text", "   "}});
   EXPECT_EQ(num(a, "callback_status"), 202);
-  EXPECT_NE(str(a, "callback_body").find("ignored"), std::string::npos);
-  EXPECT_EQ(r.in.host.inbound_count(), 0u);
+  EXPECT_NE(str(a, "callback_body").find("accepted"), std::string::npos);
+  ASSERT_EQ(r.in.host.inbound_count(), 1u);
+  EXPECT_EQ(r.in.host.inbound_at(0).text, "");
+  auto c = r.inject({{"platform", "lark"},
+                     {"chat_type", "dm"},
+                     {"card", json::object{{"tag", "button"}, {"value", json::object{}}}}});
+  EXPECT_EQ(num(c, "callback_status"), 202);
+  EXPECT_NE(str(c, "callback_body").find("ignored"), std::string::npos);
+  EXPECT_EQ(r.in.host.inbound_count(), 1u);
 }
 
 TEST(NyxidDriver, ASpentTokenIsNeverUsedAgain) {

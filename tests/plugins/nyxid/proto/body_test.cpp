@@ -1,5 +1,5 @@
 // Callback bodies → normalized inbound: chat identity, DM vs group (raw data over the route's
-// type), ignored and malformed content.
+// type), unreadable, ignored and malformed content.
 #include <gtest/gtest.h>
 
 #include <boost/json/serialize.hpp>
@@ -138,24 +138,39 @@ TEST(callback_body, attachments_make_a_message) {
   EXPECT_EQ(in.attachments[0].kind, "file");
 }
 
-TEST(callback_body, empty_and_unsupported_content_is_ignored) {
+TEST(callback_body, unreadable_content_is_a_message_without_text_and_card_actions_are_ignored) {
+  // Every message gets an outcome: nothing readable → a message with empty text (the host answers
+  // it); only a card_action (a button click) is ignored.
   auto b = base();
   b["content"] = {{"type", "image"}, {"attachments", json::array{{{"content_type", "image"}}}}};
   auto in = parse(b);
-  EXPECT_EQ(in.result, status::ignored);
+  EXPECT_EQ(in.result, status::message);
+  EXPECT_TRUE(in.text.empty());
+  EXPECT_TRUE(in.attachments.empty());
   EXPECT_EQ(in.reason, "unsupported content type");
   b["content"] = {{"type", "text"}, {"text", "  \n\t "}};
-  EXPECT_EQ(parse(b).result, status::ignored);
+  in = parse(b);
+  EXPECT_EQ(in.result, status::message);
+  EXPECT_TRUE(in.text.empty());
   b["content"] = {{"type", "text"}};
+  EXPECT_EQ(parse(b).result, status::message);
   EXPECT_EQ(parse(b).reason, "empty text");
+  b["content"] = {{"type", "location"}, {"text", "somewhere"}};
+  in = parse(b);
+  EXPECT_EQ(in.result, status::message);
+  EXPECT_TRUE(in.text.empty());
   b["content"] = {{"type", "card_action"}, {"text", R"({"tag":"button","value":{}})"}};
   in = parse(b);
   EXPECT_EQ(in.result, status::ignored);
+  EXPECT_EQ(in.reason, "card action");
   EXPECT_TRUE(in.text.empty());
-  b.erase("content");
-  EXPECT_EQ(parse(b).result, status::ignored);
   // Ignored messages still carry their ids (the plugin answers 202 ignored, logs the id).
-  EXPECT_EQ(parse(b).message_id, "m-1");
+  EXPECT_EQ(in.message_id, "m-1");
+  b.erase("content");
+  in = parse(b);
+  EXPECT_EQ(in.result, status::message);
+  EXPECT_EQ(in.reason, "no content type");
+  EXPECT_TRUE(in.text.empty());
   b = base();
   nyx::callback_body_options small;
   small.max_text_bytes = 3;
