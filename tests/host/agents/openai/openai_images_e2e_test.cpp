@@ -12,6 +12,7 @@
 
 #include <string>
 
+#include "../../../abi/plugins/media_bytes.hpp"
 #include "fake_openai_process.hpp"
 #include "fake_process.hpp"
 #include "host_fixture.hpp"
@@ -23,14 +24,7 @@ using agent_test::fake_openai;
 using namespace std::chrono_literals;
 namespace json = boost::json;
 
-// The media plugin's bytes for an attachment id (same pattern as tests/abi/plugins/media_plugin).
-std::string media_bytes(const std::string& id, std::size_t n) {
-  std::string out(n, '\0');
-  unsigned h = 0;
-  for (char c : id) h = h * 31 + static_cast<unsigned char>(c);
-  for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<char>((i * 7 + h) % 256);
-  return out;
-}
+using zoo::media_bytes;
 
 std::string host_yaml(const fake_openai& fake, const std::string& images) {
   return "  gpt:\n    type: openai\n    base_url: \"" + fake.base_url +
