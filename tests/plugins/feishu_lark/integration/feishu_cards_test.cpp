@@ -183,4 +183,31 @@ TEST(FeishuCards, TheStreamingTimeoutCompletesTheAnswerAsText) {
   EXPECT_TRUE(told);
 }
 
+// An error after the answer started renders into the card: the card ends closed, showing what was
+// streamed followed by the notice; no text message besides it.
+TEST(FeishuCards, AnErrorEndsTheCardWithTheNoticeInsideItAndClosesIt) {
+  fake_feishu fake;
+  host_fixture h(channel_yaml("fs", PB_FEISHU_PLUGIN, fake, fake.apps[0], "websocket"),
+                 "  echo: { type: echo, chunks: 4, delay_ms: 100, fail_prefix: \"FAIL\" }\n");
+  ASSERT_TRUE(connected(h, "fs")) << h.logs() << fake.logs();
+  auto in = fake.inject_text("FAIL " + answer_text(20));
+  const std::string mid = str(in, "message_id");
+  const std::string notice = "The echo agent was told to fail";
+  seen_answer a;
+  ASSERT_TRUE(wait_for(
+      [&] {
+        a = answer_to(fake, mid);
+        return !a.card.empty() && !a.card.at("streaming").as_bool() &&
+               str(a.card, "text").find(notice) != std::string::npos;
+      },
+      30))
+      << describe(fake, mid) << h.logs();
+  const std::string shown = str(a.card, "text");
+  EXPECT_EQ(shown.rfind("FAIL word0", 0), 0u) << shown;  // what streamed, then the notice
+  EXPECT_NE(shown.find("\xE2\x9A\xA0"), std::string::npos) << shown;
+  EXPECT_TRUE(a.texts.empty()) << describe(fake, mid);
+  std::this_thread::sleep_for(300ms);  // nothing more arrives
+  EXPECT_EQ(fake.bot_messages(mid).size(), 1u) << describe(fake, mid);
+}
+
 }  // namespace
