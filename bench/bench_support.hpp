@@ -6,11 +6,13 @@
 #include <signal.h>
 #include <unistd.h>
 
+#include <openssl/x509.h>
 #include <boost/json.hpp>
 
 #include <atomic>
 #include <chrono>
 #include <cstdio>
+#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <map>
@@ -104,12 +106,14 @@ inline void add_tcp_client_ports(unsigned server_port, std::set<unsigned>& out) 
   }
 }
 
+// Polls `pred` every `interval` until it holds or `limit` passes.
 template <class Pred>
-bool wait_for(Pred pred, std::chrono::seconds limit) {
+bool wait_for(Pred pred, std::chrono::seconds limit,
+              std::chrono::milliseconds interval = std::chrono::milliseconds(20)) {
   const auto end = clk::now() + limit;
   while (clk::now() < end) {
     if (pred()) return true;
-    std::this_thread::sleep_for(20ms);
+    std::this_thread::sleep_for(interval);
   }
   return pred();
 }
@@ -154,13 +158,32 @@ struct fake_child {
 
 // `patchbay run` on `dir`/patchbay.yaml = the host block (sqlite state in `dir`, JSON logs at
 // `log_level`: at most info, the level of the "listening on" line waited for) +
-// `agents_and_channels`.
+// `agents_and_channels`; `env` is added to the host's environment only.
+// The production trust path for a fake's throw-away CA: a PEM bundle in `dir` holding the system
+// store's bundle (OpenSSL's default certificate file) followed by `ca_file`, for the host's
+// SSL_CERT_FILE. OpenSSL's default verify paths (what the kit uses when no ca_file is configured)
+// read that variable, so the plugin trusts the fake exactly as it trusts a real platform. Empty
+// when a file cannot be read.
+inline std::string system_bundle_with(const std::string& ca_file, const fs::path& dir) {
+  const char* env = std::getenv(X509_get_default_cert_file_env());
+  const std::string system = env != nullptr ? env : X509_get_default_cert_file();
+  std::ifstream a(system, std::ios::binary), b(ca_file, std::ios::binary);
+  if (!a || !b) {
+    std::fprintf(stderr, "cannot read %s or %s\n", system.c_str(), ca_file.c_str());
+    return {};
+  }
+  const fs::path out = dir / "trust-bundle.pem";
+  std::ofstream o(out, std::ios::binary);
+  o << a.rdbuf() << '\n' << b.rdbuf();
+  return o ? out.string() : std::string();
+}
+
 struct host_child {
   std::unique_ptr<pbtest::child_process> proc;
   std::string base;
   fs::path dir;
   host_child(const fs::path& d, const std::string& agents_and_channels,
-             const std::string& log_level = "info")
+             const std::string& log_level = "info", std::map<std::string, std::string> env = {})
       : dir(d) {
     std::ofstream cfg(dir / "patchbay.yaml");
     cfg << "host:\n  listen: \"127.0.0.1:0\"\n  state: { engine: sqlite, path: state.db }\n"
@@ -170,8 +193,7 @@ struct host_child {
     cfg.close();
     proc = std::make_unique<pbtest::child_process>(
         std::vector<std::string>{PB_PATCHBAY_BIN, "run", "-c", (dir / "patchbay.yaml").string()},
-        std::map<std::string, std::string>{}, (dir / "host.out").string(),
-        (dir / "host.err").string());
+        std::move(env), (dir / "host.out").string(), (dir / "host.err").string());
     std::regex re(R"(listening on http://(127\.0\.0\.1:\d+))");
     wait_for(
         [&] {

@@ -68,6 +68,7 @@ class counting_output final : public turn_output {
   }
   void content(std::string_view, bool) override { ++t_.contents; }
   void error(std::string_view) override { ++t_.errors; }
+  void attachment(const patchbay::turns::attachment_spec&) override {}
   void complete() override { ++t_.completes; }
 
  private:

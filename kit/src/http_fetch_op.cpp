@@ -13,7 +13,9 @@
 // complete keep-alive response with nothing left unread. A pooled connection that fails before
 // any byte of the answer arrived (the peer closed it meanwhile) is closed, and the request is sent
 // once more on a fresh connection when that is safe (an idempotent method or retry_safe), within
-// the same total deadline; otherwise its error is reported.
+// the same total deadline; otherwise its error is reported. Each pooled connection holds a slot of
+// its origin's limit (the request holds it while it opens one); past the limit the request waits
+// in the pool's queue (get_connection) under the connect deadline, woken on its strand.
 #include "http_fetch_op.hpp"
 
 #include "diagnostics_detail.hpp"
@@ -82,7 +84,8 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
         done_(std::move(done)),
         resolver_(ex),
         phase_timer_(ex),
-        total_timer_(ex) {}
+        total_timer_(ex),
+        wait_timer_(ex) {}
 
   ~fetch_op() {
     // Destroyed unfinished: the runtime (or http_fetch_blocking's io_context) was torn down with
@@ -144,6 +147,9 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
   }
 
   net::awaitable<std::string> perform();
+  // From the pool: an idle connection (conn_), a slot to open one (slot_), waiting for either when
+  // the origin's limit is reached. Empty on success, else the error to report.
+  net::awaitable<std::string> get_connection(http_pool& pool);
   std::string build_request();
   net::awaitable<std::string> open();
   // `stale`: set when it failed before any byte of the answer arrived (and not by a deadline).
@@ -164,8 +170,10 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
     ++phase_gen_;
     phase_timer_.cancel();
     total_timer_.cancel();
+    wait_timer_.cancel();
     resolver_.cancel();
     close_socket();
+    release_pool_place();
     auto done = std::move(done_);
     done_ = nullptr;
     call_done(done, std::move(error), std::move(response_));
@@ -180,10 +188,28 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
     if (conn_) conn_->close();
   }
 
+  // After close_socket(): gives back the origin's slot this request held (its connection's, or
+  // the one to open a connection with), or its place in the queue (what it was granted meanwhile
+  // goes back to the pool).
+  void release_pool_place() noexcept {
+    if (waiter_) {
+      if (auto pool = pool_.lock()) {
+        std::unique_ptr<client_conn> granted;
+        pool_slot granted_slot;
+        if (pool->settle(waiter_, granted, granted_slot) && granted)
+          pool->give_back(std::move(granted));
+      }
+      waiter_.reset();
+    }
+    slot_.reset();
+    if (conn_) conn_->slot.reset();
+  }
+
   void on_timeout(const char* what) {
     if (finished_ || !timeout_reason_.empty()) return;
     timeout_reason_ = what;
     resolver_.cancel();
+    wait_timer_.cancel();
     close_socket();
   }
 
@@ -228,11 +254,14 @@ class fetch_op : public std::enable_shared_from_this<fetch_op> {
   std::shared_ptr<client_tls> tls_ctx_;
   std::string key_;  // the origin key (http_pool.hpp)
   std::unique_ptr<client_conn> conn_;
+  pool_slot slot_;  // the origin's slot held before conn_ exists (or between two connections)
+  std::shared_ptr<pool_waiter> waiter_;  // queued for a connection (get_connection)
   http::request<http::string_body> request_;
 
   tcp::resolver resolver_;
   net::steady_timer phase_timer_;
   net::steady_timer total_timer_;
+  net::steady_timer wait_timer_;  // a queued request sleeps on it; the pool's wake cancels it
   std::uint64_t phase_gen_ = 0;
   std::string timeout_reason_;
   bool finished_ = false;
@@ -258,7 +287,9 @@ net::awaitable<std::string> fetch_op::perform() {
   if (tls_ctx_) key_ += '#' + std::to_string(tls_ctx_->id());
 
   auto pool = pooling_ ? pool_.lock() : nullptr;
-  if (pool) conn_ = pool->take(key_);
+  if (pool) {
+    if (auto err = co_await get_connection(*pool); !err.empty()) co_return err;
+  }
   if (conn_) {
     bool stale = false;
     std::string err = co_await exchange(stale);
@@ -266,6 +297,7 @@ net::awaitable<std::string> fetch_op::perform() {
     // The peer closed the idle connection meanwhile (or reset it) and saw nothing of this request
     // that it answered: resend once on a fresh connection, if that is safe.
     pool->count_stale();
+    slot_ = std::move(conn_->slot);  // the fresh connection takes the dead one's place
     conn_.reset();
     if (!idempotent(req_.method) && !req_.retry_safe) co_return err;
     pool->count_retried();
@@ -273,6 +305,36 @@ net::awaitable<std::string> fetch_op::perform() {
   if (auto err = co_await open(); !err.empty()) co_return err;
   bool unused = false;
   co_return co_await exchange(unused);
+}
+
+net::awaitable<std::string> fetch_op::get_connection(http_pool& pool) {
+  auto got = pool.acquire(key_, [w = weak_from_this(), ex = ex_] {
+    net::post(ex, [w] {
+      if (auto self = w.lock()) self->wait_timer_.cancel();
+    });
+  });
+  if (got.full) co_return "connection pool queue full";
+  conn_ = std::move(got.conn);
+  slot_ = std::move(got.slot);
+  if (!got.waiter) co_return std::string{};
+  // The origin's limit is reached: wait (within the connect deadline) for a connection given back
+  // or a slot freed. Only the pool's wake, a deadline or a cancellation ends the wait.
+  waiter_ = std::move(got.waiter);
+  arm_phase(req_.connect_timeout, "connect timeout");
+  if (timeout_reason_.empty()) {
+    wait_timer_.expires_at(net::steady_timer::time_point::max());
+    co_await wait_timer_.async_wait(use_tuple);
+  }
+  const bool granted = pool.settle(waiter_, conn_, slot_);
+  waiter_.reset();
+  disarm_phase();
+  if (!timeout_reason_.empty()) {
+    if (conn_) pool.give_back(std::move(conn_));  // granted in the same instant: pass it on
+    slot_.reset();
+    co_return timeout_reason_;
+  }
+  if (!granted) co_return "internal error: woken without a connection";
+  co_return std::string{};
 }
 
 net::awaitable<std::string> fetch_op::open() {
@@ -292,6 +354,7 @@ net::awaitable<std::string> fetch_op::open() {
   }
   conn_ = std::make_unique<client_conn>(ex_);
   conn_->key = key_;
+  conn_->slot = std::move(slot_);
   {
     auto [ec, ep] = co_await net::async_connect(conn_->sock, endpoints, use_tuple);
     (void)ep;

@@ -152,6 +152,9 @@ outcome fake_feishu::inject(const json::object& body) {
   inject_fields first;
   for (std::size_t i = 0; i < count; ++i) {
     inject_fields g = f;
+    // A batch's messages differ in text too (" #2", " #3", ...): the same text at the same time
+    // from the same sender is one message re-pushed under new ids (the host's fallback dedup).
+    if (i > 0 && !g.text.empty()) g.text += " #" + std::to_string(i + 1);
     complete_inject(g, ids_);
     if (!staged_key.empty()) media_.find(staged_key)->message_ids.push_back(g.message_id);
     f.chat_id = g.chat_id;  // a batch stays in one chat, from one sender

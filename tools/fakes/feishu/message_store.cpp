@@ -2,6 +2,8 @@
 
 #include <boost/json/parse.hpp>
 
+#include <chrono>
+
 namespace patchbay::fakes::feishu {
 
 namespace json = boost::json;
@@ -56,6 +58,9 @@ stored_message& message_store::add(stored_message m) {
     uuids_[key] = {m.message_id, m.create_ms};
     uuid_order_.emplace_back(m.create_ms, key);
   }
+  m.stored_wall_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                         std::chrono::system_clock::now().time_since_epoch())
+                         .count();
   const std::string id = m.message_id;
   order_.push_back(id);
   return messages_[id] = std::move(m);
@@ -103,6 +108,7 @@ json::array message_store::to_json(std::string_view chat_filter) const {
                                {"edits", m.edits},
                                {"patches", m.patches},
                                {"create_time_ms", m.create_ms},
+                               {"stored_wall_us", m.stored_wall_us},
                                {"history", std::move(hist)}});
   }
   return out;

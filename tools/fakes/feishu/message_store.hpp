@@ -34,6 +34,9 @@ struct stored_message {
   bool from_bot = true;  // false: an injected inbound message (reply target only)
   std::int64_t create_ms = 0;
   std::int64_t update_ms = 0;
+  // The machine's real wall clock when it was stored, in microseconds (not the fake's clock):
+  // benchmarks subtract their own wall clock before injecting.
+  std::int64_t stored_wall_us = 0;
   int edits = 0;                     // PUT edits
   int patches = 0;                   // PATCH card updates
   std::vector<std::string> history;  // text after each edit/patch

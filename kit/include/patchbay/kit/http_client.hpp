@@ -6,12 +6,13 @@
 //
 // Connections are reused: each io_runtime keeps a pool of idle keep-alive connections per origin
 // (scheme, host, port, trust configuration), bounded per origin and in total, closed after an idle
-// timeout and when the runtime stops (http_pool_options). A request that found its pooled
-// connection closed by the server before any byte of the answer arrived is sent once more on a
-// fresh connection when that is safe: an idempotent method (GET, HEAD, PUT, DELETE, OPTIONS,
-// TRACE) or `retry_safe`; otherwise it fails with the error seen. Every deadline covers both
-// attempts as it covers one. TLS contexts are shared per trust configuration (a ca_file is read
-// once, and again when it changes) and TLS sessions are resumed on fresh connections.
+// timeout and when the runtime stops; at most max_connections_per_origin connections per origin,
+// further requests wait for one within their deadlines (http_pool_options). A request that found
+// its pooled connection closed by the server before any byte of the answer arrived is sent once
+// more on a fresh connection when that is safe: an idempotent method (GET, HEAD, PUT, DELETE,
+// OPTIONS, TRACE) or `retry_safe`; otherwise it fails with the error seen. Every deadline covers
+// both attempts as it covers one. TLS contexts are shared per trust configuration (a ca_file is
+// read once, and again when it changes) and TLS sessions are resumed on fresh connections.
 #pragma once
 
 #include <chrono>
@@ -106,7 +107,8 @@ struct http_client_response {
 
 // `error` is empty on success (any HTTP status counts as success). Otherwise a short classified
 // text: "connect timeout", "connection refused", "tls: ...", "first byte timeout",
-// "idle timeout", "total timeout", "body too large", "aborted", "cancelled", "bad url: ...".
+// "idle timeout", "total timeout", "body too large", "aborted", "cancelled", "bad url: ...",
+// "connection pool queue full" (http_pool_options).
 using http_client_callback = std::function<void(std::string error, http_client_response)>;
 
 // Starts a request on the runtime; `done` is called exactly once, on a runtime thread — except
@@ -123,13 +125,24 @@ void http_fetch_blocking(http_client_request request, std::string& error,
 
 // The bounds of a runtime's connection pool.
 struct http_pool_options {
-  std::size_t max_idle_per_origin = 8;  // past it, the origin's oldest idle connection closes
-  std::size_t max_idle_total = 64;      // past it, the oldest idle connection overall closes
+  // Connections per origin (in use, idle or being opened; 0: no limit), like Node's maxSockets. A
+  // request that finds none idle and the limit reached waits for one (an answered request's
+  // connection, or room to open a fresh one when a connection closes), oldest first. The wait
+  // counts against the request's connect timeout (error "connect timeout") and total timeout, and
+  // ends on cancellation like any phase. Requests with their own connection (reuse_connection =
+  // false, on_body_chunk) are not counted.
+  std::size_t max_connections_per_origin = 64;
+  // Requests waiting per origin; past it a request fails at once with error "connection pool
+  // queue full".
+  std::size_t max_waiting_per_origin = 4096;
+  std::size_t max_idle_per_origin = 64;  // past it, the origin's oldest idle connection closes
+  std::size_t max_idle_total = 256;      // past it, the oldest idle connection overall closes
   std::chrono::milliseconds idle_timeout{30'000};  // an idle connection closes after this
   std::size_t max_requests_per_connection = 1000;  // then the connection is closed, not pooled
 };
 
-// What a runtime's pool did since it was created (counters) and holds now (idle).
+// What a runtime's pool did since it was created (counters) and holds now (idle, connections,
+// waiting).
 struct http_pool_stats {
   std::uint64_t opened = 0;       // fresh connections established (TCP connected)
   std::uint64_t reused = 0;       // requests sent on a pooled connection
@@ -138,6 +151,10 @@ struct http_pool_stats {
   std::uint64_t expired = 0;      // idle connections closed by the idle timeout
   std::uint64_t tls_resumed = 0;  // fresh TLS connections that resumed a session
   std::size_t idle = 0;           // idle connections in the pool now
+  std::uint64_t waited = 0;       // requests that queued for a connection (the limit reached)
+  std::uint64_t refused = 0;      // requests failed because the queue was full
+  std::size_t connections = 0;    // pooled connections now (in use, idle or being opened)
+  std::size_t waiting = 0;        // requests queued now
 };
 
 // Sets the bounds of `rt`'s pool (idle connections past the new bounds close at once). Any thread.
