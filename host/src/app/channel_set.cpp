@@ -86,6 +86,7 @@ bool channel_set::start(const config::channel_config& ch) {
   if (deps_.metrics) ev = counted_events(std::move(ev), deps_.metrics->channel(ch.id));
   auto inst = plugin::channel_instance::make(deps_.rt, out.module, ch.id, ch.config_json,
                                              deps_.store, std::move(ev));
+  inst->set_admission(deps_.admission);
   deps_.turns.add_channel(inst, ch.agent,
                           ch.typing);  // before start: a plugin may emit while starting
   deps_.directory.add(ch.id, inst);    // hooks answer 503 until it runs
