@@ -17,7 +17,7 @@ int64_t now_ms() { return plugin::system_clock_source().now_unix_ms(); }
 
 channel_set::channel_set(channel_set_deps deps, std::vector<std::string> plugin_dirs,
                          milliseconds start_timeout)
-    : deps_(deps), loader_(std::move(plugin_dirs)), start_timeout_(start_timeout) {}
+    : deps_(std::move(deps)), loader_(std::move(plugin_dirs)), start_timeout_(start_timeout) {}
 
 void channel_set::on_status(const std::string& id, const pb_status& st) {
   std::string reason(plugin::to_view(st.reason).substr(0, 1024));
