@@ -90,6 +90,8 @@ class agent {
                      std::string& error_text) = 0;
   virtual void cancel(const std::string& turn_id) = 0;
   virtual void stop() {}
+  // At its own concurrency limit (max_in_flight) now: start() would answer "busy". Any thread.
+  virtual bool at_capacity() const { return false; }
 };
 
 // Builds the backend of `cfg.type` from its options_json. On bad options returns nullptr and sets

@@ -149,6 +149,7 @@ class http_agent final : public agent {
         calls_(std::make_shared<call_registry<http_call>>(
             static_cast<std::size_t>(opt_->max_in_flight))) {}
 
+  bool at_capacity() const override { return calls_->full(); }
   bool start(const std::string& turn_id, const std::string& request_json,
              std::string& error_text) override {
     auto call = std::make_shared<http_call>(turn_id, env_);

@@ -285,6 +285,7 @@ class openai_agent final : public agent {
         calls_(std::make_shared<call_registry<openai_call>>(
             static_cast<std::size_t>(opt_->max_in_flight))) {}
 
+  bool at_capacity() const override { return calls_->full(); }
   bool start(const std::string& turn_id, const std::string& request_json,
              std::string& error_text) override {
     turn_input in = read_turn(request_json);

@@ -63,6 +63,10 @@ class core : public std::enable_shared_from_this<core> {
         stable_timer_(*env_.rt, strand_),
         eof_timer_(*env_.rt, strand_) {}
 
+  bool at_capacity() {
+    std::lock_guard lock(mu_);
+    return in_flight_.size() >= opt_.max_in_flight;
+  }
   bool start(const std::string& turn, const std::string& request, std::string& error_text) {
     std::lock_guard lock(mu_);
     if (state_ == state::stopped) {
@@ -335,6 +339,7 @@ class process_agent final : public agent {
   }
   void cancel(const std::string& turn_id) override { core_->cancel(turn_id); }
   void stop() override { core_->stop(); }
+  bool at_capacity() const override { return core_->at_capacity(); }
 
  private:
   std::shared_ptr<core> core_;

@@ -66,6 +66,10 @@ class call_registry {
     for (auto& [id, call] : calls_) call->cancel();
     calls_.clear();
   }
+  bool full() const {
+    std::lock_guard lock(mtx_);
+    return calls_.size() >= max_;
+  }
   std::size_t size() const {
     std::lock_guard lock(mtx_);
     return calls_.size();

@@ -16,6 +16,10 @@ plugin::instance_events counted_events(plugin::instance_events ev,
                : d == PB_INBOUND_DUPLICATE ? metrics::inbound_outcome::duplicate
                                            : metrics::inbound_outcome::refused);
   };
+  ev.overloaded = [next = std::move(ev.overloaded), c = counters] {
+    if (next) next();
+    c->overloaded();
+  };
   ev.op_outcome = [next = std::move(ev.op_outcome), c = std::move(counters)](
                       std::string_view what, const messages::op_result& r) {
     if (next) next(what, r);

@@ -17,7 +17,7 @@ int64_t now_ms() { return plugin::system_clock_source().now_unix_ms(); }
 
 channel_set::channel_set(channel_set_deps deps, std::vector<std::string> plugin_dirs,
                          milliseconds start_timeout)
-    : deps_(deps), loader_(std::move(plugin_dirs)), start_timeout_(start_timeout) {}
+    : deps_(std::move(deps)), loader_(std::move(plugin_dirs)), start_timeout_(start_timeout) {}
 
 void channel_set::on_status(const std::string& id, const pb_status& st) {
   std::string reason(plugin::to_view(st.reason).substr(0, 1024));
@@ -86,6 +86,7 @@ bool channel_set::start(const config::channel_config& ch) {
   if (deps_.metrics) ev = counted_events(std::move(ev), deps_.metrics->channel(ch.id));
   auto inst = plugin::channel_instance::make(deps_.rt, out.module, ch.id, ch.config_json,
                                              deps_.store, std::move(ev));
+  inst->set_admission(deps_.admission);
   deps_.turns.add_channel(inst, ch.agent,
                           ch.typing);  // before start: a plugin may emit while starting
   deps_.directory.add(ch.id, inst);    // hooks answer 503 until it runs

@@ -34,6 +34,8 @@ struct channel_set_deps {
   turns::turn_service& turns;
   plugin::instance_directory& directory;
   metrics::registry* metrics = nullptr;  // per-channel counters; null = not counted
+  // host.admission, shared by every channel's intake; null = no limit.
+  std::shared_ptr<plugin::admission_gate> admission = nullptr;
 };
 
 class channel_set {

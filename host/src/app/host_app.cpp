@@ -297,7 +297,12 @@ struct host_app::impl {
     });
 
     auto interrupted = turns.read_unfinished();  // the previous run's, before any turn of ours
-    channel_set running({rt, *store, registry, turns, channels, &counts},
+    // host.admission: inbound events past the limit are refused before they are stored.
+    const auto& adm = cfg.host.admission;
+    auto admission = std::make_shared<plugin::admission_gate>(
+        adm.max_turns_in_flight + adm.max_pending_turns, adm.retry_after,
+        [&turns] { return turns.turns_past_intake(); });
+    channel_set running({rt, *store, registry, turns, channels, &counts, admission},
                         plugin_search_path(cfg.host.plugin_dirs), cfg.host.shutdown_timeout);
     for (const auto& ch : cfg.channels) {
       if (!ch.enabled) continue;

@@ -58,6 +58,17 @@ struct health_config {
   std::chrono::milliseconds report_interval{300'000};
 };
 
+// `host.admission`: the host-wide admission limits (docs/architecture.md §8 "Admission"). An
+// inbound event is refused before it is stored or acknowledged (the platform delivers it again
+// later) while the turns past intake — running, started-but-waiting, handed to the turn service —
+// reach max_turns_in_flight + max_pending_turns. At most max_turns_in_flight turns run on agents
+// at once; the admitted rest wait in the router (durable: their inbound events are stored).
+struct admission_config {
+  std::size_t max_turns_in_flight = 64;
+  std::size_t max_pending_turns = 1024;
+  std::chrono::milliseconds retry_after{1000};  // the wait the refusal suggests to the plugin
+};
+
 // `host.media`: inbound attachments served at GET /v1/media/<id> (host/src/media/).
 struct media_config {
   std::uint64_t max_bytes = std::uint64_t{30} << 20;  // one attachment; beyond it 413
@@ -93,6 +104,7 @@ struct host_config {
   health_config health;
   media_config media;
   media_outbound_config media_outbound;  // host.media.outbound
+  admission_config admission;            // host.admission
 };
 
 struct agent_config {

@@ -138,7 +138,8 @@ void read_host(context& ctx, const field& f, host_config& out);
 // host_http.cpp: `host.http` and `host.metrics`.
 void read_host_http(context& ctx, const field& f, http_limits_config& out);
 void read_host_metrics(context& ctx, const field& f, bool& require_token);
-void read_health(context& ctx, const field& f, health_config& out);  // health.cpp
+void read_health(context& ctx, const field& f, health_config& out);        // health.cpp
+void read_admission(context& ctx, const field& f, admission_config& out);  // admission.cpp
 // media.cpp: `host.media` (`state_path` gives the default cache directory).
 void read_media(context& ctx, const field* f, const std::string& state_path, media_config& out,
                 media_outbound_config& outbound);

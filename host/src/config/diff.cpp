@@ -71,6 +71,11 @@ void diff_host(const config& before, const config& now, config_diff& d) {
            a.health.report_interval != b.health.report_interval,
        "host.health");
   note(restart,
+       a.admission.max_turns_in_flight != b.admission.max_turns_in_flight ||
+           a.admission.max_pending_turns != b.admission.max_pending_turns ||
+           a.admission.retry_after != b.admission.retry_after,
+       "host.admission");
+  note(restart,
        a.media.max_bytes != b.media.max_bytes || a.media.cache_dir != b.media.cache_dir ||
            a.media.cache_max_bytes != b.media.cache_max_bytes ||
            a.media.cache_ttl != b.media.cache_ttl || a.media.url_ttl != b.media.url_ttl ||

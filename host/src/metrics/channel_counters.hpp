@@ -62,6 +62,9 @@ class channel_counters {
   uint64_t access_refused_count() const { return access_refused_.value(); }
   uint64_t rate_limited_count() const { return rate_limited_.value(); }
   uint64_t late_count() const { return late_.value(); }
+  // An inbound event refused by the host's admission limit (host.admission) before it was stored.
+  void overloaded() noexcept { overloaded_.add(); }
+  uint64_t overloaded_count() const { return overloaded_.value(); }
 
   uint64_t inbound_count(inbound_outcome o) const { return inbound_[static_cast<int>(o)].value(); }
   uint64_t outbound_count(op_kind k, int class_index) const {
@@ -81,7 +84,7 @@ class channel_counters {
   counter reconnects_;
   std::atomic<bool> reconnecting_{false};
   std::array<counter, max_status - min_status + 1> hooks_;
-  counter access_refused_, rate_limited_, late_;
+  counter access_refused_, rate_limited_, late_, overloaded_;
 };
 
 }  // namespace patchbay::metrics

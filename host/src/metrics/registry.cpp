@@ -60,6 +60,14 @@ void registry::write_channels(text_writer& w, const std::vector<std::string>& id
       w.sample("patchbay_inbound_total", {{"channel", ids[i]}, {"outcome", to_string(o)}},
                blocks[i]->inbound_count(o));
 
+  w.family("patchbay_inbound_refused_total",
+           "Inbound events refused before they were stored or acknowledged, by reason (overload: "
+           "the host's admission limit, host.admission); the platform delivers them again.",
+           metric_type::counter);
+  for (std::size_t i = 0; i < ids.size(); ++i)
+    w.sample("patchbay_inbound_refused_total", {{"channel", ids[i]}, {"reason", "overload"}},
+             blocks[i]->overloaded_count());
+
   w.family("patchbay_outbound_total",
            "Results of the send, edit and typing calls made into plugins, by kind and result "
            "class (ok or the pb_error_code class).",

@@ -21,6 +21,7 @@
 #include "messages/messages.hpp"
 #include "patchbay/kit/http_types.hpp"
 #include "patchbay/kit/runtime.hpp"
+#include "plugin/admission_gate.hpp"
 #include "plugin/host_api.hpp"
 #include "plugin/loader.hpp"
 #include "state/store.hpp"
@@ -42,6 +43,9 @@ struct instance_events {
   std::function<void(const messages::inbound_message&)> inbound;
   // Every emit_inbound outcome, for counters.
   std::function<void(pb_inbound_disposition)> inbound_outcome;
+  // An inbound event refused by the host's admission limit (before the outcome above), for the
+  // overload counter.
+  std::function<void()> overloaded;
   // Every send/edit/typing result, once, before its caller sees it: `what` is "send", "edit" or
   // "typing" (also for results the host answers itself: cancelled at stop, ...). Any thread;
   // must not block.
@@ -98,6 +102,9 @@ class channel_instance final : public host_services,
   // first, 504 after PB_HTTP_DEADLINE_MS.
   using http_done = std::function<void(kit::http_response)>;
   void http(kit::http_request req, http_done done);
+  // The host's admission limit (admission_gate.hpp) every inbound event must pass before it is
+  // stored; none = no limit. Call before start().
+  void set_admission(std::shared_ptr<admission_gate> gate) { admission_ = std::move(gate); }
   // Tests: a shorter deadline than PB_HTTP_DEADLINE_MS. Call before start().
   void set_http_deadline(std::chrono::milliseconds d) { http_deadline_ = d; }
   struct http_call;  // one request awaiting the plugin's answer (instance_http.cpp)
@@ -158,7 +165,8 @@ class channel_instance final : public host_services,
   void accept_inbound(const std::shared_ptr<messages::inbound_message>& m, pb_inbound_done_fn done,
                       void* ud);
   void answer_inbound(pb_inbound_done_fn done, void* ud, pb_inbound_disposition d, int32_t code,
-                      std::string why);
+                      std::string why, int64_t retry_after_ms = 0);
+  void unreserve();  // the event's admission reservation ends (not handed to the turns)
   void write_kv(std::string_view key, std::optional<std::string_view> value, pb_kv_done_fn done,
                 void* ud);
   void answer_kv(pb_kv_done_fn done, void* ud, int32_t code, std::string err);
@@ -172,6 +180,7 @@ class channel_instance final : public host_services,
   std::string config_json_;
   state::store& store_;
   instance_events events_;
+  std::shared_ptr<admission_gate> admission_;  // set before start, then read only
   clock_source& clock_;
   pb_host host_handle_{this};
   pb_instance* inst_ = nullptr;

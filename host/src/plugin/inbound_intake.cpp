@@ -1,6 +1,7 @@
-// channel_instance::emit_inbound: validate and copy what the plugin hands over (it is borrowed),
-// make it durable (dedup by event id, then by the fallback fingerprint), then answer the plugin and
-// pass the message on.
+// channel_instance::emit_inbound: admit it under the host's admission limit (else refuse it
+// before anything is stored: the platform delivers it again), validate and copy what the plugin
+// hands over (it is borrowed), make it durable (dedup by event id, then by the fallback
+// fingerprint), then answer the plugin and pass the message on.
 #include <spdlog/spdlog.h>
 
 #include "patchbay/common/log_subject.hpp"
@@ -78,28 +79,41 @@ void channel_instance::refuse_inbound(pb_inbound_done_fn done, void* ud, int32_t
   owing(true, [&] { answer_inbound(done, ud, PB_INBOUND_REFUSED, code, std::string(why)); });
 }
 
+void channel_instance::unreserve() {
+  if (admission_) admission_->release();
+}
+
 void channel_instance::answer_inbound(pb_inbound_done_fn done, void* ud, pb_inbound_disposition d,
-                                      int32_t code, std::string why) {
+                                      int32_t code, std::string why, int64_t retry_after_ms) {
   // Never inside the plugin's call, never on the store's writer thread; on the instance strand,
   // so completions arrive in order and never overlap a plugin call for this instance.
-  strand_.post([self = shared_from_this(), done, ud, d, code, why = std::move(why)] {
-    if (self->accepting_) {
-      pb_error e{sizeof(pb_error), code, 0, to_pb(why)};
-      done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
-      if (self->events_.inbound_outcome) self->events_.inbound_outcome(d);
-    }
-    self->paid();
-  });
+  strand_.post(
+      [self = shared_from_this(), done, ud, d, code, why = std::move(why), retry_after_ms] {
+        if (self->accepting_) {
+          pb_error e{sizeof(pb_error), code, retry_after_ms, to_pb(why)};
+          done(ud, d, d == PB_INBOUND_REFUSED ? &e : nullptr);
+          if (self->events_.inbound_outcome) self->events_.inbound_outcome(d);
+        }
+        self->paid();
+      });
 }
 
 void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_done_fn done,
                                       void* ud) {
   if (!accepting_)
     return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RETRYABLE, "channel is stopped");
+  // Over the host's admission limit: refused before the event is copied or stored.
+  if (admission_ && !admission_->try_reserve()) {
+    if (events_.overloaded) events_.overloaded();
+    return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_RATE_LIMITED,
+                          "the host is overloaded; deliver the event again later",
+                          admission_->retry_after().count());
+  }
 
   auto m = std::make_shared<messages::inbound_message>();
   m->channel_id = id_;
   if (std::string why = convert(raw, *m); !why.empty()) {
+    unreserve();
     spdlog::warn("{}plugin {} emitted a malformed inbound message: {}",
                  common::log_tag({.channel = id_}), module_->name, why);
     return answer_inbound(done, ud, PB_INBOUND_REFUSED, PB_ERR_INVALID_INPUT,
@@ -108,6 +122,7 @@ void channel_instance::intake_inbound(const pb_inbound_message& raw, pb_inbound_
   store_.record_inbound(
       id_, m->event_id, messages::to_json(*m),
       [self = shared_from_this(), m, done, ud](state::inbound_outcome o, const std::string& err) {
+        if (o != state::inbound_outcome::accepted) self->unreserve();
         if (o == state::inbound_outcome::failed) {
           spdlog::error("{}inbound event could not be stored: {}",
                         common::log_tag({.channel = self->id_}), err);
@@ -133,6 +148,7 @@ void channel_instance::check_fingerprint(const std::shared_ptr<messages::inbound
       id_, *fp,
       [self = shared_from_this(), m, done, ud](state::inbound_outcome o, const std::string& err) {
         if (o == state::inbound_outcome::duplicate) {
+          self->unreserve();
           spdlog::info("{}inbound event {} repeats message {} under new ids; not answered again",
                        common::log_tag({.channel = self->id_}), m->event_id, m->message_id);
           return self->answer_inbound(done, ud, PB_INBOUND_DUPLICATE, PB_OK, {});
@@ -149,10 +165,11 @@ void channel_instance::check_fingerprint(const std::shared_ptr<messages::inbound
 void channel_instance::accept_inbound(const std::shared_ptr<messages::inbound_message>& m,
                                       pb_inbound_done_fn done, void* ud) {
   answer_inbound(done, ud, PB_INBOUND_ACCEPTED, PB_OK, {});
-  if (events_.inbound)
-    strand_.post([self = shared_from_this(), m] {
-      if (self->events_.inbound) self->events_.inbound(*m);
-    });
+  // The reservation ends once the turn service counts the message (events_.inbound).
+  strand_.post([self = shared_from_this(), m] {
+    if (self->events_.inbound) self->events_.inbound(*m);
+    self->unreserve();
+  });
 }
 
 }  // namespace patchbay::plugin

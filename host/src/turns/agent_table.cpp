@@ -92,6 +92,11 @@ bool agent_table::start(const std::string& name, const std::string& turn_id,
   return true;
 }
 
+bool agent_table::at_capacity(const std::string& name) const {
+  auto it = agents_.find(name);
+  return it != agents_.end() && it->second.backend && it->second.backend->at_capacity();
+}
+
 void agent_table::cancel(const std::string& turn_id) {
   auto it = turns_.find(turn_id);
   if (it != turns_.end()) {

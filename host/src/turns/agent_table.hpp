@@ -48,6 +48,9 @@ class agent_table {
   bool start(const std::string& name, const std::string& turn_id, const std::string& request_json,
              std::string& error_text);
   void cancel(const std::string& turn_id);
+  // Whether the agent `name` is at its own concurrency limit now (false when unknown/unusable:
+  // start() then answers why).
+  bool at_capacity(const std::string& name) const;
   // Stops every backend, current and retired (shutdown): they notify nothing.
   void stop_all();
   // Forgets finished turns and stops the retired backends no running turn uses. Returns how many

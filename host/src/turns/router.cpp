@@ -19,11 +19,13 @@ router::router(scheduler& sched, agent_starter& agents, router_limits limits,
 void router::publish_load() {
   queued_.store(turns_.size() - running_count_, std::memory_order_relaxed);
   running_.store(running_count_, std::memory_order_relaxed);
+  rendering_count_.store(rendering_.size(), std::memory_order_relaxed);
 }
 
 router::~router() {
   for (auto& [id, t] : turns_)
     if (t.timer) sched_.cancel(t.timer);
+  if (agent_timer_) sched_.cancel(agent_timer_);
 }
 
 admission router::admit(turn_spec turn) {
@@ -62,7 +64,16 @@ void router::start_next(const std::string& thread_key) {
     auto it = turns_.find(q->second.front());
     if (it == turns_.end()) return;  // the head ended and is still being rendered
     turn_state& t = it->second;
-    if (t.running) return;
+    if (t.running || ending_all_) return;
+    if (!slot_free() || (agent_full_ && !starting_waiting_)) {
+      waiting_.push_back(thread_key);
+      return;
+    }
+    if (agents_.at_capacity(t.spec)) {
+      waiting_.push_front(thread_key);  // first in line once the agent has room
+      hold_for_agent();
+      return;
+    }
     t.running = true;
     ++running_count_;
     publish_load();
@@ -164,12 +175,15 @@ bool router::stop(const std::string& turn_id, std::string_view user_text) {
 }
 
 void router::fail_all(std::string_view user_text) {
+  ending_all_ = true;  // a slot freed meanwhile starts nothing: every turn ends here
+  waiting_.clear();
   std::vector<std::string> ids;
   for (const auto& [id, t] : turns_) ids.push_back(id);
   for (const auto& id : ids) {
     agents_.cancel(id);
     finish(id, turn_end::failed, user_text);
   }
+  ending_all_ = false;
 }
 
 // turn_id by value on purpose (NOLINT): callers pass references into the turn erased below.
@@ -179,7 +193,8 @@ void router::finish(std::string turn_id,  // NOLINT(performance-unnecessary-valu
   if (it == turns_.end()) return;
   turn_spec spec = std::move(it->second.spec);
   if (it->second.timer) sched_.cancel(it->second.timer);
-  if (it->second.running) --running_count_;
+  const bool freed = it->second.running;
+  if (freed) --running_count_;
   turns_.erase(it);
   publish_load();
   if (observer_) observer_->ended(spec, how);
@@ -196,21 +211,48 @@ void router::finish(std::string turn_id,  // NOLINT(performance-unnecessary-valu
     ++stats_.errored;
     spec.output->error(error_text);
   }
+  if (freed) {
+    agent_full_ = false;  // its agent may have room again
+    start_waiting();
+  }
   if (!spec.output->rendered()) {
     // Keep the thread's turn order on the platform: the next turn waits for this delivery.
     turn_output* out = spec.output.get();
     rendering_[turn_id] = std::move(spec.output);
+    publish_load();
     out->when_rendered([this, key = spec.thread_key, turn_id] {
       // The output owns this callback: copy what we need, release the output last.
       // Deliberate copies: `key` and `turn_id` die with this callback, i.e. with `keep`.
       std::string k = key,  // NOLINT(performance-unnecessary-copy-initialization): see above
           id = turn_id;
       auto keep = rendering_.extract(id);
+      publish_load();
       advance(k, id);
     });
     return;
   }
   advance(spec.thread_key, turn_id);
+}
+
+void router::hold_for_agent() {
+  agent_full_ = true;
+  if (agent_timer_) return;
+  agent_timer_ = sched_.schedule(limits_.agent_retry, [this] {
+    agent_timer_ = 0;
+    agent_full_ = false;
+    start_waiting();
+  });
+}
+
+void router::start_waiting() {
+  if (starting_waiting_) return;  // the loop below on the stack goes on with the next one
+  starting_waiting_ = true;
+  while (slot_free() && !agent_full_ && !waiting_.empty()) {
+    std::string key = std::move(waiting_.front());
+    waiting_.pop_front();
+    start_next(key);
+  }
+  starting_waiting_ = false;
 }
 
 void router::advance(const std::string& thread_key, const std::string& turn_id) {

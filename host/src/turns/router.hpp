@@ -1,8 +1,10 @@
 // The turn router: owns every turn from admission to its one terminal event.
 //
 //  - Turns of one thread (thread key = channel + conversation + thread) run one after another, in
-//    admission order; different threads run concurrently. Queues are bounded: admission is refused
-//    (and the caller tells the platform to redeliver later) when a thread or the router is full.
+//    admission order; different threads run concurrently, at most max_running at once: a thread
+//    whose next turn finds every slot taken waits (FIFO) for one (the turn is admitted, not
+//    refused). Queues are bounded: admission is refused (and the caller tells the platform to
+//    redeliver later) when a thread or the router is full.
 //  - Agent payloads are parsed and validated; malformed, oversized or unknown-turn payloads are
 //    logged with the reason and counted, never crash or hang a turn.
 //  - A payload carrying delta, content or error always reaches the renderer. Every turn ends with
@@ -71,13 +73,19 @@ class agent_starter {
  public:
   virtual ~agent_starter() = default;
   virtual bool start(const turn_spec& turn, std::string& error_text) = 0;
+  // Whether the turn's agent is at its own concurrency limit now (its max_in_flight): the router
+  // then does not start the turn but keeps it waiting (agent_retry later), rather than ending it
+  // with the agent's "busy" answer.
+  virtual bool at_capacity(const turn_spec& /*turn*/) { return false; }
   virtual void cancel(const std::string& turn_id) = 0;  // the router gave up on the turn
 };
 
 struct router_limits {
   std::size_t max_queued_per_thread = 16;
   std::size_t max_turns = 4096;                     // queued + running, all threads
+  std::size_t max_running = 0;                      // turns running on agents at once; 0 = no limit
   std::chrono::milliseconds idle_timeout{120'000};  // no payload for this long → error
+  std::chrono::milliseconds agent_retry{50};  // an agent at capacity is asked again after this
   std::string timeout_text = "The agent did not answer in time. Please try again.";
   std::string busy_text = "Too many messages at once; please try again in a moment.";
 };
@@ -106,10 +114,11 @@ class turn_observer {
   virtual void ended(const turn_spec& t, turn_end how) = 0;
 };
 
-// How many turns the router holds: waiting in a thread queue, and running (started, no terminal
-// yet). Readable from any thread (e.g. a metrics scrape) while the router works.
+// How many turns the router holds: waiting in a thread queue, running (started, no terminal
+// yet), and ended but still delivering their answer (`rendering`). Readable from any thread (e.g.
+// a metrics scrape) while the router works.
 struct router_load {
-  std::size_t queued = 0, running = 0;
+  std::size_t queued = 0, running = 0, rendering = 0;
 };
 
 class router {
@@ -139,7 +148,8 @@ class router {
   const router_stats& stats() const { return stats_; }
   // Thread-safe (relaxed atomics mirrored from the router's own state).
   router_load load() const {
-    return {queued_.load(std::memory_order_relaxed), running_.load(std::memory_order_relaxed)};
+    return {queued_.load(std::memory_order_relaxed), running_.load(std::memory_order_relaxed),
+            rendering_count_.load(std::memory_order_relaxed)};
   }
 
  private:
@@ -157,6 +167,11 @@ class router {
   void finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param): see above
               turn_end how, std::string_view error_text);
   void publish_load();  // mirrors the queued/running counts into the atomics load() reads
+  bool slot_free() const {
+    return limits_.max_running == 0 || running_count_ < limits_.max_running;
+  }
+  void start_waiting();   // gives free slots to the threads waiting for one, in order
+  void hold_for_agent();  // an agent was at capacity: no start until a turn ends or agent_retry
 
   scheduler& sched_;
   agent_starter& agents_;
@@ -171,7 +186,14 @@ class router {
   std::deque<std::string> finished_order_;
   router_stats stats_;
   std::size_t running_count_ = 0;
-  std::atomic<std::size_t> queued_{0}, running_{0};
+  // Threads whose head turn waits for a running slot, in order (a key may be stale: its head
+  // started or ended meanwhile; start_next then does nothing).
+  std::deque<std::string> waiting_;
+  bool starting_waiting_ = false;  // start_waiting() is on the stack (no recursion)
+  bool agent_full_ = false;        // an agent was at capacity: waiting threads hold
+  bool ending_all_ = false;        // fail_all() is on the stack: nothing starts
+  uint64_t agent_timer_ = 0;       // the agent_retry timer (0 = none)
+  std::atomic<std::size_t> queued_{0}, running_{0}, rendering_count_{0};
 };
 
 }  // namespace patchbay::turns

@@ -39,9 +39,14 @@ void turn_service::remove_channel(const std::string& channel_id) {
 }
 
 void turn_service::on_inbound(const std::string& channel_id, const messages::inbound_message& m) {
+  impl_->handing_over.fetch_add(1, std::memory_order_relaxed);
   impl_->sched.strand().post([w = std::weak_ptr(impl_), channel_id, m] {
     auto self = w.lock();
     if (!self) return;
+    struct handed {
+      impl& s;
+      ~handed() { s.handing_over.fetch_sub(1, std::memory_order_relaxed); }
+    } done{*self};
     auto ch = self->channels.find(channel_id);
     if (ch == self->channels.end() || self->stopping) {
       spdlog::warn("{}inbound {} arrived while the channel takes no turns; not answered",
@@ -195,6 +200,11 @@ void turn_service::reconfigure(const config::config& cfg) {
 }
 
 turn_service::~turn_service() = default;
+
+std::size_t turn_service::turns_past_intake() const {
+  const auto l = impl_->router.load();
+  return impl_->handing_over.load(std::memory_order_relaxed) + l.queued + l.running + l.rendering;
+}
 
 turns::router_load turn_service::router_load() const { return impl_->router.load(); }
 

@@ -106,6 +106,10 @@ class turn_service {
   media::outbound_materializer& materializer();
   // Turns queued and running in the router, now. Any thread (a metrics scrape).
   turns::router_load router_load() const;
+  // What host.admission counts (plugin/admission_gate.hpp): channel messages handed to
+  // on_inbound and not yet decided, plus the router's queued, running and still-delivering turns
+  // (a slow platform keeps ended turns in memory until their answer is out). Any thread.
+  std::size_t turns_past_intake() const;
 
  private:
   struct impl;

@@ -50,6 +50,14 @@ struct turn_service::impl final : turns::agent_starter,
   static turns::router_limits limits_from(const config::config& cfg) {
     turns::router_limits l;
     l.idle_timeout = cfg.host.turn_timeout;
+    // host.admission: channel turns past intake never exceed `admitted`, so none of them meets a
+    // full router or thread queue (the "busy" answer) because of a burst the admission let in;
+    // what is left of max_turns is for API turns.
+    const auto& a = cfg.host.admission;
+    const std::size_t admitted = a.max_turns_in_flight + a.max_pending_turns;
+    l.max_running = a.max_turns_in_flight;
+    l.max_turns = std::max(l.max_turns, 2 * admitted);
+    l.max_queued_per_thread = std::max(l.max_queued_per_thread, admitted);
     return l;
   }
 
@@ -248,6 +256,7 @@ struct turn_service::impl final : turns::agent_starter,
     return true;
   }
   void cancel(const std::string& turn_id) override { agents.cancel(turn_id); }
+  bool at_capacity(const turns::turn_spec& t) override { return agents.at_capacity(t.agent); }
 
   // While replaced agents still finish turns: stop each once its last turn ended.
   void sweep_retired() {
@@ -559,6 +568,8 @@ struct turn_service::impl final : turns::agent_starter,
   uint64_t id_prefix = 0;
   uint64_t seq = 0;
   bool stopping = false;
+  // Channel messages handed to on_inbound whose task has not yet run on the strand (any thread).
+  std::atomic<std::size_t> handing_over{0};
 };
 
 }  // namespace patchbay::turns

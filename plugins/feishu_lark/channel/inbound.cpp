@@ -193,12 +193,15 @@ void inbound_handler::emit(const std::string& payload, const inbound_message& m,
   auto on_done = [w, answer, event_key, id = m.message_id](pb_inbound_disposition d,
                                                            const pb_error* e) {
     std::string why = e ? std::string(sdk::view(e->message)) : std::string();
+    // The host's overload is logged by the host, once per interval: not a warning per message.
+    const bool overload = e != nullptr && e->code == PB_ERR_RATE_LIMITED;
     auto self = w.lock();
     if (!self) return;
-    self->strand_.post([self, answer, event_key, id, d, why] {
+    self->strand_.post([self, answer, event_key, id, d, why, overload] {
       if (d == PB_INBOUND_REFUSED) {
-        self->log(PB_LOG_WARN, "host refused message " + id + " (" + why +
-                                   "); not acknowledged, the platform will re-push it");
+        self->log(overload ? PB_LOG_DEBUG : PB_LOG_WARN,
+                  "host refused message " + id + " (" + why +
+                      "); not acknowledged, the platform will re-push it");
         return answer(false);
       }
       const int64_t now = self->monotonic_ms_();

@@ -134,10 +134,13 @@ void nyxid_channel::emit(const pending_callback& cb) {
       if (d == PB_INBOUND_ACCEPTED || d == PB_INBOUND_DUPLICATE)
         return respond.respond(202, R"({"status":"accepted"})");
       const std::string why = e ? std::string(sdk::view(e->message)) : std::string("refused");
+      // The host's overload is logged by the host, once per interval: not a warning per message.
+      const bool overload = e != nullptr && e->code == PB_ERR_RATE_LIMITED;
       respond.respond(503, R"({"error":"not stored"})");
       if (auto self = w.lock())
-        self->strand_.post([self, id, why] {
-          self->log(PB_LOG_WARN, "host refused message " + id + " (" + why + "): 503");
+        self->strand_.post([self, id, why, overload] {
+          self->log(overload ? PB_LOG_DEBUG : PB_LOG_WARN,
+                    "host refused message " + id + " (" + why + "): 503");
         });
     });
     emitted = true;

@@ -158,6 +158,8 @@ void weixin_account::on_poll_done(const std::string& error, const kit::http_clie
 void weixin_account::handle_messages(updates_response r) {
   batch_cursor_ = r.cursor;
   batch_refused_ = false;
+  batch_overload_only_ = true;
+  batch_retry_after_ms_ = 0;
   batch_pending_ = 1;  // released below, after every emit is issued
   std::weak_ptr<weixin_account> w = shared_from_this();
   for (auto& m : r.msgs) {
@@ -204,13 +206,20 @@ void weixin_account::handle_messages(updates_response r) {
     host_->with([&](const sdk::host& h) {
       h.emit_inbound(msg, [w, key = m.dedup_key](pb_inbound_disposition d, const pb_error* e) {
         std::string why = e ? std::string(sdk::view(e->message)) : std::string();
+        const bool overload = e != nullptr && e->code == PB_ERR_RATE_LIMITED;
+        const int64_t retry_after = e != nullptr ? e->retry_after_ms : 0;
         auto self = w.lock();
         if (!self) return;
-        self->strand_.post([self, d, key, why] {
+        self->strand_.post([self, d, key, why, overload, retry_after] {
           if (d == PB_INBOUND_REFUSED) {
             self->batch_refused_ = true;
             self->seen_.erase(key);  // let the redelivery through
-            self->log(PB_LOG_WARN,
+            if (overload) {  // the host logs its overload once per interval, not per message
+              self->batch_retry_after_ms_ = std::max(self->batch_retry_after_ms_, retry_after);
+            } else {
+              self->batch_overload_only_ = false;
+            }
+            self->log(overload ? PB_LOG_DEBUG : PB_LOG_WARN,
                       std::string("host refused message ").append(key).append(": ").append(why));
           }
           if (--self->batch_pending_ == 0)
@@ -229,6 +238,19 @@ void weixin_account::on_batch_emitted(const std::string& new_cursor, bool refuse
   if (refused) {
     // Keep the old cursor: iLink redelivers what the host could not take.
     if (stopping_) return check_stopped();
+    if (batch_overload_only_) {
+      // The host is overloaded, the poll is healthy: fetch the batch again once the host said it
+      // may have room (bounded; 1 s when it did not say).
+      constexpr int64_t max_wait_ms = 30'000;
+      const int64_t wait =
+          batch_retry_after_ms_ > 0 ? std::min(batch_retry_after_ms_, max_wait_ms) : 1'000;
+      log(PB_LOG_DEBUG,
+          "host overloaded: keeping the cursor; polling again in " + std::to_string(wait) + " ms");
+      timer_.after(std::chrono::milliseconds(wait), [self = shared_from_this()](bool cancelled) {
+        if (!cancelled && !self->stopping_ && !self->closed_) self->poll();
+      });
+      return;
+    }
     auto d = guard_.on_poll_failed(monotonic_ms());
     log(PB_LOG_WARN,
         "keeping the cursor; polling again in " + std::to_string(d.delay.count()) + " ms");

@@ -139,6 +139,10 @@ class weixin_account : public std::enable_shared_from_this<weixin_account>,
   bool notify_stop_pending_ = false;
   int batch_pending_ = 0;
   bool batch_refused_ = false;
+  // Every refusal of the batch was the host's overload (PB_ERR_RATE_LIMITED): the poll is fine,
+  // the batch is fetched again after the longest retry_after_ms the host asked for.
+  bool batch_overload_only_ = true;
+  int64_t batch_retry_after_ms_ = 0;
   std::string batch_cursor_;
   int reported_state_ = 0;
   uint32_t reported_attempt_ = 0;

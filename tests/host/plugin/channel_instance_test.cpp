@@ -3,6 +3,7 @@
 // host must contain (throws, double completion, never completing, never stopping).
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <chrono>
 #include <condition_variable>
 #include <filesystem>
@@ -360,5 +361,33 @@ TEST_F(InstanceTest, PluginBuiltForMinor0LoadsAndTakesNoHttp) {
   EXPECT_EQ(inst->module().abi_minor, 0u);
   ASSERT_EQ(start(*inst), "");
   EXPECT_EQ(call_http(*inst, "/anything", "").status, 404u);
+  shutdown(*inst);
+}
+
+// host.admission: over the limit an event is refused (RATE_LIMITED, counted) BEFORE it is
+// stored, so the platform's next delivery of the same event is new to the host, not a duplicate.
+TEST_F(InstanceTest, OverTheAdmissionLimitAnEventIsRefusedBeforeItIsStored) {
+  auto inst = make("good", "{}");
+  ASSERT_TRUE(inst);
+  std::atomic<std::size_t> past_intake{1};
+  auto gate =
+      std::make_shared<plugin::admission_gate>(1, 300ms, [&] { return past_intake.load(); });
+  inst->set_admission(gate);
+  ASSERT_EQ(start(*inst), "");
+  EXPECT_EQ(call_http(*inst, "/emit", "overloaded", {{"X-Event", "hook-9"}}).status, 503u);
+  EXPECT_EQ(gate->refused(), 1U);
+  EXPECT_EQ(gate->reserved(), 0U);
+  past_intake = 0;  // room again: the same event is new (nothing was stored), then a duplicate
+  EXPECT_EQ(call_http(*inst, "/emit", "overloaded", {{"X-Event", "hook-9"}}).status, 202u);
+  EXPECT_EQ(call_http(*inst, "/emit", "overloaded", {{"X-Event", "hook-9"}}).status, 200u);
+  {
+    std::unique_lock lk(rec_.mu);
+    ASSERT_TRUE(rec_.cv.wait_for(lk, 5s, [&] { return rec_.inbound.size() == 1; }));
+    EXPECT_EQ(rec_.outcomes, (std::vector<pb_inbound_disposition>{
+                                 PB_INBOUND_REFUSED, PB_INBOUND_ACCEPTED, PB_INBOUND_DUPLICATE}));
+  }
+  // Every reservation ended (handed over or released); the last one just after the hand-over.
+  for (int i = 0; i < 200 && gate->reserved() != 0; ++i) std::this_thread::sleep_for(10ms);
+  EXPECT_EQ(gate->reserved(), 0U);
   shutdown(*inst);
 }

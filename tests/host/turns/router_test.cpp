@@ -161,11 +161,13 @@ TEST_F(RouterTest, NextTurnOfAThreadWaitsUntilThePreviousOneIsRendered) {
   admit("other", "th2");
   r.deliver(payload("t1", R"("done":true)"));
   EXPECT_EQ(agents.started, (std::vector<std::string>{"t1", "other"}));  // t2 waits
+  EXPECT_EQ(r.load().rendering, 1u);  // ended, still delivering: host.admission counts it
   ASSERT_TRUE(slow->rendered_fn);
   slow->done = true;
   auto fn = std::move(slow->rendered_fn);  // as a real output does: the router may free it
   fn();
   EXPECT_EQ(agents.started, (std::vector<std::string>{"t1", "other", "t2"}));
+  EXPECT_EQ(r.load().rendering, 0u);
   r.deliver(payload("t2", R"("done":true)"));
   EXPECT_EQ(r.active(), 1u);  // only "other"
 }

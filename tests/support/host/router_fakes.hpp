@@ -67,6 +67,8 @@ class fake_agents final : public agent_starter {
  public:
   std::vector<std::string> started, cancelled;
   bool refuse = false;
+  bool full = false;  // at_capacity(): the agent is at its own max_in_flight
+  bool at_capacity(const turn_spec& /*t*/) override { return full; }
   bool start(const turn_spec& t, std::string& err) override {
     if (refuse) {
       err = "spawn failed: no such file";
