@@ -465,17 +465,24 @@ struct turn_service::impl final : turns::agent_starter,
     state::turn_row row;
     int open_ops = 0;
   };
-  void notify_cut(const state::turn_row& row) {
+  // A driver for a turn recovered from its stored row (no reply token: it stays with the run
+  // that died), and the renderer state the row keeps. Null when its channel is not running.
+  std::shared_ptr<render::platform_driver> recovery_driver(const state::turn_row& row,
+                                                           render::turn_record& rec) {
     auto ch = channels.find(row.instance);
-    if (ch == channels.end()) return;
+    if (ch == channels.end()) return nullptr;
     render::turn_target target{
         row.turn_id, row.conversation_id, row.thread_id, row.reply_to_message_id, "", ""};
     auto caps = render::narrow(ch->second.instance->module().caps, std::nullopt);
-    auto driver = make_driver(row.instance, target, caps);
-    render::turn_record rec;
     rec.placeholder_id = row.placeholder_id;
     rec.flushed_text = row.flushed_text;
     rec.reply_token_spent = row.reply_token_spent;
+    return make_driver(row.instance, target, caps);
+  }
+  void notify_cut(const state::turn_row& row) {
+    render::turn_record rec;
+    auto driver = recovery_driver(row, rec);
+    if (!driver) return;
     driver->renderer().resume(rec);
     driver->renderer().on_error(
         "The gateway restarted while answering this message; please send it again.");
@@ -483,18 +490,11 @@ struct turn_service::impl final : turns::agent_starter,
   // Recovery of a turn whose answer was decided but not all queued (render/pending_plan.hpp): the
   // renderer continues its plan. An unreadable plan is logged and dropped (the turn stays ended).
   void continue_plan(const state::turn_row& row) {
-    auto ch = channels.find(row.instance);
-    if (ch == channels.end()) return;
+    render::turn_record rec;
+    auto driver = recovery_driver(row, rec);
+    if (!driver) return;
     std::string err;
     auto plan = render::pending_plan_from_json(row.pending_plan, &err);
-    render::turn_target target{
-        row.turn_id, row.conversation_id, row.thread_id, row.reply_to_message_id, "", ""};
-    auto caps = render::narrow(ch->second.instance->module().caps, std::nullopt);
-    auto driver = make_driver(row.instance, target, caps);
-    render::turn_record rec;
-    rec.placeholder_id = row.placeholder_id;
-    rec.flushed_text = row.flushed_text;
-    rec.reply_token_spent = row.reply_token_spent;
     if (!plan || !driver->renderer().restore(rec, *plan)) {
       spdlog::error("{}the rest of its answer cannot be continued ({}); it is not sent",
                     common::log_tag({row.instance, row.turn_id}), plan ? "unknown operation" : err);

@@ -171,8 +171,11 @@ TEST(FakeIlinkLoopback, ThousandAccountsEachHoldingAPoll) {
   const long rss_before = rss_kib(fake.pid());
 
   for (int i = 0; i < n; ++i) {
-    kit::http_fetch(c.rt,
-                    fake.bot_request("getupdates", {{"get_updates_buf", ""}}, fake.token(i), 90s),
+    // Long polls keep connections of their own, as the weixin plugin's do (the pool bounds the
+    // connections per origin; a held poll must not wait for one).
+    auto poll = fake.bot_request("getupdates", {{"get_updates_buf", ""}}, fake.token(i), 90s);
+    poll.reuse_connection = false;
+    kit::http_fetch(c.rt, std::move(poll),
                     [&](std::string error, kit::http_client_response response) {
                       if (error.empty() && response.status == 200 &&
                           parse_object(response.body).at("msgs").as_array().size() == 1) {
