@@ -165,8 +165,12 @@ void status_board::record_op(const std::string& id, std::string_view what,
     ++c->outbound.edits[cls];
   const int64_t now = now_();
   if (r.ok()) {
-    c->auth_failing_since_unix_ms = 0;
-    c->auth_failure.clear();
+    // Only a message sent or edited proves the credentials work again: a typing request may
+    // succeed without any platform call (a STOP with no indicator to remove, a paused indicator).
+    if (what == "send" || what == "edit") {
+      c->auth_failing_since_unix_ms = 0;
+      c->auth_failure.clear();
+    }
     return;
   }
   std::string text = r.message.substr(0, 512);

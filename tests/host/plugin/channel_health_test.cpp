@@ -124,7 +124,7 @@ TEST_F(HealthRules, ReconnectingCountsAsProof) {
   EXPECT_EQ(get("ws").state, channel_state::degraded);
 }
 
-TEST_F(HealthRules, AuthFailuresDegradeUntilAnOutboundOpSucceeds) {
+TEST_F(HealthRules, AuthFailuresDegradeUntilASendOrEditSucceeds) {
   add("fs");
   report("fs", channel_state::connected);
   messages::op_result ok;
@@ -154,7 +154,12 @@ TEST_F(HealthRules, AuthFailuresDegradeUntilAnOutboundOpSucceeds) {
   EXPECT_EQ(j.at("last_error").at("text").as_string(),
             "platform refuses our credentials: invalid access token (99991663)");
 
-  board.record_op("fs", "typing", ok);  // any outbound op that works clears it
+  // A typing request or a download can succeed without the platform checking the credentials
+  // (a STOP with nothing to remove, a CDN URL): only a message sent or edited clears it.
+  board.record_op("fs", "typing", ok);
+  board.record_op("fs", "fetch", ok);
+  EXPECT_EQ(get("fs").state, channel_state::degraded);
+  board.record_op("fs", "send", ok);
   EXPECT_EQ(get("fs").state, channel_state::connected);
   EXPECT_FALSE(channel_json("fs").at("last_error").is_null());  // the last error stays on record
 }
