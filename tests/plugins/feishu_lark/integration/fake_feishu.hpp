@@ -210,4 +210,16 @@ std::string channel_state(Host& h, const std::string& id, std::string* reason = 
   return {};
 }
 
+// The host's echo agent (agents YAML), streaming `chunks` deltas `delay_ms` apart.
+inline std::string echo_agent(int chunks, int delay_ms) {
+  return "  echo: { type: echo, chunks: " + std::to_string(chunks) +
+         ", delay_ms: " + std::to_string(delay_ms) + " }\n";
+}
+
+// Waits (bounded) until the host shows channel `id` connected.
+template <class Host>
+bool connected(Host& h, const std::string& id) {
+  return wait_for([&] { return channel_state(h, id) == "connected"; });
+}
+
 }  // namespace fstest

@@ -8,15 +8,6 @@ namespace {
 using namespace fstest;
 using pbtest::host_fixture;
 
-std::string echo_agent(int chunks, int delay_ms) {
-  return "  echo: { type: echo, chunks: " + std::to_string(chunks) +
-         ", delay_ms: " + std::to_string(delay_ms) + " }\n";
-}
-
-bool connected(host_fixture& h, const std::string& id) {
-  return wait_for([&] { return channel_state(h, id) == "connected"; });
-}
-
 std::string answer_text(int words) {
   std::string text;
   for (int i = 0; i < words; ++i) text += "word" + std::to_string(i) + " ";

@@ -17,15 +17,6 @@ using pbtest::host_fixture;
 const std::string stop_note =
     "\xE2\x9A\xA0\xEF\xB8\x8F Stopped.";  // the renderer's "⚠️ " + text
 
-std::string echo_agent(int chunks, int delay_ms) {
-  return "  echo: { type: echo, chunks: " + std::to_string(chunks) +
-         ", delay_ms: " + std::to_string(delay_ms) + " }\n";
-}
-
-bool connected(host_fixture& h, const std::string& id) {
-  return wait_for([&] { return channel_state(h, id) == "connected"; });
-}
-
 bool ends_with(const std::string& s, const std::string& tail) {
   return s.size() >= tail.size() && s.compare(s.size() - tail.size(), tail.size(), tail) == 0;
 }

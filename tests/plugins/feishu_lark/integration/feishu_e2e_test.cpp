@@ -13,15 +13,6 @@ namespace {
 using namespace fstest;
 using pbtest::host_fixture;
 
-std::string echo_agent(int chunks, int delay_ms) {
-  return "  echo: { type: echo, chunks: " + std::to_string(chunks) +
-         ", delay_ms: " + std::to_string(delay_ms) + " }\n";
-}
-
-bool connected(host_fixture& h, const std::string& id) {
-  return wait_for([&] { return channel_state(h, id) == "connected"; });
-}
-
 // The final text of the bot's reply to `message_id` once it equals `want` (the stream finished).
 bool answered_with(const fake_feishu& fake, const std::string& message_id,
                    const std::string& want) {

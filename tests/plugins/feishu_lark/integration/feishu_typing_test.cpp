@@ -44,10 +44,6 @@ bool added_then_removed(const fake_feishu& fake, const std::string& mid, std::st
   return true;
 }
 
-bool connected(host_fixture& h, const std::string& id) {
-  return wait_for([&] { return channel_state(h, id) == "connected"; });
-}
-
 std::string slow_echo(int chunks, int delay_ms) {
   return "  echo: { type: echo, chunks: " + std::to_string(chunks) +
          ", delay_ms: " + std::to_string(delay_ms) + " }\n";
