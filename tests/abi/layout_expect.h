@@ -15,10 +15,12 @@
   PB_SA(sizeof(pb_str) == 16, "pb_str");                                                           \
   PB_SA(sizeof(pb_error) == 32 && offsetof(pb_error, message) == 16, "pb_error");                  \
   PB_SA(sizeof(pb_error_buf) == 40 && offsetof(pb_error_buf, message_size) == 32, "pb_error_buf"); \
-  PB_SA(sizeof(pb_capabilities) == 56 && offsetof(pb_capabilities, max_edits_per_message) == 32 && \
+  PB_SA(sizeof(pb_capabilities) == 64 && offsetof(pb_capabilities, max_edits_per_message) == 32 && \
             offsetof(pb_capabilities, max_sends_per_reply) == 36 &&                                \
-            offsetof(pb_capabilities, max_attachment_size) == 48,                                  \
-        "pb_capabilities (minor 3 appends the send budget and attachments)");                      \
+            offsetof(pb_capabilities, max_attachment_size) == 48 &&                                \
+            offsetof(pb_capabilities, single_consumer) == 56,                                      \
+        "pb_capabilities (minor 3 appends the send budget and attachments, minor 4 "               \
+        "single_consumer)");                                                                       \
   PB_SA(offsetof(pb_inbound_message, event_id) == 8 &&                                             \
             offsetof(pb_inbound_message, mentions) == 128 &&                                       \
             offsetof(pb_inbound_message, reply_context) == 160 &&                                  \

@@ -46,7 +46,7 @@ INSTANTIATE_TEST_SUITE_P(
         refusal_case{"zoo_entry_v2", "ABI major mismatch: plugin exports patchbay_plugin_entry_v2",
                      "ABI 1"},
         refusal_case{"zoo_major2", "ABI major mismatch: plugin built for ABI 2.", "ABI 1"},
-        refusal_case{"zoo_newer_minor", "plugin needs ABI 1.4, newer than this host's 1.3",
+        refusal_case{"zoo_newer_minor", "plugin needs ABI 1.5, newer than this host's 1.4",
                      "upgrade patchbay"},
         refusal_case{"zoo_short_descriptor", "struct_size 16 is smaller than the ABI 1.0 minimum",
                      "rebuild"},

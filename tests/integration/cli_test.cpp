@@ -31,7 +31,7 @@ fs::path write_temp(const std::string& name, const std::string& text) {
 TEST(Cli, VersionAndUsage) {
   auto v = run({"version"});
   EXPECT_EQ(v.rc, 0);
-  EXPECT_NE(v.out.find("plugin ABI 1.3"), std::string::npos);
+  EXPECT_NE(v.out.find("plugin ABI 1.4"), std::string::npos);
   EXPECT_EQ(run({}).rc, 2);
   EXPECT_EQ(run({"frobnicate"}).rc, 2);
   EXPECT_EQ(run({"run"}).rc, 2);
@@ -57,7 +57,7 @@ TEST(Cli, CheckConfigReportsPositionsAndRefusedPlugins) {
   r = run({"check-config", unknown.string()});
   EXPECT_EQ(r.rc, 1);
   EXPECT_NE(r.err.find(unknown.string() + ":10:13: channels[1].plugin: plugin refused: plugin "
-                                          "needs ABI 1.4"),
+                                          "needs ABI 1.5"),
             std::string::npos)
       << r.err;
   EXPECT_NE(r.err.find(":13:13: channels[2].plugin: plugin refused: plugin 'nosuch' not found"),
@@ -97,7 +97,7 @@ TEST(Cli, ExampleConfigsAreValid) {
 TEST(Cli, PluginsListsLoadedAndRefused) {
   auto r = run({"plugins", PB_ZOO_DIR});
   EXPECT_EQ(r.rc, 1);  // the zoo has refused plugins
-  EXPECT_NE(r.out.find("ok      " PB_ZOO_DIR "/patchbay_good.so name=good version=1.2.3 abi=1.3"),
+  EXPECT_NE(r.out.find("ok      " PB_ZOO_DIR "/patchbay_good.so name=good version=1.2.3 abi=1.4"),
             std::string::npos)
       << r.out;
   EXPECT_NE(r.out.find("refused " PB_ZOO_DIR "/patchbay_zoo_no_entry.so entry symbol"),

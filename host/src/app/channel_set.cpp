@@ -46,15 +46,20 @@ void channel_set::on_status(const std::string& id, const pb_status& st) {
                 reason.empty() ? "" : ": ", reason);
 }
 
+void channel_set::mark_attempt(const std::string& id, plugin::channel_state state,
+                               const std::string& reason) {
+  deps_.board.update(id, [&](plugin::channel_status& c) {
+    c.state = state;
+    c.reason = reason;
+    c.start_attempted = true;
+    c.since_unix_ms = now_ms();
+  });
+}
+
 bool channel_set::start(const config::channel_config& ch) {
   auto& board = deps_.board;
   auto mark = [&](plugin::channel_state state, const std::string& reason) {
-    board.update(ch.id, [&](plugin::channel_status& c) {
-      c.state = state;
-      c.reason = reason;
-      c.start_attempted = true;
-      c.since_unix_ms = now_ms();
-    });
+    mark_attempt(ch.id, state, reason);
   };
   auto out = loader_.load(ch.plugin);
   if (!out.module) {
@@ -68,6 +73,68 @@ bool channel_set::start(const config::channel_config& ch) {
     c.plugin_version = out.module->version;
     c.platform = out.module->platform;
   });
+  if (deps_.leases != nullptr && plugin::single_consumer(*out.module)) {
+    leased_[ch.id] = ch;
+    mark(plugin::channel_state::standby, "waiting for its lease (one replica runs it at a time)");
+    want_leases();
+    return true;
+  }
+  return start_instance(ch, out.module, std::nullopt);
+}
+
+void channel_set::want_leases() {
+  std::vector<std::string> ids;
+  for (const auto& [id, ch] : leased_) ids.push_back(id);
+  deps_.leases->want(std::move(ids));
+}
+
+void channel_set::on_lease(const lease_change& change) {
+  const std::string& id = change.channel;
+  auto it = leased_.find(id);
+  if (it == leased_.end()) return;  // no longer configured or wanted here
+  auto standby = [&](const std::string& why) {
+    deps_.board.update(id, [&](plugin::channel_status& c) {
+      c.started = false;
+      c.state = plugin::channel_state::standby;
+      c.reason = why;
+      c.since_unix_ms = now_ms();
+    });
+  };
+  auto tok = fence_tokens_.find(id);
+  if (!change.held) {
+    if (tok != fence_tokens_.end() && (change.token == 0 || change.token == tok->second)) {
+      spdlog::warn("{}stopping: {}", common::log_tag({.channel = id}), change.reason);
+      stop_running(id, start_timeout_);
+    }
+    if (!running(id)) standby(change.reason);
+    return;
+  }
+  if (tok != fence_tokens_.end() && tok->second == change.token) return;  // runs with it already
+  if (tok != fence_tokens_.end()) stop_running(id, start_timeout_);
+  const config::channel_config ch = it->second;
+  // The previous holder wrote the instance's state (its poll cursor): read it afresh.
+  try {
+    deps_.store.kv_reload(id);
+  } catch (const std::exception& e) {
+    spdlog::error("{}cannot take the channel over: {}", common::log_tag({.channel = id}), e.what());
+    standby(std::string("cannot read its state: ") + e.what());
+    return;
+  }
+  auto out = loader_.load(ch.plugin);
+  if (!out.module) return;  // refused since: left standby (the reload that changed it reports)
+  fence_tokens_[id] = change.token;
+  if (!start_instance(ch, out.module,
+                      state::fence{state::channel_lease(id), change.token, deps_.self}))
+    fence_tokens_.erase(id);
+}
+
+bool channel_set::start_instance(const config::channel_config& ch,
+                                 std::shared_ptr<const plugin::plugin_module> module,
+                                 std::optional<state::fence> fence) {
+  auto& board = deps_.board;
+  auto mark = [&](plugin::channel_state state, const std::string& reason) {
+    mark_attempt(ch.id, state, reason);
+  };
   mark(plugin::channel_state::starting, "");
   plugin::instance_events ev;
   const std::string& id = ch.id;
@@ -83,10 +150,16 @@ bool channel_set::start(const config::channel_config& ch) {
                   common::log_tag({.channel = id}), m.event_id, m.conversation_id);
     turns.on_inbound(id, m);
   };
+  if (fence && deps_.post_lease_change)
+    ev.lease_lost = [post = deps_.post_lease_change, id,
+                     token = fence->token](const std::string& why) {
+      post({id, false, token, why});
+    };
   if (deps_.metrics) ev = counted_events(std::move(ev), deps_.metrics->channel(ch.id));
-  auto inst = plugin::channel_instance::make(deps_.rt, out.module, ch.id, ch.config_json,
-                                             deps_.store, std::move(ev));
+  auto inst = plugin::channel_instance::make(deps_.rt, module, ch.id, ch.config_json, deps_.store,
+                                             std::move(ev));
   inst->set_admission(deps_.admission);
+  if (fence) inst->set_fence(*fence);
   deps_.turns.add_channel(inst, ch.agent,
                           ch.typing);  // before start: a plugin may emit while starting
   deps_.directory.add(ch.id, inst);    // hooks answer 503 until it runs
@@ -104,15 +177,15 @@ bool channel_set::start(const config::channel_config& ch) {
   inst->start([p](const std::string& err) { p->set_value(err); });
   if (f.wait_for(start_timeout_) != std::future_status::ready) {
     spdlog::error("{}plugin {} did not return from create/start within {} ms",
-                  common::log_tag({.channel = ch.id}), out.module->name, start_timeout_.count());
+                  common::log_tag({.channel = ch.id}), module->name, start_timeout_.count());
     mark(plugin::channel_state::failed, "start timed out");
     started_.push_back(inst);  // still owned, shut down with the rest
     return true;
   }
   if (std::string err = f.get(); !err.empty()) {
     deps_.turns.remove_channel(ch.id);
-    spdlog::error("{}{} (plugin {} at {})", common::log_tag({.channel = ch.id}), err,
-                  out.module->name, out.module->path);
+    spdlog::error("{}{} (plugin {} at {})", common::log_tag({.channel = ch.id}), err, module->name,
+                  module->path);
     mark(plugin::channel_state::failed, err);
     return false;
   }
@@ -121,8 +194,8 @@ bool channel_set::start(const config::channel_config& ch) {
     if (c.state == plugin::channel_state::starting || c.state == plugin::channel_state::pending)
       c.state = plugin::channel_state::starting;
   });
-  spdlog::info("{}started (plugin {} {} at {})", common::log_tag({.channel = ch.id}),
-               out.module->name, out.module->version, out.module->path);
+  spdlog::info("{}started (plugin {} {} at {})", common::log_tag({.channel = ch.id}), module->name,
+               module->version, module->path);
   started_.push_back(std::move(inst));
   return true;
 }
@@ -152,6 +225,12 @@ bool channel_set::running(const std::string& id) const {
 }
 
 void channel_set::stop(const std::string& id, milliseconds budget) {
+  if (leased_.erase(id) != 0) want_leases();
+  stop_running(id, budget);
+}
+
+void channel_set::stop_running(const std::string& id, milliseconds budget) {
+  fence_tokens_.erase(id);
   auto it = std::find_if(started_.begin(), started_.end(),
                          [&](const auto& inst) { return inst->id() == id; });
   if (it == started_.end()) return;

@@ -11,10 +11,14 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
+#include <map>
 #include <memory>
+#include <optional>
 #include <string>
 #include <vector>
 
+#include "app/lease_keeper.hpp"
 #include "config/config.hpp"
 #include "metrics/registry.hpp"
 #include "patchbay/kit/runtime.hpp"
@@ -36,6 +40,13 @@ struct channel_set_deps {
   metrics::registry* metrics = nullptr;  // per-channel counters; null = not counted
   // host.admission, shared by every channel's intake; null = no limit.
   std::shared_ptr<plugin::admission_gate> admission = nullptr;
+  // Single-consumer channels (pb_capabilities.single_consumer) run only while this replica holds
+  // their lease; null = no leases (every channel starts at once, e.g. in tests).
+  lease_keeper* leases = nullptr;
+  state::replica_self self;  // this replica, for the fences of leased channels
+  // Hands a lease change to the control thread, which calls on_lease (a running instance whose
+  // state write was refused for a lost lease reports it this way, from any thread).
+  std::function<void(lease_change)> post_lease_change;
 };
 
 class channel_set {
@@ -44,9 +55,16 @@ class channel_set {
               std::chrono::milliseconds start_timeout);
 
   // Starts an enabled channel. Returns true if it runs (or is still starting past the deadline
-  // and is owned here); false if its plugin was refused or its start failed (logged, on the
-  // board).
+  // and is owned here, or waits for its lease: a single-consumer channel starts when this
+  // replica holds its lease, see on_lease); false if its plugin was refused or its start failed
+  // (logged, on the board).
   bool start(const config::channel_config& ch);
+  // A lease change reported by the lease keeper: a lease gained starts its channel (after reading
+  // the instance's state afresh, with writes fenced by the token); a lease lost stops it at once
+  // and shows it as standby.
+  // A loss with a token stops the channel only if it runs with that token (a late report of an
+  // instance already replaced is ignored); token 0 stops it whatever it runs with.
+  void on_lease(const lease_change& change);
   // Stops every channel in reverse start order, within `budget` altogether.
   void stop_all(std::chrono::milliseconds budget);
   std::size_t size() const { return started_.size(); }
@@ -65,6 +83,13 @@ class channel_set {
   void set_start_timeout(std::chrono::milliseconds t) { start_timeout_ = t; }
 
  private:
+  bool start_instance(const config::channel_config& ch,
+                      std::shared_ptr<const plugin::plugin_module> module,
+                      std::optional<state::fence> fence);
+  void want_leases();
+  void mark_attempt(const std::string& id, plugin::channel_state state, const std::string& reason);
+  // Stops channel `id` if it runs here, leaving its lease wanted.
+  void stop_running(const std::string& id, std::chrono::milliseconds budget);
   void stop_one(plugin::channel_instance& inst, std::chrono::milliseconds deadline);
   void on_status(const std::string& id, const pb_status& st);
 
@@ -72,6 +97,9 @@ class channel_set {
   plugin::loader loader_;
   std::chrono::milliseconds start_timeout_;
   std::vector<std::shared_ptr<plugin::channel_instance>> started_;
+  // Single-consumer channels this replica wants to run under a lease, with their config.
+  std::map<std::string, config::channel_config> leased_;
+  std::map<std::string, int64_t> fence_tokens_;  // leased channels running here: their token
 };
 
 }  // namespace patchbay::app

@@ -5,6 +5,7 @@
 
 #include <condition_variable>
 #include <csignal>
+#include <deque>
 #include <filesystem>
 #include <future>
 #include <mutex>
@@ -16,6 +17,7 @@
 #include "api/server_options.hpp"
 #include "app/channel_set.hpp"
 #include "app/health_watch.hpp"
+#include "app/lease_keeper.hpp"
 #include "app/reload.hpp"
 #include "app/sd_notify.hpp"
 #include "commands/unreadable.hpp"
@@ -69,6 +71,9 @@ struct host_app::impl {
   bool stop_requested = false;
   bool reload_requested = false;
   std::vector<reload_done> reload_waiters;  // bounded by max_reload_waiters
+  // Lease changes for the control thread (channel_set::on_lease); a repeated one is dropped, so
+  // it holds a few entries per leased channel at most.
+  std::deque<lease_change> lease_changes;
   std::atomic<int> signals_seen{0};
   std::shared_ptr<const sd_notifier> notifier = std::make_shared<const sd_notifier>();
 
@@ -78,6 +83,16 @@ struct host_app::impl {
     {
       std::lock_guard lk(mu);
       stop_requested = true;
+    }
+    cv.notify_all();
+  }
+
+  void post_lease_change(lease_change c) {
+    {
+      std::lock_guard lk(mu);
+      for (const auto& q : lease_changes)
+        if (q.channel == c.channel && q.held == c.held && q.token == c.token) return;
+      lease_changes.push_back(std::move(c));
     }
     cv.notify_all();
   }
@@ -104,16 +119,23 @@ struct host_app::impl {
   }
 
   // The control thread between start-up and stop: runs reloads as they are requested.
-  void serve(reloader& reloads, const plugin::status_board& registry, const std::string& endpoint) {
+  void serve(reloader& reloads, channel_set& running, const plugin::status_board& registry,
+             const std::string& endpoint) {
     for (;;) {
       std::vector<reload_done> waiters;
+      std::deque<lease_change> leases;
+      bool reload = false;
       {
         std::unique_lock lk(mu);
-        cv.wait(lk, [&] { return stop_requested || reload_requested; });
+        cv.wait(lk, [&] { return stop_requested || reload_requested || !lease_changes.empty(); });
         if (stop_requested) break;
+        leases.swap(lease_changes);
+        reload = reload_requested;
         reload_requested = false;  // later requests: one more reload, they may see a newer file
-        waiters.swap(reload_waiters);
+        if (reload) waiters.swap(reload_waiters);
       }
+      for (const auto& c : leases) running.on_lease(c);
+      if (!reload) continue;
       notifier->notify("RELOADING=1\n" + sd_notifier::monotonic_usec() +
                        "\nSTATUS=reloading the configuration");
       reload_outcome out = reloads.reload_file();
@@ -302,7 +324,15 @@ struct host_app::impl {
     auto admission = std::make_shared<plugin::admission_gate>(
         adm.max_turns_in_flight + adm.max_pending_turns, adm.retry_after,
         [&turns] { return turns.turns_past_intake(); });
-    channel_set running({rt, *store, registry, turns, channels, &counts, admission},
+    // Single-consumer channels run here only while this replica holds their lease.
+    const state::replica_self self{cfg.host.replica.id, new_incarnation()};
+    spdlog::info("replica {} (incarnation {}); leases last {} ms without a heartbeat", self.id,
+                 self.incarnation, cfg.host.replica.lease_ttl.count());
+    lease_keeper keeper(rt, store->leases(), self,
+                        {cfg.host.replica.lease_ttl, cfg.host.replica.lease_ttl / 3, nullptr},
+                        [this](lease_change c) { post_lease_change(std::move(c)); });
+    channel_set running({rt, *store, registry, turns, channels, &counts, admission, &keeper, self,
+                         [this](lease_change c) { post_lease_change(std::move(c)); }},
                         plugin_search_path(cfg.host.plugin_dirs), cfg.host.shutdown_timeout);
     for (const auto& ch : cfg.channels) {
       if (!ch.enabled) continue;
@@ -329,12 +359,13 @@ struct host_app::impl {
       for (const auto& ch : next.channels) pairings->load(ch.id);  // added channels
       gate.reconfigure(next);
     };
-    serve(reloads, registry, endpoint);
+    serve(reloads, running, registry, endpoint);
     notifier->notify("STOPPING=1\nSTATUS=stopping");
     registry.set_startup_complete(false);  // /readyz answers 503 from here on
     watch.stop();                          // stopping channels is no failure to report
     turns.shutdown();                      // running turns end with an error the user sees
     running.stop_all(cfg.host.shutdown_timeout);
+    keeper.stop(milliseconds(2000));  // after the channels: other replicas take over at once
     // In-flight responses get a second to finish; wait for that before stopping the runtime.
     auto http_stopped = std::make_shared<std::promise<void>>();
     http.stop(milliseconds(1000), [http_stopped] { http_stopped->set_value(); });

@@ -90,6 +90,14 @@ struct media_outbound_config {
   int max_redirects = 3;                              // a `url` fetch follows at most this many
 };
 
+// `host.replica`: this host among the replicas sharing one state store (state/lease_table.hpp).
+struct replica_config {
+  std::string id;  // unique per replica; default: the host name
+  // A single-consumer channel's lease lasts this long without a heartbeat: the failover time
+  // when a replica dies (renewed every third of it).
+  std::chrono::milliseconds lease_ttl{15'000};
+};
+
 struct host_config {
   std::string listen = "127.0.0.1:8780";
   std::vector<std::string> plugin_dirs;  // resolved relative to the config file's dir
@@ -105,6 +113,7 @@ struct host_config {
   media_config media;
   media_outbound_config media_outbound;  // host.media.outbound
   admission_config admission;            // host.admission
+  replica_config replica;                // host.replica
 };
 
 struct agent_config {

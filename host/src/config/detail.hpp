@@ -140,6 +140,8 @@ void read_host_http(context& ctx, const field& f, http_limits_config& out);
 void read_host_metrics(context& ctx, const field& f, bool& require_token);
 void read_health(context& ctx, const field& f, health_config& out);        // health.cpp
 void read_admission(context& ctx, const field& f, admission_config& out);  // admission.cpp
+void read_replica(context& ctx, const field& f, replica_config& out);      // replica.cpp
+std::string default_replica_id();                                          // replica.cpp
 // media.cpp: `host.media` (`state_path` gives the default cache directory).
 void read_media(context& ctx, const field* f, const std::string& state_path, media_config& out,
                 media_outbound_config& outbound);

@@ -75,6 +75,8 @@ void diff_host(const config& before, const config& now, config_diff& d) {
            a.admission.max_pending_turns != b.admission.max_pending_turns ||
            a.admission.retry_after != b.admission.retry_after,
        "host.admission");
+  note(restart, a.replica.id != b.replica.id || a.replica.lease_ttl != b.replica.lease_ttl,
+       "host.replica");
   note(restart,
        a.media.max_bytes != b.media.max_bytes || a.media.cache_dir != b.media.cache_dir ||
            a.media.cache_max_bytes != b.media.cache_max_bytes ||

@@ -87,10 +87,10 @@ std::vector<std::string> read_string_list(context& ctx, const field& f, std::str
 }
 
 void read_host(context& ctx, const field& f, host_config& out) {
-  const auto entries = map_entries(
-      ctx, f, "a map",
-      {"listen", "plugin_dirs", "state", "api_tokens", "log", "shutdown_timeout_ms",
-       "turn_timeout_ms", "sse_keepalive_ms", "http", "metrics", "health", "media", "admission"});
+  const auto entries = map_entries(ctx, f, "a map",
+                                   {"listen", "plugin_dirs", "state", "api_tokens", "log",
+                                    "shutdown_timeout_ms", "turn_timeout_ms", "sse_keepalive_ms",
+                                    "http", "metrics", "health", "media", "admission", "replica"});
   if (const field* listen = find_entry(entries, "listen")) read_listen(ctx, *listen, out.listen);
   if (const field* dirs = find_entry(entries, "plugin_dirs")) {
     for (auto& dir : read_string_list(ctx, *dirs, "directory path", "a list of directories")) {
@@ -118,6 +118,9 @@ void read_host(context& ctx, const field& f, host_config& out) {
   if (const field* health = find_entry(entries, "health")) read_health(ctx, *health, out.health);
   if (const field* admission = find_entry(entries, "admission"))
     read_admission(ctx, *admission, out.admission);
+  if (const field* replica = find_entry(entries, "replica"))
+    read_replica(ctx, *replica, out.replica);
+  if (out.replica.id.empty()) out.replica.id = default_replica_id();
   read_media(ctx, find_entry(entries, "media"), out.state.path, out.media, out.media_outbound);
   struct duration_key {
     const char* name;

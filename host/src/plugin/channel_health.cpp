@@ -48,7 +48,9 @@ health_verdict evaluate(const std::vector<channel_status>& assessed, int64_t now
     cv.state_for_ms = std::max<int64_t>(0, now - c.since_unix_ms);
     if (c.state != channel_state::connected && c.down_since_unix_ms > 0)
       cv.down_for_ms = std::max<int64_t>(0, now - c.down_since_unix_ms);
-    cv.healthy = !c.enabled || c.state == channel_state::connected || cv.down_for_ms <= grace_ms;
+    // A standby channel runs on another replica: nothing this host should be restarted for.
+    cv.healthy = !c.enabled || c.state == channel_state::connected ||
+                 c.state == channel_state::standby || cv.down_for_ms <= grace_ms;
     if (!cv.healthy) {
       v.healthy = false;
       v.unhealthy.push_back(c.id);

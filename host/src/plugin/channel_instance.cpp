@@ -420,8 +420,15 @@ void channel_instance::write_kv(std::string_view key, std::optional<std::string_
   if (value && value->size() > max_value_bytes)
     return answer_kv(done, ud, PB_ERR_RETRYABLE, "value exceeds 64 KiB");
   auto cb = [self = shared_from_this(), done, ud](const std::string& err) {
+    if (err.rfind("lease lost", 0) == 0 && self->events_.lease_lost) self->events_.lease_lost(err);
     self->answer_kv(done, ud, PB_ERR_RETRYABLE, err);
   };
+  if (fence_) {
+    std::optional<std::string> v;
+    if (value) v.emplace(*value);
+    store_.kv_write_fenced(id_, std::string(key), std::move(v), *fence_, cb);
+    return;
+  }
   if (value)
     store_.kv_set(id_, std::string(key), std::string(*value), cb);
   else

@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -53,6 +54,9 @@ struct instance_events {
   // The plugin proved the connection alive (ABI minor 2 report_liveness). Any thread; must not
   // block.
   std::function<void(const pb_liveness&)> liveness;
+  // A write of the plugin's state was refused because another replica took the instance's lease
+  // over (set_fence): the instance must stop at once. Any thread; must not block.
+  std::function<void(const std::string& why)> lease_lost;
 };
 
 // The send/edit/typing calls a channel's plugin has started and not completed yet.
@@ -105,6 +109,10 @@ class channel_instance final : public host_services,
   // The host's admission limit (admission_gate.hpp) every inbound event must pass before it is
   // stored; none = no limit. Call before start().
   void set_admission(std::shared_ptr<admission_gate> gate) { admission_ = std::move(gate); }
+  // A single-consumer instance run under a lease (state/lease_table.hpp): every write of the
+  // plugin's state carries the fence, and lands only while the lease is still this replica's.
+  // Call before start().
+  void set_fence(state::fence f) { fence_ = std::move(f); }
   // Tests: a shorter deadline than PB_HTTP_DEADLINE_MS. Call before start().
   void set_http_deadline(std::chrono::milliseconds d) { http_deadline_ = d; }
   struct http_call;  // one request awaiting the plugin's answer (instance_http.cpp)
@@ -181,6 +189,7 @@ class channel_instance final : public host_services,
   state::store& store_;
   instance_events events_;
   std::shared_ptr<admission_gate> admission_;  // set before start, then read only
+  std::optional<state::fence> fence_;          // set before start, then read only
   clock_source& clock_;
   pb_host host_handle_{this};
   pb_instance* inst_ = nullptr;

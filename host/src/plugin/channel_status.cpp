@@ -30,6 +30,8 @@ const char* to_string(channel_state s) {
       return "refused";
     case channel_state::disabled:
       return "disabled";
+    case channel_state::standby:
+      return "standby";
     case channel_state::unknown:
       break;
   }
@@ -253,7 +255,7 @@ bool status_board::ready(std::string* why) const {
   std::string not_ready;
   if (!startup_complete_) not_ready = "start-up in progress";
   for (const auto& c : channels_)
-    if (c.enabled && !c.started)
+    if (c.enabled && !c.started && c.state != channel_state::standby)
       not_ready += (not_ready.empty() ? "" : "; ") + c.id + " " + to_string(c.state) +
                    (c.reason.empty() ? "" : " (" + c.reason + ")");
   if (why) *why = not_ready;

@@ -37,6 +37,7 @@ enum class channel_state {
   stopped,
   refused,
   disabled,
+  standby,  // single-consumer: another replica holds its lease; this one takes over if it stops
   unknown,  // a pb_channel_state value this host does not know (a newer plugin)
 };
 

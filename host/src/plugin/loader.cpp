@@ -240,6 +240,7 @@ std::string describe_capabilities(const pb_capabilities& c) {
        " ephemeral=" + tri(c.can_ephemeral) + " reply_token=" + token_name(c.reply_token) +
        " edit_interval=" + std::to_string(c.min_edit_interval_ms) + "ms" +
        " max_edits=" + (c.max_edits_per_message ? std::to_string(c.max_edits_per_message) : "none");
+  if (c.single_consumer == PB_YES) s += " single_consumer=yes";
   return s;
 }
 

@@ -41,6 +41,13 @@ inline bool can_send_attachments(const plugin_module& m) {
   return m.abi_minor >= 3 && m.caps.can_attachments == PB_YES;
 }
 
+// Whether at most one process may run an instance of this plugin at a time (ABI minor 4
+// single_consumer = yes): with several replicas the host runs it under a lease
+// (state/lease_table.hpp). Older plugins read as zero-filled: no.
+inline bool single_consumer(const plugin_module& m) {
+  return m.abi_minor >= 4 && m.caps.single_consumer == PB_YES;
+}
+
 struct load_error {
   std::string file;
   std::string reason;

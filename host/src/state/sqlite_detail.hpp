@@ -10,6 +10,7 @@
 #include <stdexcept>
 #include <string>
 
+#include "state/lease_table.hpp"
 #include "state/outbound_queue.hpp"
 #include "state/store.hpp"
 
@@ -34,6 +35,11 @@ inline constexpr const char* schema[] = {
     "payload TEXT NOT NULL, idempotency_key TEXT NOT NULL, state TEXT NOT NULL, "
     "attempts INTEGER NOT NULL, next_attempt_unix_ms INTEGER NOT NULL, "
     "last_error TEXT NOT NULL, created_unix_ms INTEGER NOT NULL)",
+    // Leases (lease_table.hpp): a heartbeat per replica, an owner and a fencing token per lease.
+    "CREATE TABLE IF NOT EXISTS replicas (id TEXT NOT NULL PRIMARY KEY, "
+    "incarnation TEXT NOT NULL, heartbeat_unix_ms INTEGER NOT NULL)",
+    "CREATE TABLE IF NOT EXISTS leases (name TEXT NOT NULL PRIMARY KEY, owner TEXT NOT NULL, "
+    "incarnation TEXT NOT NULL, token INTEGER NOT NULL)",
     // spool_path (attachment ops) came later: sqlite_outbound.cpp adds the column to older files.
     // turns.pending_plan too: add_pending_plan_column (sqlite_store.cpp).
 };
@@ -143,5 +149,13 @@ using custom_submit = std::function<void(custom_apply, write_done)>;
 // through `submit`. `clock_s`: unix seconds for created stamps. Destroy before closing `db`.
 std::unique_ptr<outbound_queue> open_sqlite_outbound(sqlite3* db, custom_submit submit,
                                                      std::function<int64_t()> clock_s);
+
+// The leases of a SQLite store (sqlite_leases.cpp), written through `submit`. `clock_s`: unix
+// seconds for heartbeats (called on the writer thread).
+std::unique_ptr<lease_table> open_sqlite_leases(custom_submit submit,
+                                                std::function<int64_t()> clock_s);
+// Inside a writer transaction: whether `f` still holds its lease with its token. Returns
+// SQLITE_DONE, or the error code of the failed read.
+int fence_holds(sqlite3* db, const fence& f, bool& holds);
 
 }  // namespace patchbay::state::sqlite_detail

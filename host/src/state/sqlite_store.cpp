@@ -79,6 +79,11 @@ class sqlite_store final : public store {
             enqueue(custom_write{std::move(a), std::move(d)});
           },
           opt_.clock);
+      leases_ = open_sqlite_leases(
+          [this](custom_apply a, write_done d) {
+            enqueue(custom_write{std::move(a), std::move(d)});
+          },
+          opt_.clock);
     } catch (const std::exception& e) {
       sqlite3_close(db_);
       throw std::runtime_error("cannot initialise state database '" + path + "': " + e.what());
@@ -89,6 +94,7 @@ class sqlite_store final : public store {
   ~sqlite_store() override {
     close();
     outbound_.reset();
+    leases_.reset();
     st_.reset();  // statements are finalized before the connection closes
     sqlite3_close(db_);
   }
@@ -115,6 +121,62 @@ class sqlite_store final : public store {
       cache_.erase({instance, key});
     }
     enqueue(kv_write{instance, key, std::nullopt, std::move(done)});
+  }
+
+  void kv_write_fenced(const std::string& instance, const std::string& key,
+                       std::optional<std::string> value, fence f, write_done done) override {
+    {  // like kv_set: the mirror shows the write at once (a lost lease stops the channel, and
+       // a replica taking the lease again reloads the instance: kv_reload)
+      std::lock_guard lk(cache_mu_);
+      if (value)
+        cache_[{instance, key}] = *value;
+      else
+        cache_.erase({instance, key});
+    }
+    auto lost = std::make_shared<bool>(false);
+    std::string lease = f.lease;
+    auto apply = [this, instance, key, value = std::move(value), f = std::move(f),
+                  lost](sqlite3* db) {
+      bool holds = false;
+      if (int rc = fence_holds(db, f, holds); rc != SQLITE_DONE) return rc;
+      if (!holds) {
+        *lost = true;
+        return SQLITE_DONE;
+      }
+      stmt& s = value ? st_->put : st_->del;
+      s.bind(1, instance);
+      s.bind(2, key);
+      if (value)
+        sqlite3_bind_blob(s.get(), 3, value->data(), static_cast<int>(value->size()),
+                          SQLITE_TRANSIENT);
+      return s.step();
+    };
+    auto finish = [lease = std::move(lease), lost, done = std::move(done)](const std::string& err) {
+      if (!done) return;
+      if (err.empty() && *lost)
+        done("lease lost: " + lease + " was taken over by another replica");
+      else
+        done(err);
+    };
+    enqueue(custom_write{std::move(apply), std::move(finish)});
+  }
+
+  void kv_reload(const std::string& instance) override {
+    std::map<std::string, std::string> fresh;
+    {
+      std::lock_guard db_lk(db_mu_);
+      stmt s(db_, "SELECT key, value FROM kv WHERE instance = ?1");
+      s.bind(1, instance);
+      int rc;
+      while ((rc = sqlite3_step(s.get())) == SQLITE_ROW) fresh[s.text(0)] = s.text(1);
+      if (rc != SQLITE_DONE)
+        throw std::runtime_error("cannot read the key-values of " + instance + ": " +
+                                 sqlite3_errmsg(db_));
+    }
+    std::lock_guard lk(cache_mu_);
+    auto it = cache_.lower_bound({instance, std::string()});
+    while (it != cache_.end() && it->first.first == instance) it = cache_.erase(it);
+    for (auto& [k, v] : fresh) cache_[{instance, k}] = std::move(v);
   }
 
   void record_inbound(const std::string& instance, const std::string& event_id,
@@ -165,6 +227,7 @@ class sqlite_store final : public store {
   }
 
   outbound_queue& outbound() override { return *outbound_; }
+  lease_table& leases() override { return *leases_; }
 
   void close() override {
     {
@@ -381,6 +444,7 @@ class sqlite_store final : public store {
   bool prune_backlog_ = false;
   std::unique_ptr<statements> st_;  // used by the writer thread only
   std::unique_ptr<outbound_queue> outbound_;
+  std::unique_ptr<lease_table> leases_;
   std::thread writer_;
 };
 

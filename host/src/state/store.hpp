@@ -15,6 +15,7 @@
 #include <string>
 #include <vector>
 
+#include "state/lease_table.hpp"
 #include "state/outbound_queue.hpp"
 
 namespace patchbay::state {
@@ -78,6 +79,16 @@ class store {
                       write_done done) = 0;
   virtual void kv_delete(const std::string& instance, const std::string& key, write_done done) = 0;
 
+  // A kv_set (a value) or kv_delete (nullopt) that lands only while `f` still holds its lease with
+  // its token (lease_table.hpp): once another replica took the lease over, nothing is written and
+  // `done` gets an error starting "lease lost". The mirror is updated only when the write lands.
+  virtual void kv_write_fenced(const std::string& instance, const std::string& key,
+                               std::optional<std::string> value, fence f, write_done done) = 0;
+  // Reads one instance's key-values from the database into the mirror again, replacing what the
+  // mirror held for it: a replica taking a lease over sees what the previous holder wrote. Blocks
+  // on the database (control thread only, never an io thread). Throws std::runtime_error.
+  virtual void kv_reload(const std::string& instance) = 0;
+
   // Makes an inbound event durable, keyed by (instance, event_id). A key recorded within the dedup
   // TTL completes as `duplicate` without storing anything; an older one is recorded afresh.
   virtual void record_inbound(const std::string& instance, const std::string& event_id,
@@ -104,6 +115,8 @@ class store {
 
   // The durable outbound queue, written through the same writer (outbound_queue.hpp).
   virtual outbound_queue& outbound() = 0;
+  // The replicas' heartbeats and leases, written through the same writer (lease_table.hpp).
+  virtual lease_table& leases() = 0;
 
   // Completes queued writes, then stops the writer. Later writes fail with "store closed".
   virtual void close() = 0;

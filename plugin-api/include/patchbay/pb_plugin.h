@@ -47,8 +47,9 @@ extern "C" {
  * 2 = pb_host_api.report_liveness with pb_liveness (pb_messages.h);
  * 3 = attachments both ways (pb_plugin_vtable.fetch_attachment, pb_outbound_message.attachment),
  *     streamed messages (PB_SEND_STREAM, PB_EDIT_FINAL), typing start/stop, and the capabilities
- *     max_sends_per_reply, can_attachments and max_attachment_size. */
-#define PB_ABI_MINOR 3
+ *     max_sends_per_reply, can_attachments and max_attachment_size;
+ * 4 = pb_capabilities.single_consumer (one process at a time per instance, under a lease). */
+#define PB_ABI_MINOR 4
 
 /* Preprocessor helpers: expand the arguments, then stringize / paste them. */
 #define PB_STRINGIFY_(x) #x

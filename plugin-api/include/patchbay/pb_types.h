@@ -143,6 +143,15 @@ typedef struct pb_capabilities {
   uint32_t reserved_m3;         /* 0; keeps the next field 8-aligned on every ABI */
   uint64_t max_attachment_size; /* largest file the platform takes, bytes; 0 = unknown (the plugin
                                    checks and fails with PB_ERR_INVALID_INPUT) */
+  /* ---- minor 4 ---- */
+  int32_t single_consumer; /* pb_tristate, plugin-wide (ignored in pb_inbound_message): YES = at
+                              most one process may run a channel instance at a time, because its
+                              inbound side is a single consumer (a long poll with a cursor). With
+                              several replicas on one state store the host then runs each instance
+                              only on the replica holding the instance's lease, and stops it at
+                              once when the lease is lost. 0/NO = every replica may run it
+                              (push or webhook delivery that tolerates several receivers). */
+  uint32_t reserved_m4;    /* 0 */
 } pb_capabilities;
 
 #ifdef __cplusplus

@@ -38,6 +38,9 @@ pb_capabilities weixin_capabilities() noexcept {
   // About ten messages per context_token (§4.1): the host plans a reply within it, and the
   // account refuses a send past it (weixin_account::send).
   c.max_sends_per_reply = wx::sends_per_context_token;
+  // One long poll per account with a server-side cursor (§2.1): two pollers of one account would
+  // steal each other's messages, so with several replicas one runs it under a lease.
+  c.single_consumer = PB_YES;
   return c;
 }
 

@@ -162,7 +162,7 @@ TEST_F(ConfigTest, AllErrorsAreCollectedInFileOrder) {
               "(expected host:port, e.g. 127.0.0.1:8780 or [::1]:8780)",
           f + ":3:3: host.lisen: unknown key 'lisen' (expected one of: listen, plugin_dirs, "
               "state, api_tokens, log, shutdown_timeout_ms, turn_timeout_ms, sse_keepalive_ms, "
-              "http, metrics, health, media, admission)",
+              "http, metrics, health, media, admission, replica)",
           f + ":4:20: host.state.engine: unknown state engine 'mysql' (expected one of: "
               "sqlite, postgres)",
           f + ":5:18: host.log.format: unknown log format 'xml' (expected one of: text, "

@@ -56,7 +56,7 @@ TEST_F(ConfigTest, UnknownKeysAtEveryLevel) {
                 "identity)",
                 "test.yaml:3:3: host.lisen: unknown key 'lisen' (expected one of: listen, "
                 "plugin_dirs, state, api_tokens, log, shutdown_timeout_ms, turn_timeout_ms, "
-                "sse_keepalive_ms, http, metrics, health, media, admission)",
+                "sse_keepalive_ms, http, metrics, health, media, admission, replica)",
                 "test.yaml:4:27: host.state.file: unknown key 'file' (expected one of: engine, "
                 "path, url)",
                 "test.yaml:5:9: host.log.colour: unknown key 'colour' (expected one of: format, "
