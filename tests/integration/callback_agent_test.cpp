@@ -121,7 +121,8 @@ TEST(CallbackAgent, PostedPayloadsReachTheSseClientInOrder) {
                             R"([{"delta":"lo"},{"turn":")" + id + R"(","delta":", wor"}])");
   EXPECT_EQ(r.status, 202U) << r.body;
   EXPECT_EQ(r.body, R"({"accepted":2})");
-  r = pbtest::post_callback(h.base, url, tok, "{\"delta\":\"ld\"}\n\n{\"content\":\"Hello, world\"}\n{\"done\":true}\n");
+  r = pbtest::post_callback(
+      h.base, url, tok, "{\"delta\":\"ld\"}\n\n{\"content\":\"Hello, world\"}\n{\"done\":true}\n");
   EXPECT_EQ(r.status, 202U) << r.body;
   EXPECT_EQ(r.body, R"({"accepted":3})");
 

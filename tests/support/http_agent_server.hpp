@@ -31,9 +31,7 @@ class http_agent_server {
   // answering every turn request with that status (and `accept_body`).
   explicit http_agent_server(script s = {}, unsigned accept_status = 0,
                              std::string accept_body = {})
-      : script_(std::move(s)),
-        accept_status_(accept_status),
-        accept_body_(std::move(accept_body)) {
+      : script_(std::move(s)), accept_status_(accept_status), accept_body_(std::move(accept_body)) {
     server_.start();
   }
   ~http_agent_server() {

@@ -33,6 +33,7 @@ namespace patchbay::agents {
 namespace {
 
 constexpr std::int64_t minute_ms = 60'000;
+constexpr std::int64_t day_ms = 86'400'000;
 
 struct callback_options {
   std::string url;
@@ -53,8 +54,8 @@ callback_options parse_callback_options(std::string_view options_json, std::stri
   r.header_map("headers", o.headers);
   r.file("ca_file", o.ca_file);
   r.millis("accept_timeout_ms", o.accept_timeout, 1, 10 * minute_ms);
-  r.millis("answer_timeout_ms", o.answer_timeout, 1, 24 * 60 * minute_ms);
-  r.millis("idle_timeout_ms", o.idle_timeout, 1, 24 * 60 * minute_ms);
+  r.millis("answer_timeout_ms", o.answer_timeout, 1, day_ms);
+  r.millis("idle_timeout_ms", o.idle_timeout, 1, day_ms);
   error = r.finish();
   while (!o.public_url.empty() && o.public_url.back() == '/') o.public_url.pop_back();
   for (const auto& [name, value] : o.headers) o.secrets.push_back(value);

@@ -34,7 +34,8 @@ TEST(CallbackBody, AnArrayAndNdjsonKeepTheirOrder) {
   ASSERT_EQ(a.payloads.size(), 3U);
   EXPECT_NE(a.payloads[1].find("\"b\""), std::string::npos);
   EXPECT_TRUE(a.terminal);
-  auto n = read_callback_body("t", "{\"delta\":\"a\"}\r\n\n  \n{\"delta\":\"b\"}\n{\"error\":\"no\"}");
+  auto n =
+      read_callback_body("t", "{\"delta\":\"a\"}\r\n\n  \n{\"delta\":\"b\"}\n{\"error\":\"no\"}");
   ASSERT_EQ(n.error, "");
   ASSERT_EQ(n.payloads.size(), 3U);  // blank lines skipped, last line without "\n" taken
   EXPECT_TRUE(n.terminal);

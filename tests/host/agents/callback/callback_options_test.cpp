@@ -32,7 +32,7 @@ TEST_F(CallbackOptions, DefaultsAndDeadlines) {
   std::string error;
   auto a = build(R"({"url":"http://agent:9000/turn","public_url":"http://patchbay:8080/"})", error);
   ASSERT_TRUE(a) << error;
-  EXPECT_EQ(a->deadlines().idle, 600'000ms);   // idle_timeout_ms: 10 min
+  EXPECT_EQ(a->deadlines().idle, 600'000ms);     // idle_timeout_ms: 10 min
   EXPECT_EQ(a->deadlines().total, 1'800'000ms);  // answer_timeout_ms: 30 min
   a = build(R"({"url":"http://a/t","public_url":"https://p","accept_timeout_ms":500,)"
             R"("idle_timeout_ms":2000,"answer_timeout_ms":9000,"headers":{"X-Key":"k"}})",
