@@ -2,9 +2,9 @@
 // turn to an agent served by this test, which answers 202 and later posts its thread_response
 // payloads to POST /v1/turns/<turn>/responses with the turn's token. A direct API client's SSE
 // stream, and a Feishu chat through the real feishu plugin and the fake Feishu server, see those
-// payloads as from any streaming agent; the route's refusals (401, 404, 400, 410), an agent that
-// refuses the turn (500), an agent that never answers (idle and total deadlines), and the token
-// kept out of the host's log.
+// payloads as from any streaming agent; the route's refusals (401, 404, 400, 413, 410), an agent
+// that refuses the turn (500), an agent that never answers (idle and total deadlines), and the
+// token kept out of the host's log.
 #include <gtest/gtest.h>
 
 #include <regex>
@@ -112,6 +112,11 @@ TEST(CallbackAgent, PostedPayloadsReachTheSseClientInOrder) {
     EXPECT_EQ(r.status, 400U) << bad << " -> " << r.body;
     EXPECT_NE(r.body.find("invalid_payload"), std::string::npos) << r.body;
   }
+
+  // Over the body cap (1 MiB): 413 before the body is read.
+  r = pbtest::post_callback(h.base, url, tok,
+                            R"({"delta":")" + std::string(std::size_t{1} << 20, 'x') + R"("})");
+  EXPECT_EQ(r.status, 413U) << r.body;
 
   // One object, an array, NDJSON (the last line ends the turn).
   r = pbtest::post_callback(h.base, url, tok, R"({"delta":"Hel"})");
