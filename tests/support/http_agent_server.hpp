@@ -2,7 +2,9 @@
 // that records each turn request the host POSTs and answers it with the NDJSON lines of
 // thread_response a script chooses (default: one `content` "seen" and `done`). For the end-to-end
 // tests with real plugins, which look at what the agent received (text, attachments with their
-// /v1/media URLs) and make the agent send files back. Thread-safe; waits are bounded.
+// /v1/media URLs) and make the agent send files back. As a `callback` agent (accept_status set)
+// it answers each turn request with that status and no payload: the test posts the answers to the
+// turn's callback URL itself (post_callback). Thread-safe; waits are bounded.
 #pragma once
 
 #include <boost/json.hpp>
@@ -25,7 +27,13 @@ class http_agent_server {
   // The thread_response objects answering one turn request ("turn" is filled in).
   using script = std::function<std::vector<boost::json::object>(const boost::json::object& turn)>;
 
-  explicit http_agent_server(script s = {}) : script_(std::move(s)) { server_.start(); }
+  // `accept_status` 0: an `http` agent answering with the script; else a `callback` agent
+  // answering every turn request with that status (and `accept_body`).
+  explicit http_agent_server(script s = {}, unsigned accept_status = 0,
+                             std::string accept_body = {})
+      : script_(std::move(s)), accept_status_(accept_status), accept_body_(std::move(accept_body)) {
+    server_.start();
+  }
   ~http_agent_server() {
     server_.stop(std::chrono::milliseconds(0));
     rt_.stop();
@@ -35,6 +43,13 @@ class http_agent_server {
   std::string yaml(const std::string& name = "probe") const {
     return "  " + name + ": { type: http, url: \"http://" + server_.local_endpoint() +
            "/turn\" }\n";
+  }
+  // The agents: block naming this server as a `callback` agent `name` whose callback URLs start
+  // with `public_url`; `extra` adds options (", idle_timeout_ms: 500").
+  std::string callback_yaml(const std::string& name, const std::string& public_url,
+                            const std::string& extra = "") const {
+    return "  " + name + ": { type: callback, url: \"http://" + server_.local_endpoint() +
+           "/turn\", public_url: \"" + public_url + "\"" + extra + " }\n";
   }
   // The request of the n-th turn (waits up to ~20 s); an empty object if it never came.
   boost::json::object turn(std::size_t n) {
@@ -64,6 +79,8 @@ class http_agent_server {
       std::lock_guard lk(mu_);
       turns_.push_back(req);
     }
+    if (accept_status_ != 0)
+      return ex->respond({accept_status_, "application/json", {}, accept_body_});
     std::vector<boost::json::object> lines;
     if (script_) lines = script_(req);
     if (lines.empty()) lines.push_back({{"content", "seen"}, {"done", true}});
@@ -76,6 +93,8 @@ class http_agent_server {
   }
 
   script script_;
+  const unsigned accept_status_;
+  const std::string accept_body_;
   std::mutex mu_;
   std::vector<boost::json::object> turns_;
   patchbay::kit::io_runtime rt_{1};
@@ -90,6 +109,28 @@ inline patchbay::kit::http_client_response fetch_url(const std::string& url,
   req.url = url;
   req.total_timeout = std::chrono::seconds(20);
   if (!bearer.empty()) req.headers.emplace_back("Authorization", "Bearer " + bearer);
+  std::string err;
+  patchbay::kit::http_client_response resp;
+  patchbay::kit::http_fetch_blocking(req, err, resp);
+  return resp;
+}
+
+// A callback agent's post of `body` to a turn's callback URL, sent to the host at `base` (the
+// URL's origin is the configured public_url, which need not resolve in a test) with
+// "Authorization: Bearer <token>" (none when `token` is empty).
+inline patchbay::kit::http_client_response post_callback(const std::string& base,
+                                                         const std::string& callback_url,
+                                                         const std::string& token,
+                                                         const std::string& body) {
+  const auto scheme = callback_url.find("://");
+  const auto slash = callback_url.find('/', scheme == std::string::npos ? 0 : scheme + 3);
+  patchbay::kit::http_client_request req;
+  req.method = "POST";
+  req.url = base + (slash == std::string::npos ? callback_url : callback_url.substr(slash));
+  req.body = body;
+  req.headers.emplace_back("Content-Type", "application/json");
+  if (!token.empty()) req.headers.emplace_back("Authorization", "Bearer " + token);
+  req.total_timeout = std::chrono::seconds(20);
   std::string err;
   patchbay::kit::http_client_response resp;
   patchbay::kit::http_fetch_blocking(req, err, resp);

@@ -19,6 +19,7 @@
 //    called from any thread (they hop to the router's strand themselves).
 #pragma once
 
+#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <memory>
@@ -38,6 +39,8 @@ class scheduler;
 }
 
 namespace patchbay::agents {
+
+class turn_callbacks;
 
 // The asking user's own credential for a turn (identity bindings, host/src/identity/): either a
 // short-lived access token — a secret: sent only as the Bearer credential, never logged, never
@@ -80,6 +83,17 @@ struct agent_env {
   // Reads an inbound attachment (media_read_result); done runs once, on any thread. Set by the
   // turn service; answers an error while the host offers no media.
   media_read_fn read_media;
+  // The turns waiting for posts to POST /v1/turns/<turn>/responses (agents/turn_callbacks.hpp),
+  // for the `callback` backend. Null when the host serves no such route.
+  std::shared_ptr<turn_callbacks> callbacks;
+};
+
+// How long the router waits for a backend's turn: `idle` between payloads (0 = the host's
+// host.turn_timeout) and `total` from the start (0 = no total deadline). Either one passing ends
+// the turn with the router's usual timeout notice (and cancel()).
+struct turn_deadlines {
+  std::chrono::milliseconds idle{0};
+  std::chrono::milliseconds total{0};
 };
 
 class agent {
@@ -92,6 +106,8 @@ class agent {
   virtual void stop() {}
   // At its own concurrency limit (max_in_flight) now: start() would answer "busy". Any thread.
   virtual bool at_capacity() const { return false; }
+  // The deadlines of this backend's turns (the `callback` backend answers in minutes).
+  virtual turn_deadlines deadlines() const { return {}; }
 };
 
 // Builds the backend of `cfg.type` from its options_json. On bad options returns nullptr and sets

@@ -18,5 +18,7 @@ std::unique_ptr<agent> make_openai_agent(std::string_view options_json, agent_en
                                          std::string& error);
 std::unique_ptr<agent> make_process_agent(std::string_view options_json, agent_env env,
                                           std::string& error);
+std::unique_ptr<agent> make_callback_agent(std::string_view options_json, agent_env env,
+                                           std::string& error);
 
 }  // namespace patchbay::agents

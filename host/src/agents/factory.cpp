@@ -49,6 +49,8 @@ std::unique_ptr<agent> make_agent(const config::agent_config& cfg, agent_env env
     a = make_openai_agent(cfg.options_json, std::move(env), error);
   else if (cfg.type == "process")
     a = make_process_agent(cfg.options_json, std::move(env), error);
+  else if (cfg.type == "callback")
+    a = make_callback_agent(cfg.options_json, std::move(env), error);
   else
     error = "unknown agent type '" + cfg.type + "'";
   if (!a && error.empty()) error = "agent type '" + cfg.type + "' could not be built";

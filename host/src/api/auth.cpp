@@ -22,14 +22,27 @@ bool equal_constant_time(std::string_view a, std::string_view b) {
 
 }  // namespace
 
-bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization) {
+std::string_view bearer_credential(std::string_view authorization) {
   constexpr std::string_view scheme = "bearer";
   if (authorization.size() <= scheme.size() ||
       !common::iequals_ascii(authorization.substr(0, scheme.size()), scheme) ||
       authorization[scheme.size()] != ' ')
-    return false;
+    return {};
   auto presented = authorization.substr(scheme.size());
   presented.remove_prefix(std::min(presented.find_first_not_of(' '), presented.size()));
+  return presented;
+}
+
+bool is_turn_responses_path(std::string_view path) {
+  constexpr std::string_view head = "/v1/turns/", tail = "/responses";
+  return path.size() > head.size() + tail.size() && path.substr(0, head.size()) == head &&
+         path.substr(path.size() - tail.size()) == tail &&
+         path.substr(head.size(), path.size() - head.size() - tail.size()).find('/') ==
+             std::string_view::npos;
+}
+
+bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view authorization) {
+  const auto presented = bearer_credential(authorization);
   if (presented.empty()) return false;
   bool ok = false;
   for (const auto& t : tokens) ok |= !t.empty() && equal_constant_time(presented, t);
@@ -37,7 +50,7 @@ bool bearer_authorized(const std::vector<std::string>& tokens, std::string_view 
 }
 
 bool needs_token(const api_context& ctx, std::string_view path) {
-  if (ctx.api_tokens.empty()) return false;
+  if (ctx.api_tokens.empty() || is_turn_responses_path(path)) return false;
   return path.substr(0, 4) == "/v1/" || (ctx.metrics_require_token && path == "/metrics");
 }
 

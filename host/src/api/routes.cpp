@@ -12,6 +12,7 @@
 #include "api/queue_routes.hpp"
 #include "api/reload_route.hpp"
 #include "api/status_page/status_page.hpp"
+#include "api/turn_responses_route.hpp"
 #include "plugin/channel_instance.hpp"
 
 namespace patchbay::api {
@@ -81,6 +82,8 @@ kit::http_handler make_api_handler(api_context& ctx) {
       return handle_messages(ctx, std::move(ex));
     }
     if (req.path == "/v1/reload" && ctx.reload) return handle_reload(ctx, std::move(ex));
+    if (is_turn_responses_path(req.path))
+      return ex->respond(turn_responses_response(ctx.callbacks, req));
     if (req.path.rfind("/v1/media/", 0) == 0 && ctx.media != nullptr) return handle_media(ctx, ex);
     if (req.path == "/v1/queue" || req.path.rfind("/v1/queue/", 0) == 0)
       return handle_queue(ctx, ex);

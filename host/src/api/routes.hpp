@@ -21,6 +21,10 @@ class service;
 class outbound_materializer;
 }  // namespace patchbay::media
 
+namespace patchbay::agents {
+class turn_callbacks;
+}
+
 namespace patchbay::api {
 
 struct api_context {
@@ -44,6 +48,9 @@ struct api_context {
   media::service* media = nullptr;
   // POST /v1/messages `attachments` (host/src/media/); null = such requests answer 422.
   media::outbound_materializer* media_out = nullptr;
+  // POST /v1/turns/<turn>/responses (api/turn_responses_route.hpp): `callback` agents' answers.
+  // Null = every turn is unknown (404).
+  agents::turn_callbacks* callbacks = nullptr;
 };
 
 kit::http_response handle_api_request(api_context& ctx, const kit::http_request& req);

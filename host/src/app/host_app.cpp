@@ -274,6 +274,8 @@ struct host_app::impl {
     api.channel_grace = cfg.host.health.channel_grace;
     api.metrics = &counts;
     api.access = &gate;
+    const auto turn_callbacks = turns.callbacks();  // POST /v1/turns/<turn>/responses
+    api.callbacks = turn_callbacks.get();
     // Inbound attachments (GET /v1/media/<id>): ids under a secret kept in the store, so a turn
     // run again after a restart offers the same URLs.
     turns::strand_scheduler media_sched(rt, rt.make_strand());

@@ -23,8 +23,8 @@ void read_agents(context& ctx, const field& f, std::vector<agent_config>& out) {
     for (const auto& key : keys) {
       if (key.key != "type") {
         options.push_back(key);
-      } else if (auto type =
-                     read_choice(ctx, key, "agent type", {"echo", "http", "openai", "process"})) {
+      } else if (auto type = read_choice(ctx, key, "agent type",
+                                         {"echo", "http", "openai", "process", "callback"})) {
         agent.type = std::move(*type);
       }
     }

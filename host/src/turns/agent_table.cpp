@@ -97,6 +97,12 @@ bool agent_table::at_capacity(const std::string& name) const {
   return it != agents_.end() && it->second.backend && it->second.backend->at_capacity();
 }
 
+agents::turn_deadlines agent_table::deadlines(const std::string& name) const {
+  auto it = agents_.find(name);
+  return it != agents_.end() && it->second.backend ? it->second.backend->deadlines()
+                                                   : agents::turn_deadlines{};
+}
+
 void agent_table::cancel(const std::string& turn_id) {
   auto it = turns_.find(turn_id);
   if (it != turns_.end()) {

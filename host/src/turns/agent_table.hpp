@@ -51,6 +51,8 @@ class agent_table {
   // Whether the agent `name` is at its own concurrency limit now (false when unknown/unusable:
   // start() then answers why).
   bool at_capacity(const std::string& name) const;
+  // The deadlines of the agent `name`'s turns ({} when unknown/unusable).
+  agents::turn_deadlines deadlines(const std::string& name) const;
   // Stops every backend, current and retired (shutdown): they notify nothing.
   void stop_all();
   // Forgets finished turns and stops the retired backends no running turn uses. Returns how many

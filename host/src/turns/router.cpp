@@ -23,8 +23,10 @@ void router::publish_load() {
 }
 
 router::~router() {
-  for (auto& [id, t] : turns_)
+  for (auto& [id, t] : turns_) {
     if (t.timer) sched_.cancel(t.timer);
+    if (t.total_timer) sched_.cancel(t.total_timer);
+  }
   if (agent_timer_) sched_.cancel(agent_timer_);
 }
 
@@ -78,7 +80,10 @@ void router::start_next(const std::string& thread_key) {
     ++running_count_;
     publish_load();
     std::string error_text;
+    const turn_deadlines d = agents_.deadlines(t.spec);
+    t.idle = d.idle.count() > 0 ? d.idle : limits_.idle_timeout;
     arm_idle(t);
+    if (d.total.count() > 0) arm_total(t, d.total);
     if (agents_.start(t.spec, error_text)) return;
     spdlog::warn("{}agent {} could not start it: {}", common::log_tag({.turn = t.spec.turn_id}),
                  t.spec.agent, error_text);
@@ -92,14 +97,28 @@ void router::start_next(const std::string& thread_key) {
 void router::arm_idle(turn_state& t) {
   if (t.timer) sched_.cancel(t.timer);
   std::string id = t.spec.turn_id;
-  t.timer = sched_.schedule(limits_.idle_timeout, [this, id] {
+  const auto idle = t.idle.count() > 0 ? t.idle : limits_.idle_timeout;
+  t.timer = sched_.schedule(idle, [this, id, idle] {
     auto it = turns_.find(id);
     if (it == turns_.end()) return;
     it->second.timer = 0;
     ++stats_.timed_out;
     spdlog::warn("{}no answer from agent {} for {} ms; ending it with an error",
-                 common::log_tag({.turn = id}), it->second.spec.agent,
-                 limits_.idle_timeout.count());
+                 common::log_tag({.turn = id}), it->second.spec.agent, idle.count());
+    agents_.cancel(id);
+    finish(id, turn_end::timed_out, limits_.timeout_text);
+  });
+}
+
+void router::arm_total(turn_state& t, std::chrono::milliseconds total) {
+  std::string id = t.spec.turn_id;
+  t.total_timer = sched_.schedule(total, [this, id, total] {
+    auto it = turns_.find(id);
+    if (it == turns_.end()) return;
+    it->second.total_timer = 0;
+    ++stats_.timed_out;
+    spdlog::warn("{}agent {} did not finish within {} ms; ending it with an error",
+                 common::log_tag({.turn = id}), it->second.spec.agent, total.count());
     agents_.cancel(id);
     finish(id, turn_end::timed_out, limits_.timeout_text);
   });
@@ -193,6 +212,7 @@ void router::finish(std::string turn_id,  // NOLINT(performance-unnecessary-valu
   if (it == turns_.end()) return;
   turn_spec spec = std::move(it->second.spec);
   if (it->second.timer) sched_.cancel(it->second.timer);
+  if (it->second.total_timer) sched_.cancel(it->second.total_timer);
   const bool freed = it->second.running;
   if (freed) --running_count_;
   turns_.erase(it);

@@ -59,6 +59,13 @@ class turn_output {
   virtual void when_rendered(std::function<void()> /*fn*/) {}
 };
 
+// A turn's own deadlines (its agent's): `idle` between payloads (0 = router_limits::idle_timeout),
+// `total` from its start (0 = none).
+struct turn_deadlines {
+  std::chrono::milliseconds idle{0};
+  std::chrono::milliseconds total{0};
+};
+
 struct turn_spec {
   std::string turn_id;
   std::string thread_key;
@@ -77,6 +84,8 @@ class agent_starter {
   // then does not start the turn but keeps it waiting (agent_retry later), rather than ending it
   // with the agent's "busy" answer.
   virtual bool at_capacity(const turn_spec& /*turn*/) { return false; }
+  // The turn's deadlines, asked once as it starts (e.g. an agent that answers in minutes).
+  virtual turn_deadlines deadlines(const turn_spec& /*turn*/) { return {}; }
   virtual void cancel(const std::string& turn_id) = 0;  // the router gave up on the turn
 };
 
@@ -158,11 +167,14 @@ class router {
     bool running = false;
     bool output_seen = false;  // a delta or content reached the output
     uint64_t timer = 0;
+    std::chrono::milliseconds idle{0};  // its idle deadline (set as it starts)
+    uint64_t total_timer = 0;           // its total deadline's timer (0 = none)
   };
 
   void start_next(const std::string& thread_key);
   void advance(const std::string& thread_key, const std::string& turn_id);
   void arm_idle(turn_state& t);
+  void arm_total(turn_state& t, std::chrono::milliseconds total);
   // Takes the id by value: callers pass references into the turn this erases.
   void finish(std::string turn_id,  // NOLINT(performance-unnecessary-value-param): see above
               turn_end how, std::string_view error_text);

@@ -210,6 +210,8 @@ turns::router_load turn_service::router_load() const { return impl_->router.load
 
 media::outbound_materializer& turn_service::materializer() { return *impl_->materializer; }
 
+std::shared_ptr<agents::turn_callbacks> turn_service::callbacks() const { return impl_->callbacks; }
+
 std::string turn_service::check_agent(const std::string& name) const {
   if (name.empty() || impl_->agents.has(name)) return {};
   return "unknown agent '" + name + "'";
@@ -262,7 +264,8 @@ void turn_service::shutdown() {
     auto self = w.lock();
     if (!self) return done->set_value();
     self->stopping = true;
-    self->agents.stop_all();  // deliberate: backends notify nothing
+    self->callbacks->close();  // agents' late posts answer 503 from now on
+    self->agents.stop_all();   // deliberate: backends notify nothing
     self->router.fail_all("The gateway is shutting down; please ask again in a moment.");
     done->set_value();
   });

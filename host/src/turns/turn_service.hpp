@@ -20,6 +20,9 @@
 namespace patchbay::plugin {
 class channel_instance;
 }
+namespace patchbay::agents {
+class turn_callbacks;
+}
 namespace patchbay::identity {
 class provider_registry;
 }
@@ -104,6 +107,9 @@ class turn_service {
   void shutdown();
   // Where agents' and API callers' files are materialised (host.media.outbound; thread-safe).
   media::outbound_materializer& materializer();
+  // The turns of `callback` agents waiting for the agent's posts (POST
+  // /v1/turns/<turn>/responses, api/turn_responses_route.hpp); thread-safe.
+  std::shared_ptr<agents::turn_callbacks> callbacks() const;
   // Turns queued and running in the router, now. Any thread (a metrics scrape).
   turns::router_load router_load() const;
   // What host.admission counts (plugin/admission_gate.hpp): channel messages handed to

@@ -17,6 +17,7 @@
 
 #include "agents/agent.hpp"
 #include "agents/host_answer_agent.hpp"
+#include "agents/turn_callbacks.hpp"
 #include "api/proactive_send.hpp"
 #include "commands/dispatcher.hpp"
 #include "config/config.hpp"
@@ -204,6 +205,7 @@ struct turn_service::impl final : turns::agent_starter,
     env.sched = &sched;
     env.store = &store;
     env.name = name;
+    env.callbacks = callbacks;
     std::weak_ptr<bool> live = alive;
     // Called from any thread: hop to the router's strand. `this` is valid while *alive is true,
     // and the strand runs nothing after the service is gone (checked through `live`).
@@ -257,6 +259,10 @@ struct turn_service::impl final : turns::agent_starter,
   }
   void cancel(const std::string& turn_id) override { agents.cancel(turn_id); }
   bool at_capacity(const turns::turn_spec& t) override { return agents.at_capacity(t.agent); }
+  turns::turn_deadlines deadlines(const turns::turn_spec& t) override {
+    const agents::turn_deadlines d = agents.deadlines(t.agent);
+    return {.idle = d.idle, .total = d.total};
+  }
 
   // While replaced agents still finish turns: stop each once its last turn ended.
   void sweep_retired() {
@@ -565,6 +571,8 @@ struct turn_service::impl final : turns::agent_starter,
   std::map<std::string, config::commands_config> channel_commands;  // channel id → commands
   std::shared_ptr<media::service> media;  // inbound attachments (null: not offered)
   std::string media_base_url;             // "http://127.0.0.1:8780"
+  // The turns of `callback` agents waiting for POST /v1/turns/<turn>/responses (thread-safe).
+  std::shared_ptr<agents::turn_callbacks> callbacks = agents::make_local_turn_callbacks();
   uint64_t id_prefix = 0;
   uint64_t seq = 0;
   bool stopping = false;

@@ -103,7 +103,7 @@ TEST_F(ConfigTest, InvalidAgentStillCountsAsDefined) {
   EXPECT_EQ(errors_of("agents: {bot: {type: robot}}\n"
                       "channels:\n  - {id: a, plugin: p, agent: bot}\n"),
             strings{"test.yaml:1:22: agents.bot.type: unknown agent type 'robot' (expected one "
-                    "of: echo, http, openai, process)"});
+                    "of: echo, http, openai, process, callback)"});
 }
 
 TEST_F(ConfigTest, EnabledMustBeBoolean) {
@@ -172,7 +172,7 @@ TEST_F(ConfigTest, AllErrorsAreCollectedInFileOrder) {
           f + ":6:24: host.shutdown_timeout_ms: expected a positive number of milliseconds "
               "(at most 86400000), got '-5'",
           f + ":9:16: agents.bot.type: unknown agent type 'robot' (expected one of: echo, "
-              "http, openai, process)",
+              "http, openai, process, callback)",
           f + ":14:14: channels[0].enabled: expected true or false, got 'maybe'",
           f + ":15:9: channels[1].id: duplicate channel id 'a' (first defined at line 11)",
           f + ":16:13: channels[1].plugin: invalid plugin 'Feishu' (expected a plugin name "

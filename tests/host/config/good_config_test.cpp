@@ -122,6 +122,21 @@ TEST_F(ConfigTest, PostgresState) {
   EXPECT_EQ(r.cfg->host.state.url, "postgresql://pb@db/patchbay");
 }
 
+TEST_F(ConfigTest, CallbackAgentKeysGoToTheBackend) {
+  fake_env()["AGENT_KEY"] = "k-123";
+  const auto r = parse(
+      "agents:\n  later:\n    type: callback\n    url: http://agent:9000/turns\n"
+      "    public_url: http://patchbay:8080\n    headers: { X-Key: \"${AGENT_KEY}\" }\n"
+      "    accept_timeout_ms: 5000\n    answer_timeout_ms: 3600000\n    idle_timeout_ms: 600000\n");
+  ASSERT_TRUE(r.cfg) << ::testing::PrintToString(texts(r));
+  ASSERT_EQ(r.cfg->agents.size(), 1U);
+  EXPECT_EQ(r.cfg->agents[0].type, "callback");
+  EXPECT_EQ(r.cfg->agents[0].options_json,
+            R"({"url":"http://agent:9000/turns","public_url":"http://patchbay:8080",)"
+            R"("headers":{"X-Key":"k-123"},"accept_timeout_ms":5000,"answer_timeout_ms":3600000,)"
+            R"("idle_timeout_ms":600000})");
+}
+
 TEST_F(ConfigTest, SqliteMemoryAndAbsolutePathsStayAsWritten) {
   auto r = parse("host:\n  state: { path: \":memory:\" }\n");
   ASSERT_TRUE(r.cfg) << ::testing::PrintToString(texts(r));

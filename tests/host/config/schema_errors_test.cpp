@@ -146,7 +146,7 @@ TEST_F(ConfigTest, AgentErrors) {
                 "test.yaml:3:3: agents.bad name: invalid agent name 'bad name' (allowed: "
                 "letters, digits, '_' and '-')",
                 "test.yaml:4:17: agents.robot.type: unknown agent type 'robot' (expected one of: "
-                "echo, http, openai, process)",
+                "echo, http, openai, process, callback)",
                 "test.yaml:5:12: agents.untyped: missing required key 'type'",
                 "test.yaml:6:3: agents.empty: missing required key 'type'",
                 "test.yaml:7:10: agents.listy: expected a map with a 'type' key, got a list",

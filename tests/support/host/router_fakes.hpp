@@ -67,8 +67,10 @@ class fake_agents final : public agent_starter {
  public:
   std::vector<std::string> started, cancelled;
   bool refuse = false;
-  bool full = false;  // at_capacity(): the agent is at its own max_in_flight
+  bool full = false;             // at_capacity(): the agent is at its own max_in_flight
+  turn_deadlines own_deadlines;  // what deadlines() answers for every turn
   bool at_capacity(const turn_spec& /*t*/) override { return full; }
+  turn_deadlines deadlines(const turn_spec& /*t*/) override { return own_deadlines; }
   bool start(const turn_spec& t, std::string& err) override {
     if (refuse) {
       err = "spawn failed: no such file";
