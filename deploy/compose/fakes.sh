@@ -29,7 +29,9 @@ pids+=($!)
 first() {
   local line
   for _ in $(seq 150); do
-    if line=$(head -n1 "$1" 2>/dev/null) && jq -e . >/dev/null 2>&1 <<<"$line"; then
+    # Not empty (jq accepts no input at all) and a complete object with the base URL.
+    if line=$(head -n1 "$1" 2>/dev/null) && [ -n "$line" ] &&
+      jq -e .base_url >/dev/null 2>&1 <<<"$line"; then
       echo "$line"
       return 0
     fi
