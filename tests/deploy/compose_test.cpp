@@ -29,7 +29,8 @@ TEST(DeployFiles, EveryYamlParses) {
 struct compose {
   fs::path dir = source_dir() / "deploy" / "compose";
   YAML::Node services;
-  std::vector<std::string> replicas;  // services that run `patchbay run`
+  std::vector<std::string> replicas;             // services that run `patchbay run`
+  std::map<std::string, std::string> config_of;  // replica -> the file its `run -c` reads
 
   compose() {
     services = YAML::LoadFile((dir / "compose.yaml").string())["services"];
@@ -39,8 +40,11 @@ struct compose {
       std::string line;
       for (const char* k : {"entrypoint", "command"})
         for (const auto& part : at(spec, {k})) line += part.as<std::string>() + " ";
-      if (line.find("patchbay run") != std::string::npos)
-        replicas.push_back(s.first.as<std::string>());
+      const auto run = line.find("patchbay run -c ");
+      if (run == std::string::npos) continue;
+      const auto file = run + std::string("patchbay run -c ").size();
+      replicas.push_back(s.first.as<std::string>());
+      config_of[replicas.back()] = line.substr(file, line.find(' ', file) - file);
     }
   }
   std::string env(const std::string& svc, const std::string& name) const {
@@ -83,11 +87,11 @@ TEST(DeployCompose, TwoReplicasOnPostgresWaitForHealthyDependencies) {
     for (const auto& part : at(c.services, {r, "healthcheck", "test"}))
       check += part.as<std::string>() + " ";
     const std::string base = "http://127.0.0.1:" + port;
-    const auto at = check.find(base + "/");
-    ASSERT_NE(at, std::string::npos) << r << " checks another port: " << check;
-    const auto start = at + base.size();
+    const auto pos = check.find(base + "/");
+    ASSERT_NE(pos, std::string::npos) << r << " checks another port: " << check;
+    const auto start = pos + base.size();
     const auto route = check.substr(start, check.find(' ', start) - start);
-    EXPECT_TRUE(route == "/readyz" || route == "/healthz") << r << ": " << route;
+    EXPECT_EQ(route, "/readyz") << r << ": traffic waits for readiness, not liveness";
     EXPECT_TRUE(host_serves(route)) << r << ": no such route " << route;
   }
 }
@@ -96,6 +100,12 @@ TEST(DeployCompose, ReplicaConfigValidates) {
   compose c;
   ASSERT_EQ(c.replicas.size(), 2U);
   const auto config = c.dir / "patchbay.yaml";
+  for (const auto& r : c.replicas) {  // each replica runs on that file
+    bool mounted = false;
+    for (const auto& v : at(c.services, {r, "volumes"}))
+      mounted = mounted || v.as<std::string>().rfind("./patchbay.yaml:" + c.config_of[r], 0) == 0;
+    EXPECT_TRUE(mounted) << r << " does not run on ./patchbay.yaml";
+  }
   const std::string text = pbtest::read_file(config.string());
   EXPECT_EQ(at(YAML::Load(text), {"host", "state", "engine"}).as<std::string>(""), "postgres");
   // Each reference comes from the replica's environment or from what fakes.sh writes.

@@ -77,8 +77,19 @@ TEST(DeployKubernetes, ObjectsAreNamespaceFreeAndSelectTheSamePods) {
   selects_pods(m.by_kind["PodDisruptionBudget"]["spec"]["selector"]["matchLabels"], "the PDB");
   const auto pdb = m.by_kind["PodDisruptionBudget"]["spec"];
   EXPECT_TRUE(at(pdb, {"minAvailable"}).IsDefined() || at(pdb, {"maxUnavailable"}).IsDefined());
-  EXPECT_EQ(m.pod()["volumes"][0]["configMap"]["name"].as<std::string>(""),
-            m.by_kind["ConfigMap"]["metadata"]["name"].as<std::string>());
+  bool config_mounted = false;
+  for (const auto& v : m.pod()["volumes"])
+    config_mounted =
+        config_mounted || at(v, {"configMap", "name"}).as<std::string>("") ==
+                              m.by_kind["ConfigMap"]["metadata"]["name"].as<std::string>();
+  EXPECT_TRUE(config_mounted) << "the pod does not mount the ConfigMap";
+  // The example Secret holds placeholders, never a credential.
+  for (const auto& kv : m.by_kind["Secret"]["stringData"]) {
+    const auto value = kv.second.as<std::string>();
+    EXPECT_TRUE(value.find("CHANGE_ME") != std::string::npos ||
+                value.find(".example.") != std::string::npos)
+        << kv.first.as<std::string>() << " is not a placeholder";
+  }
 }
 
 TEST(DeployKubernetes, ProbesAskTheHealthRoutesOnTheListenPort) {
