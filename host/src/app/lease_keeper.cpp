@@ -80,6 +80,17 @@ struct lease_keeper::impl : std::enable_shared_from_this<impl> {
       return;
     }
     last_error.clear();
+    if (!r.other_incarnation.empty()) {
+      if (renewed_once)
+        spdlog::error(
+            "leases: another running process uses replica id '{}' (incarnation {}): the two take "
+            "each other's leases; fix: give every replica its own host.replica.id",
+            self.id, r.other_incarnation);
+      else
+        spdlog::info("leases: taking over from the previous run of replica '{}' (incarnation {})",
+                     self.id, r.other_incarnation);
+    }
+    renewed_once = true;
     valid_until = started + opt.ttl.count() - margin;
     for (const auto& v : r.leases) {
       if (v.name.rfind(lease_prefix, 0) != 0) continue;
@@ -144,6 +155,7 @@ struct lease_keeper::impl : std::enable_shared_from_this<impl> {
   std::map<std::string, int64_t> held;         // channel -> token
   std::map<std::string, std::string> standby;  // channel -> the holder last seen
   bool in_flight = false;
+  bool renewed_once = false;
   int64_t valid_until = 0;  // monotonic ms: leases held are ours until then
   std::string last_error;
   std::mutex mu;

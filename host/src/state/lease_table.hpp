@@ -42,6 +42,10 @@ struct lease_view {
 
 struct renewal {
   std::string error;  // "" = the heartbeat and every lease below are durable as reported
+  // The heartbeat row of this replica id held another incarnation whose heartbeat was still
+  // fresh: a previous run of this replica (right after a crash) or, if it happens again later,
+  // another live process configured with the same id. "" = none.
+  std::string other_incarnation;
   std::vector<lease_view> leases;  // one per wanted name, in the order asked
 };
 using renewal_done = std::function<void(renewal)>;

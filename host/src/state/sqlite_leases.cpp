@@ -17,6 +17,8 @@ constexpr const char* heartbeat_sql =
     "INSERT INTO replicas(id, incarnation, heartbeat_unix_ms) VALUES(?1, ?2, ?3) "
     "ON CONFLICT(id) DO UPDATE SET incarnation = excluded.incarnation, "
     "heartbeat_unix_ms = excluded.heartbeat_unix_ms";
+constexpr const char* self_sql =
+    "SELECT incarnation, heartbeat_unix_ms FROM replicas WHERE id = ?1";
 constexpr const char* lookup_sql =
     "SELECT l.owner, l.incarnation, l.token, r.incarnation, r.heartbeat_unix_ms "
     "FROM leases l LEFT JOIN replicas r ON r.id = l.owner WHERE l.name = ?1";
@@ -92,6 +94,14 @@ class sqlite_leases final : public lease_table {
     for (auto& n : wanted) out->leases.push_back(lease_view{std::move(n)});
     auto apply = [self, ttl_ms = ttl.count(), out, clock = clock_s_](sqlite3* db) {
       const int64_t now_ms = clock() * 1000;
+      {
+        stmt me(db, self_sql);
+        me.bind(1, self.id);
+        const int rc = sqlite3_step(me.get());
+        if (rc != SQLITE_ROW && rc != SQLITE_DONE) return SQLITE_ERROR;
+        if (rc == SQLITE_ROW && me.text(0) != self.incarnation && me.integer(1) + ttl_ms > now_ms)
+          out->other_incarnation = me.text(0);
+      }
       stmt hb(db, heartbeat_sql);
       hb.bind(1, self.id);
       hb.bind(2, self.incarnation);

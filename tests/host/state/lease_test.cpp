@@ -116,6 +116,9 @@ TEST_F(LeaseTest, ARestartUnderTheSameIdTakesItsLeaseBackAtOnceAndFencesTheOldPr
   EXPECT_EQ(r.leases[0].token, t1 + 1);
   EXPECT_EQ(fenced_set(*s, fence{"channel:wx", t1, a}, "cursor", "old").rfind("lease lost", 0), 0u);
   EXPECT_EQ(fenced_set(*s, fence{"channel:wx", t1 + 1, a2}, "cursor", "new"), "");
+  EXPECT_EQ(r.other_incarnation, "a-1") << "the previous run's heartbeat was still fresh";
+  // The old process renews again: it is told another incarnation heartbeats under its id.
+  EXPECT_EQ(renew(*s, a, {"channel:wx"}).other_incarnation, "a-2");
 }
 
 TEST_F(LeaseTest, AGracefulReleaseLetsAnotherReplicaTakeOverWithoutWaiting) {
