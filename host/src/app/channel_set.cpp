@@ -129,7 +129,7 @@ void channel_set::on_lease(const lease_change& change) {
 }
 
 bool channel_set::start_instance(const config::channel_config& ch,
-                                 std::shared_ptr<const plugin::plugin_module> module,
+                                 const std::shared_ptr<const plugin::plugin_module>& module,
                                  std::optional<state::fence> fence) {
   auto& board = deps_.board;
   auto mark = [&](plugin::channel_state state, const std::string& reason) {

@@ -84,7 +84,7 @@ class channel_set {
 
  private:
   bool start_instance(const config::channel_config& ch,
-                      std::shared_ptr<const plugin::plugin_module> module,
+                      const std::shared_ptr<const plugin::plugin_module>& module,
                       std::optional<state::fence> fence);
   void want_leases();
   void mark_attempt(const std::string& id, plugin::channel_state state, const std::string& reason);
