@@ -64,7 +64,7 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
       body["status"] = "degraded";
       body["state_store"] = store_problem;
     }
-    return json_response(ready ? 200 : 503, std::move(body));
+    return json_response(ready ? 200 : 503, body);
   }
   // (The server's screen refused these already; checked again for callers without it.)
   if (auto refused = refuse_without_token(ctx, req)) return std::move(*refused);
