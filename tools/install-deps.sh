@@ -11,6 +11,7 @@ packages=(
   libboost1.81-dev libboost-json1.81-dev libboost-filesystem1.81-dev
   libssl-dev libyaml-cpp-dev libspdlog-dev libfmt-dev
   libsqlite3-dev
+  libpq-dev postgresql  # the PostgreSQL state engine; the server for the tests' throwaway cluster
   libgtest-dev libgmock-dev libbenchmark-dev
   dpkg-dev
   clang-format clang-tidy

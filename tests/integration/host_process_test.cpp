@@ -193,4 +193,23 @@ TEST(HostProcess, PortInUseFailsWithExitOne) {
   fs::remove_all(dir);
 }
 
+// host.state engine postgres with a database that does not answer: exit 1 after the connect
+// timeout, one line naming the server as host:port/dbname, never the password.
+TEST(HostProcess, AnUnreachableStateDatabaseFailsWithOneLineWithoutTheSecret) {
+  fs::path dir = fs::temp_directory_path() / ("pb_it_pg_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  std::ofstream(dir / "c.yaml")
+      << "host:\n  listen: \"127.0.0.1:0\"\n  state: { engine: postgres, url: "
+         "\"postgresql://pb:s3cret-pw@127.0.0.1:9/patchbay_it?connect_timeout=2\" }\n"
+         "channels: []\n";
+  std::string out, err;
+  int rc = pbtest::run_command({PB_PATCHBAY_BIN, "run", "-c", (dir / "c.yaml").string()}, out, err);
+  EXPECT_EQ(rc, 1) << err;
+  EXPECT_NE(err.find("cannot start: "), std::string::npos) << err;
+  EXPECT_NE(err.find("127.0.0.1:9/patchbay_it"), std::string::npos) << err;
+  EXPECT_EQ(err.find("s3cret-pw"), std::string::npos) << err;
+  EXPECT_NE(err.find("fix: check host.state.url"), std::string::npos) << err;
+  fs::remove_all(dir);
+}
+
 }  // namespace

@@ -14,6 +14,7 @@
 #include "api/status_page/status_page.hpp"
 #include "api/turn_responses_route.hpp"
 #include "plugin/channel_instance.hpp"
+#include "state/store.hpp"
 
 namespace patchbay::api {
 namespace {
@@ -45,13 +46,26 @@ kit::http_response handle_api_request(api_context& ctx, const kit::http_request&
       return r;
     }
   }
-  if (path == "/healthz") return json_response(200, {{"status", "ok"}});
+  // A degraded state store (its database unreachable: writes wait for the reconnect) shows on
+  // both; the process keeps serving what it can, so neither turns into an error for it.
+  const std::string store_problem = ctx.store != nullptr ? ctx.store->problem() : "";
+  if (path == "/healthz") {
+    if (store_problem.empty()) return json_response(200, {{"status", "ok"}});
+    return json_response(200,
+                         {{"status", "degraded"}, {"reason", "state store: " + store_problem}});
+  }
   if (path == "/healthz/channels")
     return channel_health_response(ctx.registry, ctx.channel_grace, req);
   if (path == "/readyz") {
     std::string why;
-    if (ctx.registry.ready(&why)) return json_response(200, {{"ready", true}});
-    return json_response(503, {{"ready", false}, {"reason", why}});
+    const bool ready = ctx.registry.ready(&why);
+    boost::json::object body{{"ready", ready}};
+    if (!ready) body["reason"] = why;
+    if (!store_problem.empty()) {
+      body["status"] = "degraded";
+      body["state_store"] = store_problem;
+    }
+    return json_response(ready ? 200 : 503, body);
   }
   // (The server's screen refused these already; checked again for callers without it.)
   if (auto refused = refuse_without_token(ctx, req)) return std::move(*refused);

@@ -27,6 +27,7 @@
 #include "patchbay/kit/http_server.hpp"
 #include "patchbay/kit/runtime.hpp"
 #include "plugin/channel_status.hpp"
+#include "state/pg_store.hpp"
 #include "state/store.hpp"
 #include "turns/strand_scheduler.hpp"
 #include "turns/turn_service.hpp"
@@ -207,17 +208,18 @@ struct host_app::impl {
 
   int run() {
     std::unique_ptr<state::store> store;
+    const bool postgres = cfg.host.state.engine == config::state_engine::postgres;
+    state::store_options store_opt;
+    store_opt.replica_id = cfg.host.replica.id;  // the `owner` of the rows this replica writes
     try {
-      store = state::open_sqlite_store(cfg.host.state.path);
-    } catch (const std::exception& e) {
-      spdlog::error("cannot start: {}; fix: check host.state.path and its directory permissions",
-                    e.what());
-      return 1;
-    }
-    if (cfg.host.state.engine == config::state_engine::postgres) {
-      spdlog::error(
-          "cannot start: state engine 'postgres' is not available in this build yet; "
-          "fix: use host.state.engine: sqlite");
+      if (postgres)
+        store = state::open_postgres_store({cfg.host.state.url}, store_opt);
+      else
+        store = state::open_sqlite_store(cfg.host.state.path, store_opt);
+    } catch (const std::exception& e) {  // the text names the server, never the URL's secret
+      spdlog::error("cannot start: {}; fix: {}", e.what(),
+                    postgres ? "check host.state.url and that the database accepts connections"
+                             : "check host.state.path and its directory permissions");
       return 1;
     }
 

@@ -1,14 +1,13 @@
 // SQLite engine of the outbound queue (outbound_queue.hpp): the table `outbound_ops`, written by
 // the store's writer thread inside its batch transactions (custom jobs), and an in-memory copy of
 // the live rows for reads from any thread. Ids are assigned here, in memory, from the largest id
-// stored at open, so enqueue() returns at once; SQLite's INTEGER PRIMARY KEY keeps them.
+// stored at open (outbound_memory.hpp), so enqueue() returns at once; SQLite's INTEGER PRIMARY
+// KEY keeps them.
 #include <sqlite3.h>
 
-#include <algorithm>
 #include <cstdio>
-#include <map>
-#include <mutex>
 
+#include "state/outbound_memory.hpp"
 #include "state/sqlite_detail.hpp"
 #include "state/store.hpp"
 
@@ -85,29 +84,20 @@ class sqlite_outbound final : public outbound_queue {
       r.kind = outbound_kind_from(s.text(4)).value_or(outbound_kind::send);
       r.payload = s.text(5);
       r.idempotency_key = s.text(6);
-      // A row that was in flight when the process died is pending again (same idempotency key).
-      auto st = outbound_state_from(s.text(7)).value_or(outbound_state::pending);
-      r.state = st == outbound_state::dead ? st : outbound_state::pending;
+      r.state = outbound_state_from(s.text(7)).value_or(outbound_state::pending);
       r.attempts = static_cast<int>(s.integer(8));
       r.next_attempt_unix_ms = s.integer(9);
       r.last_error = s.text(10);
       r.created_unix_ms = s.integer(11);
       r.spool_path = s.text(12);
-      next_id_ = std::max(next_id_, r.id + 1);
-      rows_.emplace(r.id, std::move(r));
+      mem_.load(std::move(r));
     }
   }
 
   int64_t enqueue(outbound_row row, write_done done, const turn_row* also_save) override {
     std::optional<turn_row> turn;
     if (also_save) turn = *also_save;
-    {
-      std::lock_guard lk(mu_);
-      row.id = next_id_++;
-      row.state = outbound_state::pending;
-      if (row.created_unix_ms == 0) row.created_unix_ms = clock_s_() * 1000;
-      rows_[row.id] = row;
-    }
+    mem_.add(row, clock_s_() * 1000);
     int64_t id = row.id;
     submit_(
         [this, row = std::move(row), turn = std::move(turn)](sqlite3*) {
@@ -123,20 +113,7 @@ class sqlite_outbound final : public outbound_queue {
   }
 
   void update(const outbound_row& row, write_done done) override {
-    bool known = false;
-    {
-      std::lock_guard lk(mu_);
-      auto it = rows_.find(row.id);
-      if (it != rows_.end()) {
-        it->second.state = row.state;
-        it->second.attempts = row.attempts;
-        it->second.next_attempt_unix_ms = row.next_attempt_unix_ms;
-        it->second.last_error = row.last_error;
-        it->second.payload = row.payload;
-        known = true;
-      }
-    }
-    if (!known || row.state == outbound_state::in_flight) {
+    if (!mem_.update(row) || row.state == outbound_state::in_flight) {
       if (done) done({});
       return;
     }
@@ -154,13 +131,7 @@ class sqlite_outbound final : public outbound_queue {
   }
 
   void remove(int64_t id, write_done done) override {
-    std::string spool;
-    {
-      std::lock_guard lk(mu_);
-      auto it = rows_.find(id);
-      if (it != rows_.end()) spool = std::move(it->second.spool_path);
-      rows_.erase(id);
-    }
+    std::string spool = mem_.remove(id);
     submit_(
         [this, id, spool = std::move(spool)](sqlite3*) {
           delete_.bind(1, id);
@@ -172,28 +143,9 @@ class sqlite_outbound final : public outbound_queue {
         std::move(done));
   }
 
-  std::vector<outbound_row> rows() override {
-    std::lock_guard lk(mu_);
-    std::vector<outbound_row> out;
-    out.reserve(rows_.size());
-    for (const auto& [id, r] : rows_) out.push_back(r);
-    return out;
-  }
-
-  std::optional<outbound_row> row(int64_t id) override {
-    std::lock_guard lk(mu_);
-    auto it = rows_.find(id);
-    if (it == rows_.end()) return std::nullopt;
-    return it->second;
-  }
-
-  std::size_t live_count(const std::string& instance) override {
-    std::lock_guard lk(mu_);
-    std::size_t n = 0;
-    for (const auto& [id, r] : rows_)
-      if (r.instance == instance && r.state != outbound_state::dead) ++n;
-    return n;
-  }
+  std::vector<outbound_row> rows() override { return mem_.rows(); }
+  std::optional<outbound_row> row(int64_t id) override { return mem_.row(id); }
+  std::size_t live_count(const std::string& instance) override { return mem_.live_count(instance); }
 
  private:
   // Writer thread only.
@@ -220,9 +172,7 @@ class sqlite_outbound final : public outbound_queue {
   custom_submit submit_;
   std::function<int64_t()> clock_s_;
   stmt insert_, update_, delete_, turn_;  // writer thread only
-  std::mutex mu_;
-  std::map<int64_t, outbound_row> rows_;
-  int64_t next_id_ = 1;
+  outbound_memory mem_;
 };
 
 }  // namespace

@@ -1,9 +1,9 @@
 // patchbay state store: the one interface the host keeps durable state through (instance
-// key-values, inbound dedup, per-turn rendering state). Engines: SQLite (embedded default). All
-// methods are thread-safe. Except unfinished_turns() (start-up only) none blocks on disk: key-value
-// reads are served from memory, writes are queued to the engine's single writer — in one order,
-// whatever their kind — and complete through a callback on the writer thread once durable (or
-// failed).
+// key-values, inbound dedup, per-turn rendering state). Engines: SQLite (embedded default) and
+// PostgreSQL (state/pg_store.hpp). All methods are thread-safe. Except unfinished_turns()
+// (start-up only) none blocks on disk or network: key-value reads are served from memory, writes
+// are queued to the engine's single writer — in one order, whatever their kind — and complete
+// through a callback on the writer thread once durable (or failed).
 #pragma once
 
 #include <chrono>
@@ -67,6 +67,9 @@ struct store_options {
   // Unix seconds for received_at, turn stamps, expiry and the maintenance schedule. Called on the
   // writer thread only. Empty = system clock.
   clock_fn clock = system_clock_unix_s;
+  // This process's name among replicas sharing one database (PostgreSQL engine: the `owner` of the
+  // rows it writes). "" = a random id per process.
+  std::string replica_id;
 };
 
 class store {
@@ -120,6 +123,11 @@ class store {
 
   // Completes queued writes, then stops the writer. Later writes fail with "store closed".
   virtual void close() = 0;
+
+  // "" while healthy; otherwise why the store is degraded (say, its database is unreachable and
+  // writes wait for the reconnect), for the host's health answers. Never holds a secret. Any
+  // thread.
+  virtual std::string problem() const { return {}; }
 };
 
 // Opens (creating if needed) a SQLite database file. Throws std::runtime_error naming the path.

@@ -1,11 +1,12 @@
-// HTTP API routes without sockets: health, readiness transitions, auth (the bearer scheme, the
-// screen, the /metrics switch), metrics format, odd paths.
+// HTTP API routes without sockets: health, readiness transitions, a degraded state store, auth
+// (the bearer scheme, the screen, the /metrics switch), metrics format, odd paths.
 #include <gtest/gtest.h>
 
 #include "../metrics/exposition_check.hpp"
 #include "api/auth.hpp"
 #include "api/routes.hpp"
 #include "metrics/registry.hpp"
+#include "state/store.hpp"
 
 namespace {
 using namespace patchbay;
@@ -49,6 +50,43 @@ TEST_F(ApiTest, ReadyOnlyWhenEveryEnabledChannelStarted) {
   EXPECT_EQ(r.body.find("off"), std::string::npos);  // disabled channels don't count
   reg.update("alpha", [](plugin::channel_status& c) { c.started = true; });
   EXPECT_EQ(api::handle_api_request(ctx, get("/readyz")).status, 200u);
+}
+
+// A store whose only behaviour here is its problem() text (the routes read nothing else).
+struct problem_store final : state::store {
+  std::string why;
+  std::optional<std::string> kv_get(const std::string&, const std::string&) override { return {}; }
+  void kv_set(const std::string&, const std::string&, std::string, state::write_done) override {}
+  void kv_delete(const std::string&, const std::string&, state::write_done) override {}
+  void record_inbound(const std::string&, const std::string&, std::string,
+                      state::inbound_done) override {}
+  void record_fingerprint(const std::string&, const std::string&, state::inbound_done) override {}
+  void save_turn(const state::turn_row&, state::write_done) override {}
+  std::vector<state::turn_row> unfinished_turns() override { return {}; }
+  state::outbound_queue& outbound() override { throw std::logic_error("not in this test"); }
+  void close() override {}
+  std::string problem() const override { return why; }
+};
+
+TEST_F(ApiTest, ADegradedStateStoreShowsOnHealthAndReadinessWithItsReason) {
+  problem_store st;
+  ctx.store = &st;
+  reg.set_startup_complete(true);
+  reg.update("alpha", [](plugin::channel_status& c) { c.started = true; });
+  auto h = api::handle_api_request(ctx, get("/healthz"));
+  EXPECT_EQ(h.status, 200u);
+  EXPECT_EQ(h.body.find("degraded"), std::string::npos);
+  st.why = "cannot connect to PostgreSQL at db:5432/patchbay: connection refused";
+  h = api::handle_api_request(ctx, get("/healthz"));
+  EXPECT_EQ(h.status, 200u);  // alive: the process keeps serving what it can
+  EXPECT_NE(h.body.find("\"status\":\"degraded\""), std::string::npos) << h.body;
+  EXPECT_NE(h.body.find("db:5432/patchbay"), std::string::npos) << h.body;
+  auto r = api::handle_api_request(ctx, get("/readyz"));
+  EXPECT_EQ(r.status, 200u);
+  EXPECT_NE(r.body.find("\"status\":\"degraded\""), std::string::npos) << r.body;
+  EXPECT_NE(r.body.find("connection refused"), std::string::npos) << r.body;
+  st.why.clear();
+  EXPECT_EQ(api::handle_api_request(ctx, get("/readyz")).body, "{\"ready\":true}");
 }
 
 TEST_F(ApiTest, ChannelsNeedTheBearerToken) {

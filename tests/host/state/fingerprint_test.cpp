@@ -1,14 +1,13 @@
 // The fallback dedup key: which fields make a message "the same", when there is no key, and the
-// SQLite store recording it (duplicate within the TTL, kept apart from event ids, across reopen).
+// store recording it on both engines (duplicate within the TTL, kept apart from event ids, across
+// reopen).
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
-#include <filesystem>
 #include <future>
 
 #include "state/inbound_fingerprint.hpp"
 #include "state/store.hpp"
+#include "store_engines.hpp"
 
 namespace {
 using namespace patchbay;
@@ -75,16 +74,15 @@ inbound_outcome record(state::store& s, const std::string& instance, const std::
   return p.get_future().get();
 }
 
-TEST(InboundFingerprint, StoreAnswersDuplicateWithinTheTtlAndAcrossReopen) {
-  const auto db =
-      std::filesystem::temp_directory_path() / ("pb_fp_" + std::to_string(::getpid()) + ".db");
-  std::filesystem::remove(db);
+using FingerprintStoreTest = state::testing_engines::EngineTest;
+
+TEST_P(FingerprintStoreTest, DuplicateWithinTheTtlAndAcrossReopen) {
   int64_t now = 1'000'000;
   state::store_options opt;
   opt.dedup_ttl = std::chrono::seconds(600);
   opt.clock = [&now] { return now; };
   {
-    auto s = state::open_sqlite_store(db.string(), opt);
+    auto s = env().open(opt);
     EXPECT_EQ(record(*s, "fs", "abc"), inbound_outcome::accepted);
     EXPECT_EQ(record(*s, "fs", "abc"), inbound_outcome::duplicate);
     EXPECT_EQ(record(*s, "wx", "abc"), inbound_outcome::accepted);  // per instance
@@ -93,13 +91,14 @@ TEST(InboundFingerprint, StoreAnswersDuplicateWithinTheTtlAndAcrossReopen) {
     s->close();
   }
   {
-    auto s = state::open_sqlite_store(db.string(), opt);
+    auto s = env().open(opt);
     EXPECT_EQ(record(*s, "fs", "abc"), inbound_outcome::duplicate);  // durable
     now += 601;  // past the TTL: recorded afresh
     EXPECT_EQ(record(*s, "fs", "abc"), inbound_outcome::accepted);
     s->close();
   }
-  for (auto suffix : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + suffix);
 }
+
+PB_STORE_ENGINES(FingerprintStoreTest);
 
 }  // namespace

@@ -1,36 +1,29 @@
 // The store's leases (state/lease_table.hpp) and fenced writes, as two replicas sharing one
-// database see them: two store objects on one SQLite file, one fake clock.
+// database see them: two store objects on one database, one fake clock. On both engines
+// (store_engines.hpp).
 #include <gtest/gtest.h>
 
-#include <unistd.h>
-
 #include <atomic>
-#include <filesystem>
 #include <future>
 
 #include "state/store.hpp"
+#include "store_engines.hpp"
 
 namespace {
 using namespace patchbay::state;
 using std::chrono::milliseconds;
+using testing_engines::EngineTest;
 
 constexpr milliseconds ttl{15'000};
 
-struct LeaseTest : ::testing::Test {
-  std::filesystem::path db =
-      std::filesystem::temp_directory_path() / ("pb_lease_" + std::to_string(::getpid()) + ".db");
+struct LeaseTest : EngineTest {
   std::shared_ptr<std::atomic<int64_t>> now_s = std::make_shared<std::atomic<int64_t>>(1'000'000);
   replica_self a{"a", "a-1"}, b{"b", "b-1"};
 
-  void SetUp() override { remove(); }
-  void TearDown() override { remove(); }
-  void remove() {
-    for (auto s : {"", "-wal", "-shm"}) std::filesystem::remove(db.string() + s);
-  }
   std::unique_ptr<store> open() {
     store_options o;
     o.clock = [c = now_s] { return c->load(); };
-    return open_sqlite_store(db.string(), o);
+    return env().open(std::move(o));
   }
 };
 
@@ -46,7 +39,7 @@ std::string fenced_set(store& s, const fence& f, const std::string& key, const s
   return p.get_future().get();
 }
 
-TEST_F(LeaseTest, AFreeLeaseIsTakenWithTokenOneAndRenewedWithTheSameToken) {
+TEST_P(LeaseTest, AFreeLeaseIsTakenWithTokenOneAndRenewedWithTheSameToken) {
   auto s = open();
   auto r = renew(*s, a, {"channel:wx"});
   ASSERT_EQ(r.error, "");
@@ -60,7 +53,7 @@ TEST_F(LeaseTest, AFreeLeaseIsTakenWithTokenOneAndRenewedWithTheSameToken) {
   EXPECT_EQ(r.leases[0].token, 1);
 }
 
-TEST_F(LeaseTest, AnotherReplicaWaitsForTheHeartbeatToExpireThenTakesOverWithANewToken) {
+TEST_P(LeaseTest, AnotherReplicaWaitsForTheHeartbeatToExpireThenTakesOverWithANewToken) {
   auto s1 = open();
   auto s2 = open();
   ASSERT_TRUE(renew(*s1, a, {"channel:wx"}).leases[0].held);
@@ -88,7 +81,7 @@ TEST_F(LeaseTest, AnotherReplicaWaitsForTheHeartbeatToExpireThenTakesOverWithANe
   EXPECT_EQ(r.leases[0].owner, "b");
 }
 
-TEST_F(LeaseTest, AWriteFencedWithAStaleTokenIsRefusedAndLeavesTheDatabaseAlone) {
+TEST_P(LeaseTest, AWriteFencedWithAStaleTokenIsRefusedAndLeavesTheDatabaseAlone) {
   auto s1 = open();
   auto s2 = open();
   const int64_t t1 = renew(*s1, a, {"channel:wx"}).leases[0].token;
@@ -107,7 +100,7 @@ TEST_F(LeaseTest, AWriteFencedWithAStaleTokenIsRefusedAndLeavesTheDatabaseAlone)
   EXPECT_EQ(s1->kv_get("wx", "cursor").value_or(""), "c2");
 }
 
-TEST_F(LeaseTest, ARestartUnderTheSameIdTakesItsLeaseBackAtOnceAndFencesTheOldProcess) {
+TEST_P(LeaseTest, ARestartUnderTheSameIdTakesItsLeaseBackAtOnceAndFencesTheOldProcess) {
   auto s = open();
   const int64_t t1 = renew(*s, a, {"channel:wx"}).leases[0].token;
   const replica_self a2{"a", "a-2"};
@@ -121,7 +114,7 @@ TEST_F(LeaseTest, ARestartUnderTheSameIdTakesItsLeaseBackAtOnceAndFencesTheOldPr
   EXPECT_EQ(renew(*s, a, {"channel:wx"}).other_incarnation, "a-2");
 }
 
-TEST_F(LeaseTest, AGracefulReleaseLetsAnotherReplicaTakeOverWithoutWaiting) {
+TEST_P(LeaseTest, AGracefulReleaseLetsAnotherReplicaTakeOverWithoutWaiting) {
   auto s1 = open();
   auto s2 = open();
   ASSERT_TRUE(renew(*s1, a, {"channel:wx", "channel:wy"}).leases[1].held);
@@ -134,7 +127,7 @@ TEST_F(LeaseTest, AGracefulReleaseLetsAnotherReplicaTakeOverWithoutWaiting) {
   EXPECT_EQ(r.leases[0].token, 2) << "a released lease's token still only grows";
 }
 
-TEST_F(LeaseTest, ALeaseNoLongerWantedIsReleasedByTheNextRenewal) {
+TEST_P(LeaseTest, ALeaseNoLongerWantedIsReleasedByTheNextRenewal) {
   auto s1 = open();
   auto s2 = open();
   ASSERT_TRUE(renew(*s1, a, {"channel:wx", "channel:wy"}).leases[0].held);
@@ -143,7 +136,7 @@ TEST_F(LeaseTest, ALeaseNoLongerWantedIsReleasedByTheNextRenewal) {
   EXPECT_FALSE(renew(*s2, b, {"channel:wy"}).leases[0].held);
 }
 
-TEST_F(LeaseTest, EachWantedLeaseIsReportedInTheOrderAsked) {
+TEST_P(LeaseTest, EachWantedLeaseIsReportedInTheOrderAsked) {
   auto s = open();
   auto r = renew(*s, a, {"channel:z", "channel:a", "channel:m"});
   ASSERT_EQ(r.leases.size(), 3u);
@@ -152,7 +145,7 @@ TEST_F(LeaseTest, EachWantedLeaseIsReportedInTheOrderAsked) {
   EXPECT_EQ(r.leases[2].name, "channel:m");
 }
 
-TEST_F(LeaseTest, AClosedStoreAnswersARenewalWithAnError) {
+TEST_P(LeaseTest, AClosedStoreAnswersARenewalWithAnError) {
   auto s = open();
   s->close();
   auto r = renew(*s, a, {"channel:wx"});
@@ -160,5 +153,23 @@ TEST_F(LeaseTest, AClosedStoreAnswersARenewalWithAnError) {
   ASSERT_EQ(r.leases.size(), 1u);
   EXPECT_FALSE(r.leases[0].held);
 }
+
+TEST_P(LeaseTest, TwoReplicasAskingAtOnceNeverBothHoldALease) {
+  auto s1 = open();
+  auto s2 = open();
+  for (int i = 0; i < 20; ++i) {
+    const std::string name = "channel:race" + std::to_string(i);
+    auto f1 = std::async(std::launch::async, [&] { return renew(*s1, a, {name}); });
+    auto f2 = std::async(std::launch::async, [&] { return renew(*s2, b, {name}); });
+    const auto r1 = f1.get(), r2 = f2.get();
+    ASSERT_EQ(r1.error, "");
+    ASSERT_EQ(r2.error, "");
+    EXPECT_NE(r1.leases[0].held, r2.leases[0].held) << name << ": exactly one holds it";
+    EXPECT_EQ(r1.leases[0].token, 1) << name;
+    EXPECT_EQ(r2.leases[0].token, 1) << name;
+  }
+}
+
+PB_STORE_ENGINES(LeaseTest);
 
 }  // namespace

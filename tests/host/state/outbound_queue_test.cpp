@@ -1,37 +1,28 @@
-// The outbound queue contract (state/outbound_queue.hpp) on the SQLite engine: rows durable once
-// enqueue completes and found again after reopening, ids increasing and never reused, updates and
-// removals, in-flight rows pending again after a crash, dead rows kept with their last error, the
-// turn saved in the op's transaction, the per-channel live count, and the inbound payload of an
-// unfinished turn read back for a re-run. Fake clock; a temp SQLite file.
+// The outbound queue contract (state/outbound_queue.hpp) on both engines (store_engines.hpp): rows
+// durable once enqueue completes and found again after reopening, ids increasing and never reused,
+// updates and removals, in-flight rows pending again after a crash, dead rows kept with their last
+// error, the turn saved in the op's transaction, the per-channel live count, and the inbound
+// payload of an unfinished turn read back for a re-run. Fake clock.
 #include <gtest/gtest.h>
-#include <unistd.h>
 
 #include <atomic>
-#include <filesystem>
 #include <future>
 
 #include "state/store.hpp"
+#include "store_engines.hpp"
 
 namespace {
 using namespace patchbay::state;
+using testing_engines::EngineTest;
 
 constexpr int64_t t0 = 1'700'000'000;
 
-struct OutboundQueueTest : ::testing::Test {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("pb_outq_" + std::to_string(::getpid()) + "_" +
-                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
+struct OutboundQueueTest : EngineTest {
   std::shared_ptr<std::atomic<int64_t>> now = std::make_shared<std::atomic<int64_t>>(t0);
-
-  void SetUp() override {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
   std::unique_ptr<store> open() {
     store_options o;
     o.clock = [c = now] { return c->load(); };
-    return open_sqlite_store((dir / "state.db").string(), o);
+    return env().open(o);
   }
 };
 
@@ -61,7 +52,7 @@ void sync(store& s) {  // every earlier write is durable once this one is
   EXPECT_EQ(p.get_future().get(), "");
 }
 
-TEST_F(OutboundQueueTest, RowsAreDurableAndComeBackAfterReopenWithEveryField) {
+TEST_P(OutboundQueueTest, RowsAreDurableAndComeBackAfterReopenWithEveryField) {
   int64_t a = 0, b = 0;
   {
     auto s = open();
@@ -90,7 +81,7 @@ TEST_F(OutboundQueueTest, RowsAreDurableAndComeBackAfterReopenWithEveryField) {
   EXPECT_GT(c, b);
 }
 
-TEST_F(OutboundQueueTest, UpdateAndRemoveAreDurableAndInFlightIsPendingAfterACrash) {
+TEST_P(OutboundQueueTest, UpdateAndRemoveAreDurableAndInFlightIsPendingAfterACrash) {
   int64_t a = 0, b = 0, c = 0;
   {
     auto s = open();
@@ -134,7 +125,7 @@ TEST_F(OutboundQueueTest, UpdateAndRemoveAreDurableAndInFlightIsPendingAfterACra
   EXPECT_FALSE(q.row(a));
 }
 
-TEST_F(OutboundQueueTest, TheTurnSavedWithAnOpIsDurableInTheSameWrite) {
+TEST_P(OutboundQueueTest, TheTurnSavedWithAnOpIsDurableInTheSameWrite) {
   {
     auto s = open();
     turn_row t;
@@ -153,7 +144,7 @@ TEST_F(OutboundQueueTest, TheTurnSavedWithAnOpIsDurableInTheSameWrite) {
   EXPECT_EQ(s->outbound().rows().size(), 1u);
 }
 
-TEST_F(OutboundQueueTest, UnfinishedTurnsCarryTheirStoredInboundMessage) {
+TEST_P(OutboundQueueTest, UnfinishedTurnsCarryTheirStoredInboundMessage) {
   auto s = open();
   std::promise<inbound_outcome> p;
   s->record_inbound("feishu-main", "ev:1", R"({"text":"hello"})",
@@ -180,7 +171,9 @@ TEST_F(OutboundQueueTest, UnfinishedTurnsCarryTheirStoredInboundMessage) {
   }
 }
 
-TEST_F(OutboundQueueTest, KindAndStateNamesRoundTrip) {
+PB_STORE_ENGINES(OutboundQueueTest);
+
+TEST(OutboundNames, KindAndStateNamesRoundTrip) {
   for (auto k : {outbound_kind::placeholder, outbound_kind::send, outbound_kind::edit,
                  outbound_kind::final_edit, outbound_kind::notice})
     EXPECT_EQ(outbound_kind_from(to_string(k)), k);

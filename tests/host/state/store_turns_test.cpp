@@ -1,63 +1,39 @@
-// The SQLite state store's turn records: round trip, unfinished turns across reopen, terminal
-// never reverting, pruning of finished turns on the maintenance schedule (fake clock).
+// The state store's turn records on both engines (store_engines.hpp): round trip, unfinished
+// turns across reopen, terminal never reverting, pruning of finished turns on the maintenance
+// schedule (fake clock).
 #include <gtest/gtest.h>
 #include <sqlite3.h>
-#include <unistd.h>
 
 #include <atomic>
 #include <chrono>
-#include <filesystem>
 #include <future>
 #include <thread>
 
 #include "state/store.hpp"
+#include "store_engines.hpp"
 
 namespace {
 using namespace patchbay::state;
 using namespace std::chrono_literals;
+using testing_engines::EngineTest;
 
 constexpr int64_t t0 = 1'700'000'000;  // fake "now", unix seconds
 
-struct TurnStoreTest : ::testing::Test {
-  std::filesystem::path dir = std::filesystem::temp_directory_path() /
-                              ("pb_turns_" + std::to_string(::getpid()) + "_" +
-                               ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  std::filesystem::path db = dir / "state.db";
+struct TurnStoreTest : EngineTest {
   std::shared_ptr<std::atomic<int64_t>> now = std::make_shared<std::atomic<int64_t>>(t0);
-
-  void SetUp() override {
-    std::filesystem::remove_all(dir);
-    std::filesystem::create_directories(dir);
-  }
-  void TearDown() override { std::filesystem::remove_all(dir); }
 
   store_options fake_clock_options() {
     store_options o;
     o.clock = [c = now] { return c->load(); };
     return o;
   }
-  std::unique_ptr<store> open(store_options o) { return open_sqlite_store(db.string(), o); }
+  std::unique_ptr<store> open(store_options o) { return env().open(std::move(o)); }
   std::unique_ptr<store> open() { return open(fake_clock_options()); }
 
   // Reads the table directly, through a connection of its own.
-  std::vector<std::pair<std::string, bool>> stored_turns() {
-    sqlite3* c = nullptr;
-    EXPECT_EQ(sqlite3_open_v2(db.c_str(), &c, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-    sqlite3_stmt* s = nullptr;
-    EXPECT_EQ(sqlite3_prepare_v2(c, "SELECT turn_id, terminal FROM turns ORDER BY turn_id", -1, &s,
-                                 nullptr),
-              SQLITE_OK);
-    std::vector<std::pair<std::string, bool>> out;
-    while (sqlite3_step(s) == SQLITE_ROW)
-      out.emplace_back(reinterpret_cast<const char*>(sqlite3_column_text(s, 0)),
-                       sqlite3_column_int(s, 1) != 0);
-    sqlite3_finalize(s);
-    sqlite3_close(c);
-    return out;
-  }
   std::vector<std::string> stored_turn_ids() {
     std::vector<std::string> ids;
-    for (auto& [id, terminal] : stored_turns()) ids.push_back(id);
+    for (auto& t : env().stored_turns()) ids.push_back(t.turn_id);
     return ids;
   }
 };
@@ -96,7 +72,7 @@ void expect_same(const turn_row& a, const turn_row& b) {
   EXPECT_EQ(a.pending_plan, b.pending_plan);
 }
 
-TEST_F(TurnStoreTest, UpsertRoundTripsEveryField) {
+TEST_P(TurnStoreTest, UpsertRoundTripsEveryField) {
   turn_row r;
   r.turn_id = "turn-1";
   r.instance = "api";
@@ -136,7 +112,7 @@ TEST_F(TurnStoreTest, UpsertRoundTripsEveryField) {
   expect_same(got[0], r);
 }
 
-TEST_F(TurnStoreTest, ZeroUpdatedAtIsStampedWithTheStoreClock) {
+TEST_P(TurnStoreTest, ZeroUpdatedAtIsStampedWithTheStoreClock) {
   auto s = open();
   EXPECT_EQ(save_sync(*s, row("a")), "");
   auto got = s->unfinished_turns();
@@ -144,7 +120,7 @@ TEST_F(TurnStoreTest, ZeroUpdatedAtIsStampedWithTheStoreClock) {
   EXPECT_EQ(got[0].updated_at_unix_ms, t0 * 1000);
 }
 
-TEST_F(TurnStoreTest, UnfinishedTurnsAfterReopenOldestFirst) {
+TEST_P(TurnStoreTest, UnfinishedTurnsAfterReopenOldestFirst) {
   {
     auto s = open();
     s->save_turn(row("c", false, 3000), nullptr);
@@ -179,26 +155,9 @@ TEST_F(TurnStoreTest, UnfinishedTurnsAfterReopenOldestFirst) {
 }
 
 // A terminal turn with a plan left (render/pending_plan.hpp) is unfinished until a terminal save
-// clears the plan; a database written before the column existed gains it at open.
-TEST_F(TurnStoreTest, ATerminalTurnWithAPlanLeftIsUnfinishedUntilItsPlanIsCleared) {
-  {
-    // An older file: the turns table as it was before pending_plan.
-    sqlite3* conn = nullptr;
-    ASSERT_EQ(sqlite3_open(db.string().c_str(), &conn), SQLITE_OK);
-    ASSERT_EQ(sqlite3_exec(conn,
-                           "CREATE TABLE turns (turn_id TEXT NOT NULL PRIMARY KEY, "
-                           "instance TEXT NOT NULL, conversation_id TEXT NOT NULL, thread_id TEXT "
-                           "NOT NULL, reply_to_message_id TEXT NOT NULL, placeholder_id TEXT NOT "
-                           "NULL, flushed_text TEXT NOT NULL, reply_token_spent INTEGER NOT NULL, "
-                           "terminal INTEGER NOT NULL, outcome TEXT NOT NULL, updated_at_unix_ms "
-                           "INTEGER NOT NULL); INSERT INTO turns VALUES('old', 'i', 'c', '', '', "
-                           "'', '', 0, 1, 'complete', 1)",
-                           nullptr, nullptr, nullptr),
-              SQLITE_OK);
-    sqlite3_close(conn);
-  }
+// clears the plan.
+TEST_P(TurnStoreTest, ATerminalTurnWithAPlanLeftIsUnfinishedUntilItsPlanIsCleared) {
   auto s = open();
-  EXPECT_TRUE(s->unfinished_turns().empty()) << "an old terminal row has no plan";
   turn_row r = row("t", true, 1000);
   r.outcome = "complete";
   r.pending_plan = R"({"v":1})";
@@ -218,7 +177,7 @@ TEST_F(TurnStoreTest, ATerminalTurnWithAPlanLeftIsUnfinishedUntilItsPlanIsCleare
   EXPECT_TRUE(s->unfinished_turns().empty());
 }
 
-TEST_F(TurnStoreTest, TerminalNeverReverts) {
+TEST_P(TurnStoreTest, TerminalNeverReverts) {
   auto s = open();
   turn_row r = row("t");
   r.placeholder_id = "ph";
@@ -252,24 +211,15 @@ TEST_F(TurnStoreTest, TerminalNeverReverts) {
   EXPECT_TRUE(s->unfinished_turns().empty());
   s.reset();
 
-  sqlite3* c = nullptr;
-  ASSERT_EQ(sqlite3_open_v2(db.c_str(), &c, SQLITE_OPEN_READONLY, nullptr), SQLITE_OK);
-  sqlite3_stmt* q = nullptr;
-  ASSERT_EQ(sqlite3_prepare_v2(c,
-                               "SELECT terminal, outcome, flushed_text, placeholder_id FROM "
-                               "turns WHERE turn_id = 't'",
-                               -1, &q, nullptr),
-            SQLITE_OK);
-  ASSERT_EQ(sqlite3_step(q), SQLITE_ROW);
-  EXPECT_EQ(sqlite3_column_int(q, 0), 1);
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 1)), "error");
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 2)), "final text");
-  EXPECT_STREQ(reinterpret_cast<const char*>(sqlite3_column_text(q, 3)), "ph");
-  sqlite3_finalize(q);
-  sqlite3_close(c);
+  auto turns = env().stored_turns();
+  ASSERT_EQ(turns.size(), 1u);
+  EXPECT_TRUE(turns[0].terminal);
+  EXPECT_EQ(turns[0].outcome, "error");
+  EXPECT_EQ(turns[0].flushed_text, "final text");
+  EXPECT_EQ(turns[0].placeholder_id, "ph");
 }
 
-TEST_F(TurnStoreTest, SpentReplyTokenStaysSpent) {
+TEST_P(TurnStoreTest, SpentReplyTokenStaysSpent) {
   auto s = open();
   turn_row r = row("t");
   r.reply_token_spent = true;
@@ -283,7 +233,7 @@ TEST_F(TurnStoreTest, SpentReplyTokenStaysSpent) {
   EXPECT_EQ(got[0].flushed_text, "later");
 }
 
-TEST_F(TurnStoreTest, OldTerminalTurnsArePrunedUnfinishedNever) {
+TEST_P(TurnStoreTest, OldTerminalTurnsArePrunedUnfinishedNever) {
   auto opt = fake_clock_options();
   opt.turn_retention = 24h;
   opt.maintenance_interval = 10min;
@@ -320,7 +270,7 @@ TEST_F(TurnStoreTest, OldTerminalTurnsArePrunedUnfinishedNever) {
   EXPECT_EQ(s->unfinished_turns().size(), 4u);
 }
 
-TEST_F(TurnStoreTest, IdleWriterRunsMaintenanceOnATimedWait) {
+TEST_P(TurnStoreTest, IdleWriterRunsMaintenanceOnATimedWait) {
   auto opt = fake_clock_options();
   opt.turn_retention = 1h;
   opt.maintenance_interval = 1s;  // the writer's idle wait is this long (real time)
@@ -333,7 +283,7 @@ TEST_F(TurnStoreTest, IdleWriterRunsMaintenanceOnATimedWait) {
   EXPECT_TRUE(stored_turn_ids().empty());
 }
 
-TEST_F(TurnStoreTest, ClosedStoreRefusesSavesButStillReads) {
+TEST_P(TurnStoreTest, ClosedStoreRefusesSavesButStillReads) {
   auto s = open();
   EXPECT_EQ(save_sync(*s, row("a")), "");
   s->close();
@@ -343,7 +293,7 @@ TEST_F(TurnStoreTest, ClosedStoreRefusesSavesButStillReads) {
   EXPECT_EQ(got[0].turn_id, "a");
 }
 
-TEST_F(TurnStoreTest, ReadingWhileTheWriterCommits) {
+TEST_P(TurnStoreTest, ReadingWhileTheWriterCommits) {
   store_options opt;  // system clock, and an empty clock means the same
   opt.clock = nullptr;
   auto s = open(opt);
@@ -366,6 +316,36 @@ TEST_F(TurnStoreTest, ReadingWhileTheWriterCommits) {
   int64_t now_ms = system_clock_unix_s() * 1000;
   EXPECT_NEAR(static_cast<double>(s->unfinished_turns()[0].updated_at_unix_ms),
               static_cast<double>(now_ms), 120'000.0);
+}
+
+PB_STORE_ENGINES(TurnStoreTest);
+
+// SQLite only: a database file written before turns kept their plan gains the column at open.
+TEST(SqliteTurnStore, AnOlderFileGainsThePendingPlanColumn) {
+  testing_engines::sqlite_env env;
+  {
+    sqlite3* conn = nullptr;
+    ASSERT_EQ(sqlite3_open(env.db().string().c_str(), &conn), SQLITE_OK);
+    ASSERT_EQ(sqlite3_exec(conn,
+                           "CREATE TABLE turns (turn_id TEXT NOT NULL PRIMARY KEY, "
+                           "instance TEXT NOT NULL, conversation_id TEXT NOT NULL, thread_id TEXT "
+                           "NOT NULL, reply_to_message_id TEXT NOT NULL, placeholder_id TEXT NOT "
+                           "NULL, flushed_text TEXT NOT NULL, reply_token_spent INTEGER NOT NULL, "
+                           "terminal INTEGER NOT NULL, outcome TEXT NOT NULL, updated_at_unix_ms "
+                           "INTEGER NOT NULL); INSERT INTO turns VALUES('old', 'i', 'c', '', '', "
+                           "'', '', 0, 1, 'complete', 1)",
+                           nullptr, nullptr, nullptr),
+              SQLITE_OK);
+    sqlite3_close(conn);
+  }
+  auto s = env.open({});
+  EXPECT_TRUE(s->unfinished_turns().empty()) << "an old terminal row has no plan";
+  turn_row r = row("t", true, 1000);
+  r.pending_plan = R"({"v":1})";
+  EXPECT_EQ(save_sync(*s, r), "");
+  auto got = s->unfinished_turns();
+  ASSERT_EQ(got.size(), 1u);
+  expect_same(got[0], r);
 }
 
 }  // namespace
