@@ -43,18 +43,19 @@ struct host_fixture {
   std::unique_ptr<pbtest::child_process> proc;
   std::string base;
 
+  // `state_yaml`: the value of host.state (a PostgreSQL URL for replicas sharing one database).
   explicit host_fixture(const std::string& channels_yaml,
                         const std::string& agents_yaml = "  echo: { type: echo }\n",
-                        const std::string& extra_host_yaml = "") {
+                        const std::string& extra_host_yaml = "",
+                        const std::string& state_yaml = "{ engine: sqlite, path: state.db }") {
     dir = fs::temp_directory_path() /
           ("pb_it_" + std::to_string(::getpid()) + "_" + std::to_string(counter()++));
     fs::create_directories(dir);
     std::ofstream(dir / "patchbay.yaml") << "host:\n"
                                             "  listen: \"127.0.0.1:0\"\n"
-                                            "  plugin_dirs: [\"" PB_ZOO_DIR
-                                            "\"]\n"
-                                            "  state: { engine: sqlite, path: state.db }\n"
-                                            "  api_tokens: [\"${PB_IT_TOKEN}\"]\n"
+                                            "  plugin_dirs: [\"" PB_ZOO_DIR "\"]\n"
+                                         << "  state: " << state_yaml << "\n"
+                                         << "  api_tokens: [\"${PB_IT_TOKEN}\"]\n"
                                             "  log: { format: json, level: debug }\n"
                                             "  shutdown_timeout_ms: 5000\n"
                                          << extra_host_yaml << "agents:\n"
