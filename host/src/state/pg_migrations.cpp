@@ -49,6 +49,9 @@ const migration migrations[] = {
         "heartbeat_unix_ms bigint NOT NULL)",
         "CREATE TABLE leases (name text NOT NULL PRIMARY KEY, owner text NOT NULL, "
         "incarnation text NOT NULL, token bigint NOT NULL)",
+        // Outbound ids: each store open takes a number of its own for the ids' high 32 bits
+        // (pg_outbound.cpp), so replicas enqueueing at once never pick the same id.
+        "CREATE SEQUENCE outbound_id_epochs START 1 MINVALUE 1",
     }},
 };
 

@@ -2,8 +2,8 @@
 // by the store's writer thread inside its batch transactions, and the in-memory copy of the live
 // rows (outbound_memory.hpp) for reads from any thread.
 //
-// One replica (issue 17's first step): at open it loads every row and continues the ids after the
-// largest one stored; each row it writes carries its replica id as `owner`, and no claim
+// One replica (issue 17's first step): at open it loads every row; its ids come from an id space
+// of its own (below); each row it writes carries its replica id as `owner`, and no claim
 // (claim_expires_unix_ms NULL). Claiming rows across replicas (FOR UPDATE SKIP LOCKED, NOTIFY,
 // stale-claim sweep) is the next step and will restrict what a replica loads.
 //
@@ -58,6 +58,11 @@ class pg_outbound final : public outbound_queue {
       r.spool_path = res.bytes(i, 12);
       mem_.load(std::move(r));
     }
+    // Ids of its own for every open (several replicas enqueue at once): the high 32 bits are a
+    // number no other open of this database got (a sequence), the low 32 count this open's rows.
+    // Within one replica ids keep increasing, across restarts too; no two replicas share one.
+    const int64_t epoch = c.exec("SELECT nextval('outbound_id_epochs')").int8(0, 0);
+    mem_.ids_after((epoch << 32) - 1);
   }
 
   int64_t enqueue(outbound_row row, write_done done, const turn_row* also_save) override {

@@ -10,6 +10,7 @@
 #include <chrono>
 #include <future>
 #include <memory>
+#include <set>
 #include <thread>
 
 #include "pg_test_db.hpp"
@@ -131,6 +132,28 @@ TEST_F(PgStore, AKeyValueWrittenThroughOneStoreIsSeenByAnother) {
   a->kv_delete("i", "cursor", [&](const std::string& e) { del.set_value(e); });
   EXPECT_EQ(del.get_future().get(), "");
   EXPECT_TRUE(eventually([&] { return !b->kv_get("i", "cursor").has_value(); }));
+}
+
+TEST_F(PgStore, TwoReplicasEnqueueingAtOnceNeverShareAnOutboundId) {
+  auto a = open_postgres_store(options());
+  auto b = open_postgres_store(options());
+  std::vector<std::future<std::string>> done;
+  std::set<int64_t> ids;
+  for (int i = 0; i < 50; ++i) {
+    for (store* s : {a.get(), b.get()}) {
+      auto p = std::make_shared<std::promise<std::string>>();
+      done.push_back(p->get_future());
+      outbound_row r;
+      r.instance = "wx";
+      r.ordering_key = "t" + std::to_string(i);
+      r.payload = "{}";
+      ids.insert(s->outbound().enqueue(r, [p](const std::string& e) { p->set_value(e); }));
+    }
+  }
+  for (auto& f : done) EXPECT_EQ(f.get(), "");
+  EXPECT_EQ(ids.size(), 100u) << "an id given twice";
+  EXPECT_EQ(db->query("SELECT count(*) FROM outbound_ops")[0][0], "100")
+      << "a replica's row overwrote another's";
 }
 
 TEST(PgStoreOpen, AnUnreachableServerFailsWithOneLineWithoutTheSecret) {
