@@ -64,6 +64,10 @@ struct problem_store final : state::store {
   void save_turn(const state::turn_row&, state::write_done) override {}
   std::vector<state::turn_row> unfinished_turns() override { return {}; }
   state::outbound_queue& outbound() override { throw std::logic_error("not in this test"); }
+  state::lease_table& leases() override { throw std::logic_error("not in this test"); }
+  void kv_write_fenced(const std::string&, const std::string&, std::optional<std::string>,
+                       state::fence, state::write_done) override {}
+  void kv_reload(const std::string&) override {}
   void close() override {}
   std::string problem() const override { return why; }
 };
