@@ -21,6 +21,7 @@
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -72,6 +73,20 @@ class lease_table {
   // once (a graceful stop). `done` as for store writes ("" = durable).
   virtual void release_all(const replica_self& self, std::function<void(std::string)> done) = 0;
 };
+
+// For engines: the write callback that completes a renewal `out` (filled in by the write) with
+// `done` — as reported when the write landed, or with the error and nothing held when it failed.
+inline std::function<void(const std::string&)> finish_renewal(std::shared_ptr<renewal> out,
+                                                              renewal_done done) {
+  return [out = std::move(out), done = std::move(done)](const std::string& err) {
+    if (!done) return;
+    if (err.empty()) return done(std::move(*out));
+    renewal failed;
+    failed.error = err;
+    for (const auto& v : out->leases) failed.leases.push_back(lease_view{v.name});
+    done(std::move(failed));
+  };
+}
 
 // The lease name of channel instance `instance_id`.
 inline std::string channel_lease(const std::string& instance_id) {

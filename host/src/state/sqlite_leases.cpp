@@ -131,17 +131,7 @@ class sqlite_leases final : public lease_table {
       }
       return SQLITE_DONE;
     };
-    submit_(std::move(apply), [out, done = std::move(done)](const std::string& err) {
-      if (!done) return;
-      if (!err.empty()) {
-        renewal failed;
-        failed.error = err;
-        for (const auto& v : out->leases) failed.leases.push_back(lease_view{v.name});
-        done(std::move(failed));
-        return;
-      }
-      done(std::move(*out));
-    });
+    submit_(std::move(apply), finish_renewal(out, std::move(done)));
   }
 
   void release_all(const replica_self& self, std::function<void(std::string)> done) override {
