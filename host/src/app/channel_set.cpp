@@ -92,6 +92,7 @@ void channel_set::on_lease(const lease_change& change) {
   const std::string& id = change.channel;
   auto it = leased_.find(id);
   if (it == leased_.end()) return;  // no longer configured or wanted here
+  settled_.insert(id);
   auto standby = [&](const std::string& why) {
     deps_.board.update(id, [&](plugin::channel_status& c) {
       c.started = false;
@@ -225,6 +226,7 @@ bool channel_set::running(const std::string& id) const {
 }
 
 void channel_set::stop(const std::string& id, milliseconds budget) {
+  settled_.erase(id);
   if (leased_.erase(id) != 0) want_leases();
   stop_running(id, budget);
 }

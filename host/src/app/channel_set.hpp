@@ -15,6 +15,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -68,6 +69,8 @@ class channel_set {
   // Stops every channel in reverse start order, within `budget` altogether.
   void stop_all(std::chrono::milliseconds budget);
   std::size_t size() const { return started_.size(); }
+  // Leased channels no lease change has been reported for yet (start-up waits for them).
+  std::size_t leases_unsettled() const { return leased_.size() - settled_.size(); }
 
   // Whether channel `id` runs here (started, or still starting past its deadline).
   bool running(const std::string& id) const;
@@ -100,6 +103,7 @@ class channel_set {
   // Single-consumer channels this replica wants to run under a lease, with their config.
   std::map<std::string, config::channel_config> leased_;
   std::map<std::string, int64_t> fence_tokens_;  // leased channels running here: their token
+  std::set<std::string> settled_;                // leased channels a lease change was reported for
 };
 
 }  // namespace patchbay::app

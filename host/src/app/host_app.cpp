@@ -98,6 +98,23 @@ struct host_app::impl {
     cv.notify_all();
   }
 
+  // Applies lease changes on this (the control) thread until every leased channel has had one,
+  // or `limit` passed.
+  void settle_leases(channel_set& running, milliseconds limit) {
+    const auto deadline = steady_clock::now() + limit;
+    while (running.leases_unsettled() > 0) {
+      std::deque<lease_change> changes;
+      {
+        std::unique_lock lk(mu);
+        if (!cv.wait_until(lk, deadline, [&] { return stop_requested || !lease_changes.empty(); }))
+          return;
+        if (stop_requested) return;
+        changes.swap(lease_changes);
+      }
+      for (const auto& c : changes) running.on_lease(c);
+    }
+  }
+
   // Posts a reload for the control thread; requests made before it starts are coalesced into
   // one. `done` (may be empty) runs once with the outcome, on the control thread.
   void request_reload(reload_done done) {
@@ -346,6 +363,9 @@ struct host_app::impl {
       }
       running.start(ch);
     }
+    // The first renewal decides which leased channels run here: recovery waits for it (bounded),
+    // so a leased channel's cut turns find their channel running instead of being closed.
+    settle_leases(running, std::min(cfg.host.replica.lease_ttl, milliseconds(5000)));
     turns.recover(std::move(interrupted));
     health_watch watch(rt, registry, cfg.host.health);
     registry.set_startup_complete(true);

@@ -10,6 +10,7 @@
 #include <chrono>
 
 #include "fake_ilink_process.hpp"
+#include "held_agent.hpp"
 #include "host_fixture.hpp"
 
 namespace {
@@ -115,6 +116,47 @@ TEST(WeixinLease, AnAccountLeasedByAnotherReplicaIsTakenOverWhenItsHeartbeatExpi
                          "key = 'get_updates_buf'")
                    .empty())
       << "the cursor was saved under the lease";
+}
+
+// Crash safety under a lease: a turn acknowledged and cut by SIGKILL before it showed anything is
+// run again after the restart. Recovery waits for the first lease renewal, so the leased channel
+// runs by then (without that wait the turn was closed silently as "channel not running").
+TEST(WeixinLease, ATurnCutByAKillIsAnsweredAfterTheRestartOnceTheLeasedChannelRuns) {
+  pbtest::held_agent agent(3s);
+  fake_ilink fake({"--hold-ms", "300"});
+  ASSERT_FALSE(fake.accounts.empty());
+  const auto& acct = fake.accounts[0];
+  host_fixture h("  - id: wx\n    plugin: \"" PB_WEIXIN_PLUGIN
+                 "\"\n    agent: held\n" PB_OPEN_ACCESS "    config:\n      bot_token: \"" +
+                     acct.bot_token + "\"\n      base_url: \"" + fake.base_url +
+                     "\"\n      account_id: \"" + acct.account_id + "\"\n",
+                 agent.yaml());
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(fake_ilink::wait_for([&] { return !fake.requests_to("getupdates").empty(); }))
+      << h.logs();
+  fake.inject("cut@im.wechat", "cut by a kill");
+  ASSERT_TRUE(fake_ilink::wait_for([&] { return agent.asked()["cut by a kill"] == 1; }))
+      << h.logs();
+  h.proc->signal(SIGKILL);  // the agent still holds the turn: nothing was shown
+  ASSERT_EQ(h.proc->wait(10s), 128 + SIGKILL);
+  h.launch();
+  ASSERT_FALSE(h.base.empty()) << h.logs();
+  ASSERT_TRUE(fake_ilink::wait_for([&] {
+    for (const auto& s : fake.sent())
+      if (str(s, "to") == "cut@im.wechat") return true;
+    return false;
+  })) << h.logs();
+  std::this_thread::sleep_for(500ms);
+  std::size_t answers = 0;
+  for (const auto& s : fake.sent())
+    if (str(s, "to") == "cut@im.wechat") {
+      ++answers;
+      EXPECT_EQ(str(s, "text"), "echo: cut by a kill");
+    }
+  EXPECT_EQ(answers, 1u);
+  EXPECT_EQ(agent.asked()["cut by a kill"], 2) << "run again once after the restart";
+  h.proc->signal(SIGTERM);
+  EXPECT_EQ(h.proc->wait(20s), 0);
 }
 
 }  // namespace
